@@ -1,0 +1,161 @@
+//! The emulated CPU: a Unicorn x86-32 instance over the guest space, with a real GDT.
+//!
+//! Set-up follows what Linux gives a 32-bit task, within what Unicorn allows (see
+//! shared/UNICORN_NOTES.md): flat 32-bit code and data segments loaded before the first
+//! instruction (Unicorn runs the guest at ring 0, so CS and SS are ring-0 selectors), TLS entries
+//! 12..=14 filled by set_thread_area, FPU control word 0x37f and MXCSR 0x1f80.
+//!
+//! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
+//! fill hook answers each page's real permissions so that a page that is read and written fills once.
+
+use crate::mem::{GuestSpace, Pending, SPACE};
+use std::sync::atomic::Ordering::Relaxed;
+use syscalls::mem::{Prot, PAGE_SIZE};
+use syscalls::task::GDT_ADDR;
+use unicorn_engine::{uc_ctl, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn};
+
+/// The guest CPU; its hooks hold what they need.
+pub type Cpu = Unicorn<'static, ()>;
+
+/// Where the GDT page sits in Unicorn's physical space: above the 4 GiB of guest memory.
+const GDT_PHYS: u64 = SPACE as u64;
+
+/// GDT selectors. Entry 4 is ring-0 code (CS), 5 is ring-3 data (DS, ES: the value glibc and
+/// Linux use, 0x2b), 6 is ring-0 data (SS must match CPL 0 under Unicorn).
+const SEL_CS: u64 = 4 << 3;
+const SEL_DS: u64 = (5 << 3) | 3;
+const SEL_SS: u64 = 6 << 3;
+
+/// Translated-code buffer: Unicorn's default of 1 GiB costs start-up time and address space.
+const TCG_BUFFER_SIZE: u32 = 32 << 20;
+
+/// A flat 4 GiB segment descriptor: `kind` is the type nibble, `dpl` the privilege level.
+fn flat_descriptor(kind: u64, dpl: u64) -> u64 {
+    // limit 0xfffff in pages, base 0, present, S=1, D=1, G=1.
+    0xffff | (0xf << 48) | (kind << 40) | (1 << 44) | (dpl << 45) | (1 << 47) | (1 << 54) | (1 << 55)
+}
+
+/// `uc_x86_mmr` from unicorn/x86.h: the GDTR as Unicorn takes it.
+#[repr(C)]
+struct X86Mmr {
+    selector: u16,
+    base: u64,
+    limit: u32,
+    flags: u32,
+}
+
+/// Unicorn's permission bits for a guest page.
+fn uc_prot(bits: u8) -> UcProt {
+    let prot = Prot::from_bits_truncate(u32::from(bits));
+    let mut out = UcProt::NONE;
+    if prot.contains(Prot::READ) {
+        out |= UcProt::READ;
+    }
+    if prot.contains(Prot::WRITE) {
+        out |= UcProt::WRITE;
+    }
+    if prot.contains(Prot::EXEC) {
+        out |= UcProt::EXEC;
+    }
+    out
+}
+
+/// Create the CPU over `space`, with segments loaded and `eip`/`esp` set.
+pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicorn_engine::uc_error> {
+    let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32)?;
+    // SAFETY: a valid handle; TCG_BUFFER_SIZE takes one uint32_t and must precede the first map.
+    unsafe {
+        let op = ControlType(ControlType::TCG_BUFFER_SIZE.0 | ControlType::IO_WRITE.0);
+        Result::<(), _>::from(uc_ctl(uc.get_handle(), op, TCG_BUFFER_SIZE))?;
+    }
+    // SAFETY: the reservation and the GDT page outlive the CPU (both live for the process).
+    unsafe {
+        uc.mem_map_ptr(0, SPACE as u64, UcProt::ALL, space.base().cast())?;
+        uc.mem_map_ptr(GDT_PHYS, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
+    }
+    uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
+    let perms = space.perms();
+    uc.add_tlb_hook(0, u64::MAX, move |_, vaddr, access| {
+        let page = (vaddr >> 12) as u32;
+        if INVALIDATING.get() {
+            // Unicorn translates the range of a cache removal as a fetch; refusing it would leave
+            // its error flag set. The TLB is flushed right after (see `forget`).
+            return Some(TlbEntry { paddr: u64::from(page) << 12, perms: UcProt::READ | UcProt::EXEC });
+        }
+        if page == GDT_ADDR >> 12 {
+            return Some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
+        }
+        let bits = perms.get(page as usize)?.load(Relaxed);
+        let need = match access {
+            MemType::WRITE => Prot::WRITE,
+            MemType::FETCH => Prot::EXEC,
+            _ => Prot::READ,
+        };
+        if u32::from(bits) & need.bits() == 0 {
+            return None;
+        }
+        Some(TlbEntry { paddr: u64::from(page) << 12, perms: uc_prot(bits) })
+    })?;
+
+    space_set_gdt(space);
+    let gdtr = X86Mmr { selector: 0, base: u64::from(GDT_ADDR), limit: 16 * 8 - 1, flags: 0 };
+    // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.
+    let bytes = unsafe { std::slice::from_raw_parts((&gdtr as *const X86Mmr).cast::<u8>(), size_of::<X86Mmr>()) };
+    uc.reg_write_long(RegisterX86::GDTR, bytes)?;
+    uc.reg_write(RegisterX86::CS, SEL_CS)?;
+    uc.reg_write(RegisterX86::SS, SEL_SS)?;
+    uc.reg_write(RegisterX86::DS, SEL_DS)?;
+    uc.reg_write(RegisterX86::ES, SEL_DS)?;
+    uc.reg_write(RegisterX86::FS, 0)?;
+    uc.reg_write(RegisterX86::GS, 0)?;
+    // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4.
+    uc.reg_write(RegisterX86::FPCW, 0x37f)?;
+    uc.reg_write(RegisterX86::MXCSR, 0x1f80)?;
+    let cr0 = uc.reg_read(RegisterX86::CR0)?;
+    uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
+    let cr4 = uc.reg_read(RegisterX86::CR4)?;
+    uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10))?;
+    uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
+    uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
+    Ok(uc)
+}
+
+thread_local! {
+    /// Set while Unicorn drops translated code (see the TLB hook).
+    static INVALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Make Unicorn forget what a syscall changed: translated code in `stale_code` ranges, then every
+/// TLB entry (also those filled while invalidating).
+pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
+    if !pending.stale_code.is_empty() {
+        INVALIDATING.set(true);
+        for (start, end) in pending.stale_code.drain(..) {
+            let _ = uc.ctl_remove_cache(u64::from(start), end);
+        }
+        INVALIDATING.set(false);
+    }
+    if std::mem::take(&mut pending.flush_tlb) {
+        let _ = uc.ctl_flush_tlb();
+    }
+}
+
+/// Fill the fixed GDT entries.
+fn space_set_gdt(space: &mut GuestSpace) {
+    use syscalls::mem::GuestMemory;
+    space.set_gdt_entry(4, flat_descriptor(0xb, 0)); // code, execute/read, accessed
+    space.set_gdt_entry(5, flat_descriptor(0x3, 3)); // data, read/write, accessed
+    space.set_gdt_entry(6, flat_descriptor(0x3, 0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_descriptors_match_linux_user_segments() {
+        // GDT_ENTRY_INIT(0xc0fb, 0, 0xfffff) is __USER32_CS; 0xc0f3 is __USER_DS.
+        assert_eq!(flat_descriptor(0xb, 3), 0x00cf_fb00_0000_ffff);
+        assert_eq!(flat_descriptor(0x3, 3), 0x00cf_f300_0000_ffff);
+    }
+}

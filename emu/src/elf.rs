@@ -1,0 +1,264 @@
+//! The ELF loader: what binfmt_elf does for a statically linked i386 program.
+//!
+//! Only the ELF header and program headers are parsed (goblin), and every offset and size in them
+//! is checked before use: a truncated or corrupt file is refused with a reason, never a panic.
+//! ET_EXEC loads where it says; static-pie (ET_DYN without PT_INTERP) goes top-down in the mmap
+//! area, as the kernel places it.
+
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::header::{self, Header};
+use goblin::elf::program_header::{self, ProgramHeader};
+use std::fs::File;
+use std::os::fd::AsFd;
+use std::path::Path;
+use syscalls::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
+use syscalls::sys::mm_space::{Mm, VmaKind};
+
+/// Why a file cannot run. `NotFound` is exit status 127, the rest 126.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    NotFound(std::io::Error),
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("{0}")]
+    NotRunnable(String),
+}
+
+impl LoadError {
+    fn bad(why: impl Into<String>) -> Self {
+        LoadError::NotRunnable(why.into())
+    }
+}
+
+/// Where the program landed: what the auxiliary vector describes.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub entry: u32,
+    pub phdr: u32,
+    pub phnum: u32,
+    pub executable_stack: bool,
+}
+
+/// Open `path` for loading, mapping the errors as a shell reports them.
+pub fn open(path: &Path) -> Result<File, LoadError> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound(e),
+        _ => LoadError::Io(e),
+    })?;
+    let meta = file.metadata().map_err(LoadError::Io)?;
+    if meta.is_dir() {
+        return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    if !meta.is_file() {
+        return Err(LoadError::bad("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Read and check the headers; answer them with the program headers.
+fn headers(bytes: &[u8]) -> Result<(Header, Vec<ProgramHeader>), LoadError> {
+    if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+        return Err(LoadError::bad("not an ELF file"));
+    }
+    if bytes.len() < header::SIZEOF_IDENT {
+        return Err(LoadError::bad("truncated ELF header"));
+    }
+    match bytes[header::EI_CLASS] {
+        header::ELFCLASS32 => {}
+        header::ELFCLASS64 => return Err(LoadError::bad("64-bit ELF file, not i386")),
+        _ => return Err(LoadError::bad("corrupt ELF header (bad class)")),
+    }
+    if bytes[header::EI_DATA] != header::ELFDATA2LSB {
+        return Err(LoadError::bad("big-endian ELF file, not i386"));
+    }
+    if bytes.len() < header::header32::SIZEOF_EHDR {
+        return Err(LoadError::bad("truncated ELF header"));
+    }
+    let hdr = goblin::elf::Elf::parse_header(bytes).map_err(|e| LoadError::bad(format!("corrupt ELF header ({e})")))?;
+    if hdr.e_machine != header::EM_386 {
+        return Err(LoadError::bad(format!(
+            "ELF file for machine {} ({}), not i386",
+            header::machine_to_str(hdr.e_machine),
+            hdr.e_machine
+        )));
+    }
+    match hdr.e_type {
+        header::ET_EXEC | header::ET_DYN => {}
+        header::ET_CORE => return Err(LoadError::bad("ELF core dump, not a program")),
+        header::ET_REL => return Err(LoadError::bad("ELF relocatable object, not a program")),
+        t => return Err(LoadError::bad(format!("ELF file of unknown type {t}"))),
+    }
+    if usize::from(hdr.e_phentsize) != program_header::program_header32::SIZEOF_PHDR || hdr.e_phnum == 0 || hdr.e_phnum > 512 {
+        return Err(LoadError::bad("corrupt ELF program headers"));
+    }
+    let phoff = usize::try_from(hdr.e_phoff).map_err(|_| LoadError::bad("corrupt ELF program headers"))?;
+    let phlen = usize::from(hdr.e_phnum) * usize::from(hdr.e_phentsize);
+    if phoff.checked_add(phlen).is_none_or(|end| end > bytes.len()) {
+        return Err(LoadError::bad("truncated ELF program headers"));
+    }
+    let ctx = Ctx::new(Container::Little, Endian::Little);
+    let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(hdr.e_phnum), ctx)
+        .map_err(|e| LoadError::bad(format!("corrupt ELF program headers ({e})")))?;
+    if let Some(interp) = phdrs.iter().find(|p| p.p_type == program_header::PT_INTERP) {
+        let name = usize::try_from(interp.p_offset)
+            .ok()
+            .and_then(|o| bytes.get(o..o.checked_add(interp.p_filesz as usize)?))
+            .map(|s| String::from_utf8_lossy(s.split(|&b| b == 0).next().unwrap_or_default()).into_owned())
+            .unwrap_or_default();
+        return Err(LoadError::bad(format!(
+            "dynamically linked (needs interpreter {name}); only static programs run under emu386"
+        )));
+    }
+    Ok((hdr, phdrs))
+}
+
+fn prot_of(flags: u32) -> Prot {
+    let mut prot = Prot::empty();
+    if flags & program_header::PF_R != 0 {
+        prot |= Prot::READ;
+    }
+    if flags & program_header::PF_W != 0 {
+        prot |= Prot::WRITE;
+    }
+    if flags & program_header::PF_X != 0 {
+        prot |= Prot::EXEC;
+    }
+    prot
+}
+
+/// Load the program in `file` into guest memory.
+pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) -> Result<Image, LoadError> {
+    let len = file.metadata().map_err(LoadError::Io)?.len();
+    // The headers are within the first page or two; read what is needed, not the whole program.
+    let mut head = vec![0u8; len.min(64 * 1024) as usize];
+    rustix::io::pread(file.as_fd(), &mut head, 0).map_err(|e| LoadError::Io(e.into()))?;
+    let (hdr, phdrs) = headers(&head)?;
+    let corrupt = || LoadError::bad("corrupt ELF program headers (segment outside the file or address space)");
+
+    let loads: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD).collect();
+    if loads.is_empty() {
+        return Err(LoadError::bad("ELF file has no loadable segments"));
+    }
+    // Check every segment before mapping any.
+    let mut lo = u64::MAX;
+    let mut hi = 0u64;
+    for p in &loads {
+        let file_end = p.p_offset.checked_add(p.p_filesz).ok_or_else(corrupt)?;
+        let mem_end = p.p_vaddr.checked_add(p.p_memsz).ok_or_else(corrupt)?;
+        if file_end > len || p.p_filesz > p.p_memsz || mem_end > 0xffff_e000 {
+            return Err(corrupt());
+        }
+        if p.p_vaddr % u64::from(PAGE_SIZE) != p.p_offset % u64::from(PAGE_SIZE) {
+            return Err(LoadError::bad("corrupt ELF program headers (misaligned segment)"));
+        }
+        lo = lo.min(p.p_vaddr & !u64::from(PAGE_SIZE - 1));
+        hi = hi.max(mem_end);
+    }
+    let span = u32::try_from(hi - lo).ok().and_then(page_up).ok_or_else(corrupt)?;
+    let bias: u64 = if hdr.e_type == header::ET_DYN {
+        let at = mm.find_free_below(span, u64::from(mm.mmap_base)).ok_or_else(|| LoadError::bad("program too large"))?;
+        u64::from(at) - lo
+    } else {
+        0
+    };
+    let meta = file.metadata().map_err(LoadError::Io)?;
+    let kind = |offset: u64| VmaKind::File {
+        path: path.to_path_buf(),
+        offset,
+        dev: std::os::linux::fs::MetadataExt::st_dev(&meta),
+        ino: std::os::linux::fs::MetadataExt::st_ino(&meta),
+    };
+    let page = u64::from(PAGE_SIZE);
+    let mut brk = 0u64;
+    for p in &loads {
+        let prot = prot_of(p.p_flags);
+        let vaddr = p.p_vaddr + bias;
+        let start = vaddr & !(page - 1);
+        let file_end = vaddr + p.p_filesz;
+        let mem_end = vaddr + p.p_memsz;
+        let file_top = file_end.next_multiple_of(page);
+        let mem_top = mem_end.next_multiple_of(page);
+        let too_high = || LoadError::bad("segment above the address space");
+        if p.p_filesz > 0 {
+            let offset = p.p_offset & !(page - 1);
+            let size = u32::try_from(file_top - start).map_err(|_| too_high())?;
+            let backing = Backing::File { fd: file.as_fd(), offset, shared: false };
+            mm.map_fixed(mem, start as u32, size, prot | Prot::WRITE, backing, kind(offset))
+                .map_err(|e| LoadError::Io(e.into()))?;
+            // The rest of the last file page belongs to .bss: zero it (padzero()).
+            if mem_end > file_end {
+                let tail = (file_top.min(mem_end) - file_end) as usize;
+                mem.slice_mut(file_end as u32, tail).map_err(|e| LoadError::Io(e.into()))?.fill(0);
+            }
+            if !prot.contains(Prot::WRITE) {
+                mm.protect(mem, start as u32, size, prot).map_err(|e| LoadError::Io(e.into()))?;
+            }
+        }
+        let anon_start = if p.p_filesz > 0 { file_top } else { start };
+        if mem_top > anon_start {
+            let size = u32::try_from(mem_top - anon_start).map_err(|_| too_high())?;
+            mm.map_fixed(mem, anon_start as u32, size, prot, Backing::Anon { shared: false }, VmaKind::Anon)
+                .map_err(|e| LoadError::Io(e.into()))?;
+        }
+        brk = brk.max(mem_top);
+    }
+    mm.brk_start = brk as u32;
+    mm.brk = brk as u32;
+
+    // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold the program headers.
+    let phdr = match phdrs.iter().find(|p| p.p_type == program_header::PT_PHDR) {
+        Some(p) => p.p_vaddr + bias,
+        None => loads
+            .iter()
+            .find(|p| p.p_offset <= hdr.e_phoff && hdr.e_phoff < p.p_offset + p.p_filesz)
+            .map(|p| p.p_vaddr + (hdr.e_phoff - p.p_offset) + bias)
+            .unwrap_or(0),
+    };
+    let executable_stack = phdrs
+        .iter()
+        .find(|p| p.p_type == program_header::PT_GNU_STACK)
+        .is_none_or(|p| p.p_flags & program_header::PF_X != 0);
+    Ok(Image {
+        entry: u32::try_from(hdr.e_entry + bias).map_err(|_| corrupt())?,
+        phdr: phdr as u32,
+        phnum: u32::from(hdr.e_phnum),
+        executable_stack,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(bytes: &[u8]) -> String {
+        match headers(bytes) {
+            Err(LoadError::NotRunnable(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_reason() {
+        assert_eq!(reason(b"#!/bin/sh\n"), "not an ELF file");
+        assert_eq!(reason(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), "64-bit ELF file, not i386");
+        assert_eq!(reason(b"\x7fELF\x01"), "truncated ELF header");
+        let mut arm = vec![0u8; 52];
+        arm[..7].copy_from_slice(b"\x7fELF\x01\x01\x01");
+        arm[16] = 2; // ET_EXEC
+        arm[18] = 40; // EM_ARM
+        assert!(reason(&arm).contains("not i386"), "{}", reason(&arm));
+    }
+
+    #[test]
+    fn a_truncated_program_header_table_is_refused() {
+        let mut h = vec![0u8; 52];
+        h[..7].copy_from_slice(b"\x7fELF\x01\x01\x01");
+        h[16] = 2;
+        h[18] = 3; // EM_386
+        h[28] = 52; // e_phoff
+        h[42] = 32; // e_phentsize
+        h[44] = 4; // e_phnum
+        assert_eq!(reason(&h), "truncated ELF program headers");
+    }
+}

@@ -1,0 +1,202 @@
+//! `emu386`: run a statically linked i386 Linux program on an x86-64 Linux host.
+
+mod cpu;
+mod elf;
+mod mem;
+mod run;
+mod stack;
+
+use clap::Parser;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use syscalls::sys::mm_space::Mm;
+use syscalls::trace::Tracer;
+use syscalls::{Exit, Task};
+
+/// Run a statically linked i386 Linux program (glibc; static or static-pie) on this x86-64 host,
+/// with the kernel's system-call behaviour.
+///
+/// The exit status is the program's; a program killed by signal N kills emu386 with the same
+/// signal (a shell shows 128+N). 127: the program does not exist. 126: it cannot run as an i386
+/// program (the message says why).
+#[derive(Parser, Debug)]
+#[command(name = "emu386", version, about, long_about = None)]
+#[command(after_help = "Set RUST_LOG=warn to see unsupported system calls (answered ENOSYS), RUST_LOG=debug for more.")]
+struct Cli {
+    /// Print each system call to stderr in strace's format.
+    #[arg(long)]
+    strace: bool,
+
+    /// Write the --strace output to FILE instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    strace_file: Option<PathBuf>,
+
+    /// Set VAR=VALUE in the program's environment (repeatable).
+    #[arg(short = 'E', value_name = "VAR=VALUE")]
+    set_env: Vec<OsString>,
+
+    /// Remove VAR from the program's environment (repeatable).
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<OsString>,
+
+    /// The release uname(2) reports (default: the host's).
+    #[arg(long, value_name = "RELEASE")]
+    kernel_release: Option<String>,
+
+    /// argv[0] for the program (default: PROGRAM as given).
+    #[arg(short = '0', long = "argv0", value_name = "ARGV0")]
+    argv0: Option<OsString>,
+
+    /// The i386 program to run.
+    program: PathBuf,
+
+    /// Arguments for the program.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+/// Find the program as a shell would: a name with a slash as is, else the current directory, then
+/// $PATH.
+fn resolve(program: &Path) -> PathBuf {
+    if program.as_os_str().as_bytes().contains(&b'/') || program.exists() {
+        return program.to_path_buf();
+    }
+    std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file()))
+        .unwrap_or_else(|| program.to_path_buf())
+}
+
+/// The program's environment: ours, edited by -E and -U.
+fn environment(cli: &Cli) -> Vec<Vec<u8>> {
+    let mut env: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
+        .collect();
+    let name_of = |entry: &[u8]| entry.split(|&b| b == b'=').next().unwrap_or_default().to_vec();
+    for var in &cli.unset_env {
+        env.retain(|e| name_of(e) != var.as_bytes());
+    }
+    for setting in &cli.set_env {
+        let name = name_of(setting.as_bytes());
+        env.retain(|e| name_of(e) != name);
+        env.push(setting.as_bytes().to_vec());
+    }
+    env
+}
+
+/// Stack size: RLIMIT_STACK as the kernel sizes the stack, within sane bounds.
+fn stack_size() -> u32 {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Stack).current;
+    let size = limit.unwrap_or(8 << 20).clamp(128 << 10, 256 << 20);
+    (size as u32) & !4095
+}
+
+/// A close-on-exec copy of `fd` at the top of the fd range, out of the way of guest fds (which are
+/// host fds, allocated lowest first).
+fn out_of_guest_range(fd: &impl std::os::fd::AsFd) -> std::io::Result<std::fs::File> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
+    let floor = limit.clamp(64, 1 << 20) as i32 - 16;
+    Ok(rustix::io::fcntl_dupfd_cloexec(fd, floor)?.into())
+}
+
+/// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
+fn die_of(signal: i32) -> ! {
+    // SAFETY: plain libc calls; nothing else runs on this thread any more.
+    unsafe {
+        // No host core dump of the emulator.
+        let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+    }
+    std::process::exit(128 + signal)
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
+    // The guest starts with default dispositions; Rust's runtime ignores SIGPIPE.
+    // SAFETY: resetting a disposition before any other thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let cli = Cli::parse();
+
+    let path = resolve(&cli.program);
+    let shown = cli.program.display();
+    let file = match elf::open(&path) {
+        Ok(f) => f,
+        Err(elf::LoadError::NotFound(e)) => {
+            eprintln!("emu386: {shown}: {e}");
+            return ExitCode::from(127);
+        }
+        Err(e) => {
+            eprintln!("emu386: {shown}: {e}");
+            return ExitCode::from(126);
+        }
+    };
+    let exe = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    let release = cli.kernel_release.clone().unwrap_or_else(|| {
+        String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned()
+    });
+
+    let mut space = match mem::GuestSpace::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("emu386: cannot reserve the guest address space: {e}");
+            return ExitCode::from(126);
+        }
+    };
+    let stack_size = stack_size();
+    let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
+    let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    let image = match elf::load(&file, &path, &mut space, &mut task.mm) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("emu386: {shown}: {e}");
+            return ExitCode::from(126);
+        }
+    };
+    drop(file);
+
+    let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
+    let argv: Vec<Vec<u8>> =
+        std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
+    let envp = environment(&cli);
+    let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: path.as_os_str().as_bytes(), stack_size };
+    let esp = match stack::build(&mut space, &mut task.mm, &image, &info) {
+        Ok(sp) => sp,
+        Err(e) => {
+            eprintln!("emu386: {shown}: cannot set up the stack: {e}");
+            return ExitCode::from(126);
+        }
+    };
+
+    if cli.strace || cli.strace_file.is_some() {
+        let out = match &cli.strace_file {
+            Some(p) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
+            None => out_of_guest_range(&rustix::stdio::stderr()),
+        };
+        match out {
+            Ok(f) => task.tracer = Some(Tracer::new(f)),
+            Err(e) => {
+                eprintln!("emu386: cannot open the trace file: {e}");
+                return ExitCode::from(126);
+            }
+        }
+    }
+
+    let cpu = match cpu::new_cpu(&mut space, image.entry, esp) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("emu386: cannot set up the CPU: {e:?}");
+            return ExitCode::from(126);
+        }
+    };
+    match run::run(cpu, run::Guest::new(space, task)) {
+        Exit::Status(s) => ExitCode::from(s as u8),
+        Exit::Signal(sig) => die_of(sig),
+    }
+}

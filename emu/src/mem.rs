@@ -1,0 +1,217 @@
+//! Guest memory: the whole 4 GiB guest space is one host reservation.
+//!
+//! Guest address `a` is host address `base + a`. Mapped ranges are host mappings placed inside the
+//! reservation with `MAP_FIXED`; everything else stays `PROT_NONE` and `MAP_NORESERVE`, so the
+//! reservation costs address space, not memory. A byte-per-page table holds the guest permissions:
+//! the syscall layer checks it for `EFAULT`, and the CPU's TLB-fill hook returns it to Unicorn, so
+//! both see the same answer. Changes that Unicorn has cached (TLB entries, translated code) are
+//! recorded in [`Pending`] and applied by the run loop after the syscall.
+
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use syscalls::mem::{range_end, Backing, GuestMemory, Prot, PAGE_SIZE};
+use syscalls::Errno;
+
+/// The guest space size: 4 GiB.
+pub const SPACE: usize = 1 << 32;
+const PAGES: usize = SPACE / PAGE_SIZE as usize;
+
+/// What Unicorn must forget after a syscall changed the address space.
+#[derive(Debug, Default)]
+pub struct Pending {
+    /// Permissions changed or pages went away: flush the TLB.
+    pub flush_tlb: bool,
+    /// Translated code in these ranges is stale.
+    pub stale_code: Vec<(u32, u64)>,
+}
+
+/// The guest address space of this process.
+pub struct GuestSpace {
+    base: *mut u8,
+    perms: &'static [AtomicU8],
+    /// The GDT page (see `syscalls::task::GDT_ADDR`), separate from guest memory.
+    gdt: Box<[u64; 512]>,
+    pub pending: Pending,
+}
+
+impl GuestSpace {
+    /// Reserve the 4 GiB guest space.
+    pub fn new() -> std::io::Result<Self> {
+        // SAFETY: a fresh anonymous reservation; nothing else refers to it.
+        let base = unsafe {
+            rustix::mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                SPACE,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )?
+        };
+        // The permission table is a zero-filled anonymous mapping too: pages of it that are never
+        // touched cost nothing. It lives as long as the process (the CPU's hook borrows it).
+        let table = memmap2::MmapMut::map_anon(PAGES)?;
+        let perms: &'static mut [u8] = Box::leak(Box::new(table)).as_mut();
+        // SAFETY: AtomicU8 has the size, alignment and bit validity of u8.
+        let perms = unsafe { &*(perms as *mut [u8] as *const [AtomicU8]) };
+        Ok(GuestSpace { base: base.cast(), perms, gdt: Box::new([0; 512]), pending: Pending::default() })
+    }
+
+    /// Host address of guest address 0.
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    /// The permission table the TLB-fill hook reads.
+    pub fn perms(&self) -> &'static [AtomicU8] {
+        self.perms
+    }
+
+    /// Host address of the GDT page.
+    pub fn gdt_ptr(&mut self) -> *mut u8 {
+        self.gdt.as_mut_ptr().cast()
+    }
+
+    pub fn page_prot(&self, addr: u32) -> Prot {
+        Prot::from_bits_truncate(u32::from(self.perms[(addr / PAGE_SIZE) as usize].load(Relaxed)))
+    }
+
+    /// Whether every page of `[addr, addr+len)` allows `need`.
+    fn check(&self, addr: u32, len: usize, need: Prot) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = range_end(addr, len)?;
+        let first = addr / PAGE_SIZE;
+        let last = ((end - 1) / u64::from(PAGE_SIZE)) as u32;
+        for page in first..=last {
+            if !self.page_prot(page * PAGE_SIZE).contains(need) {
+                return Err(Errno::FAULT);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_prot(&mut self, addr: u32, len: u32, prot: Prot) {
+        let first = (addr / PAGE_SIZE) as usize;
+        let count = (len / PAGE_SIZE) as usize;
+        let mut had_code = false;
+        for p in &self.perms[first..first + count] {
+            had_code |= p.swap(prot.bits() as u8, Relaxed) & Prot::EXEC.bits() as u8 != 0;
+        }
+        self.pending.flush_tlb = true;
+        // Only pages that were executable can have translated code.
+        if had_code {
+            self.pending.stale_code.push((addr, u64::from(addr) + u64::from(len)));
+        }
+    }
+}
+
+/// Host protection for a guest mapping. Private pages stay host-writable so the loader and the
+/// syscall layer can fill them; the guest's own view is the permission table.
+fn host_prot(prot: Prot, shared: bool) -> ProtFlags {
+    if prot.is_empty() {
+        ProtFlags::empty()
+    } else if shared && !prot.contains(Prot::WRITE) {
+        ProtFlags::READ
+    } else {
+        ProtFlags::READ | ProtFlags::WRITE
+    }
+}
+
+impl GuestMemory for GuestSpace {
+    fn slice(&self, addr: u32, len: usize) -> Result<&[u8], Errno> {
+        self.check(addr, len, Prot::READ)?;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: every page of the range is mapped readable in the reservation.
+        Ok(unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len) })
+    }
+
+    fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno> {
+        self.check(addr, len, Prot::WRITE)?;
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        // SAFETY: every page of the range is mapped writable in the reservation.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len) })
+    }
+
+    fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
+        let mut len = 0usize;
+        let mut page = addr & !(PAGE_SIZE - 1);
+        while len < max && self.page_prot(page).contains(Prot::READ) {
+            len += (page + PAGE_SIZE - addr.max(page)) as usize;
+            match page.checked_add(PAGE_SIZE) {
+                Some(next) => page = next,
+                None => break,
+            }
+        }
+        let len = len.min(max);
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: the pages covering `[addr, addr+len)` were just seen readable.
+        unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len) }
+    }
+
+    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), Errno> {
+        let at = self.base.wrapping_add(addr as usize).cast();
+        let fixed = MapFlags::FIXED;
+        // SAFETY: the range lies inside our reservation (the caller checked it is below
+        // TASK_SIZE); MAP_FIXED replaces only guest pages.
+        unsafe {
+            match backing {
+                Backing::Anon { shared } => {
+                    let kind = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE | MapFlags::NORESERVE };
+                    rustix::mm::mmap_anonymous(at, len as usize, host_prot(prot, shared), kind | fixed)?;
+                }
+                Backing::File { fd, offset, shared } => {
+                    let kind = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE };
+                    rustix::mm::mmap(at, len as usize, host_prot(prot, shared), kind | fixed, fd.as_fd(), offset)?;
+                }
+            }
+        }
+        self.set_prot(addr, len, prot);
+        Ok(())
+    }
+
+    fn unmap(&mut self, addr: u32, len: u32) -> Result<(), Errno> {
+        let at = self.base.wrapping_add(addr as usize).cast();
+        // SAFETY: as in `map`; the pages go back to being an inaccessible reservation.
+        unsafe {
+            rustix::mm::mmap_anonymous(at, len as usize, ProtFlags::empty(), MapFlags::PRIVATE | MapFlags::NORESERVE | MapFlags::FIXED)?;
+        }
+        self.set_prot(addr, len, Prot::empty());
+        Ok(())
+    }
+
+    fn protect(&mut self, addr: u32, len: u32, prot: Prot) -> Result<(), Errno> {
+        let at = self.base.wrapping_add(addr as usize).cast();
+        let want = if prot.is_empty() { MprotectFlags::empty() } else { MprotectFlags::READ | MprotectFlags::WRITE };
+        // SAFETY: the range is mapped guest memory inside the reservation.
+        match unsafe { rustix::mm::mprotect(at, len as usize, want) } {
+            Ok(()) => {}
+            // A shared mapping of a file opened read-only cannot become writable (EACCES, as the
+            // kernel says); asked only to be readable, it stays host read-only.
+            Err(e) if prot.contains(Prot::WRITE) => return Err(e),
+            // SAFETY: as above.
+            Err(_) => unsafe { rustix::mm::mprotect(at, len as usize, MprotectFlags::READ)? },
+        }
+        self.set_prot(addr, len, prot);
+        Ok(())
+    }
+
+    fn set_gdt_entry(&mut self, index: u32, desc: u64) {
+        // Loading a selector sets the descriptor's accessed bit, a CPU write to the GDT, which the
+        // guest may not write: set it here (get_thread_area never reports it).
+        let accessed = if desc == 0 { 0 } else { 1 << 40 };
+        if let Some(slot) = self.gdt.get_mut(index as usize) {
+            *slot = desc | accessed;
+        }
+    }
+
+    fn gdt_entry(&self, index: u32) -> u64 {
+        self.gdt.get(index as usize).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,1 @@
+//! emu386's socket layer (filled in by the sockets work): never touches guest memory.

@@ -1,0 +1,61 @@
+//! The i386 Linux system-call interface of emu386.
+//!
+//! - [`abi`]: constants and structs exactly as i386 Linux lays them out (size asserts under each).
+//! - [`mem`]: the fallible, typed view of guest memory every handler uses; any bad byte is `EFAULT`.
+//! - [`table`]: the one syscall table (number → name, handler, argument kinds) and the one dispatcher,
+//!   the only place where a handler's result becomes the guest's `%eax`.
+//! - [`sys`]: the handlers, one file per family.
+//! - [`trace`]: strace-format output, driven by the table's argument kinds.
+//!
+//! Handlers never panic on guest input: every pointer, length and flag is checked and answered with
+//! the errno the kernel gives.
+
+pub mod abi;
+pub mod mem;
+pub mod sys;
+pub mod table;
+pub mod task;
+pub mod trace;
+
+pub use rustix::io::Errno;
+pub use table::{dispatch, Flow};
+pub use task::{Ctx, Task};
+
+/// Why a handler did not return a value to the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SysError {
+    /// A Linux errno; the dispatcher hands `-errno` to the guest.
+    Errno(Errno),
+    /// The guest asked to stop: the run loop ends the program.
+    Exit(Exit),
+}
+
+/// How the guest program ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `exit_group(status)` (or `exit` of the last thread).
+    Status(i32),
+    /// Killed by this signal number.
+    Signal(i32),
+}
+
+impl From<Errno> for SysError {
+    fn from(e: Errno) -> Self {
+        SysError::Errno(e)
+    }
+}
+
+impl From<std::io::Error> for SysError {
+    /// Host I/O errors carry Linux errno values already: the translation is the identity.
+    fn from(e: std::io::Error) -> Self {
+        SysError::Errno(errno_of(&e))
+    }
+}
+
+/// The Linux errno behind a host error (EIO when the error carries none).
+pub fn errno_of(e: &std::io::Error) -> Errno {
+    e.raw_os_error().map_or(Errno::IO, Errno::from_raw_os_error)
+}
+
+/// What a handler returns: the value for `%eax`, or why there is none.
+pub type SysResult = Result<u32, SysError>;

@@ -1,0 +1,221 @@
+//! Guest memory as the syscall layer sees it.
+//!
+//! [`GuestMemory`] is the contract between handlers and the machine: every access names a guest
+//! address and a length, and either the whole range is accessible with the asked permission or the
+//! call fails with `EFAULT` and nothing is read or written. Nothing here panics on a guest value:
+//! address arithmetic is checked and wraps to `EFAULT`.
+//!
+//! The emulator's implementation hands out slices of host memory directly (guest memory *is* host
+//! memory), so `recv` into a guest buffer is a plain host `recv` into [`GuestMemory::slice_mut`].
+
+use crate::Errno;
+use bitflags::bitflags;
+use std::os::fd::BorrowedFd;
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+/// Guest page size.
+pub const PAGE_SIZE: u32 = 4096;
+
+bitflags! {
+    /// Page permissions, as `PROT_*` on i386.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Prot: u32 {
+        const READ = 1;
+        const WRITE = 2;
+        const EXEC = 4;
+    }
+}
+
+/// What backs a new mapping.
+#[derive(Debug, Clone, Copy)]
+pub enum Backing<'a> {
+    /// Zero-filled memory; `shared` survives fork as shared memory.
+    Anon { shared: bool },
+    /// A file range; `shared` writes go to the file.
+    File { fd: BorrowedFd<'a>, offset: u64, shared: bool },
+}
+
+/// Byte-level access to guest memory plus the page-level mapping primitives.
+///
+/// Mapping policy (where a mapping goes, what is free, brk) lives in [`crate::sys::mm::Mm`];
+/// implementations only carry it out.
+pub trait GuestMemory {
+    /// The guest bytes `[addr, addr+len)`, readable by the guest.
+    fn slice(&self, addr: u32, len: usize) -> Result<&[u8], Errno>;
+    /// The guest bytes `[addr, addr+len)`, writable by the guest.
+    fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno>;
+    /// The longest readable run starting at `addr`, at most `max` bytes (empty if `addr` is bad).
+    fn readable_prefix(&self, addr: u32, max: usize) -> &[u8];
+    /// Map `[addr, addr+len)` (page aligned) with `prot`, replacing whatever was there.
+    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), Errno>;
+    /// Unmap `[addr, addr+len)` (page aligned); unmapped pages in the range are fine.
+    fn unmap(&mut self, addr: u32, len: u32) -> Result<(), Errno>;
+    /// Change the guest permissions of mapped pages in `[addr, addr+len)`.
+    fn protect(&mut self, addr: u32, len: u32, prot: Prot) -> Result<(), Errno>;
+    /// Write GDT entry `index` of the calling thread's CPU. The GDT sits in a page the guest can
+    /// read but never write (see [`crate::task::GDT_ADDR`]).
+    fn set_gdt_entry(&mut self, index: u32, desc: u64);
+    /// Read GDT entry `index` of the calling thread's CPU.
+    fn gdt_entry(&self, index: u32) -> u64;
+}
+
+/// Typed helpers over [`GuestMemory`] (vm-memory's `Bytes`).
+pub trait GuestMemoryExt: GuestMemory {
+    /// Copy `buf.len()` guest bytes at `addr` into `buf`.
+    fn read(&self, addr: u32, buf: &mut [u8]) -> Result<(), Errno> {
+        buf.copy_from_slice(self.slice(addr, buf.len())?);
+        Ok(())
+    }
+
+    /// Copy `buf` to guest memory at `addr`.
+    fn write(&mut self, addr: u32, buf: &[u8]) -> Result<(), Errno> {
+        self.slice_mut(addr, buf.len())?.copy_from_slice(buf);
+        Ok(())
+    }
+
+    /// Read a guest struct laid out as `T`.
+    fn read_obj<T: FromBytes>(&self, addr: u32) -> Result<T, Errno> {
+        let bytes = self.slice(addr, size_of::<T>())?;
+        T::read_from_bytes(bytes).map_err(|_| Errno::FAULT)
+    }
+
+    /// Write a guest struct laid out as `T`.
+    fn write_obj<T: IntoBytes + Immutable>(&mut self, addr: u32, value: &T) -> Result<(), Errno> {
+        self.write(addr, value.as_bytes())
+    }
+
+    fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+        self.read_obj::<[u8; 4]>(addr).map(u32::from_le_bytes)
+    }
+
+    fn write_u32(&mut self, addr: u32, value: u32) -> Result<(), Errno> {
+        self.write(addr, &value.to_le_bytes())
+    }
+
+    /// Read a NUL-terminated string of at most `max` bytes before the NUL, even across page
+    /// boundaries. `EFAULT` if a byte before the NUL is unreadable, `too_long` if there is no NUL
+    /// within `max` bytes (ENAMETOOLONG for paths, E2BIG for exec strings).
+    fn read_cstr(&self, addr: u32, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
+        let run = self.readable_prefix(addr, max + 1);
+        match run.iter().position(|&b| b == 0) {
+            Some(n) => Ok(run[..n].to_vec()),
+            None if run.len() > max => Err(too_long),
+            None => Err(Errno::FAULT),
+        }
+    }
+
+    /// A path argument: at most `PATH_MAX - 1` bytes, and `ENOENT` when empty (getname()).
+    fn read_path(&self, addr: u32) -> Result<Vec<u8>, Errno> {
+        let path = self.read_cstr(addr, PATH_MAX - 1, Errno::NAMETOOLONG)?;
+        if path.is_empty() {
+            return Err(Errno::NOENT);
+        }
+        Ok(path)
+    }
+}
+
+impl<M: GuestMemory + ?Sized> GuestMemoryExt for M {}
+
+/// `PATH_MAX` from linux/limits.h, including the NUL.
+pub const PATH_MAX: usize = 4096;
+
+/// Round `n` up to the page size; `None` when that overflows the 32-bit space.
+pub fn page_up(n: u32) -> Option<u32> {
+    n.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+}
+
+/// `addr + len` as the end of a range, `EFAULT` when it wraps past 4 GiB.
+pub fn range_end(addr: u32, len: usize) -> Result<u64, Errno> {
+    let end = u64::from(addr) + len as u64;
+    if end > 1 << 32 {
+        return Err(Errno::FAULT);
+    }
+    Ok(end)
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! A flat in-memory [`GuestMemory`] for unit tests: `[base, base+len)` is readable and writable.
+    use super::*;
+
+    pub struct FlatMemory {
+        pub base: u32,
+        pub bytes: Vec<u8>,
+        pub gdt: [u64; 16],
+    }
+
+    impl FlatMemory {
+        pub fn new(base: u32, len: usize) -> Self {
+            FlatMemory { base, bytes: vec![0; len], gdt: [0; 16] }
+        }
+
+        fn offset(&self, addr: u32, len: usize) -> Result<usize, Errno> {
+            let start = addr.checked_sub(self.base).ok_or(Errno::FAULT)? as usize;
+            let end = start.checked_add(len).ok_or(Errno::FAULT)?;
+            if end > self.bytes.len() {
+                return Err(Errno::FAULT);
+            }
+            Ok(start)
+        }
+    }
+
+    impl GuestMemory for FlatMemory {
+        fn slice(&self, addr: u32, len: usize) -> Result<&[u8], Errno> {
+            let start = self.offset(addr, len)?;
+            Ok(&self.bytes[start..start + len])
+        }
+        fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno> {
+            let start = self.offset(addr, len)?;
+            Ok(&mut self.bytes[start..start + len])
+        }
+        fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
+            match addr.checked_sub(self.base) {
+                Some(start) if (start as usize) < self.bytes.len() => {
+                    let start = start as usize;
+                    &self.bytes[start..self.bytes.len().min(start + max)]
+                }
+                _ => &[],
+            }
+        }
+        fn map(&mut self, _: u32, _: u32, _: Prot, _: Backing) -> Result<(), Errno> {
+            Err(Errno::NOMEM)
+        }
+        fn unmap(&mut self, _: u32, _: u32) -> Result<(), Errno> {
+            Ok(())
+        }
+        fn protect(&mut self, _: u32, _: u32, _: Prot) -> Result<(), Errno> {
+            Ok(())
+        }
+        fn set_gdt_entry(&mut self, index: u32, desc: u64) {
+            self.gdt[index as usize % 16] = desc;
+        }
+        fn gdt_entry(&self, index: u32) -> u64 {
+            self.gdt[index as usize % 16]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::FlatMemory;
+    use super::*;
+
+    #[test]
+    fn cstr_stops_at_nul_and_faults_at_the_end_of_memory() {
+        let mut m = FlatMemory::new(0x1000, 8);
+        m.write(0x1000, b"abc\0defg").unwrap();
+        assert_eq!(m.read_cstr(0x1000, 100, Errno::NAMETOOLONG).unwrap(), b"abc");
+        assert_eq!(m.read_cstr(0x1004, 100, Errno::NAMETOOLONG), Err(Errno::FAULT));
+        assert_eq!(m.read_cstr(0x1004, 2, Errno::NAMETOOLONG), Err(Errno::NAMETOOLONG));
+        assert_eq!(m.read_path(0x1003), Err(Errno::NOENT));
+    }
+
+    #[test]
+    fn access_past_the_end_is_efault_not_a_short_count() {
+        let m = FlatMemory::new(0x1000, 8);
+        let mut buf = [0u8; 4];
+        assert_eq!(m.read(0x1006, &mut buf), Err(Errno::FAULT));
+        assert_eq!(m.read_u32(0xffff_fffe), Err(Errno::FAULT));
+        assert!(m.read(0x1004, &mut buf).is_ok());
+    }
+}

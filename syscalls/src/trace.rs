@@ -1,0 +1,250 @@
+//! strace-format tracing: one line per syscall, driven by the table's argument kinds.
+//!
+//! `write(1, "hello\n", 6) = 6`, `open("/x", O_RDONLY) = -1 ENOENT (No such file or directory)`.
+//! Strings are escaped and cut at 32 bytes as strace does by default.
+
+use crate::abi::{errno, nr};
+use crate::mem::GuestMemoryExt;
+use crate::table::{Arg, Args, Entry, Ret};
+use crate::task::Ctx;
+use crate::Errno;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+
+/// How many bytes of a string or buffer strace shows (`-s 32`).
+const STRSIZE: usize = 32;
+
+/// Where trace lines go.
+pub struct Tracer {
+    out: File,
+}
+
+impl Tracer {
+    pub fn new(out: File) -> Self {
+        Tracer { out }
+    }
+
+    fn line(&mut self, text: &str) {
+        // Tracing must not disturb the guest: a failed trace write is dropped.
+        let _ = self.out.write_all(text.as_bytes());
+    }
+}
+
+/// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
+/// does not return (printed before the call runs, as `= ?`).
+pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>) {
+    let mut text = String::new();
+    let _ = write!(text, "{}(", entry.name);
+    for (i, kind) in entry.args.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        arg(ctx, &mut text, *kind, args, i, value);
+    }
+    text.push_str(") = ");
+    match value {
+        None => text.push('?'),
+        Some(v) => result(&mut text, entry.ret, v),
+    }
+    text.push('\n');
+    if let Some(t) = ctx.task.tracer.as_mut() {
+        t.line(&text);
+    }
+}
+
+/// Trace a number the table does not know.
+pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
+    let name = nr::NAMES.get(nr as usize).copied().filter(|n| !n.is_empty());
+    let mut text = match name {
+        Some(n) => format!("{n}("),
+        None => format!("syscall_{nr:#x}("),
+    };
+    let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+    text.push_str(&shown.join(", "));
+    text.push_str(") = ");
+    result(&mut text, Ret::Int, value.unwrap_or(0));
+    text.push('\n');
+    if let Some(t) = ctx.task.tracer.as_mut() {
+        t.line(&text);
+    }
+}
+
+fn result(text: &mut String, ret: Ret, v: u32) {
+    let signed = v as i32;
+    if (-4095..0).contains(&signed) {
+        let e = Errno::from_raw_os_error(-signed);
+        let _ = write!(text, "-1 {} ({})", errno::name(e), errno::message(e));
+        return;
+    }
+    match ret {
+        Ret::Hex => {
+            let _ = write!(text, "{v:#x}");
+        }
+        _ => {
+            let _ = write!(text, "{signed}");
+        }
+    }
+}
+
+fn arg(ctx: &Ctx, text: &mut String, kind: Arg, args: &Args, i: usize, value: Option<u32>) {
+    let v = args[i];
+    match kind {
+        Arg::Int | Arg::Fd => {
+            let _ = write!(text, "{}", v as i32);
+        }
+        Arg::Uint => {
+            let _ = write!(text, "{v}");
+        }
+        Arg::Hex => {
+            let _ = write!(text, "{v:#x}");
+        }
+        Arg::Ptr | Arg::Timespec | Arg::Timespec64 => pointer(text, v),
+        Arg::DirFd => {
+            if v as i32 == -100 {
+                text.push_str("AT_FDCWD");
+            } else {
+                let _ = write!(text, "{}", v as i32);
+            }
+        }
+        Arg::Str => match ctx.mem.read_cstr(v, 4096, Errno::NAMETOOLONG) {
+            Ok(s) => quoted(text, &s, s.len()),
+            Err(_) => pointer(text, v),
+        },
+        Arg::InBuf(len_arg) => {
+            let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
+            buffer(ctx, text, v, len);
+        }
+        Arg::OutBuf => match value {
+            Some(n) if (n as i32) >= 0 => buffer(ctx, text, v, n as usize),
+            _ => pointer(text, v),
+        },
+        Arg::OpenFlags => open_flags(text, v),
+        Arg::Mode => {
+            let _ = write!(text, "{v:#o}");
+        }
+        Arg::Flags(names) => flags(text, v, names),
+        Arg::Enum(names) => match names.iter().find(|(n, _)| *n == v) {
+            Some((_, name)) => text.push_str(name),
+            None => {
+                let _ = write!(text, "{v:#x}");
+            }
+        },
+    }
+}
+
+fn pointer(text: &mut String, v: u32) {
+    if v == 0 {
+        text.push_str("NULL");
+    } else {
+        let _ = write!(text, "{v:#x}");
+    }
+}
+
+fn buffer(ctx: &Ctx, text: &mut String, addr: u32, len: usize) {
+    let shown = len.min(STRSIZE);
+    match ctx.mem.slice(addr, shown) {
+        Ok(bytes) => quoted(text, bytes, len),
+        Err(_) => pointer(text, addr),
+    }
+}
+
+/// Quote bytes as strace does: C escapes, octal for the rest, `...` when cut.
+pub fn quoted(text: &mut String, bytes: &[u8], full_len: usize) {
+    let shown = &bytes[..bytes.len().min(STRSIZE)];
+    text.push('"');
+    for (i, &b) in shown.iter().enumerate() {
+        match b {
+            b'"' => text.push_str("\\\""),
+            b'\\' => text.push_str("\\\\"),
+            b'\n' => text.push_str("\\n"),
+            b'\t' => text.push_str("\\t"),
+            b'\r' => text.push_str("\\r"),
+            0x0b => text.push_str("\\v"),
+            0x0c => text.push_str("\\f"),
+            0x20..=0x7e => text.push(b as char),
+            _ => {
+                // The shortest octal escape, unless a digit follows and would be read into it.
+                let next_is_digit = shown.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if next_is_digit {
+                    let _ = write!(text, "\\{b:03o}");
+                } else {
+                    let _ = write!(text, "\\{b:o}");
+                }
+            }
+        }
+    }
+    text.push('"');
+    if full_len > shown.len() {
+        text.push_str("...");
+    }
+}
+
+fn flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
+    let mut rest = v;
+    let mut parts = Vec::new();
+    for &(bit, name) in names {
+        if bit != 0 && rest & bit == bit {
+            parts.push(name.to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 || parts.is_empty() {
+        parts.push(format!("{rest:#x}"));
+    }
+    text.push_str(&parts.join("|"));
+}
+
+fn open_flags(text: &mut String, v: u32) {
+    const ACCESS: [&str; 4] = ["O_RDONLY", "O_WRONLY", "O_RDWR", "0x3"];
+    const NAMES: &[(u32, &str)] = &[
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (0o10000, "O_DSYNC"),
+        (0o20000, "O_ASYNC"),
+        (0o40000, "O_DIRECT"),
+        (0o100000, "O_LARGEFILE"),
+        (0o200000, "O_DIRECTORY"),
+        (0o400000, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+        (0o4010000, "O_SYNC"),
+        (0o10000000, "O_PATH"),
+        (0o20200000, "O_TMPFILE"),
+    ];
+    text.push_str(ACCESS[(v & 3) as usize]);
+    let rest = v & !3;
+    if rest != 0 {
+        text.push('|');
+        flags(text, rest, NAMES);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_and_cut_like_strace() {
+        let mut t = String::new();
+        quoted(&mut t, b"hello\n", 6);
+        assert_eq!(t, r#""hello\n""#);
+        let mut t = String::new();
+        quoted(&mut t, b"\x1b[0m\x001", 6);
+        assert_eq!(t, r#""\33[0m\0001""#);
+        let mut t = String::new();
+        quoted(&mut t, &[b'a'; 40], 40);
+        assert_eq!(t, format!("\"{}\"...", "a".repeat(32)));
+    }
+
+    #[test]
+    fn open_flags_read_like_strace() {
+        let mut t = String::new();
+        open_flags(&mut t, 0o2100101);
+        assert_eq!(t, "O_WRONLY|O_CREAT|O_LARGEFILE|O_CLOEXEC");
+    }
+}
