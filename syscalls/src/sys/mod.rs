@@ -1,16 +1,20 @@
 //! Syscall handlers, one file per family. Each family exports `ENTRIES`, its rows of the table.
 
+pub mod fd;
 pub mod fs;
+pub mod info;
 pub mod mm;
 pub mod mm_space;
 pub mod process;
+pub mod time;
 
 use crate::table::Entry;
 use crate::Errno;
 use std::os::fd::BorrowedFd;
 
 /// Every family's rows; [`crate::table`] indexes them by number.
-pub static FAMILIES: &[&[Entry]] = &[fs::ENTRIES, mm::ENTRIES, process::ENTRIES];
+pub static FAMILIES: &[&[Entry]] =
+    &[fd::ENTRIES, fs::ENTRIES, info::ENTRIES, mm::ENTRIES, process::ENTRIES, time::ENTRIES];
 
 /// A guest fd argument as a host fd (guest fds are host fds). Negative: EBADF.
 ///
