@@ -195,7 +195,11 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
-    match run::run(cpu, run::Guest::new(space, task)) {
+    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task));
+    if let Some(t) = tracer.as_mut() {
+        syscalls::trace::exited(t, exit);
+    }
+    match exit {
         Exit::Status(s) => ExitCode::from(s as u8),
         Exit::Signal(sig) => die_of(sig),
     }

@@ -67,9 +67,15 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
 }
 
 /// Run the guest to its end.
-pub fn run(mut cpu: Cpu, guest: Guest) -> Exit {
+pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>) {
     let guest = Rc::new(RefCell::new(guest));
-    let hook_guest = Rc::clone(&guest);
+    let exit = run_until_exit(&mut cpu, &guest);
+    let tracer = guest.borrow_mut().task.tracer.take();
+    (exit, tracer)
+}
+
+fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
+    let hook_guest = Rc::clone(guest);
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
         let mut g = hook_guest.borrow_mut();
         if vector == 0x80 {

@@ -53,6 +53,30 @@ pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u
     }
 }
 
+/// The closing line strace prints: `+++ exited with 0 +++`, `+++ killed by SIGSEGV +++`.
+pub fn exited(tracer: &mut Tracer, exit: crate::Exit) {
+    let text = match exit {
+        crate::Exit::Status(s) => format!("+++ exited with {s} +++\n"),
+        crate::Exit::Signal(sig) => format!("+++ killed by {} +++\n", signal_name(sig)),
+    };
+    tracer.line(&text);
+}
+
+/// SIGSEGV for 11, as strace names signals.
+pub fn signal_name(sig: i32) -> String {
+    const NAMES: [&str; 32] = [
+        "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+        "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+        "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+        "SIGSYS",
+    ];
+    match usize::try_from(sig).ok().and_then(|i| NAMES.get(i)) {
+        Some(name) if sig > 0 => (*name).to_string(),
+        _ if (32..=64).contains(&sig) => format!("SIGRT_{}", sig - 32),
+        _ => sig.to_string(),
+    }
+}
+
 /// Trace a number the table does not know.
 pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
     let name = nr::NAMES.get(nr as usize).copied().filter(|n| !n.is_empty());

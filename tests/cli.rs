@@ -1,0 +1,133 @@
+//! The command line as a user meets it: exit statuses, refusals with reasons, options.
+
+mod common;
+
+use common::{build_fixture, command, run, EMU386};
+use std::path::Path;
+
+fn emu(args: &[&str]) -> common::Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(EMU386, dir.path());
+    cmd.args(args);
+    run(cmd, b"")
+}
+
+fn fixture(name: &str) -> String {
+    build_fixture(name).0.to_string_lossy().into_owned()
+}
+
+/// A refusal: the status and a message naming the program and the reason.
+fn assert_refused(args: &[&str], status: &str, reason: &str) {
+    let out = emu(args);
+    assert_eq!(out.status, status, "{args:?}: {}", out.stderr_str());
+    assert!(out.stderr_str().contains(reason), "{args:?}: expected {reason:?} in {:?}", out.stderr_str());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_guest_exit_status_is_ours() {
+    let hello = fixture("hello");
+    let out = emu(&[&hello]);
+    assert_eq!(out.status, "exit status 3");
+    assert_eq!(out.stdout_str(), "hello from i386\n");
+    assert_eq!(emu(&[&fixture("exit_status"), "200"]).status, "exit status 200");
+}
+
+#[test]
+fn a_missing_program_is_127() {
+    assert_refused(&["/nonexistent/prog"], "exit status 127", "No such file or directory");
+    assert_refused(&["no-such-program-anywhere"], "exit status 127", "no-such-program-anywhere");
+}
+
+#[test]
+fn programs_that_cannot_run_as_i386_are_126_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("text");
+    std::fs::write(&text, "just some text\n").unwrap();
+    assert_refused(&[text.to_str().unwrap()], "exit status 126", "not an ELF file");
+
+    // A 64-bit program: the host's own.
+    let true64 = ["/bin/true", "/usr/bin/true"].into_iter().find(|p| Path::new(p).exists()).unwrap();
+    assert_refused(&[true64], "exit status 126", "64-bit ELF");
+
+    // Truncated: the first 40 bytes of a real i386 program.
+    let hello = std::fs::read(fixture("hello")).unwrap();
+    let cut = dir.path().join("cut");
+    std::fs::write(&cut, &hello[..40]).unwrap();
+    assert_refused(&[cut.to_str().unwrap()], "exit status 126", "truncated");
+
+    // Program headers pointing past the end of the file.
+    let mut bad = hello.clone();
+    bad[28..32].copy_from_slice(&0x7fff_0000u32.to_le_bytes()); // e_phoff
+    let corrupt = dir.path().join("corrupt");
+    std::fs::write(&corrupt, &bad).unwrap();
+    assert_refused(&[corrupt.to_str().unwrap()], "exit status 126", "program headers");
+
+    // Another machine: the same file claiming to be ARM.
+    let mut arm = hello.clone();
+    arm[18..20].copy_from_slice(&40u16.to_le_bytes());
+    let arm_path = dir.path().join("arm");
+    std::fs::write(&arm_path, &arm).unwrap();
+    assert_refused(&[arm_path.to_str().unwrap()], "exit status 126", "not i386");
+
+    // Dynamically linked i386.
+    let dynamic = dir.path().join("dynamic");
+    let ok = std::process::Command::new("gcc")
+        .args(["-m32", "-o"])
+        .arg(&dynamic)
+        .arg(common::workspace().join("fixtures/hello.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "gcc -m32 (dynamic) failed");
+    assert_refused(&[dynamic.to_str().unwrap()], "exit status 126", "dynamically linked");
+
+    // A directory.
+    assert_refused(&[dir.path().to_str().unwrap()], "exit status 126", "Is a directory");
+}
+
+#[test]
+fn environment_options_edit_the_guest_environment() {
+    let prog = fixture("args_env");
+    let out = emu(&["-E", "FOO=bar", "-E", "LANG=xx", "-U", "TZ", &prog, "a", "-b"]);
+    assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+    let text = out.stdout_str();
+    assert!(text.contains("env: FOO=bar\n"), "{text}");
+    assert!(text.contains("env: LANG=xx\n"), "{text}");
+    assert!(!text.contains("env: TZ="), "{text}");
+    assert!(text.contains("argv[1] = \"a\"\nargv[2] = \"-b\"\n"), "{text}");
+}
+
+#[test]
+fn kernel_release_is_what_uname_reports() {
+    let out = emu(&["--kernel-release", "9.9.9-emu", &fixture("uname_release")]);
+    assert_eq!(out.stdout_str(), "release=9.9.9-emu\n", "{}", out.stderr_str());
+}
+
+#[test]
+fn strace_prints_calls_in_strace_format() {
+    let out = emu(&["--strace", &fixture("hello")]);
+    let trace = out.stderr_str();
+    assert!(trace.contains("write(1, \"hello from i386\\n\", 16) = 16\n"), "{trace}");
+    assert!(trace.contains("exit_group(3) = ?\n"), "{trace}");
+    assert_eq!(out.stdout_str(), "hello from i386\n");
+    assert_eq!(out.status, "exit status 3");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.txt");
+    let out = emu(&["--strace-file", file.to_str().unwrap(), &fixture("hello")]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr_str());
+    let trace = std::fs::read_to_string(&file).unwrap();
+    assert!(trace.contains("exit_group(3) = ?"), "{trace}");
+}
+
+#[test]
+fn help_and_version() {
+    let out = emu(&["--help"]);
+    assert_eq!(out.status, "exit status 0");
+    assert!(out.stdout_str().contains("--strace"));
+    assert!(out.stdout_str().contains("--kernel-release"));
+    let out = emu(&["--version"]);
+    assert_eq!(out.status, "exit status 0");
+    assert!(out.stdout_str().starts_with("emu386 "));
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Diff one fixture natively vs under emu386: tests/fixture-diff.sh NAME [ARGS...]
+# (The test suite does the same for every fixture; this is the quick loop while writing one.)
+set -u
+name=$1; shift
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/target/fixtures; mkdir -p "$out"
+flags=$(sed -n 's|^// cflags: ||p' "$root/fixtures/$name.c")
+gcc -m32 -static -O1 -Wall -o "$out/$name" "$root/fixtures/$name.c" $flags || exit 2
+run() { local d; d=$(mktemp -d); (cd "$d" && timeout 10 "$@" </dev/null; echo "exit status $?") 2>&1; rm -rf "$d"; }
+diff <(run "$out/$name" "$@") <(run "$root/target/release/emu386" "$out/$name" "$@") && echo "$name: same"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install what emu386 needs on Debian 12 (run as root), build it, and build the bundled fixtures'
+# first program. Idempotent: re-running skips what is there.
+#   gcc-multilib      i386 fixtures (gcc -m32 -static) and their native runs
+#   cmake libclang-dev  building Unicorn (unicorn-engine crate)
+#   qemu-user time    the benchmark (tests/bench/run.sh) compares against qemu-i386
+#   busybox-static:i386 real programs for the busybox tests (tests/fetch-busybox.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+need=()
+for pkg in gcc-multilib cmake libclang-dev qemu-user time curl ca-certificates; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    # A mirror that is mid-sync makes `apt-get update` report errors for one index; the packages we
+    # need still resolve, so carry on and let apt-get install decide.
+    apt-get update || true
+    apt-get install -y "${need[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+bash tests/fetch-busybox.sh
+cargo build --release
+mkdir -p target/fixtures
+gcc -m32 -static -O1 -o target/fixtures/hello fixtures/hello.c
+echo "setup done: target/release/emu386 is built"
