@@ -1,0 +1,135 @@
+//! Data moved between fds without passing through guest memory: sendfile(2), sendfile64(2),
+//! splice(2), tee(2), copy_file_range(2).
+//!
+//! The host does the moving; what the guest sees differently from a 64-bit caller is handled here:
+//! offsets read from and written back to guest memory (EFAULT), and the 32-bit sendfile's limit
+//! (`MAX_NON_LFS`: EOVERFLOW as `do_sendfile` gives it).
+
+use crate::entry;
+use crate::mem::GuestMemoryExt;
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{abi::nr, Errno, SysResult};
+use rustix::fs::OFlags;
+use rustix::pipe::SpliceFlags;
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::sendfile, sendfile, [Fd, Fd, Ptr, Uint]),
+    entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]),
+    entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
+    entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]),
+    entry!(nr::copy_file_range, copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
+];
+
+/// The largest offset a program without large-file support may reach.
+const MAX_NON_LFS: u64 = 0x7fff_ffff;
+/// MAX_RW_COUNT: the kernel caps a single transfer to INT_MAX rounded down to a page.
+const MAX_RW_COUNT: u32 = 0x7fff_f000;
+
+fn read_off64(ctx: &Ctx, ptr: u32) -> Result<Option<u64>, Errno> {
+    if ptr == 0 {
+        return Ok(None);
+    }
+    let off: [u8; 8] = ctx.mem.read_obj(ptr)?;
+    Ok(Some(u64::from_le_bytes(off)))
+}
+
+/// The checks do_sendfile() makes on the fds before it looks at offsets and sizes.
+fn check_sendfile_fds(out_fd: u32, in_fd: u32) -> Result<(), Errno> {
+    let input = super::fd(in_fd)?;
+    let in_mode = rustix::fs::fcntl_getfl(input)?;
+    if in_mode & OFlags::ACCMODE == OFlags::WRONLY || in_mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF);
+    }
+    let output = super::fd(out_fd)?;
+    let out_mode = rustix::fs::fcntl_getfl(output)?;
+    if out_mode & OFlags::ACCMODE == OFlags::RDONLY || out_mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF);
+    }
+    Ok(())
+}
+
+/// Shared by both sendfile entry points: `off` is the guest's offset (if any), `max` the limit.
+fn do_sendfile(a: &Args, mut off: Option<u64>, max: u64) -> Result<(u32, Option<u64>), Errno> {
+    let mut count = a[3].min(MAX_RW_COUNT) as usize;
+    if let Some(pos) = off {
+        if pos > i64::MAX as u64 {
+            return Err(Errno::INVAL);
+        }
+        if max == MAX_NON_LFS && pos + count as u64 > max {
+            check_sendfile_fds(a[0], a[1])?;
+            if pos >= max {
+                return Err(Errno::OVERFLOW);
+            }
+            count = (max - pos) as usize;
+        }
+    }
+    let n = rustix::fs::sendfile(super::fd(a[0])?, super::fd(a[1])?, off.as_mut(), count)?;
+    Ok((n as u32, off))
+}
+
+/// Implements sendfile(2) with a 32-bit `off_t *offset`.
+fn sendfile(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let off = if a[2] == 0 { None } else { Some(ctx.mem.read_u32(a[2])? as i32) };
+    if off.is_some_and(|o| o < 0) {
+        return Err(Errno::INVAL.into());
+    }
+    let (n, after) = do_sendfile(a, off.map(|o| o as u64), MAX_NON_LFS)?;
+    if let Some(pos) = after {
+        ctx.mem.write_u32(a[2], pos as u32)?;
+    }
+    Ok(n)
+}
+
+/// Implements sendfile64(2) with a `loff_t *offset`.
+fn sendfile64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let off = read_off64(ctx, a[2])?;
+    let (n, after) = do_sendfile(a, off, 0)?;
+    if let Some(pos) = after {
+        ctx.mem.write(a[2], &pos.to_le_bytes())?;
+    }
+    Ok(n)
+}
+
+fn splice_flags(bits: u32) -> Result<SpliceFlags, Errno> {
+    SpliceFlags::from_bits(bits).ok_or(Errno::INVAL)
+}
+
+/// Implements splice(2).
+fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let flags = splice_flags(a[5])?;
+    let mut off_in = read_off64(ctx, a[1])?;
+    let mut off_out = read_off64(ctx, a[3])?;
+    let n = rustix::pipe::splice(super::fd(a[0])?, off_in.as_mut(), super::fd(a[2])?, off_out.as_mut(), a[4] as usize, flags)?;
+    if let Some(pos) = off_in {
+        ctx.mem.write(a[1], &pos.to_le_bytes())?;
+    }
+    if let Some(pos) = off_out {
+        ctx.mem.write(a[3], &pos.to_le_bytes())?;
+    }
+    Ok(n as u32)
+}
+
+/// Implements tee(2).
+fn tee(_: &mut Ctx, a: &Args) -> SysResult {
+    let flags = splice_flags(a[3])?;
+    Ok(rustix::pipe::tee(super::fd(a[0])?, super::fd(a[1])?, a[2] as usize, flags)? as u32)
+}
+
+/// Implements copy_file_range(2).
+fn copy_file_range(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let mut off_in = read_off64(ctx, a[1])?;
+    let mut off_out = read_off64(ctx, a[3])?;
+    // The kernel refuses any flag (EINVAL) before it looks at the fds.
+    if a[5] != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let n = rustix::fs::copy_file_range(super::fd(a[0])?, off_in.as_mut(), super::fd(a[2])?, off_out.as_mut(), a[4] as usize)?;
+    if let Some(pos) = off_in {
+        ctx.mem.write(a[1], &pos.to_le_bytes())?;
+    }
+    if let Some(pos) = off_out {
+        ctx.mem.write(a[3], &pos.to_le_bytes())?;
+    }
+    Ok(n as u32)
+}
