@@ -1,5 +1,772 @@
-//! (being written)
+//! System and process information: uname(2) in its three generations, sysinfo(2), getrandom(2),
+//! resource limits (prlimit64(2), getrlimit(2) old and new, setrlimit(2)), CPU affinity and
+//! sched_yield(2), user and group ids (32-bit and the 16-bit originals of kernel/uid16.c), process
+//! groups and sessions, personality(2) and prctl(2).
+//!
+//! The host answers the questions (guest pids, ids and limits are the emulator process's own), and
+//! the answer comes back through the kernel's compat rules: `compat_sysinfo` scaling, 32-bit
+//! rlimits saturated at `COMPAT_RLIM_INFINITY`, 16-bit ids mapped to `overflowuid`, affinity masks
+//! in 32-bit words. Changing an id, a limit or the affinity changes the emulator process, which is
+//! what the guest asked for. Id changes are made with the raw per-thread syscalls, as the guest's
+//! libc expects (it broadcasts to its other threads itself).
 
-use crate::table::Entry;
+use super::time::host;
+use crate::abi::info::{
+    pr, NewUtsname, OldOldUtsname, OldUtsname, Rlimit32, Rlimit64, Sysinfo32, GRND_INSECURE, GRND_NAMES, GRND_NONBLOCK,
+    GRND_RANDOM, OLD_RLIM_MAX, OLD_UTS_FIELD, RLIM32_INFINITY, RLIMIT_NAMES, RLIM_NLIMITS, UTS_FIELD,
+};
+use crate::abi::nr;
+use crate::entry;
+use crate::mem::{GuestMemoryExt, PAGE_SIZE};
+use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::task::Ctx;
+use crate::{Errno, SysResult};
+use libc::c_long;
+use std::ptr::{null, null_mut};
+use std::sync::OnceLock;
+use zerocopy::little_endian::{U16, U32, U64};
 
-pub static ENTRIES: &[Entry] = &[];
+const PR_NAMES: &[(u32, &str)] = &[
+    (pr::SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
+    (pr::GET_PDEATHSIG, "PR_GET_PDEATHSIG"),
+    (pr::GET_DUMPABLE, "PR_GET_DUMPABLE"),
+    (pr::SET_DUMPABLE, "PR_SET_DUMPABLE"),
+    (pr::GET_KEEPCAPS, "PR_GET_KEEPCAPS"),
+    (pr::SET_KEEPCAPS, "PR_SET_KEEPCAPS"),
+    (pr::SET_NAME, "PR_SET_NAME"),
+    (pr::GET_NAME, "PR_GET_NAME"),
+    (pr::SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"),
+    (pr::GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS"),
+];
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::uname, uname, [Ptr]),
+    entry!(nr::olduname, olduname, [Ptr]),
+    entry!(nr::oldolduname, oldolduname, [Ptr]),
+    entry!(nr::sysinfo, sysinfo, [Ptr]),
+    entry!(nr::getrandom, getrandom, [Ptr, Uint, Flags(GRND_NAMES)]),
+    entry!(nr::prlimit64, prlimit64, [Int, Enum(RLIMIT_NAMES), Ptr, Ptr]),
+    entry!(nr::ugetrlimit, ugetrlimit, [Enum(RLIMIT_NAMES), Ptr]),
+    entry!(nr::getrlimit, old_getrlimit, [Enum(RLIMIT_NAMES), Ptr]),
+    entry!(nr::setrlimit, setrlimit, [Enum(RLIMIT_NAMES), Ptr]),
+    entry!(nr::sched_yield, sched_yield, []),
+    entry!(nr::sched_getaffinity, sched_getaffinity, [Int, Uint, Ptr]),
+    entry!(nr::sched_setaffinity, sched_setaffinity, [Int, Uint, Ptr]),
+    entry!(nr::getuid32, getuid32, []),
+    entry!(nr::geteuid32, geteuid32, []),
+    entry!(nr::getgid32, getgid32, []),
+    entry!(nr::getegid32, getegid32, []),
+    entry!(nr::getresuid32, getresuid32, [Ptr, Ptr, Ptr]),
+    entry!(nr::getresgid32, getresgid32, [Ptr, Ptr, Ptr]),
+    entry!(nr::getgroups32, getgroups32, [Int, Ptr]),
+    entry!(nr::setgroups32, setgroups32, [Int, Ptr]),
+    entry!(nr::setuid32, setuid32, [Int]),
+    entry!(nr::setgid32, setgid32, [Int]),
+    entry!(nr::setreuid32, setreuid32, [Int, Int]),
+    entry!(nr::setregid32, setregid32, [Int, Int]),
+    entry!(nr::setresuid32, setresuid32, [Int, Int, Int]),
+    entry!(nr::setresgid32, setresgid32, [Int, Int, Int]),
+    entry!(nr::setfsuid32, setfsuid32, [Int]),
+    entry!(nr::setfsgid32, setfsgid32, [Int]),
+    entry!(nr::getuid, getuid16, []),
+    entry!(nr::geteuid, geteuid16, []),
+    entry!(nr::getgid, getgid16, []),
+    entry!(nr::getegid, getegid16, []),
+    entry!(nr::getresuid, getresuid16, [Ptr, Ptr, Ptr]),
+    entry!(nr::getresgid, getresgid16, [Ptr, Ptr, Ptr]),
+    entry!(nr::getgroups, getgroups16, [Int, Ptr]),
+    entry!(nr::setgroups, setgroups16, [Int, Ptr]),
+    entry!(nr::setuid, setuid16, [Int]),
+    entry!(nr::setgid, setgid16, [Int]),
+    entry!(nr::setreuid, setreuid16, [Int, Int]),
+    entry!(nr::setregid, setregid16, [Int, Int]),
+    entry!(nr::setresuid, setresuid16, [Int, Int, Int]),
+    entry!(nr::setresgid, setresgid16, [Int, Int, Int]),
+    entry!(nr::setfsuid, setfsuid16, [Int]),
+    entry!(nr::setfsgid, setfsgid16, [Int]),
+    entry!(nr::getpgrp, getpgrp, []),
+    entry!(nr::getpgid, getpgid, [Int]),
+    entry!(nr::getsid, getsid, [Int]),
+    entry!(nr::personality, personality, [Hex], Ret::Hex),
+    entry!(nr::prctl, prctl, [Enum(PR_NAMES), Hex, Hex, Hex, Hex]),
+];
+
+/// A guest `int`/`pid_t` argument as a host syscall argument (sign-extended).
+fn int(v: u32) -> c_long {
+    c_long::from(v as i32)
+}
+
+/// A guest `unsigned int`/`unsigned long` argument as a host syscall argument (zero-extended).
+fn ulong(v: u32) -> c_long {
+    c_long::from(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// uname
+
+/// The host's utsname with the release emu386 reports, as six NUL-padded 65-byte fields.
+fn utsname(ctx: &Ctx) -> NewUtsname {
+    let host = rustix::system::uname();
+    let release = ctx.task.kernel_release.as_bytes();
+    let values: [&[u8]; 6] = [
+        host.sysname().to_bytes(),
+        host.nodename().to_bytes(),
+        release,
+        host.version().to_bytes(),
+        // The host applies override_architecture(): "i686" under a PER_LINUX32 personality.
+        host.machine().to_bytes(),
+        host.domainname().to_bytes(),
+    ];
+    let mut out = NewUtsname { fields: [[0; UTS_FIELD]; 6] };
+    for (field, value) in out.fields.iter_mut().zip(values) {
+        let n = value.len().min(UTS_FIELD - 1);
+        field[..n].copy_from_slice(&value[..n]);
+    }
+    out
+}
+
+/// Implements uname(2) (nr 122, sys_newuname): `struct new_utsname`.
+fn uname(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let u = utsname(ctx);
+    ctx.mem.write_obj(a[0], &u)?;
+    Ok(0)
+}
+
+/// Implements olduname (nr 109, sys_uname): the first five fields of `new_utsname`.
+fn olduname(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let u = utsname(ctx);
+    let mut old = OldUtsname { fields: [[0; UTS_FIELD]; 5] };
+    old.fields.copy_from_slice(&u.fields[..5]);
+    ctx.mem.write_obj(a[0], &old)?;
+    Ok(0)
+}
+
+/// Implements oldolduname (nr 59, sys_olduname): the first 8 bytes of five fields, NUL-terminated.
+fn oldolduname(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let u = utsname(ctx);
+    let mut old = OldOldUtsname { fields: [[0; OLD_UTS_FIELD]; 5] };
+    for (field, value) in old.fields.iter_mut().zip(&u.fields) {
+        field[..OLD_UTS_FIELD - 1].copy_from_slice(&value[..OLD_UTS_FIELD - 1]);
+    }
+    ctx.mem.write_obj(a[0], &old)?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// sysinfo
+
+/// compat_sysinfo(): when a memory size does not fit 32 bits, `mem_unit` grows to the page size
+/// and every memory field shrinks by as many bits; everything is then truncated to 32 bits.
+fn compat_sysinfo(s: &libc::sysinfo) -> Sysinfo32 {
+    let mut mem_unit = u64::from(s.mem_unit);
+    let mut shift = 0;
+    if (s.totalram >> 32) != 0 || (s.totalswap >> 32) != 0 {
+        while mem_unit < u64::from(PAGE_SIZE) {
+            mem_unit <<= 1;
+            shift += 1;
+        }
+    }
+    let mem = |v: u64| U32::new((v >> shift) as u32);
+    Sysinfo32 {
+        uptime: (s.uptime as i32).into(),
+        loads: s.loads.map(|l| U32::new(l as u32)),
+        totalram: mem(s.totalram),
+        freeram: mem(s.freeram),
+        sharedram: mem(s.sharedram),
+        bufferram: mem(s.bufferram),
+        totalswap: mem(s.totalswap),
+        freeswap: mem(s.freeswap),
+        procs: U16::new(s.procs),
+        pad: U16::ZERO,
+        totalhigh: mem(s.totalhigh),
+        freehigh: mem(s.freehigh),
+        mem_unit: U32::new(mem_unit as u32),
+        f: [0; 8],
+    }
+}
+
+/// Implements sysinfo(2) with the i386 `struct sysinfo` (compat_sys_sysinfo).
+fn sysinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: sysinfo is plain data; all-zero is a valid value.
+    let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `s` is valid and writable for the duration of the call.
+    host(unsafe { libc::syscall(libc::SYS_sysinfo, &mut s) })?;
+    ctx.mem.write_obj(a[0], &compat_sysinfo(&s))?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// getrandom
+
+/// `MAX_RW_COUNT`: import_ubuf() clamps every length to this.
+const MAX_RW_COUNT: u32 = 0x7fff_f000;
+
+/// Implements getrandom(2), straight into guest memory. Like get_random_bytes_user(), a buffer
+/// that becomes unwritable part way gets the bytes before the fault and their count; EFAULT only
+/// when not one byte could be written.
+fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (buf, flags) = (a[0], a[2]);
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_INSECURE | GRND_RANDOM) == GRND_INSECURE | GRND_RANDOM
+    {
+        return Err(Errno::INVAL.into());
+    }
+    let len = a[1].min(MAX_RW_COUNT);
+    // The writable prefix of the buffer, a page at a time.
+    let mut ok = len;
+    if ctx.mem.slice_mut(buf, len as usize).is_err() {
+        ok = 0;
+        while ok < len {
+            let page_left = PAGE_SIZE - (buf.wrapping_add(ok) % PAGE_SIZE);
+            let step = page_left.min(len - ok);
+            if ctx.mem.slice_mut(buf.wrapping_add(ok), step as usize).is_err() {
+                break;
+            }
+            ok += step;
+        }
+    }
+    if len == 0 {
+        // Like the kernel, only the flags are looked at: no byte to write, no fault.
+        // SAFETY: a zero-length request never touches its buffer.
+        host(unsafe { libc::syscall(libc::SYS_getrandom, null_mut::<u8>(), 0usize, flags) })?;
+        return Ok(0);
+    }
+    if ok == 0 {
+        return Err(Errno::FAULT.into());
+    }
+    let out = ctx.mem.slice_mut(buf, ok as usize)?;
+    // SAFETY: `out` is a writable host slice of exactly `out.len()` bytes.
+    let n = host(unsafe { libc::syscall(libc::SYS_getrandom, out.as_mut_ptr(), out.len(), flags) })?;
+    Ok(n as u32)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource limits
+
+/// prlimit64 on the host: limits are `struct rlimit64` there too.
+fn host_prlimit(pid: c_long, resource: u32, new: Option<&libc::rlimit64>) -> Result<libc::rlimit64, Errno> {
+    let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
+    let new_ptr = new.map_or(null(), |r| r as *const libc::rlimit64);
+    // SAFETY: `new_ptr` is NULL or a local the host only reads; `old` is writable.
+    host(unsafe { libc::syscall(libc::SYS_prlimit64, pid, ulong(resource), new_ptr, &mut old) })?;
+    Ok(old)
+}
+
+/// Implements prlimit64(2): the new limit is read first (EFAULT), the host checks the pid, the
+/// permission and the resource, and the old limit is written last (EFAULT after the change).
+fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let new = if a[2] != 0 {
+        let r: Rlimit64 = ctx.mem.read_obj(a[2])?;
+        Some(libc::rlimit64 { rlim_cur: r.rlim_cur.get(), rlim_max: r.rlim_max.get() })
+    } else {
+        None
+    };
+    let new_ptr = new.as_ref().map_or(null(), |r| r as *const libc::rlimit64);
+    let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
+    let old_ptr = if a[3] != 0 { &mut old as *mut libc::rlimit64 } else { null_mut() };
+    // SAFETY: both pointers are NULL or locals that outlive the call.
+    host(unsafe { libc::syscall(libc::SYS_prlimit64, int(a[0]), ulong(a[1]), new_ptr, old_ptr) })?;
+    if a[3] != 0 {
+        let r = Rlimit64 { rlim_cur: U64::new(old.rlim_cur), rlim_max: U64::new(old.rlim_max) };
+        ctx.mem.write_obj(a[3], &r)?;
+    }
+    Ok(0)
+}
+
+/// Implements ugetrlimit (nr 191, compat_sys_getrlimit): limits above 32 bits, infinity
+/// included, saturate to `COMPAT_RLIM_INFINITY`.
+fn ugetrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let r = host_prlimit(0, a[0], None)?;
+    let sat = |v: u64| U32::new(v.min(u64::from(RLIM32_INFINITY)) as u32);
+    ctx.mem.write_obj(a[1], &Rlimit32 { rlim_cur: sat(r.rlim_cur), rlim_max: sat(r.rlim_max) })?;
+    Ok(0)
+}
+
+/// Implements the old getrlimit (nr 76, compat_sys_old_getrlimit): limits clamp to 0x7fffffff,
+/// and the two fields are stored one after the other.
+fn old_getrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if a[0] >= RLIM_NLIMITS {
+        return Err(Errno::INVAL.into());
+    }
+    let r = host_prlimit(0, a[0], None)?;
+    ctx.mem.write_u32(a[1], r.rlim_cur.min(OLD_RLIM_MAX) as u32)?;
+    ctx.mem.write_u32(a[1].wrapping_add(4), r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
+    Ok(0)
+}
+
+/// Implements setrlimit(2) with 32-bit limits (compat_sys_setrlimit): 0xffffffff is infinity.
+fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let r: Rlimit32 = ctx.mem.read_obj(a[1])?;
+    let wide = |v: u32| {
+        if v == RLIM32_INFINITY {
+            libc::RLIM64_INFINITY
+        } else {
+            u64::from(v)
+        }
+    };
+    let new = libc::rlimit64 { rlim_cur: wide(r.rlim_cur.get()), rlim_max: wide(r.rlim_max.get()) };
+    host_prlimit(0, a[0], Some(&new))?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling
+
+/// Implements sched_yield(2).
+fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
+    // SAFETY: no arguments.
+    host(unsafe { libc::syscall(libc::SYS_sched_yield) })?;
+    Ok(0)
+}
+
+/// The most bytes of CPU mask any kernel uses (`NR_CPUS` is at most 8192).
+const MASK_MAX: usize = 1024;
+
+/// `nr_cpu_ids`: one more than the highest possible CPU (/sys/devices/system/cpu/possible).
+fn nr_cpu_ids() -> u32 {
+    static N: OnceLock<u32> = OnceLock::new();
+    *N.get_or_init(|| {
+        std::fs::read_to_string("/sys/devices/system/cpu/possible")
+            .ok()
+            .and_then(|s| s.trim().rsplit([',', '-']).next().and_then(|n| n.parse::<u32>().ok()))
+            .map_or(1, |last| last.saturating_add(1))
+    })
+}
+
+/// The host's CPU mask of `pid`, and `cpumask_size()` (how many bytes of it the kernel hands out).
+fn host_affinity(pid: c_long) -> Result<([u8; MASK_MAX], usize), Errno> {
+    let mut mask = [0u8; MASK_MAX];
+    // SAFETY: `mask` is writable for MASK_MAX bytes.
+    let n = host(unsafe { libc::syscall(libc::SYS_sched_getaffinity, pid, MASK_MAX, mask.as_mut_ptr()) })?;
+    Ok((mask, (n as usize).min(MASK_MAX)))
+}
+
+/// Implements sched_getaffinity(2) (compat_sys_sched_getaffinity): `len` must cover
+/// `nr_cpu_ids` bits and be a multiple of 4; the answer is the number of bytes written.
+fn sched_getaffinity(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let len = a[1];
+    if len.wrapping_mul(8) < nr_cpu_ids() || len & 3 != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let (mask, size) = host_affinity(int(a[0]))?;
+    let n = size.min(len as usize);
+    ctx.mem.write(a[2], &mask[..n])?;
+    Ok(n as u32)
+}
+
+/// Implements sched_setaffinity(2) (compat_sys_sched_setaffinity): at most `cpumask_size()`
+/// bytes are read, in whole 32-bit words (compat_get_bitmap rounds up); a shorter mask is
+/// zero-extended.
+fn sched_setaffinity(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (_, size) = host_affinity(0)?;
+    let n = (a[1] as usize).min(size);
+    let words = n.div_ceil(4) * 4;
+    let mut mask = [0u8; MASK_MAX];
+    let dst = mask.get_mut(..words).ok_or(Errno::INVAL)?;
+    ctx.mem.read(a[2], dst)?;
+    let host_len = words.div_ceil(8) * 8;
+    // SAFETY: `mask` holds at least `host_len` readable bytes (host_len <= size <= MASK_MAX).
+    host(unsafe { libc::syscall(libc::SYS_sched_setaffinity, int(a[0]), host_len, mask.as_ptr()) })?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// User and group ids
+
+/// A raw host syscall with up to three arguments that answers a number.
+fn call(nr: c_long, args: [c_long; 3]) -> SysResult {
+    // SAFETY: only id syscalls go through here; their arguments are numbers, not pointers.
+    let r = host(unsafe { libc::syscall(nr, args[0], args[1], args[2]) })?;
+    Ok(r as u32)
+}
+
+/// getresuid/getresgid on the host.
+fn host_getres(nr: c_long) -> Result<[u32; 3], Errno> {
+    let mut ids = [0u32; 3];
+    let [r, e, s] = &mut ids;
+    // SAFETY: three writable u32 for the duration of the call.
+    host(unsafe { libc::syscall(nr, r as *mut u32, e as *mut u32, s as *mut u32) })?;
+    Ok(ids)
+}
+
+/// The host's supplementary groups.
+fn host_groups() -> Result<Vec<u32>, Errno> {
+    // SAFETY: a zero size only asks for the count.
+    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, 0, null_mut::<u32>()) })?;
+    let mut groups = vec![0u32; n as usize];
+    // SAFETY: `groups` has room for `n` ids.
+    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, n, groups.as_mut_ptr()) })?;
+    groups.truncate(n as usize);
+    Ok(groups)
+}
+
+/// `NGROUPS_MAX`.
+const NGROUPS_MAX: u32 = 65536;
+
+/// Implements getgroups(2) for both id widths (groups_to_user / groups16_to_user).
+fn getgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
+    let size = a[0] as i32;
+    if size < 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let groups = host_groups()?;
+    let n = u32::try_from(groups.len()).map_err(|_| Errno::INVAL)?;
+    if size != 0 {
+        if n > size as u32 {
+            return Err(Errno::INVAL.into());
+        }
+        let mut addr = a[1];
+        for g in groups {
+            if wide {
+                ctx.mem.write_u32(addr, g)?;
+                addr = addr.wrapping_add(4);
+            } else {
+                ctx.mem.write_obj(addr, &U16::new(high2low(g, overflowgid())))?;
+                addr = addr.wrapping_add(2);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Implements setgroups(2) for both id widths. Whenever the list cannot be read (too long, bad
+/// pointer), the host is asked with NULL so that its earlier checks (EPERM without CAP_SETGID,
+/// then EINVAL) come first, as in the kernel.
+fn setgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
+    let size = a[0];
+    let read = || -> Result<Vec<u32>, Errno> {
+        if size > NGROUPS_MAX {
+            return Err(Errno::INVAL);
+        }
+        let width = if wide { 4 } else { 2 };
+        let bytes = ctx.mem.slice(a[1], size as usize * width)?;
+        Ok(if wide {
+            bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        } else {
+            bytes.chunks_exact(2).map(|c| low2high(u16::from_le_bytes([c[0], c[1]]))).collect()
+        })
+    };
+    let ptr = match read() {
+        Ok(groups) => {
+            // SAFETY: `groups` holds `size` ids and outlives the call.
+            return call_setgroups(size, groups.as_ptr());
+        }
+        Err(_) => null(),
+    };
+    call_setgroups(size, ptr)
+}
+
+fn call_setgroups(size: u32, list: *const u32) -> SysResult {
+    // SAFETY: `list` is NULL (then the host answers an error, never success, as size > 0 here or
+    // the read could not have failed) or `size` readable ids.
+    host(unsafe { libc::syscall(libc::SYS_setgroups, int(size), list) })?;
+    Ok(0)
+}
+
+/// `/proc/sys/kernel/overflow{u,g}id`: what a 16-bit id call answers for an id above 65535.
+fn overflow_id(which: &str, cell: &'static OnceLock<u16>) -> u16 {
+    *cell.get_or_init(|| {
+        std::fs::read_to_string(format!("/proc/sys/kernel/{which}"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(65534)
+    })
+}
+
+fn overflowuid() -> u16 {
+    static C: OnceLock<u16> = OnceLock::new();
+    overflow_id("overflowuid", &C)
+}
+
+fn overflowgid() -> u16 {
+    static C: OnceLock<u16> = OnceLock::new();
+    overflow_id("overflowgid", &C)
+}
+
+/// high2lowuid(): an id that does not fit 16 bits becomes the overflow id.
+fn high2low(id: u32, overflow: u16) -> u16 {
+    u16::try_from(id).unwrap_or(overflow)
+}
+
+/// low2highuid(): the 16-bit -1 ("unchanged") stays -1.
+fn low2high(id: u16) -> u32 {
+    if id == u16::MAX {
+        u32::MAX
+    } else {
+        u32::from(id)
+    }
+}
+
+/// A 16-bit id argument as the 32-bit id the kernel uses (`old_uid_t` is the low 16 bits).
+fn id16(v: u32) -> c_long {
+    c_long::from(low2high(v as u16))
+}
+
+/// getres[ug]id for either width: the three ids are stored one after the other.
+fn getres_as(ctx: &mut Ctx, a: &Args, nr: c_long, wide: Option<u16>) -> SysResult {
+    let ids = host_getres(nr)?;
+    for (addr, id) in a.iter().zip(ids) {
+        match wide {
+            None => ctx.mem.write_u32(*addr, id)?,
+            Some(overflow) => ctx.mem.write_obj(*addr, &U16::new(high2low(id, overflow)))?,
+        }
+    }
+    Ok(0)
+}
+
+/// Implements getuid32(2).
+fn getuid32(_: &mut Ctx, _: &Args) -> SysResult {
+    call(libc::SYS_getuid, [0; 3])
+}
+/// Implements geteuid32(2).
+fn geteuid32(_: &mut Ctx, _: &Args) -> SysResult {
+    call(libc::SYS_geteuid, [0; 3])
+}
+/// Implements getgid32(2).
+fn getgid32(_: &mut Ctx, _: &Args) -> SysResult {
+    call(libc::SYS_getgid, [0; 3])
+}
+/// Implements getegid32(2).
+fn getegid32(_: &mut Ctx, _: &Args) -> SysResult {
+    call(libc::SYS_getegid, [0; 3])
+}
+/// Implements getresuid32(2).
+fn getresuid32(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getres_as(ctx, a, libc::SYS_getresuid, None)
+}
+/// Implements getresgid32(2).
+fn getresgid32(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getres_as(ctx, a, libc::SYS_getresgid, None)
+}
+/// Implements getgroups32(2).
+fn getgroups32(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getgroups_as(ctx, a, true)
+}
+/// Implements setgroups32(2).
+fn setgroups32(ctx: &mut Ctx, a: &Args) -> SysResult {
+    setgroups_as(ctx, a, true)
+}
+/// Implements setuid32(2).
+fn setuid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setuid, [ulong(a[0]), 0, 0])
+}
+/// Implements setgid32(2).
+fn setgid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setgid, [ulong(a[0]), 0, 0])
+}
+/// Implements setreuid32(2).
+fn setreuid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setreuid, [ulong(a[0]), ulong(a[1]), 0])
+}
+/// Implements setregid32(2).
+fn setregid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setregid, [ulong(a[0]), ulong(a[1]), 0])
+}
+/// Implements setresuid32(2).
+fn setresuid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setresuid, [ulong(a[0]), ulong(a[1]), ulong(a[2])])
+}
+/// Implements setresgid32(2).
+fn setresgid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setresgid, [ulong(a[0]), ulong(a[1]), ulong(a[2])])
+}
+/// Implements setfsuid32(2): answers the previous fsuid, never an error.
+fn setfsuid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setfsuid, [ulong(a[0]), 0, 0])
+}
+/// Implements setfsgid32(2).
+fn setfsgid32(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setfsgid, [ulong(a[0]), 0, 0])
+}
+
+/// Implements getuid(2) with 16-bit ids (sys_getuid16).
+fn getuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    Ok(high2low(getuid32(ctx, a)?, overflowuid()).into())
+}
+/// Implements geteuid(2) with 16-bit ids.
+fn geteuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    Ok(high2low(geteuid32(ctx, a)?, overflowuid()).into())
+}
+/// Implements getgid(2) with 16-bit ids.
+fn getgid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    Ok(high2low(getgid32(ctx, a)?, overflowgid()).into())
+}
+/// Implements getegid(2) with 16-bit ids.
+fn getegid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    Ok(high2low(getegid32(ctx, a)?, overflowgid()).into())
+}
+/// Implements getresuid(2) with 16-bit ids.
+fn getresuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getres_as(ctx, a, libc::SYS_getresuid, Some(overflowuid()))
+}
+/// Implements getresgid(2) with 16-bit ids.
+fn getresgid16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getres_as(ctx, a, libc::SYS_getresgid, Some(overflowgid()))
+}
+/// Implements getgroups(2) with 16-bit ids.
+fn getgroups16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    getgroups_as(ctx, a, false)
+}
+/// Implements setgroups(2) with 16-bit ids.
+fn setgroups16(ctx: &mut Ctx, a: &Args) -> SysResult {
+    setgroups_as(ctx, a, false)
+}
+/// Implements setuid(2) with a 16-bit id.
+fn setuid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setuid, [id16(a[0]), 0, 0])
+}
+/// Implements setgid(2) with a 16-bit id.
+fn setgid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setgid, [id16(a[0]), 0, 0])
+}
+/// Implements setreuid(2) with 16-bit ids.
+fn setreuid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setreuid, [id16(a[0]), id16(a[1]), 0])
+}
+/// Implements setregid(2) with 16-bit ids.
+fn setregid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setregid, [id16(a[0]), id16(a[1]), 0])
+}
+/// Implements setresuid(2) with 16-bit ids.
+fn setresuid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setresuid, [id16(a[0]), id16(a[1]), id16(a[2])])
+}
+/// Implements setresgid(2) with 16-bit ids.
+fn setresgid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setresgid, [id16(a[0]), id16(a[1]), id16(a[2])])
+}
+/// Implements setfsuid(2) with a 16-bit id: the previous fsuid comes back unconverted
+/// (sys_setfsuid16 returns __sys_setfsuid()'s 32-bit value).
+fn setfsuid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setfsuid, [id16(a[0]), 0, 0])
+}
+/// Implements setfsgid(2) with a 16-bit id.
+fn setfsgid16(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_setfsgid, [id16(a[0]), 0, 0])
+}
+
+/// Implements getpgrp(2).
+fn getpgrp(_: &mut Ctx, _: &Args) -> SysResult {
+    call(libc::SYS_getpgid, [0; 3])
+}
+/// Implements getpgid(2).
+fn getpgid(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_getpgid, [int(a[0]), 0, 0])
+}
+/// Implements getsid(2).
+fn getsid(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_getsid, [int(a[0]), 0, 0])
+}
+
+// ---------------------------------------------------------------------------------------------
+// personality, prctl
+
+/// Implements personality(2): 0xffffffff only asks. The emulator process carries the persona, so
+/// the host's answers (uname's machine under PER_LINUX32, for one) follow it.
+fn personality(_: &mut Ctx, a: &Args) -> SysResult {
+    call(libc::SYS_personality, [ulong(a[0]), 0, 0])
+}
+
+/// Implements prctl(2) for the options that carry no layout or only an `int` or a name; the
+/// rest answer EINVAL (what the kernel answers for an option it does not know). Options that
+/// would reach into the emulator itself (seccomp, syscall user dispatch, memory-map fields,
+/// MDWE) are among those refused.
+fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [option, a2, a3, a4, a5, _] = *a;
+    let forward = |a2: c_long| -> SysResult {
+        // SAFETY: the forwarded options take numbers only (pointer-taking ones are handled below).
+        let r = host(unsafe { libc::syscall(libc::SYS_prctl, ulong(option), a2, ulong(a3), ulong(a4), ulong(a5)) })?;
+        Ok(r as u32)
+    };
+    match option {
+        pr::SET_PDEATHSIG
+        | pr::GET_DUMPABLE
+        | pr::SET_DUMPABLE
+        | pr::GET_KEEPCAPS
+        | pr::SET_KEEPCAPS
+        | pr::GET_TIMING
+        | pr::SET_TIMING
+        | pr::GET_SECCOMP
+        | pr::CAPBSET_READ
+        | pr::CAPBSET_DROP
+        | pr::GET_SECUREBITS
+        | pr::SET_SECUREBITS
+        | pr::SET_TIMERSLACK
+        | pr::GET_TIMERSLACK
+        | pr::TASK_PERF_EVENTS_DISABLE
+        | pr::TASK_PERF_EVENTS_ENABLE
+        | pr::MCE_KILL
+        | pr::MCE_KILL_GET
+        | pr::SET_CHILD_SUBREAPER
+        | pr::SET_NO_NEW_PRIVS
+        | pr::GET_NO_NEW_PRIVS
+        | pr::SET_THP_DISABLE
+        | pr::GET_THP_DISABLE
+        | pr::CAP_AMBIENT
+        | pr::GET_SPECULATION_CTRL
+        | pr::SET_SPECULATION_CTRL
+        | pr::SET_IO_FLUSHER
+        | pr::GET_IO_FLUSHER => forward(ulong(a2)),
+        // put_user(value, (int __user *)arg2), after the host has produced the value.
+        pr::GET_PDEATHSIG | pr::GET_CHILD_SUBREAPER | pr::GET_TSC => {
+            let mut value: libc::c_int = 0;
+            forward(&mut value as *mut libc::c_int as c_long)?;
+            ctx.mem.write_u32(a2, value as u32)?;
+            Ok(0)
+        }
+        // strncpy_from_user(comm, arg2, TASK_COMM_LEN - 1): a name may end at a page end.
+        pr::SET_NAME => {
+            let run = ctx.mem.readable_prefix(a2, pr::TASK_COMM_LEN - 1);
+            let name = match run.iter().position(|&b| b == 0) {
+                Some(n) => &run[..n],
+                None if run.len() == pr::TASK_COMM_LEN - 1 => run,
+                None => return Err(Errno::FAULT.into()),
+            };
+            let mut comm = [0u8; pr::TASK_COMM_LEN];
+            comm[..name.len()].copy_from_slice(name);
+            forward(comm.as_ptr() as c_long)
+        }
+        pr::GET_NAME => {
+            let mut comm = [0u8; pr::TASK_COMM_LEN];
+            forward(comm.as_mut_ptr() as c_long)?;
+            ctx.mem.write(a2, &comm)?;
+            Ok(0)
+        }
+        _ => Err(Errno::INVAL.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_sysinfo(totalram: u64, totalswap: u64, mem_unit: u32) -> libc::sysinfo {
+        // SAFETY: plain data.
+        let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
+        s.totalram = totalram;
+        s.freeram = totalram / 2;
+        s.totalswap = totalswap;
+        s.mem_unit = mem_unit;
+        s.procs = 7;
+        s
+    }
+
+    #[test]
+    fn sysinfo_scales_to_pages_only_when_a_size_exceeds_32_bits() {
+        let small = compat_sysinfo(&host_sysinfo(1 << 30, 0, 1));
+        assert_eq!((small.totalram.get(), small.mem_unit.get()), (1 << 30, 1));
+        let big = compat_sysinfo(&host_sysinfo(24 << 30, 0, 1));
+        assert_eq!((big.totalram.get(), big.freeram.get(), big.mem_unit.get()), (6 << 20, 3 << 20, 4096));
+        let swap = compat_sysinfo(&host_sysinfo(1 << 30, 8 << 30, 1));
+        assert_eq!((swap.totalram.get(), swap.totalswap.get(), swap.mem_unit.get()), (1 << 18, 2 << 20, 4096));
+        assert_eq!(swap.procs.get(), 7);
+    }
+
+    #[test]
+    fn sixteen_bit_ids_overflow_and_keep_minus_one() {
+        assert_eq!(high2low(70000, 65534), 65534);
+        assert_eq!(high2low(1000, 65534), 1000);
+        assert_eq!(low2high(0xffff), u32::MAX);
+        assert_eq!(id16(0x1_0005), 5);
+    }
+}
