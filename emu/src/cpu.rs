@@ -12,7 +12,9 @@ use crate::mem::{GuestSpace, Pending, SPACE};
 use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
 use syscalls::task::GDT_ADDR;
-use unicorn_engine::{uc_ctl, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn};
+use unicorn_engine::{
+    uc_ctl, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn,
+};
 
 /// The guest CPU; its hooks hold what they need.
 pub type Cpu = Unicorn<'static, ()>;
@@ -101,6 +103,12 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicor
         Some(TlbEntry { paddr: u64::from(page) << 12, perms: uc_prot(bits) })
     })?;
 
+    // #UD (ud2, an unknown opcode) stops the CPU; Unicorn then reports a plain EXCEPTION, so the
+    // hook notes that it was an invalid opcode for `fault_signal`.
+    uc.add_insn_invalid_hook(|_| {
+        INVALID_OPCODE.set(true);
+        false
+    })?;
     space_set_gdt(space);
     let gdtr = X86Mmr { selector: 0, base: u64::from(GDT_ADDR), limit: 16 * 8 - 1, flags: 0 };
     // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.
@@ -124,7 +132,21 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicor
     Ok(uc)
 }
 
+/// The signal for a CPU stop that did not go through the interrupt hook: SIGILL for an invalid
+/// opcode (#UD), SIGSEGV for everything else (faulting accesses, #GP).
+pub fn fault_signal(err: unicorn_engine::uc_error) -> i32 {
+    const SIGILL: i32 = 4;
+    const SIGSEGV: i32 = 11;
+    if INVALID_OPCODE.take() || err == unicorn_engine::uc_error::INSN_INVALID {
+        SIGILL
+    } else {
+        SIGSEGV
+    }
+}
+
 thread_local! {
+    /// Set by the invalid-instruction hook; read (and cleared) by `fault_signal`.
+    static INVALID_OPCODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Set while Unicorn drops translated code (see the TLB hook).
     static INVALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -150,18 +172,6 @@ fn space_set_gdt(space: &mut GuestSpace) {
     space.set_gdt_entry(4, flat_descriptor(0xb, 0)); // code, execute/read, accessed
     space.set_gdt_entry(5, flat_descriptor(0x3, 3)); // data, read/write, accessed
     space.set_gdt_entry(6, flat_descriptor(0x3, 0));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flat_descriptors_match_linux_user_segments() {
-        // GDT_ENTRY_INIT(0xc0fb, 0, 0xfffff) is __USER32_CS; 0xc0f3 is __USER_DS.
-        assert_eq!(flat_descriptor(0xb, 3), 0x00cf_fb00_0000_ffff);
-        assert_eq!(flat_descriptor(0x3, 3), 0x00cf_f300_0000_ffff);
-    }
 }
 
 /// Stop Unicorn from emitting an exit-request helper call after every guest load and store.
@@ -205,4 +215,16 @@ unsafe fn disable_exit_checks(uc: *mut u8) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_descriptors_match_linux_user_segments() {
+        // GDT_ENTRY_INIT(0xc0fb, 0, 0xfffff) is __USER32_CS; 0xc0f3 is __USER_DS.
+        assert_eq!(flat_descriptor(0xb, 3), 0x00cf_fb00_0000_ffff);
+        assert_eq!(flat_descriptor(0x3, 3), 0x00cf_f300_0000_ffff);
+    }
 }

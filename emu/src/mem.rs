@@ -53,6 +53,7 @@ impl GuestSpace {
         let perms: &'static mut [u8] = Box::leak(Box::new(table)).as_mut();
         // SAFETY: AtomicU8 has the size, alignment and bit validity of u8.
         let perms = unsafe { &*(perms as *mut [u8] as *const [AtomicU8]) };
+        syscalls::sys::mm_space::set_host_base(base.cast());
         Ok(GuestSpace { base: base.cast(), perms, gdt: Box::new([0; 512]), pending: Pending::default() })
     }
 
@@ -137,6 +138,20 @@ impl GuestMemory for GuestSpace {
         Ok(unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len) })
     }
 
+    fn host_range(&self, addr: u32, len: usize, access: Prot) -> Result<*mut u8, Errno> {
+        if len > 0 {
+            let end = range_end(addr, len)?;
+            let last = ((end - 1) / u64::from(PAGE_SIZE)) as u32;
+            for page in addr / PAGE_SIZE..=last {
+                let prot = self.page_prot(page * PAGE_SIZE);
+                if !prot.is_empty() && !prot.contains(access) {
+                    return Err(Errno::FAULT);
+                }
+            }
+        }
+        Ok(self.base.wrapping_add(addr as usize))
+    }
+
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
         let mut len = 0usize;
         let mut page = addr & !(PAGE_SIZE - 1);
@@ -180,7 +195,12 @@ impl GuestMemory for GuestSpace {
         let at = self.base.wrapping_add(addr as usize).cast();
         // SAFETY: as in `map`; the pages go back to being an inaccessible reservation.
         unsafe {
-            rustix::mm::mmap_anonymous(at, len as usize, ProtFlags::empty(), MapFlags::PRIVATE | MapFlags::NORESERVE | MapFlags::FIXED)?;
+            rustix::mm::mmap_anonymous(
+                at,
+                len as usize,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE | MapFlags::FIXED,
+            )?;
         }
         self.set_prot(addr, len, Prot::empty());
         Ok(())

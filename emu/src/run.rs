@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::table::Flow;
 use syscalls::{dispatch, Ctx, Exit, Task};
-use unicorn_engine::{uc_error, RegisterX86, Unicorn};
+use unicorn_engine::{RegisterX86, Unicorn};
 
 /// Everything the hook touches.
 pub struct Guest {
@@ -34,12 +34,12 @@ const SIGSEGV: i32 = 11;
 /// The signal Linux sends for a CPU exception vector (arch/x86/kernel/traps.c).
 fn signal_for_vector(vector: u32) -> i32 {
     match vector {
-        0 | 16 | 19 => SIGFPE, // divide error, x87 and SIMD floating point
-        1 | 3 => SIGTRAP,      // debug, int3
+        0 | 16 | 19 => SIGFPE,      // divide error, x87 and SIMD floating point
+        1 | 3 => SIGTRAP,           // debug, int3
         4 | 5 | 13 | 14 => SIGSEGV, // into, bound, general protection, page fault
-        6 => SIGILL,           // invalid opcode
-        17 => SIGBUS,          // alignment check
-        _ => SIGSEGV,          // any other `int $n` is a #GP for user code
+        6 => SIGILL,                // invalid opcode
+        17 => SIGBUS,               // alignment check
+        _ => SIGSEGV,               // any other `int $n` is a #GP for user code
     }
 }
 
@@ -108,10 +108,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
             Err(e) => {
                 let eip = cpu.pc_read().unwrap_or(0);
                 log::debug!("guest fault {e:?} at {eip:#x}");
-                return Exit::Signal(match e {
-                    uc_error::INSN_INVALID => SIGILL,
-                    _ => SIGSEGV,
-                });
+                return Exit::Signal(crate::cpu::fault_signal(e));
             }
         }
     }

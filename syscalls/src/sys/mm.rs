@@ -1,9 +1,10 @@
-//! Memory syscalls: brk(2), mmap2(2), the old struct-argument mmap(2), munmap(2), mprotect(2).
+//! Memory syscalls: brk(2), mmap2(2), the old struct-argument mmap(2), munmap(2), mprotect(2),
+//! mremap(2), madvise(2), msync(2), mlock(2) and friends, mincore(2).
 //!
 //! Validation follows mm/mmap.c (`do_mmap`, `ksys_mmap_pgoff`) and mm/mprotect.c, in the kernel's
 //! order, so the same bad argument gets the same errno.
 
-use super::mm_space::{VmaKind, TASK_SIZE};
+use super::mm_space::{host_addr, last_errno, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::entry;
 use crate::mem::{page_up, Backing, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry, Ret};
@@ -11,8 +12,13 @@ use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
 
-pub const PROT_NAMES: &[(u32, &str)] =
-    &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"), (0x0100_0000, "PROT_GROWSDOWN"), (0x0200_0000, "PROT_GROWSUP")];
+pub const PROT_NAMES: &[(u32, &str)] = &[
+    (1, "PROT_READ"),
+    (2, "PROT_WRITE"),
+    (4, "PROT_EXEC"),
+    (0x0100_0000, "PROT_GROWSDOWN"),
+    (0x0200_0000, "PROT_GROWSUP"),
+];
 pub const MAP_NAMES: &[(u32, &str)] = &[
     (0x01, "MAP_SHARED"),
     (0x02, "MAP_PRIVATE"),
@@ -37,7 +43,20 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::mmap, old_mmap, [Ptr], Ret::Hex),
     entry!(nr::munmap, munmap, [Ptr, Uint]),
     entry!(nr::mprotect, mprotect, [Ptr, Uint, Flags(PROT_NAMES)]),
+    entry!(nr::mremap, mremap, [Ptr, Uint, Uint, Flags(MREMAP_NAMES), Ptr], Ret::Hex),
+    entry!(nr::madvise, madvise, [Ptr, Uint, Int]),
+    entry!(nr::msync, msync, [Ptr, Uint, Flags(MS_NAMES)]),
+    entry!(nr::mlock, mlock, [Ptr, Uint]),
+    entry!(nr::mlock2, mlock2, [Ptr, Uint, Hex]),
+    entry!(nr::munlock, munlock, [Ptr, Uint]),
+    entry!(nr::mlockall, mlockall, [Flags(MCL_NAMES)]),
+    entry!(nr::munlockall, munlockall, []),
+    entry!(nr::mincore, mincore, [Ptr, Uint, Ptr]),
 ];
+
+pub const MREMAP_NAMES: &[(u32, &str)] = &[(1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP")];
+pub const MS_NAMES: &[(u32, &str)] = &[(1, "MS_ASYNC"), (2, "MS_INVALIDATE"), (4, "MS_SYNC")];
+pub const MCL_NAMES: &[(u32, &str)] = &[(1, "MCL_CURRENT"), (2, "MCL_FUTURE"), (4, "MCL_ONFAULT")];
 
 const MAP_SHARED: u32 = 0x01;
 const MAP_PRIVATE: u32 = 0x02;
@@ -48,7 +67,21 @@ const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_HUGETLB: u32 = 0x40000;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK plus MAP_SYNC handled as unsupported).
-const LEGACY_MAP_MASK: u32 = 0x01 | 0x02 | 0x10 | 0x20 | 0x0100 | 0x0800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x10_0000 | 0xfc00_0000;
+const LEGACY_MAP_MASK: u32 = 0x01
+    | 0x02
+    | 0x10
+    | 0x20
+    | 0x0100
+    | 0x0800
+    | 0x1000
+    | 0x2000
+    | 0x4000
+    | 0x8000
+    | 0x10000
+    | 0x20000
+    | 0x40000
+    | 0x10_0000
+    | 0xfc00_0000;
 const PROT_VALID: u32 = 1 | 2 | 4 | 8;
 const PROT_GROWS: u32 = 0x0100_0000 | 0x0200_0000;
 
@@ -70,7 +103,7 @@ fn mmap2(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn old_mmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     let args: [u32; 6] = ctx.mem.read_obj(a[0])?;
     let [addr, len, prot, flags, fd, offset] = args;
-    if offset % PAGE_SIZE != 0 {
+    if !offset.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::INVAL.into());
     }
     do_mmap(ctx, addr, len, prot, flags, fd, u64::from(offset / PAGE_SIZE))
@@ -80,7 +113,15 @@ fn old_mmap(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, pgoff: u64) -> SysResult {
     let anonymous = flags & MAP_ANONYMOUS != 0;
     // ksys_mmap_pgoff(): the fd is looked up first for file mappings.
-    let file = if anonymous { None } else { Some(super::fd(fd)?) };
+    let file = match anonymous {
+        true => None,
+        false => {
+            let fd = super::fd(fd)?;
+            // fget(): a closed number is EBADF before any other check.
+            rustix::io::fcntl_getfd(fd)?;
+            Some(fd)
+        }
+    };
     if flags & MAP_HUGETLB != 0 && anonymous {
         // No hugetlbfs pages are reserved for guests.
         return Err(Errno::NOMEM.into());
@@ -88,9 +129,7 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     if len == 0 {
         return Err(Errno::INVAL.into());
     }
-    if prot & !(PROT_VALID | PROT_GROWS) != 0 {
-        return Err(Errno::INVAL.into());
-    }
+    // do_mmap() ignores unknown PROT_* bits.
     let len = page_up(len).ok_or(Errno::NOMEM)?;
     if pgoff.checked_add(u64::from(len / PAGE_SIZE)).is_none_or(|end| end > (1 << 44)) {
         return Err(Errno::OVERFLOW.into());
@@ -99,7 +138,9 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         MAP_SHARED => true,
         MAP_SHARED_VALIDATE => {
             if flags & !LEGACY_MAP_MASK != 0 {
-                return Err(Errno::OPNOTSUPP.into());
+                // A file's mmap_supported_flags are checked for EOPNOTSUPP; anonymous memory
+                // refuses unknown flags as invalid.
+                return Err(if anonymous { Errno::INVAL } else { Errno::OPNOTSUPP }.into());
             }
             true
         }
@@ -109,13 +150,14 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     let mm = &mut ctx.task.mm;
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::INVAL.into());
         }
         if u64::from(addr) + u64::from(len) > TASK_SIZE {
             return Err(Errno::NOMEM.into());
         }
-        if flags & MAP_FIXED == 0 && !mm.is_free(u64::from(addr), u64::from(addr) + u64::from(len)) {
+        // MAP_FIXED_NOREPLACE wins over MAP_FIXED.
+        if flags & MAP_FIXED_NOREPLACE != 0 && !mm.is_free(u64::from(addr), u64::from(addr) + u64::from(len)) {
             return Err(Errno::EXIST.into());
         }
         addr
@@ -139,8 +181,8 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
 
 /// The VMA description of a file mapping, for /proc/self/maps.
 fn file_kind(fd: BorrowedFd, offset: u64) -> VmaKind {
-    let path = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd)))
-        .unwrap_or_default();
+    let path =
+        std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd))).unwrap_or_default();
     let (dev, ino) = rustix::fs::fstat(fd).map(|st| (st.st_dev, st.st_ino)).unwrap_or((0, 0));
     VmaKind::File { path, offset, dev, ino }
 }
@@ -148,7 +190,7 @@ fn file_kind(fd: BorrowedFd, offset: u64) -> VmaKind {
 /// Implements munmap(2).
 fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (addr, len) = (a[0], a[1]);
-    if addr % PAGE_SIZE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::INVAL.into());
     }
     let len = page_up(len).ok_or(Errno::INVAL)?;
@@ -159,22 +201,379 @@ fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Implements mprotect(2).
+/// Implements mprotect(2), in do_mprotect_pkey()'s order.
 fn mprotect(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (addr, len, prot) = (a[0], a[1], a[2]);
-    if addr % PAGE_SIZE != 0 {
+    if prot & PROT_GROWS == PROT_GROWS || !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::INVAL.into());
     }
-    if prot & !(PROT_VALID | PROT_GROWS) != 0 || prot & PROT_GROWS == PROT_GROWS {
-        return Err(Errno::INVAL.into());
-    }
-    let len = page_up(len).ok_or(Errno::NOMEM)?;
     if len == 0 {
         return Ok(0);
     }
-    if u64::from(addr) + u64::from(len) > TASK_SIZE {
+    if prot & !(PROT_VALID | PROT_GROWS) != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    // Past TASK_SIZE nothing is mapped: clamp to one page beyond it, which answers the same ENOMEM
+    // after the mapped run from `addr` has changed.
+    let len = page_up64(len).min(TASK_SIZE + u64::from(PAGE_SIZE) - u64::from(addr));
+    // PROT_GROWSDOWN/UP apply only to a stack-like VMA (VM_GROWSDOWN); no guest VMA is one.
+    if prot & PROT_GROWS != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    ctx.task.mm.protect(ctx.mem, addr, len as u32, prot_of(prot))?;
+    Ok(0)
+}
+
+/// `PAGE_ALIGN` in the kernel's 64-bit arithmetic (a compat argument never wraps).
+fn page_up64(n: u32) -> u64 {
+    (u64::from(n) + u64::from(PAGE_SIZE) - 1) & !u64::from(PAGE_SIZE - 1)
+}
+
+const MREMAP_MAYMOVE: u32 = 1;
+const MREMAP_FIXED: u32 = 2;
+const MREMAP_DONTUNMAP: u32 = 4;
+
+/// Implements mremap(2): the argument checks of check_mremap_params(), then [`Mm::remap`].
+///
+/// [`Mm::remap`]: super::mm_space::Mm::remap
+fn mremap(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (addr, old_len, new_len, flags, new_addr) = (a[0], a[1], a[2], a[3], a[4]);
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::INVAL.into());
+    }
+    let (old_len, new_len) = (page_up64(old_len), page_up64(new_len));
+    if new_len == 0 || new_len > TASK_SIZE {
+        return Err(Errno::INVAL.into());
+    }
+    let may_move = flags & MREMAP_MAYMOVE != 0;
+    let fixed = flags & MREMAP_FIXED != 0;
+    let dont_unmap = flags & MREMAP_DONTUNMAP != 0;
+    if fixed || dont_unmap {
+        if !new_addr.is_multiple_of(PAGE_SIZE) || !may_move || (dont_unmap && old_len != new_len) {
+            return Err(Errno::INVAL.into());
+        }
+        if u64::from(new_addr) > TASK_SIZE - new_len {
+            return Err(Errno::INVAL.into());
+        }
+        let (a0, n0) = (u64::from(addr), u64::from(new_addr));
+        if a0 + old_len > n0 && n0 + new_len > a0 {
+            return Err(Errno::INVAL.into());
+        }
+    }
+    let req = Remap { addr, old_len, new_len: new_len as u32, may_move, fixed, dont_unmap, new_addr };
+    Ok(ctx.task.mm.remap(ctx.mem, req)?)
+}
+
+/// The `MADV_*` values of include/uapi/asm-generic/mman-common.h.
+mod madv {
+    pub const NORMAL: u32 = 0;
+    pub const RANDOM: u32 = 1;
+    pub const SEQUENTIAL: u32 = 2;
+    pub const WILLNEED: u32 = 3;
+    pub const DONTNEED: u32 = 4;
+    pub const FREE: u32 = 8;
+    pub const REMOVE: u32 = 9;
+    pub const DONTFORK: u32 = 10;
+    pub const DOFORK: u32 = 11;
+    pub const MERGEABLE: u32 = 12;
+    pub const UNMERGEABLE: u32 = 13;
+    pub const HUGEPAGE: u32 = 14;
+    pub const NOHUGEPAGE: u32 = 15;
+    pub const DONTDUMP: u32 = 16;
+    pub const DODUMP: u32 = 17;
+    pub const WIPEONFORK: u32 = 18;
+    pub const KEEPONFORK: u32 = 19;
+    pub const COLD: u32 = 20;
+    pub const PAGEOUT: u32 = 21;
+    pub const POPULATE_READ: u32 = 22;
+    pub const POPULATE_WRITE: u32 = 23;
+    pub const DONTNEED_LOCKED: u32 = 24;
+    pub const COLLAPSE: u32 = 25;
+    pub const HWPOISON: u32 = 100;
+    pub const SOFT_OFFLINE: u32 = 101;
+    pub const GUARD_INSTALL: u32 = 102;
+    pub const GUARD_REMOVE: u32 = 103;
+}
+
+/// Whether the VMA is private anonymous memory (`vma_is_anonymous`, not shmem).
+fn private_anon(v: &Vma) -> bool {
+    !v.shared && matches!(v.kind, VmaKind::Anon | VmaKind::Heap | VmaKind::Stack)
+}
+
+/// Forward `advice` to the host pages of one guest VMA part.
+fn host_madvise(v: &Vma, advice: u32) -> Result<(), Errno> {
+    let Some(at) = host_addr(v.start) else {
+        return Ok(());
+    };
+    let len = (v.end - u64::from(v.start)) as usize;
+    // SAFETY: the range is guest memory inside the reservation; advice changes only its pages.
+    if unsafe { libc::madvise(at, len, advice as i32) } != 0 {
+        return Err(last_errno());
+    }
+    Ok(())
+}
+
+/// Implements madvise(2): madvise_walk_vmas() applies the advice to every mapped part and answers
+/// ENOMEM at the end if part of the range was not mapped; an error from a part stops the walk.
+fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
+    use madv::*;
+    let (start, len, advice) = (a[0], a[1], a[2]);
+    const KNOWN: &[u32] = &[
+        NORMAL,
+        RANDOM,
+        SEQUENTIAL,
+        WILLNEED,
+        DONTNEED,
+        FREE,
+        REMOVE,
+        DONTFORK,
+        DOFORK,
+        MERGEABLE,
+        UNMERGEABLE,
+        HUGEPAGE,
+        NOHUGEPAGE,
+        DONTDUMP,
+        DODUMP,
+        WIPEONFORK,
+        KEEPONFORK,
+        COLD,
+        PAGEOUT,
+        POPULATE_READ,
+        POPULATE_WRITE,
+        DONTNEED_LOCKED,
+        COLLAPSE,
+        HWPOISON,
+        SOFT_OFFLINE,
+        GUARD_INSTALL,
+        GUARD_REMOVE,
+    ];
+    let known = KNOWN.contains(&advice);
+    if !known || !start.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::INVAL.into());
+    }
+    let end = u64::from(start) + page_up64(len);
+    if end == u64::from(start) {
+        return Ok(0);
+    }
+    match advice {
+        // Needs CAP_SYS_ADMIN and would poison host pages: never forwarded.
+        HWPOISON | SOFT_OFFLINE => return Err(Errno::PERM.into()),
+        // Guard regions have no page-table marker here yet.
+        GUARD_INSTALL | GUARD_REMOVE => return Err(Errno::NOSYS.into()),
+        _ => {}
+    }
+    let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
+    for v in &pieces {
+        match advice {
+            // Hints, and fork-time flags: a forked child keeps every guest page (DONTFORK is not
+            // forwarded, as the child emulator needs the whole guest space).
+            NORMAL | RANDOM | SEQUENTIAL | DONTFORK | DOFORK | MERGEABLE | UNMERGEABLE | DONTDUMP | DODUMP => {}
+            FREE | WIPEONFORK if !private_anon(v) => return Err(Errno::INVAL.into()),
+            POPULATE_READ | POPULATE_WRITE => {
+                let need = if advice == POPULATE_READ { Prot::READ } else { Prot::WRITE };
+                if !v.prot.contains(need) {
+                    return Err(Errno::NOMEM.into());
+                }
+                host_madvise(v, advice)?;
+            }
+            DONTNEED | DONTNEED_LOCKED => {
+                host_madvise(v, advice)?;
+                // Code in zapped pages is gone: drop its translations.
+                if v.prot.contains(Prot::EXEC) {
+                    ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, v.prot)?;
+                }
+            }
+            _ => host_madvise(v, advice)?,
+        }
+    }
+    if hole {
         return Err(Errno::NOMEM.into());
     }
-    ctx.task.mm.protect(ctx.mem, addr, len, prot_of(prot))?;
+    Ok(0)
+}
+
+const MS_ASYNC: u32 = 1;
+const MS_INVALIDATE: u32 = 2;
+const MS_SYNC: u32 = 4;
+
+/// Implements msync(2): shared file mappings are synced on the host with MS_SYNC; holes answer
+/// ENOMEM (at once for plain MS_SYNC, as the kernel's walk does).
+fn msync(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (start, len, flags) = (a[0], a[1], a[2]);
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || !start.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::INVAL.into());
+    }
+    if flags & MS_ASYNC != 0 && flags & MS_SYNC != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let end = u64::from(start) + page_up64(len);
+    if end == u64::from(start) {
+        return Ok(0);
+    }
+    let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
+    let mut at = u64::from(start);
+    for v in &pieces {
+        if u64::from(v.start) > at && flags == MS_SYNC {
+            return Err(Errno::NOMEM.into());
+        }
+        at = v.end;
+        if flags & MS_SYNC != 0 && v.shared && matches!(v.kind, VmaKind::File { .. }) {
+            if let Some(host) = host_addr(v.start) {
+                // SAFETY: a guest shared file mapping inside the reservation.
+                if unsafe { libc::msync(host, (v.end - u64::from(v.start)) as usize, libc::MS_SYNC) } != 0 {
+                    return Err(last_errno().into());
+                }
+            }
+        }
+    }
+    if hole {
+        return Err(Errno::NOMEM.into());
+    }
+    Ok(0)
+}
+
+/// can_do_mlock(): a non-zero RLIMIT_MEMLOCK or CAP_IPC_LOCK (taken as being root).
+fn can_do_mlock() -> bool {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock).current;
+    limit != Some(0) || rustix::process::geteuid().is_root()
+}
+
+/// The page range mlock/munlock act on: the start rounded down, the length rounded up with it.
+fn lock_range(start: u32, len: u32) -> (u64, u64) {
+    let off = start % PAGE_SIZE;
+    let len = (u64::from(len) + u64::from(off) + u64::from(PAGE_SIZE) - 1) & !u64::from(PAGE_SIZE - 1);
+    let start = u64::from(start - off);
+    (start, start + len)
+}
+
+/// apply_vma_lock_flags(): lock or unlock the mapped parts from `start` on, ENOMEM at the first hole.
+fn apply_lock(ctx: &mut Ctx, start: u64, end: u64, op: &dyn Fn(*mut libc::c_void, usize) -> i32) -> SysResult {
+    if end == start {
+        return Ok(0);
+    }
+    let (pieces, _) = ctx.task.mm.pieces(start, end);
+    let mut at = start;
+    for v in &pieces {
+        if u64::from(v.start) != at {
+            return Err(Errno::NOMEM.into());
+        }
+        if let Some(host) = host_addr(v.start) {
+            if op(host, (v.end - u64::from(v.start)) as usize) != 0 {
+                return Err(last_errno().into());
+            }
+        }
+        at = v.end;
+    }
+    if at < end {
+        return Err(Errno::NOMEM.into());
+    }
+    Ok(0)
+}
+
+/// Implements mlock(2) by locking the host pages of the guest range.
+fn mlock(ctx: &mut Ctx, a: &Args) -> SysResult {
+    do_mlock(ctx, a[0], a[1], 0)
+}
+
+/// Implements mlock2(2).
+fn mlock2(ctx: &mut Ctx, a: &Args) -> SysResult {
+    const MLOCK_ONFAULT: u32 = 1;
+    if a[2] & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    do_mlock(ctx, a[0], a[1], a[2])
+}
+
+fn do_mlock(ctx: &mut Ctx, start: u32, len: u32, flags: u32) -> SysResult {
+    if !can_do_mlock() {
+        return Err(Errno::PERM.into());
+    }
+    let (start, end) = lock_range(start, len);
+    // SAFETY: `mlock2` on guest pages inside the reservation only pins them.
+    apply_lock(ctx, start, end, &|p, l| unsafe { libc::syscall(libc::SYS_mlock2, p, l, flags) as i32 })
+}
+
+/// Implements munlock(2).
+fn munlock(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (start, end) = lock_range(a[0], a[1]);
+    // SAFETY: unpinning guest pages inside the reservation.
+    apply_lock(ctx, start, end, &|p, l| unsafe { libc::munlock(p, l) })
+}
+
+const MCL_CURRENT: u32 = 1;
+const MCL_FUTURE: u32 = 2;
+const MCL_ONFAULT: u32 = 4;
+
+/// Implements mlockall(2): MCL_CURRENT locks the guest's current mappings on the host. MCL_FUTURE
+/// is accepted but not forwarded (it would lock the emulator's own future allocations too).
+fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let flags = a[0];
+    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT {
+        return Err(Errno::INVAL.into());
+    }
+    if !can_do_mlock() {
+        return Err(Errno::PERM.into());
+    }
+    if flags & MCL_CURRENT != 0 {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock).current;
+        let over = limit.is_some_and(|l| ctx.task.mm.total_vm() > l);
+        if over && !rustix::process::geteuid().is_root() {
+            return Err(Errno::NOMEM.into());
+        }
+        let onfault = if flags & MCL_ONFAULT != 0 { 1 } else { 0 };
+        for v in ctx.task.mm.vmas() {
+            if let Some(host) = host_addr(v.start) {
+                // SAFETY: pinning guest pages inside the reservation. A failure (the host's own
+                // limit) leaves the pages unlocked, which the guest cannot observe but by timing.
+                unsafe { libc::syscall(libc::SYS_mlock2, host, (v.end - u64::from(v.start)) as usize, onfault) };
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Implements munlockall(2). The emulator locks nothing of its own, so the host call is exact.
+fn munlockall(_: &mut Ctx, _: &Args) -> SysResult {
+    // SAFETY: unlocking pages has no memory-safety effect.
+    if unsafe { libc::munlockall() } != 0 {
+        return Err(last_errno().into());
+    }
+    Ok(0)
+}
+
+/// Implements mincore(2): residency of the host pages, written to the guest vector one VMA part
+/// (at most a page of vector) at a time, as the kernel's loop does: ENOMEM at an unmapped page,
+/// EFAULT when the vector cannot be written.
+fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (start, len, mut vec) = (a[0], a[1], a[2]);
+    if !start.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::INVAL.into());
+    }
+    let mut pages = page_up64(len) / u64::from(PAGE_SIZE);
+    let mut at = u64::from(start);
+    let mut tmp = vec![0u8; PAGE_SIZE as usize];
+    while pages > 0 {
+        let Some(v) = u32::try_from(at).ok().and_then(|a| ctx.task.mm.find(a)) else {
+            return Err(Errno::NOMEM.into());
+        };
+        let n = pages.min((v.end - at) / u64::from(PAGE_SIZE)).min(u64::from(PAGE_SIZE)) as usize;
+        let out = &mut tmp[..n];
+        match host_addr(at as u32) {
+            // SAFETY: `n` pages of guest memory inside the reservation; `out` has `n` bytes.
+            Some(host) => {
+                if unsafe { libc::mincore(host, n * PAGE_SIZE as usize, out.as_mut_ptr()) } != 0 {
+                    return Err(last_errno().into());
+                }
+                for b in out.iter_mut() {
+                    *b &= 1;
+                }
+            }
+            None => out.fill(0),
+        }
+        ctx.mem.write(vec, out)?;
+        vec = vec.wrapping_add(n as u32);
+        at += (n as u64) * u64::from(PAGE_SIZE);
+        pages -= n as u64;
+    }
     Ok(0)
 }

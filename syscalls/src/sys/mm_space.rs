@@ -9,12 +9,34 @@ use crate::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
 use crate::Errno;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// The top of user space for a 32-bit task on a 64-bit kernel (`TASK_SIZE_32`).
 pub const TASK_SIZE: u64 = 0xffff_e000;
 
 /// Lowest address `mmap` places anything without MAP_FIXED (`mmap_min_addr`).
 pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
+
+/// Host address of guest address 0, registered by the emulator's guest space. Page operations
+/// that [`GuestMemory`] has no primitive for (moving pages for mremap, madvise, msync, mlock,
+/// mincore) act on the host range directly; 0 (unit tests) means there is no host range.
+static HOST_BASE: AtomicUsize = AtomicUsize::new(0);
+
+/// Register where guest address 0 lives in the host (guest memory is host memory).
+pub fn set_host_base(base: *mut u8) {
+    HOST_BASE.store(base as usize, Relaxed);
+}
+
+/// The host address of guest address `addr`, when guest memory is host memory.
+pub fn host_addr(addr: u32) -> Option<*mut libc::c_void> {
+    let base = HOST_BASE.load(Relaxed);
+    (base != 0).then(|| (base + addr as usize) as *mut libc::c_void)
+}
+
+/// The errno of the last failed host libc call.
+pub fn last_errno() -> Errno {
+    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
+}
 
 /// What a VMA is, for `/proc/self/maps` and for `mremap`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +68,19 @@ impl Vma {
         v.end = end;
         v
     }
+}
+
+/// An mremap(2) request, checked and page aligned.
+#[derive(Debug, Clone, Copy)]
+pub struct Remap {
+    pub addr: u32,
+    /// May be 4 GiB after page rounding.
+    pub old_len: u64,
+    pub new_len: u32,
+    pub may_move: bool,
+    pub fixed: bool,
+    pub dont_unmap: bool,
+    pub new_addr: u32,
 }
 
 /// The address space of one guest process.
@@ -116,7 +151,7 @@ impl Mm {
         kind: VmaKind,
     ) -> Result<(), Errno> {
         let end = u64::from(addr) + u64::from(len);
-        if len == 0 || end > TASK_SIZE || addr % PAGE_SIZE != 0 {
+        if len == 0 || end > TASK_SIZE || !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::INVAL);
         }
         // The host mapping first: when it fails (EACCES on a write-only fd …) nothing changed.
@@ -131,40 +166,211 @@ impl Mm {
     pub fn unmap(&mut self, mem: &mut dyn GuestMemory, addr: u32, len: u32) -> Result<(), Errno> {
         let len = page_up(len).ok_or(Errno::INVAL)?;
         let end = u64::from(addr) + u64::from(len);
-        if addr % PAGE_SIZE != 0 || len == 0 || end > TASK_SIZE {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 || end > TASK_SIZE {
             return Err(Errno::INVAL);
         }
         self.remove_range(addr, end);
         mem.unmap(addr, len)
     }
 
-    /// Change permissions of `[addr, addr+len)`; ENOMEM if any page in it is unmapped.
+    /// Change permissions of `[addr, addr+len)`. As mprotect(2) does, ENOMEM with nothing changed
+    /// when `addr` is unmapped; otherwise the mapped run from `addr` changes and a later hole
+    /// answers ENOMEM.
     pub fn protect(&mut self, mem: &mut dyn GuestMemory, addr: u32, len: u32, prot: Prot) -> Result<(), Errno> {
         let end = u64::from(addr) + u64::from(len);
-        if end > TASK_SIZE {
+        if self.find(addr).is_none() {
             return Err(Errno::NOMEM);
         }
-        // The whole range must be covered without holes.
+        // The covered run from `addr`.
         let mut at = u64::from(addr);
         while at < end {
-            match self.find(at as u32) {
-                Some(v) => at = v.end,
-                None => return Err(Errno::NOMEM),
+            match u32::try_from(at).ok().and_then(|a| self.find(a)) {
+                Some(v) => at = v.end.min(end),
+                None => break,
             }
         }
+        let run_end = at;
         self.split_at(addr);
-        if end < TASK_SIZE {
-            self.split_at(end as u32);
+        if run_end < 1 << 32 {
+            self.split_at(run_end as u32);
         }
-        for (_, v) in self.vmas.range_mut(addr..).take_while(|(s, _)| u64::from(**s) < end) {
+        for (_, v) in self.vmas.range_mut(addr..).take_while(|(s, _)| u64::from(**s) < run_end) {
             v.prot = prot;
         }
-        mem.protect(addr, len, prot)
+        mem.protect(addr, (run_end - u64::from(addr)) as u32, prot)?;
+        if run_end < end {
+            return Err(Errno::NOMEM);
+        }
+        Ok(())
+    }
+
+    /// The parts of VMAs inside `[start, end)`, in order, and whether some byte of the range is not
+    /// mapped (the madvise/msync/mlock walks answer ENOMEM for such holes).
+    pub fn pieces(&self, start: u64, end: u64) -> (Vec<Vma>, bool) {
+        let mut out = Vec::new();
+        let mut at = start;
+        let mut hole = false;
+        let first = u32::try_from(start).unwrap_or(u32::MAX);
+        let from = self.find(first).map_or(first, |v| v.start);
+        for v in self.vmas.range(from..).map(|(_, v)| v) {
+            if u64::from(v.start) >= end {
+                break;
+            }
+            if v.end <= at {
+                continue;
+            }
+            hole |= u64::from(v.start) > at;
+            let s = at.max(u64::from(v.start));
+            let e = end.min(v.end);
+            out.push(v.cut(s as u32, e));
+            at = e;
+        }
+        hole |= at < end;
+        (out, hole)
+    }
+
+    /// Bytes mapped in all (the kernel's `total_vm`, in bytes).
+    pub fn total_vm(&self) -> u64 {
+        self.vmas.values().map(|v| v.end - u64::from(v.start)).sum()
+    }
+
+    /// mremap(2) after its argument checks (see `sys::mm::mremap`): `addr`, `old_len`, `new_len`
+    /// and `new_addr` are page aligned and `new_len` is at most [`TASK_SIZE`].
+    pub fn remap(&mut self, mem: &mut dyn GuestMemory, req: Remap) -> Result<u32, Errno> {
+        let Remap { addr, mut old_len, new_len, may_move, fixed, dont_unmap, new_addr } = req;
+        let vma = self.find(addr).cloned().ok_or(Errno::FAULT)?;
+        let new_len64 = u64::from(new_len);
+        let moves = fixed || dont_unmap;
+        if moves || new_len64 > old_len {
+            // check_prep_vma(): the old range must lie in one VMA; a zero old length duplicates
+            // a shared mapping and is refused for a private one.
+            if old_len == 0 && !vma.shared {
+                return Err(Errno::INVAL);
+            }
+            if old_len > vma.end - u64::from(addr) {
+                return Err(Errno::FAULT);
+            }
+        }
+        // mremap_to() with MREMAP_FIXED clears the target first and drops the tail of a shrink.
+        if fixed {
+            self.unmap(mem, new_addr, new_len)?;
+            if old_len > new_len64 {
+                self.unmap(mem, addr + new_len, (old_len - new_len64) as u32)?;
+                old_len = new_len64;
+            }
+        }
+        let vma = self.find(addr).cloned().ok_or(Errno::FAULT)?;
+        if !moves {
+            if new_len64 <= old_len {
+                if new_len64 < old_len {
+                    let tail = u64::from(addr) + new_len64;
+                    let len = (old_len - new_len64).min(TASK_SIZE - tail.min(TASK_SIZE));
+                    if len > 0 {
+                        self.unmap(mem, tail as u32, len as u32)?;
+                    }
+                }
+                return Ok(addr);
+            }
+            let old_end = u64::from(addr) + old_len;
+            if old_end == vma.end && self.is_free(old_end, u64::from(addr) + new_len64) {
+                self.grow_in_place(mem, &vma, addr, old_len as u32, new_len)?;
+                return Ok(addr);
+            }
+            if !may_move {
+                return Err(Errno::NOMEM);
+            }
+            let to = self.find_free_below(new_len, u64::from(self.mmap_base)).ok_or(Errno::NOMEM)?;
+            self.move_pages(mem, &vma, addr, old_len as u32, new_len, to, false)?;
+            return Ok(to);
+        }
+        // Without MREMAP_FIXED the new address is a hint, taken when it is free.
+        let hint_free = new_addr >= MMAP_MIN_ADDR && self.is_free(u64::from(new_addr), u64::from(new_addr) + new_len64);
+        let to = if fixed || hint_free {
+            new_addr
+        } else {
+            self.find_free_below(new_len, u64::from(self.mmap_base)).ok_or(Errno::NOMEM)?
+        };
+        self.move_pages(mem, &vma, addr, old_len as u32, new_len, to, dont_unmap)?;
+        Ok(to)
+    }
+
+    /// Grow `[addr, addr+old_len)`, which ends its VMA, into the free range after it: the host
+    /// mapping grows in place (so file and shared mappings stay one object).
+    fn grow_in_place(
+        &mut self,
+        mem: &mut dyn GuestMemory,
+        vma: &Vma,
+        addr: u32,
+        old_len: u32,
+        new_len: u32,
+    ) -> Result<(), Errno> {
+        let tail = addr + old_len;
+        let delta = new_len - old_len;
+        let (Some(at), Some(tail_host)) = (host_addr(addr), host_addr(tail)) else {
+            return Err(Errno::NOSYS);
+        };
+        // SAFETY: the tail is a free part of our reservation; it is handed back to the host only
+        // for as long as the in-place mremap takes, and reserved again if that fails.
+        unsafe {
+            if libc::munmap(tail_host, delta as usize) != 0 {
+                return Err(last_errno());
+            }
+            if libc::mremap(at, old_len as usize, new_len as usize, 0) == libc::MAP_FAILED {
+                let err = last_errno();
+                mem.unmap(tail, delta)?;
+                return Err(err);
+            }
+        }
+        let mut grown = vma.clone();
+        grown.end = u64::from(addr) + u64::from(new_len);
+        self.vmas.insert(grown.start, grown);
+        mem.protect(tail, delta, vma.prot)
+    }
+
+    /// Move `[addr, addr+old_len)` of `vma` to `[to, to+new_len)` with the host's mremap, so the
+    /// pages (and their file or shared object) move rather than being copied.
+    #[allow(clippy::too_many_arguments)]
+    fn move_pages(
+        &mut self,
+        mem: &mut dyn GuestMemory,
+        vma: &Vma,
+        addr: u32,
+        old_len: u32,
+        new_len: u32,
+        to: u32,
+        dont_unmap: bool,
+    ) -> Result<(), Errno> {
+        let (Some(from_host), Some(to_host)) = (host_addr(addr), host_addr(to)) else {
+            return Err(Errno::NOSYS);
+        };
+        let mut flags = libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED;
+        if dont_unmap {
+            flags |= libc::MREMAP_DONTUNMAP;
+        }
+        // SAFETY: both ranges are inside our reservation; the target replaces guest pages only.
+        let moved = unsafe { libc::mremap(from_host, old_len as usize, new_len as usize, flags, to_host) };
+        if moved == libc::MAP_FAILED {
+            return Err(last_errno());
+        }
+        // The host left a hole where the old pages were: reserve it again.
+        if !dont_unmap && old_len > 0 {
+            self.remove_range(addr, u64::from(addr) + u64::from(old_len));
+            mem.unmap(addr, old_len)?;
+        }
+        let end = u64::from(to) + u64::from(new_len);
+        self.remove_range(to, end);
+        let mut v = vma.cut(addr, vma.end);
+        v.start = to;
+        v.end = end;
+        self.vmas.insert(to, v);
+        mem.protect(to, new_len, vma.prot)
     }
 
     /// Split the VMA containing `at` so that one starts exactly there.
     fn split_at(&mut self, at: u32) {
-        let Some(v) = self.find(at).cloned() else { return };
+        let Some(v) = self.find(at).cloned() else {
+            return;
+        };
         if v.start == at {
             return;
         }
@@ -201,7 +407,14 @@ impl Mm {
                 return self.brk;
             }
             if self
-                .map_fixed(mem, old_top, new_top - old_top, Prot::READ | Prot::WRITE, Backing::Anon { shared: false }, VmaKind::Heap)
+                .map_fixed(
+                    mem,
+                    old_top,
+                    new_top - old_top,
+                    Prot::READ | Prot::WRITE,
+                    Backing::Anon { shared: false },
+                    VmaKind::Heap,
+                )
                 .is_err()
             {
                 return self.brk;
@@ -232,6 +445,9 @@ mod tests {
         fn readable_prefix(&self, _: u32, _: usize) -> &[u8] {
             &[]
         }
+        fn host_range(&self, _: u32, _: usize, _: Prot) -> Result<*mut u8, Errno> {
+            Err(Errno::FAULT)
+        }
         fn map(&mut self, a: u32, l: u32, _: Prot, _: Backing) -> Result<(), Errno> {
             self.0.push(format!("map {a:#x}+{l:#x}"));
             Ok(())
@@ -260,10 +476,15 @@ mod tests {
         mm.unmap(&mut mem, 0x11000, 0x1000).unwrap();
         let spans: Vec<_> = mm.vmas().map(|v| (v.start, v.end)).collect();
         assert_eq!(spans, vec![(0x10000, 0x11000), (0x12000, 0x14000)]);
-        assert_eq!(mm.protect(&mut mem, 0x10000, 0x3000, Prot::WRITE), Err(Errno::NOMEM));
+        assert_eq!(mm.protect(&mut mem, 0x11000, 0x2000, Prot::WRITE), Err(Errno::NOMEM));
+        assert_eq!(mm.find(0x12000).unwrap().prot, Prot::READ);
         mm.protect(&mut mem, 0x12000, 0x1000, Prot::WRITE).unwrap();
         assert_eq!(mm.find(0x12000).unwrap().prot, Prot::WRITE);
         assert_eq!(mm.find(0x13000).unwrap().prot, Prot::READ);
+        // A hole after a mapped start: the run before it changes, then ENOMEM.
+        assert_eq!(mm.protect(&mut mem, 0x10000, 0x3000, Prot::EXEC), Err(Errno::NOMEM));
+        assert_eq!(mm.find(0x10000).unwrap().prot, Prot::EXEC);
+        assert_eq!(mm.find(0x12000).unwrap().prot, Prot::WRITE);
     }
 
     #[test]
@@ -276,6 +497,23 @@ mod tests {
         assert_eq!(mm.find_free_below(0x1000, u64::from(mm.mmap_base)), Some(0xefff_d000));
         assert!(!mm.is_free(0xefff_f000, 0xf000_1000));
         assert!(mm.is_free(0xf000_0000, 0xf000_1000));
+    }
+
+    #[test]
+    fn pieces_cut_vmas_to_the_range_and_report_holes() {
+        let mut mm = Mm::new(0xf000_0000);
+        let mut mem = Recorder::default();
+        mm.map_fixed(&mut mem, 0x10000, 0x2000, Prot::READ, ANON, VmaKind::Anon).unwrap();
+        mm.map_fixed(&mut mem, 0x13000, 0x1000, Prot::WRITE, ANON, VmaKind::Anon).unwrap();
+        let (p, hole) = mm.pieces(0x11000, 0x14000);
+        let spans: Vec<_> = p.iter().map(|v| (v.start, v.end)).collect();
+        assert_eq!(spans, vec![(0x11000, 0x12000), (0x13000, 0x14000)]);
+        assert!(hole);
+        let (p, hole) = mm.pieces(0x10000, 0x12000);
+        assert_eq!(p.len(), 1);
+        assert!(!hole);
+        assert!(mm.pieces(0x14000, 0x1_0000_0000).1);
+        assert_eq!(mm.total_vm(), 0x3000);
     }
 
     #[test]
