@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmark emu386 against native execution and qemu-i386 on this machine, in one run.
+#
+# Usage: tests/bench/run.sh [-n REPS] [--no-build]
+#
+#   -n REPS     repetitions per program and runner (default 5; hello runs 4×REPS times); the table
+#               shows the median wall time of the repetitions
+#   --no-build  use target/release/emu386 as it is instead of running `cargo build --release` first
+#
+# Environment: EMU386 (default target/release/emu386), QEMU (default qemu-i386).
+#
+# Builds tests/bench/*.c with `gcc -m32 -static -O2` into target/bench/, then runs each program
+# natively, under qemu-i386 and under emu386. Programs:
+#   hello    printf + exit: start-up cost
+#   cpu      FNV-1a over ~400 MB in guest code: translation/execution speed
+#   getppid  1,000,000 getppid() calls: syscall round trip; ns/call = (getppid − hello) / 10^6
+# Also shows the peak RSS of hello under each runner (/usr/bin/time -f %M) and the targets emu386 is
+# held to. Needs: gcc-multilib (gcc -m32), qemu-user (qemu-i386), time (/usr/bin/time). This is a
+# measurement, not a test: it exits 0 whatever the ratios are, non-zero only when it cannot run.
+set -euo pipefail
+
+reps=5
+build=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        -n) reps=${2:?-n needs a number}; shift 2 ;;
+        --no-build) build=0; shift ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case $reps in ''|*[!0-9]*|0) echo "run.sh: -n needs a positive number" >&2; exit 2 ;; esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+emu=${EMU386:-$root/target/release/emu386}
+qemu=${QEMU:-qemu-i386}
+out=$root/target/bench
+
+missing=()
+command -v gcc >/dev/null || missing+=("gcc-multilib (gcc)")
+command -v "$qemu" >/dev/null || missing+=("qemu-user (qemu-i386)")
+[ -x /usr/bin/time ] || missing+=("time (/usr/bin/time)")
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "run.sh: missing tools; apt-get install:" "${missing[@]}" >&2
+    exit 1
+fi
+if [ "$build" = 1 ] && [ -z "${EMU386:-}" ]; then
+    (cd "$root" && cargo build --release --quiet) || { echo "run.sh: cargo build --release failed" >&2; exit 1; }
+fi
+[ -x "$emu" ] || { echo "run.sh: $emu not found (cargo build --release)" >&2; exit 1; }
+
+mkdir -p "$out"
+programs=(hello cpu getppid)
+for p in "${programs[@]}"; do
+    gcc -m32 -static -O2 -Wall -o "$out/$p" "$here/$p.c" || {
+        echo "run.sh: gcc -m32 failed for $p.c (apt-get install gcc-multilib)" >&2
+        exit 1
+    }
+done
+
+# Wall seconds of one run of "$@" (stdout discarded), microsecond resolution, via $EPOCHREALTIME.
+wall() {
+    local t0 t1
+    t0=$EPOCHREALTIME
+    "$@" >/dev/null || { echo "run.sh: '$*' failed" >&2; return 1; }
+    t1=$EPOCHREALTIME
+    echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }'
+}
+
+# Median wall seconds over N runs of "$@".
+median() {
+    local n=$1; shift
+    local i
+    for ((i = 0; i < n; i++)); do wall "$@"; done | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Peak RSS in KiB of one run of "$@".
+rss() {
+    local f
+    f=$(mktemp)
+    /usr/bin/time -o "$f" -f %M "$@" >/dev/null
+    tail -n 1 "$f"
+    rm -f "$f"
+}
+
+runners=(native qemu emu)
+declare -A cmd=([native]="" [qemu]="$qemu" [emu]="$emu")
+declare -A t
+for p in "${programs[@]}"; do
+    n=$reps
+    [ "$p" = hello ] && n=$((reps * 4))
+    for r in "${runners[@]}"; do
+        # shellcheck disable=SC2086 # cmd[native] is empty on purpose
+        ${cmd[$r]} "$out/$p" >/dev/null # warm the page cache
+        t[$p.$r]=$(median "$n" ${cmd[$r]} "$out/$p")
+    done
+done
+declare -A m
+for r in "${runners[@]}"; do
+    # shellcheck disable=SC2086
+    m[$r]=$(rss ${cmd[$r]} "$out/hello")
+done
+
+echo "emu386 benchmark: $(uname -srm), $(nproc) CPUs, median of $reps runs (hello: $((reps * 4)))"
+echo "emu386: $emu"
+echo "qemu:   $($qemu --version | head -n 1)"
+echo
+fmt="%-10s %12s %12s %12s %10s %10s   %s\n"
+# shellcheck disable=SC2059
+printf "$fmt" program native qemu-i386 emu386 emu/qemu emu/native "target (emu/qemu)"
+declare -A target=([hello]="<= 0.8" [cpu]="<= 2.5" [getppid]="<= 0.9")
+for p in "${programs[@]}"; do
+    read -r ratio_q ratio_n < <(awk -v e="${t[$p.emu]}" -v q="${t[$p.qemu]}" -v n="${t[$p.native]}" \
+        'BEGIN { printf "%.2f %.2f\n", e / q, e / n }')
+    verdict=$(awk -v r="$ratio_q" -v lim="${target[$p]#<= }" 'BEGIN { print (r <= lim) ? "met" : "MISSED" }')
+    # shellcheck disable=SC2059
+    printf "$fmt" "$p" \
+        "$(awk -v s="${t[$p.native]}" 'BEGIN { printf "%.2f ms", s * 1000 }')" \
+        "$(awk -v s="${t[$p.qemu]}" 'BEGIN { printf "%.2f ms", s * 1000 }')" \
+        "$(awk -v s="${t[$p.emu]}" 'BEGIN { printf "%.2f ms", s * 1000 }')" \
+        "${ratio_q}x" "${ratio_n}x" "${target[$p]}x: $verdict"
+done
+echo
+per_call() { awk -v g="${t[getppid.$1]}" -v h="${t[hello.$1]}" 'BEGIN { printf "%.0f ns", (g - h) * 1000 }'; }
+# shellcheck disable=SC2059
+printf "$fmt" "getppid()" "$(per_call native)" "$(per_call qemu)" "$(per_call emu)" "" "" "per call, start-up subtracted"
+rss_verdict=$(awk -v e="${m[emu]}" -v q="${m[qemu]}" 'BEGIN { print (e < q) ? "met" : "MISSED" }')
+# shellcheck disable=SC2059
+printf "$fmt" "hello RSS" "${m[native]} KiB" "${m[qemu]} KiB" "${m[emu]} KiB" \
+    "$(awk -v e="${m[emu]}" -v q="${m[qemu]}" 'BEGIN { printf "%.2fx", e / q }')" "" "< qemu-i386: $rss_verdict"
