@@ -1,0 +1,246 @@
+//! Socket syscalls: the handlers behind both socketcall(2) and the direct i386 socket syscalls.
+//!
+//! Each handler copies what net/socket.c copies, in the same order, so that a request with several
+//! faults gets the kernel's first errno: the fd is looked up (EBADF, ENOTSOCK) before an address is
+//! copied in (`move_addr_to_kernel`: EINVAL for a length outside 0..=128, EFAULT), and addresses go
+//! back out truncated to the caller's length with the full length written back
+//! (`move_addr_to_user`). The socket layer (`net`) never sees guest memory.
+
+use crate::entry;
+use crate::mem::{GuestMemoryExt, Prot};
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{abi::nr, Errno, SysResult};
+use net::host::HostSocket;
+use net::Socket;
+use std::os::fd::{BorrowedFd, IntoRawFd};
+
+/// `sizeof(struct sockaddr_storage)`.
+const SOCKADDR_MAX: usize = 128;
+/// MAX_RW_COUNT.
+const MAX_RW_COUNT: u32 = 0x7fff_f000;
+
+pub const FAMILY_NAMES: &[(u32, &str)] =
+    &[(0, "AF_UNSPEC"), (1, "AF_UNIX"), (2, "AF_INET"), (10, "AF_INET6"), (16, "AF_NETLINK"), (17, "AF_PACKET")];
+pub const TYPE_NAMES: &[(u32, &str)] = &[
+    (1, "SOCK_STREAM"),
+    (2, "SOCK_DGRAM"),
+    (3, "SOCK_RAW"),
+    (4, "SOCK_RDM"),
+    (5, "SOCK_SEQPACKET"),
+    (10, "SOCK_PACKET"),
+    (0o4000, "SOCK_NONBLOCK"),
+    (0o2000000, "SOCK_CLOEXEC"),
+];
+pub const MSG_NAMES: &[(u32, &str)] = &[
+    (0x1, "MSG_OOB"),
+    (0x2, "MSG_PEEK"),
+    (0x4, "MSG_DONTROUTE"),
+    (0x8, "MSG_CTRUNC"),
+    (0x20, "MSG_TRUNC"),
+    (0x40, "MSG_DONTWAIT"),
+    (0x80, "MSG_EOR"),
+    (0x100, "MSG_WAITALL"),
+    (0x2000, "MSG_ERRQUEUE"),
+    (0x4000, "MSG_NOSIGNAL"),
+    (0x8000, "MSG_MORE"),
+    (0x10000, "MSG_WAITFORONE"),
+    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+];
+const SHUT_NAMES: &[(u32, &str)] = &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")];
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::socket, socket, [Enum(FAMILY_NAMES), Flags(TYPE_NAMES), Int]),
+    entry!(nr::socketpair, socketpair, [Enum(FAMILY_NAMES), Flags(TYPE_NAMES), Int, Ptr]),
+    entry!(nr::bind, bind, [Fd, Ptr, Uint]),
+    entry!(nr::connect, connect, [Fd, Ptr, Uint]),
+    entry!(nr::listen, listen, [Fd, Int]),
+    entry!(nr::accept4, accept4, [Fd, Ptr, Ptr, Flags(TYPE_NAMES)]),
+    entry!(nr::getsockname, getsockname, [Fd, Ptr, Ptr]),
+    entry!(nr::getpeername, getpeername, [Fd, Ptr, Ptr]),
+    entry!(nr::sendto, sendto, [Fd, InBuf(2), Uint, Flags(MSG_NAMES), Ptr, Uint]),
+    entry!(nr::recvfrom, recvfrom, [Fd, OutBuf, Uint, Flags(MSG_NAMES), Ptr, Ptr]),
+    entry!(nr::shutdown, shutdown, [Fd, Enum(SHUT_NAMES)]),
+    entry!(nr::setsockopt, setsockopt, [Fd, Int, Int, Ptr, Uint]),
+    entry!(nr::getsockopt, getsockopt, [Fd, Int, Int, Ptr, Ptr]),
+];
+
+/// sockfd_lookup_light(): the fd as a socket, EBADF or ENOTSOCK otherwise.
+pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
+    let fd = super::fd(raw)?;
+    let st = rustix::fs::fstat(fd)?;
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Socket {
+        return Err(Errno::NOTSOCK);
+    }
+    Ok(fd)
+}
+
+/// move_addr_to_kernel(): the guest's address bytes.
+fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+    let len = len as i32;
+    if !(0..=SOCKADDR_MAX as i32).contains(&len) {
+        return Err(Errno::INVAL);
+    }
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(ctx.mem.slice(addr, len as usize)?.to_vec())
+}
+
+/// move_addr_to_user(): write `addr` truncated to the guest's `*len_ptr`, then the full length.
+fn addr_out(ctx: &mut Ctx, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), Errno> {
+    let ulen = ctx.mem.read_u32(len_ptr)? as i32;
+    if ulen < 0 {
+        return Err(Errno::INVAL);
+    }
+    let n = (ulen as usize).min(addr.len());
+    if n > 0 {
+        ctx.mem.write(uaddr, &addr[..n])?;
+    }
+    ctx.mem.write_u32(len_ptr, addr.len() as u32)
+}
+
+/// Implements socket(2).
+fn socket(_: &mut Ctx, a: &Args) -> SysResult {
+    let fd = net::create(a[0], a[1], a[2])?;
+    Ok(super::fd::new_guest_fd(fd.into_raw_fd())?)
+}
+
+/// Implements socketpair(2).
+fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (family, kind, protocol) = (a[0], a[1], a[2]);
+    // __sys_socketpair(): flags first, then the family and protocol checks of socket(2).
+    if kind & !0xf & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    net::registry::lookup(family, kind & 0xf, protocol)?;
+    let (x, y) = net::host::socketpair(family, kind, protocol)?;
+    let fds = [x.into_raw_fd(), y.into_raw_fd()];
+    if fds[1] >= super::fd::fd_floor() {
+        super::fd::new_guest_fd(fds[0])?;
+        return Err(super::fd::new_guest_fd(fds[1]).err().unwrap_or(Errno::MFILE).into());
+    }
+    let bytes: Vec<u8> = fds.iter().flat_map(|fd| fd.to_le_bytes()).collect();
+    if let Err(e) = ctx.mem.write(a[3], &bytes) {
+        // The kernel releases both before answering EFAULT.
+        for fd in fds {
+            // SAFETY: both fds were just created and are ours alone.
+            drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        }
+        return Err(e.into());
+    }
+    Ok(0)
+}
+
+/// Implements bind(2).
+fn bind(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let fd = sock_fd(a[0])?;
+    let addr = addr_in(ctx, a[1], a[2])?;
+    HostSocket(fd).bind(&addr)?;
+    Ok(0)
+}
+
+/// Implements connect(2).
+fn connect(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let fd = sock_fd(a[0])?;
+    let addr = addr_in(ctx, a[1], a[2])?;
+    HostSocket(fd).connect(&addr)?;
+    Ok(0)
+}
+
+/// Implements listen(2).
+fn listen(_: &mut Ctx, a: &Args) -> SysResult {
+    HostSocket(sock_fd(a[0])?).listen(a[1] as i32)?;
+    Ok(0)
+}
+
+/// Implements accept4(2); socketcall's SYS_ACCEPT is accept4 with flags 0.
+pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if a[3] & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let fd = sock_fd(a[0])?;
+    let mut peer = [0u8; SOCKADDR_MAX];
+    let (new, len) = HostSocket(fd).accept(a[3], &mut peer)?;
+    if a[1] != 0 {
+        // do_accept(): a failure to report the peer drops the new connection.
+        addr_out(ctx, &peer[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
+    }
+    Ok(super::fd::new_guest_fd(new.into_raw_fd())?)
+}
+
+fn name(ctx: &mut Ctx, a: &Args, peer: bool) -> SysResult {
+    let fd = sock_fd(a[0])?;
+    let mut buf = [0u8; SOCKADDR_MAX];
+    let len = HostSocket(fd).name(peer, &mut buf)?;
+    addr_out(ctx, &buf[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
+    Ok(0)
+}
+
+/// Implements getsockname(2).
+fn getsockname(ctx: &mut Ctx, a: &Args) -> SysResult {
+    name(ctx, a, false)
+}
+
+/// Implements getpeername(2).
+fn getpeername(ctx: &mut Ctx, a: &Args) -> SysResult {
+    name(ctx, a, true)
+}
+
+/// Implements sendto(2); send(2) is sendto without an address.
+pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let len = a[2].min(MAX_RW_COUNT) as usize;
+    let fd = sock_fd(a[0])?;
+    let to = if a[4] != 0 { Some(addr_in(ctx, a[4], a[5])?) } else { None };
+    // The host faults where the guest's kernel would (e.g. EPIPE before touching the buffer).
+    let ptr = ctx.mem.host_range(a[1], len, Prot::READ)?;
+    Ok(HostSocket(fd).send_to_raw(ptr, len, a[3], to.as_deref())? as u32)
+}
+
+/// Implements recvfrom(2); recv(2) is recvfrom without an address.
+pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let len = a[2].min(MAX_RW_COUNT) as usize;
+    let fd = sock_fd(a[0])?;
+    let mut from = [0u8; SOCKADDR_MAX];
+    let want_from = a[4] != 0;
+    let ptr = ctx.mem.host_range(a[1], len, Prot::WRITE)?;
+    let (n, from_len) = HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?;
+    if want_from {
+        addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;
+    }
+    Ok(n as u32)
+}
+
+/// Implements shutdown(2).
+fn shutdown(_: &mut Ctx, a: &Args) -> SysResult {
+    HostSocket(sock_fd(a[0])?).shutdown(a[1])?;
+    Ok(0)
+}
+
+/// Implements setsockopt(2) through the option table.
+fn setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let fd = sock_fd(a[0])?;
+    let len = a[4] as i32;
+    if len < 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let value = ctx.mem.slice(a[3], len as usize)?.to_vec();
+    let host = super::sockopt::to_host(a[1], a[2], &value)?;
+    HostSocket(fd).set_option(a[1], a[2], &host)?;
+    Ok(0)
+}
+
+/// Implements getsockopt(2) through the option table.
+fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let fd = sock_fd(a[0])?;
+    let len = ctx.mem.read_u32(a[4])? as i32;
+    if len < 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let mut host = vec![0u8; super::sockopt::host_len(a[1], a[2], len as usize)?];
+    let got = HostSocket(fd).get_option(a[1], a[2], &mut host)?;
+    let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
+    ctx.mem.write(a[3], &guest)?;
+    ctx.mem.write_u32(a[4], guest.len() as u32)?;
+    Ok(0)
+}

@@ -1,0 +1,113 @@
+//! socketcall(2), the i386 multiplexer: `socketcall(call, args)` copies exactly
+//! `SOCKETCALL_NARGS[call]` bytes of arguments from the guest (EFAULT if any is unreadable, and not
+//! a byte more, so a block ending at the last byte of a mapped page works) and runs the same handler
+//! as the direct syscall. SYS_ACCEPT is accept4 with flags 0; SYS_SEND and SYS_RECV are sendto and
+//! recvfrom without an address.
+
+use super::{socket, socketmsg};
+use crate::abi::net::{call, SOCKETCALL_NARGS};
+use crate::entry;
+use crate::mem::GuestMemory;
+use crate::table::{Arg::*, Args, Entry, Handler};
+use crate::task::Ctx;
+use crate::{abi::nr, Errno, SysResult};
+
+pub static ENTRIES: &[Entry] = &[entry!(nr::socketcall, socketcall, [Int, Ptr])];
+
+/// The direct syscall a subcall performs, with its arguments laid out as that syscall takes them.
+/// Also what the tracer shows in place of `socketcall(…)`.
+pub fn unpack(mem: &dyn GuestMemory, a: &Args) -> Result<(u32, Args), Errno> {
+    let which = a[0];
+    let size = *SOCKETCALL_NARGS.get(which as usize).filter(|_| which >= 1).ok_or(Errno::INVAL)? as usize;
+    let bytes = mem.slice(a[1], size)?;
+    let mut args = [0u32; 6];
+    for (slot, word) in args.iter_mut().zip(bytes.chunks_exact(4)) {
+        *slot = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+    }
+    let direct = match which {
+        call::SOCKET => nr::socket,
+        call::BIND => nr::bind,
+        call::CONNECT => nr::connect,
+        call::LISTEN => nr::listen,
+        call::ACCEPT => {
+            args[3] = 0;
+            nr::accept4
+        }
+        call::GETSOCKNAME => nr::getsockname,
+        call::GETPEERNAME => nr::getpeername,
+        call::SOCKETPAIR => nr::socketpair,
+        call::SEND => {
+            args[4] = 0;
+            args[5] = 0;
+            nr::sendto
+        }
+        call::RECV => {
+            args[4] = 0;
+            args[5] = 0;
+            nr::recvfrom
+        }
+        call::SENDTO => nr::sendto,
+        call::RECVFROM => nr::recvfrom,
+        call::SHUTDOWN => nr::shutdown,
+        call::SETSOCKOPT => nr::setsockopt,
+        call::GETSOCKOPT => nr::getsockopt,
+        call::SENDMSG => nr::sendmsg,
+        call::RECVMSG => nr::recvmsg,
+        call::ACCEPT4 => nr::accept4,
+        call::RECVMMSG => nr::recvmmsg,
+        call::SENDMMSG => nr::sendmmsg,
+        _ => return Err(Errno::INVAL),
+    };
+    Ok((direct, args))
+}
+
+/// The handler of a direct socket syscall.
+fn handler(direct: u32) -> Option<Handler> {
+    socket::ENTRIES.iter().chain(socketmsg::ENTRIES).find(|e| e.nr == direct).map(|e| e.handler)
+}
+
+/// Implements socketcall(2).
+fn socketcall(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (direct, args) = unpack(ctx.mem, a)?;
+    let run = handler(direct).ok_or(Errno::NOSYS)?;
+    run(ctx, &args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::testing::FlatMemory;
+    use crate::mem::GuestMemoryExt;
+
+    #[test]
+    fn calls_outside_1_to_20_are_einval() {
+        let mem = FlatMemory::new(0x1000, 64);
+        assert_eq!(unpack(&mem, &[0, 0x1000, 0, 0, 0, 0]).unwrap_err(), Errno::INVAL);
+        assert_eq!(unpack(&mem, &[21, 0x1000, 0, 0, 0, 0]).unwrap_err(), Errno::INVAL);
+    }
+
+    #[test]
+    fn exactly_nargs_bytes_are_read() {
+        // listen takes 8 bytes: a block ending at the last byte of memory works…
+        let mut mem = FlatMemory::new(0x1000, 16);
+        mem.write(0x1008, &[3, 0, 0, 0, 5, 0, 0, 0]).unwrap();
+        let (direct, args) = unpack(&mem, &[call::LISTEN, 0x1008, 0, 0, 0, 0]).unwrap();
+        assert_eq!((direct, args), (nr::listen, [3, 5, 0, 0, 0, 0]));
+        // …and one byte further is EFAULT.
+        assert_eq!(unpack(&mem, &[call::LISTEN, 0x1009, 0, 0, 0, 0]).unwrap_err(), Errno::FAULT);
+        // accept is accept4 with flags 0; recv is recvfrom without an address.
+        mem.write(0x1000, &[9; 16]).unwrap();
+        assert_eq!(unpack(&mem, &[call::ACCEPT, 0x1004, 0, 0, 0, 0]).unwrap().1[3], 0);
+        let (direct, args) = unpack(&mem, &[call::RECV, 0x1000, 0, 0, 0, 0]).unwrap();
+        assert_eq!((direct, args[4], args[5]), (nr::recvfrom, 0, 0));
+    }
+
+    #[test]
+    fn every_subcall_has_a_handler() {
+        let mem = FlatMemory::new(0x1000, 64);
+        for which in 1..=20 {
+            let (direct, _) = unpack(&mem, &[which, 0x1000, 0, 0, 0, 0]).unwrap();
+            assert!(handler(direct).is_some(), "subcall {which}");
+        }
+    }
+}
