@@ -6,6 +6,8 @@ name=$1; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/target/fixtures; mkdir -p "$out"
 flags=$(sed -n 's|^// cflags: ||p' "$root/fixtures/$name.c")
-gcc -m32 -static -O1 -Wall -o "$out/$name" "$root/fixtures/$name.c" $flags || exit 2
-run() { local d; d=$(mktemp -d); (cd "$d" && timeout 10 "$@" </dev/null; echo "exit status $?") 2>&1; rm -rf "$d"; }
+link=-static; case " $flags " in *" -static-pie "*) link=; esac
+gcc -m32 $link -O1 -Wall -o "$out/$name" "$root/fixtures/$name.c" $flags || exit 2
+# Run in a subshell so that bash's "Segmentation fault" report (which names the pid) is not printed.
+run() { local d; d=$(mktemp -d); (cd "$d" && (timeout 10 "$@" </dev/null); echo "exit status $?") 2>&1 | sed 's/^.*line [0-9]*: *[0-9]* //'; rm -rf "$d"; }
 diff <(run "$out/$name" "$@") <(run "$root/target/release/emu386" "$out/$name" "$@") && echo "$name: same"

@@ -89,7 +89,10 @@ fn headers(bytes: &[u8]) -> Result<(Header, Vec<ProgramHeader>), LoadError> {
         header::ET_REL => return Err(LoadError::bad("ELF relocatable object, not a program")),
         t => return Err(LoadError::bad(format!("ELF file of unknown type {t}"))),
     }
-    if usize::from(hdr.e_phentsize) != program_header::program_header32::SIZEOF_PHDR || hdr.e_phnum == 0 || hdr.e_phnum > 512 {
+    if usize::from(hdr.e_phentsize) != program_header::program_header32::SIZEOF_PHDR
+        || hdr.e_phnum == 0
+        || hdr.e_phnum > 512
+    {
         return Err(LoadError::bad("corrupt ELF program headers"));
     }
     let phoff = usize::try_from(hdr.e_phoff).map_err(|_| LoadError::bad("corrupt ELF program headers"))?;
@@ -157,7 +160,8 @@ pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) ->
     }
     let span = u32::try_from(hi - lo).ok().and_then(page_up).ok_or_else(corrupt)?;
     let bias: u64 = if hdr.e_type == header::ET_DYN {
-        let at = mm.find_free_below(span, u64::from(mm.mmap_base)).ok_or_else(|| LoadError::bad("program too large"))?;
+        let at =
+            mm.find_free_below(span, u64::from(mm.mmap_base)).ok_or_else(|| LoadError::bad("program too large"))?;
         u64::from(at) - lo
     } else {
         0

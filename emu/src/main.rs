@@ -70,9 +70,7 @@ fn resolve(program: &Path) -> PathBuf {
 
 /// The program's environment: ours, edited by -E and -U.
 fn environment(cli: &Cli) -> Vec<Vec<u8>> {
-    let mut env: Vec<Vec<u8>> = std::env::vars_os()
-        .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
-        .collect();
+    let mut env: Vec<Vec<u8>> = std::env::vars_os().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()).collect();
     let name_of = |entry: &[u8]| entry.split(|&b| b == b'=').next().unwrap_or_default().to_vec();
     for var in &cli.unset_env {
         env.retain(|e| name_of(e) != var.as_bytes());
@@ -95,9 +93,7 @@ fn stack_size() -> u32 {
 /// A close-on-exec copy of `fd` at the top of the fd range, out of the way of guest fds (which are
 /// host fds, allocated lowest first).
 fn out_of_guest_range(fd: &impl std::os::fd::AsFd) -> std::io::Result<std::fs::File> {
-    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
-    let floor = limit.clamp(64, 1 << 20) as i32 - 16;
-    Ok(rustix::io::fcntl_dupfd_cloexec(fd, floor)?.into())
+    Ok(rustix::io::fcntl_dupfd_cloexec(fd, syscalls::sys::fd::fd_floor())?.into())
 }
 
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
@@ -123,6 +119,8 @@ fn main() -> ExitCode {
     // SAFETY: resetting a disposition before any other thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
+    // Fix the guest's fd range before the guest can change RLIMIT_NOFILE.
+    syscalls::sys::fd::fd_floor();
 
     let path = resolve(&cli.program);
     let shown = cli.program.display();
@@ -138,9 +136,18 @@ fn main() -> ExitCode {
         }
     };
     let exe = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    let release = cli.kernel_release.clone().unwrap_or_else(|| {
-        String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned()
-    });
+    // The kernel names a process after the file it executes (comm, 15 bytes): /proc/self/comm,
+    // PR_GET_NAME and ps show the guest, not the emulator.
+    if let Some(name) = path.file_name() {
+        let comm: Vec<u8> = name.as_bytes().iter().copied().take(15).collect();
+        if let Ok(comm) = std::ffi::CString::new(comm) {
+            let _ = rustix::thread::set_name(&comm);
+        }
+    }
+    let release = cli
+        .kernel_release
+        .clone()
+        .unwrap_or_else(|| String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned());
 
     let mut space = match mem::GuestSpace::new() {
         Ok(s) => s,

@@ -44,6 +44,12 @@ pub trait GuestMemory {
     fn slice(&self, addr: u32, len: usize) -> Result<&[u8], Errno>;
     /// The guest bytes `[addr, addr+len)`, writable by the guest.
     fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno>;
+    /// A host address for `[addr, addr+len)` to hand to a host syscall, so that the host kernel
+    /// faults (EFAULT, or a short transfer) exactly where and when the guest's kernel would: every
+    /// page must either allow `access` or be unmapped (unmapped guest pages are inaccessible host
+    /// pages). A page mapped without the permission, or a range past 4 GiB, is EFAULT here.
+    /// Never dereference the result from Rust.
+    fn host_range(&self, addr: u32, len: usize, access: Prot) -> Result<*mut u8, Errno>;
     /// The longest readable run starting at `addr`, at most `max` bytes (empty if `addr` is bad).
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8];
     /// Map `[addr, addr+len)` (page aligned) with `prot`, replacing whatever was there.
@@ -167,6 +173,9 @@ pub mod testing {
         fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno> {
             let start = self.offset(addr, len)?;
             Ok(&mut self.bytes[start..start + len])
+        }
+        fn host_range(&self, addr: u32, len: usize, _: Prot) -> Result<*mut u8, Errno> {
+            Ok(self.slice(addr, len)?.as_ptr().cast_mut())
         }
         fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
             match addr.checked_sub(self.base) {

@@ -111,11 +111,14 @@ pub fn build_fixture(name: &str) -> (PathBuf, Vec<String>) {
     let fresh = mtime(&bin).is_some_and(|b| Some(b) > mtime(&src) && Some(b) > mtime(&header));
     if !fresh {
         let tmp = out_dir.join(format!("{name}.tmp{}", std::process::id()));
+        let cflags = directive(&source, "cflags");
+        // -static-pie replaces -static (the two together do not link).
+        let link = if cflags.iter().any(|f| f == "-static-pie") { "-static-pie" } else { "-static" };
         let status = Command::new("gcc")
-            .args(["-m32", "-static", "-O1", "-Wall", "-o"])
+            .args(["-m32", link, "-O1", "-Wall", "-o"])
             .arg(&tmp)
             .arg(&src)
-            .args(directive(&source, "cflags"))
+            .args(cflags.iter().filter(|f| *f != "-static-pie"))
             .status()
             .expect("gcc (install gcc-multilib)");
         assert!(status.success(), "gcc failed for {name}");
@@ -136,7 +139,8 @@ fn show_diff(what: &str, native: &[u8], emulated: &[u8]) -> String {
     for i in 0..nl.len().max(el.len()) {
         let (a, b) = (nl.get(i).copied(), el.get(i).copied());
         if a != b && shown < 40 {
-            out += &format!("line {}:\n  native: {}\n  emu386: {}\n", i + 1, a.unwrap_or("<none>"), b.unwrap_or("<none>"));
+            out +=
+                &format!("line {}:\n  native: {}\n  emu386: {}\n", i + 1, a.unwrap_or("<none>"), b.unwrap_or("<none>"));
             shown += 1;
         }
     }

@@ -5,4 +5,10 @@
 //! a `long long` after an `int` is not padded).
 
 pub mod errno;
+pub mod fcntl;
+pub mod info;
+pub mod net;
 pub mod nr;
+pub mod stat;
+pub mod termios;
+pub mod time;

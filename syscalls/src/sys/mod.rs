@@ -6,6 +6,12 @@ pub mod info;
 pub mod mm;
 pub mod mm_space;
 pub mod process;
+pub mod procfs;
+pub mod socket;
+pub mod socketcall;
+pub mod socketmsg;
+pub mod sockopt;
+pub mod splice;
 pub mod time;
 
 use crate::table::Entry;
@@ -13,18 +19,21 @@ use crate::Errno;
 use std::os::fd::BorrowedFd;
 
 /// Every family's rows; [`crate::table`] indexes them by number.
-pub static FAMILIES: &[&[Entry]] =
-    &[fd::ENTRIES, fs::ENTRIES, info::ENTRIES, mm::ENTRIES, process::ENTRIES, time::ENTRIES];
+pub static FAMILIES: &[&[Entry]] = &[
+    fd::ENTRIES,
+    fs::ENTRIES,
+    info::ENTRIES,
+    mm::ENTRIES,
+    process::ENTRIES,
+    socket::ENTRIES,
+    socketcall::ENTRIES,
+    socketmsg::ENTRIES,
+    splice::ENTRIES,
+    time::ENTRIES,
+];
 
-/// A guest fd argument as a host fd (guest fds are host fds). Negative: EBADF.
-///
-/// The host kernel answers EBADF for a number that is not open, as it would for the guest.
+/// A guest fd argument as a host fd (guest fds are host fds below the emulator's own): EBADF for
+/// a negative number or an emulator fd; the host answers EBADF for one that is not open.
 pub fn fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
-    let fd = raw as i32;
-    if fd < 0 {
-        return Err(Errno::BADF);
-    }
-    // SAFETY: the fd is only used for the duration of one host syscall; if it is not open the host
-    // answers EBADF, which is the guest's answer too.
-    Ok(unsafe { BorrowedFd::borrow_raw(fd) })
+    fd::guest_fd(raw)
 }

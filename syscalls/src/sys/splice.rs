@@ -100,7 +100,14 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = splice_flags(a[5])?;
     let mut off_in = read_off64(ctx, a[1])?;
     let mut off_out = read_off64(ctx, a[3])?;
-    let n = rustix::pipe::splice(super::fd(a[0])?, off_in.as_mut(), super::fd(a[2])?, off_out.as_mut(), a[4] as usize, flags)?;
+    let n = rustix::pipe::splice(
+        super::fd(a[0])?,
+        off_in.as_mut(),
+        super::fd(a[2])?,
+        off_out.as_mut(),
+        a[4] as usize,
+        flags,
+    )?;
     if let Some(pos) = off_in {
         ctx.mem.write(a[1], &pos.to_le_bytes())?;
     }
@@ -124,7 +131,13 @@ fn copy_file_range(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[5] != 0 {
         return Err(Errno::INVAL.into());
     }
-    let n = rustix::fs::copy_file_range(super::fd(a[0])?, off_in.as_mut(), super::fd(a[2])?, off_out.as_mut(), a[4] as usize)?;
+    let n = rustix::fs::copy_file_range(
+        super::fd(a[0])?,
+        off_in.as_mut(),
+        super::fd(a[2])?,
+        off_out.as_mut(),
+        a[4] as usize,
+    )?;
     if let Some(pos) = off_in {
         ctx.mem.write(a[1], &pos.to_le_bytes())?;
     }
