@@ -64,6 +64,7 @@ pub fn exited(tracer: &mut Tracer, exit: crate::Exit) {
 
 /// SIGSEGV for 11, as strace names signals.
 pub fn signal_name(sig: i32) -> String {
+    #[rustfmt::skip]
     const NAMES: [&str; 32] = [
         "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
         "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",

@@ -445,6 +445,7 @@ pub const futex_waitv: u32 = 449;
 pub const set_mempolicy_home_node: u32 = 450;
 
 /// Name of each syscall number (empty where the number is unassigned).
+#[rustfmt::skip]
 pub const NAMES: [&str; 451] = [
     "restart_syscall", "exit", "fork", "read", "write", "open", "close", "waitpid",
     "creat", "link", "unlink", "execve", "chdir", "time", "mknod", "chmod",
