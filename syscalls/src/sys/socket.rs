@@ -13,7 +13,7 @@ use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use net::host::HostSocket;
 use net::Socket;
-use std::os::fd::{BorrowedFd, IntoRawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd};
 
 /// `sizeof(struct sockaddr_storage)`.
 const SOCKADDR_MAX: usize = 128;
@@ -106,29 +106,37 @@ fn socket(_: &mut Ctx, a: &Args) -> SysResult {
     Ok(super::fd::new_guest_fd(fd.into_raw_fd())?)
 }
 
-/// Implements socketpair(2).
+/// Implements socketpair(2) in `__sys_socketpair()` order: flags (EINVAL); then two fd numbers are
+/// reserved and written to the guest (EFAULT, word by word) *before* the family, type and protocol
+/// are looked at, so a later failure still leaves the would-be numbers in the array.
 fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (family, kind, protocol) = (a[0], a[1], a[2]);
-    // __sys_socketpair(): flags first, then the family and protocol checks of socket(2).
-    if kind & !0xf & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
+    let flags = kind & !0xf;
+    if flags & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
         return Err(Errno::INVAL.into());
+    }
+    // Placeholders hold the two lowest free numbers, as get_unused_fd_flags() picks them.
+    let reserve = || -> Result<std::os::fd::OwnedFd, Errno> {
+        let fd = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, 0.into())?;
+        // new_guest_fd closes a number in the emulator's range itself (EMFILE).
+        let raw = super::fd::new_guest_fd(fd.into_raw_fd())?;
+        // SAFETY: `raw` is the fd just opened above, owned by nobody else.
+        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw as i32) })
+    };
+    let first = reserve()?;
+    let second = reserve()?;
+    let numbers = [first.as_raw_fd(), second.as_raw_fd()];
+    for (i, n) in numbers.iter().enumerate() {
+        ctx.mem.write_u32(a[3].wrapping_add(4 * i as u32), *n as u32)?;
     }
     net::registry::lookup(family, kind & 0xf, protocol)?;
     let (x, y) = net::host::socketpair(family, kind, protocol)?;
-    let fds = [x.into_raw_fd(), y.into_raw_fd()];
-    if fds[1] >= super::fd::fd_floor() {
-        super::fd::new_guest_fd(fds[0])?;
-        return Err(super::fd::new_guest_fd(fds[1]).err().unwrap_or(Errno::MFILE).into());
-    }
-    let bytes: Vec<u8> = fds.iter().flat_map(|fd| fd.to_le_bytes()).collect();
-    if let Err(e) = ctx.mem.write(a[3], &bytes) {
-        // The kernel releases both before answering EFAULT.
-        for fd in fds {
-            // SAFETY: both fds were just created and are ours alone.
-            drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
-        }
-        return Err(e.into());
-    }
+    let cloexec = if flags & net::socket::SOCK_CLOEXEC != 0 { rustix::io::DupFlags::CLOEXEC } else { rustix::io::DupFlags::empty() };
+    // Move the pair onto the reserved numbers (dup3 replaces the placeholders atomically).
+    let (mut first, mut second) = (first, second);
+    rustix::io::dup3(&x, &mut first, cloexec)?;
+    rustix::io::dup3(&y, &mut second, cloexec)?;
+    let _ = (first.into_raw_fd(), second.into_raw_fd());
     Ok(0)
 }
 
