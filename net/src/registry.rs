@@ -64,7 +64,11 @@ const NETLINK_ROUTE: u32 = 0;
 /// EPROTONOSUPPORT itself), so most rows are wildcards; netlink is limited to the protocols whose
 /// messages have the same layout on i386 and x86-64.
 pub static FAMILIES: &[Family] = &[
-    Family { family: AF_UNIX, rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_SEQPACKET, WILD)] },
+    // unix_create() takes SOCK_RAW as SOCK_DGRAM.
+    Family {
+        family: AF_UNIX,
+        rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD), host(SOCK_SEQPACKET, WILD)],
+    },
     Family { family: AF_INET, rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD)] },
     Family { family: AF_INET6, rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD)] },
     Family { family: AF_NETLINK, rows: &[host(SOCK_RAW, Some(NETLINK_ROUTE)), host(SOCK_DGRAM, Some(NETLINK_ROUTE))] },

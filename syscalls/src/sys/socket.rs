@@ -131,7 +131,11 @@ fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     net::registry::lookup(family, kind & 0xf, protocol)?;
     let (x, y) = net::host::socketpair(family, kind, protocol)?;
-    let cloexec = if flags & net::socket::SOCK_CLOEXEC != 0 { rustix::io::DupFlags::CLOEXEC } else { rustix::io::DupFlags::empty() };
+    let cloexec = if flags & net::socket::SOCK_CLOEXEC != 0 {
+        rustix::io::DupFlags::CLOEXEC
+    } else {
+        rustix::io::DupFlags::empty()
+    };
     // Move the pair onto the reserved numbers (dup3 replaces the placeholders atomically).
     let (mut first, mut second) = (first, second);
     rustix::io::dup3(&x, &mut first, cloexec)?;

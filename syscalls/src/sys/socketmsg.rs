@@ -13,8 +13,8 @@ use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
-use crate::{abi::nr, Errno, SysError, SysResult};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use crate::{abi::nr, Errno, SysResult};
+use std::os::fd::AsRawFd;
 use zerocopy::{FromBytes, IntoBytes};
 
 pub static ENTRIES: &[Entry] = &[
@@ -30,8 +30,6 @@ const SOCKADDR_MAX: usize = 128;
 const UIO_MAXIOV: u32 = 1024;
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 const MSG_CTRUNC: u32 = 0x8;
-const MSG_WAITFORONE: u32 = 0x10000;
-const MSG_DONTWAIT: u32 = 0x40;
 const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
 
 const SOL_SOCKET: i32 = 1;
@@ -158,102 +156,86 @@ fn control_to_guest(host: &[u8], room: usize) -> (Vec<u8>, u32) {
     (out, flags)
 }
 
-/// ___sys_sendmsg() for one i386 msghdr at `addr`.
-fn send_one(ctx: &mut Ctx, fd: BorrowedFd, addr: u32, flags: u32) -> Result<usize, Errno> {
-    let msg: MsgHdr = ctx.mem.read_obj(addr)?;
-    let namelen = if msg.name == 0 { 0 } else { msg.namelen as i32 };
-    if namelen < 0 {
-        return Err(Errno::INVAL);
-    }
-    let name = if msg.name != 0 && namelen > 0 {
-        ctx.mem.slice(msg.name, (namelen as usize).min(SOCKADDR_MAX))?.to_vec()
-    } else {
-        Vec::new()
-    };
-    if msg.iovlen > UIO_MAXIOV {
-        return Err(Errno::MSGSIZE);
-    }
-    if msg.controllen > i32::MAX as u32 {
-        return Err(Errno::NOBUFS);
-    }
-    let mut iov = iovecs(ctx, msg.iov, msg.iovlen, false)?;
-    let control = if msg.controllen > 0 {
-        control_to_host(ctx.mem.slice(msg.control, msg.controllen as usize)?)?
-    } else {
-        Vec::new()
-    };
-    // SAFETY: an all-zero msghdr is valid; every pointer set below outlives the call.
-    let mut host: libc::msghdr = unsafe { std::mem::zeroed() };
-    if !name.is_empty() {
-        host.msg_name = name.as_ptr().cast_mut().cast();
-        host.msg_namelen = name.len() as u32;
-    }
-    host.msg_iov = iov.as_mut_ptr();
-    host.msg_iovlen = iov.len();
-    if !control.is_empty() {
-        host.msg_control = control.as_ptr().cast_mut().cast();
-        host.msg_controllen = control.len();
-    }
-    // SAFETY: all buffers are valid for the lengths given.
-    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &host, (flags & !MSG_CMSG_COMPAT) as i32) };
-    if n < 0 {
-        return Err(last_errno());
-    }
-    Ok(n as usize)
+/// One guest `msghdr` translated for the host: the buffers the host `msghdr` points into.
+struct HostMsg {
+    /// Where the guest's msghdr is (to write back lengths and flags).
+    at: u32,
+    guest: MsgHdr,
+    name: [u8; SOCKADDR_MAX],
+    iov: Vec<libc::iovec>,
+    control: Vec<u8>,
 }
 
-/// ___sys_recvmsg() for one i386 msghdr at `addr`.
-fn recv_one(ctx: &mut Ctx, fd: BorrowedFd, addr: u32, flags: u32) -> Result<usize, Errno> {
-    let msg: MsgHdr = ctx.mem.read_obj(addr)?;
-    if msg.name != 0 && (msg.namelen as i32) < 0 {
-        return Err(Errno::INVAL);
+impl HostMsg {
+    /// copy_msghdr_from_user() for the i386 layout, in the kernel's order of checks.
+    fn new(ctx: &mut Ctx, at: u32, receiving: bool) -> Result<HostMsg, Errno> {
+        let guest: MsgHdr = ctx.mem.read_obj(at)?;
+        let mut name = [0u8; SOCKADDR_MAX];
+        if guest.name != 0 && (guest.namelen as i32) < 0 {
+            return Err(Errno::INVAL);
+        }
+        if !receiving && guest.name != 0 && guest.namelen > 0 {
+            let len = (guest.namelen as usize).min(SOCKADDR_MAX);
+            name[..len].copy_from_slice(ctx.mem.slice(guest.name, len)?);
+        }
+        if guest.iovlen > UIO_MAXIOV {
+            return Err(Errno::MSGSIZE);
+        }
+        if guest.controllen > i32::MAX as u32 {
+            return Err(Errno::NOBUFS);
+        }
+        let iov = iovecs(ctx, guest.iov, guest.iovlen, receiving)?;
+        let control = if guest.controllen == 0 {
+            Vec::new()
+        } else if receiving {
+            // Room for every guest control message at host framing (headers and alignment grow).
+            vec![0u8; (guest.controllen as usize).saturating_mul(2).min(1 << 20) + 64]
+        } else {
+            control_to_host(ctx.mem.slice(guest.control, guest.controllen as usize)?)?
+        };
+        Ok(HostMsg { at, guest, name, iov, control })
     }
-    if msg.iovlen > UIO_MAXIOV {
-        return Err(Errno::MSGSIZE);
+
+    /// The host `msghdr` over this message's buffers.
+    fn host(&mut self) -> libc::msghdr {
+        // SAFETY: an all-zero msghdr is valid; every pointer set below lives as long as `self`.
+        let mut h: libc::msghdr = unsafe { std::mem::zeroed() };
+        if self.guest.name != 0 {
+            h.msg_name = self.name.as_mut_ptr().cast();
+            h.msg_namelen = (self.guest.namelen as usize).min(SOCKADDR_MAX) as u32;
+        }
+        h.msg_iov = self.iov.as_mut_ptr();
+        h.msg_iovlen = self.iov.len();
+        if !self.control.is_empty() {
+            h.msg_control = self.control.as_mut_ptr().cast();
+            h.msg_controllen = self.control.len();
+        }
+        h
     }
-    if msg.controllen > i32::MAX as u32 {
-        return Err(Errno::NOBUFS);
+
+    /// After a receive: the name (truncated, full length reported), control messages in the
+    /// guest's framing, msg_controllen and msg_flags, as ___sys_recvmsg() writes them back.
+    fn finish_recv(&mut self, ctx: &mut Ctx, host: &libc::msghdr) -> Result<(), Errno> {
+        let mut flags = host.msg_flags as u32;
+        let mut namelen = 0;
+        if self.guest.name != 0 {
+            let full = (host.msg_namelen as usize).min(SOCKADDR_MAX);
+            let shown = full.min(self.guest.namelen as usize);
+            ctx.mem.write(self.guest.name, &self.name[..shown])?;
+            namelen = host.msg_namelen;
+        }
+        let mut used = 0;
+        if self.guest.controllen > 0 {
+            let got = host.msg_controllen.min(self.control.len());
+            let (guest, trunc) = control_to_guest(&self.control[..got], self.guest.controllen as usize);
+            flags |= trunc;
+            ctx.mem.write(self.guest.control, &guest)?;
+            used = guest.len();
+        }
+        ctx.mem.write_u32(self.at + 4, namelen)?;
+        ctx.mem.write_u32(self.at + 20, used as u32)?;
+        ctx.mem.write_u32(self.at + 24, flags)
     }
-    let mut iov = iovecs(ctx, msg.iov, msg.iovlen, true)?;
-    let mut name = [0u8; SOCKADDR_MAX];
-    // Room for every guest control message at host framing: headers grow by 4, alignment by 4.
-    let mut control = vec![0u8; (msg.controllen as usize).saturating_mul(2).min(1 << 20) + 64];
-    // SAFETY: as in send_one.
-    let mut host: libc::msghdr = unsafe { std::mem::zeroed() };
-    if msg.name != 0 {
-        host.msg_name = name.as_mut_ptr().cast();
-        host.msg_namelen = SOCKADDR_MAX as u32;
-    }
-    host.msg_iov = iov.as_mut_ptr();
-    host.msg_iovlen = iov.len();
-    if msg.controllen > 0 {
-        host.msg_control = control.as_mut_ptr().cast();
-        host.msg_controllen = control.len();
-    }
-    // SAFETY: all buffers are valid for the lengths given.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (flags & !MSG_CMSG_COMPAT) as i32) };
-    if n < 0 {
-        return Err(last_errno());
-    }
-    let mut out_flags = host.msg_flags as u32;
-    if msg.name != 0 {
-        let full = (host.msg_namelen as usize).min(SOCKADDR_MAX);
-        let shown = full.min(msg.namelen as usize);
-        ctx.mem.write(msg.name, &name[..shown])?;
-    }
-    let mut used = 0;
-    if msg.controllen > 0 {
-        let (guest, trunc) =
-            control_to_guest(&control[..host.msg_controllen.min(control.len())], msg.controllen as usize);
-        out_flags |= trunc;
-        ctx.mem.write(msg.control, &guest)?;
-        used = guest.len();
-    }
-    let namelen = if msg.name != 0 { host.msg_namelen } else { 0 };
-    ctx.mem.write_u32(addr + 4, namelen)?;
-    ctx.mem.write_u32(addr + 20, used as u32)?;
-    ctx.mem.write_u32(addr + 24, out_flags)?;
-    Ok(n as usize)
 }
 
 fn last_errno() -> Errno {
@@ -263,82 +245,102 @@ fn last_errno() -> Errno {
 /// Implements sendmsg(2).
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
-    Ok(send_one(ctx, fd, a[1], a[2])? as u32)
+    let mut msg = HostMsg::new(ctx, a[1], false)?;
+    let host = msg.host();
+    // SAFETY: `host` points into `msg`, alive for the call.
+    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
+    if n < 0 {
+        return Err(last_errno().into());
+    }
+    Ok(n as u32)
 }
 
 /// Implements recvmsg(2).
 fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
-    Ok(recv_one(ctx, fd, a[1], a[2])? as u32)
+    let mut msg = HostMsg::new(ctx, a[1], true)?;
+    let mut host = msg.host();
+    // SAFETY: as in sendmsg.
+    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
+    if n < 0 {
+        return Err(last_errno().into());
+    }
+    msg.finish_recv(ctx, &host)?;
+    Ok(n as u32)
 }
 
-/// Implements sendmmsg(2): stops at the first failure; answers how many went, or that failure.
+/// The guest's mmsghdr vector translated, up to the first entry that cannot be (the kernel would
+/// have handled the ones before it, then stopped there): the messages and that entry's error.
+fn translate_vector(ctx: &mut Ctx, at: u32, vlen: u32, receiving: bool) -> (Vec<HostMsg>, Option<Errno>) {
+    let mut msgs = Vec::with_capacity(vlen as usize);
+    for i in 0..vlen {
+        let entry = at.checked_add(i * size_of::<MMsgHdr>() as u32);
+        match entry.ok_or(Errno::FAULT).and_then(|e| HostMsg::new(ctx, e, receiving)) {
+            Ok(m) => msgs.push(m),
+            Err(e) => return (msgs, Some(e)),
+        }
+    }
+    (msgs, None)
+}
+
+/// Implements sendmmsg(2) with the host's sendmmsg: the count of what went, or the first error.
 fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
-    let vlen = a[2].min(UIO_MAXIOV);
-    let mut sent = 0u32;
-    while sent < vlen {
-        let at = a[1].checked_add(sent * size_of::<MMsgHdr>() as u32).ok_or(Errno::FAULT)?;
-        match send_one(ctx, fd, at, a[3]) {
-            Ok(n) => ctx.mem.write_u32(at + 28, n as u32)?,
-            Err(e) if sent == 0 => return Err(e.into()),
-            Err(_) => break,
-        }
-        sent += 1;
+    let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), false);
+    if msgs.is_empty() {
+        return bad.map_or(Ok(0), |e| Err(e.into()));
     }
-    Ok(sent)
+    let mut host: Vec<libc::mmsghdr> =
+        msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
+    // SAFETY: every entry points into `msgs`, alive for the call.
+    let n = unsafe {
+        libc::sendmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32)
+    };
+    if n < 0 {
+        return Err(last_errno().into());
+    }
+    for (m, h) in msgs.iter().zip(&host).take(n as usize) {
+        ctx.mem.write_u32(m.at + 28, h.msg_len)?;
+    }
+    Ok(n as u32)
 }
 
-/// do_recvmmsg(): `timeout` is an absolute deadline checked between messages, as the kernel does.
-fn do_recvmmsg(ctx: &mut Ctx, a: &Args, timeout: Option<std::time::Duration>) -> SysResult {
+/// do_recvmmsg() on the host: the kernel's own timeout rule (checked only after each datagram,
+/// the remaining time written back) comes with it. `timeout` is the guest's, already read.
+fn do_recvmmsg(
+    ctx: &mut Ctx,
+    a: &Args,
+    timeout: Option<libc::timespec>,
+) -> Result<(u32, Option<libc::timespec>), Errno> {
     let fd = sock_fd(a[0])?;
-    let vlen = a[2].min(UIO_MAXIOV);
-    let deadline = timeout.map(|t| std::time::Instant::now() + t);
-    let mut flags = a[3];
-    let mut got = 0u32;
-    while got < vlen {
-        let at = a[1].checked_add(got * size_of::<MMsgHdr>() as u32).ok_or(Errno::FAULT)?;
-        // With a deadline, wait no longer than what is left of it.
-        if let Some(d) = deadline {
-            if flags & MSG_DONTWAIT == 0 {
-                let left = d.saturating_duration_since(std::time::Instant::now());
-                let ready = wait_readable(fd, left)?;
-                if !ready {
-                    break;
-                }
-            }
-        }
-        match recv_one(ctx, fd, at, flags) {
-            Ok(n) => ctx.mem.write_u32(at + 28, n as u32)?,
-            Err(e) if got == 0 => return Err(e.into()),
-            Err(_) => break,
-        }
-        got += 1;
-        if flags & MSG_WAITFORONE != 0 {
-            flags |= MSG_DONTWAIT;
-        }
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-            break;
-        }
+    let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), true);
+    if msgs.is_empty() {
+        return bad.map_or(Ok((0, timeout)), Err);
     }
-    if got == 0 && deadline.is_some() {
-        return Err(SysError::Errno(Errno::AGAIN));
+    let mut host: Vec<libc::mmsghdr> =
+        msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
+    let mut left = timeout;
+    let tsp = left.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
+    // SAFETY: every entry points into `msgs`, alive for the call; `tsp` is null or ours.
+    let n = unsafe {
+        libc::recvmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32, tsp)
+    };
+    if n < 0 {
+        return Err(last_errno());
     }
-    Ok(got)
+    for (m, h) in msgs.iter_mut().zip(&host).take(n as usize) {
+        m.finish_recv(ctx, &h.msg_hdr)?;
+        ctx.mem.write_u32(m.at + 28, h.msg_len)?;
+    }
+    Ok((n as u32, left))
 }
 
-/// Wait until `fd` is readable or `left` passes; false on timeout.
-fn wait_readable(fd: BorrowedFd, left: std::time::Duration) -> Result<bool, Errno> {
-    let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
-    let ts = rustix::event::Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
-    Ok(rustix::event::poll(&mut fds, Some(&ts))? > 0)
-}
-
-fn timeout_from(sec: i64, nsec: i64) -> Result<std::time::Duration, Errno> {
+fn check_timeout(sec: i64, nsec: i64) -> Result<libc::timespec, Errno> {
+    // poll_select_set_timeout(): a negative or non-normalised time is EINVAL.
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
         return Err(Errno::INVAL);
     }
-    Ok(std::time::Duration::new(sec as u64, nsec as u32))
+    Ok(libc::timespec { tv_sec: sec, tv_nsec: nsec })
 }
 
 /// Implements recvmmsg(2) with a 32-bit `struct timespec` timeout.
@@ -347,9 +349,13 @@ fn recvmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
         None
     } else {
         let t: [i32; 2] = ctx.mem.read_obj(a[4])?;
-        Some(timeout_from(t[0].into(), t[1].into())?)
+        Some(check_timeout(t[0].into(), t[1].into())?)
     };
-    do_recvmmsg(ctx, a, timeout)
+    let (n, left) = do_recvmmsg(ctx, a, timeout)?;
+    if let (Some(t), true) = (left, n > 0) {
+        ctx.mem.write_obj(a[4], &[t.tv_sec as i32, t.tv_nsec as i32])?;
+    }
+    Ok(n)
 }
 
 /// Implements recvmmsg_time64(2) with a 64-bit `struct __kernel_timespec` timeout.
@@ -358,9 +364,14 @@ fn recvmmsg_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
         None
     } else {
         let t: [i64; 2] = ctx.mem.read_obj(a[4])?;
-        Some(timeout_from(t[0], t[1])?)
+        // A 32-bit caller's nanoseconds are the low half only (get_timespec64 for compat).
+        Some(check_timeout(t[0], i64::from(t[1] as i32))?)
     };
-    do_recvmmsg(ctx, a, timeout)
+    let (n, left) = do_recvmmsg(ctx, a, timeout)?;
+    if let (Some(t), true) = (left, n > 0) {
+        ctx.mem.write_obj(a[4], &[t.tv_sec, t.tv_nsec])?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
