@@ -237,7 +237,7 @@ fn setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     let value = ctx.mem.slice(a[3], len as usize)?.to_vec();
-    let host = super::sockopt::to_host(a[1], a[2], &value)?;
+    let host = super::sockopt::to_host(ctx.mem, a[1], a[2], &value)?;
     HostSocket(fd).set_option(a[1], a[2], &host)?;
     Ok(0)
 }

@@ -8,6 +8,7 @@
 //! passed raw: it answers ENOPROTOOPT and is logged once.
 
 use crate::abi::net::{GroupReq, GroupSourceReq, Timeval32};
+use crate::mem::{GuestMemory, Prot};
 use crate::Errno;
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -45,6 +46,8 @@ enum Layout {
     GroupReq,
     /// `struct group_source_req`.
     GroupSourceReq,
+    /// `struct sock_fprog`: a length and a pointer to the filter (8 bytes on i386, 16 on x86-64).
+    Fprog,
     /// Known, but its layout carries a pointer or a differently aligned field that is not
     /// translated (yet): the call fails rather than pass garbage.
     Untranslated,
@@ -54,7 +57,7 @@ fn layout(level: u32, name: u32) -> Option<Layout> {
     use Layout::*;
     let layout = match (level, name) {
         (SOL_SOCKET, SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD) => Timeval32,
-        (SOL_SOCKET, SO_ATTACH_FILTER | SO_ATTACH_REUSEPORT_CBPF) => Untranslated,
+        (SOL_SOCKET, SO_ATTACH_FILTER | SO_ATTACH_REUSEPORT_CBPF) => Fprog,
         (SOL_SOCKET, 1..=77) => Same,
         (SOL_IP | SOL_IPV6, MCAST_JOIN_GROUP | MCAST_LEAVE_GROUP) => GroupReq,
         (
@@ -103,9 +106,22 @@ fn widen_group(value: &[u8], sources: usize) -> Vec<u8> {
     host
 }
 
-/// The host's bytes for a setsockopt(2) value from the guest.
-pub fn to_host(level: u32, name: u32, value: &[u8]) -> Result<Vec<u8>, Errno> {
+/// The host's bytes for a setsockopt(2) value from the guest. Values that point into guest memory
+/// (a BPF program) point at it through `mem`.
+pub fn to_host(mem: &dyn GuestMemory, level: u32, name: u32, value: &[u8]) -> Result<Vec<u8>, Errno> {
     match known(level, name)? {
+        Layout::Fprog => {
+            // copy_bpf_fprog_from_user() for a compat caller: exactly the 8-byte struct.
+            let bytes: [u8; 8] = value.try_into().map_err(|_| Errno::INVAL)?;
+            let len = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let filter = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+            // The host validates the length and copies the program, faulting where the kernel would.
+            let ptr = if filter == 0 { 0 } else { mem.host_range(filter, usize::from(len) * 8, Prot::READ)? as u64 };
+            let mut host = vec![0u8; 16];
+            host[..2].copy_from_slice(&len.to_le_bytes());
+            host[8..].copy_from_slice(&ptr.to_le_bytes());
+            Ok(host)
+        }
         Layout::Same | Layout::Untranslated => Ok(value.to_vec()),
         Layout::Timeval32 => {
             // sock_set_timeout(): a short value is EINVAL.
@@ -136,6 +152,8 @@ pub fn to_host(level: u32, name: u32, value: &[u8]) -> Result<Vec<u8>, Errno> {
 pub fn host_len(level: u32, name: u32, guest_len: usize) -> Result<usize, Errno> {
     Ok(match known(level, name)? {
         Layout::Timeval32 => size_of::<libc::timeval>(),
+        // SO_ATTACH_FILTER has no getsockopt; the host answers for it.
+        Layout::Fprog => guest_len,
         _ => guest_len,
     })
 }
@@ -173,10 +191,11 @@ mod tests {
     #[test]
     fn old_timevals_widen_and_narrow() {
         let guest = Timeval32 { sec: 3, usec: 500 };
-        let host = to_host(SOL_SOCKET, SO_RCVTIMEO_OLD, guest.as_bytes()).unwrap();
+        let mem = crate::mem::testing::FlatMemory::new(0x1000, 16);
+        let host = to_host(&mem, SOL_SOCKET, SO_RCVTIMEO_OLD, guest.as_bytes()).unwrap();
         assert_eq!(host.len(), 16);
         assert_eq!(to_guest(SOL_SOCKET, SO_RCVTIMEO_OLD, &host, 8).unwrap(), guest.as_bytes());
-        assert_eq!(to_host(SOL_SOCKET, SO_RCVTIMEO_OLD, &[0; 4]), Err(Errno::INVAL));
+        assert_eq!(to_host(&mem, SOL_SOCKET, SO_RCVTIMEO_OLD, &[0; 4]), Err(Errno::INVAL));
     }
 
     #[test]
@@ -184,7 +203,8 @@ mod tests {
         let mut guest = vec![0u8; 132];
         guest[..4].copy_from_slice(&7u32.to_le_bytes());
         guest[4] = 2; // AF_INET
-        let host = to_host(SOL_IP, MCAST_JOIN_GROUP, &guest).unwrap();
+        let mem = crate::mem::testing::FlatMemory::new(0x1000, 16);
+        let host = to_host(&mem, SOL_IP, MCAST_JOIN_GROUP, &guest).unwrap();
         assert_eq!(host.len(), 136);
         assert_eq!(&host[..4], &7u32.to_le_bytes());
         assert_eq!(host[8], 2);
@@ -192,8 +212,10 @@ mod tests {
 
     #[test]
     fn unknown_options_are_refused_not_passed() {
-        assert_eq!(to_host(SOL_SOCKET, 999, &[0; 4]), Err(Errno::NOPROTOOPT));
-        assert_eq!(to_host(SOL_SOCKET, SO_ATTACH_FILTER, &[0; 8]), Err(Errno::NOPROTOOPT));
-        assert_eq!(to_host(SOL_TCP, 1, &1i32.to_le_bytes()).unwrap(), 1i32.to_le_bytes());
+        let mem = crate::mem::testing::FlatMemory::new(0x1000, 16);
+        assert_eq!(to_host(&mem, SOL_SOCKET, 999, &[0; 4]), Err(Errno::NOPROTOOPT));
+        assert_eq!(to_host(&mem, SOL_IP, 16, &[0; 8]), Err(Errno::NOPROTOOPT));
+        assert_eq!(to_host(&mem, SOL_TCP, 1, &1i32.to_le_bytes()).unwrap(), 1i32.to_le_bytes());
+        assert_eq!(to_host(&mem, SOL_SOCKET, SO_ATTACH_FILTER, &[0; 4]), Err(Errno::INVAL));
     }
 }
