@@ -1,0 +1,207 @@
+//! The guest's own `/proc` entries: what `/proc/self/exe` and `/proc/self/maps` say must describe the
+//! guest program, not the emulator that runs it.
+//!
+//! Every path-taking syscall passes its path through [`rewrite`] (in `sys::fs`), so this module is
+//! the one place that decides which `/proc` names are the guest's. Recognised: `/proc/self/`,
+//! `/proc/thread-self/` and `/proc/<own pid>/` followed by `exe` or `maps`, spelled exactly so
+//! (no `//`, `.` or `..` components, no lookups relative to a dirfd inside `/proc`).
+//!
+//! - `exe`: a magic link to [`crate::task::Task::exe`]. readlink(2) answers that path; calls that
+//!   follow the link act on that file; calls that do not follow it see the host's link.
+//! - `maps`: an `O_RDONLY` open gets a memfd filled at open time with the guest's VMAs in the
+//!   kernel's format (fs/proc/task_mmu.c `show_map_vma`). Other opens, stat and access see the
+//!   host's file (same mode and owner).
+//!
+//! Not served (the host's answer about the emulator shows through): `auxv`, `cmdline`, `environ`,
+//! `stat`, `status`, `smaps`, `mem`, `task/<tid>/…`.
+
+use crate::mem::Prot;
+use crate::sys::mm_space::{Mm, Vma, VmaKind};
+use crate::Errno;
+use std::fmt::Write as _;
+use std::os::fd::{IntoRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+/// A `/proc` entry of the calling process that the emulator answers itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Own {
+    Exe,
+    Maps,
+}
+
+/// Which of the guest's own entries `path` names, if any.
+pub fn classify(path: &[u8]) -> Option<Own> {
+    let rest = path.strip_prefix(b"/proc/")?;
+    let slash = rest.iter().position(|&b| b == b'/')?;
+    let (who, name) = (&rest[..slash], &rest[slash + 1..]);
+    let own = match who {
+        b"self" | b"thread-self" => true,
+        digits => std::str::from_utf8(digits)
+            .ok()
+            .filter(|s| !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+            .is_some_and(|pid| pid == rustix::process::getpid().as_raw_nonzero().get() as u32),
+    };
+    if !own {
+        return None;
+    }
+    match name {
+        b"exe" => Some(Own::Exe),
+        b"maps" => Some(Own::Maps),
+        _ => None,
+    }
+}
+
+/// The host path a guest path stands for: `/proc/self/exe` followed is the guest program.
+pub fn rewrite(exe: &std::path::Path, path: &[u8], follow: bool) -> Option<Vec<u8>> {
+    match classify(path) {
+        Some(Own::Exe) if follow => Some(exe.as_os_str().as_bytes().to_vec()),
+        _ => None,
+    }
+}
+
+/// Open a generated entry for an open(2) with `flags`; `None` when the host file should be opened
+/// instead (not a generated entry, or not a plain read-only open).
+pub fn open(mm: &Mm, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
+    const O_ACCMODE: u32 = 3;
+    let plain = flags & O_ACCMODE == 0
+        && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
+    match classify(path) {
+        Some(Own::Maps) if plain => Some(memfd(maps(mm).as_bytes(), flags & libc::O_CLOEXEC as u32 != 0)),
+        _ => None,
+    }
+}
+
+/// A memfd holding `text`, positioned at 0.
+fn memfd(text: &[u8], cloexec: bool) -> Result<u32, Errno> {
+    use rustix::fs::{memfd_create, MemfdFlags};
+    let flags = if cloexec { MemfdFlags::CLOEXEC } else { MemfdFlags::empty() };
+    let fd: OwnedFd = memfd_create("maps", flags)?;
+    let mut done = 0;
+    while let Some(rest) = text.get(done..).filter(|r| !r.is_empty()) {
+        done += rustix::io::write(&fd, rest)?;
+    }
+    rustix::fs::seek(&fd, rustix::fs::SeekFrom::Start(0))?;
+    Ok(fd.into_raw_fd() as u32)
+}
+
+/// The guest's `/proc/self/maps`. Neighbours the kernel would have merged into one VMA (same
+/// permissions and kind, contiguous, file offsets continuing) are shown as one line.
+pub fn maps(mm: &Mm) -> String {
+    let mut out = String::new();
+    let mut pending: Option<Vma> = None;
+    for vma in mm.vmas() {
+        match pending.as_mut() {
+            Some(p) if mergeable(p, vma) => p.end = vma.end,
+            _ => {
+                if let Some(p) = pending.replace(vma.clone()) {
+                    line(&mut out, &p);
+                }
+            }
+        }
+    }
+    if let Some(p) = pending {
+        line(&mut out, &p);
+    }
+    out
+}
+
+/// Whether `next` continues `prev` as one VMA would (vma_merge's conditions, roughly).
+fn mergeable(prev: &Vma, next: &Vma) -> bool {
+    if prev.end != u64::from(next.start) || prev.prot != next.prot || prev.shared != next.shared {
+        return false;
+    }
+    match (&prev.kind, &next.kind) {
+        (
+            VmaKind::File { path: p, offset: o, dev: d, ino: i },
+            VmaKind::File { path: q, offset: n, dev: e, ino: j },
+        ) => p == q && d == e && i == j && o.checked_add(prev.end - u64::from(prev.start)) == Some(*n),
+        (a, b) => a == b,
+    }
+}
+
+/// One line of maps: `start-end perms offset major:minor inode`, then the name padded to the
+/// column a 64-bit kernel pads to (`25 + 6 * sizeof(void *) - 1`, then one space).
+fn line(out: &mut String, v: &Vma) {
+    let start = out.len();
+    let flag = |p: Prot, c: char| if v.prot.contains(p) { c } else { '-' };
+    let (offset, dev, ino, name) = match &v.kind {
+        VmaKind::File { path, offset, dev, ino } => (*offset, *dev, *ino, Some(path.to_string_lossy().into_owned())),
+        VmaKind::Heap => (0, 0, 0, Some("[heap]".to_string())),
+        VmaKind::Stack => (0, 0, 0, Some("[stack]".to_string())),
+        VmaKind::Anon => (0, 0, 0, None),
+    };
+    let _ = write!(
+        out,
+        "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ",
+        v.start,
+        v.end,
+        flag(Prot::READ, 'r'),
+        flag(Prot::WRITE, 'w'),
+        flag(Prot::EXEC, 'x'),
+        if v.shared { 's' } else { 'p' },
+        offset,
+        libc::major(dev),
+        libc::minor(dev),
+        ino
+    );
+    if let Some(name) = name {
+        const COLUMN: usize = 25 + 6 * 8 - 1;
+        while out.len() - start < COLUMN {
+            out.push(' ');
+        }
+        out.push(' ');
+        out.push_str(&name);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_entries_are_self_thread_self_and_our_pid_only() {
+        let pid = rustix::process::getpid().as_raw_nonzero().get();
+        assert_eq!(classify(b"/proc/self/exe"), Some(Own::Exe));
+        assert_eq!(classify(b"/proc/thread-self/maps"), Some(Own::Maps));
+        assert_eq!(classify(format!("/proc/{pid}/exe").as_bytes()), Some(Own::Exe));
+        assert_eq!(classify(format!("/proc/0{pid}/exe").as_bytes()), None);
+        assert_eq!(classify(b"/proc/1/exe"), None);
+        assert_eq!(classify(b"/proc/self/exe/"), None);
+        assert_eq!(classify(b"/proc/self/status"), None);
+        assert_eq!(rewrite("/bin/x".as_ref(), b"/proc/self/exe", true), Some(b"/bin/x".to_vec()));
+        assert_eq!(rewrite("/bin/x".as_ref(), b"/proc/self/exe", false), None);
+    }
+
+    #[test]
+    fn maps_lines_have_the_kernel_layout() {
+        let mut s = String::new();
+        let file = Vma {
+            start: 0x0804_8000,
+            end: 0x0804_9000,
+            prot: Prot::READ | Prot::EXEC,
+            shared: false,
+            kind: VmaKind::File { path: "/bin/x".into(), offset: 0x1000, dev: libc::makedev(254, 0), ino: 1234 },
+        };
+        line(&mut s, &file);
+        assert!(s.starts_with("08048000-08049000 r-xp 00001000 fe:00 1234 "));
+        assert_eq!(s.find("/bin/x"), Some(73));
+        s.clear();
+        line(&mut s, &Vma { kind: VmaKind::Anon, prot: Prot::READ | Prot::WRITE, ..file.clone() });
+        assert_eq!(s, "08048000-08049000 rw-p 00000000 00:00 0 \n");
+        s.clear();
+        line(&mut s, &Vma { kind: VmaKind::Stack, ..file });
+        assert!(s.ends_with(" [stack]\n"));
+        assert_eq!(s.find("[stack]"), Some(73));
+    }
+
+    #[test]
+    fn neighbours_of_one_kind_merge_like_the_kernel_merges_them() {
+        let heap = |start: u32, end: u64| Vma { start, end, prot: Prot::READ, shared: false, kind: VmaKind::Heap };
+        assert!(mergeable(&heap(0x1000, 0x2000), &heap(0x2000, 0x3000)));
+        assert!(!mergeable(&heap(0x1000, 0x2000), &heap(0x3000, 0x4000)));
+        let anon = Vma { kind: VmaKind::Anon, ..heap(0x2000, 0x3000) };
+        assert!(!mergeable(&heap(0x1000, 0x2000), &anon));
+    }
+}
