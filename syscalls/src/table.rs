@@ -45,6 +45,8 @@ pub enum Arg {
     Flags(&'static [(u32, &'static str)]),
     /// One of several named values.
     Enum(&'static [(u32, &'static str)]),
+    /// A socket address read before the call; its length is argument N.
+    Sockaddr(u8),
     /// A `struct timespec` (32-bit time fields).
     Timespec,
     /// A `struct __kernel_timespec` (64-bit time fields).
@@ -138,10 +140,16 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     };
     let value = eax(&result);
     if ctx.task.tracer.is_some() {
-        match entry {
-            Some(e) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value),
-            Some(_) => {}
-            None => trace::unknown(ctx, nr, args, value),
+        // socketcall is shown as the call it performs, with that call's arguments.
+        let unpacked = (nr == nr::socketcall)
+            .then(|| sys::socketcall::unpack(ctx.mem, args).ok())
+            .flatten()
+            .and_then(|(direct, direct_args)| Some((lookup(direct)?, direct_args)));
+        match (entry, unpacked) {
+            (_, Some((e, direct_args))) => trace::call(ctx, e.nr, e, &direct_args, value),
+            (Some(e), None) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value),
+            (Some(_), None) => {}
+            (None, None) => trace::unknown(ctx, nr, args, value),
         }
     }
     match (value, result) {

@@ -144,6 +144,13 @@ fn arg(ctx: &Ctx, text: &mut String, kind: Arg, args: &Args, i: usize, value: Op
             Some(n) if (n as i32) >= 0 => buffer(ctx, text, v, n as usize),
             _ => pointer(text, v),
         },
+        Arg::Sockaddr(len_arg) => {
+            let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
+            match ctx.mem.slice(v, len.min(128)) {
+                Ok(bytes) if v != 0 && len >= 2 => sockaddr(text, bytes),
+                _ => pointer(text, v),
+            }
+        }
         Arg::OpenFlags => open_flags(text, v),
         Arg::Mode => {
             let _ = write!(text, "{v:#o}");
@@ -155,6 +162,54 @@ fn arg(ctx: &Ctx, text: &mut String, kind: Arg, args: &Args, i: usize, value: Op
                 let _ = write!(text, "{v:#x}");
             }
         },
+    }
+}
+
+/// A socket address as strace shows it.
+pub fn sockaddr(text: &mut String, b: &[u8]) {
+    let family = u16::from_le_bytes([b[0], b[1]]);
+    match (family, b.len()) {
+        (2, 16..) => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let _ = write!(
+                text,
+                "{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")}}",
+                b[4], b[5], b[6], b[7]
+            );
+        }
+        (10, 24..) => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(&b[8..24]);
+            let addr = std::net::Ipv6Addr::from(octets);
+            let _ = write!(
+                text,
+                "{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), inet_pton(AF_INET6, \"{addr}\", &sin6_addr)"
+            );
+            if b.len() >= 28 {
+                let _ = write!(text, ", sin6_scope_id={}", u32::from_le_bytes([b[24], b[25], b[26], b[27]]));
+            }
+            text.push('}');
+        }
+        (1, _) => {
+            let path = &b[2..];
+            text.push_str("{sa_family=AF_UNIX");
+            if path.first() == Some(&0) && path.len() > 1 {
+                text.push_str(", sun_path=@");
+                quoted(text, &path[1..], path.len() - 1);
+            } else if !path.is_empty() {
+                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                text.push_str(", sun_path=");
+                quoted(text, &path[..end], end);
+            }
+            text.push('}');
+        }
+        _ => {
+            let _ = write!(text, "{{sa_family={family}, sa_data=");
+            quoted(text, &b[2..], b.len() - 2);
+            text.push('}');
+        }
     }
 }
 
@@ -264,6 +319,16 @@ mod tests {
         let mut t = String::new();
         quoted(&mut t, &[b'a'; 40], 40);
         assert_eq!(t, format!("\"{}\"...", "a".repeat(32)));
+    }
+
+    #[test]
+    fn socket_addresses_read_like_strace() {
+        let mut t = String::new();
+        sockaddr(&mut t, &[2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(t, r#"{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}"#);
+        let mut t = String::new();
+        sockaddr(&mut t, b"\x01\0/tmp/s\0");
+        assert_eq!(t, r#"{sa_family=AF_UNIX, sun_path="/tmp/s"}"#);
     }
 
     #[test]
