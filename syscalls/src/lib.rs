@@ -57,5 +57,10 @@ pub fn errno_of(e: &std::io::Error) -> Errno {
     e.raw_os_error().map_or(Errno::IO, Errno::from_raw_os_error)
 }
 
+/// The errno a failed host libc call left.
+pub fn last_errno() -> Errno {
+    errno_of(&std::io::Error::last_os_error())
+}
+
 /// What a handler returns: the value for `%eax`, or why there is none.
 pub type SysResult = Result<u32, SysError>;

@@ -33,10 +33,7 @@ pub fn host_addr(addr: u32) -> Option<*mut libc::c_void> {
     (base != 0).then(|| (base + addr as usize) as *mut libc::c_void)
 }
 
-/// The errno of the last failed host libc call.
-pub fn last_errno() -> Errno {
-    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
-}
+pub use crate::last_errno;
 
 /// What a VMA is, for `/proc/self/maps` and for `mremap`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
-use crate::{abi::nr, Errno, SysResult};
+use crate::{abi::nr, last_errno, Errno, SysResult};
 use std::os::fd::AsRawFd;
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -238,9 +238,6 @@ impl HostMsg {
     }
 }
 
-fn last_errno() -> Errno {
-    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
-}
 
 /// Implements sendmsg(2).
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {

@@ -91,6 +91,16 @@ fn sendfile64(ctx: &mut Ctx, a: &Args) -> SysResult {
     Ok(n)
 }
 
+/// Write back the offsets of splice and copy_file_range (arguments 1 and 3) that were given.
+fn write_offsets(ctx: &mut Ctx, a: &Args, off_in: Option<u64>, off_out: Option<u64>) -> Result<(), Errno> {
+    for (ptr, pos) in [(a[1], off_in), (a[3], off_out)] {
+        if let Some(pos) = pos {
+            ctx.mem.write(ptr, &pos.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
 fn splice_flags(bits: u32) -> Result<SpliceFlags, Errno> {
     SpliceFlags::from_bits(bits).ok_or(Errno::INVAL)
 }
@@ -108,12 +118,7 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
         a[4] as usize,
         flags,
     )?;
-    if let Some(pos) = off_in {
-        ctx.mem.write(a[1], &pos.to_le_bytes())?;
-    }
-    if let Some(pos) = off_out {
-        ctx.mem.write(a[3], &pos.to_le_bytes())?;
-    }
+    write_offsets(ctx, a, off_in, off_out)?;
     Ok(n as u32)
 }
 
@@ -138,11 +143,6 @@ fn copy_file_range(ctx: &mut Ctx, a: &Args) -> SysResult {
         off_out.as_mut(),
         a[4] as usize,
     )?;
-    if let Some(pos) = off_in {
-        ctx.mem.write(a[1], &pos.to_le_bytes())?;
-    }
-    if let Some(pos) = off_out {
-        ctx.mem.write(a[3], &pos.to_le_bytes())?;
-    }
+    write_offsets(ctx, a, off_in, off_out)?;
     Ok(n as u32)
 }
