@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release
-cargo test --release --workspace
+cargo test --release --workspace --no-fail-fast

@@ -110,7 +110,10 @@ pub fn build_fixture(name: &str) -> (PathBuf, Vec<String>) {
     let header = workspace().join("fixtures/common.h");
     let fresh = mtime(&bin).is_some_and(|b| Some(b) > mtime(&src) && Some(b) > mtime(&header));
     if !fresh {
-        let tmp = out_dir.join(format!("{name}.tmp{}", std::process::id()));
+        // Tests run in parallel threads: each build gets its own temporary name; the rename is atomic.
+        static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = out_dir.join(format!("{name}.tmp{}.{n}", std::process::id()));
         let cflags = directive(&source, "cflags");
         // -static-pie replaces -static (the two together do not link).
         let link = if cflags.iter().any(|f| f == "-static-pie") { "-static-pie" } else { "-static" };

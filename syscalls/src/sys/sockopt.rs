@@ -72,7 +72,8 @@ fn layout(level: u32, name: u32) -> Option<Layout> {
         (SOL_TCP, 35) => Untranslated, // TCP_ZEROCOPY_RECEIVE
         (SOL_TCP, 1..=38) => Same,
         (SOL_UDP, 1 | 100..=104) => Same,
-        (SOL_RAW, 1) | (SOL_ICMPV6, 1) => Same,
+        // ICMP_FILTER, and IPV6_CHECKSUM on raw IPv6 sockets (rawv6_setsockopt at SOL_RAW).
+        (SOL_RAW, 1 | 7) | (SOL_ICMPV6, 1) => Same,
         (SOL_NETLINK, 1..=12) => Same,
         (SOL_PACKET, 1..=24) => Same,
         _ => return None,
