@@ -114,12 +114,13 @@ pub enum Flow {
     Exit(Exit),
 }
 
-/// The guest's `%eax` for a result: the value, or `-errno`.
-fn eax(result: &SysResult) -> Option<u32> {
+/// What a handler's result means for the machine: the guest's `%eax` (the value, or `-errno`), or
+/// the end of the program.
+fn flow(result: &SysResult) -> Flow {
     match result {
-        Ok(v) => Some(*v),
-        Err(SysError::Errno(e)) => Some((e.raw_os_error() as u32).wrapping_neg()),
-        Err(SysError::Exit(_)) => None,
+        Ok(v) => Flow::Return(*v),
+        Err(SysError::Errno(e)) => Flow::Return((e.raw_os_error() as u32).wrapping_neg()),
+        Err(SysError::Exit(exit)) => Flow::Exit(*exit),
     }
 }
 
@@ -138,7 +139,11 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             Err(SysError::Errno(Errno::NOSYS))
         }
     };
-    let value = eax(&result);
+    let flow = flow(&result);
+    let value = match flow {
+        Flow::Return(v) => Some(v),
+        Flow::Exit(_) => None,
+    };
     if ctx.task.tracer.is_some() {
         // socketcall is shown as the call it performs, with that call's arguments.
         let unpacked = (nr == nr::socketcall)
@@ -152,11 +157,7 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             (None, None) => trace::unknown(ctx, nr, args, value),
         }
     }
-    match (value, result) {
-        (Some(v), _) => Flow::Return(v),
-        (None, Err(SysError::Exit(exit))) => Flow::Exit(exit),
-        (None, _) => unreachable!("eax() is None only for SysError::Exit"),
-    }
+    flow
 }
 
 #[cfg(test)]
@@ -175,8 +176,8 @@ mod tests {
 
     #[test]
     fn errno_becomes_negative_eax() {
-        assert_eq!(eax(&Err(Errno::NOENT.into())), Some(-2i32 as u32));
-        assert_eq!(eax(&Ok(7)), Some(7));
-        assert_eq!(eax(&Err(SysError::Exit(Exit::Status(0)))), None);
+        assert_eq!(flow(&Err(Errno::NOENT.into())), Flow::Return(-2i32 as u32));
+        assert_eq!(flow(&Ok(7)), Flow::Return(7));
+        assert_eq!(flow(&Err(SysError::Exit(Exit::Status(0)))), Flow::Exit(Exit::Status(0)));
     }
 }
