@@ -14,6 +14,8 @@
 #   hello    printf + exit: start-up cost
 #   cpu      FNV-1a over ~400 MB in guest code: translation/execution speed
 #   getppid  1,000,000 getppid() calls: syscall round trip; ns/call = (getppid − hello) / 10^6
+#   tcpbulk  1 GiB over loopback TCP between two processes under the same runner: throughput
+#   udprtt   200,000 UDP round trips between two processes under the same runner
 # Also shows the peak RSS of hello under each runner (/usr/bin/time -f %M) and the targets emu386 is
 # held to. Needs: gcc-multilib (gcc -m32), qemu-user (qemu-i386), time (/usr/bin/time). This is a
 # measurement, not a test: it exits 0 whatever the ratios are, non-zero only when it cannot run.
@@ -52,7 +54,7 @@ fi
 
 mkdir -p "$out"
 programs=(hello cpu getppid)
-for p in "${programs[@]}"; do
+for p in "${programs[@]}" tcpbulk udprtt; do
     gcc -m32 -static -O2 -Wall -o "$out/$p" "$here/$p.c" || {
         echo "run.sh: gcc -m32 failed for $p.c (apt-get install gcc-multilib)" >&2
         exit 1
@@ -97,6 +99,37 @@ for p in "${programs[@]}"; do
         t[$p.$r]=$(median "$n" ${cmd[$r]} "$out/$p")
     done
 done
+# Two-process programs: a server under the runner in the background, the timed client under the
+# same runner. Median wall time of the client. Server and client are pinned to different CPUs for
+# every runner: loopback throughput and latency otherwise depend mostly on where the scheduler
+# happens to put the two processes.
+pin_server=""
+pin_client=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin_server="taskset -c 0"
+    pin_client="taskset -c 1"
+fi
+pair() {
+    local runner=$1 prog=$2 arg=$3 portfile port server
+    portfile=$(mktemp)
+    rm -f "$portfile"
+    # shellcheck disable=SC2086
+    $pin_server ${cmd[$runner]} "$out/$prog" server "$portfile" >/dev/null &
+    server=$!
+    for _ in $(seq 200); do [ -s "$portfile" ] && break; sleep 0.01; done
+    port=$(cat "$portfile")
+    # shellcheck disable=SC2086
+    wall $pin_client ${cmd[$runner]} "$out/$prog" client "$port" "$arg"
+    wait "$server"
+    rm -f "$portfile"
+}
+bulk_mib=1024
+rtt_count=200000
+for r in "${runners[@]}"; do
+    t[tcpbulk.$r]=$(for ((i = 0; i < reps; i++)); do pair "$r" tcpbulk "$bulk_mib"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    t[udprtt.$r]=$(for ((i = 0; i < reps; i++)); do pair "$r" udprtt "$rtt_count"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+done
+
 declare -A m
 for r in "${runners[@]}"; do
     # shellcheck disable=SC2086
@@ -130,3 +163,20 @@ rss_verdict=$(awk -v e="${m[emu]}" -v q="${m[qemu]}" 'BEGIN { print (e < q) ? "m
 # shellcheck disable=SC2059
 printf "$fmt" "hello RSS" "${m[native]} KiB" "${m[qemu]} KiB" "${m[emu]} KiB" \
     "$(awk -v e="${m[emu]}" -v q="${m[qemu]}" 'BEGIN { printf "%.2fx", e / q }')" "" "< qemu-i386: $rss_verdict"
+echo
+# shellcheck disable=SC2059
+printf "$fmt" "socket pair" native qemu-i386 emu386 emu/qemu emu/native "target (emu/qemu)"
+mibs() { awk -v s="${t[tcpbulk.$1]}" -v m="$bulk_mib" 'BEGIN { printf "%.0f MiB/s", m / s }'; }
+tcp_ratio=$(awk -v e="${t[tcpbulk.emu]}" -v q="${t[tcpbulk.qemu]}" 'BEGIN { printf "%.2f", q / e }')
+tcp_native=$(awk -v e="${t[tcpbulk.emu]}" -v n="${t[tcpbulk.native]}" 'BEGIN { printf "%.2f", n / e }')
+tcp_verdict=$(awk -v r="$tcp_ratio" 'BEGIN { print (r >= 1.0) ? "met" : "MISSED" }')
+# shellcheck disable=SC2059
+printf "$fmt" "TCP bulk" "$(mibs native)" "$(mibs qemu)" "$(mibs emu)" "${tcp_ratio}x" "${tcp_native}x" \
+    "throughput >= 1.0x: $tcp_verdict"
+rtt() { awk -v s="${t[udprtt.$1]}" -v c="$rtt_count" 'BEGIN { printf "%.1f us", s / c * 1e6 }'; }
+udp_ratio=$(awk -v e="${t[udprtt.emu]}" -v q="${t[udprtt.qemu]}" 'BEGIN { printf "%.2f", e / q }')
+udp_native=$(awk -v e="${t[udprtt.emu]}" -v n="${t[udprtt.native]}" 'BEGIN { printf "%.2f", e / n }')
+udp_verdict=$(awk -v r="$udp_ratio" 'BEGIN { print (r <= 0.9) ? "met" : "MISSED" }')
+# shellcheck disable=SC2059
+printf "$fmt" "UDP RTT" "$(rtt native)" "$(rtt qemu)" "$(rtt emu)" "${udp_ratio}x" "${udp_native}x" \
+    "time <= 0.9x: $udp_verdict"
