@@ -10,12 +10,24 @@
 use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-use syscalls::mem::{range_end, Backing, GuestMemory, Prot, PAGE_SIZE};
+use syscalls::mem::{MapError, range_end, Backing, GuestMemory, Prot, PAGE_SIZE};
 use syscalls::Errno;
 
 /// The guest space size: 4 GiB.
 pub const SPACE: usize = 1 << 32;
 const PAGES: usize = SPACE / PAGE_SIZE as usize;
+
+/// What a page with guest permissions `prot` allows on x86: every accessible page is readable
+/// (the MMU has no write-only or execute-only user pages; the kernel's `vma_is_accessible` makes a
+/// read fault on a `PROT_WRITE` or `PROT_EXEC` mapping succeed), so reads need only a non-empty
+/// `prot`. /proc/self/maps still shows what the guest asked for.
+pub fn effective(prot: Prot) -> Prot {
+    if prot.is_empty() {
+        prot
+    } else {
+        prot | Prot::READ
+    }
+}
 
 /// What Unicorn must forget after a syscall changed the address space.
 #[derive(Debug, Default)]
@@ -76,6 +88,11 @@ impl GuestSpace {
         Prot::from_bits_truncate(u32::from(self.perms[(addr / PAGE_SIZE) as usize].load(Relaxed)))
     }
 
+    /// What the page at `addr` allows the guest: [`effective`] permissions.
+    fn page_allows(&self, addr: u32) -> Prot {
+        effective(self.page_prot(addr))
+    }
+
     /// Whether every page of `[addr, addr+len)` allows `need`.
     fn check(&self, addr: u32, len: usize, need: Prot) -> Result<(), Errno> {
         if len == 0 {
@@ -85,7 +102,7 @@ impl GuestSpace {
         let first = addr / PAGE_SIZE;
         let last = ((end - 1) / u64::from(PAGE_SIZE)) as u32;
         for page in first..=last {
-            if !self.page_prot(page * PAGE_SIZE).contains(need) {
+            if !self.page_allows(page * PAGE_SIZE).contains(need) {
                 return Err(Errno::FAULT);
             }
         }
@@ -143,7 +160,7 @@ impl GuestMemory for GuestSpace {
             let end = range_end(addr, len)?;
             let last = ((end - 1) / u64::from(PAGE_SIZE)) as u32;
             for page in addr / PAGE_SIZE..=last {
-                let prot = self.page_prot(page * PAGE_SIZE);
+                let prot = self.page_allows(page * PAGE_SIZE);
                 if !prot.is_empty() && !prot.contains(access) {
                     return Err(Errno::FAULT);
                 }
@@ -155,7 +172,7 @@ impl GuestMemory for GuestSpace {
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
         let mut len = 0usize;
         let mut page = addr & !(PAGE_SIZE - 1);
-        while len < max && self.page_prot(page).contains(Prot::READ) {
+        while len < max && self.page_allows(page).contains(Prot::READ) {
             len += (page + PAGE_SIZE - addr.max(page)) as usize;
             match page.checked_add(PAGE_SIZE) {
                 Some(next) => page = next,
@@ -170,22 +187,33 @@ impl GuestMemory for GuestSpace {
         unsafe { std::slice::from_raw_parts(self.base.add(addr as usize), len) }
     }
 
-    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), Errno> {
+    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), MapError> {
         let at = self.base.wrapping_add(addr as usize).cast();
         let fixed = MapFlags::FIXED;
         // SAFETY: the range lies inside our reservation (the caller checked it is below
         // TASK_SIZE); MAP_FIXED replaces only guest pages.
-        unsafe {
+        let mapped = unsafe {
             match backing {
                 Backing::Anon { shared } => {
                     let kind = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE | MapFlags::NORESERVE };
-                    rustix::mm::mmap_anonymous(at, len as usize, host_prot(prot, shared), kind | fixed)?;
+                    rustix::mm::mmap_anonymous(at, len as usize, host_prot(prot, shared), kind | fixed)
                 }
                 Backing::File { fd, offset, shared } => {
                     let kind = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE };
-                    rustix::mm::mmap(at, len as usize, host_prot(prot, shared), kind | fixed, fd.as_fd(), offset)?;
+                    rustix::mm::mmap(at, len as usize, host_prot(prot, shared), kind | fixed, fd.as_fd(), offset)
                 }
             }
+        };
+        if let Err(errno) = mapped {
+            // Some failures come after the host dropped the old mapping (a socket's mmap): never
+            // leave a hole in the reservation, and let the guest see the range unmapped, as it
+            // would natively. MADV_NORMAL fails with ENOMEM exactly when part of it is unmapped.
+            // SAFETY: advice only, on our own reservation.
+            let lost = unsafe { rustix::mm::madvise(at, len as usize, rustix::mm::Advice::Normal) }.is_err();
+            if lost {
+                self.unmap(addr, len)?;
+            }
+            return Err(MapError { errno, unmapped: lost });
         }
         self.set_prot(addr, len, prot);
         Ok(())

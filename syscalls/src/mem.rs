@@ -35,6 +35,20 @@ pub enum Backing<'a> {
     File { fd: BorrowedFd<'a>, offset: u64, shared: bool },
 }
 
+/// A failed [`GuestMemory::map`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapError {
+    pub errno: Errno,
+    /// The old contents of the range are gone: the range is now unmapped.
+    pub unmapped: bool,
+}
+
+impl From<Errno> for MapError {
+    fn from(errno: Errno) -> Self {
+        MapError { errno, unmapped: false }
+    }
+}
+
 /// Byte-level access to guest memory plus the page-level mapping primitives.
 ///
 /// Mapping policy (where a mapping goes, what is free, brk) lives in [`crate::sys::mm::Mm`];
@@ -53,7 +67,11 @@ pub trait GuestMemory {
     /// The longest readable run starting at `addr`, at most `max` bytes (empty if `addr` is bad).
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8];
     /// Map `[addr, addr+len)` (page aligned) with `prot`, replacing whatever was there.
-    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), Errno>;
+    ///
+    /// On failure the range is as it was, except when the host kernel dropped the old mapping
+    /// before failing (it does for a socket's mmap, ENODEV): then the range is unmapped here too,
+    /// which is also what the guest's kernel would have done, and the error says so.
+    fn map(&mut self, addr: u32, len: u32, prot: Prot, backing: Backing) -> Result<(), MapError>;
     /// Unmap `[addr, addr+len)` (page aligned); unmapped pages in the range are fine.
     fn unmap(&mut self, addr: u32, len: u32) -> Result<(), Errno>;
     /// Change the guest permissions of mapped pages in `[addr, addr+len)`.
@@ -186,8 +204,8 @@ pub mod testing {
                 _ => &[],
             }
         }
-        fn map(&mut self, _: u32, _: u32, _: Prot, _: Backing) -> Result<(), Errno> {
-            Err(Errno::NOMEM)
+        fn map(&mut self, _: u32, _: u32, _: Prot, _: Backing) -> Result<(), MapError> {
+            Err(Errno::NOMEM.into())
         }
         fn unmap(&mut self, _: u32, _: u32) -> Result<(), Errno> {
             Ok(())

@@ -152,7 +152,12 @@ impl Mm {
             return Err(Errno::INVAL);
         }
         // The host mapping first: when it fails (EACCES on a write-only fd …) nothing changed.
-        mem.map(addr, len, prot, backing)?;
+        if let Err(e) = mem.map(addr, len, prot, backing) {
+            if e.unmapped {
+                self.remove_range(addr, end);
+            }
+            return Err(e.errno);
+        }
         self.remove_range(addr, end);
         let shared = matches!(backing, Backing::Anon { shared: true } | Backing::File { shared: true, .. });
         self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind });
@@ -445,7 +450,7 @@ mod tests {
         fn host_range(&self, _: u32, _: usize, _: Prot) -> Result<*mut u8, Errno> {
             Err(Errno::FAULT)
         }
-        fn map(&mut self, a: u32, l: u32, _: Prot, _: Backing) -> Result<(), Errno> {
+        fn map(&mut self, a: u32, l: u32, _: Prot, _: Backing) -> Result<(), crate::mem::MapError> {
             self.0.push(format!("map {a:#x}+{l:#x}"));
             Ok(())
         }
