@@ -645,7 +645,6 @@ fn tar_create_list_extract() {
 }
 
 #[test]
-#[ignore = "emu386: clone/vfork (120, 190), wait4 (114), rt_sigaction (174) answer ENOSYS; tar -z runs gzip as a child"]
 fn tar_gzip_filter() {
     some_tree().run(&["tar", "-czf", "../out.tgz", "sub"]).run(&["tar", "-tzf", "../out.tgz"]).check();
 }
@@ -897,7 +896,6 @@ fn sh_builtins() {
 }
 
 #[test]
-#[ignore = "emu386: clone (120), wait4 (114), rt_sigaction (174) answer ENOSYS; sh: can't fork"]
 fn sh_pipeline_and_redirect() {
     // fork, execve of busybox itself, pipes, dup2, wait4.
     case()
@@ -908,7 +906,6 @@ fn sh_pipeline_and_redirect() {
 }
 
 #[test]
-#[ignore = "emu386: vfork (190), wait4 (114) answer ENOSYS; xargs/find -exec spawn busybox via /proc/self/exe"]
 fn xargs_and_find_exec() {
     case()
         .file("a", "1\n")

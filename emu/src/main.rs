@@ -8,6 +8,7 @@ mod stack;
 
 use clap::Parser;
 use std::ffi::OsString;
+use std::os::fd::FromRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +50,18 @@ struct Cli {
     #[arg(short = '0', long = "argv0", value_name = "ARGV0")]
     argv0: Option<OsString>,
 
+    /// (Set by a guest execve.) Trace to this inherited fd, as the previous program did.
+    #[arg(long, value_name = "FD", hide = true)]
+    strace_fd: Option<i32>,
+
+    /// (Set by a guest execve.) The name the program was executed by (AT_EXECFN, its process name).
+    #[arg(long, value_name = "NAME", hide = true)]
+    execfn: Option<OsString>,
+
+    /// (Set by a guest execve.) SIGPIPE was ignored: it stays ignored across execve.
+    #[arg(long, hide = true)]
+    sigpipe_ignored: bool,
+
     /// The i386 program to run.
     program: PathBuf,
 
@@ -68,9 +81,27 @@ fn resolve(program: &Path) -> PathBuf {
         .unwrap_or_else(|| program.to_path_buf())
 }
 
+/// Our environment exactly as it came (std::env::vars_os drops entries such as "=x" or "x").
+fn raw_environment() -> Vec<Vec<u8>> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    let mut out = Vec::new();
+    // SAFETY: `environ` is the NULL-terminated array of C strings the process started with; nothing
+    // in this single-threaded program changes it.
+    unsafe {
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            out.push(std::ffi::CStr::from_ptr(*p).to_bytes().to_vec());
+            p = p.add(1);
+        }
+    }
+    out
+}
+
 /// The program's environment: ours, edited by -E and -U.
 fn environment(cli: &Cli) -> Vec<Vec<u8>> {
-    let mut env: Vec<Vec<u8>> = std::env::vars_os().map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat()).collect();
+    let mut env = raw_environment();
     let name_of = |entry: &[u8]| entry.split(|&b| b == b'=').next().unwrap_or_default().to_vec();
     for var in &cli.unset_env {
         env.retain(|e| name_of(e) != var.as_bytes());
@@ -96,6 +127,24 @@ fn out_of_guest_range(fd: &impl std::os::fd::AsFd) -> std::io::Result<std::fs::F
     Ok(rustix::io::fcntl_dupfd_cloexec(fd, syscalls::sys::fd::fd_floor())?.into())
 }
 
+/// The trace fd a guest execve handed over (see `syscalls::sys::exec`), moved out of the guest's way.
+fn inherited_trace_fd(fd: i32) -> std::io::Result<std::fs::File> {
+    if fd < 0 {
+        return Err(std::io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: the fd was left open for us by the previous emulator and nothing else owns it.
+    let inherited = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    out_of_guest_range(&inherited)
+}
+
+/// How a guest execve of an i386 program starts the emulator again: this binary (opened now, so
+/// that a rebuild or a deleted file does not matter), with the options that carry over.
+fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::sys::exec::Emulator> {
+    let exe = out_of_guest_range(&std::fs::File::open("/proc/self/exe")?)?;
+    let options = cli.kernel_release.iter().map(|r| OsString::from(format!("--kernel-release={r}"))).collect();
+    Ok(syscalls::sys::exec::Emulator { exe: exe.into(), options, trace_fd })
+}
+
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
 fn die_of(signal: i32) -> ! {
     // SAFETY: plain libc calls; nothing else runs on this thread any more.
@@ -115,10 +164,12 @@ fn die_of(signal: i32) -> ! {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
-    // The guest starts with default dispositions; Rust's runtime ignores SIGPIPE.
-    // SAFETY: resetting a disposition before any other thread exists.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
+    // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
+    // runtime ignores SIGPIPE whatever it inherited.
+    let sigpipe = if cli.sigpipe_ignored { libc::SIG_IGN } else { libc::SIG_DFL };
+    // SAFETY: setting a disposition before any other thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, sigpipe) };
     // Fix the guest's fd range before the guest can change RLIMIT_NOFILE.
     syscalls::sys::fd::fd_floor();
 
@@ -138,7 +189,8 @@ fn main() -> ExitCode {
     let exe = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     // The kernel names a process after the file it executes (comm, 15 bytes): /proc/self/comm,
     // PR_GET_NAME and ps show the guest, not the emulator.
-    if let Some(name) = path.file_name() {
+    let execfn = cli.execfn.clone().map_or_else(|| path.clone(), PathBuf::from);
+    if let Some(name) = execfn.file_name() {
         let comm: Vec<u8> = name.as_bytes().iter().copied().take(15).collect();
         if let Ok(comm) = std::ffi::CString::new(comm) {
             let _ = rustix::thread::set_name(&comm);
@@ -172,7 +224,7 @@ fn main() -> ExitCode {
     let argv: Vec<Vec<u8>> =
         std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
     let envp = environment(&cli);
-    let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: path.as_os_str().as_bytes(), stack_size };
+    let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
     let esp = match stack::build(&mut space, &mut task.mm, &image, &info) {
         Ok(sp) => sp,
         Err(e) => {
@@ -181,18 +233,27 @@ fn main() -> ExitCode {
         }
     };
 
-    if cli.strace || cli.strace_file.is_some() {
-        let out = match &cli.strace_file {
-            Some(p) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
-            None => out_of_guest_range(&rustix::stdio::stderr()),
+    let mut trace_fd = None;
+    if cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() {
+        let out = match (&cli.strace_file, cli.strace_fd) {
+            (_, Some(fd)) => inherited_trace_fd(fd),
+            (Some(p), None) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
+            (None, None) => out_of_guest_range(&rustix::stdio::stderr()),
         };
         match out {
-            Ok(f) => task.tracer = Some(Tracer::new(f)),
+            Ok(f) => {
+                trace_fd = Some(std::os::fd::AsRawFd::as_raw_fd(&f));
+                task.tracer = Some(Tracer::new(f));
+            }
             Err(e) => {
                 eprintln!("emu386: cannot open the trace file: {e}");
                 return ExitCode::from(126);
             }
         }
+    }
+    match reexec_setup(&cli, trace_fd) {
+        Ok(emulator) => syscalls::sys::exec::set_emulator(emulator),
+        Err(e) => log::warn!("cannot open the emulator binary, a guest execve of an i386 program will fail: {e}"),
     }
 
     let cpu = match cpu::new_cpu(&mut space, image.entry, esp) {

@@ -1,0 +1,485 @@
+//! Program execution: execve(2) and execveat(2).
+//!
+//! The checks are the kernel's, in its order (fs/exec.c, 6.x): the path (getname), the open
+//! (do_open_execat: flags, lookup, a regular file with execute permission), the argument and
+//! environment counts and space (count, bprm_stack_limits), the strings themselves, last to first
+//! (copy_strings: EFAULT, E2BIG), then the binary format, which decides what runs:
+//!
+//! - an i386 ELF program: the emulator executes itself again (a host execve of the emulator binary,
+//!   opened at start-up) with the options that carry over, the program and the guest's argv; the
+//!   guest's envp is the new environment exactly. Nothing depends on the host running i386 code.
+//! - a `#!` script: parsed as binfmt_script does; its interpreter goes through the same decision
+//!   (at most 5 levels, then ELOOP), with argv `[interpreter, optional argument, script, argv[1..]]`.
+//! - anything else (a host program, or a script whose interpreter is one): the host's execveat with
+//!   the guest's own arguments, so the host kernel decides, down to ENOEXEC.
+//!
+//! Close-on-exec fds are closed by the host execve. A failed exec returns the errno and the guest
+//! carries on. `/proc/self/exe` names the guest program, as it does for open(2).
+//!
+//! Not done: ETXTBSY for a program open for writing, and a program that may be executed but not
+//! read (mode 0111, not root) runs only if it is a host program.
+
+use crate::abi::sched::*;
+use crate::entry;
+use crate::mem::{GuestMemoryExt, PATH_MAX};
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{abi::nr, errno_of, Errno, SysResult};
+use std::ffi::{CString, OsString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStringExt;
+use std::sync::OnceLock;
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::execve, execve, [Str, Ptr, Ptr]),
+    entry!(nr::execveat, execveat, [DirFd, Str, Ptr, Ptr, Flags(EXECVEAT_NAMES)]),
+];
+
+/// How the emulator starts itself again for an i386 program; set once at start-up.
+#[derive(Debug)]
+pub struct Emulator {
+    /// The emulator binary, opened close-on-exec at start-up (immune to it being replaced).
+    pub exe: OwnedFd,
+    /// Options the next emulator gets (e.g. `--kernel-release=R`).
+    pub options: Vec<OsString>,
+    /// The --strace output fd, handed over as `--strace-fd=N`.
+    pub trace_fd: Option<RawFd>,
+}
+
+static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+
+/// Record how to re-execute the emulator (the first call wins).
+pub fn set_emulator(emulator: Emulator) {
+    let _ = EMULATOR.set(emulator);
+}
+
+const AT_FDCWD: i32 = -100;
+
+/// A raw host syscall's result: the value, or the errno it left.
+fn host(r: libc::c_long) -> Result<i64, Errno> {
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()));
+    }
+    Ok(r)
+}
+
+/// Implements execve(2).
+fn execve(ctx: &mut Ctx, a: &Args) -> SysResult {
+    exec(ctx, AT_FDCWD as u32, a[0], a[1], a[2], 0, false)
+}
+
+/// Implements execveat(2).
+fn execveat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    exec(ctx, a[0], a[1], a[2], a[3], a[4], true)
+}
+
+/// One program to start, resolved as far as the kernel resolves it before the point of no return.
+struct Request {
+    /// The host dirfd and path the guest named (after the `/proc/self/exe` rewrite) and its flags.
+    dir: i32,
+    path: Vec<u8>,
+    flags: u32,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+}
+
+fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, flags: u32, at: bool) -> SysResult {
+    // getname_uflags(): AT_EMPTY_PATH lets the name be empty.
+    let empty_ok = at && flags & AT_EMPTY_PATH != 0;
+    let path = if empty_ok {
+        ctx.mem.read_cstr(path_ptr, PATH_MAX - 1, Errno::NAMETOOLONG)?
+    } else {
+        ctx.mem.read_path(path_ptr)?
+    };
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let dir = if dirfd as i32 == AT_FDCWD { AT_FDCWD } else { crate::sys::fd::host_fd(dirfd) };
+    let path = crate::sys::procfs::rewrite(&ctx.task.exe, &path, follow).unwrap_or(path);
+    let mut file = open_exec(dir, &path, follow)?;
+    if is_emulator(&file) {
+        // A path that reached the emulator binary some other way (a symlink to /proc/self/exe)
+        // meant the guest program.
+        file = open_exec(AT_FDCWD, ctx.task.exe.as_os_str().as_encoded_bytes(), true)?;
+    }
+
+    // alloc_bprm(): the name the new program is known by (AT_EXECFN, comm).
+    let relative = dirfd as i32 != AT_FDCWD && path.first() != Some(&b'/');
+    let filename = if !relative {
+        path.clone()
+    } else if path.is_empty() {
+        format!("/dev/fd/{}", dirfd as i32).into_bytes()
+    } else {
+        [format!("/dev/fd/{}/", dirfd as i32).as_bytes(), &path].concat()
+    };
+    // SAFETY: F_GETFD on any number is harmless.
+    let inaccessible = relative && unsafe { libc::fcntl(dir, libc::F_GETFD) } > 0;
+
+    let argc = count(ctx, argv_ptr)?;
+    let envc = count(ctx, envp_ptr)?;
+    let mut space = ArgSpace::new(argc, envc)?;
+    space.take(filename.len() + 1)?;
+    let envp = copy_strings(ctx, envp_ptr, envc, &mut space)?;
+    let argv = copy_strings(ctx, argv_ptr, argc, &mut space)?;
+    if argv.is_empty() {
+        space.take(1)?;
+    }
+    let request = Request { dir, path, flags, argv, envp };
+    start(file, filename, inaccessible, space, request)
+}
+
+/// do_open_execat(): the file, opened `O_PATH`, if it may be executed.
+fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
+    let raw = if path.is_empty() {
+        if dir == AT_FDCWD {
+            // SAFETY: a valid C string; the result is checked.
+            unsafe { libc::open(c".".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) }
+        } else {
+            // SAFETY: duplicating whatever `dir` is; EBADF if nothing.
+            unsafe { libc::fcntl(dir, libc::F_DUPFD_CLOEXEC, 0) }
+        }
+    } else {
+        let cpath = CString::new(path).map_err(|_| Errno::NOENT)?;
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        // SAFETY: a valid C string; the result is checked.
+        unsafe { libc::openat(dir, cpath.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | nofollow) }
+    };
+    host(raw.into())?;
+    // SAFETY: a new fd nothing else owns.
+    let file = unsafe { OwnedFd::from_raw_fd(raw) };
+    // may_open(): the type first, then the permission.
+    let stat = rustix::fs::fstat(&file)?;
+    match stat.st_mode & libc::S_IFMT {
+        libc::S_IFLNK => return Err(Errno::LOOP),
+        libc::S_IFREG => {}
+        _ => return Err(Errno::ACCESS),
+    }
+    // SAFETY: an empty C string with AT_EMPTY_PATH names the open file itself.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_faccessat2,
+            file.as_raw_fd(),
+            c"".as_ptr(),
+            libc::X_OK,
+            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
+        )
+    })?;
+    Ok(file)
+}
+
+/// Whether `file` is the emulator binary itself.
+fn is_emulator(file: &OwnedFd) -> bool {
+    let same = |a: &rustix::fs::Stat, b: &rustix::fs::Stat| a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    match (EMULATOR.get(), rustix::fs::fstat(file)) {
+        (Some(e), Ok(st)) => rustix::fs::fstat(&e.exe).is_ok_and(|emu| same(&st, &emu)),
+        _ => false,
+    }
+}
+
+/// count(): the number of pointers before the NULL one (a NULL array has none).
+fn count(ctx: &Ctx, base: u32) -> Result<u32, Errno> {
+    if base == 0 {
+        return Ok(0);
+    }
+    let mut i: u32 = 0;
+    loop {
+        let addr = u64::from(i).checked_mul(4).and_then(|off| u32::try_from(u64::from(base) + off).ok());
+        let ptr = ctx.mem.read_u32(addr.ok_or(Errno::FAULT)?)?;
+        if ptr == 0 {
+            return Ok(i);
+        }
+        if i >= MAX_ARG_STRINGS {
+            return Err(Errno::TOOBIG);
+        }
+        i += 1;
+    }
+}
+
+/// The room for argument strings: bprm_stack_limits(), then every string taken from it.
+struct ArgSpace {
+    left: u64,
+}
+
+impl ArgSpace {
+    fn new(argc: u32, envc: u32) -> Result<Self, Errno> {
+        let stack = rustix::process::getrlimit(rustix::process::Resource::Stack).current.unwrap_or(u64::MAX);
+        let limit = (STK_LIM / 4 * 3).min(stack / 4).max(ARG_MAX);
+        // The kernel's pointers are 8 bytes, whatever the task.
+        let ptr_size = (u64::from(argc.max(1)) + u64::from(envc)) * 8;
+        if limit <= ptr_size {
+            return Err(Errno::TOOBIG);
+        }
+        Ok(ArgSpace { left: limit - ptr_size })
+    }
+
+    /// valid_arg_len() and the argmin check for a string of `len` bytes, NUL included.
+    fn take(&mut self, len: usize) -> Result<(), Errno> {
+        let len = len as u64;
+        if len > MAX_ARG_STRLEN as u64 || len > self.left {
+            return Err(Errno::TOOBIG);
+        }
+        self.left -= len;
+        Ok(())
+    }
+
+    fn give_back(&mut self, len: usize) {
+        self.left += len as u64;
+    }
+}
+
+/// copy_strings(): the `n` strings of the array at `base`, read last to first.
+fn copy_strings(ctx: &Ctx, base: u32, n: u32, space: &mut ArgSpace) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = vec![Vec::new(); n as usize];
+    for i in (0..n).rev() {
+        // count() read every pointer already, so the address is in range.
+        let ptr = ctx.mem.read_u32(base.wrapping_add(i.wrapping_mul(4)))?;
+        let s = ctx.mem.read_cstr(ptr, MAX_ARG_STRLEN - 1, Errno::TOOBIG)?;
+        space.take(s.len() + 1)?;
+        if let Some(slot) = out.get_mut(i as usize) {
+            *slot = s;
+        }
+    }
+    Ok(out)
+}
+
+/// What the start of a file says it is.
+#[derive(Debug, PartialEq, Eq)]
+enum Format {
+    /// An i386 ELF executable: the emulator runs it.
+    I386,
+    /// `#!interpreter [argument]`.
+    Script(Vec<u8>, Option<Vec<u8>>),
+    /// Something the host decides about.
+    Host,
+}
+
+/// The first BINPRM_BUF_SIZE bytes of `file`, zero-padded (None: the file cannot be read).
+fn header(file: &OwnedFd) -> Option<[u8; BINPRM_BUF_SIZE]> {
+    let f = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
+    let mut buf = [0u8; BINPRM_BUF_SIZE];
+    let mut done = 0;
+    while done < buf.len() {
+        match std::os::unix::fs::FileExt::read_at(&f, buf.get_mut(done..)?, done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(buf)
+}
+
+/// The binary format of a file starting with `buf`; ENOEXEC for a `#!` line binfmt_script refuses.
+fn format(buf: &[u8; BINPRM_BUF_SIZE]) -> Result<Format, Errno> {
+    let u16_at = |o: usize| u16::from_le_bytes([buf[o], buf[o + 1]]);
+    // ELFCLASS32, little-endian, ET_EXEC or ET_DYN, EM_386.
+    if buf.starts_with(b"\x7fELF") && buf[4] == 1 && buf[5] == 1 && matches!(u16_at(16), 2 | 3) && u16_at(18) == 3 {
+        return Ok(Format::I386);
+    }
+    if buf.starts_with(b"#!") {
+        let (name, arg) = parse_script(buf)?;
+        return Ok(Format::Script(name, arg));
+    }
+    Ok(Format::Host)
+}
+
+/// load_script()'s parse of the `#!` line: the interpreter must not be truncated (a newline, or a
+/// space, tab or NUL after its name, within the buffer); the argument is the rest of the line,
+/// trimmed, and may be truncated.
+fn parse_script(buf: &[u8; BINPRM_BUF_SIZE]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
+    let spacetab = |b: u8| b == b' ' || b == b'\t';
+    let terminator = |b: u8| spacetab(b) || b == 0;
+    let last = buf.len() - 1;
+    let mut end = match buf.iter().position(|&b| b == b'\n') {
+        Some(nl) => nl,
+        None => {
+            let start = (2..last).find(|&i| !spacetab(buf[i])).ok_or(Errno::NOEXEC)?;
+            if !(start..last).any(|i| terminator(buf[i])) {
+                return Err(Errno::NOEXEC);
+            }
+            last
+        }
+    };
+    while end > 2 && spacetab(buf[end - 1]) {
+        end -= 1;
+    }
+    let name_start = (2..end).find(|&i| !spacetab(buf[i])).ok_or(Errno::NOEXEC)?;
+    let sep = (name_start..end).find(|&i| terminator(buf[i]));
+    let name_end = sep.unwrap_or(end);
+    let arg = match sep {
+        Some(s) if buf[s] != 0 => (s..end).find(|&i| !spacetab(buf[i])).map(|a| &buf[a..end]),
+        _ => None,
+    };
+    // The line is cut at its first NUL, as the kernel's C strings are.
+    let cstr = |b: &[u8]| b.split(|&c| c == 0).next().unwrap_or_default().to_vec();
+    Ok((cstr(&buf[name_start..name_end]), arg.map(cstr)))
+}
+
+/// exec_binprm(): follow interpreters until a program the emulator or the host runs.
+fn start(
+    mut file: OwnedFd,
+    filename: Vec<u8>,
+    mut inaccessible: bool,
+    mut space: ArgSpace,
+    request: Request,
+) -> SysResult {
+    let mut argv = request.argv.clone();
+    if argv.is_empty() {
+        argv.push(Vec::new());
+    }
+    // The name of the current program, which a script's interpreter gets (bprm->interp).
+    let mut interp = filename.clone();
+    for depth in 0.. {
+        if depth > 5 {
+            return Err(Errno::LOOP.into());
+        }
+        let Some(buf) = header(&file) else { return host_exec(&request) };
+        match format(&buf)? {
+            Format::I386 => return emulate(&file, &filename, &argv, &request.envp),
+            Format::Host => return host_exec(&request),
+            Format::Script(name, arg) => {
+                if inaccessible {
+                    return Err(Errno::NOENT.into());
+                }
+                // remove_arg_zero(), then interp, the argument and the interpreter in front.
+                if !argv.is_empty() {
+                    let zero = argv.remove(0);
+                    space.give_back(zero.len() + 1);
+                }
+                space.take(interp.len() + 1)?;
+                argv.insert(0, interp);
+                if let Some(arg) = arg {
+                    space.take(arg.len() + 1)?;
+                    argv.insert(0, arg);
+                }
+                space.take(name.len() + 1)?;
+                argv.insert(0, name.clone());
+                file = open_exec(AT_FDCWD, &name, true)?;
+                interp = name;
+                inaccessible = false;
+            }
+        }
+    }
+    Err(Errno::LOOP.into())
+}
+
+/// C strings and the NULL-terminated pointer array over them.
+fn c_array(strings: &[Vec<u8>]) -> Result<(Vec<CString>, Vec<*const libc::c_char>), Errno> {
+    let owned = strings.iter().map(|s| CString::new(s.as_slice())).collect::<Result<Vec<_>, _>>();
+    let owned = owned.map_err(|_| Errno::INVAL)?;
+    let ptrs = owned.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    Ok((owned, ptrs))
+}
+
+/// Let the host execute what the guest named, with the guest's arguments.
+fn host_exec(r: &Request) -> SysResult {
+    let path = CString::new(r.path.as_slice()).map_err(|_| Errno::NOENT)?;
+    let (_argv, argv) = c_array(&r.argv)?;
+    let (_envp, envp) = c_array(&r.envp)?;
+    // SAFETY: NUL-terminated strings and NULL-terminated arrays that outlive the call; on success
+    // the call does not return.
+    host(unsafe {
+        libc::syscall(libc::SYS_execveat, r.dir, path.as_ptr(), argv.as_ptr(), envp.as_ptr(), r.flags as libc::c_int)
+    })?;
+    Err(Errno::NOEXEC.into())
+}
+
+/// Execute the emulator again for the i386 program `file`.
+fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
+    let Some(emulator) = EMULATOR.get() else {
+        log::warn!("execve of an i386 program: the emulator binary is unknown");
+        return Err(Errno::NOEXEC.into());
+    };
+    let program = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    let mut args: Vec<Vec<u8>> = vec![b"emu386".to_vec()];
+    args.extend(emulator.options.iter().map(|o| o.clone().into_vec()));
+    if let Some(fd) = emulator.trace_fd {
+        args.push(format!("--strace-fd={fd}").into_bytes());
+    }
+    if sigpipe_ignored() {
+        args.push(b"--sigpipe-ignored".to_vec());
+    }
+    args.push([b"--execfn=".as_slice(), execfn].concat());
+    args.push([b"--argv0=".as_slice(), argv.first().map_or(&[][..], |a| a.as_slice())].concat());
+    args.push(b"--".to_vec());
+    args.push(program.into_os_string().into_vec());
+    args.extend(argv.iter().skip(1).cloned());
+    let (_args, arg_ptrs) = c_array(&args)?;
+    let (_envp, env_ptrs) = c_array(envp)?;
+    let trace_flags = emulator.trace_fd.map(|fd| {
+        // SAFETY: the tracer's own fd; it must stay open across the execve.
+        let old = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        unsafe { libc::fcntl(fd, libc::F_SETFD, old & !libc::FD_CLOEXEC) };
+        (fd, old)
+    });
+    // SAFETY: as in host_exec; the emulator binary fd is ours and open.
+    let result = host(unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            emulator.exe.as_raw_fd(),
+            c"".as_ptr(),
+            arg_ptrs.as_ptr(),
+            env_ptrs.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    });
+    if let Some((fd, old)) = trace_flags {
+        // SAFETY: restoring the flags of our own fd.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, old) };
+    }
+    result?;
+    Err(Errno::NOEXEC.into())
+}
+
+/// Whether SIGPIPE is ignored on the host: an ignored signal stays ignored across execve, but the
+/// Rust runtime of the next emulator sets SIGPIPE to ignored before `main` whatever it inherited.
+fn sigpipe_ignored() -> bool {
+    // SAFETY: a query only; `old` is written by the call.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buf(text: &[u8]) -> [u8; BINPRM_BUF_SIZE] {
+        let mut b = [0u8; BINPRM_BUF_SIZE];
+        b[..text.len()].copy_from_slice(text);
+        b
+    }
+
+    #[test]
+    fn script_lines_parse_as_binfmt_script_parses_them() {
+        let parse = |t: &[u8]| parse_script(&buf(t));
+        assert_eq!(parse(b"#!/bin/sh\necho"), Ok((b"/bin/sh".to_vec(), None)));
+        assert_eq!(parse(b"#! /bin/sh  -e -x \n"), Ok((b"/bin/sh".to_vec(), Some(b"-e -x".to_vec()))));
+        assert_eq!(parse(b"#!\t/x\t\n"), Ok((b"/x".to_vec(), None)));
+        assert_eq!(parse(b"#!   \n"), Err(Errno::NOEXEC));
+        assert_eq!(parse(b"#!/bin/sh"), Ok((b"/bin/sh".to_vec(), None)));
+        // No newline and no terminator in the buffer: a truncated interpreter.
+        assert_eq!(parse_script(&[b'#'; BINPRM_BUF_SIZE]), Err(Errno::NOEXEC));
+    }
+
+    #[test]
+    fn formats_are_told_apart_by_their_first_bytes() {
+        let mut elf = buf(b"\x7fELF\x01\x01\x01");
+        elf[16] = 2;
+        elf[18] = 3;
+        assert_eq!(format(&elf), Ok(Format::I386));
+        elf[18] = 62;
+        assert_eq!(format(&elf), Ok(Format::Host));
+        assert_eq!(format(&buf(b"hello")), Ok(Format::Host));
+    }
+
+    #[test]
+    fn argument_space_follows_the_stack_limit_floor() {
+        let mut space = ArgSpace { left: 10 };
+        assert_eq!(space.take(11), Err(Errno::TOOBIG));
+        assert_eq!(space.take(10), Ok(()));
+        assert_eq!(space.take(MAX_ARG_STRLEN + 1), Err(Errno::TOOBIG));
+    }
+}
