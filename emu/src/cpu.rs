@@ -8,7 +8,7 @@
 //! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
 //! fill hook answers each page's real permissions so that a page that is read and written fills once.
 
-use crate::mem::{GuestSpace, Pending, SPACE};
+use crate::mem::{effective, GuestSpace, Pending, SPACE};
 use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
 use syscalls::task::GDT_ADDR;
@@ -48,7 +48,7 @@ struct X86Mmr {
 
 /// Unicorn's permission bits for a guest page.
 fn uc_prot(bits: u8) -> UcProt {
-    let prot = Prot::from_bits_truncate(u32::from(bits));
+    let prot = effective(Prot::from_bits_truncate(u32::from(bits)));
     let mut out = UcProt::NONE;
     if prot.contains(Prot::READ) {
         out |= UcProt::READ;
@@ -97,7 +97,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicor
             MemType::FETCH => Prot::EXEC,
             _ => Prot::READ,
         };
-        if u32::from(bits) & need.bits() == 0 {
+        if !effective(Prot::from_bits_truncate(u32::from(bits))).contains(need) {
             return None;
         }
         Some(TlbEntry { paddr: u64::from(page) << 12, perms: uc_prot(bits) })

@@ -1,11 +1,17 @@
 //! The run loop: the CPU runs until the guest exits or faults; `int $0x80` is handled inside the
 //! interrupt hook without stopping the CPU (stopping and restarting costs ~70 ns a call).
 //!
-//! CPU exceptions arrive through the same hook with other vector numbers; with no signal handlers
-//! (they come with the processes work) they end the program with the signal Linux would send.
+//! CPU exceptions arrive through the same hook with other vector numbers, memory faults as a
+//! stopped CPU; they go to the guest's signal handler or end the program with the signal Linux
+//! would send. Host signals for guest handlers are delivered at syscall return (in the hook) and
+//! when the host handler stopped the CPU (see signal.rs).
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
+
+// Signal delivery lives beside the loop (the file is emu/src/signal.rs).
+#[path = "signal.rs"]
+mod signal;
 use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::table::Flow;
@@ -17,31 +23,21 @@ pub struct Guest {
     pub space: GuestSpace,
     pub task: Task,
     exit: Option<Exit>,
+    /// A CPU exception seen in the hook: the loop delivers it once the CPU has stopped (registers
+    /// changed inside the hook would be taken for the exception's own delivery).
+    fault: Option<(u32, i32, u32, signal::Trap)>,
+    /// Where a handler frame starts after such a stop: Unicorn fails the first restart after a
+    /// stop requested in the hook, and the loop then starts again here.
+    resume_at: Option<u32>,
 }
 
 impl Guest {
     pub fn new(space: GuestSpace, task: Task) -> Self {
-        Guest { space, task, exit: None }
+        Guest { space, task, exit: None, fault: None, resume_at: None }
     }
 }
 
-const SIGILL: i32 = 4;
-const SIGTRAP: i32 = 5;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
 const SIGSEGV: i32 = 11;
-
-/// The signal Linux sends for a CPU exception vector (arch/x86/kernel/traps.c).
-fn signal_for_vector(vector: u32) -> i32 {
-    match vector {
-        0 | 16 | 19 => SIGFPE,      // divide error, x87 and SIMD floating point
-        1 | 3 => SIGTRAP,           // debug, int3
-        4 | 5 | 13 | 14 => SIGSEGV, // into, bound, general protection, page fault
-        6 => SIGILL,                // invalid opcode
-        17 => SIGBUS,               // alignment check
-        _ => SIGSEGV,               // any other `int $n` is a #GP for user code
-    }
-}
 
 const ARG_REGS: [RegisterX86; 6] =
     [RegisterX86::EBX, RegisterX86::ECX, RegisterX86::EDX, RegisterX86::ESI, RegisterX86::EDI, RegisterX86::EBP];
@@ -51,19 +47,52 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
     let nr = read(RegisterX86::EAX);
     let args = ARG_REGS.map(read);
-    let Guest { space, task, exit } = guest;
+    let Guest { space, task, exit, .. } = guest;
+    if syscalls::sys::signal::needs_esp(nr) {
+        task.signals.esp = read(RegisterX86::ESP);
+    }
     let flow = dispatch(&mut Ctx { mem: space, task }, nr, &args);
-    match flow {
+    let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
+            // A new process (clone) may start on its own stack, with a new TLS entry.
+            if let Some(update) = syscalls::sys::fork::take_cpu_update() {
+                if let Some(sp) = update.esp {
+                    let _ = cpu.reg_write(RegisterX86::ESP, u64::from(sp));
+                }
+                for seg in [RegisterX86::FS, RegisterX86::GS].into_iter().filter(|_| update.reload_segments) {
+                    let _ = cpu.reg_read(seg).and_then(|s| cpu.reg_write(seg, s));
+                }
+            }
+            v
         }
         Flow::Exit(e) => {
             *exit = Some(e);
             let _ = cpu.emu_stop();
+            return;
         }
-    }
+    };
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
+    // Signals: sigreturn, restart or EINTR, handler frames.
+    match signal::after_syscall(cpu, space, task, nr, &args, ret) {
+        Ok(false) => {}
+        // New registers (EIP included) take effect without a stop: Unicorn leaves the block.
+        Ok(true) => {}
+        Err(e) => {
+            *exit = Some(e);
+            let _ = cpu.emu_stop();
+        }
+    }
+}
+
+/// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it.
+fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
+    log::debug!("CPU exception {vector} at {:#x}", cpu.pc_read().unwrap_or(0));
+    if guest.fault.is_none() {
+        guest.fault = Some(signal::vector_fault(cpu, vector));
+    }
+    let _ = cpu.emu_stop();
 }
 
 /// Run the guest to its end.
@@ -79,16 +108,20 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
         let mut g = hook_guest.borrow_mut();
         if vector == 0x80 {
+            syscalls::sys::signal::set_in_syscall(true);
             syscall(cpu, &mut g);
+            syscalls::sys::signal::set_in_syscall(false);
         } else {
-            log::debug!("CPU exception {vector} at {:#x}", cpu.pc_read().unwrap_or(0));
-            g.exit = Some(Exit::Signal(signal_for_vector(vector)));
-            let _ = cpu.emu_stop();
+            exception(cpu, &mut g, vector);
         }
     });
     if let Err(e) = hooked {
         log::error!("cannot hook interrupts: {e:?}");
         return Exit::Signal(SIGSEGV);
+    }
+    signal::install_stopper(cpu);
+    if let Err(e) = signal::install_fault_probe(cpu) {
+        log::debug!("no fault-address probe: {e:?}");
     }
     {
         // The start-up may already have mapped and unmapped; start from a clean TLB.
@@ -103,13 +136,45 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
         if let Some(exit) = guest.borrow_mut().exit.take() {
             return exit;
         }
-        match result {
-            Ok(()) => continue,
+        let mut g = guest.borrow_mut();
+        let Guest { space, task, fault, resume_at, .. } = &mut *g;
+        if let Some((signo, code, addr, trap)) = fault.take() {
+            if let Err(exit) = signal::fault(cpu, space, task, signo, code, addr, trap) {
+                return exit;
+            }
+            *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
+            continue;
+        }
+        let resume = resume_at.take();
+        let delivered = match result {
+            Err(_) if resume.is_some() => {
+                let _ = cpu.reg_write(RegisterX86::EIP, u64::from(resume.unwrap_or(0)));
+                continue;
+            }
+            // Stopped for a host signal (or a stop already handled in the hook).
+            Ok(()) => signal::at_stop(cpu, space, task),
             Err(e) => {
                 let eip = cpu.pc_read().unwrap_or(0);
                 log::debug!("guest fault {e:?} at {eip:#x}");
-                return Exit::Signal(crate::cpu::fault_signal(e));
+                let signo = crate::cpu::fault_signal(e) as u32;
+                // Unicorn reports a stop requested by the host handler as an exception; the
+                // signal is delivered and a real fault, if it was one, happens again on return.
+                if signo == syscalls::abi::signal::SIGSEGV && syscalls::sys::signal::deliverable(task.signals.mask) {
+                    if let Err(exit) = signal::at_stop(cpu, space, task) {
+                        return exit;
+                    }
+                    continue;
+                }
+                let (code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
+                    signal::memory_fault(cpu, task)
+                } else {
+                    (syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
+                };
+                signal::fault(cpu, space, task, signo, code, addr, trap)
             }
+        };
+        if let Err(exit) = delivered {
+            return exit;
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Task {
     pub robust_list: (u32, u32),
     /// strace-format output, when asked for.
     pub tracer: Option<Tracer>,
+    /// Dispositions, mask, alternate stack (sys/signal.rs).
+    pub signals: crate::sys::signal::Signals,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
@@ -45,6 +47,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             tracer: None,
+            signals: crate::sys::signal::Signals::from_host(),
             unsupported_seen: HashSet::new(),
         }
     }

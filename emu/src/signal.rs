@@ -1,0 +1,663 @@
+//! Signal delivery on the CPU: the i386 signal frames (`rt_sigframe` with siginfo and ucontext,
+//! or `sigframe` for handlers without SA_SIGINFO), sigreturn, restarts and CPU faults.
+//!
+//! The syscall side (sys/signal.rs) records host signals and keeps the dispositions; this module
+//! runs at the two points where the kernel delivers — syscall return (inside the interrupt hook)
+//! and an interrupted CPU (the host handler stopped it) — and when the CPU faults. Frames follow
+//! arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU state (an `fxsave` image
+//! after the legacy `_fpstate_32` header, 64-byte aligned) below the stack top, the frame under it
+//! with `(esp + 4) % 16 == 0` at handler entry. Selectors stored in frames are Linux's user values
+//! (cs 0x23, ss/ds/es 0x2b); Unicorn's ring-0 CS and SS are never restored from a frame.
+
+use crate::mem::GuestSpace;
+use std::mem::offset_of;
+use syscalls::abi::signal::*;
+use syscalls::mem::GuestMemoryExt;
+use syscalls::sys::signal::{self as sig, Action, Sigreturn};
+use syscalls::{Exit, Task};
+use unicorn_engine::{HookType, MemType, Prot as UcProt, RegisterX86, TlbEntry, Unicorn};
+
+/// Linux's user selectors (__USER32_CS, __USER_DS).
+const USER_CS: u32 = 0x23;
+const USER_DS: u32 = 0x2b;
+
+/// EFLAGS bits.
+const TF: u32 = 1 << 8;
+const DF: u32 = 1 << 10;
+const RF: u32 = 1 << 16;
+/// FIX_EFLAGS: what sigreturn takes from the frame (AC OF DF TF SF ZF AF PF CF RF).
+const FIX_EFLAGS: u32 = 0x0004_0dd5 | RF;
+
+/// Why the CPU stopped, as the kernel records it in the sigcontext (trapno, err, cr2).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trap {
+    pub trapno: u32,
+    pub err: u32,
+    pub cr2: u32,
+}
+
+/// Have the host handler stop `cpu` at the next block.
+pub fn install_stopper(cpu: &Unicorn<'_, ()>) {
+    extern "C" fn stop(uc: *mut libc::c_void) {
+        // SAFETY: the handle registered below, alive for the process; uc_emu_stop only sets flags.
+        unsafe { unicorn_engine::uc_emu_stop(uc.cast()) };
+    }
+    sig::set_stopper(stop, cpu.get_handle().cast());
+}
+
+fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {
+    cpu.reg_read(r).unwrap_or(0) as u32
+}
+
+fn set(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: u32) {
+    let _ = cpu.reg_write(r, u64::from(v));
+}
+
+/// Read a register of up to 16 bytes (FPU, XMM) through the C API.
+fn read_wide(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> [u8; 16] {
+    let mut buf = [0u8; 64];
+    // SAFETY: a valid handle; 64 bytes is more than any of these registers.
+    unsafe { unicorn_engine::uc_reg_read(cpu.get_handle(), r as i32, buf.as_mut_ptr().cast()) };
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&buf[..16]);
+    out
+}
+
+fn write_wide(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: &[u8]) {
+    let mut buf = [0u8; 64];
+    let n = v.len().min(16);
+    buf[..n].copy_from_slice(&v[..n]);
+    // SAFETY: a valid handle; the buffer is larger than the register.
+    unsafe { unicorn_engine::uc_reg_write(cpu.get_handle(), r as i32, buf.as_ptr().cast()) };
+}
+
+const ST: [RegisterX86; 8] = [
+    RegisterX86::ST0,
+    RegisterX86::ST1,
+    RegisterX86::ST2,
+    RegisterX86::ST3,
+    RegisterX86::ST4,
+    RegisterX86::ST5,
+    RegisterX86::ST6,
+    RegisterX86::ST7,
+];
+const XMM: [RegisterX86; 8] = [
+    RegisterX86::XMM0,
+    RegisterX86::XMM1,
+    RegisterX86::XMM2,
+    RegisterX86::XMM3,
+    RegisterX86::XMM4,
+    RegisterX86::XMM5,
+    RegisterX86::XMM6,
+    RegisterX86::XMM7,
+];
+
+/// The FPU and SSE state as `struct _fpstate_32` with the `fxsave` image (magic 0).
+fn save_fpu(cpu: &Unicorn<'_, ()>) -> Fpstate {
+    let mut fp = Fpstate::default();
+    let cw = reg(cpu, RegisterX86::FPCW) & 0xffff;
+    let sw = reg(cpu, RegisterX86::FPSW) & 0xffff;
+    let tag = reg(cpu, RegisterX86::FPTAG) & 0xffff;
+    fp.cw = U32::new(cw | 0xffff_0000);
+    fp.sw = U32::new(sw | 0xffff_0000);
+    fp.tag = U32::new(tag | 0xffff_0000);
+    fp.status = U16::new(sw as u16);
+    fp.magic = U16::new(0);
+    fp.fx.cwd = U16::new(cw as u16);
+    fp.fx.swd = U16::new(sw as u16);
+    // Abridged tag: bit i set when physical register i is not empty.
+    let mut twd = 0u8;
+    for i in 0..8 {
+        if (tag >> (2 * i)) & 3 != 3 {
+            twd |= 1 << i;
+        }
+    }
+    fp.fx.twd = twd;
+    fp.fx.mxcsr = U32::new(reg(cpu, RegisterX86::MXCSR));
+    fp.fx.mxcsr_mask = U32::new(0xffff);
+    for (i, r) in ST.iter().enumerate() {
+        let v = read_wide(cpu, *r);
+        fp.fx.st[i][..10].copy_from_slice(&v[..10]);
+        fp.st[i].copy_from_slice(&v[..10]);
+    }
+    for (i, r) in XMM.iter().enumerate() {
+        fp.fx.xmm[i] = read_wide(cpu, *r);
+    }
+    fp
+}
+
+/// Restore the FPU and SSE state from the `fxsave` image.
+fn restore_fpu(cpu: &mut Unicorn<'_, ()>, fp: &Fpstate) {
+    let fx = &fp.fx;
+    set(cpu, RegisterX86::FPCW, u32::from(fx.cwd.get()));
+    set(cpu, RegisterX86::FPSW, u32::from(fx.swd.get()));
+    let mut tag = 0u32;
+    for i in 0..8 {
+        if fx.twd & (1 << i) == 0 {
+            tag |= 3 << (2 * i);
+        }
+    }
+    set(cpu, RegisterX86::FPTAG, tag);
+    // FPSW set TOP first: ST(i) are relative to it.
+    for (i, r) in ST.iter().enumerate() {
+        write_wide(cpu, *r, &fx.st[i][..10]);
+    }
+    for (i, r) in XMM.iter().enumerate() {
+        write_wide(cpu, *r, &fx.xmm[i]);
+    }
+    set(cpu, RegisterX86::MXCSR, fx.mxcsr.get() & 0xffff);
+}
+
+/// The FPU state a handler starts with (fpu__clear_user_states(): the init state).
+fn reset_fpu(cpu: &mut Unicorn<'_, ()>) {
+    set(cpu, RegisterX86::FPCW, 0x37f);
+    set(cpu, RegisterX86::FPSW, 0);
+    set(cpu, RegisterX86::FPTAG, 0xffff);
+    set(cpu, RegisterX86::MXCSR, 0x1f80);
+    for r in XMM {
+        write_wide(cpu, r, &[0; 16]);
+    }
+}
+
+/// The interrupted context as `struct sigcontext_32`.
+fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
+    let r = |x| U32::new(reg(cpu, x));
+    let esp = reg(cpu, RegisterX86::ESP);
+    Sigcontext {
+        gs: r(RegisterX86::GS),
+        fs: r(RegisterX86::FS),
+        es: U32::new(USER_DS),
+        ds: U32::new(USER_DS),
+        edi: r(RegisterX86::EDI),
+        esi: r(RegisterX86::ESI),
+        ebp: r(RegisterX86::EBP),
+        esp: U32::new(esp),
+        ebx: r(RegisterX86::EBX),
+        edx: r(RegisterX86::EDX),
+        ecx: r(RegisterX86::ECX),
+        eax: r(RegisterX86::EAX),
+        trapno: U32::new(trap.trapno),
+        err: U32::new(trap.err),
+        eip: r(RegisterX86::EIP),
+        cs: U32::new(USER_CS),
+        eflags: r(RegisterX86::EFLAGS),
+        esp_at_signal: U32::new(esp),
+        ss: U32::new(USER_DS),
+        fpstate: U32::new(0),
+        oldmask: U32::new(0),
+        cr2: U32::new(trap.cr2),
+    }
+}
+
+/// Load a sigcontext (restore_sigcontext()); a GS or FS that cannot be loaded becomes 0.
+fn restore_regs(cpu: &mut Unicorn<'_, ()>, sc: &Sigcontext) {
+    for (r, v) in [(RegisterX86::GS, sc.gs.get()), (RegisterX86::FS, sc.fs.get())] {
+        let v = v & 0xffff;
+        if cpu.reg_write(r, u64::from(v)).is_err() {
+            set(cpu, r, 0);
+        }
+    }
+    set(cpu, RegisterX86::EDI, sc.edi.get());
+    set(cpu, RegisterX86::ESI, sc.esi.get());
+    set(cpu, RegisterX86::EBP, sc.ebp.get());
+    set(cpu, RegisterX86::ESP, sc.esp.get());
+    set(cpu, RegisterX86::EBX, sc.ebx.get());
+    set(cpu, RegisterX86::EDX, sc.edx.get());
+    set(cpu, RegisterX86::ECX, sc.ecx.get());
+    set(cpu, RegisterX86::EAX, sc.eax.get());
+    let flags = reg(cpu, RegisterX86::EFLAGS);
+    set(cpu, RegisterX86::EFLAGS, (flags & !FIX_EFLAGS) | (sc.eflags.get() & FIX_EFLAGS));
+    set(cpu, RegisterX86::EIP, sc.eip.get());
+}
+
+/// Build the frame for `signo` with its handler and switch the CPU to it. `Err` is how the
+/// program ends instead (a default action, or a frame that cannot be written).
+pub fn deliver(
+    cpu: &mut Unicorn<'_, ()>,
+    space: &mut GuestSpace,
+    task: &mut Task,
+    signo: u32,
+    info: &Siginfo,
+    trap: Trap,
+) -> Result<(), Exit> {
+    let action = task.signals.action(signo);
+    if !action.is_handler() {
+        return default_action(signo, action);
+    }
+    let signals = &mut task.signals;
+    let esp = reg(cpu, RegisterX86::ESP);
+    let (ss_base, ss_size, ss_flags) = signals.altstack;
+    let mut sp = u64::from(esp);
+    let mut onstack = false;
+    if action.flags & SA_ONSTACK != 0 && signals.altstack_flags(esp) == 0 {
+        sp = u64::from(ss_base) + u64::from(ss_size);
+        onstack = true;
+    }
+    // fpu__alloc_mathframe(): the fxsave image 64-byte aligned, the legacy header under it.
+    let fx = sp.checked_sub(512).ok_or(Exit::Signal(SIGSEGV as i32))? & !63;
+    let fpstate = fx.checked_sub(u64::from(FPSTATE_FX_OFFSET)).ok_or(Exit::Signal(SIGSEGV as i32))?;
+    let rt = action.flags & SA_SIGINFO != 0;
+    let size = if rt { size_of::<RtSigframe>() } else { size_of::<Sigframe>() } as u64;
+    // align_sigframe(): (esp + 4) is 16-byte aligned at handler entry.
+    let frame =
+        fpstate.checked_sub(size).and_then(|f| ((f + 4) & !15).checked_sub(4)).ok_or(Exit::Signal(SIGSEGV as i32))?;
+    let frame = frame as u32;
+    let fpstate = fpstate as u32;
+    // An alternate stack the frame would overflow: SIGSEGV (__on_sig_stack(), which ignores
+    // SS_AUTODISARM).
+    let within = |sp: u32| sp > ss_base && sp - ss_base <= ss_size;
+    if (onstack || signals.on_altstack(esp)) && !within(frame) {
+        return Err(Exit::Signal(SIGSEGV as i32));
+    }
+    let old_mask = signals.saved_mask.take().unwrap_or(signals.mask);
+    let mut sc = save_regs(cpu, trap);
+    sc.fpstate = U32::new(fpstate);
+    sc.oldmask = U32::new(old_mask as u32);
+    let fp = save_fpu(cpu);
+    let uc_stack = StackT { ss_sp: U32::new(ss_base), ss_flags: U32::new(ss_flags), ss_size: U32::new(ss_size) };
+    let written = if rt {
+        let f = RtSigframe {
+            pretcode: U32::new(restorer(&action, frame + offset_of!(RtSigframe, retcode) as u32)),
+            sig: U32::new(signo),
+            pinfo: U32::new(frame + offset_of!(RtSigframe, info) as u32),
+            puc: U32::new(frame + offset_of!(RtSigframe, uc) as u32),
+            info: *info,
+            uc: Ucontext {
+                flags: U32::new(0),
+                link: U32::new(0),
+                stack: uc_stack,
+                mcontext: sc,
+                sigmask: U64::new(old_mask),
+            },
+            retcode: RT_SIGRETURN_CODE,
+        };
+        space.write_obj(frame, &f)
+    } else {
+        let f = Sigframe {
+            pretcode: U32::new(restorer(&action, frame + offset_of!(Sigframe, retcode) as u32)),
+            sig: U32::new(signo),
+            sc,
+            extramask: U32::new((old_mask >> 32) as u32),
+            retcode: SIGRETURN_CODE,
+            ..Default::default()
+        };
+        space.write_obj(frame, &f)
+    };
+    if written.and_then(|()| space.write_obj(fpstate, &fp)).is_err() {
+        log::debug!("signal {signo}: cannot write the frame at {frame:#x}");
+        return Err(Exit::Signal(SIGSEGV as i32));
+    }
+    if onstack && ss_flags & SS_AUTODISARM != 0 {
+        signals.altstack = (0, 0, SS_DISABLE);
+    }
+    if action.flags & SA_RESETHAND != 0 {
+        let reset = Action::default();
+        if let Some(slot) = signals.actions.get_mut(signo as usize - 1) {
+            slot.handler = SIG_DFL;
+        }
+        sig::install_host(signo, &reset);
+    }
+    let mut mask = signals.mask | action.mask;
+    if action.flags & SA_NODEFER == 0 {
+        mask |= bit(signo);
+    }
+    signals.set_mask(mask);
+
+    log::debug!("signal {signo}: frame at {frame:#x}, handler {:#x}, esp was {esp:#x}", action.handler);
+    set(cpu, RegisterX86::ESP, frame);
+    set(cpu, RegisterX86::EIP, action.handler);
+    set(cpu, RegisterX86::EAX, signo);
+    let (edx, ecx) = if rt { (frame + 16, frame + offset_of!(RtSigframe, uc) as u32) } else { (0, 0) };
+    set(cpu, RegisterX86::EDX, edx);
+    set(cpu, RegisterX86::ECX, ecx);
+    let flags = reg(cpu, RegisterX86::EFLAGS);
+    set(cpu, RegisterX86::EFLAGS, flags & !(DF | RF | TF));
+    reset_fpu(cpu);
+    Ok(())
+}
+
+/// Where the handler returns: sa_restorer (glibc always sets it), else the frame's `retcode`.
+fn restorer(action: &Action, retcode: u32) -> u32 {
+    if action.flags & SA_RESTORER != 0 {
+        action.restorer
+    } else {
+        retcode
+    }
+}
+
+/// A signal with no guest handler at delivery time (its disposition changed after the host
+/// recorded it): ignore it, or take the default action.
+fn default_action(signo: u32, action: Action) -> Result<(), Exit> {
+    if action.handler == SIG_IGN || DEFAULT_IGNORED & bit(signo) != 0 {
+        return Ok(());
+    }
+    if matches!(signo, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
+        // The host's disposition is SIG_DFL too: let the host stop us.
+        // SAFETY: plain calls.
+        unsafe { libc::kill(libc::getpid(), signo as i32) };
+        return Ok(());
+    }
+    Err(Exit::Signal(signo as i32))
+}
+
+/// rt_sigreturn / sigreturn: restore registers, FPU, mask (and the alternate stack) from the
+/// frame below `%esp`. A bad frame is SIGSEGV.
+fn sigreturn(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task, kind: Sigreturn) -> Result<(), Exit> {
+    let esp = reg(cpu, RegisterX86::ESP);
+    let segv = Exit::Signal(SIGSEGV as i32);
+    let (sc, mask, stack) = match kind {
+        Sigreturn::Rt => {
+            let f: RtSigframe = space.read_obj(esp.wrapping_sub(4)).map_err(|_| segv)?;
+            (f.uc.mcontext, f.uc.sigmask.get(), Some(f.uc.stack))
+        }
+        Sigreturn::Old => {
+            let f: Sigframe = space.read_obj(esp.wrapping_sub(8)).map_err(|_| segv)?;
+            (f.sc, u64::from(f.sc.oldmask.get()) | (u64::from(f.extramask.get()) << 32), None)
+        }
+    };
+    let fp = match sc.fpstate.get() {
+        0 => None,
+        at => Some(space.read_obj::<Fpstate>(at).map_err(|_| segv)?),
+    };
+    task.signals.set_mask(mask);
+    restore_regs(cpu, &sc);
+    match fp {
+        Some(fp) => restore_fpu(cpu, &fp),
+        None => reset_fpu(cpu),
+    }
+    if let Some(st) = stack {
+        restore_altstack(task, &st, sc.esp.get());
+    }
+    Ok(())
+}
+
+/// restore_altstack(): do_sigaltstack() with the restored stack pointer; every error but EFAULT
+/// is ignored.
+fn restore_altstack(task: &mut Task, st: &StackT, sp: u32) {
+    let signals = &mut task.signals;
+    if signals.on_altstack(sp) {
+        return;
+    }
+    let flags = st.ss_flags.get();
+    let mode = flags & !SS_AUTODISARM;
+    if mode == SS_DISABLE {
+        signals.altstack = (0, 0, flags);
+    } else if (mode == 0 || mode == SS_ONSTACK) && st.ss_size.get() >= MINSIGSTKSZ {
+        signals.altstack = (st.ss_sp.get(), st.ss_size.get(), flags);
+    }
+}
+
+/// Deliver every recorded signal the mask lets through, then settle the mask
+/// (a sigsuspend's saved mask comes back if no handler took it).
+fn deliver_recorded(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task) -> Result<bool, Exit> {
+    let mut any = false;
+    while let Some((signo, info)) = sig::take_recorded(task.signals.mask) {
+        deliver(cpu, space, task, signo, &info, Trap::default())?;
+        any = true;
+    }
+    if let Some(saved) = task.signals.saved_mask.take() {
+        task.signals.mask = saved;
+    }
+    task.signals.set_mask(task.signals.mask);
+    Ok(any)
+}
+
+/// After a syscall whose `%eax` is `ret`: apply a sigreturn, decide restart vs EINTR (the one
+/// place that does), deliver pending signals. `Ok(true)`: the CPU's registers changed.
+pub fn after_syscall(
+    cpu: &mut Unicorn<'_, ()>,
+    space: &mut GuestSpace,
+    task: &mut Task,
+    nr: u32,
+    args: &syscalls::table::Args,
+    ret: u32,
+) -> Result<bool, Exit> {
+    let mut changed = false;
+    if let Some(kind) = task.signals.sigreturn.take() {
+        sigreturn(cpu, space, task, kind)?;
+        changed = true;
+    }
+    let no_restart = std::mem::take(&mut task.signals.no_restart);
+    let mask = task.signals.mask;
+    if !sig::deliverable(mask) && task.signals.saved_mask.is_none() {
+        return Ok(changed);
+    }
+    const EINTR: u32 = 4u32.wrapping_neg();
+    if ret == EINTR {
+        let next = sig::next_recorded(mask).map(|s| task.signals.action(s));
+        if let Some(action) = next {
+            if action.is_handler() && action.flags & SA_RESTART != 0 && !no_restart && sig::restartable(nr, args) {
+                let eip = reg(cpu, RegisterX86::EIP);
+                set(cpu, RegisterX86::EIP, eip.wrapping_sub(2));
+                set(cpu, RegisterX86::EAX, nr);
+                changed = true;
+            }
+        }
+    }
+    changed |= deliver_recorded(cpu, space, task)?;
+    Ok(changed)
+}
+
+/// The CPU stopped without a syscall (the host handler asked): deliver what is pending.
+pub fn at_stop(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task) -> Result<(), Exit> {
+    if sig::deliverable(task.signals.mask) {
+        deliver_recorded(cpu, space, task)?;
+    }
+    Ok(())
+}
+
+/// A synchronous CPU signal (force_sig_fault()): to the guest's handler if it has one and does
+/// not block the signal, else the program dies of it.
+pub fn fault(
+    cpu: &mut Unicorn<'_, ()>,
+    space: &mut GuestSpace,
+    task: &mut Task,
+    signo: u32,
+    code: i32,
+    addr: u32,
+    trap: Trap,
+) -> Result<(), Exit> {
+    let action = task.signals.action(signo);
+    if !action.is_handler() || task.signals.mask & bit(signo) != 0 {
+        return Err(Exit::Signal(signo as i32));
+    }
+    if matches!(trap.trapno, 0 | 8 | 10..=13) {
+        forget_exception(cpu);
+    }
+    let mut info = Siginfo { signo: I32::new(signo as i32), code: I32::new(code), ..Default::default() };
+    if code != SI_KERNEL {
+        info.fields[0] = U32::new(addr);
+    }
+    deliver(cpu, space, task, signo, &info, trap)
+}
+
+/// The signal, si_code, si_addr and trap of a CPU exception that came through the interrupt hook
+/// (arch/x86/kernel/traps.c). `eip` is where Unicorn left EIP: past a software `int`.
+pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap) {
+    let eip = reg(cpu, RegisterX86::EIP);
+    let trap = Trap { trapno: vector, err: 0, cr2: 0 };
+    match vector {
+        0 => (SIGFPE, FPE_INTDIV, eip, trap),
+        16 | 19 => {
+            let (status, control) = if vector == 16 {
+                (reg(cpu, RegisterX86::FPSW), reg(cpu, RegisterX86::FPCW))
+            } else {
+                let mxcsr = reg(cpu, RegisterX86::MXCSR);
+                (mxcsr, mxcsr >> 7)
+            };
+            let err = status & !control & 0x3f;
+            let code = if err & 1 != 0 {
+                7 // FPE_FLTINV
+            } else if err & 4 != 0 {
+                3 // FPE_FLTDIV
+            } else if err & 8 != 0 {
+                4 // FPE_FLTOVF
+            } else if err & 0x12 != 0 {
+                5 // FPE_FLTUND
+            } else if err & 0x20 != 0 {
+                6 // FPE_FLTRES
+            } else {
+                0
+            };
+            (SIGFPE, code, eip, trap)
+        }
+        1 => (SIGTRAP, TRAP_BRKPT, eip, trap),
+        3 => (SIGTRAP, SI_KERNEL, 0, trap),
+        6 => (SIGILL, ILL_ILLOPN, eip, trap),
+        17 => (SIGBUS, BUS_ADRALN, eip, trap),
+        4 | 5 | 13 => (SIGSEGV, SI_KERNEL, 0, trap),
+        // `int $n` for a gate user code may not use: #GP at the instruction.
+        _ => {
+            set_eip_back(cpu, eip);
+            (SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: vector * 8 + 2, cr2: 0 })
+        }
+    }
+}
+
+fn set_eip_back(cpu: &Unicorn<'_, ()>, eip: u32) {
+    // SAFETY: a valid handle; EIP is 4 bytes.
+    let v = eip.wrapping_sub(2);
+    unsafe { unicorn_engine::uc_reg_write(cpu.get_handle(), RegisterX86::EIP as i32, (&v as *const u32).cast()) };
+}
+
+/// Where the probe's scratch page sits in Unicorn's physical space (above the guest's 4 GiB and
+/// the GDT page).
+const SCRATCH_PHYS: u64 = (1 << 32) + 0x10000;
+
+thread_local! {
+    /// The last page the TLB refused, and the access.
+    static DENIED: std::cell::Cell<Option<(u32, MemType)>> = const { std::cell::Cell::new(None) };
+    /// Set while a faulting instruction is re-run against the scratch page.
+    static PROBING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The offset into the scratch page of the probe's first access.
+    static PROBED: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// Set up what `memory_fault` needs: a TLB hook after cpu.rs's (so it only sees refusals) that
+/// notes the refused page, or during a probe maps it to the scratch page.
+pub fn install_fault_probe(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
+    cpu.mem_map(SCRATCH_PHYS, 4096, UcProt::ALL)?;
+    cpu.add_tlb_hook(0, u64::MAX, |_, vaddr, access| {
+        if PROBING.get() {
+            return Some(TlbEntry { paddr: SCRATCH_PHYS, perms: UcProt::ALL });
+        }
+        DENIED.set(Some(((vaddr as u32) & !0xfff, access)));
+        None
+    })?;
+    Ok(())
+}
+
+/// For a memory fault that stopped the CPU: the faulting address, si_code and trap.
+///
+/// The TLB hook only knows the page. The exact byte comes from re-running the faulting
+/// instruction once with that page mapped to a scratch page and a memory hook on the scratch
+/// page; the CPU state is saved before and restored after, so the probe leaves no trace.
+pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
+    let eip = reg(cpu, RegisterX86::EIP);
+    let (addr, write) = match DENIED.take() {
+        Some((page, access)) if access != MemType::FETCH => {
+            let offset = probe(cpu, eip).unwrap_or(0);
+            (page | (offset & 0xfff), access == MemType::WRITE)
+        }
+        Some((_, _)) => (eip, false),
+        None => (eip, false),
+    };
+    let mapped = task.mm.find(addr).is_some();
+    log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
+    let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
+    // Page-fault error code: user mode, write, present (a mapped page refused the access).
+    let err = 4 | (u32::from(write) << 1) | u32::from(mapped);
+    (code, addr, Trap { trapno: 14, err, cr2: addr })
+}
+
+/// Re-run the instruction at `eip` against the scratch page; the offset of its first access.
+fn probe(cpu: &mut Unicorn<'static, ()>, eip: u32) -> Option<u32> {
+    let saved = cpu.context_init().ok()?;
+    PROBED.set(None);
+    let hook = cpu.add_mem_hook(
+        HookType::MEM_READ | HookType::MEM_WRITE,
+        SCRATCH_PHYS,
+        SCRATCH_PHYS + 4095,
+        |_, _, addr, _, _| {
+            if PROBED.get().is_none() {
+                PROBED.set(Some((addr - SCRATCH_PHYS) as u32));
+            }
+            true
+        },
+    );
+    PROBING.set(true);
+    let _ = cpu.ctl_flush_tlb();
+    if hook.is_ok() {
+        let _ = cpu.emu_start(u64::from(eip), 1 << 32, 0, 1);
+    }
+    PROBING.set(false);
+    if let Ok(h) = hook {
+        let _ = cpu.remove_hook(h);
+    }
+    let _ = cpu.ctl_flush_tlb();
+    let _ = cpu.context_restore(&saved);
+    DENIED.set(None);
+    PROBED.take()
+}
+
+/// Forget the exception "in flight" after a CPU exception went to a guest handler.
+///
+/// Unicorn's x86 CPU remembers the last contributory exception (#DE, #TS..#GP) in
+/// `CPUX86State::old_exception` and only forgets it when an exception is delivered through the
+/// IDT, which never happens here: a second #DE would become a double fault and a third a CPU reset.
+/// The field is not a register, but it lies in the saved CPU context, 96 bytes after `dr[0]`
+/// (`dr[8]` of 8-byte words, then four breakpoint pointers); `dr[0..4]` are found by writing
+/// marker values into DR0..DR3, which user code never reads. Nothing is changed if the pattern or
+/// a plausible value is not found.
+pub fn forget_exception(cpu: &mut Unicorn<'_, ()>) {
+    const MARK: [u32; 4] = [0x5e1f_0001, 0x5e1f_0002, 0x5e1f_0003, 0x5e1f_0004];
+    const DR: [RegisterX86; 4] = [RegisterX86::DR0, RegisterX86::DR1, RegisterX86::DR2, RegisterX86::DR3];
+    let saved: Vec<u32> = DR.iter().map(|&r| reg(cpu, r)).collect();
+    for (r, m) in DR.iter().zip(MARK) {
+        set(cpu, *r, m);
+    }
+    let handle = cpu.get_handle();
+    let mut ctx: *mut unicorn_engine::uc_context = std::ptr::null_mut();
+    // SAFETY: a valid handle; the context is freed below. `struct uc_context` (uc_priv.h) has the
+    // saved bytes at offset 40 and their length in its first word.
+    unsafe {
+        if unicorn_engine::uc_context_alloc(handle, &mut ctx) == unicorn_engine::uc_error::OK
+            && unicorn_engine::uc_context_save(handle, ctx) == unicorn_engine::uc_error::OK
+        {
+            let size = ctx.cast::<usize>().read();
+            let data = std::slice::from_raw_parts_mut(ctx.cast::<u8>().add(40), size);
+            let word =
+                |d: &[u8], at: usize| d.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+            let found = (0..size.saturating_sub(128))
+                .step_by(8)
+                .find(|&at| (0..4).all(|i| word(data, at + 8 * i) == Some(u64::from(MARK[i]))));
+            if let Some(at) = found {
+                for (i, v) in saved.iter().enumerate() {
+                    data[at + 8 * i..at + 8 * i + 8].copy_from_slice(&u64::from(*v).to_le_bytes());
+                }
+                let old = at + 96;
+                let value = i32::from_le_bytes(data[old..old + 4].try_into().unwrap_or([0; 4]));
+                if value == -1 || value == 0 || value == 8 || (10..=14).contains(&value) {
+                    data[old..old + 4].copy_from_slice(&(-1i32).to_le_bytes());
+                }
+                unicorn_engine::uc_context_restore(handle, ctx);
+            }
+        }
+        if !ctx.is_null() {
+            unicorn_engine::uc_context_free(ctx);
+        }
+    }
+    for (r, v) in DR.iter().zip(saved) {
+        set(cpu, *r, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fix_eflags_is_the_kernels() {
+        // X86_EFLAGS_AC|OF|DF|TF|SF|ZF|AF|PF|CF|RF
+        let bits = [18, 11, 10, 8, 7, 6, 4, 2, 0, 16];
+        assert_eq!(super::FIX_EFLAGS, bits.iter().fold(0, |m, b| m | (1 << b)));
+    }
+}

@@ -1,0 +1,914 @@
+//! Signals: rt_sigaction(2), sigaction(2), signal(2), rt_sigprocmask(2), sigprocmask(2),
+//! rt_sigpending(2), sigpending(2), rt_sigsuspend(2), sigsuspend(2), pause(2),
+//! rt_sigtimedwait(2) (both time forms), rt_sigqueueinfo(2), sigaltstack(2), rt_sigreturn(2),
+//! sigreturn(2), kill(2), tkill(2), tgkill(2), alarm(2), setitimer(2), getitimer(2).
+//!
+//! The guest is the emulator process, so the host's signal machinery does the work wherever it is
+//! exact: the guest's mask is the host's mask (a blocked signal stays pending in the host kernel),
+//! SIG_IGN and SIG_DFL are the host's dispositions (default actions — terminate, core, stop,
+//! continue, ignore — happen for real), and a guest handler is a host handler, [`host_handler`],
+//! that only records the signal and its siginfo and asks the CPU to stop. The run loop then builds
+//! the guest's signal frame (emu/src/signal.rs) at the next syscall return or CPU stop.
+//!
+//! A recorded signal stays blocked on the host until it is delivered to the guest (the host
+//! handler adds it to the mask its own sigreturn restores), so each signal has at most one recorded
+//! instance and further ones queue in the host kernel as they would in the guest's.
+//!
+//! Blocking host calls are interrupted by the host handler (installed without SA_RESTART) and
+//! answer EINTR; whether the guest sees EINTR or a restarted call is decided once, in the run loop,
+//! from [`restartable`] and the guest handler's SA_RESTART.
+
+use crate::abi::nr;
+use crate::abi::signal::*;
+use crate::abi::time::{KernelTimespec, Timespec32};
+use crate::entry;
+use crate::mem::GuestMemoryExt;
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{errno_of, Errno, SysResult};
+use std::cell::UnsafeCell;
+use std::ptr::{null, null_mut};
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
+use zerocopy::little_endian::{I32, U32, U64};
+use zerocopy::FromZeros;
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::rt_sigaction, rt_sigaction, [Enum(SIGNAL_NAMES), Ptr, Ptr, Uint]),
+    entry!(nr::sigaction, sigaction, [Enum(SIGNAL_NAMES), Ptr, Ptr]),
+    entry!(nr::signal, signal, [Enum(SIGNAL_NAMES), Hex]),
+    entry!(nr::rt_sigprocmask, rt_sigprocmask, [Enum(HOW_NAMES), Ptr, Ptr, Uint]),
+    entry!(nr::sigprocmask, sigprocmask, [Enum(HOW_NAMES), Ptr, Ptr]),
+    entry!(nr::rt_sigpending, rt_sigpending, [Ptr, Uint]),
+    entry!(nr::sigpending, sigpending, [Ptr]),
+    entry!(nr::rt_sigsuspend, rt_sigsuspend, [Ptr, Uint]),
+    entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]),
+    entry!(nr::pause, pause, []),
+    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Ptr, Ptr, Timespec, Uint]),
+    entry!(nr::rt_sigtimedwait_time64, rt_sigtimedwait_time64, [Ptr, Ptr, Timespec64, Uint]),
+    entry!(nr::rt_sigqueueinfo, rt_sigqueueinfo, [Int, Enum(SIGNAL_NAMES), Ptr]),
+    entry!(nr::rt_tgsigqueueinfo, rt_tgsigqueueinfo, [Int, Int, Enum(SIGNAL_NAMES), Ptr]),
+    entry!(nr::sigaltstack, sigaltstack, [Ptr, Ptr]),
+    entry!(nr::rt_sigreturn, rt_sigreturn, []),
+    entry!(nr::sigreturn, sigreturn, []),
+    entry!(nr::kill, kill, [Int, Enum(SIGNAL_NAMES)]),
+    entry!(nr::tkill, tkill, [Int, Enum(SIGNAL_NAMES)]),
+    entry!(nr::tgkill, tgkill, [Int, Int, Enum(SIGNAL_NAMES)]),
+    entry!(nr::alarm, alarm, [Uint]),
+    entry!(nr::setitimer, setitimer, [Int, Ptr, Ptr]),
+    entry!(nr::getitimer, getitimer, [Int, Ptr]),
+];
+
+/// One signal's disposition (`struct k_sigaction`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Action {
+    pub handler: u32,
+    pub flags: u32,
+    pub restorer: u32,
+    pub mask: u64,
+}
+
+impl Action {
+    /// Whether a guest function handles the signal.
+    pub fn is_handler(&self) -> bool {
+        self.handler != SIG_DFL && self.handler != SIG_IGN
+    }
+}
+
+/// Which sigreturn the guest asked for; the run loop restores the registers from the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sigreturn {
+    /// rt_sigreturn(2): `struct rt_sigframe_ia32` at `%esp - 4`.
+    Rt,
+    /// sigreturn(2): `struct sigframe_ia32` at `%esp - 8`.
+    Old,
+}
+
+/// The guest's signal state (per process; one thread per process).
+#[derive(Debug, Clone)]
+pub struct Signals {
+    /// Dispositions of signals 1..=64 (index `sig - 1`).
+    pub actions: [Action; NSIG as usize],
+    /// The blocked set.
+    pub mask: u64,
+    /// The mask to restore after a handler interrupted rt_sigsuspend (`saved_sigmask`).
+    pub saved_mask: Option<u64>,
+    /// sigaltstack(2): base, size, flags (`SS_AUTODISARM`).
+    pub altstack: (u32, u32, u32),
+    /// The guest's `%esp` at the current syscall (set by the run loop for calls that need it).
+    pub esp: u32,
+    /// Set by rt_sigreturn/sigreturn; the run loop restores the frame.
+    pub sigreturn: Option<Sigreturn>,
+    /// Set by a handler whose EINTR must never become a restart (a socket with a timeout:
+    /// sock_intr_errno()); cleared by the run loop after each call.
+    pub no_restart: bool,
+}
+
+impl Signals {
+    /// The state a new process starts with: the emulator's own ignored signals and mask (both
+    /// survive execve), every other signal at SIG_DFL (on the host too).
+    pub fn from_host() -> Self {
+        let mut actions = [Action::default(); NSIG as usize];
+        for (i, action) in actions.iter_mut().enumerate() {
+            let sig = i as libc::c_int + 1;
+            // SAFETY: sigaction is plain data; all-zero is a valid value.
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            // SAFETY: a query (null new action) into a writable struct.
+            if unsafe { libc::sigaction(sig, null(), &mut old) } != 0 {
+                continue;
+            }
+            if old.sa_sigaction == libc::SIG_IGN {
+                action.handler = SIG_IGN;
+            } else if old.sa_sigaction != libc::SIG_DFL {
+                // The emulator's own handlers (Rust's SIGSEGV/SIGBUS stack-overflow guard) would
+                // swallow a SIGSEGV sent to the guest, whose disposition is SIG_DFL.
+                install_host(i as u32 + 1, action);
+            }
+        }
+        let mask = host_mask().unwrap_or(0) & !UNBLOCKABLE;
+        Signals {
+            actions,
+            mask,
+            saved_mask: None,
+            altstack: (0, 0, SS_DISABLE),
+            esp: 0,
+            sigreturn: None,
+            no_restart: false,
+        }
+    }
+
+    /// The disposition of `sig` (1..=64).
+    pub fn action(&self, sig: u32) -> Action {
+        self.actions.get(sig.wrapping_sub(1) as usize).copied().unwrap_or_default()
+    }
+
+    /// Set the blocked set (SIGKILL and SIGSTOP removed) and mirror it on the host.
+    pub fn set_mask(&mut self, mask: u64) {
+        self.mask = mask & !UNBLOCKABLE;
+        sync_host_mask(self.mask);
+    }
+
+    /// `on_sig_stack(sp)`.
+    pub fn on_altstack(&self, sp: u32) -> bool {
+        let (base, size, flags) = self.altstack;
+        if flags & SS_AUTODISARM != 0 {
+            return false;
+        }
+        sp > base && sp - base <= size
+    }
+
+    /// `sas_ss_flags(sp)`.
+    pub fn altstack_flags(&self, sp: u32) -> u32 {
+        if self.altstack.1 == 0 {
+            SS_DISABLE
+        } else if self.on_altstack(sp) {
+            SS_ONSTACK
+        } else {
+            0
+        }
+    }
+
+    /// What execve keeps: ignored signals and the mask; handlers become SIG_DFL (the host does
+    /// the same to the emulator's own handlers when the emulator itself is executed again).
+    pub fn on_exec(&mut self) {
+        for (i, a) in self.actions.iter_mut().enumerate() {
+            if a.is_handler() {
+                *a = Action::default();
+                install_host(i as u32 + 1, a);
+            } else {
+                a.flags = 0;
+            }
+        }
+        self.altstack = (0, 0, SS_DISABLE);
+        self.saved_mask = None;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host side: recorded signals, the host handler, the host mask.
+
+/// Signals the host handler recorded and the guest has not yet been given (bit `sig - 1`).
+static RECORDED: AtomicU64 = AtomicU64::new(0);
+
+/// The host `siginfo_t` of each recorded signal, written before its bit is set.
+struct InfoSlots(UnsafeCell<[[u8; 128]; NSIG as usize]>);
+// SAFETY: a slot is written only by the host handler while its bit is clear and the signal is
+// blocked again right after; it is read only after the bit was seen set (Acquire).
+unsafe impl Sync for InfoSlots {}
+static INFO: InfoSlots = InfoSlots(UnsafeCell::new([[0; 128]; NSIG as usize]));
+
+/// How the host handler stops the CPU: a function and its argument (Unicorn's `uc_emu_stop` and
+/// the engine handle), set by the run loop.
+static STOP_FN: AtomicUsize = AtomicUsize::new(0);
+/// Set while the run loop handles a syscall: a signal then is delivered at its return, and the
+/// CPU must not be stopped (Unicorn does not resume correctly after a stop requested inside its
+/// interrupt hook).
+static IN_SYSCALL: AtomicBool = AtomicBool::new(false);
+static STOP_ARG: AtomicPtr<libc::c_void> = AtomicPtr::new(null_mut());
+
+/// Register what the host handler calls to stop the CPU at the next block. `stop` must be
+/// async-signal-safe (uc_emu_stop only sets flags).
+pub fn set_stopper(stop: extern "C" fn(*mut libc::c_void), arg: *mut libc::c_void) {
+    STOP_ARG.store(arg, Release);
+    STOP_FN.store(stop as usize, Release);
+}
+
+/// Mark the start and end of a syscall (see `IN_SYSCALL`).
+pub fn set_in_syscall(on: bool) {
+    IN_SYSCALL.store(on, Release);
+}
+
+/// The host handler for every signal the guest handles.
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let Some(s) = u32::try_from(sig).ok().filter(|s| (1..=NSIG).contains(s)) else {
+        return;
+    };
+    // SAFETY: the kernel passes a valid siginfo_t (128 bytes) and ucontext_t to an SA_SIGINFO
+    // handler; the slot is ours while the bit is clear (see InfoSlots).
+    unsafe {
+        let code = (*info).si_code;
+        if SYNCHRONOUS & bit(s) != 0 && code > 0 {
+            // A fault of the emulator itself, not of the guest: die of it as the host would.
+            libc::signal(sig, libc::SIG_DFL);
+            return;
+        }
+        let slot = (*INFO.0.get()).as_mut_ptr().add(s as usize - 1);
+        std::ptr::copy_nonoverlapping(info.cast::<u8>(), slot.cast::<u8>(), 128);
+        RECORDED.fetch_or(bit(s), Release);
+        // Stay blocked after this handler returns, until the guest has been given it.
+        libc::sigaddset(&mut (*uc.cast::<libc::ucontext_t>()).uc_sigmask, sig);
+        let stop = STOP_FN.load(Acquire);
+        if stop != 0 && !IN_SYSCALL.load(Acquire) {
+            let f: extern "C" fn(*mut libc::c_void) = std::mem::transmute(stop);
+            f(STOP_ARG.load(Acquire));
+        }
+    }
+}
+
+/// Whether any recorded signal is not blocked by `mask`.
+pub fn deliverable(mask: u64) -> bool {
+    RECORDED.load(Acquire) & !mask != 0
+}
+
+/// The recorded signals.
+pub fn recorded() -> u64 {
+    RECORDED.load(Acquire)
+}
+
+/// Take the recorded signal to deliver next under `mask` (synchronous signals first, then the
+/// lowest number, as next_signal() does) with its siginfo in the guest's layout.
+pub fn take_recorded(mask: u64) -> Option<(u32, Siginfo)> {
+    let ready = RECORDED.load(Acquire) & !mask;
+    take_from(ready)
+}
+
+/// The recorded signal [`take_recorded`] would take next under `mask`.
+pub fn next_recorded(mask: u64) -> Option<u32> {
+    next_of(RECORDED.load(Acquire) & !mask)
+}
+
+fn next_of(ready: u64) -> Option<u32> {
+    if ready == 0 {
+        return None;
+    }
+    let pick = if ready & SYNCHRONOUS != 0 { ready & SYNCHRONOUS } else { ready };
+    Some(pick.trailing_zeros() + 1)
+}
+
+fn take_from(ready: u64) -> Option<(u32, Siginfo)> {
+    let sig = next_of(ready)?;
+    // SAFETY: the bit is set (Acquire above), so the slot is complete and not being written.
+    let raw = unsafe { (*INFO.0.get()).get(sig as usize - 1).copied().unwrap_or([0; 128]) };
+    RECORDED.fetch_and(!bit(sig), Release);
+    Some((sig, siginfo_from_host(&raw)))
+}
+
+/// In a new child process (fork/clone): no signal is pending (the parent's recorded ones stay
+/// the parent's), and the host mask is the guest's again.
+pub fn after_fork_child(signals: &Signals) {
+    RECORDED.store(0, Release);
+    sync_host_mask(signals.mask);
+}
+
+/// Drop a recorded instance of `sig` (it became ignored).
+fn forget_recorded(sig: u32) {
+    RECORDED.fetch_and(!bit(sig), Release);
+}
+
+/// The host's blocked set.
+fn host_mask() -> Result<u64, Errno> {
+    let mut old: u64 = 0;
+    // SAFETY: a query with an 8-byte set, as the kernel's sigset_t.
+    host(unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_BLOCK, null::<u64>(), &mut old, 8) })?;
+    Ok(old)
+}
+
+/// Set the host mask to the guest's mask plus the recorded signals (which stay blocked until they
+/// are delivered). All signals are blocked while the set is computed, so a signal recorded in
+/// between is not unblocked by mistake.
+pub fn sync_host_mask(mask: u64) {
+    let all: u64 = !0;
+    let mut old: u64 = 0;
+    // SAFETY: 8-byte sets, as the kernel's sigset_t.
+    unsafe {
+        libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8);
+        let want = mask | RECORDED.load(Acquire);
+        libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &want, null_mut::<u64>(), 8);
+    }
+}
+
+/// The result of a raw host call that answers `-1` and errno on failure.
+fn host(r: libc::c_long) -> Result<libc::c_long, Errno> {
+    if r == -1 {
+        Err(errno_of(&std::io::Error::last_os_error()))
+    } else {
+        Ok(r)
+    }
+}
+
+/// glibc keeps signals 32 and 33 for itself and refuses them in sigaction(); the emulator cannot
+/// give them host handlers.
+fn host_reserved(sig: u32) -> bool {
+    sig == 32 || sig == 33
+}
+
+/// Mirror the disposition of `sig` on the host.
+pub fn install_host(sig: u32, action: &Action) {
+    if host_reserved(sig) || UNBLOCKABLE & bit(sig) != 0 {
+        if action.is_handler() {
+            log::warn!("signal {sig}: the host reserves it; the guest's handler will not run");
+        }
+        return;
+    }
+    // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        let keep = action.flags & (SA_NOCLDSTOP | SA_NOCLDWAIT);
+        sa.sa_flags = keep as libc::c_int;
+        sa.sa_sigaction = match action.handler {
+            SIG_DFL => libc::SIG_DFL,
+            SIG_IGN => libc::SIG_IGN,
+            _ => {
+                sa.sa_flags |= libc::SA_SIGINFO;
+                libc::sigfillset(&mut sa.sa_mask);
+                host_handler as *const () as usize
+            }
+        };
+        if libc::sigaction(sig as libc::c_int, &sa, null_mut()) != 0 {
+            log::warn!("signal {sig}: host sigaction failed: {}", std::io::Error::last_os_error());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// siginfo between the host (x86-64) and the guest (i386) layouts.
+
+fn word(raw: &[u8; 128], at: usize) -> u32 {
+    raw.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes)
+}
+
+/// A host `siginfo_t` in the i386 layout (copy_siginfo_to_user32()): the x86-64 union starts at
+/// offset 16 with 8-byte longs and pointers, the i386 one at 12 with 4-byte ones.
+pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
+    let signo = word(raw, 0);
+    let code = word(raw, 8) as i32;
+    let mut si = Siginfo::new_zeroed();
+    si.signo = I32::new(signo as i32);
+    si.errno = I32::new(word(raw, 4) as i32);
+    si.code = I32::new(code);
+    let f = &mut si.fields;
+    let fault = SYNCHRONOUS & bit(signo.clamp(1, NSIG)) != 0;
+    if code == SI_TIMER {
+        f[0] = U32::new(word(raw, 16)); // tid
+        f[1] = U32::new(word(raw, 20)); // overrun
+        f[2] = U32::new(word(raw, 24)); // sigval
+    } else if code > 0 && signo == SIGCHLD {
+        f[0] = U32::new(word(raw, 16)); // pid
+        f[1] = U32::new(word(raw, 20)); // uid
+        f[2] = U32::new(word(raw, 24)); // status
+        f[3] = U32::new(word(raw, 32)); // utime (low half)
+        f[4] = U32::new(word(raw, 40)); // stime
+    } else if code > 0 && code != SI_KERNEL && fault {
+        f[0] = U32::new(word(raw, 16)); // addr (low half)
+    } else if code > 0 && code != SI_KERNEL && signo == SIGIO {
+        f[0] = U32::new(word(raw, 16)); // band (low half)
+        f[1] = U32::new(word(raw, 24)); // fd
+    } else {
+        f[0] = U32::new(word(raw, 16)); // pid
+        f[1] = U32::new(word(raw, 20)); // uid
+        f[2] = U32::new(word(raw, 24)); // sigval
+    }
+    si
+}
+
+/// A guest siginfo for the host (copy_siginfo_from_user32() for the kill/queue layout).
+fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
+    let mut raw = [0u8; 128];
+    let mut put = |at: usize, v: u32| {
+        if let Some(b) = raw.get_mut(at..at + 4) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+    };
+    put(0, si.signo.get() as u32);
+    put(4, si.errno.get() as u32);
+    put(8, si.code.get() as u32);
+    put(16, si.fields[0].get());
+    put(20, si.fields[1].get());
+    put(24, si.fields[2].get());
+    raw
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispositions.
+
+fn valid(sig: u32) -> bool {
+    (1..=NSIG).contains(&sig)
+}
+
+/// do_sigaction(): install `new` (if any) for `sig`, answer the previous disposition.
+fn do_sigaction(ctx: &mut Ctx, sig: u32, new: Option<Action>) -> Result<Action, Errno> {
+    if !valid(sig) || (new.is_some() && UNBLOCKABLE & bit(sig) != 0) {
+        return Err(Errno::INVAL);
+    }
+    let old = ctx.task.signals.action(sig);
+    if let Some(mut n) = new {
+        n.flags &= UAPI_SA_FLAGS;
+        n.mask &= !UNBLOCKABLE;
+        install_host(sig, &n);
+        let ignored = n.handler == SIG_IGN || (n.handler == SIG_DFL && DEFAULT_IGNORED & bit(sig) != 0);
+        if ignored {
+            forget_recorded(sig);
+            sync_host_mask(ctx.task.signals.mask);
+        }
+        if let Some(slot) = ctx.task.signals.actions.get_mut(sig as usize - 1) {
+            *slot = n;
+        }
+    }
+    Ok(old)
+}
+
+/// Implements rt_sigaction(2) with the i386 `struct sigaction` (compat_sys_rt_sigaction).
+fn rt_sigaction(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [sig, act, oact, size, ..] = *a;
+    if size != 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let new = if act != 0 {
+        let k: KSigaction = ctx.mem.read_obj(act)?;
+        Some(Action { handler: k.handler.get(), flags: k.flags.get(), restorer: k.restorer.get(), mask: k.mask.get() })
+    } else {
+        None
+    };
+    let old = do_sigaction(ctx, sig, new)?;
+    if oact != 0 {
+        let k = KSigaction {
+            handler: U32::new(old.handler),
+            flags: U32::new(old.flags),
+            restorer: U32::new(old.restorer),
+            mask: U64::new(old.mask),
+        };
+        ctx.mem.write_obj(oact, &k)?;
+    }
+    Ok(0)
+}
+
+/// Implements sigaction(2), nr 67, with `struct old_sigaction` (compat_sys_sigaction): the mask
+/// is the low word only.
+fn sigaction(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [sig, act, oact, ..] = *a;
+    let new = if act != 0 {
+        let k: OldSigaction = ctx.mem.read_obj(act)?;
+        Some(Action {
+            handler: k.handler.get(),
+            flags: k.flags.get(),
+            restorer: k.restorer.get(),
+            mask: u64::from(k.mask.get()),
+        })
+    } else {
+        None
+    };
+    let old = do_sigaction(ctx, sig, new)?;
+    if oact != 0 {
+        let k = OldSigaction {
+            handler: U32::new(old.handler),
+            mask: U32::new(old.mask as u32),
+            flags: U32::new(old.flags),
+            restorer: U32::new(old.restorer),
+        };
+        ctx.mem.write_obj(oact, &k)?;
+    }
+    Ok(0)
+}
+
+/// Implements signal(2): a one-shot, non-deferring handler; answers the previous handler.
+fn signal(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let new = Action { handler: a[1], flags: SA_RESETHAND | SA_NODEFER, restorer: 0, mask: 0 };
+    Ok(do_sigaction(ctx, a[0], Some(new))?.handler)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Masks and pending signals.
+
+/// sigprocmask(): the new blocked set for `how`.
+fn apply_how(mask: u64, how: u32, set: u64) -> Result<u64, Errno> {
+    match how {
+        SIG_BLOCK => Ok(mask | set),
+        SIG_UNBLOCK => Ok(mask & !set),
+        SIG_SETMASK => Ok(set),
+        _ => Err(Errno::INVAL),
+    }
+}
+
+/// Implements rt_sigprocmask(2).
+fn rt_sigprocmask(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [how, set, oset, size, ..] = *a;
+    if size != 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let old = ctx.task.signals.mask;
+    if set != 0 {
+        let new: U64 = ctx.mem.read_obj(set)?;
+        let mask = apply_how(old, how, new.get() & !UNBLOCKABLE)?;
+        ctx.task.signals.set_mask(mask);
+    }
+    if oset != 0 {
+        ctx.mem.write_obj(oset, &U64::new(old))?;
+    }
+    Ok(0)
+}
+
+/// Implements sigprocmask(2), nr 126, with one-word sets: SIG_SETMASK replaces the low word only.
+fn sigprocmask(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [how, set, oset, ..] = *a;
+    let old = ctx.task.signals.mask;
+    if set != 0 {
+        let new = u64::from(ctx.mem.read_u32(set)?) & !UNBLOCKABLE;
+        let mask = match how {
+            SIG_SETMASK => (old & !0xffff_ffff) | new,
+            _ => apply_how(old, how, new)?,
+        };
+        ctx.task.signals.set_mask(mask);
+    }
+    if oset != 0 {
+        ctx.mem.write_u32(oset, old as u32)?;
+    }
+    Ok(0)
+}
+
+/// Pending and blocked signals: the host's pending set plus the recorded ones.
+fn pending(ctx: &Ctx) -> Result<u64, Errno> {
+    let mut set: u64 = 0;
+    // SAFETY: an 8-byte set, as the kernel's sigset_t.
+    host(unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut set, 8) })?;
+    Ok((set | recorded()) & ctx.task.signals.mask)
+}
+
+/// Implements rt_sigpending(2): a size above 8 is EINVAL; a smaller one copies that many bytes.
+fn rt_sigpending(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let size = a[1];
+    if size > 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let set = pending(ctx)?;
+    ctx.mem.write(a[0], &set.to_le_bytes()[..size as usize])?;
+    Ok(0)
+}
+
+/// Implements sigpending(2), nr 73: the low word.
+fn sigpending(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let set = pending(ctx)?;
+    ctx.mem.write_u32(a[0], set as u32)?;
+    Ok(0)
+}
+
+/// Wait with `mask` in force until a handler is to run; the run loop delivers it with the
+/// original mask saved in the frame (`saved_sigmask`).
+fn suspend(ctx: &mut Ctx, mask: u64) -> SysResult {
+    let mask = mask & !UNBLOCKABLE;
+    let signals = &mut ctx.task.signals;
+    let saved = signals.mask;
+    signals.mask = mask;
+    signals.saved_mask = Some(saved);
+    if !deliverable(mask) {
+        let want = mask | recorded();
+        // SAFETY: an 8-byte set; the host restores its own mask on return.
+        unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &want, 8) };
+    }
+    Err(Errno::INTR.into())
+}
+
+/// Implements rt_sigsuspend(2).
+fn rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if a[1] != 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let set: U64 = ctx.mem.read_obj(a[0])?;
+    suspend(ctx, set.get())
+}
+
+/// Implements sigsuspend(2), nr 72: the i386 form takes the one-word mask third.
+fn sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+    suspend(ctx, u64::from(a[2]))
+}
+
+/// Implements pause(2).
+fn pause(ctx: &mut Ctx, _: &Args) -> SysResult {
+    if !deliverable(ctx.task.signals.mask) {
+        // SAFETY: no arguments.
+        unsafe { libc::pause() };
+    }
+    Err(Errno::INTR.into())
+}
+
+/// rt_sigtimedwait(): take a signal of `set`, recorded ones first, waiting at most `timeout`.
+fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>) -> SysResult {
+    let set = set & !UNBLOCKABLE;
+    let (sig, si) = match take_from(recorded() & set) {
+        Some(taken) => {
+            sync_host_mask(ctx.task.signals.mask);
+            taken
+        }
+        None => {
+            let mut raw = [0u8; 128];
+            let ts = timeout.as_ref().map_or(null(), |t| t as *const libc::timespec);
+            // SAFETY: an 8-byte set, a 128-byte siginfo buffer, a timespec or NULL.
+            let r = host(unsafe { libc::syscall(libc::SYS_rt_sigtimedwait, &set, raw.as_mut_ptr(), ts, 8) })?;
+            (r as u32, siginfo_from_host(&raw))
+        }
+    };
+    if info != 0 {
+        ctx.mem.write_obj(info, &si)?;
+    }
+    Ok(sig)
+}
+
+/// Implements rt_sigtimedwait(2) with a 32-bit `struct timespec`.
+fn rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [uset, info, uts, size, ..] = *a;
+    if size != 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let set: U64 = ctx.mem.read_obj(uset)?;
+    let timeout = if uts != 0 { Some(ctx.mem.read_obj::<Timespec32>(uts)?.to_host()) } else { None };
+    check_timeout(timeout.as_ref())?;
+    timedwait(ctx, set.get(), info, timeout)
+}
+
+/// Implements rt_sigtimedwait_time64(2).
+fn rt_sigtimedwait_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [uset, info, uts, size, ..] = *a;
+    if size != 8 {
+        return Err(Errno::INVAL.into());
+    }
+    let set: U64 = ctx.mem.read_obj(uset)?;
+    let timeout = if uts != 0 { Some(ctx.mem.read_obj::<KernelTimespec>(uts)?.to_host()) } else { None };
+    check_timeout(timeout.as_ref())?;
+    timedwait(ctx, set.get(), info, timeout)
+}
+
+/// timespec64_valid(): EINVAL before any signal is taken.
+fn check_timeout(ts: Option<&libc::timespec>) -> Result<(), Errno> {
+    match ts {
+        Some(t) if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) => Err(Errno::INVAL),
+        _ => Ok(()),
+    }
+}
+
+/// Implements rt_sigqueueinfo(2): the siginfo goes to the host, which checks it.
+fn rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let si: Siginfo = ctx.mem.read_obj(a[2])?;
+    let raw = siginfo_to_host(&si);
+    // SAFETY: a 128-byte siginfo.
+    let r = host(unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, a[0] as i32, a[1] as i32, raw.as_ptr()) })?;
+    Ok(r as u32)
+}
+
+/// Implements rt_tgsigqueueinfo(2).
+fn rt_tgsigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let si: Siginfo = ctx.mem.read_obj(a[3])?;
+    let raw = siginfo_to_host(&si);
+    // SAFETY: a 128-byte siginfo.
+    let r = host(unsafe {
+        libc::syscall(libc::SYS_rt_tgsigqueueinfo, a[0] as i32, a[1] as i32, a[2] as i32, raw.as_ptr())
+    })?;
+    Ok(r as u32)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The alternate stack and sigreturn.
+
+/// Implements sigaltstack(2) (do_compat_sigaltstack()).
+fn sigaltstack(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [uss, uoss, ..] = *a;
+    let new: Option<StackT> = if uss != 0 { Some(ctx.mem.read_obj(uss)?) } else { None };
+    let signals = &mut ctx.task.signals;
+    let sp = signals.esp;
+    let (base, size, flags) = signals.altstack;
+    let old = StackT {
+        ss_sp: U32::new(base),
+        ss_size: U32::new(size),
+        ss_flags: U32::new(signals.altstack_flags(sp) | (flags & SS_AUTODISARM)),
+    };
+    if let Some(ss) = new {
+        if signals.on_altstack(sp) {
+            return Err(Errno::PERM.into());
+        }
+        let ss_flags = ss.ss_flags.get();
+        let mode = ss_flags & !SS_AUTODISARM;
+        if mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0 {
+            return Err(Errno::INVAL.into());
+        }
+        if mode == SS_DISABLE {
+            signals.altstack = (0, 0, ss_flags);
+        } else {
+            if ss.ss_size.get() < MINSIGSTKSZ {
+                return Err(Errno::NOMEM.into());
+            }
+            signals.altstack = (ss.ss_sp.get(), ss.ss_size.get(), ss_flags);
+        }
+    }
+    if uoss != 0 {
+        ctx.mem.write_obj(uoss, &old)?;
+    }
+    Ok(0)
+}
+
+/// Implements rt_sigreturn(2): the run loop restores the registers, mask and alternate stack
+/// from the frame below `%esp`.
+fn rt_sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult {
+    ctx.task.signals.sigreturn = Some(Sigreturn::Rt);
+    Ok(0)
+}
+
+/// Implements sigreturn(2), as rt_sigreturn(2) for the old frame.
+fn sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult {
+    ctx.task.signals.sigreturn = Some(Sigreturn::Old);
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending signals and timers: the host does it (pids are the host's).
+
+/// Implements kill(2).
+fn kill(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: plain integers.
+    Ok(host(unsafe { libc::kill(a[0] as i32, a[1] as i32) } as libc::c_long)? as u32)
+}
+
+/// Implements tkill(2).
+fn tkill(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: plain integers.
+    Ok(host(unsafe { libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32) })? as u32)
+}
+
+/// Implements tgkill(2).
+fn tgkill(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: plain integers.
+    Ok(host(unsafe { libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
+}
+
+/// Implements alarm(2).
+fn alarm(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: a plain integer.
+    Ok(unsafe { libc::alarm(a[0]) })
+}
+
+fn itimerval_to_host(v: &Itimerval32) -> libc::itimerval {
+    libc::itimerval {
+        it_interval: libc::timeval { tv_sec: v.interval_sec.get().into(), tv_usec: v.interval_usec.get().into() },
+        it_value: libc::timeval { tv_sec: v.value_sec.get().into(), tv_usec: v.value_usec.get().into() },
+    }
+}
+
+fn itimerval_from_host(v: &libc::itimerval) -> Itimerval32 {
+    Itimerval32 {
+        interval_sec: I32::new(v.it_interval.tv_sec as i32),
+        interval_usec: I32::new(v.it_interval.tv_usec as i32),
+        value_sec: I32::new(v.it_value.tv_sec as i32),
+        value_usec: I32::new(v.it_value.tv_usec as i32),
+    }
+}
+
+const ZERO_ITIMER: libc::itimerval = libc::itimerval {
+    it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
+    it_value: libc::timeval { tv_sec: 0, tv_usec: 0 },
+};
+
+/// Implements setitimer(2) with i386 `struct itimerval`s (compat_sys_setitimer). A NULL new value
+/// goes to the host as NULL (disarm, as the kernel takes it).
+fn setitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [which, new, old, ..] = *a;
+    let new = if new != 0 { Some(itimerval_to_host(&ctx.mem.read_obj::<Itimerval32>(new)?)) } else { None };
+    let mut out = ZERO_ITIMER;
+    let new_ptr = new.as_ref().map_or(null(), |v| v as *const libc::itimerval);
+    let out_ptr = if old != 0 { &mut out as *mut libc::itimerval } else { null_mut() };
+    // SAFETY: valid itimervals or NULL.
+    host(unsafe { libc::syscall(libc::SYS_setitimer, which as i32, new_ptr, out_ptr) })?;
+    if old != 0 {
+        ctx.mem.write_obj(old, &itimerval_from_host(&out))?;
+    }
+    Ok(0)
+}
+
+/// Implements getitimer(2): EINVAL for a bad timer comes before EFAULT.
+fn getitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let mut out = ZERO_ITIMER;
+    // SAFETY: a valid itimerval.
+    host(unsafe { libc::syscall(libc::SYS_getitimer, a[0] as i32, &mut out) })?;
+    ctx.mem.write_obj(a[1], &itimerval_from_host(&out))?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restarting.
+
+/// Whether an EINTR from syscall `nr` becomes a restart when the handler has SA_RESTART: the
+/// calls that answer -ERESTARTSYS in the kernel. poll, select, epoll_wait, the sleeps, pause,
+/// sigsuspend and sigtimedwait answer -ERESTARTNOHAND or a restart block: EINTR under a handler.
+pub fn restartable(nr: u32, args: &Args) -> bool {
+    const FUTEX_WAIT: u32 = 0;
+    const FUTEX_WAIT_BITSET: u32 = 9;
+    match nr {
+        nr::read
+        | nr::write
+        | nr::readv
+        | nr::writev
+        | nr::pread64
+        | nr::pwrite64
+        | nr::preadv
+        | nr::pwritev
+        | nr::preadv2
+        | nr::pwritev2
+        | nr::open
+        | nr::openat
+        | nr::openat2
+        | nr::waitpid
+        | nr::wait4
+        | nr::waitid
+        | nr::ioctl
+        | nr::fcntl
+        | nr::fcntl64
+        | nr::flock
+        | nr::fsync
+        | nr::sendfile
+        | nr::sendfile64
+        | nr::splice
+        | nr::tee
+        | nr::vmsplice
+        | nr::getrandom
+        | nr::connect
+        | nr::accept4
+        | nr::sendto
+        | nr::sendmsg
+        | nr::recvfrom
+        | nr::recvmsg
+        | nr::sendmmsg
+        | nr::msgsnd
+        | nr::msgrcv => true,
+        // connect accept send recv sendto recvfrom sendmsg recvmsg accept4 sendmmsg
+        nr::socketcall => matches!(args[0], 3 | 5 | 9 | 10 | 11 | 12 | 16 | 17 | 18 | 20),
+        nr::futex | nr::futex_time64 => {
+            let op = args[1] & 0x7f;
+            (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) && args[3] == 0
+        }
+        _ => false,
+    }
+}
+
+/// Whether the run loop must give `nr` the guest's `%esp` (in [`Signals::esp`]) before the call.
+pub fn needs_esp(nr: u32) -> bool {
+    nr == nr::sigaltstack
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_is_checked() {
+        assert_eq!(apply_how(0b1010, SIG_BLOCK, 0b0101), Ok(0b1111));
+        assert_eq!(apply_how(0b1010, SIG_UNBLOCK, 0b0010), Ok(0b1000));
+        assert_eq!(apply_how(0b1010, SIG_SETMASK, 0b0001), Ok(0b0001));
+        assert_eq!(apply_how(0, 3, 0), Err(Errno::INVAL));
+    }
+
+    #[test]
+    fn kill_siginfo_moves_to_the_i386_union() {
+        let mut raw = [0u8; 128];
+        raw[0] = SIGUSR1 as u8;
+        raw[16] = 42; // pid
+        raw[20] = 7; // uid
+        let si = siginfo_from_host(&raw);
+        assert_eq!((si.signo.get(), si.code.get()), (SIGUSR1 as i32, SI_USER));
+        assert_eq!((si.fields[0].get(), si.fields[1].get()), (42, 7));
+        assert_eq!(siginfo_to_host(&si)[16], 42);
+    }
+
+    #[test]
+    fn syscalls_that_restart() {
+        assert!(restartable(nr::read, &[0; 6]));
+        assert!(!restartable(nr::nanosleep, &[0; 6]));
+        assert!(restartable(nr::socketcall, &[10, 0, 0, 0, 0, 0]));
+        assert!(!restartable(nr::socketcall, &[1, 0, 0, 0, 0, 0]));
+    }
+}
