@@ -699,6 +699,9 @@ fn host_ioctl(fd: i32, req: u32, arg: libc::c_ulong) -> Result<i64, Errno> {
 /// else ENOTTY, what most drivers answer for a request they do not know.
 fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (fd, req, arg) = (host_fd(a[0]), a[1], a[2]);
+    if let Some(r) = super::netioctl::ioctl(ctx, a[0], req, arg) {
+        return r;
+    }
     let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {
         // fdget(): an O_PATH fd is EBADF here too.
         fcntl_fd_check(fd)?;

@@ -1,12 +1,18 @@
 //! Syscall handlers, one file per family. Each family exports `ENTRIES`, its rows of the table.
 
+pub mod epoll;
+pub mod exec;
 pub mod fd;
+pub mod fork;
 pub mod fs;
 pub mod info;
 pub mod mm;
 pub mod mm_space;
+pub mod netioctl;
+pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod signal;
 pub mod socket;
 pub mod socketcall;
 pub mod socketmsg;
@@ -20,11 +26,16 @@ use std::os::fd::BorrowedFd;
 
 /// Every family's rows; [`crate::table`] indexes them by number.
 pub static FAMILIES: &[&[Entry]] = &[
+    epoll::ENTRIES,
+    exec::ENTRIES,
     fd::ENTRIES,
+    fork::ENTRIES,
     fs::ENTRIES,
     info::ENTRIES,
     mm::ENTRIES,
+    poll::ENTRIES,
     process::ENTRIES,
+    signal::ENTRIES,
     socket::ENTRIES,
     socketcall::ENTRIES,
     socketmsg::ENTRIES,

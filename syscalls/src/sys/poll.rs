@@ -1,0 +1,426 @@
+//! fd multiplexing: poll(2), ppoll(2) and the select(2) family, in fs/select.c's order of checks.
+//!
+//! Each call reads what the kernel reads, in the kernel's order (timeout: EFAULT then EINVAL; the
+//! signal mask: EINVAL for a size other than 8, then EFAULT; then the fds), and hands local copies
+//! to the host's ppoll/pselect6, so the waiting, the wake-ups and the atomic signal mask are the
+//! host kernel's. Results go back the way the kernel writes them: poll writes every `revents` even
+//! when the wait failed, select writes the three sets only on success, and both write the time
+//! left back to a non-zero timeout (`poll_select_finish`), ignoring a fault there.
+//!
+//! - `fd_set`s are arrays of 32-bit words on i386; the kernel reads `DIV_ROUND_UP(n, 32)` words
+//!   of each (`compat_get_bitmap`), which a host set of 64-bit words holds bit for bit.
+//! - select clamps `n` to the size of the fd table (`max_fds`), which is not the host process's:
+//!   [`guest_max_fds`] works out the table the guest would have.
+//! - The emulator's own fds are never the guest's: in a poll set they are POLLNVAL, and a select
+//!   never reaches them (they sit above every guest fd table).
+
+use crate::abi::poll::*;
+use crate::abi::signal::UNBLOCKABLE;
+use crate::abi::time::{KernelTimespec, Timespec32, Timeval32};
+use crate::entry;
+use crate::mem::GuestMemoryExt;
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{abi::nr, Errno, SysResult};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use zerocopy::FromBytes;
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::poll, poll, [Ptr, Uint, Int]),
+    entry!(nr::ppoll, ppoll, [Ptr, Uint, Timespec, Ptr, Uint]),
+    entry!(nr::ppoll_time64, ppoll_time64, [Ptr, Uint, Timespec64, Ptr, Uint]),
+    entry!(nr::select, old_select, [Ptr]),
+    entry!(nr::_newselect, newselect, [Int, Ptr, Ptr, Ptr, Ptr]),
+    entry!(nr::pselect6, pselect6, [Int, Ptr, Ptr, Ptr, Timespec, Ptr]),
+    entry!(nr::pselect6_time64, pselect6_time64, [Int, Ptr, Ptr, Ptr, Timespec64, Ptr]),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts and signal masks, shared with epoll
+
+const NSEC_PER_SEC: i128 = 1_000_000_000;
+
+/// How a guest timeout is laid out, and so how the time left is written back (`poll_time_type`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TimeAbi {
+    /// `struct old_timeval32` (select, _newselect, old select).
+    Timeval32,
+    /// `struct old_timespec32` (ppoll, pselect6).
+    Timespec32,
+    /// `struct __kernel_timespec` (the _time64 calls, epoll_pwait2).
+    Timespec64,
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (`ktime_get_ts64`).
+fn now_ns() -> i128 {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    i128::from(ts.tv_sec) * NSEC_PER_SEC + i128::from(ts.tv_nsec)
+}
+
+/// An absolute timeout (`end_time` of fs/select.c), or "no update" for a zero timeout.
+#[derive(Clone, Copy)]
+pub struct Deadline {
+    /// CLOCK_MONOTONIC nanoseconds; `None` for a zero timeout (no wait, nothing written back).
+    end: Option<i128>,
+}
+
+impl Deadline {
+    /// poll_select_set_timeout(): EINVAL unless `0 <= sec` and `0 <= nsec < 10^9`.
+    pub fn new(sec: i64, nsec: i64) -> Result<Self, Errno> {
+        if sec < 0 || !(0..NSEC_PER_SEC as i64).contains(&nsec) {
+            return Err(Errno::INVAL);
+        }
+        if sec == 0 && nsec == 0 {
+            return Ok(Deadline { end: None });
+        }
+        Ok(Deadline { end: Some(now_ns() + i128::from(sec) * NSEC_PER_SEC + i128::from(nsec)) })
+    }
+
+    /// The time left, never negative.
+    pub fn remaining(&self) -> libc::timespec {
+        let left = self.end.map_or(0, |end| (end - now_ns()).max(0));
+        let sec = (left / NSEC_PER_SEC).min(i128::from(i64::MAX)) as i64;
+        libc::timespec { tv_sec: sec, tv_nsec: (left % NSEC_PER_SEC) as i64 }
+    }
+}
+
+/// Read a guest timeout at `addr` laid out as `abi` (EFAULT), and check it (EINVAL).
+/// do_compat_select() folds whole seconds of `tv_usec` into `tv_sec`, in 32-bit arithmetic.
+pub fn read_timeout(ctx: &Ctx, addr: u32, abi: TimeAbi) -> Result<Deadline, Errno> {
+    let (sec, nsec) = match abi {
+        TimeAbi::Timeval32 => {
+            let tv: Timeval32 = ctx.mem.read_obj(addr)?;
+            let (s, us) = (tv.tv_sec.get(), tv.tv_usec.get());
+            (i64::from(s.wrapping_add(us / 1_000_000)), i64::from(us % 1_000_000) * 1000)
+        }
+        TimeAbi::Timespec32 => {
+            let ts = ctx.mem.read_obj::<Timespec32>(addr)?.to_host();
+            (ts.tv_sec, ts.tv_nsec)
+        }
+        TimeAbi::Timespec64 => {
+            let ts = ctx.mem.read_obj::<KernelTimespec>(addr)?.to_host();
+            (ts.tv_sec, ts.tv_nsec)
+        }
+    };
+    Deadline::new(sec, nsec)
+}
+
+/// poll_select_finish(): write the time left to a non-zero guest timeout. A fault is ignored.
+fn write_remaining(ctx: &mut Ctx, addr: u32, abi: TimeAbi, deadline: &Deadline) {
+    if addr == 0 || deadline.end.is_none() {
+        return;
+    }
+    let rts = deadline.remaining();
+    let _ = match abi {
+        TimeAbi::Timeval32 => {
+            let tv = libc::timeval { tv_sec: rts.tv_sec, tv_usec: rts.tv_nsec / 1000 };
+            ctx.mem.write_obj(addr, &Timeval32::from_host(&tv))
+        }
+        TimeAbi::Timespec32 => ctx.mem.write_obj(addr, &Timespec32::from_host(&rts)),
+        TimeAbi::Timespec64 => ctx.mem.write_obj(addr, &KernelTimespec::from_host(&rts)),
+    };
+}
+
+/// A signal mask for the host call, in the kernel's byte layout (the same on both).
+pub type Sigmask = [u8; SIGSET_SIZE as usize];
+
+/// set_compat_user_sigmask(): none for a NULL pointer, EINVAL for a size other than 8, EFAULT for
+/// an unreadable mask. The mask goes to the host call as it is, so the host applies it atomically
+/// for the length of the wait (the guest's signals are the host's signals).
+pub fn read_sigmask(ctx: &Ctx, addr: u32, size: u32) -> Result<Option<Sigmask>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    if size != SIGSET_SIZE {
+        return Err(Errno::INVAL);
+    }
+    Ok(Some(ctx.mem.read_obj(addr)?))
+}
+
+/// Run a wait under the guest's temporary signal mask, as set_user_sigmask() and
+/// restore_saved_sigmask_unless() do. The host waits under that mask plus the signals the host
+/// handler recorded (they stay blocked until the guest is given them, see [`super::signal`]), so
+/// the mask is swapped atomically with the wait. A wait a signal interrupts (EINTR) leaves the
+/// temporary mask in force with the original saved, so the run loop runs the handler under it and
+/// its frame restores the original; a recorded signal the temporary mask unblocks ends the wait
+/// at once. `wait` gets the host mask to apply, if any.
+pub fn masked(
+    ctx: &mut Ctx,
+    mask: Option<Sigmask>,
+    wait: impl FnOnce(&mut Ctx, Option<&Sigmask>) -> SysResult,
+) -> SysResult {
+    let Some(m) = mask else {
+        return wait(ctx, None);
+    };
+    let m = u64::from_le_bytes(m) & !UNBLOCKABLE;
+    let r = if super::signal::deliverable(m) {
+        Err(Errno::INTR.into())
+    } else {
+        let host_mask = (m | super::signal::recorded()).to_le_bytes();
+        wait(ctx, Some(&host_mask))
+    };
+    if r == Err(Errno::INTR.into()) {
+        let signals = &mut ctx.task.signals;
+        signals.saved_mask = Some(signals.mask);
+        signals.mask = m;
+    }
+    r
+}
+
+/// A host result: the value, or the errno the call left.
+pub fn host(r: libc::c_long) -> Result<i64, Errno> {
+    if r < 0 {
+        return Err(crate::errno_of(&std::io::Error::last_os_error()));
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// poll
+
+/// do_sys_poll(): EINVAL for more entries than RLIMIT_NOFILE, EFAULT for an unreadable array;
+/// the host polls a local copy; every `revents` is written back even when the wait failed
+/// (EINTR), and a fault there is EFAULT.
+fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
+    if u64::from(nfds) > limit {
+        return Err(Errno::INVAL.into());
+    }
+    let n = nfds as usize;
+    let bytes = if n == 0 { &[][..] } else { ctx.mem.slice(ufds, n * size_of::<PollFd>())? };
+    let guest = <[PollFd]>::ref_from_bytes(bytes).map_err(|_| Errno::FAULT)?;
+    let floor = super::fd::fd_floor();
+    // The emulator's fds look closed: polled as -1 (ignored), then reported POLLNVAL.
+    let mut nval = Vec::new();
+    let mut fds: Vec<libc::pollfd> = guest
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let fd = p.fd.get();
+            if fd >= floor {
+                nval.push(i);
+            }
+            libc::pollfd { fd: if fd >= floor { -1 } else { fd }, events: p.events.get(), revents: 0 }
+        })
+        .collect();
+    // An fd with events (POLLNVAL counts) ends the wait at once.
+    let ts = match deadline {
+        _ if !nval.is_empty() => Some(libc::timespec { tv_sec: 0, tv_nsec: 0 }),
+        Some(d) => Some(d.remaining()),
+        None => None,
+    };
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    let mask_ptr = mask.map_or(std::ptr::null(), |m| m.as_ptr());
+    // SAFETY: every pointer is NULL or a local that outlives the call, of the size given.
+    let r = host(unsafe {
+        libc::syscall(libc::SYS_ppoll, fds.as_mut_ptr(), n, ts_ptr, mask_ptr, SIGSET_SIZE as libc::size_t)
+    });
+    let r = r.map(|count| count as u32 + nval.len() as u32);
+    for &i in &nval {
+        if let Some(p) = fds.get_mut(i) {
+            p.revents = POLLNVAL;
+        }
+    }
+    for (i, p) in fds.iter().enumerate() {
+        let at = ufds.checked_add(i as u32 * 8 + POLLFD_REVENTS).ok_or(Errno::FAULT)?;
+        ctx.mem.write(at, &p.revents.to_le_bytes())?;
+    }
+    Ok(r?)
+}
+
+/// Implements poll(2): a negative timeout waits for ever.
+fn poll(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let ms = a[2] as i32;
+    let deadline = match ms {
+        ..0 => None,
+        _ => Some(Deadline::new(i64::from(ms / 1000), i64::from(ms % 1000) * 1_000_000)?),
+    };
+    do_poll(ctx, a[0], a[1], deadline, None)
+}
+
+/// The ppoll family: timeout (EFAULT, EINVAL), then the mask, then the poll; the time left is
+/// written back whatever the poll answered.
+fn ppoll_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
+    let tsp = a[2];
+    let deadline = if tsp == 0 { None } else { Some(read_timeout(ctx, tsp, abi)?) };
+    let mask = read_sigmask(ctx, a[3], a[4])?;
+    let r = masked(ctx, mask, |ctx, mask| do_poll(ctx, a[0], a[1], deadline, mask));
+    if let Some(d) = deadline {
+        write_remaining(ctx, tsp, abi, &d);
+    }
+    r
+}
+
+/// Implements ppoll(2) with a `struct old_timespec32` timeout (compat_sys_ppoll_time32).
+fn ppoll(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ppoll_common(ctx, a, TimeAbi::Timespec32)
+}
+
+/// Implements ppoll_time64(2): a `struct __kernel_timespec` timeout.
+fn ppoll_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ppoll_common(ctx, a, TimeAbi::Timespec64)
+}
+
+// ---------------------------------------------------------------------------------------------
+// select
+
+/// The fd-table size the kernel would have given the guest so far (`fdt->max_fds`), which
+/// select clamps `n` to. The host's table is no guide (the emulator's own fds sit high), so it is
+/// worked out from the guest's open fds: a table starts at NR_OPEN_DEFAULT and grows when an fd at
+/// or past its end is opened (fs/file.c `alloc_fdtable`: 1 KiB of pointers, then powers of two),
+/// and never shrinks. An fd opened and closed between two selects is missed.
+fn guest_max_fds(n: usize) -> usize {
+    static MAX_FDS: AtomicUsize = AtomicUsize::new(NR_OPEN_DEFAULT);
+    let floor = usize::try_from(super::fd::fd_floor()).unwrap_or(0);
+    let known = MAX_FDS.load(Ordering::Relaxed);
+    let top = n.min(floor);
+    if top <= known {
+        return top;
+    }
+    // One host poll finds the highest open fd in [known, top): closed ones are POLLNVAL.
+    let mut fds: Vec<libc::pollfd> =
+        (known..top).map(|fd| libc::pollfd { fd: fd as i32, events: 0, revents: 0 }).collect();
+    // SAFETY: a local array of the given length; a zero timeout never waits.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+    let highest = fds.iter().rev().find(|p| p.revents & POLLNVAL == 0).map(|p| p.fd as usize);
+    let size = match highest {
+        Some(fd) if r >= 0 => fdtable_size(fd),
+        _ => known,
+    };
+    let size = MAX_FDS.fetch_max(size, Ordering::Relaxed).max(size);
+    top.min(size)
+}
+
+/// The fd-table size after opening `fd` (fs/file.c `alloc_fdtable` on a 64-bit kernel).
+fn fdtable_size(fd: usize) -> usize {
+    if fd < NR_OPEN_DEFAULT {
+        return NR_OPEN_DEFAULT;
+    }
+    let per_kib = 1024 / 8;
+    ((fd / per_kib + 1).next_power_of_two() * per_kib).min(NR_OPEN)
+}
+
+/// compat_core_sys_select() and poll_select_finish(): EINVAL for a negative `n`; `n` clamped to
+/// the fd table; each non-NULL set read in order (`DIV_ROUND_UP(n, 32)` words, EFAULT); the host
+/// selects on local sets; on success the sets are written back word by word (EFAULT); the time
+/// left goes back to a non-zero timeout whatever the outcome.
+fn do_select(
+    ctx: &mut Ctx,
+    n: i32,
+    sets: [u32; 3],
+    tvp: u32,
+    abi: TimeAbi,
+    deadline: Option<Deadline>,
+    mask: Option<Sigmask>,
+) -> SysResult {
+    let r = masked(ctx, mask, |ctx, mask| select_sets(ctx, n, sets, deadline, mask));
+    if let Some(d) = deadline {
+        write_remaining(ctx, tvp, abi, &d);
+    }
+    r
+}
+
+fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
+    let Ok(n) = usize::try_from(n) else {
+        return Err(Errno::INVAL.into());
+    };
+    let n = guest_max_fds(n);
+    let words32 = n.div_ceil(NFDBITS32);
+    let words64 = words32.div_ceil(2);
+    let mut host_sets: [Option<Vec<u64>>; 3] = [None, None, None];
+    for (slot, &addr) in host_sets.iter_mut().zip(&sets) {
+        if addr == 0 {
+            continue;
+        }
+        let bytes = ctx.mem.slice(addr, words32 * 4)?;
+        let mut set = vec![0u64; words64];
+        for (i, w) in bytes.chunks_exact(4).enumerate() {
+            let w = u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+            if let Some(word) = set.get_mut(i / 2) {
+                *word |= w << (32 * (i % 2));
+            }
+        }
+        *slot = Some(set);
+    }
+    let ts = deadline.map(|d| d.remaining());
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    let pack = mask.map(|m| [m.as_ptr() as usize, SIGSET_SIZE as usize]);
+    let pack_ptr = pack.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());
+    let ptrs: Vec<*mut u64> =
+        host_sets.iter_mut().map(|s| s.as_mut().map_or(std::ptr::null_mut(), |v| v.as_mut_ptr())).collect();
+    // SAFETY: each set is NULL or a local of DIV_ROUND_UP(n, 64) words; the timeout and the
+    // {sigset pointer, size} pack are NULL or locals; all outlive the call.
+    let r = host(unsafe { libc::syscall(libc::SYS_pselect6, n, ptrs[0], ptrs[1], ptrs[2], ts_ptr, pack_ptr) })?;
+    for (set, &addr) in host_sets.iter().zip(&sets) {
+        let Some(set) = set else { continue };
+        for i in 0..words32 {
+            let word = set.get(i / 2).map_or(0, |w| (w >> (32 * (i % 2))) as u32);
+            let at = addr.checked_add(i as u32 * 4).ok_or(Errno::FAULT)?;
+            ctx.mem.write_u32(at, word)?;
+        }
+    }
+    Ok(r as u32)
+}
+
+/// do_compat_select(): the timeval (EFAULT, EINVAL), then the select.
+fn compat_select(ctx: &mut Ctx, n: u32, sets: [u32; 3], tvp: u32) -> SysResult {
+    let deadline = if tvp == 0 { None } else { Some(read_timeout(ctx, tvp, TimeAbi::Timeval32)?) };
+    do_select(ctx, n as i32, sets, tvp, TimeAbi::Timeval32, deadline, None)
+}
+
+/// Implements the old select(2) (nr 82, compat_sys_old_select): one pointer to five words.
+fn old_select(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let s: SelArgs = ctx.mem.read_obj(a[0])?;
+    compat_select(ctx, s.n.get(), [s.inp.get(), s.outp.get(), s.exp.get()], s.tvp.get())
+}
+
+/// Implements _newselect(2) (compat_sys_select).
+fn newselect(ctx: &mut Ctx, a: &Args) -> SysResult {
+    compat_select(ctx, a[0], [a[1], a[2], a[3]], a[4])
+}
+
+/// do_compat_pselect(): the {sigset, size} pack (EFAULT), the timeout (EFAULT, EINVAL), the mask
+/// (EINVAL, EFAULT), then the select.
+fn pselect_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
+    let pack: SigsetArgpack = if a[5] == 0 { SigsetArgpack::default() } else { ctx.mem.read_obj(a[5])? };
+    let tsp = a[4];
+    let deadline = if tsp == 0 { None } else { Some(read_timeout(ctx, tsp, abi)?) };
+    let mask = read_sigmask(ctx, pack.p.get(), pack.size.get())?;
+    do_select(ctx, a[0] as i32, [a[1], a[2], a[3]], tsp, abi, deadline, mask)
+}
+
+/// Implements pselect6(2) with a `struct old_timespec32` timeout (compat_sys_pselect6_time32).
+fn pselect6(ctx: &mut Ctx, a: &Args) -> SysResult {
+    pselect_common(ctx, a, TimeAbi::Timespec32)
+}
+
+/// Implements pselect6_time64(2).
+fn pselect6_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    pselect_common(ctx, a, TimeAbi::Timespec64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fd_tables_grow_as_the_kernel_grows_them() {
+        assert_eq!(fdtable_size(3), 64);
+        assert_eq!(fdtable_size(64), 128);
+        assert_eq!(fdtable_size(127), 128);
+        assert_eq!(fdtable_size(128), 256);
+        assert_eq!(fdtable_size(255), 256);
+        assert_eq!(fdtable_size(256), 512);
+        assert_eq!(fdtable_size(5000), 8192);
+    }
+
+    #[test]
+    fn timeouts_are_checked_as_poll_select_set_timeout_checks_them() {
+        assert!(Deadline::new(-1, 0).is_err());
+        assert!(Deadline::new(0, 1_000_000_000).is_err());
+        assert!(Deadline::new(0, -1).is_err());
+        assert!(Deadline::new(0, 0).unwrap().end.is_none());
+        let d = Deadline::new(5, 0).unwrap();
+        assert!(d.remaining().tv_sec <= 5);
+    }
+}
