@@ -185,6 +185,9 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
     ctx.task.clear_child_tid = if c.flags & CLONE_CHILD_CLEARTID != 0 { c.child_tid } else { 0 };
     ctx.task.robust_list = (0, 0);
+    // A new process starts with no pending signals: drop what the parent recorded but had not
+    // delivered yet.
+    super::signal::after_fork_child(&ctx.task.signals);
     if c.flags & CLONE_CHILD_SETTID != 0 {
         // schedule_tail() ignores a failure to store it.
         let _ = ctx.mem.write_u32(c.child_tid, tid);
