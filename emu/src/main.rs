@@ -1,10 +1,12 @@
 //! `emu386`: run a statically linked i386 Linux program on an x86-64 Linux host.
 
 mod cpu;
+mod diff;
 mod elf;
 mod mem;
 mod run;
 mod stack;
+mod suite;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -164,6 +166,14 @@ fn die_of(signal: i32) -> ! {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
+    // The testing tools are subcommands; anything else is a program to run (`./diff` runs a
+    // program called diff).
+    let words: Vec<OsString> = std::env::args_os().collect();
+    match words.get(1).and_then(|w| w.to_str()) {
+        Some("diff") => return diff::main(&words[2..]),
+        Some("suite") => return suite::main(&words[2..]),
+        _ => {}
+    }
     let cli = Cli::parse();
     // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
     // runtime ignores SIGPIPE whatever it inherited.
