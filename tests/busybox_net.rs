@@ -219,3 +219,103 @@ fn wget_fetches_from_a_local_server() {
     let e = applet(&["wget", "-q", "-O", "-", &url], b"", true);
     assert_eq!((&n.status, n.stderr_str()), (&e.status, e.stderr_str()));
 }
+
+/// Times and round-trip statistics differ between runs: every number on lines that carry them.
+fn timings(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            if l.contains(" ms") || l.contains("time=") {
+                let mut out = String::new();
+                let mut in_number = false;
+                for c in l.chars() {
+                    if c.is_ascii_digit() || (in_number && c == '.') {
+                        if !in_number {
+                            out.push('N');
+                        }
+                        in_number = true;
+                    } else {
+                        in_number = false;
+                        out.push(c);
+                    }
+                }
+                out
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn ping_ping6_and_traceroute_on_loopback() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    same(&["ping", "-c", "2", "-i", "0.2", "-W", "2", "127.0.0.1"], timings);
+    same(&["ping6", "-c", "1", "-W", "2", "::1"], timings);
+    same(&["ping", "-c", "1", "-s", "1000", "-W", "2", "127.0.0.1"], timings);
+    same(&["traceroute", "-n", "-q", "1", "-w", "1", "-m", "2", "127.0.0.1"], timings);
+}
+
+/// A DNS responder on loopback: A queries get 127.0.0.42, AAAA ::1, names under "missing."
+/// NXDOMAIN; until `stop` is set.
+fn dns_responder(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (u16, JoinHandle<()>) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    socket.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let Ok((n, from)) = socket.recv_from(&mut buf) else { continue };
+            let query = &buf[..n];
+            if n < 17 {
+                continue;
+            }
+            // The question: labels up to the zero byte, then type and class.
+            let mut at = 12;
+            let mut labels = Vec::new();
+            while at < n && query[at] != 0 {
+                let len = query[at] as usize;
+                labels.push(String::from_utf8_lossy(&query[at + 1..(at + 1 + len).min(n)]).into_owned());
+                at += 1 + len;
+            }
+            let qend = (at + 5).min(n);
+            let qtype = u16::from_be_bytes([query[qend - 4], query[qend - 3]]);
+            let missing = labels.first().is_some_and(|l| l == "missing");
+            let mut reply = Vec::new();
+            reply.extend_from_slice(&query[..2]);
+            reply.extend_from_slice(if missing { &[0x81, 0x83] } else { &[0x81, 0x80] });
+            let answers: u16 = if missing || !(qtype == 1 || qtype == 28) { 0 } else { 1 };
+            reply.extend_from_slice(&[0, 1]);
+            reply.extend_from_slice(&answers.to_be_bytes());
+            reply.extend_from_slice(&[0, 0, 0, 0]);
+            reply.extend_from_slice(&query[12..qend]);
+            if answers == 1 {
+                reply.extend_from_slice(&[0xc0, 0x0c]);
+                reply.extend_from_slice(&qtype.to_be_bytes());
+                reply.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+                if qtype == 1 {
+                    reply.extend_from_slice(&[0, 4, 127, 0, 0, 42]);
+                } else {
+                    reply.extend_from_slice(&[0, 16]);
+                    reply.extend_from_slice(&std::net::Ipv6Addr::LOCALHOST.octets());
+                }
+            }
+            let _ = socket.send_to(&reply, from);
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn nslookup_asks_a_local_responder() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (port, responder) = dns_responder(stop.clone());
+    let server = format!("127.0.0.1:{port}");
+    let strip_port = |s: &str| s.replace(&port.to_string(), "PORT");
+    same(&["nslookup", "host.example.test", &server], strip_port);
+    same(&["nslookup", "-type=a", "host.example.test", &server], strip_port);
+    same(&["nslookup", "missing.example.test", &server], strip_port);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    responder.join().unwrap();
+}
