@@ -13,11 +13,11 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io::Read as _;
+
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// How long one busybox invocation may run.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -232,12 +232,8 @@ struct Execution {
     warnings: Vec<String>,
 }
 
-#[derive(PartialEq, Eq)]
-struct Run {
-    status: String,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
+/// What one run showed.
+type Run = common::Outcome;
 
 fn set_mtime(path: &Path, secs: i64) {
     use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
@@ -308,45 +304,8 @@ fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 /// Run `cmd` feeding it `stdin`, killed after [`TIMEOUT`].
-fn run(mut cmd: Command, stdin: &[u8]) -> Run {
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = std::io::Write::write_all(&mut input, &data);
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            use std::os::unix::process::ExitStatusExt as _;
-            break match (status.code(), status.signal()) {
-                (Some(code), _) => format!("exit status {code}"),
-                (None, Some(sig)) => format!("killed by signal {sig}"),
-                _ => format!("{status:?}"),
-            };
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break format!("timed out after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let _ = writer.join();
-    Run { status, stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() }
+fn run(cmd: Command, stdin: &[u8]) -> Run {
+    common::run_for(cmd, stdin, TIMEOUT)
 }
 
 fn describe_difference(n: &Run, e: &Run) -> String {

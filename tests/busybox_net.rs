@@ -43,7 +43,13 @@ fn same(args: &[&str], normalise: impl Fn(&str) -> String) -> Outcome {
     let native = applet(args, b"", false);
     let emulated = applet(args, b"", true);
     let (n, e) = (normalise(&native.stdout_str()), normalise(&emulated.stdout_str()));
-    assert_eq!(native.status, emulated.status, "{args:?}: status\nnative stderr: {}\nemu386 stderr: {}", native.stderr_str(), emulated.stderr_str());
+    assert_eq!(
+        native.status,
+        emulated.status,
+        "{args:?}: status\nnative stderr: {}\nemu386 stderr: {}",
+        native.stderr_str(),
+        emulated.stderr_str()
+    );
     assert_eq!(n, e, "{args:?}: stdout differs");
     assert_eq!(native.stderr_str(), emulated.stderr_str(), "{args:?}: stderr differs");
     native
@@ -186,7 +192,10 @@ fn http_server(body: Vec<u8>, count: usize) -> (u16, JoinHandle<()>) {
             }
             let text = String::from_utf8_lossy(&request);
             if text.starts_with("GET /file ") {
-                let head = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
+                    body.len()
+                );
                 conn.write_all(head.as_bytes()).unwrap();
                 conn.write_all(&body).unwrap();
             } else {

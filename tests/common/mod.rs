@@ -46,7 +46,12 @@ fn describe(status: ExitStatus) -> String {
 }
 
 /// Run `cmd` with `stdin` bytes, capturing output, killing it after [`TIMEOUT`].
-pub fn run(mut cmd: Command, stdin: &[u8]) -> Outcome {
+pub fn run(cmd: Command, stdin: &[u8]) -> Outcome {
+    run_for(cmd, stdin, TIMEOUT)
+}
+
+/// Run `cmd` with `stdin` bytes, capturing output, killing it after `timeout`.
+pub fn run_for(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Outcome {
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let mut input = child.stdin.take().unwrap();
@@ -71,10 +76,10 @@ pub fn run(mut cmd: Command, stdin: &[u8]) -> Outcome {
         if let Some(status) = child.try_wait().unwrap() {
             break describe(status);
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            break format!("timed out after {TIMEOUT:?}");
+            break format!("timed out after {timeout:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
     };
