@@ -238,7 +238,6 @@ impl HostMsg {
     }
 }
 
-
 /// Implements sendmsg(2).
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
