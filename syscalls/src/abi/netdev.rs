@@ -35,8 +35,6 @@ pub struct IfMap32 {
     pub pad: [u8; 3],
 }
 const _: () = assert!(size_of::<IfMap32>() == 16);
-/// The bytes of a `compat_ifmap` compat_sioc_ifmap() copies (its fields, not the padding).
-pub const IFMAP32_FIELDS: usize = 13;
 
 /// `struct ifmap` on x86-64.
 #[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -117,6 +115,12 @@ pub const SIOCGARP: u32 = 0x8954;
 pub const SIOCSARP: u32 = 0x8955;
 pub const SIOCGIFMAP: u32 = 0x8970;
 pub const SIOCSIFMAP: u32 = 0x8971;
+pub const SIOCBONDENSLAVE: u32 = 0x8990;
+pub const SIOCBONDRELEASE: u32 = 0x8991;
+pub const SIOCBONDSETHWADDR: u32 = 0x8992;
+pub const SIOCBONDCHANGEACTIVE: u32 = 0x8995;
+pub const SIOCBRADDIF: u32 = 0x89a2;
+pub const SIOCBRDELIF: u32 = 0x89a3;
 pub const SIOCGMIIPHY: u32 = 0x8947;
 pub const SIOCGMIIREG: u32 = 0x8948;
 pub const SIOCSMIIREG: u32 = 0x8949;

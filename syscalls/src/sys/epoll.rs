@@ -69,24 +69,26 @@ enum Events {
     Local(Vec<EpollEvent>),
 }
 
-/// do_epoll_wait(): EINVAL for `maxevents` outside 1..=EP_MAX_EVENTS, then the host waits
-/// (EBADF, EINVAL for a non-epoll fd) and stores the events.
+/// do_epoll_wait(): the host checks `maxevents` (EINVAL outside 1..=EP_MAX_EVENTS) and the fd
+/// (EBADF, EINVAL for a non-epoll fd) in its kernel's order, waits, and stores the events.
 fn do_wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mask: Option<Sigmask>) -> SysResult {
     masked(ctx, mask, |ctx, mask| wait(ctx, a, timeout, ts, mask))
 }
 
 fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
     let (epfd, events, max) = (super::fd::host_fd(a[0]), a[1], a[2]);
-    if max as i32 <= 0 || max > EP_MAX_EVENTS {
-        return Err(Errno::INVAL.into());
-    }
     let len = max as usize * size_of::<EpollEvent>();
-    let mut buf = match ctx.mem.host_range(events, len, Prot::WRITE) {
-        Ok(p) => Events::Guest(p),
-        Err(_) => Events::Local(vec![EpollEvent::default(); (max as usize).min(1024)]),
+    let mut buf = if max as i32 <= 0 || max > EP_MAX_EVENTS {
+        // The host answers EINVAL, or EBADF first where its kernel checks the fd first.
+        Events::Guest(std::ptr::null_mut())
+    } else {
+        match ctx.mem.host_range(events, len, Prot::WRITE) {
+            Ok(p) => Events::Guest(p),
+            Err(_) => Events::Local(vec![EpollEvent::default(); (max as usize).min(1024)]),
+        }
     };
     let (ptr, n) = match &mut buf {
-        Events::Guest(p) => (p.cast::<libc::c_void>(), max as usize),
+        Events::Guest(p) => (p.cast::<libc::c_void>(), max as i32 as isize as usize),
         Events::Local(v) => (v.as_mut_ptr().cast(), v.len()),
     };
     let mask_ptr = mask.map_or(std::ptr::null(), |m| m.as_ptr());

@@ -6,7 +6,8 @@
 //! The host does the work on local copies; the guest's structs are translated:
 //!
 //! - `struct ifreq` is 32 bytes on i386 and 40 on the host (`get_user_ifreq`/`put_user_ifreq`
-//!   copy 32 for a compat task); only SIOCGIFMAP/SIOCSIFMAP move fields (`compat_sioc_ifmap`).
+//!   copy 32 for a compat task); only SIOCGIFMAP/SIOCSIFMAP move fields (`dev_getifmap` and
+//!   `dev_setifmap` use a `struct compat_ifmap` for a compat task).
 //! - SIOCGIFCONF: `struct ifconf` is {int, pointer}; each host ifreq becomes 32 bytes and the
 //!   lengths count 32-byte entries (`dev_ifconf`, `inet_gifconf`).
 //! - SIOCGSTAMP/SIOCGSTAMPNS write 32-bit `timeval`/`timespec` (`sock_gettstamp` with time32).
@@ -90,6 +91,12 @@ const REQUESTS: &[(u32, Io)] = {
         (SIOCGMIIPHY, Ifreq),
         (SIOCGMIIREG, Ifreq),
         (SIOCSMIIREG, Ifreq),
+        (SIOCBONDENSLAVE, Ifreq),
+        (SIOCBONDRELEASE, Ifreq),
+        (SIOCBONDSETHWADDR, Ifreq),
+        (SIOCBONDCHANGEACTIVE, Ifreq),
+        (SIOCBRADDIF, Ifreq),
+        (SIOCBRDELIF, Ifreq),
         (SIOCDARP, Arpreq),
         (SIOCGARP, Arpreq),
         (SIOCSARP, Arpreq),
@@ -97,12 +104,13 @@ const REQUESTS: &[(u32, Io)] = {
 };
 
 /// Requests `compat_sock_ioctl_trans` (or a protocol's compat_ioctl) knows, whose arguments
-/// carry pointers or `long`s this file does not translate: routing (`struct rtentry`), ethtool,
-/// bonding, bridges, VLANs, WAN devices, hardware timestamps, SIOCGSKNS (a new fd), and the
-/// device- and protocol-private ranges.
+/// carry pointers or `long`s this file does not translate: routing (`struct rtentry`), the
+/// `ifr_data` requests (ethtool, bonding queries, WAN devices, hardware timestamps), bridge
+/// creation (a name pointer), VLANs, SIOCGSKNS (a new fd), and the device- and protocol-private
+/// ranges.
 fn untranslated(req: u32) -> bool {
     matches!(req, 0x890b..=0x890d | 0x8940..=0x8941 | 0x8946 | 0x894a | 0x894c | 0x8982..=0x8983)
-        || matches!(req, 0x8990..=0x8995 | 0x89a0..=0x89a3 | 0x89b0..=0x89b1 | 0x89e0..=0x89ff)
+        || matches!(req, 0x8993..=0x8994 | 0x89a0..=0x89a1 | 0x89b0..=0x89b1 | 0x89e0..=0x89ff)
 }
 
 /// Socket ioctls: `None` when `request` is not a socket request or `fd` is not a socket (ioctl(2)
@@ -173,11 +181,12 @@ fn run(ctx: &mut Ctx, fd: i32, req: u32, arg: u32, io: Io) -> SysResult {
     }
 }
 
-/// compat_sioc_ifmap(): the name and the map's fields are copied each way.
+/// SIOCGIFMAP/SIOCSIFMAP: the whole 32-byte `compat_ifreq` is copied in and out, as for any
+/// ifreq (`get_user_ifreq`/`put_user_ifreq`); the map's fields are translated and its padding
+/// goes back as the guest left it (`dev_getifmap` fills a `compat_ifmap` in place).
 fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
-    let mut guest = [0u8; IFNAMSIZ + size_of::<IfMap32>()];
-    ctx.mem.read(arg, &mut guest[..IFNAMSIZ + IFMAP32_FIELDS])?;
-    let Ok((name, map)) = <([u8; IFNAMSIZ], IfMap32)>::read_from_bytes(&guest) else {
+    let mut guest: Ifreq32 = ctx.mem.read_obj(arg)?;
+    let Ok(map) = IfMap32::read_from_bytes(&guest.ifru) else {
         return Err(Errno::FAULT.into());
     };
     let host_map = IfMap64 {
@@ -190,27 +199,24 @@ fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
         pad: [0; 3],
     };
     let mut host = [0u8; HOST_IFREQ_SIZE];
-    host[..IFNAMSIZ].copy_from_slice(&name);
+    host[..IFNAMSIZ].copy_from_slice(&guest.name);
     host[IFNAMSIZ..].copy_from_slice(host_map.as_bytes());
     let r = host_ioctl(fd, req, host.as_mut_ptr())?;
-    if req == SIOCGIFMAP {
-        let Ok(m) = IfMap64::read_from_bytes(&host[IFNAMSIZ..]) else {
-            return Err(Errno::FAULT.into());
-        };
-        let out = IfMap32 {
-            mem_start: (m.mem_start as u32).into(),
-            mem_end: (m.mem_end as u32).into(),
-            base_addr: m.base_addr.into(),
-            irq: m.irq,
-            dma: m.dma,
-            port: m.port,
-            pad: [0; 3],
-        };
-        let mut bytes = [0u8; IFNAMSIZ + IFMAP32_FIELDS];
-        bytes[..IFNAMSIZ].copy_from_slice(&host[..IFNAMSIZ]);
-        bytes[IFNAMSIZ..].copy_from_slice(&out.as_bytes()[..IFMAP32_FIELDS]);
-        ctx.mem.write(arg, &bytes)?;
-    }
+    let Ok(m) = IfMap64::read_from_bytes(&host[IFNAMSIZ..]) else {
+        return Err(Errno::FAULT.into());
+    };
+    let out = IfMap32 {
+        mem_start: (m.mem_start as u32).into(),
+        mem_end: (m.mem_end as u32).into(),
+        base_addr: m.base_addr.into(),
+        irq: m.irq,
+        dma: m.dma,
+        port: m.port,
+        pad: map.pad,
+    };
+    guest.name.copy_from_slice(&host[..IFNAMSIZ]);
+    guest.ifru.copy_from_slice(out.as_bytes());
+    ctx.mem.write_obj(arg, &guest)?;
     Ok(r as u32)
 }
 
@@ -221,7 +227,8 @@ fn ifconf(ctx: &mut Ctx, fd: i32, arg: u32) -> SysResult {
     const GUEST: usize = size_of::<Ifreq32>();
     let conf: Ifconf32 = ctx.mem.read_obj(arg)?;
     // Ask the host how many entries there are (a NULL buffer only counts).
-    let mut probe = libc::ifconf { ifc_len: 0, ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: std::ptr::null_mut() } };
+    let mut probe =
+        libc::ifconf { ifc_len: 0, ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: std::ptr::null_mut() } };
     host_ioctl(fd, SIOCGIFCONF, (&mut probe as *mut libc::ifconf).cast())?;
     let count = usize::try_from(probe.ifc_len).unwrap_or(0) / HOST_IFREQ_SIZE;
     let total = if conf.buf.get() == 0 {
