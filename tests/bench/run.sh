@@ -16,6 +16,8 @@
 #   getppid  1,000,000 getppid() calls: syscall round trip; ns/call = (getppid − hello) / 10^6
 #   tcpbulk  1 GiB over loopback TCP between two processes under the same runner: throughput
 #   udprtt   200,000 UDP round trips between two processes under the same runner
+#   forkwait fork + _exit + waitpid cycles per second
+#   httpd    busybox httpd (a fork per request) under wrk, 16 connections, 5 s (needs wrk)
 # Also shows the peak RSS of hello under each runner (/usr/bin/time -f %M) and the targets emu386 is
 # held to. Needs: gcc-multilib (gcc -m32), qemu-user (qemu-i386), time (/usr/bin/time). This is a
 # measurement, not a test: it exits 0 whatever the ratios are, non-zero only when it cannot run.
@@ -54,7 +56,7 @@ fi
 
 mkdir -p "$out"
 programs=(hello cpu getppid)
-for p in "${programs[@]}" tcpbulk udprtt; do
+for p in "${programs[@]}" tcpbulk udprtt forkwait; do
     gcc -m32 -static -O2 -Wall -o "$out/$p" "$here/$p.c" || {
         echo "run.sh: gcc -m32 failed for $p.c (apt-get install gcc-multilib)" >&2
         exit 1
@@ -130,6 +132,35 @@ for r in "${runners[@]}"; do
     t[udprtt.$r]=$(for ((i = 0; i < reps; i++)); do pair "$r" udprtt "$rtt_count"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 done
 
+# Processes: fork + _exit + waitpid cycles per second, and busybox httpd (a fork per request)
+# answering wrk with 16 connections for 5 seconds.
+fork_count=2000
+for r in "${runners[@]}"; do
+    # shellcheck disable=SC2086
+    t[forkwait.$r]=$(median "$reps" ${cmd[$r]} "$out/forkwait" "$fork_count")
+done
+busybox=${BUSYBOX:-$root/target/busybox/bin/busybox}
+declare -A rps fails
+if [ -x "$busybox" ] && command -v wrk >/dev/null; then
+    www=$(mktemp -d)
+    head -c 1024 /dev/zero | tr '\0' x >"$www/index.html"
+    for r in "${runners[@]}"; do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        # shellcheck disable=SC2086
+        ${cmd[$r]} "$busybox" httpd -f -p "127.0.0.1:$port" -h "$www" &
+        httpd=$!
+        for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.02; done
+        report=$(wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$port/index.html" 2>&1)
+        kill "$httpd" 2>/dev/null
+        wait "$httpd" 2>/dev/null
+        rps[$r]=$(echo "$report" | awk '/Requests\/sec/ { print $2 }')
+        total=$(echo "$report" | awk '/requests in/ { print $1 }')
+        errors=$(echo "$report" | awk '/Socket errors|Non-2xx/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }')
+        fails[$r]="$total requests, $errors failed"
+    done
+    rm -rf "$www"
+fi
+
 declare -A m
 for r in "${runners[@]}"; do
     # shellcheck disable=SC2086
@@ -180,3 +211,20 @@ udp_verdict=$(awk -v r="$udp_ratio" 'BEGIN { print (r <= 0.9) ? "met" : "MISSED"
 # shellcheck disable=SC2059
 printf "$fmt" "UDP RTT" "$(rtt native)" "$(rtt qemu)" "$(rtt emu)" "${udp_ratio}x" "${udp_native}x" \
     "time <= 0.9x: $udp_verdict"
+echo
+# shellcheck disable=SC2059
+printf "$fmt" "processes" native qemu-i386 emu386 "emu/qemu" "" "target (emu/qemu)"
+cps() { awk -v s="${t[forkwait.$1]}" -v c="$fork_count" 'BEGIN { printf "%.0f /s", c / s }'; }
+fork_ratio=$(awk -v e="${t[forkwait.emu]}" -v q="${t[forkwait.qemu]}" 'BEGIN { printf "%.2f", q / e }')
+fork_verdict=$(awk -v r="$fork_ratio" 'BEGIN { print (r >= 3.0) ? "met" : "MISSED" }')
+# shellcheck disable=SC2059
+printf "$fmt" "fork+wait" "$(cps native)" "$(cps qemu)" "$(cps emu)" "${fork_ratio}x" "" "rate >= 3x: $fork_verdict"
+if [ -n "${rps[emu]:-}" ]; then
+    httpd_ratio=$(awk -v e="${rps[emu]}" -v q="${rps[qemu]}" 'BEGIN { printf "%.2f", (q > 0) ? e / q : 0 }')
+    httpd_verdict=$(awk -v r="$httpd_ratio" 'BEGIN { print (r >= 5.0) ? "met" : "MISSED" }')
+    # shellcheck disable=SC2059
+    printf "$fmt" "httpd req/s" "${rps[native]}" "${rps[qemu]}" "${rps[emu]}" "${httpd_ratio}x" "" "rate >= 5x: $httpd_verdict"
+    echo "httpd: native ${fails[native]}; qemu-i386 ${fails[qemu]}; emu386 ${fails[emu]}"
+else
+    echo "httpd: skipped (needs $busybox from tests/fetch-busybox.sh and wrk: apt-get install wrk)"
+fi
