@@ -151,7 +151,7 @@ if [ -x "$busybox" ] && command -v wrk >/dev/null; then
         httpd=$!
         for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.02; done
         report=$(wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$port/index.html" 2>&1)
-        kill "$httpd" 2>/dev/null
+        kill -KILL "$httpd" 2>/dev/null
         wait "$httpd" 2>/dev/null
         rps[$r]=$(echo "$report" | awk '/Requests\/sec/ { print $2 }')
         total=$(echo "$report" | awk '/requests in/ { print $1 }')
