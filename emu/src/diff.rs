@@ -1,9 +1,479 @@
-//! `emu386 diff` (being written).
+//! `emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...`: run an i386
+//! program natively (under ptrace, see [`native`]) and under emulation, with the same argv,
+//! environment, cwd and stdin bytes, and compare exit status, stdout, stderr and the syscall
+//! streams (one per process), formatted by the same tracer and normalised ([`normalize`]).
+//!
+//! Exit status: 0 when everything agrees, 1 when something diverges (the first divergent call is
+//! shown with context from both sides), 2 when the program cannot run natively here (not an i386
+//! program, or ptrace not permitted) or the command line is wrong. Emulator options apply to the
+//! emulated run only.
 
-use std::ffi::OsString;
-use std::process::ExitCode;
+#[path = "diff/native.rs"]
+mod native;
+#[path = "diff/normalize.rs"]
+mod normalize;
 
-pub fn main(_args: &[OsString]) -> ExitCode {
-    eprintln!("emu386 diff: not available yet");
-    ExitCode::from(2)
+use normalize::Process;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::ffi::{CString, OsString};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// One process's trace lines, without the trailing newline.
+pub type Stream = Vec<String>;
+
+/// How a program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Exited(i32),
+    Killed(i32),
+}
+
+impl Outcome {
+    /// The closing line the emulator's tracer writes.
+    pub fn trace_line(self) -> String {
+        match self {
+            Outcome::Exited(s) => format!("+++ exited with {s} +++"),
+            Outcome::Killed(sig) => format!("+++ killed by {} +++", syscalls::trace::signal_name(sig)),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Outcome::Exited(s) => format!("exited with {s}"),
+            Outcome::Killed(sig) => format!("killed by {}", syscalls::trace::signal_name(sig)),
+        }
+    }
+
+    fn to_json(self) -> serde_json::Value {
+        match self {
+            Outcome::Exited(s) => json!({ "exit_code": s, "signal": null, "text": self.describe() }),
+            Outcome::Killed(sig) => json!({
+                "exit_code": null,
+                "signal": syscalls::trace::signal_name(sig),
+                "text": self.describe(),
+            }),
+        }
+    }
+}
+
+const USAGE: &str = "usage: emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...";
+
+const HELP: &str = "\
+Run an i386 program natively (under ptrace) and under emu386 with the same argv, environment, cwd
+and stdin, and compare exit status, stdout, stderr and the syscalls of each process.
+
+Options:
+  --json              print a machine-readable report
+  --ignore NAME,...   leave these syscalls out of the comparison (repeatable)
+  -h, --help          this help
+Emulator options (--kernel-release, -E, -U, -0/--argv0) apply to the emulated run only.
+
+Exit status: 0 all agree, 1 they diverge, 2 the program cannot run natively here.";
+
+/// Emulator options that take a value (the next word, or `--opt=value` / `-Xvalue`).
+const VALUED: &[&str] = &["-E", "-U", "--kernel-release", "-0", "--argv0"];
+/// Emulator options `emu386 diff` sets itself.
+const RESERVED: &[&str] = &["--strace", "--strace-file", "--strace-fd", "--strace-pids", "--execfn"];
+
+/// The command line.
+struct Options {
+    json: bool,
+    ignore: HashSet<String>,
+    emulator: Vec<OsString>,
+    program: PathBuf,
+    args: Vec<OsString>,
+}
+
+fn parse(words: &[OsString]) -> Result<Option<Options>, String> {
+    let mut json = false;
+    let mut ignore = HashSet::new();
+    let mut emulator = Vec::new();
+    let mut rest = words.iter();
+    let program = loop {
+        let Some(word) = rest.next() else {
+            return Err("no PROGRAM given".into());
+        };
+        let Some(text) = word.to_str() else {
+            break word;
+        };
+        let (flag, inline) = match text.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (text, None),
+        };
+        match flag {
+            "--" => break rest.next().ok_or("no PROGRAM given")?,
+            "-h" | "--help" => return Ok(None),
+            "--json" => json = true,
+            "--ignore" => {
+                let list = match inline {
+                    Some(v) => v.to_string(),
+                    None => rest.next().and_then(|w| w.to_str()).ok_or("--ignore needs NAME,...")?.to_string(),
+                };
+                ignore.extend(list.split(',').filter(|n| !n.is_empty()).map(str::to_string));
+            }
+            _ if RESERVED.contains(&flag) => return Err(format!("{flag} is set by emu386 diff itself")),
+            _ if VALUED.contains(&flag) => {
+                emulator.push(word.clone());
+                if inline.is_none() {
+                    emulator.push(rest.next().ok_or(format!("{flag} needs a value"))?.clone());
+                }
+            }
+            // -EVAR=VALUE, -UVAR, -0NAME.
+            _ if VALUED.iter().any(|v| v.len() == 2 && flag.starts_with(v)) => emulator.push(word.clone()),
+            _ if flag.starts_with('-') && flag.len() > 1 => return Err(format!("unknown option {flag}")),
+            _ => break word,
+        }
+    };
+    Ok(Some(Options { json, ignore, emulator, program: PathBuf::from(program), args: rest.cloned().collect() }))
+}
+
+/// Whether `path` is an i386 ELF executable (32-bit, little-endian, EM_386).
+fn check_i386(path: &Path) -> Result<(), String> {
+    let mut head = [0u8; 20];
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).map_err(|e| format!("{}: {e}", path.display()))?;
+    if head[..4] != *b"\x7fELF" {
+        return Err(format!("{}: not an ELF program", path.display()));
+    }
+    if head[4] != 1 || head[5] != 1 || u16::from_le_bytes([head[18], head[19]]) != 3 {
+        return Err(format!("{}: not an i386 program", path.display()));
+    }
+    Ok(())
+}
+
+/// A scratch directory for the captured streams, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> std::io::Result<Self> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("emu386-diff-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&dir)?;
+        Ok(Scratch(dir))
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one side produced.
+struct Side {
+    outcome: Outcome,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    processes: Vec<Process>,
+}
+
+/// The first place the two call streams differ.
+struct Divergence {
+    process: usize,
+    /// The host pids of that process on each side.
+    pids: (Option<i32>, Option<i32>),
+    call: usize,
+    native: Option<String>,
+    emulated: Option<String>,
+    native_context: Vec<String>,
+    emulated_context: Vec<String>,
+}
+
+/// Lines of context shown before and after a divergence.
+const CONTEXT: usize = 3;
+
+fn context(lines: &[String], at: usize) -> Vec<String> {
+    let start = at.saturating_sub(CONTEXT);
+    let end = (at + CONTEXT + 1).min(lines.len());
+    lines.get(start..end).map(<[String]>::to_vec).unwrap_or_default()
+}
+
+fn first_divergence(native: &[Process], emulated: &[Process]) -> Option<Divergence> {
+    let empty = Vec::new();
+    for process in 0..native.len().max(emulated.len()) {
+        let n = native.get(process).map_or(&empty, |p| &p.lines);
+        let e = emulated.get(process).map_or(&empty, |p| &p.lines);
+        let call = (0..n.len().max(e.len())).find(|&i| n.get(i) != e.get(i));
+        // A process killed by a signal its last call let through (sigprocmask, kill): natively the
+        // call's exit is traced before the signal is acted on, the emulator dies inside it.
+        let killed = |p: Option<&Process>| p.is_some_and(Process::killed);
+        let last_before_death = call.is_some_and(|c| {
+            (c + 1 == n.len() && e.len() == c && killed(native.get(process)))
+                || (c + 1 == e.len() && n.len() == c && killed(emulated.get(process)))
+        });
+        if last_before_death {
+            continue;
+        }
+        if let Some(call) = call {
+            return Some(Divergence {
+                process,
+                pids: (native.get(process).map(|p| p.pid), emulated.get(process).map(|p| p.pid)),
+                call,
+                native: n.get(call).cloned(),
+                emulated: e.get(call).cloned(),
+                native_context: context(n, call),
+                emulated_context: context(e, call),
+            });
+        }
+    }
+    None
+}
+
+/// The names in the current directory.
+fn cwd_entries() -> HashSet<OsString> {
+    std::fs::read_dir(".").map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name())).collect()).unwrap_or_default()
+}
+
+/// Remove what the native run created in the current directory (top-level entries that were not
+/// there before), so that the emulated run starts from the same directory. Not in a sticky
+/// world-writable directory such as /tmp, where other programs' new files would go too.
+fn undo_new_entries(before: &HashSet<OsString>) {
+    use std::os::unix::fs::PermissionsExt;
+    let shared = std::fs::metadata(".").is_ok_and(|m| m.permissions().mode() & 0o1002 == 0o1002);
+    if shared {
+        return;
+    }
+    for name in cwd_entries().difference(before) {
+        let path = Path::new(name);
+        let _ = match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+            Ok(_) => std::fs::remove_file(path),
+            Err(e) => Err(e),
+        };
+    }
+}
+
+fn run_native(opts: &Options, path: &Path, stdin: &Path, scratch: &Scratch) -> Result<Side, String> {
+    let cstring = |b: Vec<u8>| CString::new(b).map_err(|_| "an argument contains a NUL byte".to_string());
+    let program = cstring(path.as_os_str().as_bytes().to_vec())?;
+    let argv = std::iter::once(opts.program.clone().into_os_string())
+        .chain(opts.args.iter().cloned())
+        .map(|a| cstring(a.into_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envp = crate::raw_environment().into_iter().map(cstring).collect::<Result<Vec<_>, _>>()?;
+    let io_err = |e: std::io::Error| e.to_string();
+    let stdio = native::Stdio {
+        stdin: File::open(stdin).map_err(io_err)?,
+        stdout: File::create(scratch.file("native.out")).map_err(io_err)?,
+        stderr: File::create(scratch.file("native.err")).map_err(io_err)?,
+    };
+    let before = cwd_entries();
+    let run = native::run(&program, &argv, &envp, stdio).map_err(|e| e.to_string())?;
+    undo_new_entries(&before);
+    let ignore = opts.ignore.clone();
+    Ok(Side {
+        outcome: run.outcome,
+        stdout: std::fs::read(scratch.file("native.out")).unwrap_or_default(),
+        stderr: std::fs::read(scratch.file("native.err")).unwrap_or_default(),
+        processes: normalize::normalize(&run.streams, run.root, &ignore),
+    })
+}
+
+fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch) -> Result<Side, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find emu386 itself: {e}"))?;
+    let trace = scratch.file("emulated.trace");
+    let io_err = |e: std::io::Error| e.to_string();
+    let mut child = Command::new(exe)
+        .args(&opts.emulator)
+        .arg("--strace-pids")
+        .arg("--strace-file")
+        .arg(&trace)
+        .arg("--")
+        .arg(&opts.program)
+        .args(&opts.args)
+        .stdin(File::open(stdin).map_err(io_err)?)
+        .stdout(File::create(scratch.file("emulated.out")).map_err(io_err)?)
+        .stderr(File::create(scratch.file("emulated.err")).map_err(io_err)?)
+        .spawn()
+        .map_err(|e| format!("cannot run emu386: {e}"))?;
+    let root = child.id() as i32;
+    let status = child.wait().map_err(io_err)?;
+    let outcome = match (status.code(), status.signal()) {
+        (Some(code), _) => Outcome::Exited(code),
+        (None, Some(sig)) => Outcome::Killed(sig),
+        (None, None) => Outcome::Exited(-1),
+    };
+    let text = std::fs::read(&trace).unwrap_or_default();
+    let mut streams: HashMap<i32, Stream> = HashMap::new();
+    for line in String::from_utf8_lossy(&text).lines() {
+        let Some((pid, call)) = line.strip_prefix("[pid ").and_then(|l| l.split_once("] ")) else {
+            continue;
+        };
+        if let Ok(pid) = pid.parse::<i32>() {
+            streams.entry(pid).or_default().push(call.to_string());
+        }
+    }
+    Ok(Side {
+        outcome,
+        stdout: std::fs::read(scratch.file("emulated.out")).unwrap_or_default(),
+        stderr: std::fs::read(scratch.file("emulated.err")).unwrap_or_default(),
+        processes: normalize::normalize(&streams, root, &opts.ignore),
+    })
+}
+
+fn calls(side: &Side) -> usize {
+    side.processes.iter().map(|p| p.lines.len()).sum()
+}
+
+fn report_json(opts: &Options, native: &Side, emulated: &Side, divergence: Option<&Divergence>, agree: bool) {
+    let side = |s: &Side| {
+        json!({
+            "exit": s.outcome.to_json(),
+            "processes": s.processes.len(),
+            "calls": calls(s),
+        })
+    };
+    let divergence = divergence.map(|d| {
+        json!({
+            "process": d.process + 1,
+            "native_pid": d.pids.0,
+            "emulated_pid": d.pids.1,
+            "call": d.call + 1,
+            "syscall": d.native.as_deref().or(d.emulated.as_deref()).map(normalize::name),
+            "native": d.native,
+            "emulated": d.emulated,
+            "native_context": d.native_context,
+            "emulated_context": d.emulated_context,
+        })
+    });
+    let report = json!({
+        "program": opts.program.to_string_lossy(),
+        "agree": agree,
+        "native": side(native),
+        "emulated": side(emulated),
+        "exit_status_matched": native.outcome == emulated.outcome,
+        "stdout_matched": native.stdout == emulated.stdout,
+        "stderr_matched": native.stderr == emulated.stderr,
+        "ignored": {
+            "always": normalize::ALWAYS_IGNORED,
+            "asked": opts.ignore.iter().collect::<Vec<_>>(),
+        },
+        "divergence": divergence,
+    });
+    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+}
+
+fn report_text(opts: &Options, native: &Side, emulated: &Side, divergence: Option<&Divergence>, agree: bool) {
+    let mut out = String::new();
+    let program = opts.program.display();
+    let same = |a: bool| if a { "same" } else { "DIFFERENT" };
+    if agree {
+        out.push_str(&format!(
+            "emu386 diff: {program}: same ({} processes, {} calls, {})\n",
+            native.processes.len(),
+            calls(native),
+            native.outcome.describe()
+        ));
+    } else {
+        out.push_str(&format!("emu386 diff: {program}: diverges\n"));
+        out.push_str(&format!(
+            "  exit status: native {}, emulated {}\n",
+            native.outcome.describe(),
+            emulated.outcome.describe()
+        ));
+        out.push_str(&format!(
+            "  stdout: {}; stderr: {}\n",
+            same(native.stdout == emulated.stdout),
+            same(native.stderr == emulated.stderr)
+        ));
+        match divergence {
+            None => out.push_str("  syscalls: same\n"),
+            Some(d) => {
+                let what = d.native.as_deref().or(d.emulated.as_deref()).map_or("", normalize::name);
+                out.push_str(&format!(
+                    "  first divergent syscall: {what} (process {}, call {})\n",
+                    d.process + 1,
+                    d.call + 1
+                ));
+                // The window starts up to CONTEXT calls before the divergent one.
+                let at = d.call.min(CONTEXT);
+                for (label, lines, call) in
+                    [("native", &d.native_context, &d.native), ("emulated", &d.emulated_context, &d.emulated)]
+                {
+                    out.push_str(&format!("  {label}:\n"));
+                    for (i, line) in lines.iter().enumerate() {
+                        out.push_str(&format!("    {} {line}\n", if i == at { ">" } else { " " }));
+                    }
+                    if call.is_none() {
+                        out.push_str("    > (no more calls)\n");
+                    }
+                }
+            }
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+}
+
+pub fn main(args: &[OsString]) -> ExitCode {
+    let opts = match parse(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            println!("{USAGE}\n\n{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("emu386 diff: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let path = crate::resolve(&opts.program);
+    if let Err(e) = check_i386(&path) {
+        eprintln!("emu386 diff: {e}: cannot run it natively here");
+        return ExitCode::from(2);
+    }
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        eprintln!("emu386 diff: cannot read stdin: {e}");
+        return ExitCode::from(2);
+    }
+    let scratch = match Scratch::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("emu386 diff: cannot make a scratch directory: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdin = scratch.file("stdin");
+    if let Err(e) = std::fs::write(&stdin, &input) {
+        eprintln!("emu386 diff: {e}");
+        return ExitCode::from(2);
+    }
+    let native = match run_native(&opts, &path, &stdin, &scratch) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("emu386 diff: {}: {e}", opts.program.display());
+            return ExitCode::from(2);
+        }
+    };
+    let emulated = match run_emulated(&opts, &stdin, &scratch) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("emu386 diff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let divergence = first_divergence(&native.processes, &emulated.processes);
+    let agree = divergence.is_none()
+        && native.outcome == emulated.outcome
+        && native.stdout == emulated.stdout
+        && native.stderr == emulated.stderr;
+    if opts.json {
+        report_json(&opts, &native, &emulated, divergence.as_ref(), agree);
+    } else {
+        report_text(&opts, &native, &emulated, divergence.as_ref(), agree);
+    }
+    if agree {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -2,31 +2,79 @@
 //!
 //! `write(1, "hello\n", 6) = 6`, `open("/x", O_RDONLY) = -1 ENOENT (No such file or directory)`.
 //! Strings are escaped and cut at 32 bytes as strace does by default.
+//!
+//! Formatting is apart from the emulator: [`format_call`] turns (table entry, arguments, a
+//! [`TraceMemory`], result) into a line, so the same code shows the emulator's calls and a native
+//! process's calls read through ptrace (`emu386 diff` compares the two). It never panics on guest
+//! values: an unreadable argument shows as its address.
 
 use crate::abi::{errno, nr};
-use crate::mem::GuestMemoryExt;
+use crate::mem::GuestMemory;
 use crate::table::{Arg, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::Errno;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write as _;
 
+/// Memory the formatter reads arguments from: the emulator's guest memory, or another process's.
+pub trait TraceMemory {
+    /// The longest readable run of bytes starting at `addr`, at most `max` bytes (empty if `addr`
+    /// is unreadable).
+    fn read_prefix(&self, addr: u32, max: usize) -> Cow<'_, [u8]>;
+}
+
+impl<T: GuestMemory + ?Sized> TraceMemory for T {
+    fn read_prefix(&self, addr: u32, max: usize) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.readable_prefix(addr, max))
+    }
+}
+
+/// Exactly `len` bytes at `addr`, or `None` if any is unreadable.
+fn read_exact<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: usize) -> Option<Cow<'_, [u8]>> {
+    let bytes = mem.read_prefix(addr, len);
+    (bytes.len() == len).then_some(bytes)
+}
+
 /// How many bytes of a string or buffer strace shows (`-s 32`).
 const STRSIZE: usize = 32;
+
+/// The longest string argument read (a path: PATH_MAX less its NUL); longer shows as an address.
+const STR_MAX: usize = 4096;
+
+/// The line a tracer with pids writes when a program starts (not written by strace).
+pub const START_LINE: &str = "+++ program starts +++";
 
 /// Where trace lines go.
 pub struct Tracer {
     out: File,
+    /// Start each line with `[pid N] ` (the host thread id of the emulator thread running the
+    /// guest thread, which is the guest's pid or tid): one stream per thread for `emu386 diff`.
+    pids: bool,
 }
 
 impl Tracer {
     pub fn new(out: File) -> Self {
-        Tracer { out }
+        Tracer { out, pids: false }
+    }
+
+    /// A tracer whose lines name their thread, `[pid N] write(1, …) = 6`. Its first line is
+    /// [`START_LINE`]: a program starts (an execve, for all but the first).
+    pub fn with_pids(out: File) -> Self {
+        let mut tracer = Tracer { out, pids: true };
+        tracer.line(&format!("{START_LINE}\n"));
+        tracer
     }
 
     fn line(&mut self, text: &str) {
-        // Tracing must not disturb the guest: a failed trace write is dropped.
+        let text: Cow<'_, str> = if self.pids {
+            Cow::Owned(format!("[pid {}] {text}", rustix::thread::gettid().as_raw_nonzero()))
+        } else {
+            Cow::Borrowed(text)
+        };
+        // Tracing must not disturb the guest: a failed trace write is dropped. One write per line,
+        // so that processes sharing the file do not mix their lines.
         let _ = self.out.write_all(text.as_bytes());
     }
 }
@@ -34,23 +82,59 @@ impl Tracer {
 /// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
 /// does not return (printed before the call runs, as `= ?`).
 pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>) {
+    let mut text = format_call(entry, args, &*ctx.mem, value);
+    text.push('\n');
+    if let Some(t) = ctx.task.tracer.as_mut() {
+        t.line(&text);
+    }
+}
+
+/// One call as strace shows it, without the newline: `write(1, "hi\n", 3) = 3`. `value` is the
+/// result register, `None` for a call that does not return (`= ?`).
+pub fn format_call<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, mem: &M, value: Option<u32>) -> String {
     let mut text = String::new();
     let _ = write!(text, "{}(", entry.name);
     for (i, kind) in entry.args.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        arg(ctx, &mut text, *kind, args, i, value);
+        if i == 0 && value == Some(0) && utsname(mem, &mut text, entry.nr, args[0]) {
+            continue;
+        }
+        arg(mem, &mut text, *kind, args, i, value);
     }
     text.push_str(") = ");
     match value {
         None => text.push('?'),
         Some(v) => result(&mut text, entry.ret, v),
     }
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
+    text
+}
+
+/// The struct a successful uname(2) or olduname wrote, as `strace -v` shows it (what differs
+/// between two kernels is there to see). False if `nr` is neither or the struct is unreadable.
+fn utsname<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, nr: u32, addr: u32) -> bool {
+    const FIELDS: [&str; 6] = ["sysname", "nodename", "release", "version", "machine", "domainname"];
+    const LEN: usize = 65;
+    let count = match nr {
+        nr::uname => 6,
+        nr::olduname => 5,
+        _ => return false,
+    };
+    let Some(bytes) = read_exact(mem, addr, LEN * count) else {
+        return false;
+    };
+    text.push('{');
+    for (i, (name, field)) in FIELDS.iter().zip(bytes.chunks_exact(LEN)).enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        let end = field.iter().position(|&b| b == 0).unwrap_or(LEN);
+        let _ = write!(text, "{name}=");
+        quoted(text, &field[..end], end);
     }
+    text.push('}');
+    true
 }
 
 /// The closing line strace prints: `+++ exited with 0 +++`, `+++ killed by SIGSEGV +++`.
@@ -80,6 +164,16 @@ pub fn signal_name(sig: i32) -> String {
 
 /// Trace a number the table does not know.
 pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
+    let mut text = format_unknown(nr, args, value);
+    text.push('\n');
+    if let Some(t) = ctx.task.tracer.as_mut() {
+        t.line(&text);
+    }
+}
+
+/// A number the table does not know, without the newline: its name (or `syscall_0x…`) and six hex
+/// arguments.
+pub fn format_unknown(nr: u32, args: &Args, value: Option<u32>) -> String {
     let name = nr::NAMES.get(nr as usize).copied().filter(|n| !n.is_empty());
     let mut text = match name {
         Some(n) => format!("{n}("),
@@ -89,10 +183,7 @@ pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
     text.push_str(&shown.join(", "));
     text.push_str(") = ");
     result(&mut text, Ret::Int, value.unwrap_or(0));
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
-    }
+    text
 }
 
 fn result(text: &mut String, ret: Ret, v: u32) {
@@ -112,7 +203,7 @@ fn result(text: &mut String, ret: Ret, v: u32) {
     }
 }
 
-fn arg(ctx: &Ctx, text: &mut String, kind: Arg, args: &Args, i: usize, value: Option<u32>) {
+fn arg<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, kind: Arg, args: &Args, i: usize, value: Option<u32>) {
     let v = args[i];
     match kind {
         Arg::Int | Arg::Fd => {
@@ -132,22 +223,25 @@ fn arg(ctx: &Ctx, text: &mut String, kind: Arg, args: &Args, i: usize, value: Op
                 let _ = write!(text, "{}", v as i32);
             }
         }
-        Arg::Str => match ctx.mem.read_cstr(v, 4096, Errno::NAMETOOLONG) {
-            Ok(s) => quoted(text, &s, s.len()),
-            Err(_) => pointer(text, v),
-        },
+        Arg::Str => {
+            let bytes = mem.read_prefix(v, STR_MAX + 1);
+            match bytes.iter().position(|&b| b == 0) {
+                Some(end) => quoted(text, &bytes[..end], end),
+                None => pointer(text, v),
+            }
+        }
         Arg::InBuf(len_arg) => {
             let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
-            buffer(ctx, text, v, len);
+            buffer(mem, text, v, len);
         }
         Arg::OutBuf => match value {
-            Some(n) if (n as i32) >= 0 => buffer(ctx, text, v, n as usize),
+            Some(n) if (n as i32) >= 0 => buffer(mem, text, v, n as usize),
             _ => pointer(text, v),
         },
         Arg::Sockaddr(len_arg) => {
             let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
-            match ctx.mem.slice(v, len.min(128)) {
-                Ok(bytes) if v != 0 && len >= 2 => sockaddr(text, bytes),
+            match read_exact(mem, v, len.min(128)) {
+                Some(bytes) if v != 0 && len >= 2 => sockaddr(text, &bytes),
                 _ => pointer(text, v),
             }
         }
@@ -221,11 +315,11 @@ fn pointer(text: &mut String, v: u32) {
     }
 }
 
-fn buffer(ctx: &Ctx, text: &mut String, addr: u32, len: usize) {
+fn buffer<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, addr: u32, len: usize) {
     let shown = len.min(STRSIZE);
-    match ctx.mem.slice(addr, shown) {
-        Ok(bytes) => quoted(text, bytes, len),
-        Err(_) => pointer(text, addr),
+    match read_exact(mem, addr, shown) {
+        Some(bytes) => quoted(text, &bytes, len),
+        None => pointer(text, addr),
     }
 }
 

@@ -1,0 +1,347 @@
+//! The native side of `emu386 diff`: the program runs on this host (which runs i386 code) under
+//! ptrace, and every syscall of every process it creates is formatted by the emulator's own tracer
+//! (`syscalls::trace::format_call`), reading arguments through [`PtraceMemory`].
+//!
+//! The tracer is x86-64, the tracee i386: registers come through the 64-bit `user_regs_struct`
+//! (`orig_rax` is the number, `rbx rcx rdx rsi rdi rbp` the arguments, `rax` the result). A call is
+//! formatted at its exit stop, from memory as it is then, as the emulator formats it after its
+//! handler ran; a call that does not return (exit, exit_group) at its entry stop. A successful
+//! execve shows as nothing (the emulator's tracer cannot show it either): the new program's calls
+//! follow in the same stream. A process that executes a non-i386 program is let go.
+
+use super::{Outcome, Stream};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use syscalls::abi::nr;
+use syscalls::mem::{Backing, GuestMemory, MapError, Prot};
+use syscalls::table::{lookup, Args, Ret};
+use syscalls::trace::{format_call, format_unknown, TraceMemory};
+use syscalls::Errno;
+
+/// Why the program cannot be compared natively.
+#[derive(Debug, thiserror::Error)]
+pub enum NativeError {
+    #[error("cannot start the program natively: {0}")]
+    Spawn(std::io::Error),
+    #[error("ptrace is not permitted here: {0}")]
+    Ptrace(std::io::Error),
+    #[error("the program does not run natively here: execve: {0}")]
+    Exec(std::io::Error),
+}
+
+/// What the native run saw: one stream per process, the first process's pid, its end.
+pub struct NativeRun {
+    pub streams: HashMap<i32, Stream>,
+    pub root: i32,
+    pub outcome: Outcome,
+}
+
+/// The standard streams of the run.
+pub struct Stdio {
+    pub stdin: File,
+    pub stdout: File,
+    pub stderr: File,
+}
+
+/// Another process's memory, read with process_vm_readv.
+pub struct PtraceMemory {
+    pid: i32,
+}
+
+impl TraceMemory for PtraceMemory {
+    fn read_prefix(&self, addr: u32, max: usize) -> Cow<'_, [u8]> {
+        let mut buf = vec![0u8; max];
+        // One remote iovec per page: process_vm_readv never splits an iovec, so a read that runs
+        // into an unmapped page still returns the readable pages before it.
+        let mut remote = Vec::new();
+        let mut at = u64::from(addr);
+        let end = at + max as u64;
+        while at < end && at < 1 << 32 {
+            let page_end = ((at | 4095) + 1).min(end);
+            remote.push(libc::iovec { iov_base: at as *mut libc::c_void, iov_len: (page_end - at) as usize });
+            at = page_end;
+        }
+        let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+        // SAFETY: `local` covers `buf`, which lives across the call; the remote ranges are only
+        // read by the kernel, which checks them.
+        let n =
+            unsafe { libc::process_vm_readv(self.pid, &local, 1, remote.as_ptr(), remote.len() as libc::c_ulong, 0) };
+        buf.truncate(usize::try_from(n).unwrap_or(0));
+        Cow::Owned(buf)
+    }
+}
+
+/// A few bytes of another process's memory, enough for `socketcall::unpack`, which wants a
+/// [`GuestMemory`]: everything but reading them fails.
+struct Snapshot {
+    addr: u32,
+    bytes: Vec<u8>,
+}
+
+impl GuestMemory for Snapshot {
+    fn slice(&self, addr: u32, len: usize) -> Result<&[u8], Errno> {
+        if addr == self.addr {
+            self.bytes.get(..len).ok_or(Errno::FAULT)
+        } else {
+            Err(Errno::FAULT)
+        }
+    }
+    fn slice_mut(&mut self, _addr: u32, _len: usize) -> Result<&mut [u8], Errno> {
+        Err(Errno::FAULT)
+    }
+    fn host_range(&self, _addr: u32, _len: usize, _access: Prot) -> Result<*mut u8, Errno> {
+        Err(Errno::FAULT)
+    }
+    fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
+        let len = self.bytes.len().min(max);
+        if addr == self.addr {
+            &self.bytes[..len]
+        } else {
+            &[]
+        }
+    }
+    fn map(&mut self, _addr: u32, _len: u32, _prot: Prot, _backing: Backing) -> Result<(), MapError> {
+        Err(Errno::NOMEM.into())
+    }
+    fn unmap(&mut self, _addr: u32, _len: u32) -> Result<(), Errno> {
+        Err(Errno::INVAL)
+    }
+    fn protect(&mut self, _addr: u32, _len: u32, _prot: Prot) -> Result<(), Errno> {
+        Err(Errno::INVAL)
+    }
+    fn set_gdt_entry(&mut self, _index: u32, _desc: u64) {}
+    fn gdt_entry(&self, _index: u32) -> u64 {
+        0
+    }
+}
+
+/// One call as the emulator's tracer shows it (`table::dispatch`): socketcall as the call it
+/// performs, unknown numbers with six hex arguments.
+fn format(pid: i32, number: u32, args: &Args, value: Option<u32>) -> String {
+    let mem = PtraceMemory { pid };
+    let entry = lookup(number);
+    let unpacked = (number == nr::socketcall)
+        .then(|| {
+            let snapshot = Snapshot { addr: args[1], bytes: mem.read_prefix(args[1], 24).into_owned() };
+            syscalls::sys::socketcall::unpack(&snapshot, args).ok()
+        })
+        .flatten()
+        .and_then(|(direct, direct_args)| Some((lookup(direct)?, direct_args)));
+    match (entry, unpacked) {
+        (_, Some((e, direct_args))) => format_call(e, &direct_args, &mem, value),
+        (Some(e), None) => format_call(e, args, &mem, value),
+        (None, None) => format_unknown(number, args, value),
+    }
+}
+
+/// Where a traced process is.
+enum Pending {
+    /// Between calls.
+    Idle,
+    /// Inside this call (number, arguments).
+    Call(u32, Args),
+    /// Inside a successful execve: its exit stop shows nothing.
+    SkipExit,
+}
+
+struct Proc {
+    stream: Stream,
+    pending: Pending,
+    /// Running an i386 program that is being recorded (the first process is a copy of us until
+    /// its execve).
+    started: bool,
+    /// Waiting for the SIGSTOP a new tracee starts with.
+    fresh: bool,
+}
+
+fn ptrace(request: libc::c_uint, pid: i32, data: usize) -> std::io::Result<libc::c_long> {
+    // SAFETY: requests that take no address and an integer `data` (or, for GETREGS, a pointer
+    // the caller passes as `data` and keeps alive).
+    let r = unsafe { libc::ptrace(request, pid, std::ptr::null_mut::<libc::c_void>(), data) };
+    if r == -1 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Resume until the next syscall stop, delivering `signal`. A tracee that died meanwhile (ESRCH)
+/// is reported by waitpid.
+fn resume(pid: i32, signal: i32) {
+    let _ = ptrace(libc::PTRACE_SYSCALL, pid, signal as usize);
+}
+
+/// Whether the program `pid` now runs is a 32-bit ELF file.
+fn runs_elf32(pid: i32) -> bool {
+    let mut head = [0u8; 5];
+    File::open(format!("/proc/{pid}/exe")).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+        && head[..4] == *b"\x7fELF"
+        && head[4] == 1
+}
+
+/// Run the program natively under ptrace to its end.
+pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) -> Result<NativeRun, NativeError> {
+    let argv_ptrs: Vec<*const libc::c_char> =
+        argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let envp_ptrs: Vec<*const libc::c_char> =
+        envp.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    // The child reports a failed step here as [step, errno...]; exec closes it.
+    let (report_r, report_w) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| NativeError::Spawn(e.into()))?;
+
+    // SAFETY: this process has one thread; the child only makes async-signal-safe calls before
+    // execve or _exit.
+    let root = unsafe { libc::fork() };
+    if root < 0 {
+        return Err(NativeError::Spawn(std::io::Error::last_os_error()));
+    }
+    if root == 0 {
+        // SAFETY: plain syscalls on fds and memory prepared before the fork.
+        unsafe {
+            let fail = |step: u8| {
+                let errno = *libc::__errno_location();
+                let mut msg = [step, 0, 0, 0, 0];
+                msg[1..].copy_from_slice(&errno.to_le_bytes());
+                libc::write(report_w.as_raw_fd(), msg.as_ptr().cast(), msg.len());
+                libc::_exit(127);
+            };
+            for (fd, target) in [(&stdio.stdin, 0), (&stdio.stdout, 1), (&stdio.stderr, 2)] {
+                if libc::dup2(fd.as_raw_fd(), target) < 0 {
+                    fail(0);
+                }
+            }
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
+                fail(1);
+            }
+            libc::raise(libc::SIGSTOP);
+            libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+            fail(2);
+        }
+    }
+    drop(report_w);
+    drop(stdio);
+    let mut report = File::from(report_r);
+
+    let mut procs: HashMap<i32, Proc> = HashMap::new();
+    procs.insert(root, Proc { stream: Vec::new(), pending: Pending::Idle, started: false, fresh: true });
+    let mut outcome = Outcome::Exited(127);
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+        if pid < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            break;
+        }
+        let proc = procs.entry(pid).or_insert_with(|| Proc {
+            stream: Vec::new(),
+            pending: Pending::Idle,
+            started: true,
+            fresh: true,
+        });
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            let end = if libc::WIFEXITED(status) {
+                Outcome::Exited(libc::WEXITSTATUS(status))
+            } else {
+                Outcome::Killed(libc::WTERMSIG(status))
+            };
+            if proc.started {
+                proc.stream.push(end.trace_line());
+            }
+            if pid == root {
+                outcome = end;
+            }
+            continue;
+        }
+        if !libc::WIFSTOPPED(status) {
+            continue;
+        }
+        let signal = libc::WSTOPSIG(status);
+        let event = status >> 16;
+        if signal == libc::SIGTRAP | 0x80 {
+            if proc.started {
+                syscall_stop(pid, proc);
+            }
+            resume(pid, 0);
+        } else if event != 0 {
+            if event == libc::PTRACE_EVENT_EXEC {
+                if runs_elf32(pid) {
+                    proc.started = true;
+                    proc.stream.push(syscalls::trace::START_LINE.to_string());
+                    proc.pending = Pending::SkipExit;
+                } else {
+                    // Not i386 (a host program): not compared, as the emulator does not trace it.
+                    proc.started = false;
+                    let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+                    continue;
+                }
+            }
+            resume(pid, 0);
+        } else if signal == libc::SIGSTOP && proc.fresh {
+            proc.fresh = false;
+            if pid == root {
+                let options = libc::PTRACE_O_TRACESYSGOOD
+                    | libc::PTRACE_O_TRACEFORK
+                    | libc::PTRACE_O_TRACEVFORK
+                    | libc::PTRACE_O_TRACECLONE
+                    | libc::PTRACE_O_TRACEEXEC
+                    | libc::PTRACE_O_EXITKILL;
+                if let Err(e) = ptrace(libc::PTRACE_SETOPTIONS, pid, options as usize) {
+                    // SAFETY: killing our own child.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return Err(NativeError::Ptrace(e));
+                }
+            }
+            resume(pid, 0);
+        } else {
+            // A signal for the tracee: deliver it.
+            resume(pid, signal);
+        }
+    }
+
+    let mut msg = Vec::new();
+    let _ = report.read_to_end(&mut msg);
+    if let [step, a, b, c, d] = msg[..] {
+        let err = std::io::Error::from_raw_os_error(i32::from_le_bytes([a, b, c, d]));
+        return Err(match step {
+            0 => NativeError::Spawn(err),
+            1 => NativeError::Ptrace(err),
+            _ => NativeError::Exec(err),
+        });
+    }
+    let streams = procs.into_iter().filter(|(_, p)| !p.stream.is_empty()).map(|(pid, p)| (pid, p.stream)).collect();
+    Ok(NativeRun { streams, root, outcome })
+}
+
+/// A syscall entry or exit stop of a recorded process.
+fn syscall_stop(pid: i32, proc: &mut Proc) {
+    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
+        return;
+    }
+    match std::mem::replace(&mut proc.pending, Pending::Idle) {
+        Pending::Idle => {
+            let number = regs.orig_rax as u32;
+            let args = [regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi, regs.rbp].map(|r| r as u32);
+            if lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
+                proc.stream.push(format(pid, number, &args, None));
+            }
+            proc.pending = Pending::Call(number, args);
+        }
+        Pending::Call(number, args) => {
+            if !lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
+                proc.stream.push(format(pid, number, &args, Some(regs.rax as u32)));
+            }
+        }
+        Pending::SkipExit => {}
+    }
+}

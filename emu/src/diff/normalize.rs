@@ -1,0 +1,468 @@
+//! What legitimately differs between a native and an emulated run, made equal before the two are
+//! compared line by line.
+//!
+//! - Processes are put in creation order: the first process, then the children each process
+//!   created (the results of its fork, vfork and clone calls), breadth first. Stream N of one side
+//!   is compared with stream N of the other.
+//! - Pids and tids (every decimal number equal to a pid of that side) become `PID1`, `PID2`… in that
+//!   order.
+//! - Addresses the kernel chooses: the result of an mmap/mmap2 becomes `ADDR1`, `ADDR2`… in order of
+//!   appearance, the first brk result `BRK`; later addresses inside such a range are shown relative
+//!   to it (`BRK+0x21000`). Any other hex number of 0x10000 or more is `PTR`: the stack (and, for
+//!   static-pie, the program) sits at different addresses natively and emulated.
+//! - Calls the two sides legitimately make differently are dropped from both streams
+//!   ([`ALWAYS_IGNORED`]): the time calls glibc makes through the vdso natively (the emulator has
+//!   no vdso, so they arrive as syscalls there) and rseq (the kernel registers it, the emulator
+//!   answers ENOSYS; glibc carries on either way). The `clone(…) = 0` line the emulator's tracer
+//!   writes in a new child (the child returns through the same handler) is dropped too.
+
+use super::Stream;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+use syscalls::abi::nr;
+use syscalls::table::{self, Arg, Entry, Ret};
+
+/// Dropped from both streams; see the module comment.
+pub const ALWAYS_IGNORED: &[&str] =
+    &["rseq", "clock_gettime", "clock_gettime64", "gettimeofday", "time", "clock_getres", "clock_getres_time64"];
+
+/// Calls that create a process; their positive result is the child's pid.
+const FORKS: &[&str] = &["fork", "vfork", "clone", "clone3"];
+
+/// Hex numbers below this are values (sizes, flags), not addresses.
+const LOW_ADDRESSES: u64 = 0x10000;
+
+/// One process's calls, normalised.
+#[derive(Debug, Clone)]
+pub struct Process {
+    /// The host pid on that side.
+    pub pid: i32,
+    /// Normalised calls, in order.
+    pub lines: Vec<String>,
+    /// How it ended, as the tracer writes it (`+++ exited with 0 +++`), if the trace says.
+    pub end: Option<String>,
+}
+
+impl Process {
+    /// Whether the process was killed by a signal.
+    pub fn killed(&self) -> bool {
+        self.end.as_deref().is_some_and(|e| e.starts_with("+++ killed by"))
+    }
+}
+
+/// A call's name (`write` in `write(1, …) = 1`), or the whole line for `+++ … +++` lines.
+pub fn name(line: &str) -> &str {
+    line.split('(').next().unwrap_or(line)
+}
+
+/// The decimal result of a line (`… = 123`), if it has one.
+fn result(line: &str) -> Option<i64> {
+    line.rsplit(" = ").next()?.trim().parse().ok()
+}
+
+/// The pids of a side in creation order, from the first process, each with its creator.
+fn creation_order(streams: &HashMap<i32, Stream>, root: i32) -> Vec<(i32, Option<i32>)> {
+    let mut order = vec![(root, None)];
+    let mut seen: HashSet<i32> = [root].into();
+    let mut next = 0;
+    while let Some(&(pid, _)) = order.get(next) {
+        next += 1;
+        for line in streams.get(&pid).into_iter().flatten() {
+            if !FORKS.contains(&name(line)) {
+                continue;
+            }
+            if let Some(child) = result(line).and_then(|r| i32::try_from(r).ok()).filter(|&c| c > 0) {
+                if seen.insert(child) {
+                    order.push((child, Some(pid)));
+                }
+            }
+        }
+    }
+    // Processes no recorded fork names (should not happen): after the others, by pid.
+    let mut rest: Vec<i32> = streams.keys().copied().filter(|p| !seen.contains(p)).collect();
+    rest.sort_unstable();
+    order.extend(rest.into_iter().map(|p| (p, None)));
+    // A created process without a stream stays: it is named, and its missing calls are a difference.
+    order
+}
+
+/// Address ranges the kernel chose in one process, with their symbolic names.
+#[derive(Default, Clone)]
+struct Addresses {
+    regions: Vec<(u64, u64, String)>,
+    mappings: usize,
+}
+
+impl Addresses {
+    /// The symbolic form of `value`: the innermost named range holding it (with the offset, when
+    /// `offset`), else `PTR`.
+    fn name(&self, value: u64, offset: bool) -> String {
+        let region = self
+            .regions
+            .iter()
+            .filter(|(base, len, _)| value >= *base && value - base < *len)
+            .max_by_key(|(base, _, _)| *base);
+        match region {
+            Some((base, _, name)) if value == *base || !offset => name.clone(),
+            Some((base, _, name)) => format!("{name}+{:#x}", value - base),
+            None => "PTR".to_string(),
+        }
+    }
+
+    /// A range the kernel just chose, named for the comparison.
+    fn new_region(&mut self, call: &str, value: u64, len: u64) -> String {
+        if call == "brk" {
+            // The heap runs from the first break to the highest one seen.
+            match self.regions.iter_mut().find(|(_, _, name)| name == "BRK") {
+                Some((base, len, _)) if value >= *base => *len = (*len).max(value - *base + 1),
+                Some(_) => {}
+                None => self.regions.push((value, 1, "BRK".to_string())),
+            }
+            return self.name(value, true);
+        }
+        if self.regions.iter().any(|(base, _, _)| *base == value) {
+            return self.name(value, true);
+        }
+        self.mappings += 1;
+        let name = format!("ADDR{}", self.mappings);
+        self.regions.push((value, len.max(1), name.clone()));
+        name
+    }
+}
+
+/// Where, in a line, the result starts: after the last ` = ` outside a quoted string.
+fn result_start(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut start = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        if quoted {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quoted = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            quoted = true;
+        } else if bytes[i..].starts_with(b" = ") {
+            start = i + 3;
+        }
+    }
+    start
+}
+
+/// The top-level arguments of `text` (the part between the parentheses): split at `, ` outside
+/// quotes and braces.
+fn split_args(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let (mut quoted, mut escaped, mut depth, mut start) = (false, false, 0usize, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        if quoted {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => quoted = true,
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 && bytes.get(i + 1) == Some(&b' ') => {
+                parts.push(&text[start..i]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Table rows by name, for the argument kinds.
+static BY_NAME: LazyLock<HashMap<&'static str, &'static Entry>> =
+    LazyLock::new(|| (0..nr::NAMES.len() as u32).filter_map(table::lookup).map(|e| (e.name, e)).collect());
+
+/// Whether a result is one of the kernel-internal restart codes a ptrace exit stop can show
+/// (ERESTARTSYS … ERESTART_RESTARTBLOCK, 512-516): the tracee itself sees EINTR or a restarted call.
+fn restart_code(result: &str) -> bool {
+    result
+        .strip_prefix("-1 E??? (Unknown error ")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| (512..=516).contains(&n))
+}
+
+/// Calls whose address arguments are shown with their offset into a heap or mapping.
+const MEMORY_CALLS: &[&str] =
+    &["brk", "mmap", "mmap2", "munmap", "mprotect", "mremap", "madvise", "msync", "mlock", "munlock"];
+
+/// Hex numbers at or above this, where a number or an address may stand, are on the stack.
+const STACK_ADDRESSES: u64 = 0xc000_0000;
+
+/// What hex numbers in a piece of a line may be.
+#[derive(Clone, Copy)]
+enum AddrKind {
+    /// An address (`Ptr` arguments and the like, and results shown in hex).
+    Pointer,
+    /// A number or an address (`Hex` arguments): only recognisable addresses are rewritten.
+    Value,
+    /// Never an address.
+    Never,
+}
+
+#[derive(Clone, Copy)]
+struct Addr {
+    kind: AddrKind,
+    offsets: bool,
+}
+
+/// The state of one side's rewriting: symbols handed out so far.
+struct Rewriter<'a> {
+    pids: &'a HashMap<String, String>,
+    addresses: Addresses,
+    ports: HashMap<String, String>,
+}
+
+impl Rewriter<'_> {
+    /// Rewrite the numbers in `text`: pids (also inside strings, as in "/proc/123/exe"), ports the
+    /// kernel may pick, and, where `addresses` is set, hex addresses.
+    fn numbers(&mut self, text: &str, addresses: Addr, out: &mut String) {
+        let bytes = text.as_bytes();
+        let (mut quoted, mut escaped, mut i) = (false, false, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            let starts_token = b.is_ascii_digit()
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'\\'));
+            if starts_token {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                    .map_or(bytes.len(), |n| i + n);
+                let token = &text[i..end];
+                out.push_str(&self.token(token, quoted, addresses, text[..i].ends_with("htons(")));
+                i = end;
+                continue;
+            }
+            if quoted {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => quoted = false,
+                    _ => {}
+                }
+            } else if b == b'"' {
+                quoted = true;
+            }
+            let len = text[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&text[i..i + len]);
+            i += len;
+        }
+    }
+
+    fn token(&mut self, token: &str, quoted: bool, addresses: Addr, port: bool) -> String {
+        if let Some(pid) = self.pids.get(token) {
+            return pid.clone();
+        }
+        if quoted {
+            return token.to_string();
+        }
+        if port && token.parse::<u32>().is_ok_and(|p| p >= 1024) {
+            let n = self.ports.len() + 1;
+            return self.ports.entry(token.to_string()).or_insert_with(|| format!("PORT{n}")).clone();
+        }
+        if let Some(v) = token.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+            if let Some(pid) = self.pids.get(&v.to_string()) {
+                return pid.clone();
+            }
+            let inside = self.addresses.name(v, addresses.offsets);
+            match addresses.kind {
+                AddrKind::Pointer if v >= LOW_ADDRESSES => return inside,
+                AddrKind::Value if inside != "PTR" || v >= STACK_ADDRESSES => return inside,
+                _ => {}
+            }
+        }
+        token.to_string()
+    }
+
+    /// Rewrite one line: pids, ports and addresses become symbols.
+    fn line(&mut self, line: &str) -> String {
+        let call = name(line);
+        let entry = BY_NAME.get(call).copied();
+        let result_at = result_start(line);
+        let open = call.len() + 1;
+        let mut out = String::with_capacity(line.len());
+        let args = (result_at >= open + 4 && line.get(result_at - 4..result_at) == Some(") = "))
+            .then(|| line.get(open..result_at - 4))
+            .flatten();
+        // Offsets inside a heap or mapping are kept where they are the point (the memory calls);
+        // elsewhere a pointer into the heap is just that, wherever malloc put it.
+        let offsets = MEMORY_CALLS.contains(&call);
+        let pointer = Addr { kind: AddrKind::Pointer, offsets };
+        let Some(args) = args else {
+            // Not a call line: numbers only, addresses everywhere.
+            self.numbers(line, pointer, &mut out);
+            return out;
+        };
+        let result = &line[result_at..];
+        let hex = result.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok());
+        // A new break first, so that the argument asking for it reads as inside the heap.
+        let new_break = match (call, hex) {
+            ("brk", Some(v)) => Some(self.addresses.new_region(call, v, 0)),
+            _ => None,
+        };
+        out.push_str(&line[..open]);
+        for (i, arg) in split_args(args).into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let kind = match entry.and_then(|e| e.args.get(i)) {
+                Some(Arg::Ptr | Arg::Timespec | Arg::Timespec64 | Arg::Str | Arg::InBuf(_) | Arg::OutBuf)
+                | Some(Arg::Sockaddr(_))
+                | None => AddrKind::Pointer,
+                // ioctl, fcntl and prctl arguments: a number or a pointer.
+                Some(Arg::Hex) => AddrKind::Value,
+                Some(_) => AddrKind::Never,
+            };
+            let addresses = Addr { kind, offsets };
+            self.numbers(arg, addresses, &mut out);
+        }
+        out.push_str(") = ");
+        let value: Option<i64> = result.split(' ').next().and_then(|v| v.parse().ok());
+        if let Some(name) = new_break {
+            out.push_str(&name);
+            return out;
+        }
+        match (call, hex) {
+            ("mmap" | "mmap2", Some(v)) => {
+                let len = split_args(args).get(1).and_then(|l| l.parse().ok()).unwrap_or(4096);
+                out.push_str(&self.addresses.new_region(call, v, len));
+            }
+            // The restored %eax, whatever the interrupted code had there.
+            ("sigreturn" | "rt_sigreturn", _) => out.push('?'),
+            // Clock ticks since boot.
+            ("times", _) if value.is_some_and(|v| v >= 0) => out.push_str("TICKS"),
+            _ if restart_code(result) => out.push_str("-1 EINTR (Interrupted system call)"),
+            _ => {
+                let kind =
+                    if matches!(entry, Some(e) if e.ret != Ret::Hex) { AddrKind::Never } else { AddrKind::Pointer };
+                self.numbers(result, Addr { kind, offsets }, &mut out);
+            }
+        }
+        out
+    }
+}
+
+/// One side's streams, in creation order and normalised; calls named in `ignore` (and
+/// [`ALWAYS_IGNORED`]) are left out.
+pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<String>) -> Vec<Process> {
+    let order = creation_order(streams, root);
+    let pids: HashMap<String, String> =
+        order.iter().enumerate().map(|(i, (pid, _))| (pid.to_string(), format!("PID{}", i + 1))).collect();
+    let mut rewriter = Rewriter { pids: &pids, addresses: Addresses::default(), ports: HashMap::new() };
+    // Each process starts with its creator's address space (as the creator's stream ends).
+    let mut spaces: HashMap<i32, Addresses> = HashMap::new();
+    let mut out = Vec::new();
+    for (n, (pid, parent)) in order.iter().enumerate() {
+        rewriter.addresses = parent.and_then(|p| spaces.get(&p)).cloned().unwrap_or_default();
+        let mut lines = Vec::new();
+        let mut end = None;
+        let stream = streams.get(pid).map_or(&[][..], Vec::as_slice);
+        for (i, line) in stream.iter().enumerate() {
+            if line == syscalls::trace::START_LINE {
+                // A new program: a new heap.
+                rewriter.addresses.regions.retain(|(_, _, name)| name != "BRK");
+                continue;
+            }
+            if line.starts_with("+++") {
+                end = Some(line.clone());
+                continue;
+            }
+            let call = name(line);
+            if n > 0 && i == 0 && FORKS.contains(&call) && result(line) == Some(0) {
+                continue;
+            }
+            if ALWAYS_IGNORED.contains(&call) || ignore.contains(call) {
+                continue;
+            }
+            // clone3 answered ENOSYS and glibc falling back to clone is what a kernel without
+            // clone3 (before 5.3) does: both read as one `clone3|clone(…)` with the result.
+            let fallback = call == "clone3" && line.ends_with("= -1 ENOSYS (Function not implemented)");
+            let next_is_clone = stream.get(i + 1).is_some_and(|l| name(l) == "clone");
+            if fallback && next_is_clone {
+                continue;
+            }
+            let after_fallback = call == "clone"
+                && i > 0
+                && stream
+                    .get(i - 1)
+                    .is_some_and(|l| name(l) == "clone3" && l.ends_with("= -1 ENOSYS (Function not implemented)"));
+            let mut text = rewriter.line(line);
+            if (call == "clone3" && !fallback) || after_fallback {
+                text = format!("clone3|clone(…) = {}", &text[result_start(&text)..]);
+            }
+            lines.push(text);
+        }
+        spaces.insert(*pid, rewriter.addresses.clone());
+        out.push(Process { pid: *pid, lines, end });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(lines: &[(i32, &str)]) -> HashMap<i32, Stream> {
+        let mut map: HashMap<i32, Stream> = HashMap::new();
+        for (pid, line) in lines {
+            map.entry(*pid).or_default().push(line.to_string());
+        }
+        map
+    }
+
+    #[test]
+    fn addresses_and_pids_become_symbols() {
+        let streams = side(&[
+            (500, "brk(NULL) = 0x80f2000"),
+            (500, "+++ exited with 0 +++"),
+            (500, "brk(0x8113880) = 0x8113880"),
+            (500, "mmap2(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xf7ff0000"),
+            (500, "munmap(0xf7ff1000, 4096) = 0"),
+            (500, "read(0, 0xffd01234, 4) = -1 EFAULT (Bad address)"),
+            (500, "write(1, \"0x123456 500\", 12) = 12"),
+            (500, "fork() = 501"),
+            (500, "wait4(501, 0xffd0, 0x0, NULL) = 501"),
+            (501, "fork() = 0"),
+            (501, "getpid() = 501"),
+        ]);
+        let out = normalize(&streams, 500, &HashSet::new());
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].lines,
+            [
+                "brk(NULL) = BRK",
+                "brk(BRK+0x21880) = BRK+0x21880",
+                "mmap2(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ADDR1",
+                "munmap(ADDR1+0x1000, 4096) = 0",
+                "read(0, PTR, 4) = -1 EFAULT (Bad address)",
+                "write(1, \"0x123456 PID1\", 12) = 12",
+                "fork() = PID2",
+                "wait4(PID2, 0xffd0, 0x0, NULL) = PID2",
+            ]
+        );
+        assert_eq!(out[1].lines, ["getpid() = PID2"]);
+    }
+
+    #[test]
+    fn ignored_calls_are_left_out() {
+        let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
+        let ignore: HashSet<String> = ["uname".to_string()].into();
+        assert_eq!(normalize(&streams, 7, &ignore)[0].lines, ["close(3) = 0"]);
+    }
+}
