@@ -60,6 +60,10 @@ struct Cli {
     #[arg(long, value_name = "NAME", hide = true)]
     execfn: Option<OsString>,
 
+    /// (For emu386 diff.) Start each trace line with `[pid N] `; carried over by a guest execve.
+    #[arg(long, hide = true)]
+    strace_pids: bool,
+
     /// (Set by a guest execve.) SIGPIPE was ignored: it stays ignored across execve.
     #[arg(long, hide = true)]
     sigpipe_ignored: bool,
@@ -143,7 +147,11 @@ fn inherited_trace_fd(fd: i32) -> std::io::Result<std::fs::File> {
 /// that a rebuild or a deleted file does not matter), with the options that carry over.
 fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::sys::exec::Emulator> {
     let exe = out_of_guest_range(&std::fs::File::open("/proc/self/exe")?)?;
-    let options = cli.kernel_release.iter().map(|r| OsString::from(format!("--kernel-release={r}"))).collect();
+    let mut options: Vec<OsString> =
+        cli.kernel_release.iter().map(|r| OsString::from(format!("--kernel-release={r}"))).collect();
+    if cli.strace_pids {
+        options.push("--strace-pids".into());
+    }
     Ok(syscalls::sys::exec::Emulator { exe: exe.into(), options, trace_fd })
 }
 
@@ -253,7 +261,7 @@ fn main() -> ExitCode {
         match out {
             Ok(f) => {
                 trace_fd = Some(std::os::fd::AsRawFd::as_raw_fd(&f));
-                task.tracer = Some(Tracer::new(f));
+                task.tracer = Some(if cli.strace_pids { Tracer::with_pids(f) } else { Tracer::new(f) });
             }
             Err(e) => {
                 eprintln!("emu386: cannot open the trace file: {e}");
