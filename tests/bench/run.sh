@@ -152,7 +152,7 @@ if [ -x "$busybox" ] && command -v wrk >/dev/null; then
         for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.02; done
         report=$(wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$port/index.html" 2>&1)
         kill -KILL "$httpd" 2>/dev/null
-        wait "$httpd" 2>/dev/null
+        wait "$httpd" 2>/dev/null || true
         rps[$r]=$(echo "$report" | awk '/Requests\/sec/ { print $2 }')
         total=$(echo "$report" | awk '/requests in/ { print $1 }')
         errors=$(echo "$report" | awk '/Socket errors|Non-2xx/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i } END { print n + 0 }')
