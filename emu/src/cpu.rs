@@ -151,9 +151,13 @@ thread_local! {
     static INVALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Make Unicorn forget what a syscall changed: translated code in `stale_code` ranges, then every
-/// TLB entry (also those filled while invalidating).
+/// Make Unicorn forget what a syscall (or another thread) changed: all translated code or that in
+/// `stale_code` ranges, then every TLB entry (also those filled while invalidating).
 pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
+    if std::mem::take(&mut pending.flush_code) {
+        pending.stale_code.clear();
+        let _ = uc.ctl_flush_tb();
+    }
     if !pending.stale_code.is_empty() {
         INVALIDATING.set(true);
         for (start, end) in pending.stale_code.drain(..) {

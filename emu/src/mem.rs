@@ -6,11 +6,19 @@
 //! the syscall layer checks it for `EFAULT`, and the CPU's TLB-fill hook returns it to Unicorn, so
 //! both see the same answer. Changes that Unicorn has cached (TLB entries, translated code) are
 //! recorded in [`Pending`] and applied by the run loop after the syscall.
+//!
+//! A [`GuestSpace`] is one thread's view: the reservation and the permission table are the
+//! process's, the GDT page and the pending changes are the thread's. Other threads learn of a
+//! change through the address-space generation: each change bumps it (and logs ranges whose
+//! translated code is stale), and a thread catches up ([`GuestSpace::catch_up`]) before it runs
+//! guest code again (emu/src/thread.rs).
 
 use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+use std::collections::VecDeque;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-use syscalls::mem::{MapError, range_end, Backing, GuestMemory, Prot, PAGE_SIZE};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
+use syscalls::mem::{range_end, Backing, GuestMemory, MapError, Prot, PAGE_SIZE};
 use syscalls::Errno;
 
 /// The guest space size: 4 GiB.
@@ -36,16 +44,38 @@ pub struct Pending {
     pub flush_tlb: bool,
     /// Translated code in these ranges is stale.
     pub stale_code: Vec<(u32, u64)>,
+    /// All translated code may be stale (more changes than the log keeps).
+    pub flush_code: bool,
 }
 
-/// The guest address space of this process.
+/// The address-space generation: bumped by every change of the permission table.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// The latest changes that made translated code stale, (generation, start, end), and the newest
+/// generation dropped from the log.
+static STALE_LOG: Mutex<(VecDeque<StaleRange>, u64)> = Mutex::new((VecDeque::new(), 0));
+/// A range whose translated code went stale at a generation: (generation, start, end).
+type StaleRange = (u64, u32, u64);
+/// How many stale ranges the log keeps; a thread further behind drops all its translated code.
+const STALE_LOG_LEN: usize = 64;
+
+/// The process's reservation (host address) and permission table, for threads' views.
+static BASE: AtomicUsize = AtomicUsize::new(0);
+static PERMS: OnceLock<&'static [AtomicU8]> = OnceLock::new();
+
+/// The guest address space of this process, as one thread sees it.
 pub struct GuestSpace {
     base: *mut u8,
     perms: &'static [AtomicU8],
-    /// The GDT page (see `syscalls::task::GDT_ADDR`), separate from guest memory.
+    /// This thread's GDT page (see `syscalls::task::GDT_ADDR`), separate from guest memory.
     gdt: Box<[u64; 512]>,
     pub pending: Pending,
+    /// The address-space generation this thread's CPU has caught up with.
+    seen: u64,
 }
+
+// SAFETY: `base` points into the reservation, which lives as long as the process and is shared
+// by all threads (guest memory is shared memory); the rest is owned data.
+unsafe impl Send for GuestSpace {}
 
 impl GuestSpace {
     /// Reserve the 4 GiB guest space.
@@ -66,7 +96,44 @@ impl GuestSpace {
         // SAFETY: AtomicU8 has the size, alignment and bit validity of u8.
         let perms = unsafe { &*(perms as *mut [u8] as *const [AtomicU8]) };
         syscalls::sys::mm_space::set_host_base(base.cast());
-        Ok(GuestSpace { base: base.cast(), perms, gdt: Box::new([0; 512]), pending: Pending::default() })
+        BASE.store(base as usize, Relaxed);
+        let _ = PERMS.set(perms);
+        let seen = GENERATION.load(Relaxed);
+        Ok(GuestSpace { base: base.cast(), perms, gdt: Box::new([0; 512]), pending: Pending::default(), seen })
+    }
+
+    /// A new thread's view of the process's space, with a copy of its parent's GDT entries.
+    pub fn thread_view(gdt: &[u64]) -> GuestSpace {
+        let mut table = Box::new([0u64; 512]);
+        for (slot, desc) in table.iter_mut().zip(gdt) {
+            *slot = *desc;
+        }
+        GuestSpace {
+            base: BASE.load(Relaxed) as *mut u8,
+            perms: PERMS.get().copied().unwrap_or(&[]),
+            gdt: table,
+            pending: Pending::default(),
+            seen: GENERATION.load(Relaxed),
+        }
+    }
+
+    /// Note in `pending` what other threads changed in the address space since this thread's CPU
+    /// last caught up.
+    pub fn catch_up(&mut self) {
+        let now = GENERATION.load(Relaxed);
+        if now == self.seen {
+            return;
+        }
+        self.pending.flush_tlb = true;
+        let guard = STALE_LOG.lock().unwrap_or_else(|e| e.into_inner());
+        let (log, dropped) = &*guard;
+        if *dropped <= self.seen {
+            let newer = log.iter().filter(|&&(gen, _, _)| gen > self.seen);
+            self.pending.stale_code.extend(newer.map(|&(_, start, end)| (start, end)));
+        } else {
+            self.pending.flush_code = true;
+        }
+        self.seen = now;
     }
 
     /// Host address of guest address 0.
@@ -117,9 +184,20 @@ impl GuestSpace {
             had_code |= p.swap(prot.bits() as u8, Relaxed) & Prot::EXEC.bits() as u8 != 0;
         }
         self.pending.flush_tlb = true;
+        let generation = GENERATION.fetch_add(1, Relaxed) + 1;
+        self.seen = generation;
         // Only pages that were executable can have translated code.
         if had_code {
-            self.pending.stale_code.push((addr, u64::from(addr) + u64::from(len)));
+            let range = (addr, u64::from(addr) + u64::from(len));
+            self.pending.stale_code.push(range);
+            let mut guard = STALE_LOG.lock().unwrap_or_else(|e| e.into_inner());
+            let (log, dropped) = &mut *guard;
+            if log.len() == STALE_LOG_LEN {
+                if let Some((gen, _, _)) = log.pop_front() {
+                    *dropped = gen;
+                }
+            }
+            log.push_back((generation, range.0, range.1));
         }
     }
 }

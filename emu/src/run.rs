@@ -5,6 +5,10 @@
 //! stopped CPU; they go to the guest's signal handler or end the program with the signal Linux
 //! would send. Host signals for guest handlers are delivered at syscall return (in the hook) and
 //! when the host handler stopped the CPU (see signal.rs).
+//!
+//! Each guest thread runs this loop on its own host thread and CPU, holding the emulator lock
+//! (thread.rs) except around syscalls that may block; with more than one thread the loop gives the
+//! lock to waiting threads whenever its CPU stops (the preemption thread stops it each time slice).
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
@@ -12,8 +16,12 @@ use crate::mem::GuestSpace;
 // Signal delivery lives beside the loop (the file is emu/src/signal.rs).
 #[path = "signal.rs"]
 mod signal;
+// Threads and the emulator lock too (emu/src/thread.rs).
+#[path = "thread.rs"]
+mod thread;
 use std::cell::RefCell;
 use std::rc::Rc;
+use syscalls::abi::nr;
 use syscalls::table::Flow;
 use syscalls::{dispatch, Ctx, Exit, Task};
 use unicorn_engine::{RegisterX86, Unicorn};
@@ -23,6 +31,8 @@ pub struct Guest {
     pub space: GuestSpace,
     pub task: Task,
     exit: Option<Exit>,
+    /// The exit came from exit(2), which ends only this thread while others live.
+    thread_exit: bool,
     /// A CPU exception seen in the hook: the loop delivers it once the CPU has stopped (registers
     /// changed inside the hook would be taken for the exception's own delivery).
     fault: Option<(u32, i32, u32, signal::Trap)>,
@@ -33,7 +43,7 @@ pub struct Guest {
 
 impl Guest {
     pub fn new(space: GuestSpace, task: Task) -> Self {
-        Guest { space, task, exit: None, fault: None, resume_at: None }
+        Guest { space, task, exit: None, thread_exit: false, fault: None, resume_at: None }
     }
 }
 
@@ -47,14 +57,34 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
     let nr = read(RegisterX86::EAX);
     let args = ARG_REGS.map(read);
-    let Guest { space, task, exit, .. } = guest;
+    let Guest { space, task, exit, thread_exit, .. } = guest;
     if syscalls::sys::signal::needs_esp(nr) {
         task.signals.esp = read(RegisterX86::ESP);
     }
+    let multi = thread::multi();
+    if multi {
+        thread::set_running(std::ptr::null_mut());
+    }
+    if nr == nr::clone {
+        thread::before_clone(cpu);
+    }
+    // A call that may block lets the other threads run meanwhile.
+    let release = multi && thread::blocks(nr, &args);
+    if release {
+        thread::unlock();
+    }
     let flow = dispatch(&mut Ctx { mem: space, task }, nr, &args);
+    if release {
+        thread::lock();
+        space.catch_up();
+    }
     let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
+            if v == 0 && matches!(nr, nr::fork | nr::vfork | nr::clone) {
+                // A new process: only this thread went along.
+                thread::after_fork_child();
+            }
             // A new process (clone) may start on its own stack, with a new TLS entry.
             if let Some(update) = syscalls::sys::fork::take_cpu_update() {
                 if let Some(sp) = update.esp {
@@ -68,6 +98,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         }
         Flow::Exit(e) => {
             *exit = Some(e);
+            *thread_exit = nr == nr::exit;
             let _ = cpu.emu_stop();
             return;
         }
@@ -84,6 +115,9 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             let _ = cpu.emu_stop();
         }
     }
+    if thread::multi() {
+        thread::set_running(cpu.get_handle());
+    }
 }
 
 /// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it.
@@ -95,15 +129,30 @@ fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
     let _ = cpu.emu_stop();
 }
 
-/// Run the guest to its end.
+/// Run the guest's main thread to the end of the process. If the main thread exits while others
+/// run, its host thread ends here and the process ends with the last thread.
 pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>) {
+    thread::install();
+    thread::lock();
     let guest = Rc::new(RefCell::new(guest));
-    let exit = run_until_exit(&mut cpu, &guest);
+    let Some(exit) = run_until_exit(&mut cpu, &guest) else {
+        thread::end_main_thread();
+    };
     let tracer = guest.borrow_mut().task.tracer.take();
     (exit, tracer)
 }
 
-fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
+/// Run a new thread (its caller holds the lock) until it ends: `None` when only the thread ended,
+/// else how the process ends.
+pub fn run_thread(mut cpu: Cpu, space: GuestSpace, task: Task) -> Option<(Exit, Option<syscalls::trace::Tracer>)> {
+    let guest = Rc::new(RefCell::new(Guest::new(space, task)));
+    let exit = run_until_exit(&mut cpu, &guest)?;
+    let tracer = guest.borrow_mut().task.tracer.take();
+    Some((exit, tracer))
+}
+
+/// The loop; `None` when this thread ended and others live on.
+fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     let hook_guest = Rc::clone(guest);
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
         let mut g = hook_guest.borrow_mut();
@@ -117,7 +166,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
     });
     if let Err(e) = hooked {
         log::error!("cannot hook interrupts: {e:?}");
-        return Exit::Signal(SIGSEGV);
+        return Some(Exit::Signal(SIGSEGV));
     }
     signal::install_stopper(cpu);
     if let Err(e) = signal::install_fault_probe(cpu) {
@@ -128,19 +177,42 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
         let mut g = guest.borrow_mut();
         g.space.pending.stale_code.clear();
         g.space.pending.flush_tlb = false;
+        // A new thread's view may be behind what other threads changed since it was made.
+        thread::catch_up(cpu, &mut g.space);
     }
     loop {
+        if thread::multi() {
+            let mut g = guest.borrow_mut();
+            let Guest { space, task, .. } = &mut *g;
+            thread::yield_cpu(cpu, space);
+            // Signals that came while this thread waited for the lock.
+            if let Err(exit) = signal::at_stop(cpu, space, task) {
+                return Some(exit);
+            }
+            thread::set_running(cpu.get_handle());
+        }
         let pc = cpu.pc_read().unwrap_or(0);
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
         let result = cpu.emu_start(pc, 1 << 32, 0, 0);
-        if let Some(exit) = guest.borrow_mut().exit.take() {
-            return exit;
+        let mut preempted = false;
+        if thread::multi() {
+            thread::set_running(std::ptr::null_mut());
+            preempted = thread::preempted(cpu.get_handle());
         }
         let mut g = guest.borrow_mut();
+        if let Some(exit) = g.exit.take() {
+            let Guest { space, task, thread_exit, .. } = &mut *g;
+            let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task }, tid);
+            if *thread_exit && thread::exit_thread(space, task) {
+                return None;
+            }
+            return Some(exit);
+        }
         let Guest { space, task, fault, resume_at, .. } = &mut *g;
         if let Some((signo, code, addr, trap)) = fault.take() {
             if let Err(exit) = signal::fault(cpu, space, task, signo, code, addr, trap) {
-                return exit;
+                return Some(exit);
             }
             *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
             continue;
@@ -151,6 +223,8 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
                 let _ = cpu.reg_write(RegisterX86::EIP, u64::from(resume.unwrap_or(0)));
                 continue;
             }
+            // A time-slice stop (a real fault happens again when the instruction runs again).
+            Err(_) if preempted => signal::at_stop(cpu, space, task),
             // Stopped for a host signal (or a stop already handled in the hook).
             Ok(()) => signal::at_stop(cpu, space, task),
             Err(e) => {
@@ -161,7 +235,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
                 // signal is delivered and a real fault, if it was one, happens again on return.
                 if signo == syscalls::abi::signal::SIGSEGV && syscalls::sys::signal::deliverable(task.signals.mask) {
                     if let Err(exit) = signal::at_stop(cpu, space, task) {
-                        return exit;
+                        return Some(exit);
                     }
                     continue;
                 }
@@ -174,7 +248,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Exit {
             }
         };
         if let Err(exit) = delivered {
-            return exit;
+            return Some(exit);
         }
     }
 }

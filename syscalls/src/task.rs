@@ -1,10 +1,20 @@
-//! The state of one guest process that handlers share.
+//! The state of one guest thread that handlers share, and what its process shares with its other
+//! threads.
+//!
+//! A [`Task`] is one guest thread: its own tid bookkeeping (`clear_child_tid`, the robust list),
+//! signal mask, alternate stack and tracer. The per-process parts — the address space ([`Mm`]) and
+//! the signal dispositions — are [`Shared`] between the tasks of one process. The emulator runs
+//! one guest thread at a time under its emulator lock (emu/src/thread.rs); that lock is what makes
+//! a `Shared` value safe to reach, see [`Shared`].
 
 use crate::mem::GuestMemory;
 use crate::sys::mm_space::Mm;
 use crate::trace::Tracer;
+use crate::Errno;
+use std::cell::UnsafeCell;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// What a handler gets: guest memory and the process it acts for.
 pub struct Ctx<'a> {
@@ -18,10 +28,58 @@ pub const GDT_ADDR: u32 = 0xffff_f000;
 /// First and last TLS entry in the GDT (GDT_ENTRY_TLS_MIN/MAX on a 64-bit kernel).
 pub const TLS_ENTRY_MIN: u32 = 12;
 pub const TLS_ENTRY_MAX: u32 = 14;
+/// GDT entries a CPU has (GDT_ENTRIES on a 64-bit kernel).
+pub const GDT_ENTRIES: u32 = 16;
 
-/// Per-process state.
+/// Process-wide state that every thread of a guest process reaches through its own [`Task`].
+///
+/// The contract: a `Shared` value is read or written only by the guest thread that holds the
+/// emulator lock, which is held whenever guest code or a syscall handler runs, except around the
+/// handlers of calls that may block (emu/src/thread.rs lists them); those handlers touch only
+/// per-thread state. With one thread the lock is trivially held. Cloning shares the value.
+pub struct Shared<T>(Arc<UnsafeCell<T>>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(Arc::new(UnsafeCell::new(value)))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+// SAFETY: the value moves between host threads only as the emulator lock does (see the type's
+// contract), so at most one thread reaches it at a time.
+unsafe impl<T: Send> Send for Shared<T> {}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: only the lock holder reaches the value (the type's contract).
+        unsafe { &*self.0.get() }
+    }
+}
+
+impl<T> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: only the lock holder reaches the value (the type's contract).
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// Per-thread state, with the per-process parts shared.
 pub struct Task {
-    pub mm: Mm,
+    /// The address space (per process).
+    pub mm: Shared<Mm>,
     /// The guest program, absolute: what `/proc/self/exe` answers.
     pub exe: PathBuf,
     /// The release uname(2) reports.
@@ -32,7 +90,7 @@ pub struct Task {
     pub robust_list: (u32, u32),
     /// strace-format output, when asked for.
     pub tracer: Option<Tracer>,
-    /// Dispositions, mask, alternate stack (sys/signal.rs).
+    /// Dispositions (per process), mask, alternate stack (sys/signal.rs).
     pub signals: crate::sys::signal::Signals,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
@@ -41,7 +99,7 @@ pub struct Task {
 impl Task {
     pub fn new(mm: Mm, exe: PathBuf, kernel_release: String) -> Self {
         Task {
-            mm,
+            mm: Shared::new(mm),
             exe,
             kernel_release,
             clear_child_tid: 0,
@@ -52,6 +110,22 @@ impl Task {
         }
     }
 
+    /// The task of a new thread of this process (clone with `CLONE_VM|CLONE_THREAD`): the same
+    /// address space and dispositions, the caller's mask, no alternate stack (copy_process()
+    /// resets it for `CLONE_VM` without `CLONE_VFORK`), no robust list.
+    pub fn new_thread(&self, clear_child_tid: u32) -> Task {
+        Task {
+            mm: self.mm.clone(),
+            exe: self.exe.clone(),
+            kernel_release: self.kernel_release.clone(),
+            clear_child_tid,
+            robust_list: (0, 0),
+            tracer: None,
+            signals: self.signals.for_new_thread(),
+            unsupported_seen: self.unsupported_seen.clone(),
+        }
+    }
+
     /// Log an unknown syscall number, once per number.
     pub fn unsupported(&mut self, nr: u32) {
         if self.unsupported_seen.insert(nr) {
@@ -59,4 +133,33 @@ impl Task {
             log::warn!("unsupported syscall {nr} ({}): ENOSYS", name.unwrap_or("unassigned"));
         }
     }
+}
+
+/// What clone(2) asks of a new thread, once the flags and the TLS descriptor are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadStart {
+    /// The clone flags.
+    pub flags: u32,
+    /// The new thread's `%esp` (0: the caller's).
+    pub newsp: u32,
+    /// `CLONE_SETTLS`: GDT entry and descriptor.
+    pub tls: Option<(u32, u64)>,
+    /// `CLONE_CHILD_SETTID` / `CLONE_CHILD_CLEARTID` address.
+    pub child_tid: u32,
+}
+
+/// Starts a guest thread as a copy of the calling one (its CPU state is the machine's, not the
+/// syscall layer's); answers the new thread's tid.
+pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<u32, Errno>;
+
+static SPAWNER: OnceLock<Spawner> = OnceLock::new();
+
+/// Register how the machine starts threads (the first call wins).
+pub fn set_spawner(spawner: Spawner) {
+    let _ = SPAWNER.set(spawner);
+}
+
+/// The registered thread starter, if the machine can start threads.
+pub fn spawner() -> Option<Spawner> {
+    SPAWNER.get().copied()
 }

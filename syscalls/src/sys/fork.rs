@@ -10,9 +10,12 @@
 //! pointers), which are done here; `CLONE_VFORK` is the host's too, so the parent sleeps until the
 //! child execs (a host execve) or exits.
 //!
-//! Not done: threads (`CLONE_VM` without `CLONE_VFORK` answers ENOSYS). `CLONE_VM|CLONE_VFORK`
-//! (glibc's posix_spawn) runs the child on its new stack in a copy of the memory, so what the child
-//! writes before it execs (posix_spawn's exec error) never reaches the parent.
+//! Threads (`CLONE_VM|CLONE_THREAD`, with `CLONE_SIGHAND`, `CLONE_FS` and `CLONE_FILES`, as
+//! pthread_create asks) are started by the machine (emu/src/thread.rs, through
+//! [`crate::task::spawner`]); other `CLONE_VM` calls without `CLONE_VFORK` (a process sharing
+//! memory with its parent) answer ENOSYS. `CLONE_VM|CLONE_VFORK` (glibc's posix_spawn) runs the
+//! child on its new stack in a copy of the memory, so what the child writes before it execs
+//! (posix_spawn's exec error) never reaches the parent.
 //!
 //! Waiting is the host's: the status word has the same encoding; `struct rusage` and the waitid
 //! `siginfo_t` are written in their i386 layouts, in the order the compat syscalls write them.
@@ -138,8 +141,7 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
     if flags & CLONE_VM != 0 {
         check_vm_flags(flags)?;
         if flags & CLONE_VFORK == 0 {
-            warn_once_threads();
-            return Err(Errno::NOSYS.into());
+            return clone_thread(ctx, c);
         }
         // posix_spawn's clone: a vfork whose child runs on the new stack, in a copy of memory.
         flags &= !CLONE_VM;
@@ -205,9 +207,27 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     }
 }
 
-fn warn_once_threads() {
+/// A new thread: what copy_process() checks and stores in the parent, the rest by the machine.
+fn clone_thread(ctx: &mut Ctx, c: Clone) -> SysResult {
+    let flags = c.flags;
+    let thread = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES;
+    let Some(spawn) = crate::task::spawner().filter(|_| flags & thread == thread) else {
+        warn_once_vm(flags);
+        return Err(Errno::NOSYS.into());
+    };
+    let tls = if flags & CLONE_SETTLS != 0 { Some(settls_entry(ctx, c.tls)?) } else { None };
+    let start = crate::task::ThreadStart { flags, newsp: c.newsp, tls, child_tid: c.child_tid };
+    let tid = spawn(ctx, start)?;
+    if flags & CLONE_PARENT_SETTID != 0 {
+        // kernel_clone() ignores a failure to store it.
+        let _ = ctx.mem.write_u32(c.parent_tid, tid);
+    }
+    Ok(tid)
+}
+
+fn warn_once_vm(flags: u32) {
     static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| log::warn!("clone with CLONE_VM (threads) is not supported: ENOSYS"));
+    WARNED.call_once(|| log::warn!("clone with CLONE_VM but not a whole thread ({flags:#x}): not supported, ENOSYS"));
 }
 
 /// Implements wait4(2): kernel_wait4() and compat put_compat_rusage(), status first.

@@ -5,6 +5,7 @@ pub mod exec;
 pub mod fd;
 pub mod fork;
 pub mod fs;
+pub mod futex;
 pub mod info;
 pub mod mm;
 pub mod mm_space;
@@ -31,6 +32,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     fd::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
+    futex::ENTRIES,
     info::ENTRIES,
     mm::ENTRIES,
     poll::ENTRIES,

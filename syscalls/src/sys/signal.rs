@@ -14,6 +14,10 @@
 //! handler adds it to the mask its own sigreturn restores), so each signal has at most one recorded
 //! instance and further ones queue in the host kernel as they would in the guest's.
 //!
+//! Each guest thread is a host thread, so masks, thread-directed signals and the choice of the
+//! thread that takes a process-directed signal are the host's too; what the host handler records
+//! is per thread (see `RECORDED`), and only the dispositions are per process.
+//!
 //! Blocking host calls are interrupted by the host handler (installed without SA_RESTART) and
 //! answer EINTR; whether the guest sees EINTR or a restarted call is decided once, in the run loop,
 //! from [`restartable`] and the guest handler's SA_RESTART.
@@ -24,7 +28,7 @@ use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{Ctx, Shared};
 use crate::{errno_of, Errno, SysResult};
 use std::cell::UnsafeCell;
 use std::ptr::{null, null_mut};
@@ -84,11 +88,11 @@ pub enum Sigreturn {
     Old,
 }
 
-/// The guest's signal state (per process; one thread per process).
+/// The guest's signal state of one thread; the dispositions are the process's.
 #[derive(Debug, Clone)]
 pub struct Signals {
-    /// Dispositions of signals 1..=64 (index `sig - 1`).
-    pub actions: [Action; NSIG as usize],
+    /// Dispositions of signals 1..=64 (index `sig - 1`), shared by the threads of a process.
+    pub actions: Shared<[Action; NSIG as usize]>,
     /// The blocked set.
     pub mask: u64,
     /// The mask to restore after a handler interrupted rt_sigsuspend (`saved_sigmask`).
@@ -127,8 +131,22 @@ impl Signals {
         }
         let mask = host_mask().unwrap_or(0) & !UNBLOCKABLE;
         Signals {
-            actions,
+            actions: Shared::new(actions),
             mask,
+            saved_mask: None,
+            altstack: (0, 0, SS_DISABLE),
+            esp: 0,
+            sigreturn: None,
+            no_restart: false,
+        }
+    }
+
+    /// The state of a new thread: the same dispositions and mask, nothing pending, no
+    /// alternate stack.
+    pub fn for_new_thread(&self) -> Self {
+        Signals {
+            actions: self.actions.clone(),
+            mask: self.mask,
             saved_mask: None,
             altstack: (0, 0, SS_DISABLE),
             esp: 0,
@@ -187,35 +205,40 @@ impl Signals {
 // ---------------------------------------------------------------------------------------------
 // The host side: recorded signals, the host handler, the host mask.
 
-/// Signals the host handler recorded and the guest has not yet been given (bit `sig - 1`).
-static RECORDED: AtomicU64 = AtomicU64::new(0);
+// Everything the host handler touches is per host thread, and a guest thread is a host thread:
+// the host kernel picks the thread for a signal exactly as the guest's would (tgkill's target,
+// or a thread that does not block a process-wide one), and the guest thread that runs the handler
+// is the one whose host thread recorded it. These thread-locals have const initialisers and no
+// destructors, so the handler may touch them (no lazy set-up).
+thread_local! {
+    /// Signals the host handler recorded on this thread and the guest thread has not yet been
+    /// given (bit `sig - 1`).
+    static RECORDED: AtomicU64 = const { AtomicU64::new(0) };
+    /// The host `siginfo_t` of each recorded signal, written before its bit is set.
+    static INFO: InfoSlots = const { InfoSlots(UnsafeCell::new([[0; 128]; NSIG as usize])) };
+    /// How the host handler stops this thread's CPU: a function and its argument (Unicorn's
+    /// `uc_emu_stop` and the engine handle), set by the run loop.
+    static STOP_FN: AtomicUsize = const { AtomicUsize::new(0) };
+    static STOP_ARG: AtomicPtr<libc::c_void> = const { AtomicPtr::new(null_mut()) };
+    /// Set while the run loop handles a syscall: a signal then is delivered at its return, and
+    /// the CPU must not be stopped (Unicorn does not resume correctly after a stop requested inside
+    /// its interrupt hook).
+    static IN_SYSCALL: AtomicBool = const { AtomicBool::new(false) };
+}
 
-/// The host `siginfo_t` of each recorded signal, written before its bit is set.
+/// The host `siginfo_t` of each recorded signal of one thread.
 struct InfoSlots(UnsafeCell<[[u8; 128]; NSIG as usize]>);
-// SAFETY: a slot is written only by the host handler while its bit is clear and the signal is
-// blocked again right after; it is read only after the bit was seen set (Acquire).
-unsafe impl Sync for InfoSlots {}
-static INFO: InfoSlots = InfoSlots(UnsafeCell::new([[0; 128]; NSIG as usize]));
-
-/// How the host handler stops the CPU: a function and its argument (Unicorn's `uc_emu_stop` and
-/// the engine handle), set by the run loop.
-static STOP_FN: AtomicUsize = AtomicUsize::new(0);
-/// Set while the run loop handles a syscall: a signal then is delivered at its return, and the
-/// CPU must not be stopped (Unicorn does not resume correctly after a stop requested inside its
-/// interrupt hook).
-static IN_SYSCALL: AtomicBool = AtomicBool::new(false);
-static STOP_ARG: AtomicPtr<libc::c_void> = AtomicPtr::new(null_mut());
 
 /// Register what the host handler calls to stop the CPU at the next block. `stop` must be
 /// async-signal-safe (uc_emu_stop only sets flags).
 pub fn set_stopper(stop: extern "C" fn(*mut libc::c_void), arg: *mut libc::c_void) {
-    STOP_ARG.store(arg, Release);
-    STOP_FN.store(stop as usize, Release);
+    STOP_ARG.with(|a| a.store(arg, Release));
+    STOP_FN.with(|f| f.store(stop as usize, Release));
 }
 
 /// Mark the start and end of a syscall (see `IN_SYSCALL`).
 pub fn set_in_syscall(on: bool) {
-    IN_SYSCALL.store(on, Release);
+    IN_SYSCALL.with(|s| s.store(on, Release));
 }
 
 /// The host handler for every signal the guest handles.
@@ -232,39 +255,39 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mu
             libc::signal(sig, libc::SIG_DFL);
             return;
         }
-        let slot = (*INFO.0.get()).as_mut_ptr().add(s as usize - 1);
+        // The slot is this thread's; its bit is clear, so nothing reads it (InfoSlots).
+        let slot = INFO.with(|i| (*i.0.get()).as_mut_ptr().add(s as usize - 1));
         std::ptr::copy_nonoverlapping(info.cast::<u8>(), slot.cast::<u8>(), 128);
-        RECORDED.fetch_or(bit(s), Release);
+        RECORDED.with(|r| r.fetch_or(bit(s), Release));
         // Stay blocked after this handler returns, until the guest has been given it.
         libc::sigaddset(&mut (*uc.cast::<libc::ucontext_t>()).uc_sigmask, sig);
-        let stop = STOP_FN.load(Acquire);
-        if stop != 0 && !IN_SYSCALL.load(Acquire) {
+        let stop = STOP_FN.with(|f| f.load(Acquire));
+        if stop != 0 && !IN_SYSCALL.with(|s| s.load(Acquire)) {
             let f: extern "C" fn(*mut libc::c_void) = std::mem::transmute(stop);
-            f(STOP_ARG.load(Acquire));
+            f(STOP_ARG.with(|a| a.load(Acquire)));
         }
     }
 }
 
 /// Whether any recorded signal is not blocked by `mask`.
 pub fn deliverable(mask: u64) -> bool {
-    RECORDED.load(Acquire) & !mask != 0
+    recorded() & !mask != 0
 }
 
 /// The recorded signals.
 pub fn recorded() -> u64 {
-    RECORDED.load(Acquire)
+    RECORDED.with(|r| r.load(Acquire))
 }
 
 /// Take the recorded signal to deliver next under `mask` (synchronous signals first, then the
 /// lowest number, as next_signal() does) with its siginfo in the guest's layout.
 pub fn take_recorded(mask: u64) -> Option<(u32, Siginfo)> {
-    let ready = RECORDED.load(Acquire) & !mask;
-    take_from(ready)
+    take_from(recorded() & !mask)
 }
 
 /// The recorded signal [`take_recorded`] would take next under `mask`.
 pub fn next_recorded(mask: u64) -> Option<u32> {
-    next_of(RECORDED.load(Acquire) & !mask)
+    next_of(recorded() & !mask)
 }
 
 fn next_of(ready: u64) -> Option<u32> {
@@ -277,22 +300,23 @@ fn next_of(ready: u64) -> Option<u32> {
 
 fn take_from(ready: u64) -> Option<(u32, Siginfo)> {
     let sig = next_of(ready)?;
-    // SAFETY: the bit is set (Acquire above), so the slot is complete and not being written.
-    let raw = unsafe { (*INFO.0.get()).get(sig as usize - 1).copied().unwrap_or([0; 128]) };
-    RECORDED.fetch_and(!bit(sig), Release);
+    // SAFETY: the bit is set (Acquire above), so this thread's slot is complete and not being
+    // written (the signal stays blocked on this thread until the bit is cleared).
+    let raw = INFO.with(|i| unsafe { (*i.0.get()).get(sig as usize - 1).copied().unwrap_or([0; 128]) });
+    RECORDED.with(|r| r.fetch_and(!bit(sig), Release));
     Some((sig, siginfo_from_host(&raw)))
 }
 
 /// In a new child process (fork/clone): no signal is pending (the parent's recorded ones stay
 /// the parent's), and the host mask is the guest's again.
 pub fn after_fork_child(signals: &Signals) {
-    RECORDED.store(0, Release);
+    RECORDED.with(|r| r.store(0, Release));
     sync_host_mask(signals.mask);
 }
 
 /// Drop a recorded instance of `sig` (it became ignored).
 fn forget_recorded(sig: u32) {
-    RECORDED.fetch_and(!bit(sig), Release);
+    RECORDED.with(|r| r.fetch_and(!bit(sig), Release));
 }
 
 /// The host's blocked set.
@@ -312,7 +336,7 @@ pub fn sync_host_mask(mask: u64) {
     // SAFETY: 8-byte sets, as the kernel's sigset_t.
     unsafe {
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8);
-        let want = mask | RECORDED.load(Acquire);
+        let want = mask | recorded();
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &want, null_mut::<u64>(), 8);
     }
 }
@@ -326,18 +350,81 @@ fn host(r: libc::c_long) -> Result<libc::c_long, Errno> {
     }
 }
 
-/// glibc keeps signals 32 and 33 for itself and refuses them in sigaction(); the emulator cannot
-/// give them host handlers.
+/// glibc keeps signals 32 and 33 for itself (SIGCANCEL for pthread_cancel, SIGSETXID for set*id
+/// in threaded programs) and refuses them in sigaction(). The emulator uses neither (its set*id
+/// calls are raw syscalls), while a threaded guest's glibc needs both; they are installed with the
+/// raw syscall ([`install_raw`]).
 fn host_reserved(sig: u32) -> bool {
     sig == 32 || sig == 33
 }
 
+// The return path of a handler installed with the raw rt_sigaction: rt_sigreturn (15 on x86-64),
+// what glibc's own restorer does.
+#[cfg(target_arch = "x86_64")]
+std::arch::global_asm!(".globl emu386_restore_rt", "emu386_restore_rt:", "mov eax, 15", "syscall");
+
+#[cfg(target_arch = "x86_64")]
+extern "C" {
+    fn emu386_restore_rt();
+}
+
+/// The x86-64 kernel's `struct sigaction`.
+#[cfg(target_arch = "x86_64")]
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+/// Install the host disposition of a glibc-reserved signal with the raw syscall.
+#[cfg(target_arch = "x86_64")]
+fn install_raw(sig: u32, action: &Action) {
+    const SA_RESTORER_HOST: u64 = 0x0400_0000;
+    let keep = u64::from(action.flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
+    let (handler, flags) = match action.handler {
+        SIG_DFL => (libc::SIG_DFL, keep),
+        SIG_IGN => (libc::SIG_IGN, keep),
+        _ => (host_handler as *const () as usize, keep | libc::SA_SIGINFO as u64),
+    };
+    let sa = KernelSigaction {
+        handler,
+        flags: flags | SA_RESTORER_HOST,
+        restorer: emu386_restore_rt as *const () as usize,
+        mask: !0,
+    };
+    // SAFETY: the kernel's layout, an 8-byte mask; the handler is async-signal-safe and returns
+    // through rt_sigreturn.
+    let r = unsafe { libc::syscall(libc::SYS_rt_sigaction, sig as libc::c_int, &sa, null_mut::<KernelSigaction>(), 8) };
+    if r != 0 {
+        log::warn!("signal {sig}: host rt_sigaction failed: {}", std::io::Error::last_os_error());
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn install_raw(sig: u32, action: &Action) {
+    if action.is_handler() {
+        log::warn!("signal {sig}: the host reserves it; the guest's handler will not run");
+    }
+}
+
+/// Install the guest's dispositions of the glibc-reserved signals again: the host's
+/// pthread_create installs glibc's own handler for them (the emulator calls it after starting a
+/// host thread).
+pub fn reinstall_reserved(signals: &Signals) {
+    for sig in [32, 33] {
+        install_raw(sig, &signals.action(sig));
+    }
+}
+
 /// Mirror the disposition of `sig` on the host.
 pub fn install_host(sig: u32, action: &Action) {
-    if host_reserved(sig) || UNBLOCKABLE & bit(sig) != 0 {
-        if action.is_handler() {
-            log::warn!("signal {sig}: the host reserves it; the guest's handler will not run");
-        }
+    if UNBLOCKABLE & bit(sig) != 0 {
+        return;
+    }
+    if host_reserved(sig) {
+        install_raw(sig, action);
         return;
     }
     // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.

@@ -1,0 +1,276 @@
+//! Fast user-space locking: futex(2) and futex_time64(2).
+//!
+//! A guest futex word is host memory (guest memory is host memory, one host process for all guest
+//! threads), so every operation is the host's own futex on the word's host address: waiting,
+//! waking, requeueing, the atomic operation of FUTEX_WAKE_OP, priority inheritance (the word holds
+//! tids, and guest tids are host tids) and both clocks all behave as the kernel's, across guest
+//! threads and, for shared futexes, across guest processes. What is done here is what differs
+//! between the guest and the host call: the i386 `struct timespec` (32-bit, or 64-bit for
+//! futex_time64) is read first, as sys_futex() reads it, and becomes the host's; addresses become
+//! host addresses; and a word the kernel would write (FUTEX_WAKE_OP's second word, the PI words)
+//! on a page the guest mapped without `PROT_WRITE` is EFAULT (the host page of a private mapping
+//! stays writable). The run loop lets other guest threads run while a call waits
+//! (emu/src/thread.rs).
+//!
+//! The robust list set_robust_list(2) records (an i386 list the host kernel cannot walk) is walked
+//! here when a thread ends ([`exit_robust_list`]); when a process ends, only the list of the thread
+//! that ended it is walked.
+
+use crate::abi::nr;
+use crate::abi::time::{KernelTimespec, Timespec32};
+use crate::entry;
+use crate::mem::{GuestMemoryExt, Prot};
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{errno_of, Errno, SysResult};
+use zerocopy::{FromBytes, Immutable, KnownLayout};
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::futex, futex, [Ptr, Enum(OP_NAMES), Int, Ptr, Ptr, Hex]),
+    entry!(nr::futex_time64, futex_time64, [Ptr, Enum(OP_NAMES), Int, Ptr, Ptr, Hex]),
+];
+
+/// Futex commands (linux/futex.h).
+pub const FUTEX_WAIT: u32 = 0;
+pub const FUTEX_WAKE: u32 = 1;
+pub const FUTEX_REQUEUE: u32 = 3;
+pub const FUTEX_CMP_REQUEUE: u32 = 4;
+pub const FUTEX_WAKE_OP: u32 = 5;
+pub const FUTEX_LOCK_PI: u32 = 6;
+pub const FUTEX_UNLOCK_PI: u32 = 7;
+pub const FUTEX_TRYLOCK_PI: u32 = 8;
+pub const FUTEX_WAIT_BITSET: u32 = 9;
+pub const FUTEX_WAKE_BITSET: u32 = 10;
+pub const FUTEX_WAIT_REQUEUE_PI: u32 = 11;
+pub const FUTEX_CMP_REQUEUE_PI: u32 = 12;
+pub const FUTEX_LOCK_PI2: u32 = 13;
+pub const FUTEX_PRIVATE_FLAG: u32 = 128;
+pub const FUTEX_CLOCK_REALTIME: u32 = 256;
+/// The command bits of `op`.
+pub const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+
+/// How strace names the operation (the common forms).
+static OP_NAMES: &[(u32, &str)] = &[
+    (FUTEX_WAIT, "FUTEX_WAIT"),
+    (FUTEX_WAKE, "FUTEX_WAKE"),
+    (FUTEX_REQUEUE, "FUTEX_REQUEUE"),
+    (FUTEX_CMP_REQUEUE, "FUTEX_CMP_REQUEUE"),
+    (FUTEX_WAKE_OP, "FUTEX_WAKE_OP"),
+    (FUTEX_LOCK_PI, "FUTEX_LOCK_PI"),
+    (FUTEX_UNLOCK_PI, "FUTEX_UNLOCK_PI"),
+    (FUTEX_TRYLOCK_PI, "FUTEX_TRYLOCK_PI"),
+    (FUTEX_WAIT_BITSET, "FUTEX_WAIT_BITSET"),
+    (FUTEX_WAKE_BITSET, "FUTEX_WAKE_BITSET"),
+    (FUTEX_WAIT_REQUEUE_PI, "FUTEX_WAIT_REQUEUE_PI"),
+    (FUTEX_CMP_REQUEUE_PI, "FUTEX_CMP_REQUEUE_PI"),
+    (FUTEX_LOCK_PI2, "FUTEX_LOCK_PI2"),
+    (FUTEX_WAIT | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_PRIVATE"),
+    (FUTEX_WAKE | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_PRIVATE"),
+    (FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG, "FUTEX_REQUEUE_PRIVATE"),
+    (FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, "FUTEX_CMP_REQUEUE_PRIVATE"),
+    (FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_OP_PRIVATE"),
+    (FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_LOCK_PI_PRIVATE"),
+    (FUTEX_UNLOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_UNLOCK_PI_PRIVATE"),
+    (FUTEX_TRYLOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_TRYLOCK_PI_PRIVATE"),
+    (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_BITSET_PRIVATE"),
+    (FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_BITSET_PRIVATE"),
+    (FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_REQUEUE_PI_PRIVATE"),
+    (FUTEX_CMP_REQUEUE_PI | FUTEX_PRIVATE_FLAG, "FUTEX_CMP_REQUEUE_PI_PRIVATE"),
+    (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"),
+    (FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
+];
+
+/// futex_cmd_has_timeout(): the fourth argument is a timeout for these, a count (`val2`) for
+/// the others.
+fn has_timeout(cmd: u32) -> bool {
+    matches!(cmd, FUTEX_WAIT | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI)
+}
+
+/// Commands whose fifth argument is a second futex word.
+fn has_uaddr2(cmd: u32) -> bool {
+    matches!(cmd, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP | FUTEX_CMP_REQUEUE_PI | FUTEX_WAIT_REQUEUE_PI)
+}
+
+/// Whether the call may sleep (the run loop lets other threads run meanwhile).
+pub fn may_block(args: &Args) -> bool {
+    matches!(
+        args[1] & FUTEX_CMD_MASK,
+        FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_REQUEUE_PI
+    )
+}
+
+/// The words the kernel writes for `cmd`: (first, second).
+fn writes(cmd: u32) -> (bool, bool) {
+    match cmd {
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_TRYLOCK_PI | FUTEX_UNLOCK_PI => (true, false),
+        FUTEX_WAKE_OP | FUTEX_CMP_REQUEUE_PI | FUTEX_WAIT_REQUEUE_PI => (false, true),
+        _ => (false, false),
+    }
+}
+
+/// Implements futex(2) with a 32-bit `struct timespec`.
+fn futex(ctx: &mut Ctx, a: &Args) -> SysResult {
+    do_futex(ctx, a, false)
+}
+
+/// Implements futex_time64(2).
+fn futex_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    do_futex(ctx, a, true)
+}
+
+/// The host address of the futex word at `addr`. A word the kernel would write on a page the guest
+/// mapped without write permission is EFAULT; a misaligned word is left for the host to refuse
+/// (EINVAL, which get_futex_key() checks first).
+fn word(ctx: &Ctx, addr: u32, written: bool) -> Result<usize, Errno> {
+    if written && addr & 3 == 0 {
+        ctx.mem.host_range(addr, 4, Prot::WRITE)?;
+    }
+    // Unmapped guest pages are inaccessible host pages: the host faults where the kernel would.
+    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
+    Ok(host as usize)
+}
+
+fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
+    let [uaddr, op, val, utime, uaddr2, val3] = *a;
+    let cmd = op & FUTEX_CMD_MASK;
+    // sys_futex(): the timeout is read before anything else is looked at.
+    let timeout = if has_timeout(cmd) && utime != 0 {
+        Some(if time64 {
+            ctx.mem.read_obj::<KernelTimespec>(utime)?.to_host()
+        } else {
+            ctx.mem.read_obj::<Timespec32>(utime)?.to_host()
+        })
+    } else {
+        None
+    };
+    let fourth = match (&timeout, has_timeout(cmd)) {
+        (Some(ts), _) => ts as *const libc::timespec as usize,
+        (None, true) => 0,
+        // val2, as the compat entry passes it: the low 32 bits.
+        (None, false) => utime as usize,
+    };
+    let (writes1, writes2) = writes(cmd);
+    let host1 = word(ctx, uaddr, writes1)?;
+    let host2 = if has_uaddr2(cmd) { word(ctx, uaddr2, writes2)? } else { uaddr2 as usize };
+    // SAFETY: both words are inside the guest reservation (the host answers EFAULT for pages that
+    // are not mapped) and `timeout` outlives the call.
+    let r = unsafe {
+        libc::syscall(libc::SYS_futex, host1, op as libc::c_int, val as libc::c_int, fourth, host2, val3 as libc::c_int)
+    };
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()).into());
+    }
+    Ok(r as u32)
+}
+
+/// `struct robust_list_head` with i386 pointers.
+#[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct RobustListHead {
+    next: u32,
+    futex_offset: i32,
+    list_op_pending: u32,
+}
+const _: () = assert!(size_of::<RobustListHead>() == 12);
+
+/// FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK (linux/futex.h).
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// ROBUST_LIST_LIMIT: how many entries the kernel walks at most.
+const ROBUST_LIST_LIMIT: u32 = 2048;
+
+/// The kernel's walk of a dying thread's robust list (compat_exit_robust_list()): each robust
+/// futex the thread `tid` still owns is marked FUTEX_OWNER_DIED and one waiter is woken, so that
+/// the next locker gets EOWNERDEAD. Any fault ends the walk, as it does in the kernel.
+pub fn exit_robust_list(ctx: &mut Ctx, tid: u32) {
+    let (head_addr, len) = ctx.task.robust_list;
+    if head_addr == 0 || len == 0 {
+        return;
+    }
+    let Ok(head) = ctx.mem.read_obj::<RobustListHead>(head_addr) else {
+        return;
+    };
+    // The low bit of each pointer says the futex is a PI one.
+    let target = |entry: u32| entry.wrapping_add_signed(head.futex_offset);
+    let pending = head.list_op_pending & !1;
+    let mut entry = head.next;
+    for _ in 0..ROBUST_LIST_LIMIT {
+        if entry & !1 == head_addr {
+            break;
+        }
+        let Ok(next) = ctx.mem.read_u32(entry & !1) else {
+            return;
+        };
+        if entry & !1 != pending && futex_death(ctx, target(entry & !1), tid, entry & 1 != 0, false).is_err() {
+            return;
+        }
+        entry = next;
+    }
+    if pending != 0 {
+        let _ = futex_death(ctx, target(pending), tid, head.list_op_pending & 1 != 0, true);
+    }
+}
+
+/// handle_futex_death(): mark one futex word whose owner died.
+fn futex_death(ctx: &mut Ctx, addr: u32, tid: u32, pi: bool, pending_op: bool) -> Result<(), Errno> {
+    if addr & 3 != 0 {
+        return Ok(());
+    }
+    // The word must be guest-writable; it is changed with a host atomic (threads blocked in the
+    // host kernel may change it too).
+    ctx.mem.slice_mut(addr, 4)?;
+    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
+    // SAFETY: an aligned, mapped, writable word of guest memory, which is host memory.
+    let word = unsafe { &*host.cast::<std::sync::atomic::AtomicU32>() };
+    let wake = |host: *mut libc::c_void| {
+        // SAFETY: a shared-key wake on a mapped word, as the kernel's futex_wake() here.
+        unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
+    };
+    let mut uval = word.load(std::sync::atomic::Ordering::SeqCst);
+    loop {
+        // A lock being taken when the thread died, not yet owned: wake a waiter to retry.
+        if pending_op && !pi && uval == 0 {
+            wake(host);
+            return Ok(());
+        }
+        if uval & FUTEX_TID_MASK != tid {
+            return Ok(());
+        }
+        let mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        use std::sync::atomic::Ordering::SeqCst;
+        match word.compare_exchange(uval, mval, SeqCst, SeqCst) {
+            Ok(_) => break,
+            Err(now) => uval = now,
+        }
+    }
+    if !pi && uval & FUTEX_WAITERS != 0 {
+        wake(host);
+    }
+    Ok(())
+}
+
+/// The kernel's wake on a thread's exit (mm_release()): store 0 in the `clear_child_tid` word and
+/// wake one waiter; a word that cannot be written is skipped, as the kernel skips it.
+pub fn clear_child_tid(ctx: &mut Ctx, addr: u32) {
+    if addr == 0 || ctx.mem.write_u32(addr, 0).is_err() {
+        return;
+    }
+    if let Some(host) = crate::sys::mm_space::host_addr(addr) {
+        // SAFETY: the word was just written, so it is mapped guest memory.
+        unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_belong_to_the_waiting_commands() {
+        assert!(has_timeout(FUTEX_WAIT) && has_timeout(FUTEX_WAIT_BITSET) && has_timeout(FUTEX_LOCK_PI));
+        assert!(!has_timeout(FUTEX_WAKE) && !has_timeout(FUTEX_CMP_REQUEUE) && !has_timeout(FUTEX_TRYLOCK_PI));
+        assert!(may_block(&[0, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, 0, 0, 0]));
+        assert!(!may_block(&[0, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 0, 0, 0, 0]));
+    }
+}
