@@ -20,7 +20,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::set_robust_list, set_robust_list, [Ptr, Uint]),
 ];
 
-/// Implements exit(2). With one thread per process this ends the process.
+/// Implements exit(2): ends the calling thread; the run loop ends the process when it was the
+/// last one (emu/src/thread.rs).
 fn exit(_: &mut Ctx, a: &Args) -> SysResult {
     Err(SysError::Exit(Exit::Status((a[0] & 0xff) as i32)))
 }
@@ -51,8 +52,8 @@ fn set_tid_address(ctx: &mut Ctx, a: &Args) -> SysResult {
     gettid(ctx, a)
 }
 
-/// Implements set_robust_list(2): the head is only recorded; its length must be the i386
-/// `struct robust_list_head` (12 bytes).
+/// Implements set_robust_list(2): the head is recorded (and walked when the thread ends, see
+/// sys/futex.rs); its length must be the i386 `struct robust_list_head` (12 bytes).
 fn set_robust_list(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[1] != 12 {
         return Err(Errno::INVAL.into());
