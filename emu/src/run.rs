@@ -139,6 +139,9 @@ pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>
         thread::end_main_thread();
     };
     let tracer = guest.borrow_mut().task.tracer.take();
+    // The process ends right after this: tearing Unicorn down (flushing and freeing its
+    // translation cache) would cost more than the whole life of a short-lived forked child.
+    std::mem::forget(cpu);
     (exit, tracer)
 }
 
