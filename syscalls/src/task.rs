@@ -120,7 +120,7 @@ impl Task {
             kernel_release: self.kernel_release.clone(),
             clear_child_tid,
             robust_list: (0, 0),
-            tracer: None,
+            tracer: self.tracer.as_ref().map(Tracer::for_new_thread),
             signals: self.signals.for_new_thread(),
             unsupported_seen: self.unsupported_seen.clone(),
         }

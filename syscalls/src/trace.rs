@@ -17,6 +17,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// Memory the formatter reads arguments from: the emulator's guest memory, or another process's.
 pub trait TraceMemory {
@@ -48,34 +50,47 @@ pub const START_LINE: &str = "+++ program starts +++";
 
 /// Where trace lines go.
 pub struct Tracer {
-    out: File,
+    /// Shared by the threads of a process.
+    out: Arc<File>,
     /// Start each line with `[pid N] ` (the host thread id of the emulator thread running the
-    /// guest thread, which is the guest's pid or tid): one stream per thread for `emu386 diff`.
-    pids: bool,
+    /// guest thread, which is the guest's pid or tid): asked for by `emu386 diff`, and switched on,
+    /// as `strace -f` does, once there is more than one thread or process.
+    pids: Arc<AtomicBool>,
 }
 
 impl Tracer {
     pub fn new(out: File) -> Self {
-        Tracer { out, pids: false }
+        Tracer { out: Arc::new(out), pids: Arc::new(AtomicBool::new(false)) }
     }
 
     /// A tracer whose lines name their thread, `[pid N] write(1, …) = 6`. Its first line is
     /// [`START_LINE`]: a program starts (an execve, for all but the first).
     pub fn with_pids(out: File) -> Self {
-        let mut tracer = Tracer { out, pids: true };
+        let mut tracer = Tracer { out: Arc::new(out), pids: Arc::new(AtomicBool::new(true)) };
         tracer.line(&format!("{START_LINE}\n"));
         tracer
     }
 
+    /// There is about to be more than one thread or process: name them from now on.
+    pub fn several(&self) {
+        self.pids.store(true, Relaxed);
+    }
+
+    /// The tracer of a new thread of the same process.
+    pub fn for_new_thread(&self) -> Tracer {
+        self.several();
+        Tracer { out: Arc::clone(&self.out), pids: Arc::clone(&self.pids) }
+    }
+
     fn line(&mut self, text: &str) {
-        let text: Cow<'_, str> = if self.pids {
+        let text: Cow<'_, str> = if self.pids.load(Relaxed) {
             Cow::Owned(format!("[pid {}] {text}", rustix::thread::gettid().as_raw_nonzero()))
         } else {
             Cow::Borrowed(text)
         };
         // Tracing must not disturb the guest: a failed trace write is dropped. One write per line,
         // so that processes sharing the file do not mix their lines.
-        let _ = self.out.write_all(text.as_bytes());
+        let _ = (&*self.out).write_all(text.as_bytes());
     }
 }
 

@@ -137,6 +137,10 @@ fn settls_entry(ctx: &mut Ctx, tls: u32) -> Result<(u32, u64), Errno> {
 }
 
 fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
+    if let Some(t) = &ctx.task.tracer {
+        // As strace -f: with more than one process or thread, lines name theirs.
+        t.several();
+    }
     let mut flags = c.flags;
     if flags & CLONE_VM != 0 {
         check_vm_flags(flags)?;
