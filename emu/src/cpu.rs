@@ -77,7 +77,8 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicor
     }
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
     // SAFETY: a valid, initialised handle (the first mapping initialised it); see the function.
-    if !unsafe { disable_exit_checks(uc.get_handle().cast()) } {
+    // Under gdb a breakpoint hook's stop must take effect before the instruction: keep the checks.
+    if !crate::gdb::active() && !unsafe { disable_exit_checks(uc.get_handle().cast()) } {
         log::debug!("Unicorn's per-access exit checks stay on (layout not recognised)");
     }
     let perms = space.perms();

@@ -3,6 +3,7 @@
 mod cpu;
 mod diff;
 mod elf;
+mod gdb;
 mod mem;
 mod run;
 mod stack;
@@ -67,6 +68,11 @@ struct Cli {
     /// (Set by a guest execve.) SIGPIPE was ignored: it stays ignored across execve.
     #[arg(long, hide = true)]
     sigpipe_ignored: bool,
+
+    /// Wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port; the port
+    /// is printed on stderr).
+    #[arg(short = 'g', value_name = "PORT")]
+    gdb: Option<u16>,
 
     /// The i386 program to run.
     program: PathBuf,
@@ -274,6 +280,13 @@ fn main() -> ExitCode {
         Err(e) => log::warn!("cannot open the emulator binary, a guest execve of an i386 program will fail: {e}"),
     }
 
+    // Before the CPU: with gdb attached it keeps Unicorn's exit checks.
+    if let Some(port) = cli.gdb {
+        if let Err(e) = gdb::listen(port, &space) {
+            eprintln!("emu386: gdb: {e}");
+            return ExitCode::from(126);
+        }
+    }
     let cpu = match cpu::new_cpu(&mut space, image.entry, esp) {
         Ok(c) => c,
         Err(e) => {

@@ -48,6 +48,15 @@ impl Guest {
 }
 
 const SIGSEGV: i32 = 11;
+const SIGKILL: i32 = 9;
+
+/// Under gdb, a fault stops for gdb before its signal is delivered; `Some` if gdb killed the guest.
+fn gdb_fault(cpu: &mut Cpu, signo: u32) -> Option<Exit> {
+    match crate::gdb::active().then(|| crate::gdb::signal(cpu, signo)) {
+        Some(crate::gdb::Next::Kill) => Some(Exit::Signal(SIGKILL)),
+        _ => None,
+    }
+}
 
 const ARG_REGS: [RegisterX86; 6] =
     [RegisterX86::EBX, RegisterX86::ECX, RegisterX86::EDX, RegisterX86::ESI, RegisterX86::EDI, RegisterX86::EBP];
@@ -84,6 +93,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             if v == 0 && matches!(nr, nr::fork | nr::vfork | nr::clone) {
                 // A new process: only this thread went along.
                 thread::after_fork_child();
+                crate::gdb::after_fork_child();
             }
             // A new process (clone) may start on its own stack, with a new TLS entry.
             if let Some(update) = syscalls::sys::fork::take_cpu_update() {
@@ -138,6 +148,7 @@ pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>
     let Some(exit) = run_until_exit(&mut cpu, &guest) else {
         thread::end_main_thread();
     };
+    crate::gdb::exited(exit);
     let tracer = guest.borrow_mut().task.tracer.take();
     // The process ends right after this: tearing Unicorn down (flushing and freeing its
     // translation cache) would cost more than the whole life of a short-lived forked child.
@@ -194,9 +205,24 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             }
             thread::set_running(cpu.get_handle());
         }
+        // Under gdb: report the last stop and wait to be resumed (a step runs one instruction).
+        let mut count = 0;
+        let debugged = crate::gdb::active();
+        if debugged {
+            match crate::gdb::before_run(cpu) {
+                crate::gdb::Next::Run { count: c } => count = c,
+                crate::gdb::Next::Kill => return Some(Exit::Signal(SIGKILL)),
+            }
+        }
         let pc = cpu.pc_read().unwrap_or(0);
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
-        let result = cpu.emu_start(pc, 1 << 32, 0, 0);
+        let mut result = cpu.emu_start(pc, 1 << 32, 0, count);
+        if debugged && result.is_err() && cpu.pc_read().ok() == Some(pc) {
+            // Unicorn fails the first start after a stop asked for in a hook (a breakpoint, a
+            // step); a real fault happens again.
+            crate::gdb::rearm();
+            result = cpu.emu_start(pc, 1 << 32, 0, count);
+        }
         let mut preempted = false;
         if thread::multi() {
             thread::set_running(std::ptr::null_mut());
@@ -214,6 +240,9 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         }
         let Guest { space, task, fault, resume_at, .. } = &mut *g;
         if let Some((signo, code, addr, trap)) = fault.take() {
+            if let Some(exit) = gdb_fault(cpu, signo) {
+                return Some(exit);
+            }
             if let Err(exit) = signal::fault(cpu, space, task, signo, code, addr, trap) {
                 return Some(exit);
             }
@@ -247,6 +276,9 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                 } else {
                     (syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
                 };
+                if let Some(exit) = gdb_fault(cpu, signo) {
+                    return Some(exit);
+                }
                 signal::fault(cpu, space, task, signo, code, addr, trap)
             }
         };

@@ -1,0 +1,105 @@
+//! `emu386 -g PORT`: gdb attaches, stops at a breakpoint on main, steps, reads memory, and the
+//! program's output and exit status are unchanged.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const PROGRAM: &str = r#"
+#include <stdio.h>
+int some_global = 0x11223344;
+int main(void) {
+    some_global += 1;
+    printf("hello %x\n", some_global);
+    return 3;
+}
+"#;
+
+fn build(dir: &Path) -> Option<PathBuf> {
+    if Command::new("gdb").arg("--version").output().is_err() {
+        eprintln!("gdb not installed: skipped");
+        return None;
+    }
+    let src = dir.join("prog.c");
+    std::fs::write(&src, PROGRAM).unwrap();
+    let exe = dir.join("prog");
+    let ok = Command::new("gcc").args(["-m32", "-static", "-g", "-O0", "-o"]).arg(&exe).arg(&src).status().unwrap();
+    assert!(ok.success());
+    Some(exe)
+}
+
+fn symbol(exe: &Path, name: &str) -> u64 {
+    let out = Command::new("nm").arg(exe).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.split_whitespace().nth(2) == Some(name)).unwrap();
+    u64::from_str_radix(line.split_whitespace().next().unwrap(), 16).unwrap()
+}
+
+/// Run the program under `emu386 -g 0` with gdb running `commands`: (gdb's output, the program's
+/// stdout, its exit code).
+fn debug(exe: &Path, commands: &[&str]) -> (String, String, Option<i32>) {
+    let mut emu = Command::new(env!("CARGO_BIN_EXE_emu386"))
+        .args(["-g", "0"])
+        .arg(exe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(emu.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().unwrap().to_string();
+    let mut gdb = Command::new("timeout");
+    gdb.args(["30", "gdb", "-nx", "-batch", "-ex", &format!("target remote 127.0.0.1:{port}")]);
+    for c in commands {
+        gdb.args(["-ex", c]);
+    }
+    let out = gdb.arg(exe).output().unwrap();
+    let gdb_out = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = emu.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = emu.kill();
+            panic!("emu386 did not end; gdb said:\n{gdb_out}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut emu.stdout.take().unwrap(), &mut stdout).unwrap();
+    (gdb_out, stdout, status.code())
+}
+
+#[test]
+#[ignore = "resuming after a breakpoint or step stop fails with EXCEPTION: see the gdb.rs report"]
+fn break_at_main_then_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(exe) = build(dir.path()) else { return };
+    let main = symbol(&exe, "main");
+    let (gdb, stdout, code) = debug(&exe, &["break *main", "continue", "info registers eip", "continue"]);
+    let eip = gdb.lines().find(|l| l.starts_with("eip")).unwrap_or_else(|| panic!("no eip in:\n{gdb}"));
+    let value = eip.split_whitespace().nth(1).unwrap().trim_start_matches("0x");
+    assert_eq!(u64::from_str_radix(value, 16).unwrap(), main, "{gdb}");
+    assert!(gdb.contains("exited with code 03"), "{gdb}");
+    assert_eq!(stdout, "hello 11223345\n");
+    assert_eq!(code, Some(3));
+}
+
+#[test]
+#[ignore = "resuming after a breakpoint or step stop fails with EXCEPTION: see the gdb.rs report"]
+fn step_and_read_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(exe) = build(dir.path()) else { return };
+    let main = symbol(&exe, "main");
+    let (gdb, stdout, code) =
+        debug(&exe, &["break *main", "continue", "stepi", "info registers eip", "x/4xb &some_global", "continue"]);
+    let eip = gdb.lines().find(|l| l.starts_with("eip")).unwrap_or_else(|| panic!("no eip in:\n{gdb}"));
+    let value = u64::from_str_radix(eip.split_whitespace().nth(1).unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert!(value > main && value < main + 16, "{gdb}");
+    assert!(gdb.contains("0x44\t0x33\t0x22\t0x11"), "{gdb}");
+    assert_eq!(stdout, "hello 11223345\n");
+    assert_eq!(code, Some(3));
+}
