@@ -328,3 +328,299 @@ fn nslookup_asks_a_local_responder() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     responder.join().unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Forking servers: busybox httpd (a child per connection, CGI through a shell), telnetd (a pty and
+// a login shell per connection), nc -e, timeout. Each server runs natively and under emu386 in its
+// own process group, which the guard kills with SIGKILL.
+
+/// A free loopback port: bound to port 0 and released (the window is tiny).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Whether something listens on `port` (over IPv4 or IPv6, any local address), read from
+/// /proc/net/tcp{,6}, so no connection is made that a forking server would serve.
+fn listening(port: u16) -> bool {
+    let suffix = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        let table = std::fs::read_to_string(table).unwrap_or_default();
+        table.lines().skip(1).any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(1).is_some_and(|local| local.ends_with(&suffix)) && f.get(3) == Some(&"0A")
+        })
+    })
+}
+
+/// A server process group, SIGKILLed (the whole group: the forked children too) when dropped.
+struct Server {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// `busybox ARGS` in `dir` (natively or under emu386), with extra environment, waited for
+    /// until it listens on `port`.
+    fn start(args: &[&str], env: &[(&str, &str)], port: u16, emulated: bool) -> Server {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = if emulated {
+            let mut c = command(EMU386, dir.path());
+            c.arg(busybox());
+            c
+        } else {
+            command(busybox(), dir.path())
+        };
+        cmd.args(args).envs(env.iter().copied()).process_group(0);
+        cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+        let child = cmd.spawn().unwrap();
+        let server = Server { child, _dir: dir };
+        let start = std::time::Instant::now();
+        while !listening(port) {
+            assert!(start.elapsed() < Duration::from_secs(10), "{args:?} (emulated={emulated}) never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        // SAFETY: kill(2) on the process group this test created for the server.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+/// A document root: a static file, a CGI script run by busybox sh (so that both sides stay i386:
+/// under emu386 the script's interpreter runs emulated too) and a CGI that fails.
+fn document_root() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let cgi = root.path().join("cgi-bin");
+    std::fs::create_dir(&cgi).unwrap();
+    std::fs::write(root.path().join("index.html"), "<p>static page</p>\n").unwrap();
+    std::fs::write(root.path().join("big.bin"), data(300_000)).unwrap();
+    let bb = busybox();
+    let script = format!(
+        "#!{} sh\necho 'Content-Type: text/plain'\necho\necho \"cgi: method=$REQUEST_METHOD query=$QUERY_STRING\"\n\
+         echo \"pid differs from parent: $([ $$ != $PPID ] && echo yes)\"\nread -r line; echo \"body: $line\"\n",
+        bb.display()
+    );
+    let failing = format!("#!{} sh\necho 'Status: 403 Forbidden'\necho\necho nope\n", bb.display());
+    use std::os::unix::fs::PermissionsExt;
+    for (name, text) in [("x.cgi", script), ("fail.cgi", failing)] {
+        let path = cgi.join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    root
+}
+
+/// What a wget run showed: status, body, and the response headers that do not carry times.
+fn fetch(url: &str, post: Option<&str>, emulated: bool) -> (String, Body, String) {
+    let mut args = vec!["wget", "-S", "-O", "-"];
+    if let Some(body) = post {
+        args.extend(["--post-data", body]);
+    }
+    args.push(url);
+    let out = applet(&args, b"", emulated);
+    let headers = out
+        .stderr_str()
+        .lines()
+        .filter(|l| !l.contains("Date:") && !l.contains("Last-Modified:") && !l.contains("ETag:"))
+        .filter(|l| !l.contains("Connecting to") && !l.contains("writing to") && !l.contains("written to"))
+        // The progress meter redraws on a timer: how many lines it prints is timing.
+        .filter(|l| !l.trim_end().ends_with(" ETA"))
+        .map(|l| l.trim().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (out.status, Body(out.stdout), headers)
+}
+
+/// A response body that prints as its length and first bytes (a failed comparison of large
+/// bodies stays readable).
+#[derive(PartialEq, Eq)]
+struct Body(Vec<u8>);
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head = &self.0[..self.0.len().min(120)];
+        write!(f, "{} bytes {:?}", self.0.len(), String::from_utf8_lossy(head))
+    }
+}
+
+#[test]
+fn httpd_forks_per_connection_and_runs_cgi() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = document_root();
+    let root_path = root.path().to_str().unwrap().to_string();
+    let paths = [
+        ("/index.html", None),
+        ("/big.bin", None),
+        ("/cgi-bin/x.cgi?a=1&b=two", None),
+        ("/cgi-bin/x.cgi", Some("posted-line")),
+        ("/cgi-bin/fail.cgi", None),
+        ("/missing", None),
+        ("/cgi-bin/missing.cgi", None),
+    ];
+    let mut results = Vec::new();
+    // Server native and emulated; the client (wget) native and emulated against each.
+    for server_emulated in [false, true] {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let server = Server::start(&["httpd", "-f", "-p", &listen, "-h", &root_path], &[], port, server_emulated);
+        for client_emulated in [false, true] {
+            let mut run = Vec::new();
+            for (path, post) in paths {
+                let (status, body, headers) = fetch(&format!("http://{listen}{path}"), post, client_emulated);
+                run.push((path, status, body, headers.replace(&port.to_string(), "PORT")));
+            }
+            results.push(((server_emulated, client_emulated), run));
+        }
+        drop(server);
+    }
+    let (first, reference) = &results[0];
+    assert!(reference[1].2 == Body(data(300_000)), "the static binary file: {:?}", reference[1]);
+    assert!(String::from_utf8_lossy(&reference[2].2 .0).contains("query=a=1&b=two"), "{:?}", reference[2]);
+    assert!(String::from_utf8_lossy(&reference[3].2 .0).contains("body: posted-line"), "{:?}", reference[3]);
+    for (who, run) in &results[1..] {
+        for (a, b) in reference.iter().zip(run) {
+            assert_eq!(a, b, "{first:?} vs {who:?} (server emulated, client emulated)");
+        }
+    }
+}
+
+/// Telnet option negotiations (IAC …) and the cursor-position query of the shell's line editing
+/// out of a session transcript; the rest is text.
+fn telnet_text(raw: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if b == 0xff {
+            // IAC DO/DONT/WILL/WONT opt: three bytes; IAC SB … IAC SE; IAC other: two.
+            match raw.get(i + 1) {
+                Some(251..=254) => i += 3,
+                Some(250) => {
+                    while i < raw.len() && !(raw[i] == 0xff && raw.get(i + 1) == Some(&240)) {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                _ => i += 2,
+            }
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("\x1b[6n", "")
+}
+
+/// One telnet session: connect, send the window size, wait for the shell's prompt, send `line`,
+/// read until the connection closes (the shell exits) or 10 s pass. The transcript from the
+/// prompt on, as text (what comes before depends on how fast the shell starts: typed-ahead input
+/// is echoed by the tty before the shell's line editor takes over).
+fn telnet_session(port: u16, line: &str) -> String {
+    const PROMPT: &str = "PROMPT$ ";
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // The window size (NAWS: 100 columns, 40 rows), which telnetd sets on the pty (TIOCSWINSZ).
+    conn.write_all(&[0xff, 0xfb, 0x1f, 0xff, 0xfa, 0x1f, 0, 100, 0, 40, 0xff, 0xf0]).unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut sent = false;
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if !sent && telnet_text(&raw).contains(PROMPT) {
+            conn.write_all(line.as_bytes()).unwrap();
+            sent = true;
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = telnet_text(&raw);
+    let from_prompt = text.find(PROMPT).map_or("", |at| &text[at..]);
+    // A redraw of the prompt (a window size change seen by the line editor) is timing.
+    from_prompt.replace("\rPROMPT$ \x1b[J", "")
+}
+
+#[test]
+fn telnetd_gives_a_shell_on_a_pty() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // The login program is busybox called "sh" (a symlink), so that its argv[0] picks the shell.
+    let links = tempfile::tempdir().unwrap();
+    let sh = links.path().join("sh");
+    std::os::unix::fs::symlink(busybox(), &sh).unwrap();
+    let sh = sh.to_str().unwrap().to_string();
+    // The shell reads this after its prompt: a marker computed by the shell (so the echo of the
+    // line does not contain it), facts about its terminal, then exit after a pause: telnetd stops
+    // reading the pty once the shell is gone, natively too, so output still in flight would be lost.
+    let line = "echo marker-$((6*7)); tty >/dev/null && echo has-a-tty; stty size; \
+                echo job-control-$(set -o | grep -c monitor); trap 'echo got-winch' WINCH; \
+                stty -icanon; stty -g | cut -d: -f4; sleep 1; exit 3\r\n";
+    let mut transcripts = Vec::new();
+    for emulated in [false, true] {
+        let port = free_port();
+        let p = port.to_string();
+        let server = Server::start(
+            &["telnetd", "-F", "-K", "-p", &p, "-b", "127.0.0.1", "-l", &sh, "-f", "/dev/null"],
+            &[("PS1", "PROMPT$ ")],
+            port,
+            emulated,
+        );
+        transcripts.push(telnet_session(port, line));
+        drop(server);
+    }
+    let expected = "\r\nmarker-42\r\nhas-a-tty\r\n40 100\r\njob-control-1\r\n";
+    assert!(transcripts[0].contains(expected), "native: {:?}", transcripts[0]);
+    assert_eq!(transcripts[0], transcripts[1], "telnet sessions differ (native, emulated)");
+}
+
+#[test]
+fn nc_runs_a_program_per_connection() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bb = busybox();
+    let bb = bb.to_str().unwrap();
+    let payload = data(200_000);
+    let mut outcomes = Vec::new();
+    for emulated in [false, true] {
+        let port = free_port();
+        let p = port.to_string();
+        // -e runs busybox cat with the connection as its stdin and stdout.
+        let server = Server::start(&["nc", "-l", "-p", &p, "-e", bb, "cat"], &[], port, emulated);
+        let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let sent = payload.clone();
+        let mut writer = conn.try_clone().unwrap();
+        let send = std::thread::spawn(move || {
+            writer.write_all(&sent).unwrap();
+            writer.shutdown(std::net::Shutdown::Write).unwrap();
+        });
+        let mut echoed = Vec::new();
+        let _ = conn.read_to_end(&mut echoed);
+        send.join().unwrap();
+        assert!(echoed == payload, "emulated={emulated}: cat through nc -e echoed {} bytes", echoed.len());
+        outcomes.push(echoed.len());
+        drop(server);
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+}
+
+#[test]
+fn timeout_kills_a_slow_program() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bb = busybox();
+    let bb = bb.to_str().unwrap();
+    // busybox timeout execs the program in its own process and forks the watcher, which signals it.
+    let slow = same(&["timeout", "1", bb, "sleep", "5"], exact);
+    assert_eq!(slow.status, format!("killed by signal {}", libc::SIGTERM));
+    let killed = same(&["timeout", "-s", "KILL", "1", bb, "sleep", "5"], exact);
+    assert_eq!(killed.status, format!("killed by signal {}", libc::SIGKILL));
+    let quick = same(&["timeout", "5", bb, "true"], exact);
+    assert_eq!(quick.status, "exit status 0");
+    same(&["timeout", "5", bb, "sh", "-c", "exit 7"], exact);
+    same(&["timeout", "5", "/no/such/program"], exact);
+}
