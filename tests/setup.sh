@@ -4,13 +4,14 @@
 #   gcc-multilib      i386 fixtures (gcc -m32 -static) and their native runs
 #   cmake libclang-dev  building Unicorn (unicorn-engine crate)
 #   qemu-user time wrk  the benchmark (tests/bench/run.sh): qemu-i386 to compare with, a load generator
+#   strace gdb        the diff engine's and strace snapshots' reference, the gdb stub test
 #   busybox-static:i386 real programs for the busybox tests (tests/fetch-busybox.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 need=()
-for pkg in gcc-multilib cmake libclang-dev qemu-user time wrk curl ca-certificates; do
+for pkg in gcc-multilib cmake libclang-dev qemu-user time wrk curl ca-certificates strace gdb; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

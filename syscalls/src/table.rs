@@ -51,6 +51,94 @@ pub enum Arg {
     Timespec,
     /// A `struct __kernel_timespec` (64-bit time fields).
     Timespec64,
+    /// A `struct timeval` (32-bit fields).
+    Timeval,
+    /// An argument the call writes: shown as decoded by the inner kind when the call succeeded,
+    /// as an address when it failed (strace does not read what a failed call left there).
+    Out(&'static Arg),
+    /// A mode that is there only with `O_CREAT` or `O_TMPFILE` in the flags argument before it.
+    OpenMode,
+    /// fcntl's third argument, shown as the command before it says (or left out).
+    FcntlArg,
+    /// ioctl's third argument, shown as the request before it says (or left out).
+    IoctlArg,
+    /// A socket type with its `SOCK_CLOEXEC|SOCK_NONBLOCK` flags.
+    SockType,
+    /// A socket protocol, named for the address family in argument N.
+    SockProto(u8),
+    /// A socket option level (`SOL_SOCKET`).
+    SockLevel,
+    /// A socket option name, named for the level in argument N.
+    SockOptName(u8),
+    /// A socket option value the call reads; its length is argument N.
+    SockOptVal(u8),
+    /// A socket option value the call writes; argument N points at its length.
+    SockOptOut(u8),
+    /// A socket address the call writes; argument N points at its length.
+    SockaddrOut(u8),
+    /// A pointer to an `int` (`[16]`).
+    IntPtr,
+    /// Two fds the call writes (`[3, 4]`).
+    FdPair,
+    /// A `struct pollfd` array of argument N entries; the returned `revents` follow the result.
+    Pollfds(u8),
+    /// A signal set of argument N bytes (`[INT TERM]`).
+    Sigset(u8),
+    /// An old-style 4-byte signal set.
+    OldSigset,
+    /// A `struct sigaction` as rt_sigaction(2) takes it.
+    Sigaction,
+    /// A signal number (`SIGINT`).
+    Signal,
+    /// A `struct stat64`, abbreviated as strace shows it.
+    Stat64,
+    /// A `struct statx`, abbreviated as strace shows it.
+    Statx,
+    /// statx(2)'s flags: `AT_*` and the sync type.
+    StatxFlags,
+    /// statx(2)'s mask (`STATX_BASIC_STATS`).
+    StatxMask,
+    /// An iovec array of argument N entries the call reads.
+    Iovec(u8),
+    /// An iovec array of argument N entries the call fills; the result says how many bytes.
+    IovecOut(u8),
+    /// A `struct msghdr` the call reads (sendmsg).
+    Msghdr,
+    /// A `struct msghdr` the call fills (recvmsg).
+    MsghdrOut,
+    /// Bytes the call writes, shown in hex escapes (getrandom); the length is the result.
+    OutHexBuf,
+    /// A `struct rlimit` of 32-bit values.
+    Rlimit,
+    /// A `struct rlimit64`.
+    Rlimit64,
+    /// A 64-bit offset split over this argument (low half) and the next (high half), shown as one
+    /// number; the next argument is [`Arg::Skip`].
+    Off64,
+    /// A 64-bit offset split over this argument (high half) and the next (low half), as `_llseek`.
+    Off64Hi,
+    /// An argument strace does not show on its own (the other half of an [`Arg::Off64`]).
+    Skip,
+    /// A pointer to a 64-bit integer (`[5]`).
+    Int64Ptr,
+    /// All of i386 clone(2)'s arguments, named as strace names them; the rest are [`Arg::Skip`].
+    Clone,
+    /// A `struct user_desc` (set_thread_area).
+    UserDesc,
+    /// A `struct rusage` (32-bit times), abbreviated.
+    Rusage,
+    /// A `struct stat` (32-bit fields), abbreviated.
+    Stat,
+    /// A `struct __old_kernel_stat`, abbreviated.
+    OldStat,
+    /// openat2(2)'s `struct open_how`; its size is the next argument.
+    OpenHow,
+    /// An ioctl request named from the table, or decoded as `_IOC(dir, type, nr, size)`.
+    IoctlReq(&'static [(u32, &'static str)]),
+    /// A `stack_t` (sigaltstack(2)).
+    SigStack,
+    /// A wait status the call writes (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
+    WaitStatus,
 }
 
 /// How the tracer shows the result.
@@ -58,6 +146,10 @@ pub enum Arg {
 pub enum Ret {
     Int,
     Hex,
+    /// fcntl's result, which its command gives a meaning (`0x8002 (flags O_RDWR|O_LARGEFILE)`).
+    Fcntl,
+    /// A mode in octal (umask).
+    Octal,
     /// Never returns (`exit`, `exit_group`): strace prints `= ?`.
     NoReturn,
 }
@@ -105,6 +197,43 @@ pub fn lookup(nr: u32) -> Option<&'static Entry> {
     TABLE.get(nr as usize).copied().flatten()
 }
 
+/// Rows for the tracer only: the socketcall subcalls that have no syscall of their own, shown under
+/// their own names as strace shows them (`SYS_ACCEPT`, `SYS_SEND`, `SYS_RECV`, net/socket.c), with
+/// the arguments they take. The emulator runs them as accept4, sendto and recvfrom.
+fn socketcall_view(which: u32) -> Option<&'static Entry> {
+    fn traced_only(_: &mut Ctx, _: &Args) -> SysResult {
+        Err(Errno::NOSYS.into())
+    }
+    use Arg::*;
+    static ACCEPT: Entry = Entry {
+        nr: nr::accept4,
+        name: "accept",
+        handler: traced_only,
+        args: &[Fd, SockaddrOut(2), IntPtr],
+        ret: Ret::Int,
+    };
+    static SEND: Entry = Entry {
+        nr: nr::sendto,
+        name: "send",
+        handler: traced_only,
+        args: &[Fd, InBuf(2), Uint, Flags(sys::socket::MSG_NAMES)],
+        ret: Ret::Int,
+    };
+    static RECV: Entry = Entry {
+        nr: nr::recvfrom,
+        name: "recv",
+        handler: traced_only,
+        args: &[Fd, OutBuf, Uint, Flags(sys::socket::MSG_NAMES)],
+        ret: Ret::Int,
+    };
+    match which {
+        5 => Some(&ACCEPT),
+        9 => Some(&SEND),
+        10 => Some(&RECV),
+        _ => None,
+    }
+}
+
 /// What the machine does after a syscall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -144,12 +273,15 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
         Flow::Return(v) => Some(v),
         Flow::Exit(_) => None,
     };
-    if ctx.task.tracer.is_some() {
+    // strace -f shows a new process's or thread's first return (0 from fork, vfork, clone) only
+    // as the parent's call.
+    let child_return = matches!(nr, nr::fork | nr::vfork | nr::clone | nr::clone3) && value == Some(0);
+    if ctx.task.tracer.is_some() && !child_return {
         // socketcall is shown as the call it performs, with that call's arguments.
         let unpacked = (nr == nr::socketcall)
             .then(|| sys::socketcall::unpack(ctx.mem, args).ok())
             .flatten()
-            .and_then(|(direct, direct_args)| Some((lookup(direct)?, direct_args)));
+            .and_then(|(direct, direct_args)| Some((socketcall_view(args[0]).or(lookup(direct))?, direct_args)));
         match (entry, unpacked) {
             (_, Some((e, direct_args))) => trace::call(ctx, e.nr, e, &direct_args, value),
             (Some(e), None) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value),

@@ -20,6 +20,9 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
+mod decode;
+pub mod names;
+
 /// Memory the formatter reads arguments from: the emulator's guest memory, or another process's.
 pub trait TraceMemory {
     /// The longest readable run of bytes starting at `addr`, at most `max` bytes (empty if `addr`
@@ -40,7 +43,7 @@ fn read_exact<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: usize) -> Option
 }
 
 /// How many bytes of a string or buffer strace shows (`-s 32`).
-const STRSIZE: usize = 32;
+pub(crate) const STRSIZE: usize = 32;
 
 /// The longest string argument read (a path: PATH_MAX less its NUL); longer shows as an address.
 const STR_MAX: usize = 4096;
@@ -109,21 +112,37 @@ pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u
 pub fn format_call<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, mem: &M, value: Option<u32>) -> String {
     let mut text = String::new();
     let _ = write!(text, "{}(", entry.name);
+    let mut suffix = None;
+    let mut first = true;
     for (i, kind) in entry.args.iter().enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        if i == 0 && value == Some(0) && utsname(mem, &mut text, entry.nr, args[0]) {
+        let mut part = String::new();
+        let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, entry.nr, args[0]))
+            || arg(mem, &mut part, *kind, args, i, value, &mut suffix);
+        if !shown {
             continue;
         }
-        arg(mem, &mut text, *kind, args, i, value);
+        if !first {
+            text.push_str(", ");
+        }
+        first = false;
+        text.push_str(&part);
     }
     text.push_str(") = ");
     match value {
         None => text.push('?'),
-        Some(v) => result(&mut text, entry.ret, v),
+        Some(v) => result(&mut text, entry.ret, v, args),
+    }
+    if let (Some(s), Some(v)) = (suffix, value) {
+        if !failed(Some(v)) {
+            let _ = write!(text, " ({s})");
+        }
     }
     text
+}
+
+/// The call returned an error (`-4095..-1`).
+fn failed(value: Option<u32>) -> bool {
+    value.is_some_and(|v| (-4095..0).contains(&(v as i32)))
 }
 
 /// The struct a successful uname(2) or olduname wrote, as `strace -v` shows it (what differs
@@ -172,7 +191,8 @@ pub fn signal_name(sig: i32) -> String {
     ];
     match usize::try_from(sig).ok().and_then(|i| NAMES.get(i)) {
         Some(name) if sig > 0 => (*name).to_string(),
-        _ if (32..=64).contains(&sig) => format!("SIGRT_{}", sig - 32),
+        _ if sig == 32 => "SIGRTMIN".to_string(),
+        _ if (33..=64).contains(&sig) => format!("SIGRT_{}", sig - 32),
         _ => sig.to_string(),
     }
 }
@@ -194,23 +214,58 @@ pub fn format_unknown(nr: u32, args: &Args, value: Option<u32>) -> String {
         Some(n) => format!("{n}("),
         None => format!("syscall_{nr:#x}("),
     };
-    let shown: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+    let shown: Vec<String> = args
+        .iter()
+        .map(|&a| {
+            let mut t = String::new();
+            hex(&mut t, a);
+            t
+        })
+        .collect();
     text.push_str(&shown.join(", "));
     text.push_str(") = ");
-    result(&mut text, Ret::Int, value.unwrap_or(0));
+    result(&mut text, Ret::Int, value.unwrap_or(0), args);
     text
 }
 
-fn result(text: &mut String, ret: Ret, v: u32) {
+fn result(text: &mut String, ret: Ret, v: u32, args: &Args) {
     let signed = v as i32;
     if (-4095..0).contains(&signed) {
         let e = Errno::from_raw_os_error(-signed);
-        let _ = write!(text, "-1 {} ({})", errno::name(e), errno::message(e));
+        let name = errno::name(e);
+        // strace shows a number no errno has as `-1 (errno 1061)` (a negative F_GETOWN, say). The
+        // kernel-internal restart codes (512-516) keep their `E???` form: `emu386 diff` reads them.
+        if name == "E???" && !(512..=516).contains(&-signed) {
+            let _ = write!(text, "-1 (errno {})", -signed);
+        } else {
+            let _ = write!(text, "-1 {name} ({})", errno::message(e));
+        }
         return;
     }
     match ret {
         Ret::Hex => {
             let _ = write!(text, "{v:#x}");
+        }
+        Ret::Octal => text.push_str(&decode::octal_mode(v)),
+        // fs/fcntl.c: F_GETFD, F_GETFL, F_GETSIG and F_GETLEASE return values strace names.
+        Ret::Fcntl if args[1] == 11 && v != 0 => {
+            let _ = write!(text, "{v} ({})", signal_name(v as i32));
+        }
+        Ret::Fcntl if args[1] == 1025 => {
+            hex(text, v);
+            let _ = write!(text, " ({})", decode::enum_str(LEASES, v));
+        }
+        Ret::Fcntl if args[1] == 1 && v != 0 => {
+            let _ = write!(text, "{v:#x} (flags {})", decode::flags_str(v, &[(1, "FD_CLOEXEC")]));
+        }
+        Ret::Fcntl if args[1] == 3 => {
+            let mut f = String::new();
+            open_flags(&mut f, v);
+            if v == 0 {
+                let _ = write!(text, "0 (flags {f})");
+            } else {
+                let _ = write!(text, "{v:#x} (flags {f})");
+            }
         }
         _ => {
             let _ = write!(text, "{signed}");
@@ -218,8 +273,26 @@ fn result(text: &mut String, ret: Ret, v: u32) {
     }
 }
 
-fn arg<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, kind: Arg, args: &Args, i: usize, value: Option<u32>) {
+/// Show argument `i` of kind `kind` into `text`; false if strace leaves it out (fcntl's third
+/// argument for `F_GETFD`, open's mode without `O_CREAT`). `suffix` receives what follows the
+/// result in parentheses (poll's returned events).
+fn arg<M: TraceMemory + ?Sized>(
+    mem: &M,
+    text: &mut String,
+    kind: Arg,
+    args: &Args,
+    i: usize,
+    value: Option<u32>,
+    suffix: &mut Option<String>,
+) -> bool {
     let v = args[i];
+    let at = |n: u8| args.get(n as usize).copied().unwrap_or(0);
+    let prev = i.checked_sub(1).and_then(|p| args.get(p)).copied().unwrap_or(0);
+    // A decoder's answer, or the address when the memory is unreadable.
+    let shown = |text: &mut String, decoded: Option<String>| match decoded {
+        Some(d) => text.push_str(&d),
+        None => pointer(text, v),
+    };
     match kind {
         Arg::Int | Arg::Fd => {
             let _ = write!(text, "{}", v as i32);
@@ -227,10 +300,18 @@ fn arg<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, kind: Arg, args: &Ar
         Arg::Uint => {
             let _ = write!(text, "{v}");
         }
-        Arg::Hex => {
-            let _ = write!(text, "{v:#x}");
+        Arg::Hex => hex(text, v),
+        Arg::Ptr => pointer(text, v),
+        Arg::Timespec => shown(text, decode::timespec(mem, v, false, false)),
+        Arg::Timespec64 => shown(text, decode::timespec(mem, v, true, false)),
+        Arg::Timeval => shown(text, decode::timespec(mem, v, false, true)),
+        Arg::Out(inner) => {
+            if failed(value) || value.is_none() {
+                pointer(text, v);
+            } else {
+                return arg(mem, text, *inner, args, i, value, suffix);
+            }
         }
-        Arg::Ptr | Arg::Timespec | Arg::Timespec64 => pointer(text, v),
         Arg::DirFd => {
             if v as i32 == -100 {
                 text.push_str("AT_FDCWD");
@@ -240,44 +321,266 @@ fn arg<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, kind: Arg, args: &Ar
         }
         Arg::Str => {
             let bytes = mem.read_prefix(v, STR_MAX + 1);
+            // A path: strace shows it whole, not cut at 32 bytes.
             match bytes.iter().position(|&b| b == 0) {
-                Some(end) => quoted(text, &bytes[..end], end),
+                Some(end) => quoted_upto(text, &bytes[..end], end, STR_MAX),
                 None => pointer(text, v),
             }
         }
-        Arg::InBuf(len_arg) => {
-            let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
-            buffer(mem, text, v, len);
-        }
+        Arg::InBuf(len_arg) => buffer(mem, text, v, at(len_arg) as usize),
         Arg::OutBuf => match value {
-            Some(n) if (n as i32) >= 0 => buffer(mem, text, v, n as usize),
+            Some(n) if !failed(value) => buffer(mem, text, v, n as usize),
+            _ => pointer(text, v),
+        },
+        Arg::OutHexBuf => match value {
+            Some(n) if !failed(value) => match read_exact(mem, v, (n as usize).min(STRSIZE)) {
+                Some(bytes) => {
+                    text.push('"');
+                    for b in bytes.iter() {
+                        let _ = write!(text, "\\x{b:02x}");
+                    }
+                    text.push('"');
+                    if n as usize > STRSIZE {
+                        text.push_str("...");
+                    }
+                }
+                None => pointer(text, v),
+            },
             _ => pointer(text, v),
         },
         Arg::Sockaddr(len_arg) => {
-            let len = args.get(len_arg as usize).copied().unwrap_or(0) as usize;
-            match read_exact(mem, v, len.min(128)) {
+            // strace reads at most a sockaddr_storage; a negative length shows the address.
+            let len = (at(len_arg) as i32).min(128);
+            match read_exact(mem, v, len.max(0) as usize) {
                 Some(bytes) if v != 0 && len >= 2 => sockaddr(text, &bytes),
                 _ => pointer(text, v),
             }
         }
-        Arg::OpenFlags => open_flags(text, v),
-        Arg::Mode => {
-            let _ = write!(text, "{v:#o}");
+        Arg::SockaddrOut(len_arg) => {
+            let len_ptr = at(len_arg);
+            let len = read_exact(mem, len_ptr, 4).map(|b| decode::u32_at(&b, 0) as usize);
+            match (len, failed(value)) {
+                (Some(len), false) if v != 0 && len >= 2 => match read_exact(mem, v, len.min(128)) {
+                    Some(bytes) => sockaddr(text, &bytes),
+                    None => pointer(text, v),
+                },
+                _ => pointer(text, v),
+            }
         }
-        Arg::Flags(names) => flags(text, v, names),
-        Arg::Enum(names) => match names.iter().find(|(n, _)| *n == v) {
-            Some((_, name)) => text.push_str(name),
+        Arg::OpenFlags => open_flags(text, v),
+        Arg::Mode => text.push_str(&decode::octal_mode(v)),
+        Arg::OpenMode => {
+            // O_CREAT, or O_TMPFILE (which includes O_DIRECTORY).
+            if prev & 0o100 == 0 && prev & 0o20200000 != 0o20200000 {
+                return false;
+            }
+            text.push_str(&decode::octal_mode(v));
+        }
+        Arg::Flags(names) => {
+            let known = names.iter().fold(0, |acc, (bit, _)| acc | bit);
+            if v & known != 0 || v == 0 {
+                flags(text, v & known, names);
+            }
+            unknown_bits(text, v & !known, v & known != 0, names);
+        }
+        Arg::Enum(names) => text.push_str(&decode::enum_str(names, v)),
+        Arg::FcntlArg => match prev {
+            // No argument: F_GETFD, F_GETFL, F_GETOWN, F_GETSIG, F_GETLEASE, F_GETPIPE_SZ, F_GET_SEALS.
+            1 | 3 | 9 | 11 | 1025 | 1032 | 1034 => return false,
+            0 | 1030 | 1031 => {
+                let _ = write!(text, "{v}");
+            }
+            8 => {
+                let _ = write!(text, "{}", v as i32);
+            }
+            10 => text.push_str(&signal_name(v as i32)),
+            1024 => text.push_str(&decode::enum_str(LEASES, v)),
+            16 => match value {
+                Some(_) if !failed(value) => shown(text, decode::f_owner_ex(mem, v)),
+                _ => pointer(text, v),
+            },
+            15 => shown(text, decode::f_owner_ex(mem, v)),
+            6 | 7 | 13 | 14 | 37 | 38 => shown(text, decode::flock(mem, v, prev <= 7, false)),
+            5 | 12 | 36 => match value {
+                Some(_) if !failed(value) => shown(text, decode::flock(mem, v, prev == 5, true)),
+                _ => pointer(text, v),
+            },
+            2 => flags(text, v, &[(1, "FD_CLOEXEC")]),
+            4 => open_flags(text, v),
+            _ => hex(text, v),
+        },
+        Arg::IoctlReq(names) => match v {
+            // strace cannot tell these from the sound timer requests of the same numbers.
+            0x5402 => text.push_str("SNDCTL_TMR_START or TCSETS"),
+            0x5403 => text.push_str("SNDCTL_TMR_STOP or TCSETSW"),
+            0x5404 => text.push_str("SNDCTL_TMR_CONTINUE or TCSETSF"),
+            _ => text.push_str(&decode::name_or(names, v, decode::ioc)),
+        },
+        Arg::SigStack => shown(text, decode::stack_t(mem, v)),
+        Arg::IoctlArg => {
+            let ok = !failed(value);
+            match prev {
+                0x5402..=0x5404 => shown(text, decode::termios(mem, v)),
+                0x5450 | 0x5451 | 0x5422 => return false,
+                0x5401 if ok => shown(text, decode::termios(mem, v)),
+                0x5413 if ok => shown(text, decode::winsize(mem, v)),
+                0x5414 => shown(text, decode::winsize(mem, v)),
+                0x541B | 0x5411 | 0x540F | 0x5429 | 0x8004_5430 if ok => shown(text, decode::int_ptr(mem, v)),
+                0x5421 | 0x5452 | 0x5410 | 0x4004_5431 => shown(text, decode::int_ptr(mem, v)),
+                0x5409 | 0x540A | 0x540B | 0x540E => {
+                    let _ = write!(text, "{}", v as i32);
+                }
+                // A request this tracer does not decode: a number or an address.
+                _ => hex(text, v),
+            }
+        }
+        Arg::SockType => {
+            text.push_str(&decode::enum_str(names::SOCK_TYPES, v & 0xf));
+            let rest = v & !0xf;
+            let known = rest & (0o2000000 | 0o4000);
+            if known != 0 {
+                text.push('|');
+                flags(text, known, names::SOCK_TYPE_FLAGS);
+            }
+            unknown_bits(text, rest & !known, true, names::SOCK_TYPES);
+        }
+        Arg::SockProto(family_arg) => {
+            let names = match at(family_arg) {
+                2 | 10 => Some(names::IP_PROTOS),
+                16 => Some(names::NETLINK_PROTOS),
+                _ => None,
+            };
+            match names {
+                // AF_AX25: strace names its protocols; this tracer knows none of them.
+                None if at(family_arg) == 3 => {
+                    let _ = write!(text, "{v} /* AX25_P_??? */");
+                }
+                Some(n) => text.push_str(&decode::name_or(n, v, |p| p.to_string())),
+                None => {
+                    let _ = write!(text, "{}", v as i32);
+                }
+            }
+        }
+        Arg::SockLevel => text.push_str(&decode::name_or(names::SOCK_LEVELS, v, |l| l.to_string())),
+        Arg::SockOptName(level_arg) => match decode::sockopt_names(at(level_arg)) {
+            Some(n) => text.push_str(&decode::enum_str(n, v)),
             None => {
-                let _ = write!(text, "{v:#x}");
+                let _ = write!(text, "{v}");
             }
         },
+        Arg::SockOptVal(len_arg) => shown(text, decode::sockopt_val(mem, v, at(len_arg), args[1], args[2])),
+        Arg::SockOptOut(len_arg) => {
+            let len = read_exact(mem, at(len_arg), 4).map(|b| decode::u32_at(&b, 0));
+            match len {
+                Some(len) if !failed(value) => shown(text, decode::sockopt_val(mem, v, len, args[1], args[2])),
+                _ => pointer(text, v),
+            }
+        }
+        Arg::IntPtr => shown(text, decode::int_ptr(mem, v)),
+        Arg::FdPair => match read_exact(mem, v, 8) {
+            Some(b) if !failed(value) => {
+                let _ = write!(text, "[{}, {}]", decode::u32_at(&b, 0) as i32, decode::u32_at(&b, 4) as i32);
+            }
+            _ => pointer(text, v),
+        },
+        Arg::Pollfds(n_arg) => match decode::pollfds(mem, v, at(n_arg)) {
+            Some((ins, outs)) => {
+                text.push_str(&ins);
+                *suffix = match value {
+                    Some(0) => Some("Timeout".into()),
+                    _ => Some(outs),
+                };
+            }
+            None => pointer(text, v),
+        },
+        // strace reads up to the kernel's sigset size (8 bytes) and shows a larger set as an address.
+        Arg::Sigset(len_arg) if (1..=8).contains(&at(len_arg)) => {
+            shown(text, decode::sigset(mem, v, at(len_arg) as usize))
+        }
+        Arg::Sigset(_) => pointer(text, v),
+        Arg::OldSigset => shown(text, decode::sigset(mem, v, 4)),
+        Arg::Sigaction => shown(text, decode::sigaction(mem, v)),
+        Arg::Signal => {
+            let _ = write!(text, "{}", signal_name(v as i32));
+        }
+        Arg::Stat64 => shown(text, decode::stat64(mem, v)),
+        Arg::Stat => shown(text, decode::stat(mem, v, false)),
+        Arg::OldStat => shown(text, decode::stat(mem, v, true)),
+        Arg::OpenHow => shown(text, decode::open_how(mem, v, at(i as u8 + 1))),
+        Arg::Statx => shown(text, decode::statx(mem, v)),
+        Arg::StatxFlags => text.push_str(&decode::statx_flags(v)),
+        Arg::StatxMask => text.push_str(&decode::statx_mask(v)),
+        Arg::Iovec(n_arg) => shown(text, decode::iovec(mem, v, at(n_arg), None)),
+        Arg::IovecOut(n_arg) => match value {
+            Some(n) if !failed(value) => shown(text, decode::iovec(mem, v, at(n_arg), Some(n))),
+            _ => pointer(text, v),
+        },
+        Arg::Msghdr => shown(text, decode::msghdr(mem, v, None)),
+        Arg::MsghdrOut => match value {
+            Some(n) if !failed(value) => shown(text, decode::msghdr(mem, v, Some(n))),
+            _ => pointer(text, v),
+        },
+        Arg::Rlimit => shown(text, decode::rlimit(mem, v, false)),
+        Arg::Rlimit64 => shown(text, decode::rlimit(mem, v, true)),
+        Arg::Off64 => {
+            let _ = write!(text, "{}", (u64::from(v) | u64::from(at(i as u8 + 1)) << 32) as i64);
+        }
+        Arg::Off64Hi => {
+            let _ = write!(text, "{}", (u64::from(at(i as u8 + 1)) | u64::from(v) << 32) as i64);
+        }
+        Arg::Skip => return false,
+        Arg::Int64Ptr => match read_exact(mem, v, 8) {
+            Some(b) => {
+                let n = u64::from(decode::u32_at(&b, 0)) | u64::from(decode::u32_at(&b, 4)) << 32;
+                let _ = write!(text, "[{}]", n as i64);
+            }
+            None => pointer(text, v),
+        },
+        Arg::Clone => text.push_str(&decode::clone_args(mem, args, !failed(value))),
+        Arg::UserDesc => shown(text, decode::user_desc(mem, v)),
+        Arg::Rusage => shown(text, decode::rusage(mem, v)),
+        Arg::WaitStatus => match value {
+            Some(n) if n != 0 && !failed(value) => shown(text, decode::wait_status(mem, v)),
+            _ => pointer(text, v),
+        },
+    }
+    true
+}
+
+/// `F_RDLCK`…: the lock types of leases and `struct flock`.
+const LEASES: &[(u32, &str)] = &[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")];
+
+/// `%#x`: `0` for zero, `0x1a` otherwise.
+fn hex(text: &mut String, v: u32) {
+    if v == 0 {
+        text.push('0');
+    } else {
+        let _ = write!(text, "{v:#x}");
+    }
+}
+
+/// Bits of a flags argument that no name in `names` covers: `|0x100 /* SOCK_??? */`.
+fn unknown_bits(text: &mut String, rest: u32, after: bool, names: &[(u32, &str)]) {
+    if rest == 0 {
+        return;
+    }
+    if after {
+        text.push('|');
+    }
+    let _ = write!(text, "{rest:#x}");
+    if let Some(prefix) = decode::set_prefix(names) {
+        let _ = write!(text, " /* {prefix}??? */");
     }
 }
 
 /// A socket address as strace shows it.
 pub fn sockaddr(text: &mut String, b: &[u8]) {
     let family = u16::from_le_bytes([b[0], b[1]]);
+    let family_name = decode::enum_str(names::FAMILIES, u32::from(family));
     match (family, b.len()) {
+        (_, 2) => {
+            let _ = write!(text, "{{sa_family={family_name}}}");
+        }
         (2, 16..) => {
             let port = u16::from_be_bytes([b[2], b[3]]);
             let _ = write!(
@@ -315,7 +618,7 @@ pub fn sockaddr(text: &mut String, b: &[u8]) {
             text.push('}');
         }
         _ => {
-            let _ = write!(text, "{{sa_family={family}, sa_data=");
+            let _ = write!(text, "{{sa_family={family_name}, sa_data=");
             quoted(text, &b[2..], b.len() - 2);
             text.push('}');
         }
@@ -340,7 +643,12 @@ fn buffer<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, addr: u32, len: u
 
 /// Quote bytes as strace does: C escapes, octal for the rest, `...` when cut.
 pub fn quoted(text: &mut String, bytes: &[u8], full_len: usize) {
-    let shown = &bytes[..bytes.len().min(STRSIZE)];
+    quoted_upto(text, bytes, full_len, STRSIZE);
+}
+
+/// [`quoted`], showing at most `limit` bytes.
+fn quoted_upto(text: &mut String, bytes: &[u8], full_len: usize, limit: usize) {
+    let shown = &bytes[..bytes.len().min(limit)];
     text.push('"');
     for (i, &b) in shown.iter().enumerate() {
         match b {
@@ -370,6 +678,11 @@ pub fn quoted(text: &mut String, bytes: &[u8], full_len: usize) {
 }
 
 fn flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
+    if v == 0 {
+        // strace shows an empty set as the name of 0 when there is one (PROT_NONE), else 0.
+        text.push_str(names.iter().find(|(bit, _)| *bit == 0).map_or("0", |(_, name)| name));
+        return;
+    }
     let mut rest = v;
     let mut parts = Vec::new();
     for &(bit, name) in names {
@@ -384,9 +697,13 @@ fn flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
     text.push_str(&parts.join("|"));
 }
 
-fn open_flags(text: &mut String, v: u32) {
+pub(crate) fn open_flags(text: &mut String, v: u32) {
     const ACCESS: [&str; 4] = ["O_RDONLY", "O_WRONLY", "O_RDWR", "0x3"];
+    // Names covering several bits (O_TMPFILE includes O_DIRECTORY, O_SYNC includes O_DSYNC) come
+    // first, so that they are not taken apart.
     const NAMES: &[(u32, &str)] = &[
+        (0o20200000, "O_TMPFILE"),
+        (0o4010000, "O_SYNC"),
         (0o100, "O_CREAT"),
         (0o200, "O_EXCL"),
         (0o400, "O_NOCTTY"),
@@ -401,9 +718,7 @@ fn open_flags(text: &mut String, v: u32) {
         (0o400000, "O_NOFOLLOW"),
         (0o1000000, "O_NOATIME"),
         (0o2000000, "O_CLOEXEC"),
-        (0o4010000, "O_SYNC"),
         (0o10000000, "O_PATH"),
-        (0o20200000, "O_TMPFILE"),
     ];
     text.push_str(ACCESS[(v & 3) as usize]);
     let rest = v & !3;
@@ -438,6 +753,145 @@ mod tests {
         let mut t = String::new();
         sockaddr(&mut t, b"\x01\0/tmp/s\0");
         assert_eq!(t, r#"{sa_family=AF_UNIX, sun_path="/tmp/s"}"#);
+    }
+
+    /// Guest memory for the formatter: `bytes` at `base`, nothing else readable.
+    struct Fake {
+        base: u32,
+        bytes: Vec<u8>,
+    }
+
+    impl TraceMemory for Fake {
+        fn read_prefix(&self, addr: u32, max: usize) -> Cow<'_, [u8]> {
+            let start = addr.wrapping_sub(self.base) as usize;
+            let bytes = self.bytes.get(start..).unwrap_or(&[]);
+            Cow::Borrowed(&bytes[..bytes.len().min(max)])
+        }
+    }
+
+    fn line(nr: u32, args: [u32; 6], bytes: &[u8], value: u32) -> String {
+        let entry = crate::table::lookup(nr).unwrap();
+        format_call(entry, &args, &Fake { base: 0x1000, bytes: bytes.to_vec() }, Some(value))
+    }
+
+    #[test]
+    fn fcntl_shows_its_argument_and_result_as_the_command_says() {
+        assert_eq!(line(nr::fcntl64, [3, 1, 0x1a4, 0, 0, 0], &[], 1), "fcntl64(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)");
+        assert_eq!(
+            line(nr::fcntl64, [3, 3, 0, 0, 0, 0], &[], 0x8002),
+            "fcntl64(3, F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE)"
+        );
+        assert_eq!(line(nr::fcntl64, [3, 2, 3, 0, 0, 0], &[], 0), "fcntl64(3, F_SETFD, FD_CLOEXEC|0x2) = 0");
+        assert_eq!(
+            line(nr::fcntl64, [3, 9999, 0, 0, 0, 0], &[], -22i32 as u32),
+            "fcntl64(3, 0x270f /* F_??? */, 0) = -1 EINVAL (Invalid argument)"
+        );
+    }
+
+    #[test]
+    fn open_shows_a_mode_only_with_o_creat() {
+        let path = b"f\0";
+        assert_eq!(
+            line(nr::openat, [-100i32 as u32, 0x1000, 0o100102, 0o644, 0, 0], path, 3),
+            r#"openat(AT_FDCWD, "f", O_RDWR|O_CREAT|O_LARGEFILE, 0644) = 3"#
+        );
+        assert_eq!(
+            line(nr::openat, [-100i32 as u32, 0x1000, 0, 0, 0, 0], path, 3),
+            r#"openat(AT_FDCWD, "f", O_RDONLY) = 3"#
+        );
+        assert_eq!(
+            line(nr::openat, [-100i32 as u32, 0x1000, 0o20200002, 0o600, 0, 0], path, 3),
+            r#"openat(AT_FDCWD, "f", O_RDWR|O_TMPFILE, 0600) = 3"#
+        );
+    }
+
+    #[test]
+    fn signal_sets_read_like_strace() {
+        assert_eq!(decode::sigset_bytes(&[0x02, 0x42, 0, 0, 0, 0, 0, 0]), "[INT USR1 TERM]");
+        // glibc's pthread_create blocks everything it may: shown as what is left out.
+        assert_eq!(decode::sigset_bytes(&[0xff, 0xff, 0xff, 0x7f, 0xfe, 0xff, 0xff, 0xff]), "~[RTMIN RT_1]");
+        assert_eq!(
+            line(nr::rt_sigprocmask, [0, 0x1000, 0, 8, 0, 0], &[0x02, 0, 0, 0, 0, 0, 0, 0], 0),
+            "rt_sigprocmask(SIG_BLOCK, [INT], NULL, 8) = 0"
+        );
+    }
+
+    #[test]
+    fn poll_shows_the_returned_events_after_the_result() {
+        let fds = [3, 0, 0, 0, 1, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0];
+        assert_eq!(
+            line(nr::poll, [0x1000, 2, 0, 0, 0, 0], &fds, 1),
+            "poll([{fd=3, events=POLLIN}, {fd=-1}], 2, 0) = 1 ([{fd=3, revents=POLLIN}])"
+        );
+        assert_eq!(
+            line(nr::poll, [0x1000, 1, 5, 0, 0, 0], &[3, 0, 0, 0, 1, 0, 0, 0], 0),
+            "poll([{fd=3, events=POLLIN}], 1, 5) = 0 (Timeout)"
+        );
+        // An array running into unmapped memory shows where it stops.
+        assert_eq!(
+            line(nr::poll, [0x1000, 2, 0, 0, 0, 0], &fds[..8], -14i32 as u32),
+            "poll([{fd=3, events=POLLIN}, ... /* 0x1008 */], 2, 0) = -1 EFAULT (Bad address)"
+        );
+    }
+
+    #[test]
+    fn stat_and_time_structs_read_like_strace() {
+        let mut st = vec![0u8; 96];
+        st[16..20].copy_from_slice(&0o100644u32.to_le_bytes());
+        st[44..52].copy_from_slice(&5u64.to_le_bytes());
+        assert_eq!(
+            line(nr::fstat64, [3, 0x1000, 0, 0, 0, 0], &st, 0),
+            "fstat64(3, {st_mode=S_IFREG|0644, st_size=5, ...}) = 0"
+        );
+        assert_eq!(
+            line(nr::fstat64, [3, 0x1000, 0, 0, 0, 0], &st, -9i32 as u32),
+            "fstat64(3, 0x1000) = -1 EBADF (Bad file descriptor)"
+        );
+        let ts = [1, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            line(nr::clock_gettime, [1, 0x1000, 0, 0, 0, 0], &ts, 0),
+            "clock_gettime(CLOCK_MONOTONIC, {tv_sec=1, tv_nsec=0}) = 0"
+        );
+        assert_eq!(line(nr::nanosleep, [0x1000, 0, 0, 0, 0, 0], &ts, 0), "nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0");
+    }
+
+    #[test]
+    fn socket_constants_read_like_strace() {
+        assert_eq!(
+            line(nr::socket, [2, 0o2000001, 0, 0, 0, 0], &[], 3),
+            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 3"
+        );
+        assert_eq!(
+            line(nr::setsockopt, [3, 1, 2, 0x1000, 4, 0], &[1, 0, 0, 0], 0),
+            "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0"
+        );
+        assert_eq!(
+            line(nr::getsockopt, [3, 6, 1, 0x1000, 0x1004, 0], &[1, 0, 0, 0, 4, 0, 0, 0], 0),
+            "getsockopt(3, SOL_TCP, TCP_NODELAY, [1], [4]) = 0"
+        );
+        assert_eq!(line(nr::socket, [3, 1, 0, 0, 0, 0], &[], -97i32 as u32), "socket(AF_AX25, SOCK_STREAM, 0 /* AX25_P_??? */) = -1 EAFNOSUPPORT (Address family not supported by protocol)");
+    }
+
+    #[test]
+    fn msghdr_reads_like_strace() {
+        // msghdr at 0x1000 (28 bytes), iovec at 0x101c, data at 0x1024.
+        let mut m = Vec::new();
+        for v in [0u32, 0, 0x101c, 1, 0, 0, 0, 0x1024, 2] {
+            m.extend_from_slice(&v.to_le_bytes());
+        }
+        m.extend_from_slice(b"hi");
+        assert_eq!(
+            line(nr::sendmsg, [3, 0x1000, 0, 0, 0, 0], &m, 2),
+            r#"sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hi", iov_len=2}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 2"#
+        );
+    }
+
+    #[test]
+    fn unknown_errno_values_show_as_numbers() {
+        assert_eq!(
+            line(nr::fcntl64, [3, 9, 0, 0, 0, 0], &[], -1061i32 as u32),
+            "fcntl64(3, F_GETOWN) = -1 (errno 1061)"
+        );
     }
 
     #[test]

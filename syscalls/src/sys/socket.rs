@@ -50,19 +50,19 @@ pub const MSG_NAMES: &[(u32, &str)] = &[
 const SHUT_NAMES: &[(u32, &str)] = &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")];
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::socket, socket, [Enum(FAMILY_NAMES), Flags(TYPE_NAMES), Int]),
-    entry!(nr::socketpair, socketpair, [Enum(FAMILY_NAMES), Flags(TYPE_NAMES), Int, Ptr]),
-    entry!(nr::bind, bind, [Fd, Sockaddr(2), Uint]),
-    entry!(nr::connect, connect, [Fd, Sockaddr(2), Uint]),
+    entry!(nr::socket, socket, [Enum(crate::trace::names::FAMILIES), SockType, SockProto(0)]),
+    entry!(nr::socketpair, socketpair, [Enum(crate::trace::names::FAMILIES), SockType, SockProto(0), FdPair]),
+    entry!(nr::bind, bind, [Fd, Sockaddr(2), Int]),
+    entry!(nr::connect, connect, [Fd, Sockaddr(2), Int]),
     entry!(nr::listen, listen, [Fd, Int]),
-    entry!(nr::accept4, accept4, [Fd, Ptr, Ptr, Flags(TYPE_NAMES)]),
-    entry!(nr::getsockname, getsockname, [Fd, Ptr, Ptr]),
-    entry!(nr::getpeername, getpeername, [Fd, Ptr, Ptr]),
-    entry!(nr::sendto, sendto, [Fd, InBuf(2), Uint, Flags(MSG_NAMES), Sockaddr(5), Uint]),
-    entry!(nr::recvfrom, recvfrom, [Fd, OutBuf, Uint, Flags(MSG_NAMES), Ptr, Ptr]),
+    entry!(nr::accept4, accept4, [Fd, SockaddrOut(2), IntPtr, Flags(TYPE_NAMES)]),
+    entry!(nr::getsockname, getsockname, [Fd, SockaddrOut(2), IntPtr]),
+    entry!(nr::getpeername, getpeername, [Fd, SockaddrOut(2), IntPtr]),
+    entry!(nr::sendto, sendto, [Fd, InBuf(2), Uint, Flags(MSG_NAMES), Sockaddr(5), Int]),
+    entry!(nr::recvfrom, recvfrom, [Fd, OutBuf, Uint, Flags(MSG_NAMES), SockaddrOut(5), IntPtr]),
     entry!(nr::shutdown, shutdown, [Fd, Enum(SHUT_NAMES)]),
-    entry!(nr::setsockopt, setsockopt, [Fd, Int, Int, Ptr, Uint]),
-    entry!(nr::getsockopt, getsockopt, [Fd, Int, Int, Ptr, Ptr]),
+    entry!(nr::setsockopt, setsockopt, [Fd, SockLevel, SockOptName(1), SockOptVal(4), Uint]),
+    entry!(nr::getsockopt, getsockopt, [Fd, SockLevel, SockOptName(1), SockOptOut(4), IntPtr]),
 ];
 
 /// sockfd_lookup_light(): the fd as a socket, EBADF or ENOTSOCK otherwise.

@@ -18,8 +18,8 @@ use std::os::fd::AsRawFd;
 use zerocopy::{FromBytes, IntoBytes};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::sendmsg, sendmsg, [Fd, Ptr, Flags(MSG_NAMES)]),
-    entry!(nr::recvmsg, recvmsg, [Fd, Ptr, Flags(MSG_NAMES)]),
+    entry!(nr::sendmsg, sendmsg, [Fd, Msghdr, Flags(MSG_NAMES)]),
+    entry!(nr::recvmsg, recvmsg, [Fd, MsghdrOut, Flags(MSG_NAMES)]),
     entry!(nr::sendmmsg, sendmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES)]),
     entry!(nr::recvmmsg, recvmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec]),
     entry!(nr::recvmmsg_time64, recvmmsg_time64, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec64]),

@@ -24,10 +24,10 @@ use std::ptr::{null, null_mut};
 use zerocopy::little_endian::I32;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::clock_gettime, clock_gettime, [Enum(CLOCK_NAMES), Timespec]),
-    entry!(nr::clock_gettime64, clock_gettime64, [Enum(CLOCK_NAMES), Timespec64]),
-    entry!(nr::clock_getres, clock_getres, [Enum(CLOCK_NAMES), Timespec]),
-    entry!(nr::clock_getres_time64, clock_getres_time64, [Enum(CLOCK_NAMES), Timespec64]),
+    entry!(nr::clock_gettime, clock_gettime, [Enum(CLOCK_NAMES), Out(&Timespec)]),
+    entry!(nr::clock_gettime64, clock_gettime64, [Enum(CLOCK_NAMES), Out(&Timespec64)]),
+    entry!(nr::clock_getres, clock_getres, [Enum(CLOCK_NAMES), Out(&Timespec)]),
+    entry!(nr::clock_getres_time64, clock_getres_time64, [Enum(CLOCK_NAMES), Out(&Timespec64)]),
     entry!(nr::clock_settime, clock_settime, [Enum(CLOCK_NAMES), Timespec]),
     entry!(nr::clock_settime64, clock_settime64, [Enum(CLOCK_NAMES), Timespec64]),
     entry!(nr::clock_nanosleep, clock_nanosleep, [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec, Ptr]),
@@ -37,11 +37,11 @@ pub static ENTRIES: &[Entry] = &[
         [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec64, Ptr]
     ),
     entry!(nr::nanosleep, nanosleep, [Timespec, Ptr]),
-    entry!(nr::gettimeofday, gettimeofday, [Ptr, Ptr]),
-    entry!(nr::settimeofday, settimeofday, [Ptr, Ptr]),
+    entry!(nr::gettimeofday, gettimeofday, [Out(&Timeval), Ptr]),
+    entry!(nr::settimeofday, settimeofday, [Timeval, Ptr]),
     entry!(nr::time, time, [Ptr]),
     entry!(nr::times, times, [Ptr]),
-    entry!(nr::getrusage, getrusage, [Enum(RUSAGE_NAMES), Ptr]),
+    entry!(nr::getrusage, getrusage, [Enum(RUSAGE_NAMES), Out(&Rusage)]),
 ];
 
 /// The result of a raw host call that answers `-1` and errno on failure.

@@ -1,0 +1,678 @@
+//! Decoders for the structs strace shows: each reads through a [`TraceMemory`] and returns `None`
+//! when the memory is unreadable (the caller then shows the address), never panicking.
+
+use super::names::{self, Names};
+use super::{flags, pointer, quoted, read_exact, signal_name, sockaddr, TraceMemory, STRSIZE};
+use std::fmt::Write as _;
+
+fn u16_at(b: &[u8], off: usize) -> u16 {
+    b.get(off..off + 2).map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
+}
+
+pub(super) fn u32_at(b: &[u8], off: usize) -> u32 {
+    b.get(off..off + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from(u32_at(b, off)) | u64::from(u32_at(b, off + 4)) << 32
+}
+
+/// `NAME`, or for a value not in `names` the hex and the set it is missing from, as strace shows
+/// it: `0x270f /* F_??? */`.
+pub fn enum_str(names: Names, v: u32) -> String {
+    name_or(names, v, |v| {
+        let hex = if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+        match set_prefix(names) {
+            Some(prefix) => format!("{hex} /* {prefix}??? */"),
+            None => hex,
+        }
+    })
+}
+
+/// What the names of a set start with, up to an underscore (`F_OWNER_` for `F_OWNER_TID`,
+/// `F_OWNER_PID`): how strace names a set in `/* F_OWNER_??? */`.
+pub fn set_prefix<'a>(names: &[(u32, &'a str)]) -> Option<&'a str> {
+    let first = names.first()?.1;
+    let common = names.iter().fold(first.len(), |len, (_, name)| {
+        first.bytes().zip(name.bytes()).take(len).take_while(|(a, b)| a == b).count()
+    });
+    let end = first[..common].rfind('_')?;
+    Some(&first[..=end])
+}
+
+/// `NAME` for a value in `names`, else the number.
+pub fn name_or(names: Names, v: u32, unknown: impl FnOnce(u32) -> String) -> String {
+    names.iter().find(|(n, _)| *n == v).map_or_else(|| unknown(v), |(_, name)| (*name).to_string())
+}
+
+pub fn flags_str(v: u32, names: Names) -> String {
+    let mut t = String::new();
+    flags(&mut t, v, names);
+    t
+}
+
+/// `{tv_sec=1, tv_nsec=0}` from a 32-bit or 64-bit timespec (or timeval with `usec`).
+pub fn timespec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: bool) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let frac = if usec { "tv_usec" } else { "tv_nsec" };
+    if wide {
+        let b = read_exact(mem, addr, 16)?;
+        Some(format!("{{tv_sec={}, {frac}={}}}", u64_at(&b, 0) as i64, u64_at(&b, 8) as i64))
+    } else {
+        let b = read_exact(mem, addr, 8)?;
+        Some(format!("{{tv_sec={}, {frac}={}}}", u32_at(&b, 0) as i32, u32_at(&b, 4) as i32))
+    }
+}
+
+/// `[INT TERM]`, or `~[KILL STOP]` when more than half the signals are in the set (strace's rule).
+pub fn sigset_bytes(b: &[u8]) -> String {
+    let total = b.len() * 8;
+    let is_set = |sig: usize| b.get((sig - 1) / 8).is_some_and(|byte| byte & (1 << ((sig - 1) % 8)) != 0);
+    let count = (1..=total).filter(|&s| is_set(s)).count();
+    // strace inverts a set that holds at least two thirds of the signals.
+    let invert = count * 3 >= total * 2;
+    let shown: Vec<String> = (1..=total)
+        .filter(|&s| is_set(s) != invert)
+        .map(|s| signal_name(s as i32).trim_start_matches("SIG").to_string())
+        .collect();
+    format!("{}[{}]", if invert { "~" } else { "" }, shown.join(" "))
+}
+
+pub fn sigset<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: usize) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    if len == 0 || len > 128 {
+        return None;
+    }
+    Some(sigset_bytes(&read_exact(mem, addr, len)?))
+}
+
+/// `{sa_handler=0x8049b25, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x8050d40}`.
+pub fn sigaction<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let b = read_exact(mem, addr, 20)?;
+    let handler = match u32_at(&b, 0) {
+        0 => "SIG_DFL".to_string(),
+        1 => "SIG_IGN".to_string(),
+        h => format!("{h:#x}"),
+    };
+    // strace 6.1 on x86-64 shows an i386 tracee's action without SA_RESTORER or its restorer
+    // (which glibc always sets): so does this.
+    let sa_flags = u32_at(&b, 4) & !0x0400_0000;
+    Some(format!(
+        "{{sa_handler={handler}, sa_mask={}, sa_flags={}}}",
+        sigset_bytes(&b[12..20]),
+        flags_str(sa_flags, names::SA_FLAGS)
+    ))
+}
+
+/// `S_IFREG|0644`.
+pub fn mode_type(mode: u32) -> String {
+    let kind = match mode & 0o170000 {
+        0o100000 => "S_IFREG|",
+        0o040000 => "S_IFDIR|",
+        0o020000 => "S_IFCHR|",
+        0o060000 => "S_IFBLK|",
+        0o010000 => "S_IFIFO|",
+        0o120000 => "S_IFLNK|",
+        0o140000 => "S_IFSOCK|",
+        _ => "",
+    };
+    format!("{kind}{}", octal_mode(mode & 0o7777))
+}
+
+/// A mode as strace prints it, `%#03o`: `0644`, `000`.
+pub fn octal_mode(v: u32) -> String {
+    if v == 0 {
+        "000".into()
+    } else {
+        format!("0{v:o}")
+    }
+}
+
+fn makedev(dev: u64) -> String {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let hex = |v: u64| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+    format!("makedev({}, {})", hex(major), hex(minor))
+}
+
+/// `{st_mode=S_IFREG|0644, st_size=5, ...}` (a device shows `st_rdev` instead of the size).
+pub fn stat64<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    let b = read_exact(mem, addr, 96)?;
+    let mode = u32_at(&b, 16);
+    let tail = if matches!(mode & 0o170000, 0o020000 | 0o060000) {
+        format!("st_rdev={}", makedev(u64_at(&b, 32)))
+    } else {
+        format!("st_size={}", u64_at(&b, 44) as i64)
+    };
+    Some(format!("{{st_mode={}, {tail}, ...}}", mode_type(mode)))
+}
+
+/// statx's mask, `STATX_BASIC_STATS|STATX_MNT_ID`.
+pub fn statx_mask(v: u32) -> String {
+    const BASIC: u32 = 0x7ff;
+    if v & BASIC == BASIC {
+        let rest = v & !BASIC;
+        if rest == 0 {
+            return "STATX_BASIC_STATS".into();
+        }
+        return format!("STATX_BASIC_STATS|{}", flags_str(rest, names::STATX_MASK));
+    }
+    flags_str(v, names::STATX_MASK)
+}
+
+/// statx's flags: the sync type first, then the `AT_*` flags.
+pub fn statx_flags(v: u32) -> String {
+    let sync = v & 0x6000;
+    let mut t = name_or(names::STATX_SYNC, sync, |s| format!("{s:#x}"));
+    let rest = v & !0x6000;
+    if rest != 0 {
+        t.push('|');
+        t.push_str(&flags_str(rest, names::STATX_FLAGS));
+    }
+    t
+}
+
+/// `{stx_mask=…, stx_attributes=0, stx_mode=S_IFREG|0644, stx_size=5, ...}`.
+pub fn statx<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    let b = read_exact(mem, addr, 256)?;
+    let attrs = u64_at(&b, 8);
+    let attrs = if attrs == 0 { "0".into() } else { format!("{attrs:#x}") };
+    Some(format!(
+        "{{stx_mask={}, stx_attributes={attrs}, stx_mode={}, stx_size={}, ...}}",
+        statx_mask(u32_at(&b, 0)),
+        mode_type(u32::from(u16_at(&b, 28))),
+        u64_at(&b, 40)
+    ))
+}
+
+/// `[{fd=3, events=POLLIN}]`, and the returned events for the result's suffix
+/// (`[{fd=3, revents=POLLIN}]`).
+pub fn pollfds<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32) -> Option<(String, String)> {
+    if addr == 0 {
+        return Some(("NULL".into(), "[]".into()));
+    }
+    let shown = n.min(STRSIZE as u32) as usize;
+    let b = mem.read_prefix(addr, shown * 8);
+    // An array that runs into unmapped memory: strace shows what it could read and where it
+    // stopped, `[{fd=6, events=POLLOUT}, ... /* 0xf7f31000 */]`.
+    let cut = (b.len() < shown * 8).then(|| addr.wrapping_add((b.len() / 8 * 8) as u32));
+    if b.len() < 8 && shown > 0 {
+        return None;
+    }
+    let mut ins = Vec::new();
+    let mut outs = Vec::new();
+    for p in b.chunks_exact(8) {
+        let fd = u32_at(p, 0) as i32;
+        let events = u32::from(u16_at(p, 4));
+        let revents = u32::from(u16_at(p, 6));
+        // The kernel ignores entries with a negative fd; strace shows only the fd.
+        if fd < 0 {
+            ins.push(format!("{{fd={fd}}}"));
+            continue;
+        }
+        ins.push(format!("{{fd={fd}, events={}}}", flags_str(events, names::POLL_EVENTS)));
+        if revents != 0 {
+            outs.push(format!("{{fd={fd}, revents={}}}", flags_str(revents, names::POLL_EVENTS)));
+        }
+    }
+    let more = match cut {
+        Some(at) => format!(", ... /* {at:#x} */"),
+        None if n as usize > shown => ", ...".to_string(),
+        None => String::new(),
+    };
+    Some((format!("[{}{more}]", ins.join(", ")), format!("[{}]", outs.join(", "))))
+}
+
+/// An iovec array; with `limit`, each buffer shows only what the call filled, in order.
+pub fn iovec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32, limit: Option<u32>) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let shown = n.min(STRSIZE as u32) as usize;
+    let b = read_exact(mem, addr, shown * 8)?;
+    let mut left = limit.map(|l| l as usize);
+    let mut parts = Vec::new();
+    for v in b.chunks_exact(8) {
+        let (base, len) = (u32_at(v, 0), u32_at(v, 4));
+        let take = left.map_or(len as usize, |l| l.min(len as usize));
+        if let Some(l) = left.as_mut() {
+            *l -= take;
+        }
+        let mut t = String::from("{iov_base=");
+        super::buffer(mem, &mut t, base, take);
+        let _ = write!(t, ", iov_len={len}}}");
+        parts.push(t);
+    }
+    let more = if n as usize > shown { ", ..." } else { "" };
+    Some(format!("[{}{more}]", parts.join(", ")))
+}
+
+const MSG_FLAGS: Names = &[
+    (0x1, "MSG_OOB"),
+    (0x2, "MSG_PEEK"),
+    (0x4, "MSG_DONTROUTE"),
+    (0x8, "MSG_CTRUNC"),
+    (0x20, "MSG_TRUNC"),
+    (0x40, "MSG_DONTWAIT"),
+    (0x80, "MSG_EOR"),
+    (0x100, "MSG_WAITALL"),
+    (0x2000, "MSG_ERRQUEUE"),
+    (0x4000, "MSG_NOSIGNAL"),
+    (0x8000, "MSG_MORE"),
+    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+];
+
+fn cmsgs<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32) -> Option<String> {
+    let b = read_exact(mem, addr, (len as usize).min(4096))?;
+    let mut off = 0usize;
+    let mut parts = Vec::new();
+    while off + 12 <= b.len() {
+        let clen = u32_at(&b, off) as usize;
+        let level = u32_at(&b, off + 4);
+        let kind = u32_at(&b, off + 8);
+        if clen < 12 {
+            // A header too short for its data: strace shows the header and stops.
+            parts.push(format!(
+                "{{cmsg_len={clen}, cmsg_level={}, cmsg_type={}}}",
+                enum_str(names::SOCK_LEVELS, level),
+                if (level, kind) == (1, 1) { "SCM_RIGHTS".to_string() } else { format!("{kind:#x}") }
+            ));
+            break;
+        }
+        let data = b.get(off + 12..(off + clen).min(b.len())).unwrap_or(&[]);
+        let mut t = format!("{{cmsg_len={clen}, cmsg_level={}, ", enum_str(names::SOCK_LEVELS, level));
+        match (level, kind) {
+            (1, 1) => {
+                let fds: Vec<String> = data.chunks_exact(4).map(|c| (u32_at(c, 0) as i32).to_string()).collect();
+                let _ = write!(t, "cmsg_type=SCM_RIGHTS, cmsg_data=[{}]}}", fds.join(", "));
+            }
+            (1, 2) if data.len() >= 12 => {
+                let _ = write!(
+                    t,
+                    "cmsg_type=SCM_CREDENTIALS, cmsg_data={{pid={}, uid={}, gid={}}}}}",
+                    u32_at(data, 0),
+                    u32_at(data, 4),
+                    u32_at(data, 8)
+                );
+            }
+            _ => {
+                let _ = write!(t, "cmsg_type={kind:#x}, cmsg_data=");
+                quoted(&mut t, data, data.len());
+                t.push('}');
+            }
+        }
+        parts.push(t);
+        off += (clen + 3) & !3;
+    }
+    Some(format!("[{}]", parts.join(", ")))
+}
+
+/// `{msg_name=NULL, msg_namelen=0, msg_iov=[…], msg_iovlen=1, msg_controllen=0, msg_flags=0}`;
+/// `filled` is the byte count of a recvmsg (its buffers show only that much).
+pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) -> Option<String> {
+    let b = read_exact(mem, addr, 28)?;
+    let (name, namelen, iov, iovlen) = (u32_at(&b, 0), u32_at(&b, 4), u32_at(&b, 8), u32_at(&b, 12));
+    let (control, controllen, msg_flags) = (u32_at(&b, 16), u32_at(&b, 20), u32_at(&b, 24));
+    let mut t = String::from("{msg_name=");
+    match read_exact(mem, name, (namelen as usize).min(128)) {
+        Some(sa) if name != 0 && namelen >= 2 => sockaddr(&mut t, &sa),
+        _ => pointer(&mut t, name),
+    }
+    let _ = write!(t, ", msg_namelen={namelen}, msg_iov=");
+    match iovec(mem, iov, iovlen, filled) {
+        Some(v) => t.push_str(&v),
+        None => pointer(&mut t, iov),
+    }
+    let _ = write!(t, ", msg_iovlen={iovlen}");
+    if controllen != 0 {
+        t.push_str(", msg_control=");
+        match cmsgs(mem, control, controllen) {
+            Some(c) => t.push_str(&c),
+            None => pointer(&mut t, control),
+        }
+    }
+    let _ = write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, MSG_FLAGS));
+    Some(t)
+}
+
+fn rlim(v: u64, infinity: u64) -> String {
+    if v == infinity {
+        "RLIM_INFINITY".into()
+    } else if v > 0 && v.is_multiple_of(1024) {
+        format!("{}*1024", v / 1024)
+    } else {
+        v.to_string()
+    }
+}
+
+/// `{rlim_cur=8192*1024, rlim_max=RLIM_INFINITY}`.
+pub fn rlimit<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let (cur, max, inf) = if wide {
+        let b = read_exact(mem, addr, 16)?;
+        (u64_at(&b, 0), u64_at(&b, 8), u64::MAX)
+    } else {
+        let b = read_exact(mem, addr, 8)?;
+        (u64::from(u32_at(&b, 0)), u64::from(u32_at(&b, 4)), u64::from(u32::MAX))
+    };
+    Some(format!("{{rlim_cur={}, rlim_max={}}}", rlim(cur, inf), rlim(max, inf)))
+}
+
+/// `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+pub fn wait_status<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let s = u32_at(&read_exact(mem, addr, 4)?, 0);
+    let text = match s & 0x7f {
+        0 => format!("WIFEXITED(s) && WEXITSTATUS(s) == {}", (s >> 8) & 0xff),
+        0x7f => format!("WIFSTOPPED(s) && WSTOPSIG(s) == {}", signal_name(((s >> 8) & 0xff) as i32)),
+        sig => {
+            let core = if s & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
+            format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", signal_name(sig as i32))
+        }
+    };
+    Some(format!("[{{{text}}}]"))
+}
+
+/// An `int` in memory, `[16]`.
+pub fn int_ptr<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    Some(format!("[{}]", u32_at(&read_exact(mem, addr, 4)?, 0) as i32))
+}
+
+/// The names of a socket option's level and the option itself.
+pub fn sockopt_names(level: u32) -> Option<Names> {
+    match level {
+        1 => Some(names::SO_NAMES),
+        0 => Some(names::IP_NAMES),
+        6 => Some(names::TCP_NAMES),
+        41 => Some(names::IPV6_NAMES),
+        _ => None,
+    }
+}
+
+/// A socket option's value: `[1]` for an int, `{l_onoff=1, l_linger=0}`, or the bytes.
+pub fn sockopt_val<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32, level: u32, name: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let b = read_exact(mem, addr, (len as usize).min(STRSIZE))?;
+    Some(match (level, name, len) {
+        (1, 13, 8) => format!("{{l_onoff={}, l_linger={}}}", u32_at(&b, 0) as i32, u32_at(&b, 4) as i32),
+        (_, _, 4) => format!("[{}]", u32_at(&b, 0) as i32),
+        // An int option with a short value: strace shows where it is.
+        (0 | 1 | 6 | 41, _, 0..4) if !matches!((level, name), (1, 25) | (6, 13)) => return None,
+        _ => {
+            let mut t = String::new();
+            quoted(&mut t, &b, len as usize);
+            t
+        }
+    })
+}
+
+/// `{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}`.
+pub fn winsize<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    let b = read_exact(mem, addr, 8)?;
+    Some(format!(
+        "{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}",
+        u16_at(&b, 0),
+        u16_at(&b, 2),
+        u16_at(&b, 4),
+        u16_at(&b, 6)
+    ))
+}
+
+/// A `struct termios` as strace shows it: `{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|…|OPOST|ONLCR,
+/// c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|…, ...}`.
+pub fn termios<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    const BAUD: [&str; 16] = [
+        "B0", "B50", "B75", "B110", "B134", "B150", "B200", "B300", "B600", "B1200", "B1800", "B2400", "B4800",
+        "B9600", "B19200", "B38400",
+    ];
+    const BAUD_EX: [&str; 15] = [
+        "B57600", "B115200", "B230400", "B460800", "B500000", "B576000", "B921600", "B1000000", "B1152000", "B1500000",
+        "B2000000", "B2500000", "B3000000", "B3500000", "B4000000",
+    ];
+    let b = read_exact(mem, addr, 36)?;
+    let (iflag, oflag, cflag, lflag) = (u32_at(&b, 0), u32_at(&b, 4), u32_at(&b, 8), u32_at(&b, 12));
+    let iflags = flags_str(iflag, names::TERM_IFLAGS);
+    // The delay fields first, each by the name of its value, then the flags.
+    let mut o = [
+        ["NL0", "NL1"][((oflag >> 8) & 1) as usize],
+        ["CR0", "CR1", "CR2", "CR3"][((oflag >> 9) & 3) as usize],
+        ["TAB0", "TAB1", "TAB2", "TAB3"][((oflag >> 11) & 3) as usize],
+        ["BS0", "BS1"][((oflag >> 13) & 1) as usize],
+        ["VT0", "VT1"][((oflag >> 14) & 1) as usize],
+        ["FF0", "FF1"][((oflag >> 15) & 1) as usize],
+    ]
+    .join("|");
+    let orest = oflag & !0o177400;
+    if orest != 0 {
+        o.push('|');
+        o.push_str(&flags_str(orest, names::TERM_OFLAGS));
+    }
+    let speed = cflag & 0o10017;
+    let baud = if speed & 0o10000 != 0 {
+        BAUD_EX.get(((speed & 0o17) as usize).wrapping_sub(1)).copied().unwrap_or("BOTHER")
+    } else {
+        BAUD[(speed & 0o17) as usize]
+    };
+    let mut c = format!("{baud}|{}", ["CS5", "CS6", "CS7", "CS8"][((cflag >> 4) & 3) as usize]);
+    let crest = cflag & !(0o10017 | 0o60);
+    if crest != 0 {
+        c.push('|');
+        c.push_str(&flags_str(crest, names::TERM_CFLAGS));
+    }
+    Some(format!(
+        "{{c_iflag={iflags}, c_oflag={o}, c_cflag={c}, c_lflag={}, ...}}",
+        flags_str(lflag, names::TERM_LFLAGS)
+    ))
+}
+
+/// An ioctl request with no name: `_IOC(_IOC_READ, 0x54, 0x1, 0x4)`.
+pub fn ioc(req: u32) -> String {
+    let dir = ["_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"][(req >> 30) as usize];
+    let hex = |v: u32| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
+    format!("_IOC({dir}, {}, {}, {})", hex((req >> 8) & 0xff), hex(req & 0xff), hex((req >> 16) & 0x3fff))
+}
+
+/// A `stack_t`: `{ss_sp=0x…, ss_flags=SS_ONSTACK, ss_size=65536}`.
+pub fn stack_t<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    const SS: Names = &[(1, "SS_ONSTACK"), (2, "SS_DISABLE"), (0x8000_0000, "SS_AUTODISARM")];
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let b = read_exact(mem, addr, 12)?;
+    let mut t = String::from("{ss_sp=");
+    pointer(&mut t, u32_at(&b, 0));
+    let flags = u32_at(&b, 4);
+    let known = flags & 0x8000_0003;
+    t.push_str(", ss_flags=");
+    if known != 0 || flags == 0 {
+        t.push_str(&flags_str(known, SS));
+    }
+    if flags & !0x8000_0003 != 0 {
+        if known != 0 {
+            t.push('|');
+        }
+        let _ = write!(t, "{:#x} /* SS_??? */", flags & !0x8000_0003);
+    }
+    let _ = write!(t, ", ss_size={}}}", u32_at(&b, 8));
+    Some(t)
+}
+
+/// `{type=F_OWNER_PID, pid=1234}`.
+pub fn f_owner_ex<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    const TYPES: Names = &[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")];
+    let b = read_exact(mem, addr, 8)?;
+    Some(format!("{{type={}, pid={}}}", enum_str(TYPES, u32_at(&b, 0)), u32_at(&b, 4) as i32))
+}
+
+/// `{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}` from a `struct flock` (`short` is
+/// true: 32-bit offsets) or `struct flock64`; `pid` adds what F_GETLK wrote.
+pub fn flock<M: TraceMemory + ?Sized>(mem: &M, addr: u32, short: bool, pid: bool) -> Option<String> {
+    const TYPES: Names = &[(0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK")];
+    const WHENCE: Names = &[(0, "SEEK_SET"), (1, "SEEK_CUR"), (2, "SEEK_END")];
+    let (start, len, pid_at, size) = if short {
+        let b = read_exact(mem, addr, 16)?;
+        (i64::from(u32_at(&b, 4) as i32), i64::from(u32_at(&b, 8) as i32), u32_at(&b, 12), 16)
+    } else {
+        let b = read_exact(mem, addr, 24)?;
+        (u64_at(&b, 4) as i64, u64_at(&b, 12) as i64, u32_at(&b, 20), 24)
+    };
+    let head = read_exact(mem, addr, size)?;
+    let mut t = format!(
+        "{{l_type={}, l_whence={}, l_start={start}, l_len={len}",
+        enum_str(TYPES, u32::from(u16_at(&head, 0))),
+        enum_str(WHENCE, u32::from(u16_at(&head, 2)))
+    );
+    if pid {
+        let _ = write!(t, ", l_pid={}", pid_at as i32);
+    }
+    t.push('}');
+    Some(t)
+}
+
+/// A `struct user_desc` (set_thread_area(2), clone's `tls` on i386).
+pub fn user_desc<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    let b = read_exact(mem, addr, 16)?;
+    let bits = u32_at(&b, 12);
+    let bit = |n: u32| (bits >> n) & 1;
+    Some(format!(
+        "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, read_exec_only={}, \
+         limit_in_pages={}, seg_not_present={}, useable={}}}",
+        u32_at(&b, 0) as i32,
+        u32_at(&b, 4),
+        u32_at(&b, 8),
+        bit(0),
+        (bits >> 1) & 3,
+        bit(3),
+        bit(4),
+        bit(5),
+        bit(6)
+    ))
+}
+
+/// i386 clone(2)'s arguments (flags, stack, parent_tid, tls, child_tid) as strace names them:
+/// `child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x…`.
+pub fn clone_args<M: TraceMemory + ?Sized>(mem: &M, args: &[u32; 6], ok: bool) -> String {
+    let [flags, stack, parent_tid, tls, child_tid, _] = *args;
+    let mut t = String::from("child_stack=");
+    pointer(&mut t, stack);
+    t.push_str(", flags=");
+    let high = flags & !0xff;
+    if high != 0 {
+        t.push_str(&flags_str(high, names::CLONE_FLAGS));
+    }
+    if flags & 0xff != 0 {
+        if high != 0 {
+            t.push('|');
+        }
+        t.push_str(&signal_name((flags & 0xff) as i32));
+    } else if high == 0 {
+        t.push('0');
+    }
+    if flags & 0x0010_0000 != 0 {
+        t.push_str(", parent_tid=");
+        match int_ptr(mem, parent_tid) {
+            Some(v) if ok => t.push_str(&v),
+            _ => pointer(&mut t, parent_tid),
+        }
+    }
+    if flags & 0x0008_0000 != 0 {
+        t.push_str(", tls=");
+        match user_desc(mem, tls) {
+            Some(v) => t.push_str(&v),
+            None => pointer(&mut t, tls),
+        }
+    }
+    if flags & 0x0120_0000 != 0 {
+        t.push_str(", child_tidptr=");
+        pointer(&mut t, child_tid);
+    }
+    t
+}
+
+/// `{ru_utime={tv_sec=0, tv_usec=211}, ru_stime={tv_sec=0, tv_usec=0}, ...}`.
+pub fn rusage<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let b = read_exact(mem, addr, 16)?;
+    Some(format!(
+        "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
+        u32_at(&b, 0) as i32,
+        u32_at(&b, 4) as i32,
+        u32_at(&b, 8) as i32,
+        u32_at(&b, 12) as i32
+    ))
+}
+
+/// `{st_mode=S_IFREG|0644, st_size=5, ...}` from a `struct stat` or (`old`) a
+/// `struct __old_kernel_stat`.
+pub fn stat<M: TraceMemory + ?Sized>(mem: &M, addr: u32, old: bool) -> Option<String> {
+    let (mode, rdev, size) = if old {
+        let b = read_exact(mem, addr, 32)?;
+        (u32::from(u16_at(&b, 4)), u64::from(u16_at(&b, 12)), u32_at(&b, 16))
+    } else {
+        let b = read_exact(mem, addr, 64)?;
+        (u32::from(u16_at(&b, 8)), u64::from(u32_at(&b, 16)), u32_at(&b, 20))
+    };
+    let tail = if matches!(mode & 0o170000, 0o020000 | 0o060000) {
+        format!("st_rdev={}", makedev(rdev))
+    } else {
+        format!("st_size={size}")
+    };
+    Some(format!("{{st_mode={}, {tail}, ...}}", mode_type(mode)))
+}
+
+/// `{flags=O_RDONLY|O_CREAT, mode=0644, resolve=RESOLVE_BENEATH}`; `size` is openat2's last argument.
+pub fn open_how<M: TraceMemory + ?Sized>(mem: &M, addr: u32, size: u32) -> Option<String> {
+    const RESOLVE: Names = &[
+        (0x01, "RESOLVE_NO_XDEV"),
+        (0x02, "RESOLVE_NO_MAGICLINKS"),
+        (0x04, "RESOLVE_NO_SYMLINKS"),
+        (0x08, "RESOLVE_BENEATH"),
+        (0x10, "RESOLVE_IN_ROOT"),
+        (0x20, "RESOLVE_CACHED"),
+    ];
+    if size < 24 {
+        return None;
+    }
+    let b = read_exact(mem, addr, 24)?;
+    let flags = u64_at(&b, 0);
+    let mut t = String::from("{flags=");
+    super::open_flags(&mut t, flags as u32);
+    if flags >> 32 != 0 {
+        let _ = write!(t, "|{:#x}", flags & !0xffff_ffff);
+    }
+    if flags & 0o100 != 0 || flags & 0o20200000 == 0o20200000 {
+        let _ = write!(t, ", mode={}", octal_mode(u64_at(&b, 8) as u32));
+    }
+    let resolve = u64_at(&b, 16) as u32;
+    let known = RESOLVE.iter().fold(0, |acc, (bit, _)| acc | bit);
+    t.push_str(", resolve=");
+    if resolve & known != 0 || resolve == 0 {
+        t.push_str(&flags_str(resolve & known, RESOLVE));
+    }
+    if resolve & !known != 0 {
+        if resolve & known != 0 {
+            t.push('|');
+        }
+        let _ = write!(t, "{:#x} /* RESOLVE_??? */", resolve & !known);
+    }
+    t.push('}');
+    Some(t)
+}

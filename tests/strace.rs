@@ -1,0 +1,201 @@
+//! `emu386 --strace` as strace shows the same calls: snapshots of whole traces (insta, under
+//! tests/snapshots/), and a comparison with a native `strace -f` of the same i386 program for the
+//! calls both make.
+//!
+//! What differs between runs is normalised away: addresses (`0x…` of five hex digits or more) become
+//! `ADDR`, the program's pid `PID`, ports `PORT`, times `N`, random bytes and the program's own path.
+
+mod common;
+
+use common::{build_fixture, command, run, EMU386};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The trace of a fixture run under `emu386 --strace-file`, in a fresh directory, stdin empty.
+fn emu_trace(name: &str) -> String {
+    let (bin, args) = build_fixture(name);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.txt");
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let mut cmd = command(EMU386, &work);
+    cmd.arg("--strace-file").arg(&file).arg(&bin).args(&args);
+    let out = run(cmd, b"");
+    assert!(!out.status.starts_with("timed out"), "{name}: {}", out.status);
+    std::fs::read_to_string(&file).unwrap()
+}
+
+/// A native `strace -f` of the same program, or `None` when strace cannot run here (not installed,
+/// or ptrace not allowed).
+fn native_trace(name: &str) -> Option<String> {
+    let (bin, args) = build_fixture(name);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.txt");
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let mut cmd = command("strace", &work);
+    cmd.args(["-f", "-o"]).arg(&file).arg(&bin).args(&args);
+    let out = run(cmd, b"");
+    if out.status != "exit status 0" && !std::fs::metadata(&file).is_ok_and(|m| m.len() > 0) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&file).ok()?;
+    text.contains("execve(").then_some(text)
+}
+
+static ADDR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"0x[0-9a-f]{5,}").unwrap());
+static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"htons\(\d+\)").unwrap());
+static TIME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(tv_sec|tv_nsec|tv_usec)=-?\d+").unwrap());
+static RANDOM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"getrandom\("[^"]*"(\.\.\.)?"#).unwrap());
+static EXE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"readlink\("/proc/self/exe", "[^"]*"(\.\.\.)?, (\d+)\) = \d+"#).unwrap());
+static PID_PREFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[pid +\d+\] ").unwrap());
+static NATIVE_PID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ +").unwrap());
+/// strace pads the result to a column: `write(1, "x", 1)    = 1`.
+static PADDING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\) +(= [^=]*)$").unwrap());
+static TID_ADDRESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"set_tid_address\([^)]*\) += (\d+)").unwrap());
+
+/// One trace line with what differs between runs replaced.
+fn normalise_line(line: &str, pid: Option<&str>) -> String {
+    let line = PID_PREFIX.replace(line, "");
+    let line = NATIVE_PID.replace(&line, "");
+    let line = PADDING.replace(&line, ") $1");
+    let line = ADDR.replace_all(&line, "ADDR");
+    let line = PORT.replace_all(&line, "htons(PORT)");
+    let line = TIME.replace_all(&line, "$1=N");
+    let line = RANDOM.replace_all(&line, "getrandom(RANDOM");
+    let line = EXE.replace_all(&line, r#"readlink("/proc/self/exe", EXE, $2) = LEN"#);
+    match pid {
+        Some(pid) => Regex::new(&format!(r"\b{pid}\b")).unwrap().replace_all(&line, "PID").into_owned(),
+        None => line.into_owned(),
+    }
+}
+
+/// A whole trace, normalised.
+fn normalise(trace: &str) -> Vec<String> {
+    let pid = TID_ADDRESS.captures(trace).and_then(|c| c.get(1)).map(|m| m.as_str().to_string());
+    trace.lines().map(|l| normalise_line(l, pid.as_deref())).collect()
+}
+
+fn snapshot(name: &str) -> String {
+    normalise(&emu_trace(name)).join("\n") + "\n"
+}
+
+#[test]
+fn hello_trace() {
+    let trace = snapshot("hello");
+    assert!(trace.contains("write(1, \"hello from i386\\n\", 16) = 16\n"), "{trace}");
+    insta::assert_snapshot!("hello", trace);
+}
+
+#[test]
+fn file_io_trace() {
+    insta::assert_snapshot!("fd_readwrite", snapshot("fd_readwrite"));
+}
+
+#[test]
+fn socket_trace() {
+    insta::assert_snapshot!("net_tcp_basic", snapshot("net_tcp_basic"));
+}
+
+#[test]
+fn poll_trace() {
+    // The number of clock reads around a timed poll depends on timing: leave them out.
+    let trace: Vec<String> =
+        snapshot("poll_basic").lines().filter(|l| !l.starts_with("clock_gettime")).map(String::from).collect();
+    insta::assert_snapshot!("poll_basic", trace.join("\n") + "\n");
+}
+
+/// Calls whose lines legitimately differ between the host and the emulator: the start-up that
+/// depends on the loader (execve, brk, the TLS descriptor strace reads before the call, rseq which
+/// the emulator does not offer), the clock (a vDSO call natively), and what strace reads before the
+/// call that the emulator's tracer, reading after it, cannot see (`[4 => 16]`), and sigreturn, whose
+/// mask strace reads from the signal frame and whose value is the interrupted `%eax`.
+const ENVIRONMENT: &[&str] = &[
+    "execve(",
+    "brk(",
+    "set_thread_area(",
+    "rseq(",
+    "getrandom(",
+    "clock_gettime",
+    "sigreturn(",
+    "rt_sigreturn(",
+    "+++",
+    "---",
+];
+
+/// Stands for a native line showing what strace read before the call (`[4 => 16]`): the emulator's
+/// line there is not compared.
+const BEFORE_AND_AFTER: &str = "(read before and after the call)";
+
+fn comparable(trace: &str) -> Vec<String> {
+    normalise(trace)
+        .into_iter()
+        .filter(|l| !ENVIRONMENT.iter().any(|p| l.starts_with(p)))
+        .filter(|l| !l.contains("unfinished") && !l.contains("resumed"))
+        .map(|l| if l.contains(" => ") { BEFORE_AND_AFTER.to_string() } else { l })
+        .collect()
+}
+
+/// The name of the call a line shows.
+fn call_name(line: &str) -> &str {
+    line.split('(').next().unwrap_or(line)
+}
+
+fn compare_with_native(name: &str) {
+    let Some(native) = native_trace(name) else {
+        eprintln!("strace is not installed or cannot trace here: skipping the comparison for {name}");
+        return;
+    };
+    let native = comparable(&native);
+    let emulated = comparable(&emu_trace(name));
+    // Only the calls both make: the emulator makes some the host answers in the vDSO, and the
+    // reverse.
+    let names =
+        |lines: &[String]| lines.iter().map(|l| call_name(l).to_string()).collect::<std::collections::HashSet<_>>();
+    let (native_names, emulated_names) = (names(&native), names(&emulated));
+    let both = |l: &String| {
+        l == BEFORE_AND_AFTER || native_names.contains(call_name(l)) && emulated_names.contains(call_name(l))
+    };
+    let native: Vec<&String> = native.iter().filter(|l| both(l)).collect();
+    let emulated: Vec<&String> = emulated.iter().filter(|l| both(l)).collect();
+    let mut report = String::new();
+    for (i, pair) in native.iter().zip(emulated.iter()).enumerate() {
+        if pair.0 != pair.1 && *pair.0 != BEFORE_AND_AFTER {
+            report.push_str(&format!("line {i}:\n  strace: {}\n  emu386: {}\n", pair.0, pair.1));
+        }
+    }
+    if native.len() != emulated.len() {
+        report.push_str(&format!("{} lines natively, {} emulated\n", native.len(), emulated.len()));
+    }
+    assert!(report.is_empty(), "{name}: emu386 --strace differs from strace -f:\n{report}");
+}
+
+#[test]
+fn lines_match_native_strace_for_file_calls() {
+    compare_with_native("fd_fcntl");
+    compare_with_native("fd_ioctl");
+    compare_with_native("fs_stat");
+}
+
+#[test]
+fn lines_match_native_strace_for_poll_signals_and_sockets() {
+    compare_with_native("poll_basic");
+    compare_with_native("sig_mask");
+    compare_with_native("sig_altstack");
+    compare_with_native("net_tcp_basic");
+}
+
+#[test]
+fn normalising_removes_what_differs_between_runs() {
+    let line = normalise_line(
+        "[pid 1234] connect(3, {sa_family=AF_INET, sin_port=htons(41925), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0",
+        Some("1234"),
+    );
+    assert_eq!(
+        line,
+        "connect(3, {sa_family=AF_INET, sin_port=htons(PORT), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0"
+    );
+    assert_eq!(normalise_line("1234  write(1, \"x\", 1)    = 1", None), "write(1, \"x\", 1) = 1");
+    assert_eq!(normalise_line("kill(1234, SIGUSR1) = 0", Some("1234")), "kill(PID, SIGUSR1) = 0");
+}
