@@ -112,14 +112,3 @@ fn random_syscalls_never_crash_the_emulator() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
-
-/// A page wholly past the end of a mapped file (or of grown shared memory) is EFAULT for the
-/// kernel; emu386 reads it from Rust and dies of SIGBUS. The fuzzer avoids such mappings unless
-/// EMU386_FUZZ_EOF=1; this test keeps the bug in view.
-#[test]
-#[ignore = "known bug: emu386 dies of SIGBUS reading guest memory past the end of a mapped file"]
-fn memory_past_the_end_of_a_mapped_file_is_efault() {
-    let bin = build("sigbus_eof");
-    let problems = check(&bin, &[]);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}

@@ -37,6 +37,25 @@ pub fn effective(prot: Prot) -> Prot {
     }
 }
 
+/// A permission-table bit beside the `Prot` bits: the page belongs to a file or a shared-memory
+/// object, so it may lie wholly past the object's end, where any load from it (ours included) is
+/// SIGBUS. The syscall layer probes such pages through the kernel ([`host_can_read`]) before
+/// handing them out as slices: a syscall's argument there is EFAULT, as the kernel's copy says.
+const OBJECT_BACKED: u8 = 0x10;
+
+/// Whether the host page holding `host` can be read without SIGBUS: the kernel's own copy
+/// (process_vm_readv on ourselves) fails with EFAULT exactly where a load would raise SIGBUS.
+/// A probe the kernel refuses for another reason (a seccomp filter) says yes, as before probing.
+fn host_can_read(host: *const u8) -> bool {
+    let mut byte = 0u8;
+    let local = libc::iovec { iov_base: (&raw mut byte).cast(), iov_len: 1 };
+    let remote = libc::iovec { iov_base: host.cast_mut().cast(), iov_len: 1 };
+    // SAFETY: the kernel writes one byte into `byte` and reads the remote side with its own
+    // fault handling; nothing is dereferenced here.
+    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    n == 1 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EFAULT)
+}
+
 /// What Unicorn must forget after a syscall changed the address space.
 #[derive(Debug, Default)]
 pub struct Pending {
@@ -160,6 +179,30 @@ impl GuestSpace {
         effective(self.page_prot(addr))
     }
 
+    /// What Rust may do with the page at `addr`: its guest permissions, or nothing when it lies
+    /// past the end of its file or shared-memory object (see [`OBJECT_BACKED`]).
+    fn page_allows_host(&self, addr: u32) -> Prot {
+        let bits = self.perms[(addr / PAGE_SIZE) as usize].load(Relaxed);
+        let prot = effective(Prot::from_bits_truncate(u32::from(bits)));
+        if bits & OBJECT_BACKED != 0 && !prot.is_empty() && !host_can_read(self.base.wrapping_add(addr as usize)) {
+            return Prot::empty();
+        }
+        prot
+    }
+
+    /// Note whether the pages of `[addr, addr+len)` belong to a file or shared-memory object.
+    fn set_object_backed(&mut self, addr: u32, len: u32, backed: bool) {
+        let first = (addr / PAGE_SIZE) as usize;
+        let count = (len / PAGE_SIZE) as usize;
+        for p in &self.perms[first..first + count] {
+            if backed {
+                p.fetch_or(OBJECT_BACKED, Relaxed);
+            } else {
+                p.fetch_and(!OBJECT_BACKED, Relaxed);
+            }
+        }
+    }
+
     /// Whether every page of `[addr, addr+len)` allows `need`.
     fn check(&self, addr: u32, len: usize, need: Prot) -> Result<(), Errno> {
         if len == 0 {
@@ -169,7 +212,7 @@ impl GuestSpace {
         let first = addr / PAGE_SIZE;
         let last = ((end - 1) / u64::from(PAGE_SIZE)) as u32;
         for page in first..=last {
-            if !self.page_allows(page * PAGE_SIZE).contains(need) {
+            if !self.page_allows_host(page * PAGE_SIZE).contains(need) {
                 return Err(Errno::FAULT);
             }
         }
@@ -181,7 +224,10 @@ impl GuestSpace {
         let count = (len / PAGE_SIZE) as usize;
         let mut had_code = false;
         for p in &self.perms[first..first + count] {
-            had_code |= p.swap(prot.bits() as u8, Relaxed) & Prot::EXEC.bits() as u8 != 0;
+            // The backing stays what it was (see `set_object_backed`).
+            let old = p.load(Relaxed);
+            p.store(prot.bits() as u8 | (old & OBJECT_BACKED), Relaxed);
+            had_code |= old & Prot::EXEC.bits() as u8 != 0;
         }
         self.pending.flush_tlb = true;
         let generation = GENERATION.fetch_add(1, Relaxed) + 1;
@@ -250,7 +296,7 @@ impl GuestMemory for GuestSpace {
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
         let mut len = 0usize;
         let mut page = addr & !(PAGE_SIZE - 1);
-        while len < max && self.page_allows(page).contains(Prot::READ) {
+        while len < max && self.page_allows_host(page).contains(Prot::READ) {
             len += (page + PAGE_SIZE - addr.max(page)) as usize;
             match page.checked_add(PAGE_SIZE) {
                 Some(next) => page = next,
@@ -294,7 +340,13 @@ impl GuestMemory for GuestSpace {
             return Err(MapError { errno, unmapped: lost });
         }
         self.set_prot(addr, len, prot);
+        let object = matches!(backing, Backing::Anon { shared: true } | Backing::File { .. });
+        self.set_object_backed(addr, len, object);
         Ok(())
+    }
+
+    fn mark_object_backed(&mut self, addr: u32, len: u32) {
+        self.set_object_backed(addr, len, true);
     }
 
     fn unmap(&mut self, addr: u32, len: u32) -> Result<(), Errno> {
@@ -309,6 +361,7 @@ impl GuestMemory for GuestSpace {
             )?;
         }
         self.set_prot(addr, len, Prot::empty());
+        self.set_object_backed(addr, len, false);
         Ok(())
     }
 

@@ -76,6 +76,10 @@ pub trait GuestMemory {
     fn unmap(&mut self, addr: u32, len: u32) -> Result<(), Errno>;
     /// Change the guest permissions of mapped pages in `[addr, addr+len)`.
     fn protect(&mut self, addr: u32, len: u32, prot: Prot) -> Result<(), Errno>;
+    /// The mapped pages of `[addr, addr+len)` now belong to a file or a shared-memory object
+    /// (mremap moved or grew one there): they may lie past its end, where reading them is SIGBUS,
+    /// so the slices above must check them first. [`GuestMemory::map`] notes this by itself.
+    fn mark_object_backed(&mut self, _addr: u32, _len: u32) {}
     /// Write GDT entry `index` of the calling thread's CPU. The GDT sits in a page the guest can
     /// read but never write (see [`crate::task::GDT_ADDR`]).
     fn set_gdt_entry(&mut self, index: u32, desc: u64);

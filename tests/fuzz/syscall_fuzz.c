@@ -731,14 +731,6 @@ static void fixup(long nr, uint32_t *a) {
             if (!(a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && below(2)) a[0] = pool_int(); /* a hint only */
             a[2] = below(2) ? rnd() & 7 : pool_int();
             a[5] = below(2) ? below(4) : pool_int();
-            /* Known emulator bug (see tests/robustness.rs): a page wholly past the end of a mapped
-             * file (or of grown shared memory) kills emu386 with SIGBUS when a syscall reads it.
-             * Regular files, memfds and MAP_SHARED are used only with EMU386_FUZZ_EOF=1. */
-            struct stat st;
-            if (!getenv("EMU386_FUZZ_EOF")) {
-                if (fstat((int)a[4], &st) == 0 && S_ISREG(st.st_mode)) a[4] = 0xffffffff;
-                a[3] &= ~(uint32_t)MAP_SHARED; /* mremap grows shared memory past its end too */
-            }
         }
         /* Fixed mappings and every other call stay inside the region. */
         if (nr != SYS_mmap2 || (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {

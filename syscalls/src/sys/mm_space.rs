@@ -55,6 +55,11 @@ pub struct Vma {
 }
 
 impl Vma {
+    /// Whether the pages belong to a file or a shared-memory object (which has an end).
+    fn is_object(&self) -> bool {
+        self.shared || matches!(self.kind, VmaKind::File { .. })
+    }
+
     /// The same VMA cut to `[start, end)`, with the file offset moved along.
     fn cut(&self, start: u32, end: u64) -> Vma {
         let mut v = self.clone();
@@ -326,7 +331,11 @@ impl Mm {
         let mut grown = vma.clone();
         grown.end = u64::from(addr) + u64::from(new_len);
         self.vmas.insert(grown.start, grown);
-        mem.protect(tail, delta, vma.prot)
+        mem.protect(tail, delta, vma.prot)?;
+        if vma.is_object() {
+            mem.mark_object_backed(tail, delta);
+        }
+        Ok(())
     }
 
     /// Move `[addr, addr+old_len)` of `vma` to `[to, to+new_len)` with the host's mremap, so the
@@ -365,7 +374,11 @@ impl Mm {
         v.start = to;
         v.end = end;
         self.vmas.insert(to, v);
-        mem.protect(to, new_len, vma.prot)
+        mem.protect(to, new_len, vma.prot)?;
+        if vma.is_object() {
+            mem.mark_object_backed(to, new_len);
+        }
+        Ok(())
     }
 
     /// Split the VMA containing `at` so that one starts exactly there.
