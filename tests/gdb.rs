@@ -16,13 +16,30 @@ int main(void) {
 }
 "#;
 
+const LOOP: &str = r#"
+#include <stdio.h>
+int counter;
+void tick(int i) { counter += i; }
+int main(int argc, char **argv) {
+    for (int i = 0; i < 3; i++) tick(i);
+    printf("counter %d\n", counter);
+    fflush(stdout);
+    if (argc > 1) *(volatile int *)0 = 1;
+    return 0;
+}
+"#;
+
 fn build(dir: &Path) -> Option<PathBuf> {
+    build_source(dir, PROGRAM)
+}
+
+fn build_source(dir: &Path, source: &str) -> Option<PathBuf> {
     if Command::new("gdb").arg("--version").output().is_err() {
         eprintln!("gdb not installed: skipped");
         return None;
     }
     let src = dir.join("prog.c");
-    std::fs::write(&src, PROGRAM).unwrap();
+    std::fs::write(&src, source).unwrap();
     let exe = dir.join("prog");
     let ok = Command::new("gcc").args(["-m32", "-static", "-g", "-O0", "-o"]).arg(&exe).arg(&src).status().unwrap();
     assert!(ok.success());
@@ -39,9 +56,15 @@ fn symbol(exe: &Path, name: &str) -> u64 {
 /// Run the program under `emu386 -g 0` with gdb running `commands`: (gdb's output, the program's
 /// stdout, its exit code).
 fn debug(exe: &Path, commands: &[&str]) -> (String, String, Option<i32>) {
+    debug_args(exe, &[], commands)
+}
+
+/// [`debug`] with arguments for the program.
+fn debug_args(exe: &Path, args: &[&str], commands: &[&str]) -> (String, String, Option<i32>) {
     let mut emu = Command::new(env!("CARGO_BIN_EXE_emu386"))
         .args(["-g", "0"])
         .arg(exe)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -74,7 +97,6 @@ fn debug(exe: &Path, commands: &[&str]) -> (String, String, Option<i32>) {
 }
 
 #[test]
-#[ignore = "resuming after a breakpoint or step stop fails with EXCEPTION: see the gdb.rs report"]
 fn break_at_main_then_continue() {
     let dir = tempfile::tempdir().unwrap();
     let Some(exe) = build(dir.path()) else { return };
@@ -89,7 +111,6 @@ fn break_at_main_then_continue() {
 }
 
 #[test]
-#[ignore = "resuming after a breakpoint or step stop fails with EXCEPTION: see the gdb.rs report"]
 fn step_and_read_memory() {
     let dir = tempfile::tempdir().unwrap();
     let Some(exe) = build(dir.path()) else { return };
@@ -102,4 +123,26 @@ fn step_and_read_memory() {
     assert!(gdb.contains("0x44\t0x33\t0x22\t0x11"), "{gdb}");
     assert_eq!(stdout, "hello 11223345\n");
     assert_eq!(code, Some(3));
+}
+
+#[test]
+fn a_breakpoint_hit_again_a_variable_set_and_a_fault_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(exe) = build_source(dir.path(), LOOP) else { return };
+    let commands =
+        ["break tick", "continue", "continue", "print i", "delete", "next", "set var counter = 100", "continue"];
+    let (gdb, stdout, code) = debug(&exe, &commands);
+    assert!(gdb.contains("tick (i=0)") && gdb.contains("tick (i=1)"), "{gdb}");
+    assert!(gdb.contains("$1 = 1"), "{gdb}");
+    assert!(gdb.contains("exited normally"), "{gdb}");
+    assert_eq!(stdout, "counter 100\n");
+    assert_eq!(code, Some(0));
+
+    // A fault stops for gdb with its signal; continuing delivers it and the program dies of it.
+    let (gdb, stdout, code) = debug_args(&exe, &["fault"], &["continue", "info registers eip", "continue"]);
+    assert!(gdb.contains("Program received signal SIGSEGV"), "{gdb}");
+    assert!(gdb.contains("prog.c:9"), "{gdb}");
+    assert!(gdb.contains("Program terminated with signal SIGSEGV"), "{gdb}");
+    assert_eq!(stdout, "counter 3\n");
+    assert_eq!(code, None, "killed by a signal");
 }

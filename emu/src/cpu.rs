@@ -145,6 +145,11 @@ pub fn fault_signal(err: unicorn_engine::uc_error) -> i32 {
     }
 }
 
+/// Whether the invalid-instruction hook fired since [`fault_signal`] last looked.
+pub fn invalid_opcode_pending() -> bool {
+    INVALID_OPCODE.get()
+}
+
 thread_local! {
     /// Set by the invalid-instruction hook; read (and cleared) by `fault_signal`.
     static INVALID_OPCODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -5,7 +5,10 @@
 //! [`active`], a thread-local flag, once per CPU stop, never per instruction). With `-g` the
 //! emulator waits for gdb before the first instruction; software breakpoints are Unicorn code
 //! hooks on exactly the breakpoint addresses (one hook per address, so code elsewhere runs at full
-//! speed), single-step is a one-instruction `emu_start`. Memory goes through the permission table:
+//! speed; a hook stays once made and only checks whether its breakpoint is in, since gdb takes
+//! breakpoints out at every stop and puts them back at every resume), single-step is a
+//! one-instruction `emu_start`. Unicorn reports a stop asked for in a hook as an exception, so the
+//! run loop asks [`stopped_for_gdb`] before treating one as a fault. Memory goes through the permission table:
 //! unmapped pages answer an error; writes go through /proc/self/mem, so that read-only private
 //! pages (code) can be patched as ptrace can, and the translated code of the range is dropped.
 //!
@@ -31,7 +34,7 @@ use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::x86::reg::X86CoreRegs;
 use gdbstub_arch::x86::X86_SSE;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
@@ -48,8 +51,8 @@ thread_local! {
     static HIT: Cell<bool> = const { Cell::new(false) };
     /// The breakpoint address the CPU resumes at: its hook lets the first pass through.
     static SKIP: Cell<Option<u64>> = const { Cell::new(None) };
-    /// What SKIP was set to at the last resume.
-    static RESUMED_AT: Cell<Option<u64>> = const { Cell::new(None) };
+    /// The breakpoints in force (the hooks of others let the CPU through).
+    static ENABLED: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 /// Whether gdb is attached to this thread's guest.
@@ -111,10 +114,12 @@ struct Emu {
     read: X86CoreRegs,
     base: *mut u8,
     perms: &'static [AtomicU8],
-    /// Breakpoint addresses and their hooks (None: not hooked yet).
-    breakpoints: BTreeMap<u32, Option<UcHookId>>,
-    /// Hooks of removed breakpoints, to remove from the CPU.
-    unhook: Vec<(u32, UcHookId)>,
+    /// The breakpoints gdb has inserted.
+    breakpoints: BTreeSet<u32>,
+    /// Code hooks, one per address that ever had a breakpoint: they stay (and do nothing while
+    /// their breakpoint is out), as gdb takes its breakpoints out at every stop and puts them back
+    /// at every resume, and dropping a hook means dropping translated code.
+    hooks: BTreeMap<u32, UcHookId>,
     /// Code ranges written by gdb.
     stale: Vec<(u32, u64)>,
     resume: Option<Resume>,
@@ -127,8 +132,8 @@ impl Emu {
             read: X86CoreRegs::default(),
             base: space.base(),
             perms: space.perms(),
-            breakpoints: BTreeMap::new(),
-            unhook: Vec::new(),
+            breakpoints: BTreeSet::new(),
+            hooks: BTreeMap::new(),
             stale: Vec::new(),
             resume: None,
         }
@@ -244,20 +249,11 @@ impl Breakpoints for Emu {
 
 impl SwBreakpoint for Emu {
     fn add_sw_breakpoint(&mut self, addr: u32, _kind: usize) -> TargetResult<bool, Self> {
-        self.breakpoints.entry(addr).or_insert(None);
-        Ok(true)
+        Ok(self.breakpoints.insert(addr) || true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u32, _kind: usize) -> TargetResult<bool, Self> {
-        match self.breakpoints.remove(&addr) {
-            Some(hook) => {
-                if let Some(id) = hook {
-                    self.unhook.push((addr, id));
-                }
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(self.breakpoints.remove(&addr))
     }
 }
 
@@ -372,6 +368,9 @@ fn write_regs(cpu: &mut Cpu, old: &X86CoreRegs, new: &X86CoreRegs) {
 
 /// The breakpoint hook: stop before the instruction at `addr`, unless the CPU resumes there.
 fn breakpoint_hook(cpu: &mut unicorn_engine::Unicorn<'_, ()>, addr: u64, _size: u32) {
+    if !ENABLED.with_borrow(|set| set.contains(&addr)) {
+        return;
+    }
     if SKIP.get() == Some(addr) {
         SKIP.set(None);
         return;
@@ -386,27 +385,39 @@ fn breakpoint_hook(cpu: &mut unicorn_engine::Unicorn<'_, ()>, addr: u64, _size: 
 fn apply(cpu: &mut Cpu, target: &mut Emu) {
     write_regs(cpu, &target.read, &target.regs);
     let mut pending = Pending { stale_code: std::mem::take(&mut target.stale), ..Pending::default() };
-    for (addr, id) in target.unhook.drain(..) {
-        let _ = cpu.remove_hook(id);
-        pending.stale_code.push((addr, u64::from(addr) + 1));
-    }
-    for (&addr, hook) in target.breakpoints.iter_mut().filter(|(_, h)| h.is_none()) {
+    for &addr in &target.breakpoints {
+        if target.hooks.contains_key(&addr) {
+            continue;
+        }
         match cpu.add_code_hook(u64::from(addr), u64::from(addr), breakpoint_hook) {
-            Ok(id) => *hook = Some(id),
+            Ok(id) => {
+                target.hooks.insert(addr, id);
+            }
             Err(e) => log::warn!("gdb: cannot set a breakpoint at {addr:#x}: {e:?}"),
         }
         // Code translated before the hook existed would not call it.
         pending.stale_code.push((addr, u64::from(addr) + 1));
     }
+    ENABLED.set(target.breakpoints.iter().map(|&a| u64::from(a)).collect());
+    if target.resume == Some(Resume::Step) {
+        // Unicorn counts the instructions of a step in code it translates from now on: code
+        // translated by an earlier continue would run on uncounted.
+        let eip = target.regs.eip;
+        pending.stale_code.push((eip, u64::from(eip) + 1));
+    }
     crate::cpu::forget(cpu, &mut pending);
 }
 
-/// Drop every breakpoint (gdb went away).
+/// Drop every breakpoint and its hook (gdb went away).
 fn unhook_all(cpu: &mut Cpu, target: &mut Emu) {
-    let hooks: Vec<_> =
-        std::mem::take(&mut target.breakpoints).into_iter().filter_map(|(a, h)| Some((a, h?))).collect();
-    target.unhook.extend(hooks);
-    apply(cpu, target);
+    target.breakpoints.clear();
+    let mut pending = Pending::default();
+    for (addr, id) in std::mem::take(&mut target.hooks) {
+        let _ = cpu.remove_hook(id);
+        pending.stale_code.push((addr, u64::from(addr) + 1));
+    }
+    ENABLED.set(BTreeSet::new());
+    crate::cpu::forget(cpu, &mut pending);
 }
 
 /// Serve gdb while the guest is stopped, until gdb resumes it (or kills it, or goes away).
@@ -430,9 +441,8 @@ fn serve(cpu: &mut Cpu, session: &mut Session, mut machine: GdbStubStateMachine<
                 session.stepping = resume == Resume::Step;
                 session.machine = Some(GdbStubStateMachine::Running(m));
                 let pc = u64::from(target.regs.eip);
-                let skip = target.breakpoints.contains_key(&target.regs.eip).then_some(pc);
+                let skip = target.breakpoints.contains(&target.regs.eip).then_some(pc);
                 SKIP.set(skip);
-                RESUMED_AT.set(skip);
                 return Next::Run { count: usize::from(session.stepping) };
             }
             GdbStubStateMachine::CtrlCInterrupt(m) => {
@@ -511,9 +521,9 @@ pub fn before_run(cpu: &mut Cpu) -> Next {
     }
 }
 
-/// The CPU starts again where it was resumed: the breakpoint there lets it through again.
-pub fn rearm() {
-    SKIP.set(RESUMED_AT.get());
+/// Whether the CPU's last stop was gdb's: a breakpoint hit or the end of a single step.
+pub fn stopped_for_gdb() -> bool {
+    HIT.get() || SESSION.with_borrow(|s| s.as_ref().is_some_and(|session| session.stepping))
 }
 
 /// The guest got Linux signal `signo` from a fault: gdb sees it before it is delivered.

@@ -217,11 +217,10 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         let pc = cpu.pc_read().unwrap_or(0);
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
         let mut result = cpu.emu_start(pc, 1 << 32, 0, count);
-        if debugged && result.is_err() && cpu.pc_read().ok() == Some(pc) {
-            // Unicorn fails the first start after a stop asked for in a hook (a breakpoint, a
-            // step); a real fault happens again.
-            crate::gdb::rearm();
-            result = cpu.emu_start(pc, 1 << 32, 0, count);
+        if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
+            // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
+            // an exception; nothing faulted: gdb hears of the stop before the CPU runs again.
+            result = Ok(());
         }
         let mut preempted = false;
         if thread::multi() {

@@ -533,6 +533,12 @@ thread_local! {
     static PROBED: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
 }
 
+/// Whether the TLB refused an access or an opcode was invalid since the CPU last stopped: a stop
+/// that is a fault, not a request.
+pub fn fault_pending() -> bool {
+    DENIED.get().is_some() || crate::cpu::invalid_opcode_pending()
+}
+
 /// Set up what `memory_fault` needs: a TLB hook after cpu.rs's (so it only sees refusals) that
 /// notes the refused page, or during a probe maps it to the scratch page.
 pub fn install_fault_probe(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
