@@ -249,7 +249,8 @@ impl Breakpoints for Emu {
 
 impl SwBreakpoint for Emu {
     fn add_sw_breakpoint(&mut self, addr: u32, _kind: usize) -> TargetResult<bool, Self> {
-        Ok(self.breakpoints.insert(addr) || true)
+        self.breakpoints.insert(addr);
+        Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u32, _kind: usize) -> TargetResult<bool, Self> {
