@@ -133,3 +133,31 @@ fn bad_command_lines_exit_2() {
     assert_eq!(diff(&["--strace", path("uname")], b"").status.code(), Some(2));
     assert_eq!(diff(&["--no-such-option", path("uname")], b"").status.code(), Some(2));
 }
+
+/// Fixtures whose syscall streams differ natively and emulated only in what the tool normalises:
+/// times and clock readings (select's remaining timeout, rusage, absolute deadlines), stack
+/// addresses in out-arguments of failed calls, send/recv through socketcall, a call restarted
+/// after a stop signal, forks and pids. The tool must call them the same.
+#[test]
+fn fixtures_with_normalised_differences_agree() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff-fixtures");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let names = ["fd_lseek", "time_clocks", "time_sleep", "poll_select", "net_tcp_basic", "proc_fork_wait", "tty_ctty"];
+    let mut failures = Vec::new();
+    for name in names {
+        let exe = out_dir.join(name);
+        let status = Command::new("gcc")
+            .args(["-m32", "-static", "-O1", "-Wall", "-o"])
+            .arg(&exe)
+            .arg(fixtures.join(format!("{name}.c")))
+            .status()
+            .expect("run gcc");
+        assert!(status.success(), "gcc failed for {name}");
+        let out = diff(&[exe.to_str().unwrap()], b"");
+        if out.status.code() != Some(0) {
+            failures.push(format!("{name}: {}", text(&out)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

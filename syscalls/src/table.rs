@@ -197,6 +197,13 @@ pub fn lookup(nr: u32) -> Option<&'static Entry> {
     TABLE.get(nr as usize).copied().flatten()
 }
 
+/// socketcall(2) as the tracer shows it: the row of the call it performs and that call's
+/// arguments (None when the subcall or its argument block is bad).
+pub fn traced_socketcall(mem: &dyn crate::mem::GuestMemory, args: &Args) -> Option<(&'static Entry, Args)> {
+    let (direct, direct_args) = sys::socketcall::unpack(mem, args).ok()?;
+    Some((socketcall_view(args[0]).or(lookup(direct))?, direct_args))
+}
+
 /// Rows for the tracer only: the socketcall subcalls that have no syscall of their own, shown under
 /// their own names as strace shows them (`SYS_ACCEPT`, `SYS_SEND`, `SYS_RECV`, net/socket.c), with
 /// the arguments they take. The emulator runs them as accept4, sendto and recvfrom.
@@ -278,10 +285,7 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     let child_return = matches!(nr, nr::fork | nr::vfork | nr::clone | nr::clone3) && value == Some(0);
     if ctx.task.tracer.is_some() && !child_return {
         // socketcall is shown as the call it performs, with that call's arguments.
-        let unpacked = (nr == nr::socketcall)
-            .then(|| sys::socketcall::unpack(ctx.mem, args).ok())
-            .flatten()
-            .and_then(|(direct, direct_args)| Some((socketcall_view(args[0]).or(lookup(direct))?, direct_args)));
+        let unpacked = (nr == nr::socketcall).then(|| traced_socketcall(ctx.mem, args)).flatten();
         match (entry, unpacked) {
             (_, Some((e, direct_args))) => trace::call(ctx, e.nr, e, &direct_args, value),
             (Some(e), None) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value),

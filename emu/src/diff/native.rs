@@ -127,10 +127,9 @@ fn format(pid: i32, number: u32, args: &Args, value: Option<u32>) -> String {
     let unpacked = (number == nr::socketcall)
         .then(|| {
             let snapshot = Snapshot { addr: args[1], bytes: mem.read_prefix(args[1], 24).into_owned() };
-            syscalls::sys::socketcall::unpack(&snapshot, args).ok()
+            syscalls::table::traced_socketcall(&snapshot, args)
         })
-        .flatten()
-        .and_then(|(direct, direct_args)| Some((lookup(direct)?, direct_args)));
+        .flatten();
     match (entry, unpacked) {
         (_, Some((e, direct_args))) => format_call(e, &direct_args, &mem, value),
         (Some(e), None) => format_call(e, args, &mem, value),

@@ -15,6 +15,10 @@
 //!   no vdso, so they arrive as syscalls there) and rseq (the kernel registers it, the emulator
 //!   answers ENOSYS; glibc carries on either way). The `clone(…) = 0` line the emulator's tracer
 //!   writes in a new child (the child returns through the same handler) is dropped too.
+//! - Times are clocks' readings, not behaviour: a non-zero `tv_nsec` or `tv_usec` becomes `NSEC` or
+//!   `USEC` (what is left of a select timeout, a time read and set again), and a `struct rusage`'s
+//!   CPU times are dropped whole, as are the seconds of a `TIMER_ABSTIME` deadline. Other whole
+//!   seconds and zero fields stay: they are what a program asks for.
 
 use super::Stream;
 use std::collections::{HashMap, HashSet};
@@ -190,6 +194,7 @@ static BY_NAME: LazyLock<HashMap<&'static str, &'static Entry>> =
 
 /// Whether a result is one of the kernel-internal restart codes a ptrace exit stop can show
 /// (ERESTARTSYS … ERESTART_RESTARTBLOCK, 512-516): the tracee itself sees EINTR or a restarted call.
+/// (`result` is what follows ` = `.)
 fn restart_code(result: &str) -> bool {
     result
         .strip_prefix("-1 E??? (Unknown error ")
@@ -321,13 +326,11 @@ impl Rewriter<'_> {
             if i > 0 {
                 out.push_str(", ");
             }
-            let kind = match entry.and_then(|e| e.args.get(i)) {
-                Some(Arg::Ptr | Arg::Timespec | Arg::Timespec64 | Arg::Str | Arg::InBuf(_) | Arg::OutBuf)
-                | Some(Arg::Sockaddr(_))
-                | None => AddrKind::Pointer,
-                // ioctl, fcntl and prctl arguments: a number or a pointer.
-                Some(Arg::Hex) => AddrKind::Value,
-                Some(_) => AddrKind::Never,
+            // The tracer leaves out the arguments strace does not show on their own.
+            let shown = entry.and_then(|e| e.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
+            let kind = match shown {
+                Some(kind) => addr_kind(kind),
+                None => AddrKind::Pointer,
             };
             let addresses = Addr { kind, offsets };
             self.numbers(arg, addresses, &mut out);
@@ -387,6 +390,13 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
             if n > 0 && i == 0 && FORKS.contains(&call) && result(line) == Some(0) {
                 continue;
             }
+            // A call a signal interrupted that the kernel then restarted without running a
+            // handler (a stop signal, an ignored one: no rt_sigreturn comes between), or that a
+            // fatal signal ended: the tracee never returns from it, so the emulator shows nothing.
+            let next = stream.get(i + 1).filter(|l| !l.starts_with("+++"));
+            if restart_code(&line[result_start(line)..]) && next.is_none_or(|l| name(l) == call) {
+                continue;
+            }
             if ALWAYS_IGNORED.contains(&call) || ignore.contains(call) {
                 continue;
             }
@@ -402,7 +412,7 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
                 && stream
                     .get(i - 1)
                     .is_some_and(|l| name(l) == "clone3" && l.ends_with("= -1 ENOSYS (Function not implemented)"));
-            let mut text = rewriter.line(line);
+            let mut text = sub_second_times(&rewriter.line(line));
             if (call == "clone3" && !fallback) || after_fallback {
                 text = format!("clone3|clone(…) = {}", &text[result_start(&text)..]);
             }
@@ -414,9 +424,84 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
     out
 }
 
+/// The time fields of a line made equal; see the module comment.
+fn sub_second_times(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = ["tv_nsec=", "tv_usec=", "ru_utime=", "ru_stime="]
+        .iter()
+        .filter_map(|key| rest.find(key).map(|i| (i, *key)))
+        .min()
+    {
+        let (i, key) = at;
+        out.push_str(&rest[..i + key.len()]);
+        rest = &rest[i + key.len()..];
+        if key.starts_with("ru_") {
+            // `{tv_sec=0, tv_usec=181}`: the whole struct.
+            let end = rest.find('}').map_or(rest.len(), |e| e + 1);
+            out.push_str("TIME");
+            rest = &rest[end..];
+            continue;
+        }
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match &rest[..digits] {
+            "" | "0" => {}
+            _ if key == "tv_nsec=" => out.push_str("NSEC"),
+            _ => out.push_str("USEC"),
+        }
+        if matches!(&rest[..digits], "" | "0") {
+            out.push_str(&rest[..digits]);
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    if out.contains("TIMER_ABSTIME") {
+        // An absolute deadline is a clock reading plus an interval: the seconds too.
+        out = absolute_seconds(&out);
+    }
+    out
+}
+
+/// `tv_sec=1863` → `tv_sec=SEC` throughout `line`.
+fn absolute_seconds(line: &str) -> String {
+    let mut parts = line.split("tv_sec=");
+    let mut out = parts.next().unwrap_or("").to_string();
+    for part in parts {
+        let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+        out.push_str("tv_sec=");
+        out.push_str(if digits > 0 { "SEC" } else { "" });
+        out.push_str(&part[digits..]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_second_times_are_made_equal() {
+        assert_eq!(
+            sub_second_times("select(7, PTR, NULL, NULL, {tv_sec=4, tv_usec=999998}) = 1"),
+            "select(7, PTR, NULL, NULL, {tv_sec=4, tv_usec=USEC}) = 1"
+        );
+        assert_eq!(
+            sub_second_times("nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0"),
+            "nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0"
+        );
+        assert_eq!(
+            sub_second_times("wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime={tv_sec=0, tv_usec=181}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = PID2"),
+            "wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime=TIME, ru_stime=TIME, ...}) = PID2"
+        );
+    }
+
+    #[test]
+    fn absolute_deadlines_lose_their_seconds() {
+        assert_eq!(
+            sub_second_times("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=1863, tv_nsec=5}, 0x1000) = 0"),
+            "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=SEC, tv_nsec=NSEC}, 0x1000) = 0"
+        );
+    }
 
     fn side(lines: &[(i32, &str)]) -> HashMap<i32, Stream> {
         let mut map: HashMap<i32, Stream> = HashMap::new();
@@ -464,5 +549,36 @@ mod tests {
         let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
         let ignore: HashSet<String> = ["uname".to_string()].into();
         assert_eq!(normalize(&streams, 7, &ignore)[0].lines, ["close(3) = 0"]);
+    }
+}
+
+/// Where an argument of this kind may show an address: kinds shown as a number never do; every
+/// kind that points at memory does (as an address when the call failed or the pointer is bad,
+/// and inside decoded structs that hold pointers).
+fn addr_kind(kind: &Arg) -> AddrKind {
+    match kind {
+        Arg::Int
+        | Arg::Uint
+        | Arg::Fd
+        | Arg::DirFd
+        | Arg::OpenFlags
+        | Arg::Mode
+        | Arg::OpenMode
+        | Arg::Flags(_)
+        | Arg::Enum(_)
+        | Arg::SockType
+        | Arg::SockProto(_)
+        | Arg::SockLevel
+        | Arg::SockOptName(_)
+        | Arg::Signal
+        | Arg::StatxFlags
+        | Arg::StatxMask
+        | Arg::Off64
+        | Arg::Off64Hi
+        | Arg::Skip
+        | Arg::IoctlReq(_) => AddrKind::Never,
+        // ioctl, fcntl and prctl arguments: a number or a pointer.
+        Arg::Hex | Arg::FcntlArg | Arg::IoctlArg => AddrKind::Value,
+        _ => AddrKind::Pointer,
     }
 }

@@ -33,7 +33,7 @@ use std::ptr::null_mut;
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::fork, fork, []),
     entry!(nr::vfork, vfork, []),
-    entry!(nr::clone, clone, [Flags(CLONE_NAMES), Ptr, Ptr, Ptr, Ptr]),
+    entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]),
     entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]),
     entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]),
     entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Ptr, Flags(WAIT_NAMES), Ptr]),
