@@ -475,6 +475,37 @@ fn absolute_seconds(line: &str) -> String {
     out
 }
 
+/// Where an argument of this kind may show an address: kinds shown as a number never do; every
+/// kind that points at memory does (as an address when the call failed or the pointer is bad,
+/// and inside decoded structs that hold pointers).
+fn addr_kind(kind: &Arg) -> AddrKind {
+    match kind {
+        Arg::Int
+        | Arg::Uint
+        | Arg::Fd
+        | Arg::DirFd
+        | Arg::OpenFlags
+        | Arg::Mode
+        | Arg::OpenMode
+        | Arg::Flags(_)
+        | Arg::Enum(_)
+        | Arg::SockType
+        | Arg::SockProto(_)
+        | Arg::SockLevel
+        | Arg::SockOptName(_)
+        | Arg::Signal
+        | Arg::StatxFlags
+        | Arg::StatxMask
+        | Arg::Off64
+        | Arg::Off64Hi
+        | Arg::Skip
+        | Arg::IoctlReq(_) => AddrKind::Never,
+        // ioctl, fcntl and prctl arguments: a number or a pointer.
+        Arg::Hex | Arg::FcntlArg | Arg::IoctlArg => AddrKind::Value,
+        _ => AddrKind::Pointer,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,36 +580,5 @@ mod tests {
         let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
         let ignore: HashSet<String> = ["uname".to_string()].into();
         assert_eq!(normalize(&streams, 7, &ignore)[0].lines, ["close(3) = 0"]);
-    }
-}
-
-/// Where an argument of this kind may show an address: kinds shown as a number never do; every
-/// kind that points at memory does (as an address when the call failed or the pointer is bad,
-/// and inside decoded structs that hold pointers).
-fn addr_kind(kind: &Arg) -> AddrKind {
-    match kind {
-        Arg::Int
-        | Arg::Uint
-        | Arg::Fd
-        | Arg::DirFd
-        | Arg::OpenFlags
-        | Arg::Mode
-        | Arg::OpenMode
-        | Arg::Flags(_)
-        | Arg::Enum(_)
-        | Arg::SockType
-        | Arg::SockProto(_)
-        | Arg::SockLevel
-        | Arg::SockOptName(_)
-        | Arg::Signal
-        | Arg::StatxFlags
-        | Arg::StatxMask
-        | Arg::Off64
-        | Arg::Off64Hi
-        | Arg::Skip
-        | Arg::IoctlReq(_) => AddrKind::Never,
-        // ioctl, fcntl and prctl arguments: a number or a pointer.
-        Arg::Hex | Arg::FcntlArg | Arg::IoctlArg => AddrKind::Value,
-        _ => AddrKind::Pointer,
     }
 }
