@@ -43,17 +43,16 @@ pub fn effective(prot: Prot) -> Prot {
 /// handing them out as slices: a syscall's argument there is EFAULT, as the kernel's copy says.
 const OBJECT_BACKED: u8 = 0x10;
 
-/// Whether the host page holding `host` can be read without SIGBUS: the kernel's own copy
-/// (process_vm_readv on ourselves) fails with EFAULT exactly where a load would raise SIGBUS.
-/// A probe the kernel refuses for another reason (a seccomp filter) says yes, as before probing.
+/// Whether the host page holding `host` can be read without SIGBUS: the kernel's own copy from
+/// user memory fails with EFAULT exactly where a load would raise SIGBUS. rt_sigprocmask copies its
+/// 8-byte set in before it looks at `how`, so an invalid `how` makes it a pure probe: EINVAL when
+/// the bytes were readable, EFAULT when not, nothing changed either way.
 fn host_can_read(host: *const u8) -> bool {
-    let mut byte = 0u8;
-    let local = libc::iovec { iov_base: (&raw mut byte).cast(), iov_len: 1 };
-    let remote = libc::iovec { iov_base: host.cast_mut().cast(), iov_len: 1 };
-    // SAFETY: the kernel writes one byte into `byte` and reads the remote side with its own
-    // fault handling; nothing is dereferenced here.
-    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
-    n == 1 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EFAULT)
+    const BAD_HOW: libc::c_long = -1;
+    // SAFETY: the kernel only reads 8 bytes at `host` with its own fault handling and, `how`
+    // being invalid, changes no signal mask.
+    let r = unsafe { libc::syscall(libc::SYS_rt_sigprocmask, BAD_HOW, host, std::ptr::null_mut::<u8>(), 8) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EFAULT)
 }
 
 /// What Unicorn must forget after a syscall changed the address space.
@@ -188,6 +187,30 @@ impl GuestSpace {
             return Prot::empty();
         }
         prot
+    }
+
+    /// After `map`: mark the pages of `[addr, addr+len)` that may lie past their object's end.
+    /// Shared mappings may at any time (the object shrinks under them). A private file mapping's
+    /// pages inside the file when mapped are taken as staying there: a program's own ELF segments
+    /// are such, and probing them would cost every syscall on static buffers a probe. (A file
+    /// truncated under a private mapping of it is left out.)
+    fn note_object_pages(&mut self, addr: u32, len: u32, backing: &Backing) {
+        self.set_object_backed(addr, len, false);
+        match backing {
+            Backing::Anon { shared: false } => {}
+            Backing::Anon { shared: true } | Backing::File { shared: true, .. } => {
+                self.set_object_backed(addr, len, true)
+            }
+            Backing::File { fd, offset, shared: false } => {
+                let size = rustix::fs::fstat(fd).map_or(0, |st| st.st_size.max(0) as u64);
+                // Pages from the first one wholly past the end of the file.
+                let inside = size.saturating_sub(*offset).div_ceil(u64::from(PAGE_SIZE)) * u64::from(PAGE_SIZE);
+                if inside < u64::from(len) {
+                    let from = addr + inside as u32;
+                    self.set_object_backed(from, len - inside as u32, true);
+                }
+            }
+        }
     }
 
     /// Note whether the pages of `[addr, addr+len)` belong to a file or shared-memory object.
@@ -340,8 +363,7 @@ impl GuestMemory for GuestSpace {
             return Err(MapError { errno, unmapped: lost });
         }
         self.set_prot(addr, len, prot);
-        let object = matches!(backing, Backing::Anon { shared: true } | Backing::File { .. });
-        self.set_object_backed(addr, len, object);
+        self.note_object_pages(addr, len, &backing);
         Ok(())
     }
 
