@@ -96,6 +96,8 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let dir = if dirfd as i32 == AT_FDCWD { AT_FDCWD } else { crate::sys::fd::host_fd(dirfd) };
+    // The name as the guest gave it (AT_EXECFN and comm say `exe` for /proc/self/exe).
+    let named = path.clone();
     let path = crate::sys::procfs::rewrite(&ctx.task.exe, &path, follow).unwrap_or(path);
     let mut file = open_exec(dir, &path, follow)?;
     if is_emulator(&file) {
@@ -105,13 +107,13 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
     }
 
     // alloc_bprm(): the name the new program is known by (AT_EXECFN, comm).
-    let relative = dirfd as i32 != AT_FDCWD && path.first() != Some(&b'/');
+    let relative = dirfd as i32 != AT_FDCWD && named.first() != Some(&b'/');
     let filename = if !relative {
-        path.clone()
-    } else if path.is_empty() {
+        named
+    } else if named.is_empty() {
         format!("/dev/fd/{}", dirfd as i32).into_bytes()
     } else {
-        [format!("/dev/fd/{}/", dirfd as i32).as_bytes(), &path].concat()
+        [format!("/dev/fd/{}/", dirfd as i32).as_bytes(), &named].concat()
     };
     // SAFETY: F_GETFD on any number is harmless.
     let inaccessible = relative && unsafe { libc::fcntl(dir, libc::F_GETFD) } > 0;
