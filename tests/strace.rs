@@ -187,6 +187,77 @@ fn lines_match_native_strace_for_poll_signals_and_sockets() {
 }
 
 #[test]
+fn lines_match_native_strace_for_epoll() {
+    compare_with_native("epoll_basic");
+    compare_with_native("epoll_pwait");
+}
+
+#[test]
+fn futex_calls_match_native_strace() {
+    compare_calls_with_native("thread_futex", &["futex", "futex_time64"]);
+}
+
+/// strace -f's `call(args <unfinished ...>` and `<... call resumed>rest` of one thread joined into
+/// one line, as the emulator's tracer shows the call.
+fn join_resumed(trace: &str) -> String {
+    static RESUMED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d+) +<\.\.\. \S+ resumed>(.*)$").unwrap());
+    let mut started: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for line in trace.lines() {
+        if let Some(start) = line.strip_suffix(" <unfinished ...>") {
+            let pid = NATIVE_PID.find(line).map_or("", |m| m.as_str().trim()).to_string();
+            started.insert(pid, start.to_string());
+        } else if let Some(c) = RESUMED.captures(line) {
+            if let Some(start) = started.remove(&c[1]) {
+                out.push(format!("{start}{}", &c[2]));
+            }
+        } else {
+            out.push(line.to_string());
+        }
+    }
+    out.join("\n")
+}
+
+/// Each thread's id (a `clone` result) as `TID`.
+fn tids_replaced(lines: Vec<String>) -> Vec<String> {
+    static CLONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^clone3?\(.*\) = (\d+)$").unwrap());
+    let tids: Vec<Regex> = lines
+        .iter()
+        .filter_map(|l| CLONE.captures(l))
+        .map(|c| Regex::new(&format!(r"\b{}\b", &c[1])).unwrap())
+        .collect();
+    lines.into_iter().map(|l| tids.iter().fold(l, |l, tid| tid.replace_all(&l, "TID").into_owned())).collect()
+}
+
+/// For threaded fixtures, whose order of lines and wake-up counts depend on scheduling: the
+/// distinct calls of the named syscalls, as shown before the result, must be the same natively
+/// and under emu386.
+fn compare_calls_with_native(name: &str, calls: &[&str]) {
+    let Some(native) = native_trace(name) else {
+        eprintln!("strace is not installed or cannot trace here: skipping the comparison for {name}");
+        return;
+    };
+    let shown = |trace: &str| -> std::collections::BTreeSet<String> {
+        tids_replaced(normalise(trace))
+            .into_iter()
+            .filter(|l| calls.contains(&call_name(l)))
+            .map(|l| l[..l.rfind(") = ").map_or(l.len(), |at| at + 1)].to_string())
+            .collect()
+    };
+    let native = shown(&join_resumed(&native));
+    let emulated = shown(&emu_trace(name));
+    let only = |a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>| {
+        a.difference(b).cloned().collect::<Vec<_>>().join("\n  ")
+    };
+    assert!(
+        native == emulated,
+        "{name}: calls only strace shows:\n  {}\ncalls only emu386 shows:\n  {}",
+        only(&native, &emulated),
+        only(&emulated, &native)
+    );
+}
+
+#[test]
 fn normalising_removes_what_differs_between_runs() {
     let line = normalise_line(
         "[pid 1234] connect(3, {sa_family=AF_INET, sin_port=htons(41925), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0",

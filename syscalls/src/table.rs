@@ -139,6 +139,13 @@ pub enum Arg {
     SigStack,
     /// A wait status the call writes (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
     WaitStatus,
+    /// futex(2)'s operation and the arguments it uses, named as strace names them; the rest are
+    /// [`Arg::Skip`]. `time64`: the timeout is a `struct __kernel_timespec`.
+    Futex { time64: bool },
+    /// The `struct epoll_event` epoll_ctl(2) reads (none for `EPOLL_CTL_DEL`, the argument before).
+    EpollCtlEvent,
+    /// The `struct epoll_event` array an epoll_wait(2) filled; the result says how many.
+    EpollEvents,
 }
 
 /// How the tracer shows the result.

@@ -381,7 +381,13 @@ fn arg<M: TraceMemory + ?Sized>(
             if v & known != 0 || v == 0 {
                 flags(text, v & known, names);
             }
-            unknown_bits(text, v & !known, v & known != 0, names);
+            // strace's printflags() names the set only when no flag was known: `EPOLL_CLOEXEC|0x1`,
+            // `0x1 /* EPOLL_??? */`.
+            if v & known != 0 && v & !known != 0 {
+                let _ = write!(text, "|{:#x}", v & !known);
+            } else {
+                unknown_bits(text, v & !known, false, names);
+            }
         }
         Arg::Enum(names) => text.push_str(&decode::enum_str(names, v)),
         Arg::FcntlArg => match prev {
@@ -539,6 +545,14 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Clone => text.push_str(&decode::clone_args(mem, args, !failed(value))),
         Arg::UserDesc => shown(text, decode::user_desc(mem, v)),
         Arg::Rusage => shown(text, decode::rusage(mem, v)),
+        Arg::Futex { time64 } => text.push_str(&decode::futex(mem, args, time64)),
+        // EPOLL_CTL_DEL reads no event: strace shows the address.
+        Arg::EpollCtlEvent if prev == 2 => pointer(text, v),
+        Arg::EpollCtlEvent => shown(text, decode::epoll_ctl_event(mem, v)),
+        Arg::EpollEvents => match value {
+            Some(n) if !failed(value) => shown(text, decode::epoll_events(mem, v, n)),
+            _ => pointer(text, v),
+        },
         Arg::WaitStatus => match value {
             Some(n) if n != 0 && !failed(value) => shown(text, decode::wait_status(mem, v)),
             _ => pointer(text, v),

@@ -26,8 +26,8 @@ use crate::{errno_of, Errno, SysResult};
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::futex, futex, [Ptr, Enum(OP_NAMES), Int, Ptr, Ptr, Hex]),
-    entry!(nr::futex_time64, futex_time64, [Ptr, Enum(OP_NAMES), Int, Ptr, Ptr, Hex]),
+    entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip]),
+    entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip]),
 ];
 
 /// Futex commands (linux/futex.h).
@@ -49,10 +49,11 @@ pub const FUTEX_CLOCK_REALTIME: u32 = 256;
 /// The command bits of `op`.
 pub const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 
-/// How strace names the operation (the common forms).
-static OP_NAMES: &[(u32, &str)] = &[
+/// How strace names the operation (its `futexops` table).
+pub static OP_NAMES: &[(u32, &str)] = &[
     (FUTEX_WAIT, "FUTEX_WAIT"),
     (FUTEX_WAKE, "FUTEX_WAKE"),
+    (2, "FUTEX_FD"),
     (FUTEX_REQUEUE, "FUTEX_REQUEUE"),
     (FUTEX_CMP_REQUEUE, "FUTEX_CMP_REQUEUE"),
     (FUTEX_WAKE_OP, "FUTEX_WAKE_OP"),
@@ -78,6 +79,11 @@ static OP_NAMES: &[(u32, &str)] = &[
     (FUTEX_CMP_REQUEUE_PI | FUTEX_PRIVATE_FLAG, "FUTEX_CMP_REQUEUE_PI_PRIVATE"),
     (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"),
     (FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
+    (
+        FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME,
+        "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME",
+    ),
+    (FUTEX_WAIT_REQUEUE_PI | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_REQUEUE_PI|FUTEX_CLOCK_REALTIME"),
 ];
 
 /// futex_cmd_has_timeout(): the fourth argument is a timeout for these, a count (`val2`) for

@@ -676,3 +676,130 @@ pub fn open_how<M: TraceMemory + ?Sized>(mem: &M, addr: u32, size: u32) -> Optio
     t.push('}');
     Some(t)
 }
+
+/// A C `%#x`: `0` for zero, `0x1f` otherwise.
+fn c_hex(v: u32) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// futex(2) from its operation on, showing only the arguments the operation uses, as strace's
+/// do_futex() does: `FUTEX_WAIT_PRIVATE, 1, {tv_sec=0, tv_nsec=10000000}`. `time64`: the timeout is
+/// a `struct __kernel_timespec` (futex_time64).
+pub fn futex<M: TraceMemory + ?Sized>(mem: &M, args: &[u32; 6], time64: bool) -> String {
+    let [_, op, val, timeout, uaddr2, val3] = *args;
+    let mut t = enum_str(crate::sys::futex::OP_NAMES, op);
+    let ts = |t: &mut String| match timespec(mem, timeout, time64, false) {
+        Some(s) => t.push_str(&s),
+        None => pointer(t, timeout),
+    };
+    let bitset = |v: u32| if v == u32::MAX { "FUTEX_BITSET_MATCH_ANY".to_string() } else { c_hex(v) };
+    // strace takes the command as `op & 127`, leaving FUTEX_CLOCK_REALTIME in an unknown op.
+    match op & 127 {
+        // FUTEX_WAIT, FUTEX_WAIT_REQUEUE_PI
+        0 | 11 => {
+            let _ = write!(t, ", {val}, ");
+            ts(&mut t);
+            if op & 127 == 11 {
+                t.push_str(", ");
+                pointer(&mut t, uaddr2);
+            }
+        }
+        // FUTEX_LOCK_PI, FUTEX_LOCK_PI2
+        6 | 13 => {
+            t.push_str(", ");
+            ts(&mut t);
+        }
+        // FUTEX_WAIT_BITSET
+        9 => {
+            let _ = write!(t, ", {val}, ");
+            ts(&mut t);
+            let _ = write!(t, ", {}", bitset(val3));
+        }
+        // FUTEX_WAKE_BITSET
+        10 => {
+            let _ = write!(t, ", {val}, {}", bitset(val3));
+        }
+        // FUTEX_REQUEUE
+        3 => {
+            let _ = write!(t, ", {val}, {timeout}, ");
+            pointer(&mut t, uaddr2);
+        }
+        // FUTEX_CMP_REQUEUE, FUTEX_CMP_REQUEUE_PI
+        4 | 12 => {
+            let _ = write!(t, ", {val}, {timeout}, ");
+            pointer(&mut t, uaddr2);
+            let _ = write!(t, ", {val3}");
+        }
+        // FUTEX_WAKE_OP: the operation word as the FUTEX_OP() parts, shifted into place.
+        5 => {
+            const OPS: Names = &[
+                (0, "FUTEX_OP_SET"),
+                (1, "FUTEX_OP_ADD"),
+                (2, "FUTEX_OP_OR"),
+                (3, "FUTEX_OP_ANDN"),
+                (4, "FUTEX_OP_XOR"),
+            ];
+            const CMPS: Names = &[
+                (0, "FUTEX_OP_CMP_EQ"),
+                (1, "FUTEX_OP_CMP_NE"),
+                (2, "FUTEX_OP_CMP_LT"),
+                (3, "FUTEX_OP_CMP_LE"),
+                (4, "FUTEX_OP_CMP_GT"),
+                (5, "FUTEX_OP_CMP_GE"),
+            ];
+            let _ = write!(t, ", {val}, {timeout}, ");
+            pointer(&mut t, uaddr2);
+            t.push_str(", ");
+            if (val3 >> 28) & 8 != 0 {
+                t.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
+            }
+            let _ = write!(
+                t,
+                "{}<<28|{}<<12|{}<<24|{}",
+                enum_str(OPS, (val3 >> 28) & 7),
+                c_hex((val3 >> 12) & 0xfff),
+                enum_str(CMPS, (val3 >> 24) & 0xf),
+                c_hex(val3 & 0xfff)
+            );
+        }
+        // FUTEX_WAKE, FUTEX_FD
+        1 | 2 => {
+            let _ = write!(t, ", {val}");
+        }
+        // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
+        7 | 8 => {}
+        _ => {
+            let _ = write!(t, ", {val}, ");
+            pointer(&mut t, timeout);
+            t.push_str(", ");
+            pointer(&mut t, uaddr2);
+            let _ = write!(t, ", {}", c_hex(val3));
+        }
+    }
+    t
+}
+
+/// One i386 `struct epoll_event` (packed: 4 bytes of events, 8 of data).
+fn epoll_event(b: &[u8]) -> String {
+    let data = u64_at(b, 4);
+    format!("{{events={}, data={{u32={}, u64={data}}}}}", flags_str(u32_at(b, 0), names::EPOLL_EVENTS), data as u32)
+}
+
+/// `{events=EPOLLIN, data={u32=4, u64=4}}`: the event epoll_ctl(2) reads.
+pub fn epoll_ctl_event<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    Some(epoll_event(&read_exact(mem, addr, 12)?))
+}
+
+/// The `n` events an epoll_wait(2) returned: `[{events=EPOLLIN, data={…}}]`, cut after 32 as
+/// strace cuts arrays.
+pub fn epoll_events<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32) -> Option<String> {
+    let shown = n.min(STRSIZE as u32) as usize;
+    let b = read_exact(mem, addr, shown * 12)?;
+    let events: Vec<String> = b.chunks_exact(12).map(epoll_event).collect();
+    let more = if n as usize > shown { ", ..." } else { "" };
+    Some(format!("[{}{more}]", events.join(", ")))
+}
