@@ -13,6 +13,7 @@ pub mod netioctl;
 pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod sched;
 pub mod signal;
 pub mod socket;
 pub mod socketcall;
@@ -37,6 +38,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     mm::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
+    sched::ENTRIES,
     signal::ENTRIES,
     socket::ENTRIES,
     socketcall::ENTRIES,
