@@ -201,6 +201,8 @@ impl GuestSpace {
             Backing::Anon { shared: true } | Backing::File { shared: true, .. } => {
                 self.set_object_backed(addr, len, true)
             }
+            // A segment never shrinks under its attachments.
+            Backing::SysvShm { .. } => {}
             Backing::File { fd, offset, shared: false } => {
                 let size = rustix::fs::fstat(fd).map_or(0, |st| st.st_size.max(0) as u64);
                 // Pages from the first one wholly past the end of the file.
@@ -348,6 +350,17 @@ impl GuestMemory for GuestSpace {
                 Backing::File { fd, offset, shared } => {
                     let kind = if shared { MapFlags::SHARED } else { MapFlags::PRIVATE };
                     rustix::mm::mmap(at, len as usize, host_prot(prot, shared), kind | fixed, fd.as_fd(), offset)
+                }
+                Backing::SysvShm { id, flags } => {
+                    // SHM_REMAP: the attachment replaces the reservation's pages.
+                    let got = libc::shmat(id, at, flags | libc::SHM_REMAP);
+                    if got == at {
+                        Ok(at)
+                    } else {
+                        Err(rustix::io::Errno::from_raw_os_error(
+                            std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL),
+                        ))
+                    }
                 }
             }
         };

@@ -169,7 +169,12 @@ pub fn run_thread(mut cpu: Cpu, space: GuestSpace, task: Task) -> Option<(Exit, 
 fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     let hook_guest = Rc::clone(guest);
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
-        let mut g = hook_guest.borrow_mut();
+        // The loop holds the guest while it re-runs a faulting instruction to find the address
+        // (`signal::memory_fault`): an exception raised by that re-run only ends it.
+        let Ok(mut g) = hook_guest.try_borrow_mut() else {
+            let _ = cpu.emu_stop();
+            return;
+        };
         if vector == 0x80 {
             syscalls::sys::signal::set_in_syscall(true);
             syscall(cpu, &mut g);

@@ -33,6 +33,8 @@ pub enum Backing<'a> {
     Anon { shared: bool },
     /// A file range; `shared` writes go to the file.
     File { fd: BorrowedFd<'a>, offset: u64, shared: bool },
+    /// A System V shared memory segment (shmat(2)); `flags` are its SHM_RDONLY and SHM_EXEC.
+    SysvShm { id: i32, flags: i32 },
 }
 
 /// A failed [`GuestMemory::map`].

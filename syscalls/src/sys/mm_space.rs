@@ -164,7 +164,10 @@ impl Mm {
             return Err(e.errno);
         }
         self.remove_range(addr, end);
-        let shared = matches!(backing, Backing::Anon { shared: true } | Backing::File { shared: true, .. });
+        let shared = matches!(
+            backing,
+            Backing::Anon { shared: true } | Backing::File { shared: true, .. } | Backing::SysvShm { .. }
+        );
         self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind });
         Ok(())
     }

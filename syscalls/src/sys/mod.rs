@@ -7,6 +7,7 @@ pub mod fork;
 pub mod fs;
 pub mod futex;
 pub mod info;
+pub mod ipc;
 pub mod mm;
 pub mod mm_space;
 pub mod netioctl;
@@ -35,6 +36,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     fs::ENTRIES,
     futex::ENTRIES,
     info::ENTRIES,
+    ipc::ENTRIES,
     mm::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,

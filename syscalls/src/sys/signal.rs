@@ -949,9 +949,9 @@ pub fn restartable(nr: u32, args: &Args) -> bool {
         | nr::sendmsg
         | nr::recvfrom
         | nr::recvmsg
-        | nr::sendmmsg
-        | nr::msgsnd
-        | nr::msgrcv => true,
+        | nr::sendmmsg => true,
+        // System V IPC (msgsnd, msgrcv, semop, semtimedop) is never restarted after a handler
+        // (-ERESTARTNOHAND, signal(7)).
         // connect accept send recv sendto recvfrom sendmsg recvmsg accept4 sendmmsg
         nr::socketcall => matches!(args[0], 3 | 5 | 9 | 10 | 11 | 12 | 16 | 17 | 18 | 20),
         nr::futex | nr::futex_time64 => {
