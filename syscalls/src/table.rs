@@ -146,6 +146,13 @@ pub enum Arg {
     EpollCtlEvent,
     /// The `struct epoll_event` array an epoll_wait(2) filled; the result says how many.
     EpollEvents,
+    /// set_thread_area(2)'s `struct user_desc`, as it was before the call; the entry number the
+    /// kernel wrote back follows the result (`= 0 (entry_number=12)`).
+    UserDescInOut,
+    /// The mask a sigreturn restores, read from the signal frame at `%esp` before the call (`rt`:
+    /// an rt_sigframe); the argument register is not used. The result shown is the `%eax` the
+    /// frame restores.
+    SigreturnMask { rt: bool },
 }
 
 /// How the tracer shows the result.
@@ -270,9 +277,14 @@ fn flow(result: &SysResult) -> Flow {
 /// Run syscall `nr` with `args` and say what the machine does next.
 pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     let entry = lookup(nr);
+    // What strace reads as the call starts and the call may change.
+    let before = match entry {
+        Some(e) if ctx.task.tracer.is_some() => trace::before(e, args, ctx.task.signals.esp, &*ctx.mem),
+        _ => trace::Before::default(),
+    };
     if let Some(e) = entry {
         if ctx.task.tracer.is_some() && e.ret == Ret::NoReturn {
-            trace::call(ctx, nr, e, args, None);
+            trace::call(ctx, nr, e, args, None, &before);
         }
     }
     let result = match entry {
@@ -294,8 +306,8 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
         // socketcall is shown as the call it performs, with that call's arguments.
         let unpacked = (nr == nr::socketcall).then(|| traced_socketcall(ctx.mem, args)).flatten();
         match (entry, unpacked) {
-            (_, Some((e, direct_args))) => trace::call(ctx, e.nr, e, &direct_args, value),
-            (Some(e), None) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value),
+            (_, Some((e, direct_args))) => trace::call(ctx, e.nr, e, &direct_args, value, &before),
+            (Some(e), None) if e.ret != Ret::NoReturn => trace::call(ctx, nr, e, args, value, &before),
             (Some(_), None) => {}
             (None, None) => trace::unknown(ctx, nr, args, value),
         }

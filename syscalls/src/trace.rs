@@ -97,10 +97,45 @@ impl Tracer {
     }
 }
 
+/// What strace reads when a call starts and the call changes or takes away: set_thread_area's
+/// descriptor (the kernel writes the entry number back), the signal frame a sigreturn restores.
+/// Read by [`before`] when the call starts, shown by [`format_call`] when it ends.
+#[derive(Debug, Default, Clone)]
+pub struct Before {
+    /// Arguments shown as they were, by position.
+    args: [Option<String>; 6],
+    /// A sigreturn's result: the `%eax` its frame restores.
+    restored: Option<u32>,
+}
+
+/// What [`Before`] keeps of a call that is starting; `esp` is the caller's stack pointer (only
+/// read for a sigreturn).
+pub fn before<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, esp: u32, mem: &M) -> Before {
+    let mut before = Before::default();
+    for (i, kind) in entry.args.iter().enumerate() {
+        before.args[i] = match *kind {
+            Arg::UserDescInOut => {
+                let mut text = String::new();
+                match decode::user_desc(mem, args[i]) {
+                    Some(desc) => text.push_str(&desc),
+                    None => pointer(&mut text, args[i]),
+                }
+                Some(text)
+            }
+            Arg::SigreturnMask { rt } => decode::sigreturn_frame(mem, esp, rt).map(|(mask, eax)| {
+                before.restored = Some(eax);
+                mask
+            }),
+            _ => None,
+        };
+    }
+    before
+}
+
 /// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
-/// does not return (printed before the call runs, as `= ?`).
-pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>) {
-    let mut text = format_call(entry, args, &*ctx.mem, value);
+/// does not return (printed before the call runs, as `= ?`); `before` what was read as it started.
+pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>, before: &Before) {
+    let mut text = format_call(entry, args, &*ctx.mem, value, before);
     text.push('\n');
     if let Some(t) = ctx.task.tracer.as_mut() {
         t.line(&text);
@@ -108,8 +143,17 @@ pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u
 }
 
 /// One call as strace shows it, without the newline: `write(1, "hi\n", 3) = 3`. `value` is the
-/// result register, `None` for a call that does not return (`= ?`).
-pub fn format_call<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, mem: &M, value: Option<u32>) -> String {
+/// result register, `None` for a call that does not return (`= ?`); `before` what [`before`] read
+/// as the call started (a default one: nothing was read, the arguments show as they are now).
+pub fn format_call<M: TraceMemory + ?Sized>(
+    entry: &Entry,
+    args: &Args,
+    mem: &M,
+    value: Option<u32>,
+    before: &Before,
+) -> String {
+    // A sigreturn's value is what the interrupted code had in %eax.
+    let value = before.restored.or(value);
     let mut text = String::new();
     let _ = write!(text, "{}(", entry.name);
     let mut suffix = None;
@@ -117,7 +161,7 @@ pub fn format_call<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, mem: &M,
     for (i, kind) in entry.args.iter().enumerate() {
         let mut part = String::new();
         let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, entry.nr, args[0]))
-            || arg(mem, &mut part, *kind, args, i, value, &mut suffix);
+            || arg(mem, &mut part, *kind, args, i, value, &mut suffix, before.args[i].as_deref());
         if !shown {
             continue;
         }
@@ -275,7 +319,9 @@ fn result(text: &mut String, ret: Ret, v: u32, args: &Args) {
 
 /// Show argument `i` of kind `kind` into `text`; false if strace leaves it out (fcntl's third
 /// argument for `F_GETFD`, open's mode without `O_CREAT`). `suffix` receives what follows the
-/// result in parentheses (poll's returned events).
+/// result in parentheses (poll's returned events); `before` is the argument as [`before`] showed
+/// it when the call started.
+#[allow(clippy::too_many_arguments)]
 fn arg<M: TraceMemory + ?Sized>(
     mem: &M,
     text: &mut String,
@@ -284,6 +330,7 @@ fn arg<M: TraceMemory + ?Sized>(
     i: usize,
     value: Option<u32>,
     suffix: &mut Option<String>,
+    before: Option<&str>,
 ) -> bool {
     let v = args[i];
     let at = |n: u8| args.get(n as usize).copied().unwrap_or(0);
@@ -309,7 +356,7 @@ fn arg<M: TraceMemory + ?Sized>(
             if failed(value) || value.is_none() {
                 pointer(text, v);
             } else {
-                return arg(mem, text, *inner, args, i, value, suffix);
+                return arg(mem, text, *inner, args, i, value, suffix, before);
             }
         }
         Arg::DirFd => {
@@ -553,6 +600,22 @@ fn arg<M: TraceMemory + ?Sized>(
             Some(n) if !failed(value) => shown(text, decode::epoll_events(mem, v, n)),
             _ => pointer(text, v),
         },
+        Arg::UserDescInOut => {
+            match before {
+                Some(b) => text.push_str(b),
+                None => shown(text, decode::user_desc(mem, v)),
+            }
+            // strace's set_thread_area: the entry number the kernel chose, after the result.
+            if value.is_some() && !failed(value) {
+                if let Some(b) = read_exact(mem, v, 4) {
+                    *suffix = Some(format!("entry_number={}", decode::u32_at(&b, 0)));
+                }
+            }
+        }
+        Arg::SigreturnMask { .. } => match before {
+            Some(b) => text.push_str(b),
+            None => return false,
+        },
         Arg::WaitStatus => match value {
             Some(n) if n != 0 && !failed(value) => shown(text, decode::wait_status(mem, v)),
             _ => pointer(text, v),
@@ -785,7 +848,7 @@ mod tests {
 
     fn line(nr: u32, args: [u32; 6], bytes: &[u8], value: u32) -> String {
         let entry = crate::table::lookup(nr).unwrap();
-        format_call(entry, &args, &Fake { base: 0x1000, bytes: bytes.to_vec() }, Some(value))
+        format_call(entry, &args, &Fake { base: 0x1000, bytes: bytes.to_vec() }, Some(value), &Before::default())
     }
 
     #[test]

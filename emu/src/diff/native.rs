@@ -19,7 +19,7 @@ use std::os::fd::AsRawFd;
 use syscalls::abi::nr;
 use syscalls::mem::{Backing, GuestMemory, MapError, Prot};
 use syscalls::table::{lookup, Args, Ret};
-use syscalls::trace::{format_call, format_unknown, TraceMemory};
+use syscalls::trace::{before, format_call, format_unknown, Before, TraceMemory};
 use syscalls::Errno;
 
 /// Why the program cannot be compared natively.
@@ -120,8 +120,8 @@ impl GuestMemory for Snapshot {
 }
 
 /// One call as the emulator's tracer shows it (`table::dispatch`): socketcall as the call it
-/// performs, unknown numbers with six hex arguments.
-fn format(pid: i32, number: u32, args: &Args, value: Option<u32>) -> String {
+/// performs, unknown numbers with six hex arguments; `before` is what was read at its entry stop.
+fn format(pid: i32, number: u32, args: &Args, value: Option<u32>, before: &Before) -> String {
     let mem = PtraceMemory { pid };
     let entry = lookup(number);
     let unpacked = (number == nr::socketcall)
@@ -131,8 +131,8 @@ fn format(pid: i32, number: u32, args: &Args, value: Option<u32>) -> String {
         })
         .flatten();
     match (entry, unpacked) {
-        (_, Some((e, direct_args))) => format_call(e, &direct_args, &mem, value),
-        (Some(e), None) => format_call(e, args, &mem, value),
+        (_, Some((e, direct_args))) => format_call(e, &direct_args, &mem, value, before),
+        (Some(e), None) => format_call(e, args, &mem, value, before),
         (None, None) => format_unknown(number, args, value),
     }
 }
@@ -141,8 +141,8 @@ fn format(pid: i32, number: u32, args: &Args, value: Option<u32>) -> String {
 enum Pending {
     /// Between calls.
     Idle,
-    /// Inside this call (number, arguments).
-    Call(u32, Args),
+    /// Inside this call (number, arguments, what the tracer read at its entry).
+    Call(u32, Args, Before),
     /// Inside a successful execve: its exit stop shows nothing.
     SkipExit,
 }
@@ -331,14 +331,17 @@ fn syscall_stop(pid: i32, proc: &mut Proc) {
         Pending::Idle => {
             let number = regs.orig_rax as u32;
             let args = [regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi, regs.rbp].map(|r| r as u32);
+            // As the emulator's dispatcher reads it when the call starts.
+            let at_entry =
+                lookup(number).map(|e| before(e, &args, regs.rsp as u32, &PtraceMemory { pid })).unwrap_or_default();
             if lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
-                proc.stream.push(format(pid, number, &args, None));
+                proc.stream.push(format(pid, number, &args, None, &at_entry));
             }
-            proc.pending = Pending::Call(number, args);
+            proc.pending = Pending::Call(number, args, at_entry);
         }
-        Pending::Call(number, args) => {
+        Pending::Call(number, args, at_entry) => {
             if !lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
-                proc.stream.push(format(pid, number, &args, Some(regs.rax as u32)));
+                proc.stream.push(format(pid, number, &args, Some(regs.rax as u32), &at_entry));
             }
         }
         Pending::SkipExit => {}

@@ -499,6 +499,7 @@ fn addr_kind(kind: &Arg) -> AddrKind {
         | Arg::Off64
         | Arg::Off64Hi
         | Arg::Skip
+        | Arg::SigreturnMask { .. }
         | Arg::IoctlReq(_) => AddrKind::Never,
         // ioctl, fcntl and prctl arguments: a number or a pointer.
         Arg::Hex | Arg::FcntlArg | Arg::IoctlArg => AddrKind::Value,

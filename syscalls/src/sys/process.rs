@@ -14,8 +14,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getpid, getpid, []),
     entry!(nr::getppid, getppid, []),
     entry!(nr::gettid, gettid, []),
-    entry!(nr::set_thread_area, set_thread_area, [Ptr]),
-    entry!(nr::get_thread_area, get_thread_area, [Ptr]),
+    entry!(nr::set_thread_area, set_thread_area, [UserDescInOut]),
+    entry!(nr::get_thread_area, get_thread_area, [Out(&UserDesc)]),
     entry!(nr::set_tid_address, set_tid_address, [Ptr]),
     entry!(nr::set_robust_list, set_robust_list, [Ptr, Uint]),
 ];

@@ -53,8 +53,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::rt_sigqueueinfo, rt_sigqueueinfo, [Int, Enum(SIGNAL_NAMES), Ptr]),
     entry!(nr::rt_tgsigqueueinfo, rt_tgsigqueueinfo, [Int, Int, Enum(SIGNAL_NAMES), Ptr]),
     entry!(nr::sigaltstack, sigaltstack, [SigStack, Out(&SigStack)]),
-    entry!(nr::rt_sigreturn, rt_sigreturn, []),
-    entry!(nr::sigreturn, sigreturn, []),
+    entry!(nr::rt_sigreturn, rt_sigreturn, [SigreturnMask { rt: true }]),
+    entry!(nr::sigreturn, sigreturn, [SigreturnMask { rt: false }]),
     entry!(nr::kill, kill, [Int, Signal]),
     entry!(nr::tkill, tkill, [Int, Signal]),
     entry!(nr::tgkill, tgkill, [Int, Int, Signal]),
@@ -964,7 +964,8 @@ pub fn restartable(nr: u32, args: &Args) -> bool {
 
 /// Whether the run loop must give `nr` the guest's `%esp` (in [`Signals::esp`]) before the call.
 pub fn needs_esp(nr: u32) -> bool {
-    nr == nr::sigaltstack
+    // The sigreturns for the tracer, which reads their frame before the call.
+    matches!(nr, nr::sigaltstack | nr::rt_sigreturn | nr::sigreturn)
 }
 
 #[cfg(test)]

@@ -803,3 +803,26 @@ pub fn epoll_events<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32) -> Opti
     let more = if n as usize > shown { ", ..." } else { "" };
     Some(format!("[{}{more}]", events.join(", ")))
 }
+
+/// What a sigreturn restores, from the frame at `esp` (`rt`: an rt_sigframe, whose `pretcode` the
+/// handler's `ret` popped; else a sigframe, whose `sig` the restorer popped too): the mask, as
+/// `{mask=[USR1]}`, and `%eax`.
+pub fn sigreturn_frame<M: TraceMemory + ?Sized>(mem: &M, esp: u32, rt: bool) -> Option<(String, u32)> {
+    use crate::abi::signal::{RtSigframe, Sigcontext, Sigframe, Ucontext};
+    use std::mem::offset_of;
+    let at = |base: u32, off: usize| base.wrapping_add(off as u32);
+    let (mask, eax) = if rt {
+        let uc = at(esp.wrapping_sub(4), offset_of!(RtSigframe, uc));
+        let mask = read_exact(mem, at(uc, offset_of!(Ucontext, sigmask)), 8)?.into_owned();
+        let eax = read_exact(mem, at(uc, offset_of!(Ucontext, mcontext) + offset_of!(Sigcontext, eax)), 4)?;
+        (mask, u32_at(&eax, 0))
+    } else {
+        let frame = esp.wrapping_sub(8);
+        let sc = at(frame, offset_of!(Sigframe, sc));
+        let mut mask = read_exact(mem, at(sc, offset_of!(Sigcontext, oldmask)), 4)?.into_owned();
+        mask.extend_from_slice(&read_exact(mem, at(frame, offset_of!(Sigframe, extramask)), 4)?);
+        let eax = read_exact(mem, at(sc, offset_of!(Sigcontext, eax)), 4)?;
+        (mask, u32_at(&eax, 0))
+    };
+    Some((format!("{{mask={}}}", sigset_bytes(&mask)), eax))
+}
