@@ -164,6 +164,8 @@ pub enum Ret {
     Fcntl,
     /// A mode in octal (umask).
     Octal,
+    /// A signal number, named after it (`10 (SIGUSR1)`, rt_sigtimedwait).
+    Signal,
     /// Never returns (`exit`, `exit_group`): strace prints `= ?`.
     NoReturn,
 }

@@ -291,6 +291,9 @@ fn result(text: &mut String, ret: Ret, v: u32, args: &Args) {
             let _ = write!(text, "{v:#x}");
         }
         Ret::Octal => text.push_str(&decode::octal_mode(v)),
+        Ret::Signal if v != 0 => {
+            let _ = write!(text, "{v} ({})", signal_name(v as i32));
+        }
         // fs/fcntl.c: F_GETFD, F_GETFL, F_GETSIG and F_GETLEASE return values strace names.
         Ret::Fcntl if args[1] == 11 && v != 0 => {
             let _ = write!(text, "{v} ({})", signal_name(v as i32));

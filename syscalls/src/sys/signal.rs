@@ -27,7 +27,7 @@ use crate::abi::signal::*;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::table::{Arg::*, Args, Entry, Ret};
 use crate::task::{Ctx, Shared};
 use crate::{errno_of, Errno, SysResult};
 use std::cell::UnsafeCell;
@@ -48,10 +48,10 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]),
     entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]),
     entry!(nr::pause, pause, []),
-    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Ptr, Timespec, Uint]),
-    entry!(nr::rt_sigtimedwait_time64, rt_sigtimedwait_time64, [Sigset(3), Ptr, Timespec64, Uint]),
-    entry!(nr::rt_sigqueueinfo, rt_sigqueueinfo, [Int, Enum(SIGNAL_NAMES), Ptr]),
-    entry!(nr::rt_tgsigqueueinfo, rt_tgsigqueueinfo, [Int, Int, Enum(SIGNAL_NAMES), Ptr]),
+    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Ptr, Timespec, Uint], Ret::Signal),
+    entry!(nr::rt_sigtimedwait_time64, rt_sigtimedwait_time64, [Sigset(3), Ptr, Timespec64, Uint], Ret::Signal),
+    entry!(nr::rt_sigqueueinfo, rt_sigqueueinfo, [Int, Signal, Ptr]),
+    entry!(nr::rt_tgsigqueueinfo, rt_tgsigqueueinfo, [Int, Int, Signal, Ptr]),
     entry!(nr::sigaltstack, sigaltstack, [SigStack, Out(&SigStack)]),
     entry!(nr::rt_sigreturn, rt_sigreturn, [SigreturnMask { rt: true }]),
     entry!(nr::sigreturn, sigreturn, [SigreturnMask { rt: false }]),
