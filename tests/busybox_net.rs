@@ -265,6 +265,45 @@ fn ping_ping6_and_traceroute_on_loopback() {
     same(&["traceroute", "-n", "-q", "1", "-w", "1", "-m", "2", "127.0.0.1"], timings);
 }
 
+/// ping and ping6 without CAP_NET_RAW: emu386 gives the raw ICMP socket a ping socket underneath
+/// and the program cannot tell. The emulated ping runs as `nobody` in a private network namespace
+/// whose `ping_group_range` admits everyone; the reference is busybox run natively as root there,
+/// and natively as `nobody` busybox gets no socket at all. Needs root, unshare(1) and setpriv(1):
+/// the test says so and passes without them.
+#[test]
+fn ping_without_cap_net_raw_uses_ping_sockets() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bb = busybox();
+    let bb = bb.to_str().unwrap();
+    let probe = std::process::Command::new("unshare").args(["-n", "true"]).status();
+    if !probe.is_ok_and(|s| s.success()) || std::process::Command::new("setpriv").arg("--help").output().is_err() {
+        eprintln!("no private network namespace here (needs root, unshare and setpriv): skipped");
+        return;
+    }
+    let nobody = "setpriv --reuid 65534 --regid 65534 --clear-groups";
+    let script = format!(
+        "{bb} ip link set lo up && echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range || exit 99
+         echo '== native root'; {bb} ping -c 2 -i 0.2 -W 2 127.0.0.1; echo \"status $?\"
+         {bb} ping6 -c 1 -W 2 ::1; echo \"status $?\"
+         echo '== native nobody'; {nobody} {bb} ping -c 1 -W 2 127.0.0.1 2>&1; echo \"status $?\"
+         echo '== emulated nobody'; {nobody} {emu} {bb} ping -c 2 -i 0.2 -W 2 127.0.0.1; echo \"status $?\"
+         {nobody} {emu} {bb} ping6 -c 1 -W 2 ::1; echo \"status $?\"",
+        emu = EMU386
+    );
+    let out =
+        std::process::Command::new("timeout").args(["30", "unshare", "-n", "sh", "-c", &script]).output().unwrap();
+    let text = timings(&String::from_utf8_lossy(&out.stdout));
+    assert_ne!(out.status.code(), Some(99), "cannot set up the namespace:\n{text}");
+    let part = |name: &str| {
+        let start = text.find(&format!("== {name}\n")).map(|i| i + name.len() + 4).unwrap_or(text.len());
+        let rest = &text[start..];
+        rest[..rest.find("== ").unwrap_or(rest.len())].trim_end().to_string()
+    };
+    assert!(part("native nobody").contains("permission denied"), "the host refuses raw sockets to nobody:\n{text}");
+    assert!(part("native root").contains("2 packets received"), "{text}");
+    assert_eq!(part("native root"), part("emulated nobody"), "{text}");
+}
+
 /// A DNS responder on loopback: A queries get 127.0.0.42, AAAA ::1, names under "missing."
 /// NXDOMAIN; until `stop` is set.
 fn dns_responder(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (u16, JoinHandle<()>) {

@@ -11,6 +11,7 @@
 //! what the host cannot give an unprivileged process) implement [`Socket`] themselves.
 
 pub mod host;
+pub mod ping;
 pub mod registry;
 pub mod socket;
 

@@ -123,7 +123,15 @@ pub fn create(family: u32, kind: u32, protocol: u32) -> Result<OwnedFd, Errno> {
     }
     let row = lookup(family, kind_only, protocol)?;
     match row.provider {
-        Provider::Host => host::socket(family, kind, protocol),
+        Provider::Host => match host::socket(family, kind, protocol) {
+            // No CAP_NET_RAW: a ping socket with raw-socket semantics, where the host allows one.
+            Err(e @ (Errno::PERM | Errno::ACCESS))
+                if kind_only == SOCK_RAW && crate::ping::applies(family, protocol) =>
+            {
+                crate::ping::create(family, flags, protocol, e)
+            }
+            other => other,
+        },
     }
 }
 

@@ -204,6 +204,10 @@ pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
     let fd = sock_fd(a[0])?;
     let to = if a[4] != 0 { Some(addr_in(ctx, a[4], a[5])?) } else { None };
+    if let Some(ping) = net::ping::lookup(fd) {
+        // A raw ICMP socket standing on a ping socket: it learns the echo identifier first.
+        net::ping::before_send(fd, &ping, ctx.mem.readable_prefix(a[1], len.min(8)));
+    }
     // The host faults where the guest's kernel would (e.g. EPIPE before touching the buffer).
     let ptr = ctx.mem.host_range(a[1], len, Prot::READ)?;
     Ok(HostSocket(fd).send_to_raw(ptr, len, a[3], to.as_deref())? as u32)
@@ -215,6 +219,16 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
     let mut from = [0u8; SOCKADDR_MAX];
     let want_from = a[4] != 0;
+    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
+        // A raw IPv4 ICMP socket standing on a ping socket: the message gets its IP header.
+        let mut buf = vec![0u8; len.min(1 << 17)];
+        let (n, from_len) = net::ping::recv_v4(fd, &ping, &mut buf, a[3], want_from.then_some(&mut from[..]))?;
+        ctx.mem.write(a[1], &buf[..n.min(buf.len())])?;
+        if want_from {
+            addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;
+        }
+        return Ok(n as u32);
+    }
     let ptr = ctx.mem.host_range(a[1], len, Prot::WRITE)?;
     let (n, from_len) = HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?;
     if want_from {
@@ -237,6 +251,10 @@ fn setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     let value = ctx.mem.slice(a[3], len as usize)?.to_vec();
+    if let Some(done) = net::ping::lookup(fd).and_then(|p| net::ping::set_option(fd, &p, a[1], a[2], &value)) {
+        done?;
+        return Ok(0);
+    }
     let host = super::sockopt::to_host(ctx.mem, a[1], a[2], &value)?;
     HostSocket(fd).set_option(a[1], a[2], &host)?;
     Ok(0)
@@ -250,7 +268,11 @@ fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     let mut host = vec![0u8; super::sockopt::host_len(a[1], a[2], len as usize)?];
-    let got = HostSocket(fd).get_option(a[1], a[2], &mut host)?;
+    let answered = net::ping::lookup(fd).and_then(|p| net::ping::get_option(&p, a[1], a[2], &mut host));
+    let got = match answered {
+        Some(got) => got?,
+        None => HostSocket(fd).get_option(a[1], a[2], &mut host)?,
+    };
     let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
     ctx.mem.write(a[3], &guest)?;
     ctx.mem.write_u32(a[4], guest.len() as u32)?;
