@@ -3,6 +3,7 @@
 pub mod epoll;
 pub mod exec;
 pub mod fd;
+pub mod fdkinds;
 pub mod fork;
 pub mod fs;
 pub mod futex;
@@ -32,6 +33,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     epoll::ENTRIES,
     exec::ENTRIES,
     fd::ENTRIES,
+    fdkinds::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,
