@@ -304,6 +304,51 @@ fn ping_without_cap_net_raw_uses_ping_sockets() {
     assert_eq!(part("native root"), part("emulated nobody"), "{text}");
 }
 
+/// busybox syslogd on /dev/log (an AF_UNIX datagram socket at a fixed path) with logger sending
+/// to it: natively, emulated, and each emulated against the other native. The path is fixed, so
+/// each run gets a private mount namespace with a fresh /dev. Needs root and unshare(1): the test
+/// says so and passes without them.
+#[test]
+fn syslogd_and_logger_over_dev_log() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bb = busybox();
+    let bb = bb.to_str().unwrap().to_string();
+    if !std::process::Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("no private mount namespace here (needs root and unshare): skipped");
+        return;
+    }
+    const SCRIPT: &str = r#"
+        set -e
+        SERVER="$1"; CLIENT="$2"; BB="$3"; D=$(mktemp -d)
+        mkdir -p $D/olddev; mount --bind /dev $D/olddev; mount -t tmpfs none /dev
+        for n in null zero urandom; do touch /dev/$n; mount --bind $D/olddev/$n /dev/$n; done
+        $SERVER $BB syslogd -n -O $D/log &
+        pid=$!
+        for i in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+        $CLIENT $BB logger -t mytag "hello from logger"
+        $CLIENT $BB logger -t mytag -p local3.warn "second message"
+        $CLIENT $BB logger -p daemon.err -t a-longer-tag "an error"
+        echo "via stdin" | $CLIENT $BB logger -t other
+        sleep 0.3
+        kill $pid; wait $pid 2>/dev/null || true
+        sed 's/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* //' $D/log
+        rm -rf $D/log
+    "#;
+    let run = |server: &str, client: &str| {
+        let out = std::process::Command::new("timeout")
+            .args(["30", "unshare", "-m", "sh", "-c", SCRIPT, "sh", server, client, &bb])
+            .output()
+            .unwrap();
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let native = run("", "");
+    assert!(native.contains("local3.warn mytag: second message"), "{native}");
+    assert!(native.contains("daemon.err a-longer-tag: an error"), "{native}");
+    assert_eq!(native, run(EMU386, EMU386), "both emulated");
+    assert_eq!(native, run(EMU386, ""), "syslogd emulated");
+    assert_eq!(native, run("", EMU386), "logger emulated");
+}
+
 /// A DNS responder on loopback: A queries get 127.0.0.42, AAAA ::1, names under "missing."
 /// NXDOMAIN; until `stop` is set.
 fn dns_responder(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (u16, JoinHandle<()>) {
