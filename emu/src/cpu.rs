@@ -62,6 +62,29 @@ fn uc_prot(bits: u8) -> UcProt {
     out
 }
 
+/// The x87 stack registers, in order.
+pub const ST: [RegisterX86; 8] = [
+    RegisterX86::ST0,
+    RegisterX86::ST1,
+    RegisterX86::ST2,
+    RegisterX86::ST3,
+    RegisterX86::ST4,
+    RegisterX86::ST5,
+    RegisterX86::ST6,
+    RegisterX86::ST7,
+];
+/// The SSE registers of i386, in order.
+pub const XMM: [RegisterX86; 8] = [
+    RegisterX86::XMM0,
+    RegisterX86::XMM1,
+    RegisterX86::XMM2,
+    RegisterX86::XMM3,
+    RegisterX86::XMM4,
+    RegisterX86::XMM5,
+    RegisterX86::XMM6,
+    RegisterX86::XMM7,
+];
+
 /// Create the CPU over `space`, with segments loaded and `eip`/`esp` set.
 pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicorn_engine::uc_error> {
     let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32)?;

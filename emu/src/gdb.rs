@@ -272,26 +272,6 @@ const GPRS: [RegisterX86; 8] = [
     RegisterX86::ESI,
     RegisterX86::EDI,
 ];
-const ST: [RegisterX86; 8] = [
-    RegisterX86::ST0,
-    RegisterX86::ST1,
-    RegisterX86::ST2,
-    RegisterX86::ST3,
-    RegisterX86::ST4,
-    RegisterX86::ST5,
-    RegisterX86::ST6,
-    RegisterX86::ST7,
-];
-const XMM: [RegisterX86; 8] = [
-    RegisterX86::XMM0,
-    RegisterX86::XMM1,
-    RegisterX86::XMM2,
-    RegisterX86::XMM3,
-    RegisterX86::XMM4,
-    RegisterX86::XMM5,
-    RegisterX86::XMM6,
-    RegisterX86::XMM7,
-];
 
 fn read_regs(cpu: &Cpu) -> X86CoreRegs {
     let r = |reg| cpu.reg_read(reg).unwrap_or(0) as u32;
@@ -307,7 +287,7 @@ fn read_regs(cpu: &Cpu) -> X86CoreRegs {
     regs.segments.es = r(RegisterX86::ES);
     regs.segments.fs = r(RegisterX86::FS);
     regs.segments.gs = r(RegisterX86::GS);
-    for (slot, reg) in regs.st.iter_mut().zip(ST) {
+    for (slot, reg) in regs.st.iter_mut().zip(crate::cpu::ST) {
         if let Ok(bytes) = cpu.reg_read_long(reg) {
             let n = bytes.len().min(slot.len());
             slot[..n].copy_from_slice(&bytes[..n]);
@@ -321,7 +301,7 @@ fn read_regs(cpu: &Cpu) -> X86CoreRegs {
     regs.fpu.foseg = r(RegisterX86::FDS) & 0xffff;
     regs.fpu.fooff = r(RegisterX86::FDP);
     regs.fpu.fop = r(RegisterX86::FOP) & 0x7ff;
-    for (slot, reg) in regs.xmm.iter_mut().zip(XMM) {
+    for (slot, reg) in regs.xmm.iter_mut().zip(crate::cpu::XMM) {
         if let Ok(bytes) = cpu.reg_read_long(reg) {
             let mut b = [0u8; 16];
             let n = bytes.len().min(16);
@@ -355,12 +335,12 @@ fn write_regs(cpu: &mut Cpu, old: &X86CoreRegs, new: &X86CoreRegs) {
     w(RegisterX86::FPSW, old.fpu.fstat, new.fpu.fstat);
     w(RegisterX86::FPTAG, old.fpu.ftag, new.fpu.ftag);
     w(RegisterX86::MXCSR, old.mxcsr, new.mxcsr);
-    for ((reg, o), n) in ST.into_iter().zip(&old.st).zip(&new.st) {
+    for ((reg, o), n) in crate::cpu::ST.into_iter().zip(&old.st).zip(&new.st) {
         if o != n {
             let _ = cpu.reg_write_long(reg, n);
         }
     }
-    for ((reg, o), n) in XMM.into_iter().zip(old.xmm).zip(new.xmm) {
+    for ((reg, o), n) in crate::cpu::XMM.into_iter().zip(old.xmm).zip(new.xmm) {
         if o != n {
             let _ = cpu.reg_write_long(reg, &n.to_le_bytes());
         }

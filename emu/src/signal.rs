@@ -71,27 +71,6 @@ fn write_wide(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: &[u8]) {
     unsafe { unicorn_engine::uc_reg_write(cpu.get_handle(), r as i32, buf.as_ptr().cast()) };
 }
 
-const ST: [RegisterX86; 8] = [
-    RegisterX86::ST0,
-    RegisterX86::ST1,
-    RegisterX86::ST2,
-    RegisterX86::ST3,
-    RegisterX86::ST4,
-    RegisterX86::ST5,
-    RegisterX86::ST6,
-    RegisterX86::ST7,
-];
-const XMM: [RegisterX86; 8] = [
-    RegisterX86::XMM0,
-    RegisterX86::XMM1,
-    RegisterX86::XMM2,
-    RegisterX86::XMM3,
-    RegisterX86::XMM4,
-    RegisterX86::XMM5,
-    RegisterX86::XMM6,
-    RegisterX86::XMM7,
-];
-
 /// The FPU and SSE state as `struct _fpstate_32` with the `fxsave` image (magic 0).
 fn save_fpu(cpu: &Unicorn<'_, ()>) -> Fpstate {
     let mut fp = Fpstate::default();
@@ -115,12 +94,12 @@ fn save_fpu(cpu: &Unicorn<'_, ()>) -> Fpstate {
     fp.fx.twd = twd;
     fp.fx.mxcsr = U32::new(reg(cpu, RegisterX86::MXCSR));
     fp.fx.mxcsr_mask = U32::new(0xffff);
-    for (i, r) in ST.iter().enumerate() {
+    for (i, r) in crate::cpu::ST.iter().enumerate() {
         let v = read_wide(cpu, *r);
         fp.fx.st[i][..10].copy_from_slice(&v[..10]);
         fp.st[i].copy_from_slice(&v[..10]);
     }
-    for (i, r) in XMM.iter().enumerate() {
+    for (i, r) in crate::cpu::XMM.iter().enumerate() {
         fp.fx.xmm[i] = read_wide(cpu, *r);
     }
     fp
@@ -139,10 +118,10 @@ fn restore_fpu(cpu: &mut Unicorn<'_, ()>, fp: &Fpstate) {
     }
     set(cpu, RegisterX86::FPTAG, tag);
     // FPSW set TOP first: ST(i) are relative to it.
-    for (i, r) in ST.iter().enumerate() {
+    for (i, r) in crate::cpu::ST.iter().enumerate() {
         write_wide(cpu, *r, &fx.st[i][..10]);
     }
-    for (i, r) in XMM.iter().enumerate() {
+    for (i, r) in crate::cpu::XMM.iter().enumerate() {
         write_wide(cpu, *r, &fx.xmm[i]);
     }
     set(cpu, RegisterX86::MXCSR, fx.mxcsr.get() & 0xffff);
@@ -154,7 +133,7 @@ fn reset_fpu(cpu: &mut Unicorn<'_, ()>) {
     set(cpu, RegisterX86::FPSW, 0);
     set(cpu, RegisterX86::FPTAG, 0xffff);
     set(cpu, RegisterX86::MXCSR, 0x1f80);
-    for r in XMM {
+    for r in crate::cpu::XMM {
         write_wide(cpu, r, &[0; 16]);
     }
 }

@@ -254,21 +254,6 @@ pub fn iovec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32, limit: Option<
     Some(format!("[{}{more}]", parts.join(", ")))
 }
 
-const MSG_FLAGS: Names = &[
-    (0x1, "MSG_OOB"),
-    (0x2, "MSG_PEEK"),
-    (0x4, "MSG_DONTROUTE"),
-    (0x8, "MSG_CTRUNC"),
-    (0x20, "MSG_TRUNC"),
-    (0x40, "MSG_DONTWAIT"),
-    (0x80, "MSG_EOR"),
-    (0x100, "MSG_WAITALL"),
-    (0x2000, "MSG_ERRQUEUE"),
-    (0x4000, "MSG_NOSIGNAL"),
-    (0x8000, "MSG_MORE"),
-    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
-];
-
 fn cmsgs<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32) -> Option<String> {
     let b = read_exact(mem, addr, (len as usize).min(4096))?;
     let mut off = 0usize;
@@ -338,7 +323,8 @@ pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) 
             None => pointer(&mut t, control),
         }
     }
-    let _ = write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, MSG_FLAGS));
+    let _ =
+        write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, crate::sys::socket::MSG_NAMES));
     Some(t)
 }
 
