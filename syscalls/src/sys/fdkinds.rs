@@ -35,10 +35,15 @@ const O_NONBLOCK: u32 = 0o4000;
 const O_CLOEXEC: u32 = 0o2000000;
 
 const EFD_FLAGS: &[(u32, &str)] = &[(1, "EFD_SEMAPHORE"), (O_CLOEXEC, "EFD_CLOEXEC"), (O_NONBLOCK, "EFD_NONBLOCK")];
-const TFD_FLAGS: &[(u32, &str)] = &[(O_CLOEXEC, "TFD_CLOEXEC"), (O_NONBLOCK, "TFD_NONBLOCK")];
-const TFD_TIMER_FLAGS: &[(u32, &str)] = &[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")];
+/// strace names timerfd_create's and timerfd_settime's flags from one set.
+const TFD_FLAGS: &[(u32, &str)] = &[
+    (1, "TFD_TIMER_ABSTIME"),
+    (2, "TFD_TIMER_CANCEL_ON_SET"),
+    (O_CLOEXEC, "TFD_CLOEXEC"),
+    (O_NONBLOCK, "TFD_NONBLOCK"),
+];
 const SFD_FLAGS: &[(u32, &str)] = &[(O_CLOEXEC, "SFD_CLOEXEC"), (O_NONBLOCK, "SFD_NONBLOCK")];
-const IN_INIT_FLAGS: &[(u32, &str)] = &[(O_CLOEXEC, "IN_CLOEXEC"), (O_NONBLOCK, "IN_NONBLOCK")];
+const IN_INIT_FLAGS: &[(u32, &str)] = &[(O_NONBLOCK, "IN_NONBLOCK"), (O_CLOEXEC, "IN_CLOEXEC")];
 /// linux/inotify.h, in strace's order.
 const IN_MASK: &[(u32, &str)] = &[
     (0x1, "IN_ACCESS"),
@@ -87,9 +92,9 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::eventfd, eventfd, [Uint]),
     entry!(nr::eventfd2, eventfd2, [Uint, Flags(EFD_FLAGS)]),
     entry!(nr::timerfd_create, timerfd_create, [Enum(CLOCK_NAMES), Flags(TFD_FLAGS)]),
-    entry!(nr::timerfd_settime, timerfd_settime, [Fd, Flags(TFD_TIMER_FLAGS), Ptr, Ptr]),
+    entry!(nr::timerfd_settime, timerfd_settime, [Fd, Flags(TFD_FLAGS), Ptr, Ptr]),
     entry!(nr::timerfd_gettime, timerfd_gettime, [Fd, Ptr]),
-    entry!(nr::timerfd_settime64, timerfd_settime64, [Fd, Flags(TFD_TIMER_FLAGS), Ptr, Ptr]),
+    entry!(nr::timerfd_settime64, timerfd_settime64, [Fd, Flags(TFD_FLAGS), Ptr, Ptr]),
     entry!(nr::timerfd_gettime64, timerfd_gettime64, [Fd, Ptr]),
     entry!(nr::signalfd, signalfd, [Fd, Sigset(2), Uint]),
     entry!(nr::signalfd4, signalfd4, [Fd, Sigset(2), Uint, Flags(SFD_FLAGS)]),
@@ -99,7 +104,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::inotify_rm_watch, inotify_rm_watch, [Fd, Int]),
     entry!(nr::memfd_create, memfd_create, [Str, Flags(MFD_FLAGS)]),
     entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)]),
-    entry!(nr::close_range, close_range, [Fd, Uint, Flags(CLOSE_RANGE_FLAGS)]),
+    entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
     entry!(nr::getcpu, getcpu, [Out(&IntPtr), Out(&IntPtr), Ptr]),
     entry!(nr::fallocate, fallocate, [Fd, Flags(FALLOC_FLAGS), Off64, Skip, Off64, Skip]),
     entry!(nr::sync_file_range, sync_file_range, [Fd, Off64, Skip, Off64, Skip, Flags(SYNC_FILE_RANGE_FLAGS)]),
