@@ -158,3 +158,53 @@ pub const RUSAGE_SELF: i32 = 0;
 pub const RUSAGE_CHILDREN: i32 = -1;
 pub const RUSAGE_THREAD: i32 = 1;
 pub const RUSAGE_NAMES: &[(u32, &str)] = &[(0, "RUSAGE_SELF"), (u32::MAX, "RUSAGE_CHILDREN"), (1, "RUSAGE_THREAD")];
+
+/// `struct old_itimerspec32` (linux/time32.h): the `struct itimerspec` of timer_settime(2) and
+/// timerfd_settime(2).
+#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct Itimerspec32 {
+    pub it_interval: Timespec32,
+    pub it_value: Timespec32,
+}
+const _: () = assert!(size_of::<Itimerspec32>() == 16);
+
+/// `struct __kernel_itimerspec` (linux/time_types.h): the time64 form.
+#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct KernelItimerspec {
+    pub it_interval: KernelTimespec,
+    pub it_value: KernelTimespec,
+}
+const _: () = assert!(size_of::<KernelItimerspec>() == 32);
+
+/// An i386 itimerspec layout and its conversions (`get_old_itimerspec32`/`put_old_itimerspec32`,
+/// `get_itimerspec64`/`put_itimerspec64`).
+pub trait GuestItimerspec: FromBytes + IntoBytes + Immutable {
+    fn to_host(&self) -> libc::itimerspec;
+    fn from_host(its: &libc::itimerspec) -> Self;
+}
+
+impl GuestItimerspec for Itimerspec32 {
+    fn to_host(&self) -> libc::itimerspec {
+        libc::itimerspec { it_interval: self.it_interval.to_host(), it_value: self.it_value.to_host() }
+    }
+    fn from_host(its: &libc::itimerspec) -> Self {
+        Itimerspec32 {
+            it_interval: Timespec32::from_host(&its.it_interval),
+            it_value: Timespec32::from_host(&its.it_value),
+        }
+    }
+}
+
+impl GuestItimerspec for KernelItimerspec {
+    fn to_host(&self) -> libc::itimerspec {
+        libc::itimerspec { it_interval: self.it_interval.to_host(), it_value: self.it_value.to_host() }
+    }
+    fn from_host(its: &libc::itimerspec) -> Self {
+        KernelItimerspec {
+            it_interval: KernelTimespec::from_host(&its.it_interval),
+            it_value: KernelTimespec::from_host(&its.it_value),
+        }
+    }
+}

@@ -19,7 +19,7 @@
 
 use super::fd::{fd_floor, host_fd, new_guest_fd};
 use crate::abi::nr;
-use crate::abi::time::{KernelTimespec, Timespec32, CLOCK_NAMES};
+use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NAMES};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::table::{Arg::*, Args, Entry};
@@ -29,7 +29,6 @@ use libc::{c_char, c_long};
 use std::ffi::CString;
 use std::ptr::null_mut;
 use zerocopy::little_endian::U64;
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 const O_NONBLOCK: u32 = 0o4000;
 const O_CLOEXEC: u32 = 0o2000000;
@@ -113,55 +112,6 @@ pub static ENTRIES: &[Entry] = &[
 
 // ---------------------------------------------------------------------------------------------
 // i386 layouts
-
-/// `struct old_itimerspec32` (linux/time32.h): the `struct itimerspec` of timerfd_settime(2).
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-pub struct Itimerspec32 {
-    pub it_interval: Timespec32,
-    pub it_value: Timespec32,
-}
-const _: () = assert!(size_of::<Itimerspec32>() == 16);
-
-/// `struct __kernel_itimerspec` (linux/time_types.h): the time64 form.
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-pub struct KernelItimerspec {
-    pub it_interval: KernelTimespec,
-    pub it_value: KernelTimespec,
-}
-const _: () = assert!(size_of::<KernelItimerspec>() == 32);
-
-/// An i386 itimerspec layout and its conversions (`get_old_itimerspec32`/`put_old_itimerspec32`,
-/// `get_itimerspec64`/`put_itimerspec64`).
-trait GuestItimerspec: FromBytes + IntoBytes + Immutable {
-    fn to_host(&self) -> libc::itimerspec;
-    fn from_host(its: &libc::itimerspec) -> Self;
-}
-
-impl GuestItimerspec for Itimerspec32 {
-    fn to_host(&self) -> libc::itimerspec {
-        libc::itimerspec { it_interval: self.it_interval.to_host(), it_value: self.it_value.to_host() }
-    }
-    fn from_host(its: &libc::itimerspec) -> Self {
-        Itimerspec32 {
-            it_interval: Timespec32::from_host(&its.it_interval),
-            it_value: Timespec32::from_host(&its.it_value),
-        }
-    }
-}
-
-impl GuestItimerspec for KernelItimerspec {
-    fn to_host(&self) -> libc::itimerspec {
-        libc::itimerspec { it_interval: self.it_interval.to_host(), it_value: self.it_value.to_host() }
-    }
-    fn from_host(its: &libc::itimerspec) -> Self {
-        KernelItimerspec {
-            it_interval: KernelTimespec::from_host(&its.it_interval),
-            it_value: KernelTimespec::from_host(&its.it_value),
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Host calls
@@ -466,6 +416,7 @@ fn readahead(_: &mut Ctx, a: &Args) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::time::Timespec32;
 
     #[test]
     fn lohi_puts_the_low_word_first() {

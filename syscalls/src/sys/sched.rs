@@ -32,7 +32,9 @@
 //! (the emulator's execve is a host execve).
 
 use crate::abi::nr;
-use crate::abi::time::{KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS};
+use crate::abi::time::{
+    GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS,
+};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::sys::time::host;
@@ -139,38 +141,6 @@ impl SigeventHead {
         }
     }
 }
-
-/// `struct old_itimerspec32` (linux/time32.h).
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Itimerspec32 {
-    it_interval: Timespec32,
-    it_value: Timespec32,
-}
-const _: () = assert!(size_of::<Itimerspec32>() == 16);
-
-impl Itimerspec32 {
-    fn to_host(self) -> libc::itimerspec {
-        libc::itimerspec { it_interval: self.it_interval.to_host(), it_value: self.it_value.to_host() }
-    }
-
-    fn from_host(its: &libc::itimerspec) -> Self {
-        Itimerspec32 {
-            it_interval: Timespec32::from_host(&its.it_interval),
-            it_value: Timespec32::from_host(&its.it_value),
-        }
-    }
-}
-
-/// `struct __kernel_itimerspec` (linux/time_types.h). What the kernel writes is the host's
-/// `struct itimerspec` byte for byte; what it reads differs in the nanoseconds' upper half.
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct KernelItimerspec {
-    it_interval: KernelTimespec,
-    it_value: KernelTimespec,
-}
-const _: () = assert!(size_of::<KernelItimerspec>() == 32);
 
 /// The capability versions (linux/capability.h) and how many `struct __user_cap_data_struct`
 /// (three u32s on every ABI) each one copies.
