@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{command, run, Outcome, EMU386};
+use common::{build_fixture, command, run, Outcome, EMU386};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -281,13 +281,18 @@ fn ping_without_cap_net_raw_uses_ping_sockets() {
         return;
     }
     let nobody = "setpriv --reuid 65534 --regid 65534 --clear-groups";
+    // A raw ICMP socket read with recvmsg into iovecs (the IPv4 header included).
+    let (raw, _) = build_fixture("net_raw_icmp_recvmsg");
+    let raw = raw.to_str().unwrap();
     let script = format!(
         "{bb} ip link set lo up && echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range || exit 99
          echo '== native root'; {bb} ping -c 2 -i 0.2 -W 2 127.0.0.1; echo \"status $?\"
          {bb} ping6 -c 1 -W 2 ::1; echo \"status $?\"
          echo '== native nobody'; {nobody} {bb} ping -c 1 -W 2 127.0.0.1 2>&1; echo \"status $?\"
          echo '== emulated nobody'; {nobody} {emu} {bb} ping -c 2 -i 0.2 -W 2 127.0.0.1; echo \"status $?\"
-         {nobody} {emu} {bb} ping6 -c 1 -W 2 ::1; echo \"status $?\"",
+         {nobody} {emu} {bb} ping6 -c 1 -W 2 ::1; echo \"status $?\"
+         echo '== native root recvmsg'; {raw}; echo \"status $?\"
+         echo '== emulated nobody recvmsg'; {nobody} {emu} {raw}; echo \"status $?\"",
         emu = EMU386
     );
     let out =
@@ -302,6 +307,8 @@ fn ping_without_cap_net_raw_uses_ping_sockets() {
     assert!(part("native nobody").contains("permission denied"), "the host refuses raw sockets to nobody:\n{text}");
     assert!(part("native root").contains("2 packets received"), "{text}");
     assert_eq!(part("native root"), part("emulated nobody"), "{text}");
+    assert!(part("native root recvmsg").contains("header-checksum-ok 1"), "{text}");
+    assert_eq!(part("native root recvmsg"), part("emulated nobody recvmsg"), "{text}");
 }
 
 /// busybox syslogd on /dev/log (an AF_UNIX datagram socket at a fixed path) with logger sending

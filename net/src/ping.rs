@@ -8,7 +8,8 @@
 //!   should the kernel have chosen another.
 //! - An IPv4 raw socket delivers the IP header: one is built in front of each message from what
 //!   the host reports (source from the address, destination from `IP_PKTINFO`, TTL and TOS from
-//!   `IP_RECVTTL`/`IP_RECVTOS`). IPv6 raw sockets deliver none, as the kernel's do.
+//!   `IP_RECVTTL`/`IP_RECVTOS`), for recvfrom(2) and recvmsg(2). IPv6 raw sockets deliver none,
+//!   as the kernel's do.
 //! - `SO_TYPE` says `SOCK_RAW`; `ICMP_FILTER` and `ICMP6_FILTER` are kept and answered (a ping
 //!   socket only receives replies to its own requests, which no filter a pinger sets would drop).
 //!
@@ -16,8 +17,9 @@
 //! see the same socket). Lookups cost nothing until a fallback socket exists.
 //!
 //! Left out: a raw socket also receives other ICMP traffic (other programs' echo requests and
-//! replies, errors), a ping socket only its own replies and errors; messages read with `read(2)`
-//! or `readv(2)` carry no IPv4 header; requests other than echo requests are refused (EINVAL), as
+//! replies, errors), a ping socket only its own replies and errors; messages read with `read(2)`,
+//! `readv(2)` or recvmmsg(2) carry no IPv4 header, and recvmsg(2) gives the IPv4 socket's
+//! messages without control messages; requests other than echo requests are refused (EINVAL), as
 //! a ping socket refuses them; the set is not carried across execve.
 
 use crate::registry::{AF_INET, AF_INET6, SOCK_DGRAM};
@@ -153,14 +155,15 @@ fn checksum(data: &[u8]) -> u16 {
 
 /// recvfrom(2) on an IPv4 fallback socket: the message as a raw socket delivers it (an IPv4
 /// header, then the ICMP message) into `out`, truncated to it; the length the call returns
-/// (the whole message's with MSG_TRUNC) and the source address's length.
+/// (the whole message's with MSG_TRUNC), the source address's length, and whether the message
+/// was cut.
 pub fn recv_v4(
     fd: BorrowedFd,
     ping: &Ping,
     out: &mut [u8],
     flags: u32,
     from: Option<&mut [u8]>,
-) -> Result<(usize, usize), Errno> {
+) -> Result<(usize, usize, bool), Errno> {
     let mut body = vec![0u8; 65536];
     let mut src: libc::sockaddr_in = zero_sockaddr_in();
     let mut control = [0u64; 16];
@@ -231,7 +234,7 @@ pub fn recv_v4(
         from_len = bytes.len();
     }
     let ret = if flags & libc::MSG_TRUNC as u32 != 0 { whole.len() } else { copied };
-    Ok((ret, from_len))
+    Ok((ret, from_len, copied < whole.len()))
 }
 
 fn zero_sockaddr_in() -> libc::sockaddr_in {

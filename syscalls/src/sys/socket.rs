@@ -222,7 +222,7 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
     if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
         // A raw IPv4 ICMP socket standing on a ping socket: the message gets its IP header.
         let mut buf = vec![0u8; len.min(1 << 17)];
-        let (n, from_len) = net::ping::recv_v4(fd, &ping, &mut buf, a[3], want_from.then_some(&mut from[..]))?;
+        let (n, from_len, _) = net::ping::recv_v4(fd, &ping, &mut buf, a[3], want_from.then_some(&mut from[..]))?;
         ctx.mem.write(a[1], &buf[..n.min(buf.len())])?;
         if want_from {
             addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;

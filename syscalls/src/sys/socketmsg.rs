@@ -254,12 +254,42 @@ fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements recvmsg(2).
 fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
+    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
+        return ping_recvmsg(ctx, fd, &ping, a);
+    }
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
     // SAFETY: as in sendmsg.
     let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
     if n < 0 {
         return Err(last_errno().into());
+    }
+    msg.finish_recv(ctx, &host)?;
+    Ok(n as u32)
+}
+
+/// recvmsg(2) on a raw IPv4 ICMP socket standing on a ping socket: the message with the IP header
+/// a raw socket delivers, scattered over the guest's iovecs; no control messages.
+fn ping_recvmsg(ctx: &mut Ctx, fd: std::os::fd::BorrowedFd, ping: &net::ping::Ping, a: &Args) -> SysResult {
+    let mut msg = HostMsg::new(ctx, a[1], true)?;
+    let total: usize = msg.iov.iter().map(|v| v.iov_len).sum();
+    let mut buf = vec![0u8; total.min(1 << 17)];
+    let want_name = msg.guest.name != 0;
+    let (n, from_len, cut) =
+        net::ping::recv_v4(fd, ping, &mut buf, a[2] & !MSG_CMSG_COMPAT, want_name.then_some(&mut msg.name[..]))?;
+    let raw = ctx.mem.slice(msg.guest.iov, msg.guest.iovlen as usize * size_of::<IoVec>())?.to_vec();
+    let mut left = &buf[..n.min(buf.len())];
+    for chunk in raw.chunks_exact(size_of::<IoVec>()) {
+        let iov = IoVec::read_from_bytes(chunk).map_err(|_| Errno::FAULT)?;
+        let k = (iov.len as usize).min(left.len());
+        ctx.mem.write(iov.base, &left[..k])?;
+        left = &left[k..];
+    }
+    // SAFETY: an all-zero msghdr is valid; only the lengths and flags are read from it.
+    let mut host: libc::msghdr = unsafe { std::mem::zeroed() };
+    host.msg_namelen = from_len as u32;
+    if cut {
+        host.msg_flags = libc::MSG_TRUNC;
     }
     msg.finish_recv(ctx, &host)?;
     Ok(n as u32)
