@@ -21,7 +21,7 @@
 use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
-use crate::mem::{GuestMemory, GuestMemoryExt, PAGE_SIZE};
+use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
@@ -380,7 +380,18 @@ fn transfer(
     let iov = one_buf(ctx.mem, a[1], a[2], dir);
     match iov.as_slice() {
         [one] if one.iov_base != fault_page() => ret(plain(fd, one.iov_base, one.iov_len)),
-        _ => ret(vector(fd, iov.as_ptr(), iov.len())),
+        _ => {
+            // A buffer whose bad pages are unmapped (inaccessible on the host too) goes to the
+            // plain call as it is: the host faults where the guest's kernel would, also for files
+            // that take a transfer whole (an eventfd's 8 bytes: EFAULT, where the vector form
+            // would hand it a short first segment: EINVAL).
+            let n = u64::from(a[2]).min(MAX_RW_COUNT) as usize;
+            let access = if dir == Dir::ToGuest { Prot::WRITE } else { Prot::READ };
+            match ctx.mem.host_range(a[1], n, access) {
+                Ok(p) => ret(plain(fd, p.cast(), n)),
+                Err(_) => ret(vector(fd, iov.as_ptr(), iov.len())),
+            }
+        }
     }
 }
 
