@@ -293,6 +293,13 @@ static const struct call calls[] = {
     C(sched_getparam, K_SELF, K_BUF), C(sched_getscheduler, K_SELF), C(capget, K_BUF, K_BUF),
     C(eventfd2, K_INT, K_INT), C(timerfd_create, K_INT, K_INT), C(inotify_init1, K_INT),
     C(signalfd4, K_FD, K_BUF, K_LEN, K_INT), C(getcpu, K_BUF, K_BUF, K_BUF),
+    C(eventfd, K_INT), C(signalfd, K_FD, K_BUF, K_LEN), C(timerfd_gettime, K_FD, K_BUF),
+    C(timerfd_settime, K_FD, K_INT, K_BUF, K_BUF), C(timerfd_gettime64, K_FD, K_BUF),
+    C(inotify_add_watch, K_FD, K_PATH, K_INT), C(inotify_rm_watch, K_FD, K_INT), C(pidfd_open, K_SELF, K_INT),
+    C(fallocate, K_FD, K_INT, K_LEN, K_LEN, K_LEN, K_LEN), C(readahead, K_FD, K_LEN, K_LEN, K_LEN),
+    C(sync_file_range, K_FD, K_LEN, K_LEN, K_LEN, K_LEN, K_INT), C(timer_gettime, K_INT, K_BUF),
+    C(timer_getoverrun, K_INT), C(timer_gettime64, K_INT, K_BUF), C(sched_rr_get_interval, K_SELF, K_BUF),
+    C(sched_get_priority_max, K_INT), C(sched_getattr, K_SELF, K_BUF, K_LEN, K_INT), C(ioprio_get, K_INT, K_SELF),
     /* Numbers no i386 kernel has: ENOSYS. */
     {1000, "nr1000", {0}}, {0x7fffffff, "nr_max", {K_ANY}}, {-1, "nr_minus1", {0}}, {0x40000000 | 20, "x32_getpid", {0}},
 };
