@@ -11,6 +11,7 @@ pub mod info;
 pub mod ipc;
 pub mod mm;
 pub mod mm_space;
+pub mod mqueue;
 pub mod netioctl;
 pub mod poll;
 pub mod process;
@@ -40,6 +41,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     info::ENTRIES,
     ipc::ENTRIES,
     mm::ENTRIES,
+    mqueue::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,

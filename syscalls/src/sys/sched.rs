@@ -110,7 +110,7 @@ pub const IOPRIO_WHO_NAMES: &[(u32, &str)] =
 /// SIGEV_THREAD function and attributes) are glibc's business and never reach the kernel.
 #[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
-struct SigeventHead {
+pub(crate) struct SigeventHead {
     sigev_value: U32,
     sigev_signo: I32,
     sigev_notify: I32,
@@ -120,10 +120,10 @@ const _: () = assert!(size_of::<SigeventHead>() == 16);
 
 /// The host's `struct sigevent` (x86-64: an 8-byte `sigval`, then signo, notify and the union).
 #[repr(C)]
-struct HostSigevent {
-    sigev_value: u64,
-    sigev_signo: i32,
-    sigev_notify: i32,
+pub(crate) struct HostSigevent {
+    pub(crate) sigev_value: u64,
+    pub(crate) sigev_signo: i32,
+    pub(crate) sigev_notify: i32,
     sigev_notify_thread_id: i32,
     pad: [i32; 11],
 }
@@ -131,7 +131,7 @@ const _: () = assert!(size_of::<HostSigevent>() == 64);
 
 impl SigeventHead {
     /// get_compat_sigevent(): the rest is zero, `sival_int` is the guest's value.
-    fn to_host(self) -> HostSigevent {
+    pub(crate) fn to_host(self) -> HostSigevent {
         HostSigevent {
             sigev_value: self.sigev_value.get().into(),
             sigev_signo: self.sigev_signo.get(),
@@ -174,7 +174,7 @@ const HOST_FAULT: usize = usize::MAX - 0xfff;
 /// way is itself (unmapped pages inside the range fault on the host as on the guest), and
 /// anything else becomes [`HOST_FAULT`], so that the host answers every error it checks before
 /// touching the memory first and then EFAULT, in the guest kernel's order.
-fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize {
+pub(crate) fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize {
     if addr == 0 {
         return 0;
     }
