@@ -24,6 +24,7 @@ pub mod socketmsg;
 pub mod sockopt;
 pub mod splice;
 pub mod time;
+pub mod xattr;
 
 use crate::table::Entry;
 use crate::Errno;
@@ -51,6 +52,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     socketmsg::ENTRIES,
     splice::ENTRIES,
     time::ENTRIES,
+    xattr::ENTRIES,
 ];
 
 /// A guest fd argument as a host fd (guest fds are host fds below the emulator's own): EBADF for
