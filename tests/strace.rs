@@ -269,3 +269,20 @@ fn normalising_removes_what_differs_between_runs() {
     assert_eq!(normalise_line("1234  write(1, \"x\", 1)    = 1", None), "write(1, \"x\", 1) = 1");
     assert_eq!(normalise_line("kill(1234, SIGUSR1) = 0", Some("1234")), "kill(PID, SIGUSR1) = 0");
 }
+
+/// A successful execve is shown as strace shows it (the argument vector, the environment's
+/// address and size), written just before the exec: the same lines as strace's for the execs the
+/// program makes (strace also shows the one that started it, which is the emulator's own).
+#[test]
+fn execve_lines_match_native_strace() {
+    let name = "proc_exec_name";
+    let Some(native) = native_trace(name) else {
+        eprintln!("strace is not installed or cannot trace here: skipping the comparison for {name}");
+        return;
+    };
+    let execs = |trace: &str| normalise(trace).into_iter().filter(|l| call_name(l) == "execve").collect::<Vec<_>>();
+    let native = execs(&join_resumed(&native));
+    let emulated = execs(&emu_trace(name));
+    assert!(native.len() > 1, "{native:?}");
+    assert_eq!(native[1..], emulated[..]);
+}

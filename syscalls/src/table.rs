@@ -139,6 +139,10 @@ pub enum Arg {
     SigStack,
     /// A wait status the call writes (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
     WaitStatus,
+    /// execve(2)'s argument vector: a NULL-terminated array of strings (`["ls", "-l"]`).
+    Argv,
+    /// execve(2)'s environment: its address and how many strings (`0x… /* 35 vars */`).
+    Envp,
     /// futex(2)'s operation and the arguments it uses, named as strace names them; the rest are
     /// [`Arg::Skip`]. `time64`: the timeout is a `struct __kernel_timespec`.
     Futex { time64: bool },

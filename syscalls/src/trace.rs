@@ -69,7 +69,7 @@ impl Tracer {
     /// A tracer whose lines name their thread, `[pid N] write(1, …) = 6`. Its first line is
     /// [`START_LINE`]: a program starts (an execve, for all but the first).
     pub fn with_pids(out: File) -> Self {
-        let mut tracer = Tracer { out: Arc::new(out), pids: Arc::new(AtomicBool::new(true)) };
+        let tracer = Tracer { out: Arc::new(out), pids: Arc::new(AtomicBool::new(true)) };
         tracer.line(&format!("{START_LINE}\n"));
         tracer
     }
@@ -79,13 +79,19 @@ impl Tracer {
         self.pids.store(true, Relaxed);
     }
 
+    /// Another handle on the same trace, naming threads as this one does.
+    pub(crate) fn share(&self) -> Tracer {
+        Tracer { out: Arc::clone(&self.out), pids: Arc::clone(&self.pids) }
+    }
+
     /// The tracer of a new thread of the same process.
     pub fn for_new_thread(&self) -> Tracer {
         self.several();
         Tracer { out: Arc::clone(&self.out), pids: Arc::clone(&self.pids) }
     }
 
-    fn line(&mut self, text: &str) {
+    /// A line of the trace (`text` ends with its newline).
+    pub(crate) fn line(&self, text: &str) {
         let text: Cow<'_, str> = if self.pids.load(Relaxed) {
             Cow::Owned(format!("[pid {}] {text}", rustix::thread::gettid().as_raw_nonzero()))
         } else {
@@ -367,6 +373,31 @@ fn arg<M: TraceMemory + ?Sized>(
                 text.push_str("AT_FDCWD");
             } else {
                 let _ = write!(text, "{}", v as i32);
+            }
+        }
+        Arg::Argv => match string_array(mem, v) {
+            Some((strings, more)) => {
+                text.push('[');
+                for (k, bytes) in strings.iter().enumerate() {
+                    if k > 0 {
+                        text.push_str(", ");
+                    }
+                    match bytes {
+                        Some((b, full)) => quoted(text, b, *full),
+                        None => text.push_str("???"),
+                    }
+                }
+                if more {
+                    text.push_str(if strings.is_empty() { "..." } else { ", ..." });
+                }
+                text.push(']');
+            }
+            None => pointer(text, v),
+        },
+        Arg::Envp => {
+            pointer(text, v);
+            if let Some(n) = array_len(mem, v) {
+                let _ = write!(text, " /* {n} var{} */", if n == 1 { "" } else { "s" });
             }
         }
         Arg::Str => {
@@ -719,6 +750,46 @@ fn buffer<M: TraceMemory + ?Sized>(mem: &M, text: &mut String, addr: u32, len: u
         Some(bytes) => quoted(text, &bytes, len),
         None => pointer(text, addr),
     }
+}
+
+/// How many elements strace shows of an array (its default `-e abbrev`).
+const ARRAY_MAX: usize = 32;
+
+/// The entries of a NULL-terminated array of string pointers at `addr`, at most [`ARRAY_MAX`]:
+/// each string's first bytes and full length (`None` when unreadable), and whether more follow.
+/// `None` when the array itself is unreadable (NULL included).
+#[allow(clippy::type_complexity)]
+fn string_array<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<(Vec<Option<(Vec<u8>, usize)>>, bool)> {
+    if addr == 0 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for k in 0..=ARRAY_MAX {
+        let p = read_exact(mem, addr.wrapping_add(4 * k as u32), 4)?;
+        let p = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+        if p == 0 {
+            return Some((out, false));
+        }
+        if k == ARRAY_MAX {
+            return Some((out, true));
+        }
+        let bytes = mem.read_prefix(p, 4096);
+        out.push(bytes.iter().position(|&b| b == 0).map(|end| (bytes[..end.min(STRSIZE)].to_vec(), end)));
+    }
+    Some((out, false))
+}
+
+/// The number of entries of a NULL-terminated pointer array at `addr` (`None` if unreadable).
+fn array_len<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<usize> {
+    if addr == 0 {
+        return None;
+    }
+    // ARG_MAX worth of pointers at the most.
+    (0..1 << 18).find_map(|k: u32| match read_exact(mem, addr.wrapping_add(4 * k), 4) {
+        Some(p) if p[..] == [0, 0, 0, 0] => Some(Some(k as usize)),
+        Some(_) => None,
+        None => Some(None),
+    })?
 }
 
 /// Quote bytes as strace does: C escapes, octal for the rest, `...` when cut.

@@ -150,6 +150,9 @@ enum Pending {
 struct Proc {
     stream: Stream,
     pending: Pending,
+    /// The line of an execve in progress, formatted at its entry (the arguments are gone once it
+    /// succeeds), as the emulator writes it just before the exec happens.
+    exec_line: Option<String>,
     /// Running an i386 program that is being recorded (the first process is a copy of us until
     /// its execve).
     started: bool,
@@ -227,7 +230,10 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
     let mut report = File::from(report_r);
 
     let mut procs: HashMap<i32, Proc> = HashMap::new();
-    procs.insert(root, Proc { stream: Vec::new(), pending: Pending::Idle, started: false, fresh: true });
+    procs.insert(
+        root,
+        Proc { stream: Vec::new(), pending: Pending::Idle, exec_line: None, started: false, fresh: true },
+    );
     let mut outcome = Outcome::Exited(127);
     loop {
         let mut status = 0;
@@ -243,6 +249,7 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
         let proc = procs.entry(pid).or_insert_with(|| Proc {
             stream: Vec::new(),
             pending: Pending::Idle,
+            exec_line: None,
             started: true,
             fresh: true,
         });
@@ -272,6 +279,9 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
             resume(pid, 0);
         } else if event != 0 {
             if event == libc::PTRACE_EVENT_EXEC {
+                if let Some(line) = proc.exec_line.take().filter(|_| proc.started) {
+                    proc.stream.push(line);
+                }
                 if runs_elf32(pid) {
                     proc.started = true;
                     proc.stream.push(syscalls::trace::START_LINE.to_string());
@@ -337,6 +347,8 @@ fn syscall_stop(pid: i32, proc: &mut Proc) {
             if lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
                 proc.stream.push(format(pid, number, &args, None, &at_entry));
             }
+            proc.exec_line =
+                matches!(number, nr::execve | nr::execveat).then(|| format(pid, number, &args, Some(0), &at_entry));
             proc.pending = Pending::Call(number, args, at_entry);
         }
         Pending::Call(number, args, at_entry) => {

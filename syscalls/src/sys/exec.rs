@@ -31,8 +31,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::sync::OnceLock;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::execve, execve, [Str, Ptr, Ptr]),
-    entry!(nr::execveat, execveat, [DirFd, Str, Ptr, Ptr, Flags(EXECVEAT_NAMES)]),
+    entry!(nr::execve, execve, [Str, Argv, Envp]),
+    entry!(nr::execveat, execveat, [DirFd, Str, Argv, Envp, Flags(EXECVEAT_NAMES)]),
 ];
 
 /// How the emulator starts itself again for an i386 program; set once at start-up.
@@ -81,6 +81,17 @@ struct Request {
     flags: u32,
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
+    /// With `--strace`: the tracer and the call's line, written when the exec is about to happen.
+    announce: Option<(crate::trace::Tracer, String)>,
+}
+
+impl Request {
+    /// The point of no return is next: the trace shows the call.
+    fn announce(&self) {
+        if let Some((tracer, line)) = &self.announce {
+            tracer.line(line);
+        }
+    }
 }
 
 fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, flags: u32, at: bool) -> SysResult {
@@ -127,7 +138,20 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
     if argv.is_empty() {
         space.take(1)?;
     }
-    let request = Request { dir, path, flags, argv, envp };
+    // A successful exec does not return to be traced: its line (strace's, with the argument
+    // strings as they are now) is written just before the host exec.
+    let announce = ctx.task.tracer.as_ref().map(|t| {
+        let (nr, args) = if at {
+            (nr::execveat, [dirfd, path_ptr, argv_ptr, envp_ptr, flags, 0])
+        } else {
+            (nr::execve, [path_ptr, argv_ptr, envp_ptr, 0, 0, 0])
+        };
+        let text = crate::table::lookup(nr)
+            .map(|e| crate::trace::format_call(e, &args, &*ctx.mem, Some(0), &Default::default()))
+            .unwrap_or_default();
+        (t.share(), text + "\n")
+    });
+    let request = Request { dir, path, flags, argv, envp, announce };
     start(file, filename, inaccessible, space, request)
 }
 
@@ -336,10 +360,11 @@ fn start(
         if depth > 5 {
             return Err(Errno::LOOP.into());
         }
-        let Some(buf) = header(&file) else { return host_exec(&request) };
+        let Some(buf) = header(&file) else { return host_exec(&request, false) };
         match format(&buf)? {
-            Format::I386 => return emulate(&file, &filename, &argv, &request.envp),
-            Format::Host => return host_exec(&request),
+            Format::I386 => return emulate(&file, &filename, &argv, &request),
+            // Announced only for an ELF file: anything else the host may well refuse (ENOEXEC).
+            Format::Host => return host_exec(&request, buf.starts_with(b"\x7fELF")),
             Format::Script(name, arg) => {
                 if inaccessible {
                     return Err(Errno::NOENT.into());
@@ -374,11 +399,15 @@ fn c_array(strings: &[Vec<u8>]) -> Result<(Vec<CString>, Vec<*const libc::c_char
     Ok((owned, ptrs))
 }
 
-/// Let the host execute what the guest named, with the guest's arguments.
-fn host_exec(r: &Request) -> SysResult {
+/// Let the host execute what the guest named, with the guest's arguments; `announce`: write the
+/// call's trace line first (the host is expected to accept the file).
+fn host_exec(r: &Request, announce: bool) -> SysResult {
     let path = CString::new(r.path.as_slice()).map_err(|_| Errno::NOENT)?;
     let (_argv, argv) = c_array(&r.argv)?;
     let (_envp, envp) = c_array(&r.envp)?;
+    if announce {
+        r.announce();
+    }
     // SAFETY: NUL-terminated strings and NULL-terminated arrays that outlive the call; on success
     // the call does not return.
     host(unsafe {
@@ -388,7 +417,8 @@ fn host_exec(r: &Request) -> SysResult {
 }
 
 /// Execute the emulator again for the i386 program `file`.
-fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
+fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -> SysResult {
+    let envp = &request.envp;
     let Some(emulator) = EMULATOR.get() else {
         log::warn!("execve of an i386 program: the emulator binary is unknown");
         return Err(Errno::NOEXEC.into());
@@ -416,6 +446,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) ->
         (fd, old)
     });
     // SAFETY: as in host_exec; the emulator binary fd is ours and open.
+    request.announce();
     let result = host(unsafe {
         libc::syscall(
             libc::SYS_execveat,
