@@ -53,6 +53,8 @@ pub enum Arg {
     Timespec64,
     /// A `struct timeval` (32-bit fields).
     Timeval,
+    /// A `struct itimerval` of two 32-bit timevals.
+    Itimerval,
     /// An argument the call writes: shown as decoded by the inner kind when the call succeeded,
     /// as an address when it failed (strace does not read what a failed call left there).
     Out(&'static Arg),

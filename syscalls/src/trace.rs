@@ -361,6 +361,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Timespec => shown(text, decode::timespec(mem, v, false, false)),
         Arg::Timespec64 => shown(text, decode::timespec(mem, v, true, false)),
         Arg::Timeval => shown(text, decode::timespec(mem, v, false, true)),
+        Arg::Itimerval => shown(text, decode::itimerval(mem, v)),
         Arg::Out(inner) => {
             if failed(value) || value.is_none() {
                 pointer(text, v);

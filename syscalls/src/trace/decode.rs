@@ -66,6 +66,17 @@ pub fn timespec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: b
     }
 }
 
+/// A 32-bit `struct itimerval`: `{it_interval={tv_sec=0, tv_usec=0}, it_value={…}}`.
+pub fn itimerval<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    read_exact(mem, addr, 16)?;
+    let interval = timespec(mem, addr, false, true)?;
+    let value = timespec(mem, addr.wrapping_add(8), false, true)?;
+    Some(format!("{{it_interval={interval}, it_value={value}}}"))
+}
+
 /// `[INT TERM]`, or `~[KILL STOP]` when more than half the signals are in the set (strace's rule).
 pub fn sigset_bytes(b: &[u8]) -> String {
     let total = b.len() * 8;
