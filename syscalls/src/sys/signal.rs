@@ -37,6 +37,9 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
 use zerocopy::little_endian::{I32, U32, U64};
 use zerocopy::FromZeros;
 
+/// The interval timers (linux/time.h).
+static ITIMER_NAMES: &[(u32, &str)] = &[(0, "ITIMER_REAL"), (1, "ITIMER_VIRTUAL"), (2, "ITIMER_PROF")];
+
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::rt_sigaction, rt_sigaction, [Enum(SIGNAL_NAMES), Sigaction, Out(&Sigaction), Uint]),
     entry!(nr::sigaction, sigaction, [Enum(SIGNAL_NAMES), Ptr, Ptr]),
@@ -59,8 +62,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::tkill, tkill, [Int, Signal]),
     entry!(nr::tgkill, tgkill, [Int, Int, Signal]),
     entry!(nr::alarm, alarm, [Uint]),
-    entry!(nr::setitimer, setitimer, [Int, Ptr, Ptr]),
-    entry!(nr::getitimer, getitimer, [Int, Ptr]),
+    entry!(nr::setitimer, setitimer, [Enum(ITIMER_NAMES), Itimerval, Out(&Itimerval)]),
+    entry!(nr::getitimer, getitimer, [Enum(ITIMER_NAMES), Out(&Itimerval)]),
 ];
 
 /// One signal's disposition (`struct k_sigaction`).
@@ -949,7 +952,11 @@ pub fn restartable(nr: u32, args: &Args) -> bool {
         | nr::sendmsg
         | nr::recvfrom
         | nr::recvmsg
-        | nr::sendmmsg => true,
+        | nr::sendmmsg
+        | nr::mq_timedsend
+        | nr::mq_timedreceive
+        | nr::mq_timedsend_time64
+        | nr::mq_timedreceive_time64 => true,
         // System V IPC (msgsnd, msgrcv, semop, semtimedop) is never restarted after a handler
         // (-ERESTARTNOHAND, signal(7)).
         // connect accept send recv sendto recvfrom sendmsg recvmsg accept4 sendmmsg
