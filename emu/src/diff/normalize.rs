@@ -19,6 +19,8 @@
 //!   `USEC` (what is left of a select timeout, a time read and set again), and a `struct rusage`'s
 //!   CPU times are dropped whole, as are the seconds of a `TIMER_ABSTIME` deadline. Other whole
 //!   seconds and zero fields stay: they are what a program asks for.
+//! - The size of standard output or error in a stat of fd 1 or 2 is `SIZE`: the tool captures them
+//!   in files, whose size when a program looks depends on when its other processes wrote.
 
 use super::Stream;
 use std::collections::{HashMap, HashSet};
@@ -412,7 +414,7 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
                 && stream
                     .get(i - 1)
                     .is_some_and(|l| name(l) == "clone3" && l.ends_with("= -1 ENOSYS (Function not implemented)"));
-            let mut text = sub_second_times(&rewriter.line(line));
+            let mut text = stdio_sizes(&sub_second_times(&rewriter.line(line)));
             if (call == "clone3" && !fallback) || after_fallback {
                 text = format!("clone3|clone(…) = {}", &text[result_start(&text)..]);
             }
@@ -459,6 +461,26 @@ fn sub_second_times(line: &str) -> String {
         // An absolute deadline is a clock reading plus an interval: the seconds too.
         out = absolute_seconds(&out);
     }
+    out
+}
+
+/// The size of standard output or error in a stat of fd 1 or 2 becomes `SIZE`: the tool captures
+/// them in files, whose size when the program looks depends on when its other processes wrote.
+fn stdio_sizes(line: &str) -> String {
+    let stdio = ["statx(1, ", "statx(2, ", "fstat64(1, ", "fstat64(2, ", "fstat(1, ", "fstat(2, "];
+    if !stdio.iter().any(|p| line.starts_with(p)) {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = ["stx_size=", "st_size="].iter().filter_map(|k| rest.find(k).map(|i| i + k.len())).min() {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        out.push_str(if digits > 0 { "SIZE" } else { "" });
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -525,6 +547,18 @@ mod tests {
             sub_second_times("wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime={tv_sec=0, tv_usec=181}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = PID2"),
             "wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime=TIME, ru_stime=TIME, ...}) = PID2"
         );
+    }
+
+    #[test]
+    fn the_size_of_standard_output_is_timing() {
+        assert_eq!(
+            stdio_sizes(
+                "statx(1, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_mode=S_IFREG|0644, stx_size=42, ...}) = 0"
+            ),
+            "statx(1, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_mode=S_IFREG|0644, stx_size=SIZE, ...}) = 0"
+        );
+        let other = "statx(3, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_size=42, ...}) = 0";
+        assert_eq!(stdio_sizes(other), other);
     }
 
     #[test]
