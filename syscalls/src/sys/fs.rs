@@ -149,10 +149,10 @@ fn int(v: u32) -> c_long {
 }
 
 /// An address the host kernel rejects with EFAULT (above the user half of the address space).
-const BAD_PTR: usize = usize::MAX - 0xfff;
+pub(super) const BAD_PTR: usize = usize::MAX - 0xfff;
 
 /// A guest path argument as the host will see it.
-enum HostPath {
+pub(super) enum HostPath {
     /// The path (possibly empty: the host decides about AT_EMPTY_PATH).
     Path(CString),
     /// The guest passed NULL; some calls accept it (utimensat, AT_EMPTY_PATH), so the host gets NULL.
@@ -164,14 +164,14 @@ enum HostPath {
 }
 
 /// PATH_MAX bytes with no NUL among them: the host answers ENAMETOOLONG for it.
-static TOO_LONG: [u8; PATH_MAX + 1] = {
+pub(super) static TOO_LONG: [u8; PATH_MAX + 1] = {
     let mut s = [b'x'; PATH_MAX + 1];
     s[PATH_MAX] = 0;
     s
 };
 
 impl HostPath {
-    fn ptr(&self) -> *const c_char {
+    pub(super) fn ptr(&self) -> *const c_char {
         match self {
             HostPath::Path(s) => s.as_ptr(),
             HostPath::Null => std::ptr::null(),
@@ -190,14 +190,14 @@ impl HostPath {
 
 /// Whether a call resolves the last component of a path through a symlink.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Follow {
+pub(super) enum Follow {
     Yes,
     No,
 }
 
 /// Read guest path `addr` for the host, as getname() would, and rewrite the guest's own `/proc`
 /// entries (see [`procfs`]). Every path-taking call comes through here.
-fn path(ctx: &Ctx, addr: u32, follow: Follow) -> HostPath {
+pub(super) fn path(ctx: &Ctx, addr: u32, follow: Follow) -> HostPath {
     if addr == 0 {
         return HostPath::Null;
     }

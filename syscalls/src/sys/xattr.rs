@@ -17,7 +17,7 @@
 //!   ([`GuestMemory::host_range`]), so the host faults exactly where the guest's kernel would.
 
 use super::fd::host_fd;
-use super::procfs;
+use super::fs::{Follow, HostPath, BAD_PTR, TOO_LONG};
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PATH_MAX};
@@ -63,16 +63,8 @@ fn host(r: c_long) -> SysResult {
     Ok(r as u32)
 }
 
-/// An address the host rejects with EFAULT (above the user half of the address space).
-const BAD_PTR: usize = usize::MAX - 0xfff;
-
-/// PATH_MAX bytes with no NUL among them: too long for a path (ENAMETOOLONG) and for a name
-/// (ERANGE).
-static TOO_LONG: [u8; PATH_MAX + 1] = {
-    let mut s = [b'x'; PATH_MAX + 1];
-    s[PATH_MAX] = 0;
-    s
-};
+// The stand-ins are fs.rs's: its TOO_LONG is too long for a path (ENAMETOOLONG) and for a name
+// (ERANGE).
 const _: () = assert!(PATH_MAX > XATTR_NAME_MAX + 1);
 
 /// A guest name or path as the host will see it: the string, or a stand-in the host fails on as
@@ -91,13 +83,6 @@ impl HostStr {
         Self::from(ctx.mem.read_cstr(addr, XATTR_NAME_MAX, Errno::NAMETOOLONG))
     }
 
-    /// A path, as getname() copies it, with the guest's own `/proc` entries rewritten (the l*
-    /// calls do not follow the last component).
-    fn path(ctx: &Ctx, addr: u32, follow: bool) -> HostStr {
-        let bytes = ctx.mem.read_cstr(addr, PATH_MAX - 1, Errno::NAMETOOLONG);
-        Self::from(bytes.map(|b| procfs::rewrite(&ctx.task.exe, &b, follow).unwrap_or(b)))
-    }
-
     fn from(bytes: Result<Vec<u8>, Errno>) -> HostStr {
         match bytes {
             // read_cstr stops at the first NUL, so there is none inside.
@@ -114,6 +99,12 @@ impl HostStr {
             HostStr::TooLong => TOO_LONG.as_ptr().cast(),
         }
     }
+}
+
+/// A path as every path call reads it (fs.rs), the guest's own `/proc` entries rewritten; the l*
+/// calls do not follow the last component.
+fn path_arg(ctx: &Ctx, addr: u32, follow: bool) -> HostPath {
+    super::fs::path(ctx, addr, if follow { Follow::Yes } else { Follow::No })
 }
 
 /// A guest fd for the f* calls, for the host to check: all but flistxattr(2) look it up only
@@ -172,7 +163,7 @@ fn value_out(
 /// setxattr or lsetxattr: the host reads the path after the flags, the name and the value.
 fn path_set(ctx: &mut Ctx, a: &Args, call: c_long, follow: bool) -> SysResult {
     let [path, name, value, size, flags, ..] = *a;
-    let (path, name) = (HostStr::path(ctx, path, follow), HostStr::name(ctx, name));
+    let (path, name) = (path_arg(ctx, path, follow), HostStr::name(ctx, name));
     let value = value_in(ctx.mem, value, size);
     // SAFETY: the strings are NUL-terminated locals or kernel addresses the host refuses; the
     // value is guest memory of `size` bytes (unmapped pages inaccessible) or such an address.
@@ -205,7 +196,7 @@ fn fsetxattr(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// getxattr or lgetxattr.
 fn path_get(ctx: &mut Ctx, a: &Args, call: c_long, follow: bool) -> SysResult {
     let [path, name, value, size, ..] = *a;
-    let (path, name) = (HostStr::path(ctx, path, follow), HostStr::name(ctx, name));
+    let (path, name) = (path_arg(ctx, path, follow), HostStr::name(ctx, name));
     // SAFETY: the strings as in `path_set`; the buffer is writable for `n` bytes (see `value_out`).
     value_out(ctx, value, size, XATTR_SIZE_MAX, |p, n| unsafe { libc::syscall(call, path.ptr(), name.ptr(), p, n) })
 }
@@ -237,7 +228,7 @@ fn fgetxattr(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// listxattr or llistxattr.
 fn path_list(ctx: &mut Ctx, a: &Args, call: c_long, follow: bool) -> SysResult {
     let [path, list, size, ..] = *a;
-    let path = HostStr::path(ctx, path, follow);
+    let path = path_arg(ctx, path, follow);
     // SAFETY: as in `path_get`.
     value_out(ctx, list, size, XATTR_LIST_MAX, |p, n| unsafe { libc::syscall(call, path.ptr(), p, n) })
 }
@@ -264,7 +255,7 @@ fn flistxattr(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// removexattr or lremovexattr.
 fn path_remove(ctx: &mut Ctx, a: &Args, call: c_long, follow: bool) -> SysResult {
-    let (path, name) = (HostStr::path(ctx, a[0], follow), HostStr::name(ctx, a[1]));
+    let (path, name) = (path_arg(ctx, a[0], follow), HostStr::name(ctx, a[1]));
     // SAFETY: as in `path_set`.
     host(unsafe { libc::syscall(call, path.ptr(), name.ptr()) })
 }
