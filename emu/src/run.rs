@@ -221,6 +221,8 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         }
         let pc = cpu.pc_read().unwrap_or(0);
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
+        // Only what this run refuses says it faulted.
+        signal::clear_fault_marks();
         let mut result = cpu.emu_start(pc, 1 << 32, 0, count);
         if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
             // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
@@ -263,6 +265,10 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             Err(_) if preempted => signal::at_stop(cpu, space, task),
             // Stopped for a host signal (or a stop already handled in the hook).
             Ok(()) => signal::at_stop(cpu, space, task),
+            // Unicorn reports a stop requested by the host signal handler as an exception; a real
+            // fault leaves its mark (a refused TLB fill, an invalid opcode). The guest may have
+            // the signal blocked by now: nothing to deliver, and it runs on.
+            Err(unicorn_engine::uc_error::EXCEPTION) if !signal::fault_pending() => signal::at_stop(cpu, space, task),
             Err(e) => {
                 let eip = cpu.pc_read().unwrap_or(0);
                 log::debug!("guest fault {e:?} at {eip:#x}");

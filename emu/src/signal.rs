@@ -518,6 +518,13 @@ pub fn fault_pending() -> bool {
     DENIED.get().is_some() || crate::cpu::invalid_opcode_pending()
 }
 
+/// Forget refused TLB fills before the CPU runs again (see [`fault_pending`]). The invalid-opcode
+/// mark stays until [`crate::cpu::fault_signal`] takes it: Unicorn may call its hook when it
+/// translates the block, in an earlier run than the one that executes the instruction.
+pub fn clear_fault_marks() {
+    DENIED.set(None);
+}
+
 /// Set up what `memory_fault` needs: a TLB hook after cpu.rs's (so it only sees refusals) that
 /// notes the refused page, or during a probe maps it to the scratch page.
 pub fn install_fault_probe(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
