@@ -112,3 +112,17 @@ fn random_syscalls_never_crash_the_emulator() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Asynchronous signals (a 2 ms interval timer) while the guest copies with `rep movsl` and
+/// compares with glibc's SSE4 memcmp: natively "bad 0"; under emu386 the interrupted context comes
+/// back wrong and the program dies of SIGSEGV. bash-static meets it reading a large command
+/// substitution while SIGCHLD arrives. Not the emulator's exit-check switch (the same with the
+/// checks on), not the ring of frames (synchronous signals restore every register, see the
+/// sig_* fixtures).
+#[test]
+#[ignore = "known bug: an asynchronous signal during string copies and SSE compares corrupts the resumed context"]
+fn asynchronous_signals_during_string_copies() {
+    let bin = build("async_rep");
+    let problems = check(&bin, &[]);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
