@@ -62,5 +62,14 @@ pub fn last_errno() -> Errno {
     errno_of(&std::io::Error::last_os_error())
 }
 
+/// A raw host call's result (`libc::syscall` and the like answer -1 and leave errno): the value,
+/// or the host's errno, which is the guest's.
+pub fn host(r: libc::c_long) -> Result<i64, Errno> {
+    if r < 0 {
+        return Err(last_errno());
+    }
+    Ok(r)
+}
+
 /// What a handler returns: the value for `%eax`, or why there is none.
 pub type SysResult = Result<u32, SysError>;

@@ -8,9 +8,10 @@
 //! before the host is asked keep the kernel's order (fs/eventpoll.c): the timeout, the signal
 //! mask, `maxevents`, then the fd.
 
-use super::poll::{host, masked, read_sigmask, read_timeout, Deadline, Sigmask, TimeAbi};
+use super::poll::{masked, read_sigmask, read_timeout, Deadline, Sigmask, TimeAbi};
 use crate::abi::poll::*;
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;

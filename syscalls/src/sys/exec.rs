@@ -21,10 +21,11 @@
 
 use crate::abi::sched::*;
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
-use crate::{abi::nr, errno_of, Errno, SysResult};
+use crate::{abi::nr, Errno, SysResult};
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
@@ -54,14 +55,6 @@ pub fn set_emulator(emulator: Emulator) {
 }
 
 const AT_FDCWD: i32 = -100;
-
-/// A raw host syscall's result: the value, or the errno it left.
-fn host(r: libc::c_long) -> Result<i64, Errno> {
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()));
-    }
-    Ok(r)
-}
 
 /// Implements execve(2).
 fn execve(ctx: &mut Ctx, a: &Args) -> SysResult {

@@ -21,6 +21,7 @@
 use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -213,14 +214,6 @@ pub fn new_guest_fd(fd: i32) -> Result<u32, Errno> {
 
 // ---------------------------------------------------------------------------------------------
 // Host calls and guest buffers
-
-/// A raw host syscall's result: the value, or the errno it left.
-fn host(r: libc::c_long) -> Result<i64, Errno> {
-    if r < 0 {
-        return Err(crate::errno_of(&std::io::Error::last_os_error()));
-    }
-    Ok(r)
-}
 
 /// A host result as the guest's `%eax` (32-bit truncation, as the compat return path does).
 fn ret(r: libc::c_long) -> SysResult {

@@ -21,6 +21,7 @@ use super::fd::{fd_floor, host_fd, new_guest_fd};
 use crate::abi::nr;
 use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NAMES};
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -115,15 +116,6 @@ pub static ENTRIES: &[Entry] = &[
 
 // ---------------------------------------------------------------------------------------------
 // Host calls
-
-/// The result of a raw host call that answers `-1` and errno on failure.
-fn host(r: c_long) -> Result<c_long, Errno> {
-    if r == -1 {
-        Err(crate::last_errno())
-    } else {
-        Ok(r)
-    }
-}
 
 /// A host call's result as the guest's `%eax`.
 fn ret(r: c_long) -> SysResult {

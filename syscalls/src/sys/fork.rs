@@ -23,10 +23,11 @@
 use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
+use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
-use crate::{abi::nr, errno_of, Errno, SysResult};
+use crate::{abi::nr, Errno, SysResult};
 use std::cell::Cell;
 use std::ptr::null_mut;
 
@@ -60,14 +61,6 @@ thread_local! {
 /// The CPU changes the last syscall asked for (taken: a second call answers `None`).
 pub fn take_cpu_update() -> Option<CpuUpdate> {
     CPU_UPDATE.take()
-}
-
-/// A raw host syscall's result: the value, or the errno it left.
-fn host(r: libc::c_long) -> Result<i64, Errno> {
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()));
-    }
-    Ok(r)
 }
 
 /// Implements fork(2).

@@ -108,10 +108,7 @@ pub static ENTRIES: &[Entry] = &[
 
 /// The result of a raw host syscall: the value, or the host errno (which is the Linux errno).
 fn host(ret: c_long) -> SysResult {
-    if ret < 0 {
-        return Err(crate::errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(ret as u32)
+    Ok(crate::host(ret)? as u32)
 }
 
 /// Call host syscall `$nr` with arguments already converted to `c_long`.

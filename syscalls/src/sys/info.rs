@@ -10,13 +10,13 @@
 //! what the guest asked for. Id changes are made with the raw per-thread syscalls, as the guest's
 //! libc expects (it broadcasts to its other threads itself).
 
-use super::time::host;
 use crate::abi::info::{
     pr, NewUtsname, OldOldUtsname, OldUtsname, Rlimit32, Rlimit64, Sysinfo32, GRND_INSECURE, GRND_NAMES, GRND_NONBLOCK,
     GRND_RANDOM, OLD_RLIM_MAX, OLD_UTS_FIELD, RLIM32_INFINITY, RLIMIT_NAMES, RLIM_NLIMITS, UTS_FIELD,
 };
 use crate::abi::nr;
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;

@@ -10,9 +10,9 @@
 
 use crate::abi::nr;
 use crate::entry;
+use crate::host;
 use crate::mem::{Backing, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
-use crate::sys::poll::host;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -87,10 +87,6 @@ const SHM_REMAP: u32 = 0o40000;
 const SHM_EXEC: u32 = 0o100000;
 /// SHMLBA on x86: a page.
 const SHMLBA: u32 = PAGE_SIZE;
-
-fn raw(r: libc::c_long) -> Result<i64, Errno> {
-    host(r)
-}
 
 /// Implements ipc(2): ksys_ipc()'s dispatch.
 fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -220,7 +216,7 @@ fn parse_cmd(cmd: u32) -> (i32, bool) {
 
 fn shmget(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: numbers only.
-    Ok(raw(unsafe { libc::syscall(libc::SYS_shmget, a[0] as i32, a[1] as usize, a[2] as i32) })? as u32)
+    Ok(host(unsafe { libc::syscall(libc::SYS_shmget, a[0] as i32, a[1] as usize, a[2] as i32) })? as u32)
 }
 
 fn shmctl(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -233,7 +229,7 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // SAFETY: plain data.
             let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
             // SAFETY: `ds` is the host's shmid64_ds, written by the kernel.
-            let r = raw(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &mut ds) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &mut ds) })?;
             let mut out = Vec::with_capacity(84);
             if ipc64 {
                 put_perm64(&mut out, &ds.shm_perm);
@@ -257,7 +253,7 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // struct shminfo64: nine longs (shminfo without IPC_64: the first five).
             let mut info = [0u64; 9];
             // SAFETY: the host's shminfo64 is nine unsigned longs.
-            let r = raw(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
             // put_compat_shminfo64(): shmmax past INT_MAX reads as INT_MAX, the rest is cut to 32
             // bits.
             let mut v = info.map(|x| x as u32);
@@ -271,7 +267,7 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // struct shm_info: int used_ids; then five unsigned longs.
             let mut info = [0u64; 6];
             // SAFETY: an int then five longs fit in six u64s (the int padded).
-            let r = raw(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
             let used = info[0] as u32;
             let mut out = Vec::new();
             u32s(&mut out, &[used, info[1] as u32, info[2] as u32, info[3] as u32, info[4] as u32, info[5] as u32]);
@@ -286,12 +282,12 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             ds.shm_perm.gid = set.gid;
             ds.shm_perm.mode = set.mode as _;
             // SAFETY: the kernel reads `ds`.
-            Ok(raw(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &ds) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &ds) })? as u32)
         }
         // IPC_RMID, SHM_LOCK, SHM_UNLOCK and unknown commands: the host decides (EINVAL).
         _ => {
             // SAFETY: no pointer is passed for these.
-            Ok(raw(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, 0usize) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, 0usize) })? as u32)
         }
     }
 }
@@ -320,7 +316,7 @@ fn do_shmat(ctx: &mut Ctx, id: i32, addr: u32, flags: u32) -> Result<u32, Errno>
     // permission, as IPC_STAT does). The permission check proper is the host's shmat below.
     // SAFETY: plain data; then the kernel fills `ds`.
     let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
-    raw(unsafe { libc::syscall(libc::SYS_shmctl, id, IPC_STAT, &mut ds) })?;
+    host(unsafe { libc::syscall(libc::SYS_shmctl, id, IPC_STAT, &mut ds) })?;
     let size = u64::from(ds.shm_segsz as u32).div_ceil(u64::from(PAGE_SIZE)) * u64::from(PAGE_SIZE);
     let size = u32::try_from(size).map_err(|_| Errno::NOMEM)?;
     if size == 0 {
@@ -391,14 +387,14 @@ fn shmdt(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 fn semget(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: numbers only.
-    Ok(raw(unsafe { libc::syscall(libc::SYS_semget, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
+    Ok(host(unsafe { libc::syscall(libc::SYS_semget, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
 }
 
 /// The number of semaphores in set `id` (for GETALL and SETALL).
 fn nsems(id: i32) -> Result<usize, Errno> {
     // SAFETY: plain data, filled by the kernel.
     let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
-    raw(unsafe { libc::syscall(libc::SYS_semctl, id, 0, IPC_STAT, &mut ds) })?;
+    host(unsafe { libc::syscall(libc::SYS_semctl, id, 0, IPC_STAT, &mut ds) })?;
     Ok(ds.sem_nsems as usize)
 }
 
@@ -411,7 +407,7 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
             // SAFETY: plain data; the kernel fills it.
             let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
-            let r = raw(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &mut ds) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &mut ds) })?;
             let mut out = Vec::with_capacity(64);
             if ipc64 {
                 put_perm64(&mut out, &ds.sem_perm);
@@ -431,7 +427,7 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
             // struct seminfo: ten ints, the same everywhere.
             let mut info = [0i32; 10];
             // SAFETY: the kernel fills ten ints.
-            let r = raw(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, info.as_mut_ptr()) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, info.as_mut_ptr()) })?;
             let mut out = Vec::new();
             u32s(&mut out, &info.map(|v| v as u32));
             ctx.mem.write(arg, &out)?;
@@ -445,7 +441,7 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
             ds.sem_perm.gid = set.gid;
             ds.sem_perm.mode = set.mode as _;
             // SAFETY: the kernel reads `ds`.
-            Ok(raw(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &ds) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &ds) })? as u32)
         }
         GETALL | SETALL => {
             let n = nsems(id)?;
@@ -454,12 +450,12 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
             // The host reads or writes the u16 array in place: it faults where the guest would.
             let p = ctx.mem.host_range(arg, len, access)?;
             // SAFETY: `p` covers `len` bytes of the guest space (or faults with EFAULT).
-            Ok(raw(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, p) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, p) })? as u32)
         }
         // GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID: numbers.
         _ => {
             // SAFETY: `arg` is a number for these (SETVAL's int).
-            Ok(raw(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, arg as i32 as libc::c_long) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, arg as i32 as libc::c_long) })? as u32)
         }
     }
 }
@@ -494,7 +490,7 @@ fn semtimedop(ctx: &mut Ctx, id: u32, sops: u32, nsops: u32, timeout: Option<Tim
     let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `ops` covers the array in the guest space (the host faults where the guest would);
     // `tsp` is NULL or a live timespec.
-    Ok(raw(unsafe { libc::syscall(libc::SYS_semtimedop, id as i32, ops, nsops as usize, tsp) })? as u32)
+    Ok(host(unsafe { libc::syscall(libc::SYS_semtimedop, id as i32, ops, nsops as usize, tsp) })? as u32)
 }
 
 fn semtimedop_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -506,14 +502,14 @@ fn semtimedop_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 fn msgget(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: numbers only.
-    Ok(raw(unsafe { libc::syscall(libc::SYS_msgget, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(host(unsafe { libc::syscall(libc::SYS_msgget, a[0] as i32, a[1] as i32) })? as u32)
 }
 
 /// The largest message the host accepts (msg_ctlmax).
 fn msgmax() -> usize {
     let mut info = [0i32; 8];
     // SAFETY: struct msginfo is seven ints and a short.
-    match raw(unsafe { libc::syscall(libc::SYS_msgctl, 0, IPC_INFO, info.as_mut_ptr()) }) {
+    match host(unsafe { libc::syscall(libc::SYS_msgctl, 0, IPC_INFO, info.as_mut_ptr()) }) {
         Ok(_) => info[2].max(0) as usize,
         Err(_) => 8192,
     }
@@ -534,7 +530,7 @@ fn msgsnd(ctx: &mut Ctx, a: &Args) -> SysResult {
     buf.extend_from_slice(&i64::from(mtype).to_le_bytes());
     buf.extend_from_slice(text);
     // SAFETY: `buf` is a host msgbuf: a long then `size` bytes.
-    Ok(raw(unsafe { libc::syscall(libc::SYS_msgsnd, id, buf.as_ptr(), size as usize, flags) })? as u32)
+    Ok(host(unsafe { libc::syscall(libc::SYS_msgsnd, id, buf.as_ptr(), size as usize, flags) })? as u32)
 }
 
 /// Implements msgrcv(2): the message lands in a host buffer, then goes to the guest with a 4-byte
@@ -549,7 +545,7 @@ fn msgrcv(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut buf = vec![0u8; 8 + cap];
     // SAFETY: `buf` holds a long and `cap` bytes.
     let n =
-        raw(unsafe { libc::syscall(libc::SYS_msgrcv, id, buf.as_mut_ptr(), cap, libc::c_long::from(msgtyp), flags) })?
+        host(unsafe { libc::syscall(libc::SYS_msgrcv, id, buf.as_mut_ptr(), cap, libc::c_long::from(msgtyp), flags) })?
             as usize;
     let mtype = i64::from_le_bytes(buf[..8].try_into().unwrap_or_default()) as u32;
     ctx.mem.write_u32(msgp, mtype)?;
@@ -570,7 +566,7 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
             // SAFETY: plain data; the kernel fills it.
             let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
-            let r = raw(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &mut ds) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &mut ds) })?;
             let mut out = Vec::with_capacity(88);
             if ipc64 {
                 put_perm64(&mut out, &ds.msg_perm);
@@ -613,7 +609,7 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // struct msginfo: seven ints and a short, the same everywhere.
             let mut info = [0u8; 32];
             // SAFETY: 32 bytes hold the struct.
-            let r = raw(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, info.as_mut_ptr()) })?;
+            let r = host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, info.as_mut_ptr()) })?;
             ctx.mem.write(ptr, &info)?;
             Ok(r as u32)
         }
@@ -634,11 +630,11 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             ds.msg_perm.mode = set.mode as _;
             ds.msg_qbytes = qbytes as _;
             // SAFETY: the kernel reads `ds`.
-            Ok(raw(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &ds) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &ds) })? as u32)
         }
         _ => {
             // SAFETY: IPC_RMID and unknown commands take no pointer the host would use.
-            Ok(raw(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, 0usize) })? as u32)
+            Ok(host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, 0usize) })? as u32)
         }
     }
 }

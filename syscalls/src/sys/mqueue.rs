@@ -24,10 +24,10 @@
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::sys::fd::{host_fd, new_guest_fd};
 use crate::sys::sched::{host_ptr, SigeventHead};
-use crate::sys::time::host;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};

@@ -134,7 +134,7 @@ pub fn ioctl(ctx: &mut Ctx, fd: u32, request: u32, arg: u32) -> Option<SysResult
 /// A host ioctl with a pointer (or integer) argument.
 fn host_ioctl(fd: i32, req: u32, arg: *mut u8) -> Result<i64, Errno> {
     // SAFETY: `arg` points to a local buffer as large as the host's struct for `req`.
-    super::poll::host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
+    crate::host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
 }
 
 fn run(ctx: &mut Ctx, fd: i32, req: u32, arg: u32, io: Io) -> SysResult {

@@ -18,6 +18,7 @@ use crate::abi::poll::*;
 use crate::abi::signal::UNBLOCKABLE;
 use crate::abi::time::{KernelTimespec, Timespec32, Timeval32};
 use crate::entry;
+use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -165,14 +166,6 @@ pub fn masked(
         signals.mask = m;
     }
     r
-}
-
-/// A host result: the value, or the errno the call left.
-pub fn host(r: libc::c_long) -> Result<i64, Errno> {
-    if r < 0 {
-        return Err(crate::errno_of(&std::io::Error::last_os_error()));
-    }
-    Ok(r)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ use crate::abi::time::{
     GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS,
 };
 use crate::entry;
+use crate::host;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
-use crate::sys::time::host;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};

@@ -26,10 +26,11 @@ use crate::abi::nr;
 use crate::abi::signal::*;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
+use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry, Ret};
 use crate::task::{Ctx, Shared};
-use crate::{errno_of, Errno, SysResult};
+use crate::{Errno, SysResult};
 use std::cell::UnsafeCell;
 use std::ptr::{null, null_mut};
 use std::sync::atomic::Ordering::{Acquire, Release};
@@ -341,15 +342,6 @@ pub fn sync_host_mask(mask: u64) {
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8);
         let want = mask | recorded();
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &want, null_mut::<u64>(), 8);
-    }
-}
-
-/// The result of a raw host call that answers `-1` and errno on failure.
-fn host(r: libc::c_long) -> Result<libc::c_long, Errno> {
-    if r == -1 {
-        Err(errno_of(&std::io::Error::last_os_error()))
-    } else {
-        Ok(r)
     }
 }
 

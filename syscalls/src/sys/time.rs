@@ -16,10 +16,11 @@ use crate::abi::time::{
     RUSAGE_SELF, RUSAGE_THREAD, TIMER_ABSTIME, TIMER_FLAGS,
 };
 use crate::entry;
+use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
-use crate::{errno_of, Errno, SysResult};
+use crate::{Errno, SysResult};
 use std::ptr::{null, null_mut};
 use zerocopy::little_endian::I32;
 
@@ -43,15 +44,6 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::times, times, [Ptr]),
     entry!(nr::getrusage, getrusage, [Enum(RUSAGE_NAMES), Out(&Rusage)]),
 ];
-
-/// The result of a raw host call that answers `-1` and errno on failure.
-pub(crate) fn host(r: libc::c_long) -> Result<libc::c_long, Errno> {
-    if r == -1 {
-        Err(errno_of(&std::io::Error::last_os_error()))
-    } else {
-        Ok(r)
-    }
-}
 
 /// A clock id argument as the host's `clockid_t` (the same 32 bits).
 fn clock(raw: u32) -> libc::clockid_t {

@@ -57,10 +57,7 @@ const XATTR_LIST_MAX: usize = 65536;
 
 /// A host call's result as the guest's `%eax`.
 fn host(r: c_long) -> SysResult {
-    if r < 0 {
-        return Err(crate::last_errno().into());
-    }
-    Ok(r as u32)
+    Ok(crate::host(r)? as u32)
 }
 
 // The stand-ins are fs.rs's: its TOO_LONG is too long for a path (ENAMETOOLONG) and for a name
