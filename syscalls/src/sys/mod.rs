@@ -1,5 +1,16 @@
 //! Syscall handlers, one file per family. Each family exports `ENTRIES`, its rows of the table.
 
+/// A raw host syscall: `sys!(libc::SYS_x, a, b)`, every argument as a `c_long`; the value or the
+/// host's errno ([`crate::host`]). fs.rs has its own, answering for `%eax`.
+macro_rules! sys {
+    ($nr:expr $(, $a:expr)* $(,)?) => {
+        // SAFETY (at every use): each pointer argument is NULL, a local that outlives the call
+        // with the size the call expects, guest memory the guest may access that way, or an
+        // address outside user space that the host answers with EFAULT.
+        $crate::host(unsafe { libc::syscall($nr $(, $a as libc::c_long)*) })
+    };
+}
+
 pub mod epoll;
 pub mod exec;
 pub mod fd;

@@ -24,7 +24,6 @@
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::host;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::sys::fd::{host_fd, new_guest_fd};
 use crate::sys::sched::{host_ptr, SigeventHead};
@@ -107,16 +106,6 @@ const NOTIFY_COOKIE_LEN: usize = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Host calls.
-
-/// A raw host syscall: `sys!(libc::SYS_x, a, b)`, every argument as a `c_long`.
-macro_rules! sys {
-    ($nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: every pointer argument is NULL, a local that outlives the call with the size
-        // the call expects, guest memory the guest may access that way (host_ptr), or an address
-        // outside user space that the host answers with EFAULT.
-        host(unsafe { libc::syscall($nr $(, $a as libc::c_long)*) })
-    };
-}
 
 /// A queue name as getname() reads it (EFAULT, ENAMETOOLONG, ENOENT when empty); the host looks
 /// it up in its mqueue mount.

@@ -36,7 +36,6 @@ use crate::abi::time::{
     GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS,
 };
 use crate::entry;
-use crate::host;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -181,16 +180,6 @@ pub(crate) fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize 
     ctx.mem.host_range(addr, len, access).map_or(HOST_FAULT, |p| p as usize)
 }
 
-/// A raw host syscall: `sys!(libc::SYS_x, a, b)`, every argument as a `c_long`.
-macro_rules! sys {
-    ($nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: every pointer argument is NULL, a local that outlives the call with the size
-        // the call expects, guest memory the guest may access that way (host_ptr), or an address
-        // outside user space that the host answers with EFAULT.
-        host(unsafe { libc::syscall($nr $(, $a as libc::c_long)*) })
-    };
-}
-
 /// The host thread id of the caller, which is the guest's.
 fn gettid() -> i32 {
     // SAFETY: gettid has no arguments and cannot fail.
@@ -236,8 +225,7 @@ fn timer_settime64(ctx: &mut Ctx, a: &Args) -> SysResult {
     if new == 0 {
         return Err(Errno::INVAL.into());
     }
-    let spec = ctx.mem.read_obj::<KernelItimerspec>(new)?;
-    let new = libc::itimerspec { it_interval: spec.it_interval.to_host(), it_value: spec.it_value.to_host() };
+    let new = ctx.mem.read_obj::<KernelItimerspec>(new)?.to_host();
     let old_ptr = host_ptr(ctx, old, size_of::<KernelItimerspec>(), Prot::WRITE);
     sys!(libc::SYS_timer_settime, id as i32, flags as i32, &new as *const libc::itimerspec, old_ptr)?;
     Ok(0)
