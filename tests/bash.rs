@@ -119,10 +119,8 @@ fn background_jobs_and_coprocesses() {
 }
 
 /// A command substitution whose output takes bash a while to read: SIGCHLD arrives while it
-/// copies, and under emu386 the interrupted context comes back wrong (see
-/// `asynchronous_signals_during_string_copies` in tests/robustness.rs).
+/// copies (see `asynchronous_signals_during_string_copies` in tests/robustness.rs).
 #[test]
-#[ignore = "known bug: an asynchronous signal during string copies corrupts the resumed context"]
 fn a_large_command_substitution() {
     same("big", r#"big=$(head -c 200000 /dev/zero | tr '\0' x); echo "big: ${#big}""#);
 }

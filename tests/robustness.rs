@@ -114,13 +114,12 @@ fn random_syscalls_never_crash_the_emulator() {
 }
 
 /// Asynchronous signals (a 2 ms interval timer) while the guest copies with `rep movsl` and
-/// compares with glibc's SSE4 memcmp: natively "bad 0"; under emu386 the interrupted context comes
-/// back wrong and the program dies of SIGSEGV. bash-static meets it reading a large command
-/// substitution while SIGCHLD arrives. Not the emulator's exit-check switch (the same with the
-/// checks on), not the ring of frames (synchronous signals restore every register, see the
-/// sig_* fixtures).
+/// compares with glibc's SSE4 memcmp: natively "bad 0". This used to die of SIGSEGV under emu386:
+/// after EIP had been written in the interrupt hook (a handler frame, a sigreturn), Unicorn's next
+/// asynchronous stop left EIP stale, so the frame resumed mid-function registers at a function's
+/// entry or a return address (see `signal::set_eip`). bash-static met it reading a large command
+/// substitution while SIGCHLD arrived.
 #[test]
-#[ignore = "known bug: an asynchronous signal during string copies and SSE compares corrupts the resumed context"]
 fn asynchronous_signals_during_string_copies() {
     let bin = build("async_rep");
     let problems = check(&bin, &[]);

@@ -258,7 +258,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         let resume = resume_at.take();
         let delivered = match result {
             Err(_) if resume.is_some() => {
-                let _ = cpu.reg_write(RegisterX86::EIP, u64::from(resume.unwrap_or(0)));
+                signal::set_eip(cpu, resume.unwrap_or(0));
                 continue;
             }
             // A time-slice stop (a real fault happens again when the instruction runs again).

@@ -53,6 +53,23 @@ fn set(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: u32) {
     let _ = cpu.reg_write(r, u64::from(v));
 }
 
+/// Move the guest to `eip`; the one way EIP is written while the CPU runs.
+///
+/// `uc_reg_write` of EIP also sets Unicorn's `skip_sync_pc_on_exit`, which only an exit through
+/// its exit-request helper clears. Written in the interrupt hook (a handler frame, a sigreturn,
+/// a restart), the CPU leaves by the interrupt check instead, so the flag stays set; the next
+/// stop the host handler asks for then leaves EIP wherever it was last stored (a function's entry,
+/// a return address) instead of at the block the guest was about to run, and the signal frame
+/// saves that stale EIP with the current registers. `uc_reg_write_batch` changes EIP and leaves
+/// the block the same way, without the flag.
+pub fn set_eip(cpu: &Unicorn<'_, ()>, eip: u32) {
+    let regs = [RegisterX86::EIP as i32];
+    let value = u64::from(eip);
+    let values = [(&raw const value).cast_mut().cast::<libc::c_void>()];
+    // SAFETY: a valid handle; one register id and a pointer to a value wide enough for it.
+    unsafe { unicorn_engine::uc_reg_write_batch(cpu.get_handle(), regs.as_ptr(), values.as_ptr(), 1) };
+}
+
 /// Read a register of up to 16 bytes (FPU, XMM) through the C API.
 fn read_wide(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> [u8; 16] {
     let mut buf = [0u8; 64];
@@ -186,7 +203,7 @@ fn restore_regs(cpu: &mut Unicorn<'_, ()>, sc: &Sigcontext) {
     set(cpu, RegisterX86::EAX, sc.eax.get());
     let flags = reg(cpu, RegisterX86::EFLAGS);
     set(cpu, RegisterX86::EFLAGS, (flags & !FIX_EFLAGS) | (sc.eflags.get() & FIX_EFLAGS));
-    set(cpu, RegisterX86::EIP, sc.eip.get());
+    set_eip(cpu, sc.eip.get());
 }
 
 /// Build the frame for `signo` with its handler and switch the CPU to it. `Err` is how the
@@ -284,7 +301,7 @@ pub fn deliver(
 
     log::debug!("signal {signo}: frame at {frame:#x}, handler {:#x}, esp was {esp:#x}", action.handler);
     set(cpu, RegisterX86::ESP, frame);
-    set(cpu, RegisterX86::EIP, action.handler);
+    set_eip(cpu, action.handler);
     set(cpu, RegisterX86::EAX, signo);
     let (edx, ecx) = if rt { (frame + 16, frame + offset_of!(RtSigframe, uc) as u32) } else { (0, 0) };
     set(cpu, RegisterX86::EDX, edx);
@@ -407,7 +424,7 @@ pub fn after_syscall(
         if let Some(action) = next {
             if action.is_handler() && action.flags & SA_RESTART != 0 && !no_restart && sig::restartable(nr, args) {
                 let eip = reg(cpu, RegisterX86::EIP);
-                set(cpu, RegisterX86::EIP, eip.wrapping_sub(2));
+                set_eip(cpu, eip.wrapping_sub(2));
                 set(cpu, RegisterX86::EAX, nr);
                 changed = true;
             }
@@ -494,9 +511,7 @@ pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap)
 }
 
 fn set_eip_back(cpu: &Unicorn<'_, ()>, eip: u32) {
-    // SAFETY: a valid handle; EIP is 4 bytes.
-    let v = eip.wrapping_sub(2);
-    unsafe { unicorn_engine::uc_reg_write(cpu.get_handle(), RegisterX86::EIP as i32, (&v as *const u32).cast()) };
+    set_eip(cpu, eip.wrapping_sub(2));
 }
 
 /// Where the probe's scratch page sits in Unicorn's physical space (above the guest's 4 GiB and

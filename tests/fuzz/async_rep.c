@@ -1,6 +1,6 @@
-/* Known emulator bug (see tests/robustness.rs): signals that arrive while the guest copies with
- * `rep movsl` and compares with glibc's SSE memcmp: natively it prints "bad 0"; under emu386 the
- * interrupted context comes back wrong and the program dies of SIGSEGV. */
+/* Signals that arrive while the guest copies with `rep movsl` and compares with glibc's SSE
+ * memcmp (see tests/robustness.rs): natively it prints "bad 0"; a stale EIP at an asynchronous
+ * stop used to resume the interrupted context at the wrong instruction (SIGSEGV). */
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
