@@ -186,8 +186,10 @@ pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
     if std::mem::take(&mut pending.flush_code) {
         pending.stale_code.clear();
         let _ = uc.ctl_flush_tb();
+        crate::warm::dropped_all();
     }
     if !pending.stale_code.is_empty() {
+        crate::warm::dropped_some();
         INVALIDATING.set(true);
         for (start, end) in pending.stale_code.drain(..) {
             let _ = uc.ctl_remove_cache(u64::from(start), end);

@@ -8,6 +8,7 @@ mod mem;
 mod run;
 mod stack;
 mod suite;
+mod warm;
 
 use clap::Parser;
 use std::ffi::OsString;

@@ -41,7 +41,7 @@ pub fn effective(prot: Prot) -> Prot {
 /// object, so it may lie wholly past the object's end, where any load from it (ours included) is
 /// SIGBUS. The syscall layer probes such pages through the kernel ([`host_can_read`]) before
 /// handing them out as slices: a syscall's argument there is EFAULT, as the kernel's copy says.
-const OBJECT_BACKED: u8 = 0x10;
+pub(crate) const OBJECT_BACKED: u8 = 0x10;
 
 /// Whether the host page holding `host` can be read without SIGBUS: the kernel's own copy from
 /// user memory fails with EFAULT exactly where a load would raise SIGBUS. rt_sigprocmask copies its

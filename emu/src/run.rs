@@ -77,6 +77,12 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if nr == nr::clone {
         thread::before_clone(cpu);
     }
+    // A new process inherits what its parent translated (see warm.rs).
+    const CLONE_VM: u32 = 0x100;
+    let forks = matches!(nr, nr::fork | nr::vfork) || (nr == nr::clone && args[0] & CLONE_VM == 0);
+    if forks && !multi {
+        crate::warm::before_fork(cpu, space.perms());
+    }
     // A call that may block lets the other threads run meanwhile.
     let release = multi && thread::blocks(nr, &args);
     if release {
@@ -93,6 +99,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             if v == 0 && matches!(nr, nr::fork | nr::vfork | nr::clone) {
                 // A new process: only this thread went along.
                 thread::after_fork_child();
+                crate::warm::after_fork_child();
                 crate::gdb::after_fork_child();
             }
             // A new process (clone) may start on its own stack, with a new TLS entry.
@@ -188,6 +195,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         return Some(Exit::Signal(SIGSEGV));
     }
     signal::install_stopper(cpu);
+    crate::warm::install(cpu);
     if let Err(e) = signal::install_fault_probe(cpu) {
         log::debug!("no fault-address probe: {e:?}");
     }
