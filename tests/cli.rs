@@ -131,3 +131,32 @@ fn help_and_version() {
     assert_eq!(out.status, "exit status 0");
     assert!(out.stdout_str().starts_with("emu386 "));
 }
+
+/// A guest execve of an i386 program runs the emulator binary again, found through
+/// /proc/self/exe when the guest calls execve: it works after the binary was deleted (or replaced
+/// by a rebuild) while the guest ran, and the emulator holds no fd of its own meanwhile (one at
+/// the top of RLIMIT_NOFILE would make every fork copy an fd table that large).
+#[test]
+fn execve_works_after_the_emulator_binary_is_deleted() {
+    let busybox = std::env::var_os("EMU386_BUSYBOX")
+        .map_or_else(|| common::workspace().join("target/busybox/bin/busybox"), std::path::PathBuf::from);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("emu386-copy");
+    std::fs::copy(EMU386, &copy).unwrap();
+    let bb = busybox.to_str().unwrap();
+    let script =
+        format!("ls /proc/$$/fd; while [ -e {0} ]; do sleep 0.05; done; exec {1} echo still runs", copy.display(), bb);
+    let mut cmd = command(&copy, dir.path());
+    cmd.args([bb, "sh", "-c", &script]);
+    let child = std::thread::spawn(move || run(cmd, b""));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::remove_file(&copy).unwrap();
+    let out = child.join().unwrap();
+    assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+    let stdout = out.stdout_str();
+    let (fds, rest) = stdout.split_at(stdout.find("still").unwrap_or(0));
+    assert_eq!(rest, "still runs\n");
+    // The emulator's own fds would sit at RLIMIT_NOFILE - 16 or above (at least 1008).
+    assert!(fds.lines().all(|fd| fd.parse::<u32>().is_ok_and(|fd| fd < 1000)), "fds: {fds:?}");
+    assert!(fds.lines().count() >= 3, "fds: {fds:?}");
+}

@@ -150,16 +150,16 @@ fn inherited_trace_fd(fd: i32) -> std::io::Result<std::fs::File> {
     out_of_guest_range(&inherited)
 }
 
-/// How a guest execve of an i386 program starts the emulator again: this binary (opened now, so
-/// that a rebuild or a deleted file does not matter), with the options that carry over.
+/// How a guest execve of an i386 program starts the emulator again: this binary (its identity, to
+/// know it again), with the options that carry over.
 fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::sys::exec::Emulator> {
-    let exe = out_of_guest_range(&std::fs::File::open("/proc/self/exe")?)?;
+    let st = rustix::fs::stat("/proc/self/exe")?;
     let mut options: Vec<OsString> =
         cli.kernel_release.iter().map(|r| OsString::from(format!("--kernel-release={r}"))).collect();
     if cli.strace_pids {
         options.push("--strace-pids".into());
     }
-    Ok(syscalls::sys::exec::Emulator { exe: exe.into(), options, trace_fd })
+    Ok(syscalls::sys::exec::Emulator { id: (st.st_dev, st.st_ino), options, trace_fd })
 }
 
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
@@ -278,7 +278,7 @@ fn main() -> ExitCode {
     }
     match reexec_setup(&cli, trace_fd) {
         Ok(emulator) => syscalls::sys::exec::set_emulator(emulator),
-        Err(e) => log::warn!("cannot open the emulator binary, a guest execve of an i386 program will fail: {e}"),
+        Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
     }
 
     // Before the CPU: with gdb attached it keeps Unicorn's exit checks.

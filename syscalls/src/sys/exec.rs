@@ -39,8 +39,13 @@ pub static ENTRIES: &[Entry] = &[
 /// How the emulator starts itself again for an i386 program; set once at start-up.
 #[derive(Debug)]
 pub struct Emulator {
-    /// The emulator binary, opened close-on-exec at start-up (immune to it being replaced).
-    pub exe: OwnedFd,
+    /// The emulator binary's device and inode, read through `/proc/self/exe` at start-up.
+    ///
+    /// The binary is opened again through `/proc/self/exe` when it is executed, which reaches the
+    /// running file even after a rebuild replaced or deleted it. It is not kept open: the
+    /// emulator's fds sit above the guest's, at the top of RLIMIT_NOFILE, and one held there for
+    /// the whole run makes every fork copy an fd table of that size.
+    pub id: (u64, u64),
     /// Options the next emulator gets (e.g. `--kernel-release=R`).
     pub options: Vec<OsString>,
     /// The --strace output fd, handed over as `--strace-fd=N`.
@@ -189,9 +194,8 @@ fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
 
 /// Whether `file` is the emulator binary itself.
 fn is_emulator(file: &OwnedFd) -> bool {
-    let same = |a: &rustix::fs::Stat, b: &rustix::fs::Stat| a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     match (EMULATOR.get(), rustix::fs::fstat(file)) {
-        (Some(e), Ok(st)) => rustix::fs::fstat(&e.exe).is_ok_and(|emu| same(&st, &emu)),
+        (Some(e), Ok(st)) => (st.st_dev, st.st_ino) == e.id,
         _ => false,
     }
 }
@@ -438,12 +442,17 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         unsafe { libc::fcntl(fd, libc::F_SETFD, old & !libc::FD_CLOEXEC) };
         (fd, old)
     });
+    let exe = rustix::fs::open(
+        "/proc/self/exe",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
     // SAFETY: as in host_exec; the emulator binary fd is ours and open.
     request.announce();
     let result = host(unsafe {
         libc::syscall(
             libc::SYS_execveat,
-            emulator.exe.as_raw_fd(),
+            exe.as_raw_fd(),
             c"".as_ptr(),
             arg_ptrs.as_ptr(),
             env_ptrs.as_ptr(),
