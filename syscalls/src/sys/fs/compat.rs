@@ -144,6 +144,10 @@ mod tests {
     #[test]
     fn a_missing_gate_is_stepped_over_with_enosys() {
         // `int $0x81` has no user gate on Linux: the same #GP a missing 0x80 gate gives.
+        // The probe swaps the SIGSEGV action too: done first (once for the process), it cannot
+        // run in another test's thread between the two sigaction calls below and put back the
+        // test harness's handler while `int $0x81` runs (which then killed the test binary).
+        let _ = available();
         // SAFETY: as in probe(); the faulting instruction is two bytes like `int $0x80`.
         let ret: i64 = unsafe {
             let mut new: libc::sigaction = std::mem::zeroed();
