@@ -17,7 +17,7 @@
 #   tcpbulk  1 GiB over loopback TCP between two processes under the same runner: throughput
 #   udprtt   200,000 UDP round trips between two processes under the same runner
 #   forkwait fork + _exit + waitpid cycles per second
-#   httpd    busybox httpd (a fork per request) under wrk, 16 connections, 5 s (needs wrk)
+#   httpd    busybox httpd (a fork per request) under wrk, 16 connections, 8 s (needs wrk)
 # Also shows the peak RSS of hello under each runner (/usr/bin/time -f %M) and the targets emu386 is
 # held to. Needs: gcc-multilib (gcc -m32), qemu-user (qemu-i386), time (/usr/bin/time). This is a
 # measurement, not a test: it exits 0 whatever the ratios are, non-zero only when it cannot run.
@@ -133,7 +133,7 @@ for r in "${runners[@]}"; do
 done
 
 # Processes: fork + _exit + waitpid cycles per second, and busybox httpd (a fork per request)
-# answering wrk with 16 connections for 5 seconds.
+# answering wrk with 16 connections for 8 seconds (long enough for 5,000+ requests under emu386).
 fork_count=2000
 for r in "${runners[@]}"; do
     # shellcheck disable=SC2086
@@ -150,7 +150,7 @@ if [ -x "$busybox" ] && command -v wrk >/dev/null; then
         ${cmd[$r]} "$busybox" httpd -f -p "127.0.0.1:$port" -h "$www" &
         httpd=$!
         for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.02; done
-        report=$(wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$port/index.html" 2>&1)
+        report=$(wrk -t 2 -c 16 -d 8s "http://127.0.0.1:$port/index.html" 2>&1)
         kill -KILL "$httpd" 2>/dev/null
         wait "$httpd" 2>/dev/null || true
         rps[$r]=$(echo "$report" | awk '/Requests\/sec/ { print $2 }')
