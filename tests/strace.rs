@@ -286,3 +286,47 @@ fn execve_lines_match_native_strace() {
     assert!(native.len() > 1, "{native:?}");
     assert_eq!(native[1..], emulated[..]);
 }
+
+/// The lines of the named calls, in the order the program made them, must be the same natively
+/// and under emu386, with strace's unfinished and resumed halves joined and child pids as `TID`.
+/// `part` is what of each line is compared.
+fn compare_call_lines_with_native(name: &str, calls: &[&str], part: fn(&str) -> String) {
+    let Some(native) = native_trace(name) else {
+        eprintln!("strace is not installed or cannot trace here: skipping the comparison for {name}");
+        return;
+    };
+    let lines = |trace: &str| -> Vec<String> {
+        tids_replaced(normalise(trace))
+            .into_iter()
+            .filter(|l| calls.contains(&call_name(l)))
+            .map(|l| part(&l))
+            .collect()
+    };
+    let native = lines(&join_resumed(&native));
+    let emulated = lines(&emu_trace(name));
+    assert!(!native.is_empty(), "{name}: strace shows none of {calls:?}");
+    let mut report = String::new();
+    for (i, pair) in native.iter().zip(emulated.iter()).enumerate() {
+        if pair.0 != pair.1 {
+            report.push_str(&format!("line {i}:\n  strace: {}\n  emu386: {}\n", pair.0, pair.1));
+        }
+    }
+    if native.len() != emulated.len() {
+        report.push_str(&format!("{} lines natively, {} emulated\n", native.len(), emulated.len()));
+    }
+    assert!(report.is_empty(), "{name}: emu386 --strace differs from strace -f:\n{report}");
+}
+
+/// The whole line.
+fn whole(line: &str) -> String {
+    line.to_string()
+}
+
+#[test]
+fn itimerspec_arguments_match_native_strace() {
+    // The 32-bit and the time64 structs, NULL, unreadable ones, and old values written or not.
+    let timerfd = ["timerfd_settime", "timerfd_gettime", "timerfd_settime64", "timerfd_gettime64"];
+    compare_call_lines_with_native("fd_timerfd", &timerfd, whole);
+    let timer = ["timer_settime", "timer_gettime", "timer_settime64", "timer_gettime64"];
+    compare_call_lines_with_native("sig_posix_timer", &timer, whole);
+}

@@ -55,6 +55,10 @@ pub enum Arg {
     Timeval,
     /// A `struct itimerval` of two 32-bit timevals.
     Itimerval,
+    /// A `struct itimerspec` of two 32-bit timespecs.
+    Itimerspec,
+    /// A `struct __kernel_itimerspec` of two 64-bit timespecs.
+    Itimerspec64,
     /// An argument the call writes: shown as decoded by the inner kind when the call succeeded,
     /// as an address when it failed (strace does not read what a failed call left there).
     Out(&'static Arg),

@@ -361,7 +361,9 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Timespec => shown(text, decode::timespec(mem, v, false, false)),
         Arg::Timespec64 => shown(text, decode::timespec(mem, v, true, false)),
         Arg::Timeval => shown(text, decode::timespec(mem, v, false, true)),
-        Arg::Itimerval => shown(text, decode::itimerval(mem, v)),
+        Arg::Itimerval => shown(text, decode::itimer(mem, v, false, true)),
+        Arg::Itimerspec => shown(text, decode::itimer(mem, v, false, false)),
+        Arg::Itimerspec64 => shown(text, decode::itimer(mem, v, true, false)),
         Arg::Out(inner) => {
             if failed(value) || value.is_none() {
                 pointer(text, v);
@@ -1005,6 +1007,43 @@ mod tests {
             "clock_gettime(CLOCK_MONOTONIC, {tv_sec=1, tv_nsec=0}) = 0"
         );
         assert_eq!(line(nr::nanosleep, [0x1000, 0, 0, 0, 0, 0], &ts, 0), "nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0");
+    }
+
+    /// Little-endian words, as guest memory holds them.
+    fn words(values: &[u32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn itimerspecs_read_like_strace() {
+        // new at 0x1000, old at 0x1010.
+        let mem = words(&[0, 0, 1, 0, 0, 0, 0, 5]);
+        assert_eq!(
+            line(nr::timerfd_settime, [3, 0, 0x1000, 0x1010, 0, 0], &mem, 0),
+            "timerfd_settime(3, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}, \
+             {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, tv_nsec=5}}) = 0"
+        );
+        // What a failed call would have written is not read; the fraction is unsigned.
+        let bad = words(&[0, u32::MAX, 1, 0]);
+        assert_eq!(
+            line(nr::timer_settime, [0, 0, 0x1000, 0x1010, 0, 0], &bad, -22i32 as u32),
+            "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=4294967295}, it_value={tv_sec=1, tv_nsec=0}}, \
+             0x1010) = -1 EINVAL (Invalid argument)"
+        );
+        assert_eq!(
+            line(nr::timer_settime, [0, 0, 0, 0, 0, 0], &[], -22i32 as u32).split(" = ").next(),
+            Some("timer_settime(0, 0, NULL, NULL)")
+        );
+        let wide = words(&[2, 0, 0, 0, 3, 0, 7, 0]);
+        assert_eq!(
+            line(nr::timer_gettime64, [0, 0x1000, 0, 0, 0, 0], &wide, 0),
+            "timer_gettime64(0, {it_interval={tv_sec=2, tv_nsec=0}, it_value={tv_sec=3, tv_nsec=7}}) = 0"
+        );
+        // Half a struct is not shown.
+        assert_eq!(
+            line(nr::timer_gettime64, [0, 0x1000, 0, 0, 0, 0], &wide[..24], 0),
+            "timer_gettime64(0, 0x1000) = 0"
+        );
     }
 
     #[test]

@@ -47,10 +47,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::timer_create, timer_create, [Enum(CLOCK_NAMES), Ptr, Out(&IntPtr)]),
-    entry!(nr::timer_settime, timer_settime, [Int, Flags(TIMER_FLAGS), Ptr, Ptr]),
-    entry!(nr::timer_settime64, timer_settime64, [Int, Flags(TIMER_FLAGS), Ptr, Ptr]),
-    entry!(nr::timer_gettime, timer_gettime, [Int, Ptr]),
-    entry!(nr::timer_gettime64, timer_gettime64, [Int, Ptr]),
+    entry!(nr::timer_settime, timer_settime, [Int, Flags(TIMER_FLAGS), Itimerspec, Out(&Itimerspec)]),
+    entry!(nr::timer_settime64, timer_settime64, [Int, Flags(TIMER_FLAGS), Itimerspec64, Out(&Itimerspec64)]),
+    entry!(nr::timer_gettime, timer_gettime, [Int, Out(&Itimerspec)]),
+    entry!(nr::timer_gettime64, timer_gettime64, [Int, Out(&Itimerspec64)]),
     entry!(nr::timer_getoverrun, timer_getoverrun, [Int]),
     entry!(nr::timer_delete, timer_delete, [Int]),
     entry!(nr::getpriority, getpriority, [Enum(PRIO_NAMES), Int]),

@@ -51,7 +51,8 @@ pub fn flags_str(v: u32, names: Names) -> String {
     t
 }
 
-/// `{tv_sec=1, tv_nsec=0}` from a 32-bit or 64-bit timespec (or timeval with `usec`).
+/// `{tv_sec=1, tv_nsec=0}` from a 32-bit or 64-bit timespec (or timeval with `usec`). As strace
+/// prints them, the seconds are signed and the fraction unsigned (`tv_nsec=4294967295` for -1).
 pub fn timespec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: bool) -> Option<String> {
     if addr == 0 {
         return Some("NULL".into());
@@ -59,21 +60,24 @@ pub fn timespec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: b
     let frac = if usec { "tv_usec" } else { "tv_nsec" };
     if wide {
         let b = read_exact(mem, addr, 16)?;
-        Some(format!("{{tv_sec={}, {frac}={}}}", u64_at(&b, 0) as i64, u64_at(&b, 8) as i64))
+        Some(format!("{{tv_sec={}, {frac}={}}}", u64_at(&b, 0) as i64, u64_at(&b, 8)))
     } else {
         let b = read_exact(mem, addr, 8)?;
-        Some(format!("{{tv_sec={}, {frac}={}}}", u32_at(&b, 0) as i32, u32_at(&b, 4) as i32))
+        Some(format!("{{tv_sec={}, {frac}={}}}", u32_at(&b, 0) as i32, u32_at(&b, 4)))
     }
 }
 
-/// A 32-bit `struct itimerval`: `{it_interval={tv_sec=0, tv_usec=0}, it_value={…}}`.
-pub fn itimerval<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+/// A `struct itimerval` (`usec`: two timevals) or `struct itimerspec` (two timespecs), of 32-bit
+/// or (`wide`) 64-bit fields: `{it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}`.
+pub fn itimer<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: bool) -> Option<String> {
     if addr == 0 {
         return Some("NULL".into());
     }
-    read_exact(mem, addr, 16)?;
-    let interval = timespec(mem, addr, false, true)?;
-    let value = timespec(mem, addr.wrapping_add(8), false, true)?;
+    let half = if wide { 16 } else { 8 };
+    // All of it or nothing: strace reads the struct in one go.
+    read_exact(mem, addr, 2 * half)?;
+    let interval = timespec(mem, addr, wide, usec)?;
+    let value = timespec(mem, addr.wrapping_add(half as u32), wide, usec)?;
     Some(format!("{{it_interval={interval}, it_value={value}}}"))
 }
 
