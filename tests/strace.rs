@@ -3,7 +3,8 @@
 //! calls both make.
 //!
 //! What differs between runs is normalised away: addresses (`0x…` of five hex digits or more) become
-//! `ADDR`, the program's pid `PID`, ports `PORT`, times `N`, random bytes and the program's own path.
+//! `ADDR`, the program's pid `PID` (its parent's `PPID`, a signal sender's uid `UID`), ports `PORT`,
+//! times `N`, random bytes and the program's own path.
 
 mod common;
 
@@ -54,6 +55,9 @@ static NATIVE_PID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ +").unwr
 /// strace pads the result to a column: `write(1, "x", 1)    = 1`.
 static PADDING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\) +(= [^=]*)$").unwrap());
 static TID_ADDRESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"set_tid_address\([^)]*\) += (\d+)").unwrap());
+static PARENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"getppid\(\) += (\d+)").unwrap());
+/// The uid in a `siginfo_t`: the user running the tests.
+static UID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsi_uid=\d+").unwrap());
 
 /// One trace line with what differs between runs replaced.
 fn normalise_line(line: &str, pid: Option<&str>) -> String {
@@ -65,6 +69,7 @@ fn normalise_line(line: &str, pid: Option<&str>) -> String {
     let line = TIME.replace_all(&line, "$1=N");
     let line = RANDOM.replace_all(&line, "getrandom(RANDOM");
     let line = EXE.replace_all(&line, r#"readlink("/proc/self/exe", EXE, $2) = LEN"#);
+    let line = UID.replace_all(&line, "si_uid=UID");
     match pid {
         Some(pid) => Regex::new(&format!(r"\b{pid}\b")).unwrap().replace_all(&line, "PID").into_owned(),
         None => line.into_owned(),
@@ -74,7 +79,15 @@ fn normalise_line(line: &str, pid: Option<&str>) -> String {
 /// A whole trace, normalised.
 fn normalise(trace: &str) -> Vec<String> {
     let pid = TID_ADDRESS.captures(trace).and_then(|c| c.get(1)).map(|m| m.as_str().to_string());
-    trace.lines().map(|l| normalise_line(l, pid.as_deref())).collect()
+    let parent = PARENT.captures(trace).map(|c| Regex::new(&format!(r"\b{}\b", &c[1])).unwrap());
+    trace
+        .lines()
+        .map(|l| normalise_line(l, pid.as_deref()))
+        .map(|l| match &parent {
+            Some(parent) => parent.replace_all(&l, "PPID").into_owned(),
+            None => l,
+        })
+        .collect()
 }
 
 fn snapshot(name: &str) -> String {
@@ -268,6 +281,17 @@ fn normalising_removes_what_differs_between_runs() {
     );
     assert_eq!(normalise_line("1234  write(1, \"x\", 1)    = 1", None), "write(1, \"x\", 1) = 1");
     assert_eq!(normalise_line("kill(1234, SIGUSR1) = 0", Some("1234")), "kill(PID, SIGUSR1) = 0");
+    assert_eq!(
+        normalise_line(
+            "rt_sigqueueinfo(1234, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=1234, si_uid=1000}) = 0",
+            Some("1234")
+        ),
+        "rt_sigqueueinfo(PID, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=PID, si_uid=UID}) = 0"
+    );
+    assert_eq!(
+        normalise("set_tid_address(0x12345) = 7\ngetppid() = 5\nkill(5, SIGTERM) = 0\n"),
+        ["set_tid_address(ADDR) = PID", "getppid() = PPID", "kill(PPID, SIGTERM) = 0"].map(String::from)
+    );
 }
 
 /// A successful execve is shown as strace shows it (the argument vector, the environment's
@@ -329,4 +353,13 @@ fn itimerspec_arguments_match_native_strace() {
     compare_call_lines_with_native("fd_timerfd", &timerfd, whole);
     let timer = ["timer_settime", "timer_gettime", "timer_settime64", "timer_gettime64"];
     compare_call_lines_with_native("sig_posix_timer", &timer, whole);
+}
+
+#[test]
+fn siginfo_arguments_match_native_strace() {
+    // SI_TKILL and SI_QUEUE from sigtimedwait; rt_sigqueueinfo's struct as read, failed or not.
+    let signals = ["rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_sigqueueinfo"];
+    compare_call_lines_with_native("sig_timedwait", &signals, whole);
+    // CLD_EXITED and CLD_KILLED, `{}` for WNOHANG with no child ready, and the rusage.
+    compare_call_lines_with_native("proc_waitid", &["waitid"], whole);
 }

@@ -59,6 +59,11 @@ pub enum Arg {
     Itimerspec,
     /// A `struct __kernel_itimerspec` of two 64-bit timespecs.
     Itimerspec64,
+    /// An i386 `siginfo_t`, with the members its signal and code say are there
+    /// (`{si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=…, si_uid=…, si_int=42, si_ptr=0x2a}`).
+    /// Spelled apart from the ABI struct `abi::signal::Siginfo`, which the family files that
+    /// glob-import these kinds also use.
+    SigInfo,
     /// An argument the call writes: shown as decoded by the inner kind when the call succeeded,
     /// as an address when it failed (strace does not read what a failed call left there).
     Out(&'static Arg),

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 mod decode;
 pub mod names;
+mod siginfo;
 
 /// Memory the formatter reads arguments from: the emulator's guest memory, or another process's.
 pub trait TraceMemory {
@@ -364,6 +365,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Itimerval => shown(text, decode::itimer(mem, v, false, true)),
         Arg::Itimerspec => shown(text, decode::itimer(mem, v, false, false)),
         Arg::Itimerspec64 => shown(text, decode::itimer(mem, v, true, false)),
+        Arg::SigInfo => shown(text, siginfo::siginfo(mem, v)),
         Arg::Out(inner) => {
             if failed(value) || value.is_none() {
                 pointer(text, v);
@@ -1043,6 +1045,26 @@ mod tests {
         assert_eq!(
             line(nr::timer_gettime64, [0, 0x1000, 0, 0, 0, 0], &wide[..24], 0),
             "timer_gettime64(0, 0x1000) = 0"
+        );
+    }
+
+    #[test]
+    fn siginfo_reads_like_strace() {
+        let mut si = words(&[10, 0, -1i32 as u32, 1234, 0, 42]);
+        si.resize(128, 0);
+        assert_eq!(
+            line(nr::rt_tgsigqueueinfo, [1234, 1234, 10, 0x1000, 0, 0], &si, 0),
+            "rt_tgsigqueueinfo(1234, 1234, SIGUSR1, \
+             {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=1234, si_uid=0, si_int=42, si_ptr=0x2a}) = 0"
+        );
+        // Short of the 128 bytes: the address.
+        assert_eq!(
+            line(nr::rt_sigqueueinfo, [1234, 10, 0x1000, 0, 0, 0], &si[..100], 0),
+            "rt_sigqueueinfo(1234, SIGUSR1, 0x1000) = 0"
+        );
+        assert_eq!(
+            line(nr::rt_sigtimedwait, [0x1100, 0x1000, 0, 8, 0, 0], &si, -11i32 as u32),
+            "rt_sigtimedwait(0x1100, 0x1000, NULL, 8) = -1 EAGAIN (Resource temporarily unavailable)"
         );
     }
 

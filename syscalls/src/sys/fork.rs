@@ -37,7 +37,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]),
     entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]),
     entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]),
-    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Ptr, Flags(WAIT_NAMES), Ptr]),
+    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)]),
     entry!(nr::setpgid, setpgid, [Int, Int]),
     entry!(nr::setsid, setsid, []),
 ];
