@@ -31,8 +31,12 @@ pub enum Arg {
     Fd,
     /// A directory fd for the *at calls (`AT_FDCWD`).
     DirFd,
-    /// A NUL-terminated string read before the call.
+    /// A NUL-terminated string read before the call: a path, shown whole.
     Str,
+    /// A NUL-terminated string that is not a path (memfd_create's name): cut at 32 bytes, and
+    /// shown as an address unless its first 33 bytes (or all of it) are readable, as strace's
+    /// printstr() does.
+    Name,
     /// Bytes the call reads; the length is argument N.
     InBuf(u8),
     /// Bytes the call writes; the length is the return value.

@@ -413,6 +413,15 @@ fn arg<M: TraceMemory + ?Sized>(
                 None => pointer(text, v),
             }
         }
+        Arg::Name => {
+            // strace's printstr() reads one byte more than it shows, to know whether to add `...`.
+            let bytes = mem.read_prefix(v, STRSIZE + 1);
+            match bytes.iter().position(|&b| b == 0) {
+                Some(end) => quoted(text, &bytes[..end], end),
+                None if bytes.len() > STRSIZE => quoted(text, &bytes, bytes.len()),
+                None => pointer(text, v),
+            }
+        }
         Arg::InBuf(len_arg) => buffer(mem, text, v, at(len_arg) as usize),
         Arg::OutBuf => match value {
             Some(n) if !failed(value) => buffer(mem, text, v, n as usize),
@@ -1066,6 +1075,21 @@ mod tests {
             line(nr::rt_sigtimedwait, [0x1100, 0x1000, 0, 8, 0, 0], &si, -11i32 as u32),
             "rt_sigtimedwait(0x1100, 0x1000, NULL, 8) = -1 EAGAIN (Resource temporarily unavailable)"
         );
+    }
+
+    #[test]
+    fn memfd_names_are_cut_at_32_bytes() {
+        let mut name = vec![b'n'; 40];
+        name.push(0);
+        let cut = format!(r#"memfd_create("{}"..., 0) = 3"#, "n".repeat(32));
+        assert_eq!(line(nr::memfd_create, [0x1000, 0, 0, 0, 0, 0], &name, 3), cut);
+        assert_eq!(
+            line(nr::memfd_create, [0x1008, 0, 0, 0, 0, 0], &name, 3),
+            format!(r#"memfd_create("{}", 0) = 3"#, "n".repeat(32))
+        );
+        // 33 bytes without a NUL are enough to show it cut, fewer are not.
+        assert_eq!(line(nr::memfd_create, [0x1000, 0, 0, 0, 0, 0], &name[..33], 3), cut);
+        assert_eq!(line(nr::memfd_create, [0x1000, 0, 0, 0, 0, 0], &name[..32], 3), "memfd_create(0x1000, 0) = 3");
     }
 
     #[test]

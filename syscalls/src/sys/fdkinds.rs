@@ -102,7 +102,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::inotify_init1, inotify_init1, [Flags(IN_INIT_FLAGS)]),
     entry!(nr::inotify_add_watch, inotify_add_watch, [Fd, Str, Flags(IN_MASK)]),
     entry!(nr::inotify_rm_watch, inotify_rm_watch, [Fd, Int]),
-    entry!(nr::memfd_create, memfd_create, [Str, Flags(MFD_FLAGS)]),
+    entry!(nr::memfd_create, memfd_create, [Name, Flags(MFD_FLAGS)]),
     entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)]),
     entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
     entry!(nr::getcpu, getcpu, [Out(&IntPtr), Out(&IntPtr), Ptr]),
