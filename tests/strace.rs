@@ -375,3 +375,8 @@ fn memfd_names_are_cut_as_strace_cuts_them() {
     }
     compare_call_lines_with_native("fd_memfd", &["memfd_create"], name_and_result);
 }
+
+#[test]
+fn mq_open_shows_mode_and_attributes_only_with_o_creat() {
+    compare_call_lines_with_native("ipc_mqueue", &["mq_open", "mq_getsetattr"], whole);
+}

@@ -68,6 +68,12 @@ pub enum Arg {
     /// Spelled apart from the ABI struct `abi::signal::Siginfo`, which the family files that
     /// glob-import these kinds also use.
     SigInfo,
+    /// A `struct mq_attr` (`{mq_flags=O_NONBLOCK, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}`).
+    MqAttr,
+    /// mq_open(2)'s mode and `struct mq_attr`: this argument and the next (which is
+    /// [`Arg::Skip`]), shown only with `O_CREAT` in the flags before, which is when the kernel
+    /// reads them.
+    MqCreate,
     /// An argument the call writes: shown as decoded by the inner kind when the call succeeded,
     /// as an address when it failed (strace does not read what a failed call left there).
     Out(&'static Arg),

@@ -366,6 +366,20 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Itimerspec => shown(text, decode::itimer(mem, v, false, false)),
         Arg::Itimerspec64 => shown(text, decode::itimer(mem, v, true, false)),
         Arg::SigInfo => shown(text, siginfo::siginfo(mem, v)),
+        Arg::MqAttr => shown(text, decode::mq_attr(mem, v)),
+        Arg::MqCreate => {
+            // mq_open(2) reads the mode and the attributes only to create the queue.
+            if prev & 0o100 == 0 {
+                return false;
+            }
+            text.push_str(&decode::octal_mode(v));
+            text.push_str(", ");
+            let attr = at(i as u8 + 1);
+            match decode::mq_attr(mem, attr) {
+                Some(a) => text.push_str(&a),
+                None => pointer(text, attr),
+            }
+        }
         Arg::Out(inner) => {
             if failed(value) || value.is_none() {
                 pointer(text, v);
@@ -471,19 +485,7 @@ fn arg<M: TraceMemory + ?Sized>(
             }
             text.push_str(&decode::octal_mode(v));
         }
-        Arg::Flags(names) => {
-            let known = names.iter().fold(0, |acc, (bit, _)| acc | bit);
-            if v & known != 0 || v == 0 {
-                flags(text, v & known, names);
-            }
-            // strace's printflags() names the set only when no flag was known: `EPOLL_CLOEXEC|0x1`,
-            // `0x1 /* EPOLL_??? */`.
-            if v & known != 0 && v & !known != 0 {
-                let _ = write!(text, "|{:#x}", v & !known);
-            } else {
-                unknown_bits(text, v & !known, false, names);
-            }
-        }
+        Arg::Flags(names) => named_flags(text, v, names),
         Arg::Enum(names) => text.push_str(&decode::enum_str(names, v)),
         Arg::FcntlArg => match prev {
             // No argument: F_GETFD, F_GETFL, F_GETOWN, F_GETSIG, F_GETLEASE, F_GETPIPE_SZ, F_GET_SEALS.
@@ -670,6 +672,20 @@ fn arg<M: TraceMemory + ?Sized>(
         },
     }
     true
+}
+
+/// Flags by name, as strace's printflags() shows them: `EPOLL_CLOEXEC|0x1`, and the set named
+/// only when no flag was known: `0x1 /* EPOLL_??? */`.
+fn named_flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
+    let known = names.iter().fold(0, |acc, (bit, _)| acc | bit);
+    if v & known != 0 || v == 0 {
+        flags(text, v & known, names);
+    }
+    if v & known != 0 && v & !known != 0 {
+        let _ = write!(text, "|{:#x}", v & !known);
+    } else {
+        unknown_bits(text, v & !known, false, names);
+    }
 }
 
 /// `F_RDLCK`…: the lock types of leases and `struct flock`.
@@ -1074,6 +1090,21 @@ mod tests {
         assert_eq!(
             line(nr::rt_sigtimedwait, [0x1100, 0x1000, 0, 8, 0, 0], &si, -11i32 as u32),
             "rt_sigtimedwait(0x1100, 0x1000, NULL, 8) = -1 EAGAIN (Resource temporarily unavailable)"
+        );
+    }
+
+    #[test]
+    fn mq_open_shows_mode_and_attributes_only_with_o_creat() {
+        let mut mem = b"q\0\0\0".to_vec();
+        mem.extend(words(&[0o4000, 4, 64, 0, 0, 0, 0, 0]));
+        assert_eq!(line(nr::mq_open, [0x1000, 2, 0o600, 0x1004, 0, 0], &mem, 3), r#"mq_open("q", O_RDWR) = 3"#);
+        assert_eq!(
+            line(nr::mq_open, [0x1000, 0o102, 0o600, 0x1004, 0, 0], &mem, 3),
+            r#"mq_open("q", O_RDWR|O_CREAT, 0600, {mq_flags=O_NONBLOCK, mq_maxmsg=4, mq_msgsize=64, mq_curmsgs=0}) = 3"#
+        );
+        assert_eq!(
+            line(nr::mq_open, [0x1000, 0o102, 0o600, 0x2000, 0, 0], &mem, -14i32 as u32),
+            r#"mq_open("q", O_RDWR|O_CREAT, 0600, 0x2000) = -1 EFAULT (Bad address)"#
         );
     }
 

@@ -81,6 +81,25 @@ pub fn itimer<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool, usec: boo
     Some(format!("{{it_interval={interval}, it_value={value}}}"))
 }
 
+/// `{mq_flags=O_NONBLOCK, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}` from a 32-bit
+/// `struct mq_attr` (four longs and four reserved).
+pub fn mq_attr<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    if addr == 0 {
+        return Some("NULL".into());
+    }
+    let b = read_exact(mem, addr, 32)?;
+    let mut t = String::from("{mq_flags=");
+    super::named_flags(&mut t, u32_at(&b, 0), &[(0o4000, "O_NONBLOCK")]);
+    let _ = write!(
+        t,
+        ", mq_maxmsg={}, mq_msgsize={}, mq_curmsgs={}}}",
+        u32_at(&b, 4) as i32,
+        u32_at(&b, 8) as i32,
+        u32_at(&b, 12) as i32
+    );
+    Some(t)
+}
+
 /// `[INT TERM]`, or `~[KILL STOP]` when more than half the signals are in the set (strace's rule).
 pub fn sigset_bytes(b: &[u8]) -> String {
     let total = b.len() * 8;
