@@ -16,8 +16,9 @@
 //!   answers ENOSYS; glibc carries on either way). The `clone(…) = 0` line the emulator's tracer
 //!   writes in a new child (the child returns through the same handler) is dropped too.
 //! - Times are clocks' readings, not behaviour: a non-zero `tv_nsec` or `tv_usec` becomes `NSEC` or
-//!   `USEC` (what is left of a select timeout, a time read and set again), and a `struct rusage`'s
-//!   CPU times are dropped whole, as are the seconds of a `TIMER_ABSTIME` deadline. Other whole
+//!   `USEC` (what is left of a select timeout, a time read and set again), and the CPU times of a
+//!   `struct rusage` or a child's siginfo are dropped whole, as are the seconds of a
+//!   `TIMER_ABSTIME` deadline. Other whole
 //!   seconds and zero fields stay: they are what a program asks for.
 //! - The size of standard output or error in a stat of fd 1 or 2 is `SIZE`: the tool captures them
 //!   in files, whose size when a program looks depends on when its other processes wrote.
@@ -430,7 +431,7 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
 fn sub_second_times(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
-    while let Some(at) = ["tv_nsec=", "tv_usec=", "ru_utime=", "ru_stime="]
+    while let Some(at) = ["tv_nsec=", "tv_usec=", "ru_utime=", "ru_stime=", "si_utime=", "si_stime="]
         .iter()
         .filter_map(|key| rest.find(key).map(|i| (i, *key)))
         .min()
@@ -446,6 +447,12 @@ fn sub_second_times(line: &str) -> String {
             continue;
         }
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if key.starts_with("si_") {
+            // A child's CPU time in a siginfo, in clock ticks.
+            out.push_str("TIME");
+            rest = &rest[digits..];
+            continue;
+        }
         match &rest[..digits] {
             "" | "0" => {}
             _ if key == "tv_nsec=" => out.push_str("NSEC"),
@@ -546,6 +553,10 @@ mod tests {
         assert_eq!(
             sub_second_times("wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime={tv_sec=0, tv_usec=181}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = PID2"),
             "wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime=TIME, ru_stime=TIME, ...}) = PID2"
+        );
+        assert_eq!(
+            sub_second_times("rt_sigtimedwait([CHLD], {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=PID2, si_uid=0, si_status=0, si_utime=3, si_stime=0}, NULL, 8) = 17 (SIGCHLD)"),
+            "rt_sigtimedwait([CHLD], {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=PID2, si_uid=0, si_status=0, si_utime=TIME, si_stime=TIME}, NULL, 8) = 17 (SIGCHLD)"
         );
     }
 
