@@ -168,6 +168,15 @@ pub fn fault_signal(err: unicorn_engine::uc_error) -> i32 {
     }
 }
 
+/// Run `f`, which translates code the guest is not running (see warm.rs), without leaving an
+/// invalid-opcode mark for the guest's next stop.
+pub fn keeping_opcode_mark<R>(f: impl FnOnce() -> R) -> R {
+    let mark = INVALID_OPCODE.get();
+    let result = f();
+    INVALID_OPCODE.set(mark);
+    result
+}
+
 /// Whether the invalid-instruction hook fired since [`fault_signal`] last looked.
 pub fn invalid_opcode_pending() -> bool {
     INVALID_OPCODE.get()

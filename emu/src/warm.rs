@@ -146,19 +146,21 @@ pub fn before_fork(cpu: &mut Unicorn<'_, ()>, perms: &[AtomicU8]) {
         }
         log::debug!("warming {} blocks the children translated", pcs.len());
         let mut tb = unicorn_engine::TranslationBlock { pc: 0, icount: 0, size: 0 };
-        for pc in pcs {
-            if ESTIMATE.get() + cost(MAX_BLOCK) > ESTIMATE_LIMIT {
-                log::debug!("translation cache dropped before warming (estimated {} KiB)", ESTIMATE.get() >> 10);
-                let _ = cpu.ctl_flush_tb();
-                dropped_all();
+        crate::cpu::keeping_opcode_mark(|| {
+            for pc in pcs {
+                if ESTIMATE.get() + cost(MAX_BLOCK) > ESTIMATE_LIMIT {
+                    log::debug!("translation cache dropped before warming (estimated {} KiB)", ESTIMATE.get() >> 10);
+                    let _ = cpu.ctl_flush_tb();
+                    dropped_all();
+                }
+                // A block that exists already is only looked up; a new one is counted here (the
+                // hook does not see these).
+                if cpu.ctl_request_cache(u64::from(pc), Some(&mut tb)).is_ok() {
+                    ESTIMATE.set(ESTIMATE.get() + cost(tb.size));
+                    WARMED.with_borrow_mut(|warmed| warmed.insert(pc));
+                }
             }
-            // A block that exists already is only looked up; a new one is counted here (the
-            // hook does not see these).
-            if cpu.ctl_request_cache(u64::from(pc), Some(&mut tb)).is_ok() {
-                ESTIMATE.set(ESTIMATE.get() + cost(tb.size));
-                WARMED.with_borrow_mut(|warmed| warmed.insert(pc));
-            }
-        }
+        });
     });
 }
 
