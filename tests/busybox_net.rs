@@ -281,8 +281,8 @@ fn ping_without_cap_net_raw_uses_ping_sockets() {
         return;
     }
     let nobody = "setpriv --reuid 65534 --regid 65534 --clear-groups";
-    // A raw ICMP socket read with recvmsg into iovecs (the IPv4 header included).
-    let (raw, _) = build_fixture("net_raw_icmp_recvmsg");
+    // A raw ICMP socket read with recvmsg, read, readv and recvmmsg (the IPv4 header included).
+    let (raw, _) = build_fixture("net_raw_icmp_recv");
     let raw = raw.to_str().unwrap();
     let script = format!(
         "{bb} ip link set lo up && echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range || exit 99

@@ -249,7 +249,7 @@ fn fault_page() -> *mut libc::c_void {
 
 /// Which way a transfer moves data through guest memory.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
+pub(super) enum Dir {
     /// The host writes guest memory (read, readv, …).
     ToGuest,
     /// The host reads guest memory (write, writev, …).
@@ -321,7 +321,12 @@ const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// `__import_iovec`): more than IOV_MAX entries is EINVAL; entries are read in order, an unreadable
 /// one is EFAULT and a negative length EINVAL; the total is capped at MAX_RW_COUNT. Buffers are
 /// translated by [`host_iovecs`].
-fn import_iovec(mem: &mut dyn GuestMemory, vec: u32, vlen: u32, dir: Dir) -> Result<Vec<libc::iovec>, Errno> {
+pub(super) fn import_iovec(
+    mem: &mut dyn GuestMemory,
+    vec: u32,
+    vlen: u32,
+    dir: Dir,
+) -> Result<Vec<libc::iovec>, Errno> {
     if vlen > IOV_MAX {
         return Err(Errno::INVAL);
     }
@@ -390,6 +395,10 @@ fn transfer(
 
 /// Implements read(2): straight into guest memory.
 fn read(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if super::socket::ping_v4(a[0]).is_some() {
+        // A raw ICMP socket standing on a ping socket: recv(2), which adds the IP header.
+        return super::socket::recvfrom(ctx, &[a[0], a[1], a[2], 0, 0, 0]);
+    }
     // SAFETY: the buffers are guest memory the guest may write, or the fault region.
     transfer(
         ctx,
@@ -458,6 +467,9 @@ fn vector(
 
 /// Implements readv(2).
 fn readv(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if let Some((fd, ping)) = super::socket::ping_v4(a[0]) {
+        return super::socketmsg::ping_readv(ctx, fd, &ping, a);
+    }
     // SAFETY: the iovecs describe guest memory the guest may write, or the fault page.
     vector(ctx, a, Dir::ToGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_readv, fd, iov, n) })
 }

@@ -75,6 +75,13 @@ pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     Ok(fd)
 }
 
+/// The guest fd `raw` as a raw IPv4 ICMP socket standing on a ping socket, if it is one (one
+/// atomic load when there are none).
+pub fn ping_v4(raw: u32) -> Option<(BorrowedFd<'static>, net::ping::Ping)> {
+    let fd = super::fd(raw).ok()?;
+    net::ping::lookup(fd).filter(|p| p.is_ipv4()).map(|p| (fd, p))
+}
+
 /// move_addr_to_kernel(): the guest's address bytes.
 fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     let len = len as i32;

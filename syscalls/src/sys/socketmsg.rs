@@ -255,7 +255,7 @@ fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
     if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
-        return ping_recvmsg(ctx, fd, &ping, a);
+        return Ok(ping_recvmsg(ctx, fd, &ping, a[1], a[2])?);
     }
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
@@ -268,23 +268,23 @@ fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     Ok(n as u32)
 }
 
-/// recvmsg(2) on a raw IPv4 ICMP socket standing on a ping socket: the message with the IP header
-/// a raw socket delivers, scattered over the guest's iovecs; no control messages.
-fn ping_recvmsg(ctx: &mut Ctx, fd: std::os::fd::BorrowedFd, ping: &net::ping::Ping, a: &Args) -> SysResult {
-    let mut msg = HostMsg::new(ctx, a[1], true)?;
+/// recvmsg(2) on a raw IPv4 ICMP socket standing on a ping socket (the guest's msghdr at `at`):
+/// the message with the IP header a raw socket delivers, scattered over the guest's iovecs; no
+/// control messages.
+fn ping_recvmsg(
+    ctx: &mut Ctx,
+    fd: std::os::fd::BorrowedFd,
+    ping: &net::ping::Ping,
+    at: u32,
+    flags: u32,
+) -> Result<u32, Errno> {
+    let mut msg = HostMsg::new(ctx, at, true)?;
     let total: usize = msg.iov.iter().map(|v| v.iov_len).sum();
     let mut buf = vec![0u8; total.min(1 << 17)];
     let want_name = msg.guest.name != 0;
     let (n, from_len, cut) =
-        net::ping::recv_v4(fd, ping, &mut buf, a[2] & !MSG_CMSG_COMPAT, want_name.then_some(&mut msg.name[..]))?;
-    let raw = ctx.mem.slice(msg.guest.iov, msg.guest.iovlen as usize * size_of::<IoVec>())?.to_vec();
-    let mut left = &buf[..n.min(buf.len())];
-    for chunk in raw.chunks_exact(size_of::<IoVec>()) {
-        let iov = IoVec::read_from_bytes(chunk).map_err(|_| Errno::FAULT)?;
-        let k = (iov.len as usize).min(left.len());
-        ctx.mem.write(iov.base, &left[..k])?;
-        left = &left[k..];
-    }
+        net::ping::recv_v4(fd, ping, &mut buf, flags & !MSG_CMSG_COMPAT, want_name.then_some(&mut msg.name[..]))?;
+    scatter(ctx, msg.guest.iov, msg.guest.iovlen, &buf[..n.min(buf.len())])?;
     // SAFETY: an all-zero msghdr is valid; only the lengths and flags are read from it.
     let mut host: libc::msghdr = unsafe { std::mem::zeroed() };
     host.msg_namelen = from_len as u32;
@@ -292,6 +292,30 @@ fn ping_recvmsg(ctx: &mut Ctx, fd: std::os::fd::BorrowedFd, ping: &net::ping::Pi
         host.msg_flags = libc::MSG_TRUNC;
     }
     msg.finish_recv(ctx, &host)?;
+    Ok(n as u32)
+}
+
+/// Copy `data` over the guest's iovec array at `iov` (`count` entries), in order.
+fn scatter(ctx: &mut Ctx, iov: u32, count: u32, data: &[u8]) -> Result<(), Errno> {
+    let raw = ctx.mem.slice(iov, count as usize * size_of::<IoVec>())?.to_vec();
+    let mut left = data;
+    for chunk in raw.chunks_exact(size_of::<IoVec>()) {
+        let iov = IoVec::read_from_bytes(chunk).map_err(|_| Errno::FAULT)?;
+        let k = (iov.len as usize).min(left.len());
+        ctx.mem.write(iov.base, &left[..k])?;
+        left = &left[k..];
+    }
+    Ok(())
+}
+
+/// readv(2) on a raw IPv4 ICMP socket standing on a ping socket: recvmsg(2) without an address
+/// (sock_read_iter()), the IP header included.
+pub fn ping_readv(ctx: &mut Ctx, fd: std::os::fd::BorrowedFd, ping: &net::ping::Ping, a: &Args) -> SysResult {
+    let iov = super::fd::import_iovec(ctx.mem, a[1], a[2], super::fd::Dir::ToGuest)?;
+    let total: usize = iov.iter().map(|v| v.iov_len).sum();
+    let mut buf = vec![0u8; total.min(1 << 17)];
+    let (n, _, _) = net::ping::recv_v4(fd, ping, &mut buf, 0, None)?;
+    scatter(ctx, a[1], a[2], &buf[..n.min(buf.len())])?;
     Ok(n as u32)
 }
 
@@ -339,6 +363,9 @@ fn do_recvmmsg(
     timeout: Option<libc::timespec>,
 ) -> Result<(u32, Option<libc::timespec>), Errno> {
     let fd = sock_fd(a[0])?;
+    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
+        return ping_recvmmsg(ctx, fd, &ping, a, timeout);
+    }
     let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), true);
     if msgs.is_empty() {
         return bad.map_or(Ok((0, timeout)), Err);
@@ -359,6 +386,45 @@ fn do_recvmmsg(
         ctx.mem.write_u32(m.at + 28, h.msg_len)?;
     }
     Ok((n as u32, left))
+}
+
+/// recvmmsg(2) on a raw IPv4 ICMP socket standing on a ping socket, one message at a time as
+/// do_recvmmsg() takes them: after the first, MSG_WAITFORONE stops waiting, the timeout is looked
+/// at once a message has come, and an error ends the vector (it is the result only when nothing
+/// came).
+fn ping_recvmmsg(
+    ctx: &mut Ctx,
+    fd: std::os::fd::BorrowedFd,
+    ping: &net::ping::Ping,
+    a: &Args,
+    timeout: Option<libc::timespec>,
+) -> Result<(u32, Option<libc::timespec>), Errno> {
+    const MSG_DONTWAIT: u32 = 0x40;
+    const MSG_WAITFORONE: u32 = 0x1_0000;
+    let start = std::time::Instant::now();
+    let limit = timeout.map(|t| std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32));
+    let mut flags = a[3] & !MSG_WAITFORONE;
+    let mut got = 0;
+    for i in 0..a[2].min(UIO_MAXIOV) {
+        let entry = a[1].checked_add(i * size_of::<MMsgHdr>() as u32).ok_or(Errno::FAULT);
+        match entry.and_then(|at| Ok((at, ping_recvmsg(ctx, fd, ping, at, flags)?))) {
+            Ok((at, n)) => ctx.mem.write_u32(at + 28, n)?,
+            Err(e) if got == 0 => return Err(e),
+            Err(_) => break,
+        }
+        got += 1;
+        if a[3] & MSG_WAITFORONE != 0 {
+            flags |= MSG_DONTWAIT;
+        }
+        if limit.is_some_and(|l| start.elapsed() >= l) {
+            break;
+        }
+    }
+    let left = limit.map(|l| {
+        let rest = l.saturating_sub(start.elapsed());
+        libc::timespec { tv_sec: rest.as_secs() as i64, tv_nsec: i64::from(rest.subsec_nanos()) }
+    });
+    Ok((got, left))
 }
 
 fn check_timeout(sec: i64, nsec: i64) -> Result<libc::timespec, Errno> {
