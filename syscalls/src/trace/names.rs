@@ -370,3 +370,25 @@ pub const EPOLL_EVENTS: Names = &[
     (1 << 30, "EPOLLONESHOT"),
     (1 << 31, "EPOLLET"),
 ];
+
+/// The errors the kernel keeps to itself (include/linux/errno.h), named as strace 6.1 names them
+/// in a `siginfo_t`'s `si_errno`, where a process may put any value (519 and 520 it does not name).
+pub const KERNEL_ERRNOS: Names = &[
+    (512, "ERESTARTSYS"),
+    (513, "ERESTARTNOINTR"),
+    (514, "ERESTARTNOHAND"),
+    (515, "ENOIOCTLCMD"),
+    (516, "ERESTART_RESTARTBLOCK"),
+    (517, "EPROBE_DEFER"),
+    (518, "EOPENSTALE"),
+    (521, "EBADHANDLE"),
+    (522, "ENOTSYNC"),
+    (523, "EBADCOOKIE"),
+    (524, "ENOTSUPP"),
+    (525, "ETOOSMALL"),
+    (526, "ESERVERFAULT"),
+    (527, "EBADTYPE"),
+    (528, "EJUKEBOX"),
+    (529, "EIOCBQUEUED"),
+    (530, "ERECALLCONFLICT"),
+];

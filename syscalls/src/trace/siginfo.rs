@@ -4,7 +4,7 @@
 //! `None` (the caller shows the address); no value makes it panic.
 
 use super::decode::{enum_str, name_or};
-use super::names::Names;
+use super::names::{Names, KERNEL_ERRNOS};
 use super::{pointer, read_exact, signal_name, TraceMemory};
 use crate::abi::signal::Siginfo;
 use crate::abi::{errno, nr};
@@ -140,7 +140,7 @@ fn show(si: &Siginfo) -> String {
     if err != 0 {
         let name = errno::name(Errno::from_raw_os_error(err));
         parts.push(match name {
-            "E???" => format!("si_errno={}", err as u32),
+            "E???" => format!("si_errno={}", name_or(KERNEL_ERRNOS, err as u32, |e| e.to_string())),
             _ => format!("si_errno={name}"),
         });
     }
@@ -295,6 +295,37 @@ mod tests {
         assert_eq!(
             info(36, -1, 0, &[5, 6, 9]),
             "{si_signo=SIGRT_4, si_code=SI_QUEUE, si_pid=5, si_uid=6, si_int=9, si_ptr=0x9}"
+        );
+    }
+
+    #[test]
+    fn the_kernels_own_errors_in_si_errno_have_names() {
+        assert_eq!(
+            info(10, -1, 512, &[5, 6, 0]),
+            "{si_signo=SIGUSR1, si_code=SI_QUEUE, si_errno=ERESTARTSYS, si_pid=5, si_uid=6}"
+        );
+        // strace 6.1's names for 511 to 520 and 530, 531 (rt_sigqueueinfo with these si_errno).
+        let shown = |e: i32| {
+            let line = info(10, -1, e, &[5, 6, 0]);
+            line.split("si_errno=").nth(1).and_then(|rest| rest.split(',').next()).unwrap_or("").to_string()
+        };
+        let names: Vec<String> = [511, 512, 513, 514, 515, 516, 517, 518, 519, 520, 530, 531].map(shown).into();
+        assert_eq!(
+            names,
+            [
+                "511",
+                "ERESTARTSYS",
+                "ERESTARTNOINTR",
+                "ERESTARTNOHAND",
+                "ENOIOCTLCMD",
+                "ERESTART_RESTARTBLOCK",
+                "EPROBE_DEFER",
+                "EOPENSTALE",
+                "519",
+                "520",
+                "ERECALLCONFLICT",
+                "531"
+            ]
         );
     }
 
