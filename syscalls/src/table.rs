@@ -47,6 +47,9 @@ pub enum Arg {
     Mode,
     /// Named flags OR-ed together.
     Flags(&'static [(u32, &'static str)]),
+    /// memfd_create(2)'s flags: these names, and the huge page size in the top six bits as
+    /// strace shows it (`MFD_HUGETLB|21<<MFD_HUGE_SHIFT`).
+    MemfdFlags(&'static [(u32, &'static str)]),
     /// One of several named values.
     Enum(&'static [(u32, &'static str)]),
     /// A socket address read before the call; its length is argument N.

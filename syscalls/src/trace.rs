@@ -486,6 +486,7 @@ fn arg<M: TraceMemory + ?Sized>(
             text.push_str(&decode::octal_mode(v));
         }
         Arg::Flags(names) => named_flags(text, v, names),
+        Arg::MemfdFlags(names) => memfd_flags(text, v, names),
         Arg::Enum(names) => text.push_str(&decode::enum_str(names, v)),
         Arg::FcntlArg => match prev {
             // No argument: F_GETFD, F_GETFL, F_GETOWN, F_GETSIG, F_GETLEASE, F_GETPIPE_SZ, F_GET_SEALS.
@@ -685,6 +686,23 @@ fn named_flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
         let _ = write!(text, "|{:#x}", v & !known);
     } else {
         unknown_bits(text, v & !known, false, names);
+    }
+}
+
+/// memfd_create(2)'s flags as strace's SYS_FUNC(memfd_create) shows them: the flags below the
+/// huge page size by name (left out when only a size is set), then the size as a shift
+/// (`MFD_HUGETLB|21<<MFD_HUGE_SHIFT`, uapi/linux/memfd.h).
+fn memfd_flags(text: &mut String, v: u32, names: &[(u32, &str)]) {
+    const MFD_HUGE_SHIFT: u32 = 26;
+    let (size, rest) = (v >> MFD_HUGE_SHIFT, v & ((1 << MFD_HUGE_SHIFT) - 1));
+    if rest != 0 || size == 0 {
+        named_flags(text, rest, names);
+    }
+    if size != 0 {
+        if rest != 0 {
+            text.push('|');
+        }
+        let _ = write!(text, "{size}<<MFD_HUGE_SHIFT");
     }
 }
 
@@ -1121,6 +1139,24 @@ mod tests {
         // 33 bytes without a NUL are enough to show it cut, fewer are not.
         assert_eq!(line(nr::memfd_create, [0x1000, 0, 0, 0, 0, 0], &name[..33], 3), cut);
         assert_eq!(line(nr::memfd_create, [0x1000, 0, 0, 0, 0, 0], &name[..32], 3), "memfd_create(0x1000, 0) = 3");
+    }
+
+    #[test]
+    fn memfd_flags_show_the_huge_page_size_as_a_shift() {
+        // strace 6.1's lines for the same calls.
+        let flags = |v: u32| {
+            let l = line(nr::memfd_create, [0x1000, v, 0, 0, 0, 0], b"x\0", 3);
+            l["memfd_create(\"x\", ".len()..l.len() - ") = 3".len()].to_string()
+        };
+        assert_eq!(flags(0), "0");
+        assert_eq!(flags(1 | 8), "MFD_CLOEXEC|0x8");
+        assert_eq!(flags(0x10), "0x10 /* MFD_??? */");
+        assert_eq!(flags(4 | 8 | 0x10), "MFD_HUGETLB|0x18");
+        assert_eq!(flags(4 | 21 << 26), "MFD_HUGETLB|21<<MFD_HUGE_SHIFT");
+        assert_eq!(flags(21 << 26), "21<<MFD_HUGE_SHIFT");
+        assert_eq!(flags(8 | 21 << 26), "0x8 /* MFD_??? */|21<<MFD_HUGE_SHIFT");
+        assert_eq!(flags(0x8000_0000), "32<<MFD_HUGE_SHIFT");
+        assert_eq!(flags(u32::MAX), "MFD_CLOEXEC|MFD_ALLOW_SEALING|MFD_HUGETLB|0x3fffff8|63<<MFD_HUGE_SHIFT");
     }
 
     #[test]

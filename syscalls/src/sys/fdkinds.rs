@@ -69,8 +69,9 @@ const IN_MASK: &[(u32, &str)] = &[
     (0x4000_0000, "IN_ISDIR"),
     (0x8000_0000, "IN_ONESHOT"),
 ];
-const MFD_FLAGS: &[(u32, &str)] =
-    &[(1, "MFD_CLOEXEC"), (2, "MFD_ALLOW_SEALING"), (4, "MFD_HUGETLB"), (8, "MFD_NOEXEC_SEAL"), (0x10, "MFD_EXEC")];
+/// The `MFD_*` flags strace 6.1 names: it predates MFD_NOEXEC_SEAL (8) and MFD_EXEC (0x10) of
+/// Linux 6.3, and shows them as unknown bits (`0x8 /* MFD_??? */`), as this tracer does.
+const MFD_FLAGS: &[(u32, &str)] = &[(1, "MFD_CLOEXEC"), (2, "MFD_ALLOW_SEALING"), (4, "MFD_HUGETLB")];
 const PIDFD_FLAGS: &[(u32, &str)] = &[(O_NONBLOCK, "PIDFD_NONBLOCK"), (0o200, "PIDFD_THREAD")];
 const CLOSE_RANGE_UNSHARE: u32 = 2;
 const CLOSE_RANGE_CLOEXEC: u32 = 4;
@@ -102,7 +103,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::inotify_init1, inotify_init1, [Flags(IN_INIT_FLAGS)]),
     entry!(nr::inotify_add_watch, inotify_add_watch, [Fd, Str, Flags(IN_MASK)]),
     entry!(nr::inotify_rm_watch, inotify_rm_watch, [Fd, Int]),
-    entry!(nr::memfd_create, memfd_create, [Name, Flags(MFD_FLAGS)]),
+    entry!(nr::memfd_create, memfd_create, [Name, MemfdFlags(MFD_FLAGS)]),
     entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)]),
     entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
     entry!(nr::getcpu, getcpu, [Out(&IntPtr), Out(&IntPtr), Ptr]),
