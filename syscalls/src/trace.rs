@@ -105,7 +105,8 @@ impl Tracer {
 }
 
 /// What strace reads when a call starts and the call changes or takes away: set_thread_area's
-/// descriptor (the kernel writes the entry number back), the signal frame a sigreturn restores.
+/// descriptor (the kernel writes the entry number back), the signal frame a sigreturn restores,
+/// a timer's new value (the old value may be written over it: [`read_as_call_starts`]).
 /// Read by [`before`] when the call starts, shown by [`format_call`] when it ends.
 #[derive(Debug, Default, Clone)]
 pub struct Before {
@@ -133,10 +134,23 @@ pub fn before<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, esp: u32, mem
                 before.restored = Some(eax);
                 mask
             }),
+            kind if read_as_call_starts(kind) => {
+                let mut text = String::new();
+                arg(mem, &mut text, kind, args, i, None, &mut None, None);
+                Some(text)
+            }
             _ => None,
         };
     }
     before
+}
+
+/// Kinds of argument the call reads and may then write over, shown as they were when the call
+/// started, as strace reads them on entry: the new value of setitimer(2), timer_settime(2) and
+/// timerfd_settime(2), whose old value the kernel writes after reading it, to the same struct
+/// when the two pointers are one.
+fn read_as_call_starts(kind: Arg) -> bool {
+    matches!(kind, Arg::Itimerval | Arg::Itimerspec | Arg::Itimerspec64)
 }
 
 /// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
@@ -342,6 +356,10 @@ fn arg<M: TraceMemory + ?Sized>(
     suffix: &mut Option<String>,
     before: Option<&str>,
 ) -> bool {
+    if let Some(b) = before.filter(|_| read_as_call_starts(kind)) {
+        text.push_str(b);
+        return true;
+    }
     let v = args[i];
     let at = |n: u8| args.get(n as usize).copied().unwrap_or(0);
     let prev = i.checked_sub(1).and_then(|p| args.get(p)).copied().unwrap_or(0);
@@ -1088,6 +1106,29 @@ mod tests {
         assert_eq!(
             line(nr::timer_gettime64, [0, 0x1000, 0, 0, 0, 0], &wide[..24], 0),
             "timer_gettime64(0, 0x1000) = 0"
+        );
+    }
+
+    #[test]
+    fn a_timers_new_value_is_shown_as_it_was_before_the_call() {
+        // One struct for the new and the old value: the call reads it, then writes over it.
+        let entry = crate::table::lookup(nr::setitimer).unwrap();
+        let args = [0, 0x1000, 0x1000, 0, 0, 0];
+        let was = Fake { base: 0x1000, bytes: words(&[1, 0, 5, 0]) };
+        let now = Fake { base: 0x1000, bytes: words(&[0, 0, 0, 0]) };
+        assert_eq!(
+            format_call(entry, &args, &now, Some(0), &before(entry, &args, 0, &was)),
+            "setitimer(ITIMER_REAL, {it_interval={tv_sec=1, tv_usec=0}, it_value={tv_sec=5, tv_usec=0}}, \
+             {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}) = 0"
+        );
+        // Unreadable as the call started: the address, whatever is there afterwards.
+        let entry = crate::table::lookup(nr::timer_settime64).unwrap();
+        let args = [0, 0, 0x1000, 0, 0, 0];
+        let none = Fake { base: 0x1000, bytes: Vec::new() };
+        let wide = Fake { base: 0x1000, bytes: words(&[0, 0, 0, 0, 3, 0, 7, 0]) };
+        assert_eq!(
+            format_call(entry, &args, &wide, Some(-14i32 as u32), &before(entry, &args, 0, &none)),
+            "timer_settime64(0, 0, 0x1000, NULL) = -1 EFAULT (Bad address)"
         );
     }
 
