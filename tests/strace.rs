@@ -2,9 +2,10 @@
 //! tests/snapshots/), and a comparison with a native `strace -f` of the same i386 program for the
 //! calls both make.
 //!
-//! What differs between runs is normalised away: addresses (`0x…` of five hex digits or more) become
-//! `ADDR`, the program's pid `PID` (its parent's `PPID`, a signal sender's uid `UID`), ports `PORT`,
-//! times `N`, random bytes and the program's own path.
+//! What differs between runs is normalised away: addresses (`0x…` of five hex digits or more, and
+//! the `sival_int` of a `sigval` holding one) become `ADDR`, the program's pid `PID` (its parent's
+//! `PPID`, a signal sender's uid `UID`), ports `PORT`, times `N` (unless a fixture fixes them),
+//! random bytes and the program's own path.
 
 mod common;
 
@@ -56,6 +57,8 @@ static NATIVE_PID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ +").unwr
 static PADDING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\) +(= [^=]*)$").unwrap());
 static TID_ADDRESS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"set_tid_address\([^)]*\) += (\d+)").unwrap());
 static PARENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"getppid\(\) += (\d+)").unwrap());
+/// A `sigval` holding an address: its `int` is the same address, in decimal.
+static SIVAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"sival_int=-?\d+(, sival_ptr=ADDR)").unwrap());
 /// The uid in a `siginfo_t`: the user running the tests.
 static UID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsi_uid=\d+").unwrap());
 
@@ -77,6 +80,7 @@ fn normalise_line_with(line: &str, pid: Option<&str>, times: Times) -> String {
     let line = NATIVE_PID.replace(&line, "");
     let line = PADDING.replace(&line, ") $1");
     let line = ADDR.replace_all(&line, "ADDR");
+    let line = SIVAL.replace_all(&line, "sival_int=ADDR$1");
     let line = PORT.replace_all(&line, "htons(PORT)");
     let line = match times {
         Times::Replaced => TIME.replace_all(&line, "$1=N"),
@@ -309,6 +313,13 @@ fn normalising_removes_what_differs_between_runs() {
         "rt_sigqueueinfo(PID, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=PID, si_uid=UID}) = 0"
     );
     assert_eq!(
+        normalise_line(
+            "mq_notify(3, {sigev_value={sival_int=-5004988, sival_ptr=0xffb3a144}, sigev_signo=SIGFPE}) = 0",
+            None
+        ),
+        "mq_notify(3, {sigev_value={sival_int=ADDR, sival_ptr=ADDR}, sigev_signo=SIGFPE}) = 0"
+    );
+    assert_eq!(
         normalise("set_tid_address(0x12345) = 7\ngetppid() = 5\nkill(5, SIGTERM) = 0\n"),
         ["set_tid_address(ADDR) = PID", "getppid() = PPID", "kill(PPID, SIGTERM) = 0"].map(String::from)
     );
@@ -386,6 +397,15 @@ fn a_timers_new_value_is_shown_as_read_before_the_call() {
     // started, the old one the kernel wrote over it. The fixture's times are fixed: compared too.
     let calls = ["setitimer", "timer_settime", "timer_settime64", "timerfd_settime", "timerfd_settime64"];
     compare_call_lines_with_native_with("time_itimer_alias", &calls, whole, Times::Kept);
+}
+
+#[test]
+fn sigevent_arguments_match_native_strace() {
+    // SIGEV_SIGNAL with and without a value, SIGEV_THREAD_ID (glibc's SIGEV_THREAD timers too),
+    // SIGEV_NONE, unknown notifications and signals, NULL, unreadable and short structs.
+    compare_call_lines_with_native("sig_posix_timer", &["timer_create"], whole);
+    // SIGEV_THREAD by hand and through glibc, with its function and attributes.
+    compare_call_lines_with_native("ipc_mqueue", &["mq_notify"], whole);
 }
 
 #[test]

@@ -71,6 +71,9 @@ pub enum Arg {
     /// Spelled apart from the ABI struct `abi::signal::Siginfo`, which the family files that
     /// glob-import these kinds also use.
     SigInfo,
+    /// An i386 `struct sigevent` (timer_create, mq_notify): `{sigev_value={sival_int=42,
+    /// sival_ptr=0x2a}, sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL}`.
+    Sigevent,
     /// A `struct mq_attr` (`{mq_flags=O_NONBLOCK, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}`).
     MqAttr,
     /// mq_open(2)'s mode and `struct mq_attr`: this argument and the next (which is

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 mod decode;
 pub mod names;
+mod sigevent;
 mod siginfo;
 
 /// Memory the formatter reads arguments from: the emulator's guest memory, or another process's.
@@ -384,6 +385,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Itimerspec => shown(text, decode::itimer(mem, v, false, false)),
         Arg::Itimerspec64 => shown(text, decode::itimer(mem, v, true, false)),
         Arg::SigInfo => shown(text, siginfo::siginfo(mem, v)),
+        Arg::Sigevent => shown(text, sigevent::sigevent(mem, v)),
         Arg::MqAttr => shown(text, decode::mq_attr(mem, v)),
         Arg::MqCreate => {
             // mq_open(2) reads the mode and the attributes only to create the queue.

@@ -183,6 +183,22 @@ pub struct Itimerval32 {
 }
 const _: () = assert!(size_of::<Itimerval32>() == 16);
 
+/// The start of the i386 `struct sigevent` (asm-generic/siginfo.h; `compat_sigevent`, 64 bytes in
+/// all): the value, the signal, how to notify, then the union's first two words, which are
+/// SIGEV_THREAD_ID's thread id, or SIGEV_THREAD's function and attributes. The rest of the union
+/// is padding: this is what strace reads of it.
+#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct SigeventPrefix {
+    /// `union sigval`: `sival_int` and `sival_ptr` are the same 4 bytes.
+    pub value: U32,
+    pub signo: I32,
+    pub notify: I32,
+    /// `_sigev_un`: `_tid`, or `_sigev_thread._function` and `._attribute`.
+    pub un: [U32; 2],
+}
+const _: () = assert!(size_of::<SigeventPrefix>() == 20);
+
 /// `compat_siginfo_t`: signo, errno, code, then a union of 29 words.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]

@@ -42,7 +42,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::mq_timedreceive, mq_timedreceive, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec]),
     entry!(nr::mq_timedsend_time64, mq_timedsend_time64, [Fd, InBuf(2), Uint, Uint, Timespec64]),
     entry!(nr::mq_timedreceive_time64, mq_timedreceive_time64, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec64]),
-    entry!(nr::mq_notify, mq_notify, [Fd, Ptr]),
+    entry!(nr::mq_notify, mq_notify, [Fd, Sigevent]),
     entry!(nr::mq_getsetattr, mq_getsetattr, [Fd, MqAttr, Out(&MqAttr)]),
 ];
 

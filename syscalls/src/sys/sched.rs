@@ -46,7 +46,7 @@ use zerocopy::little_endian::{I32, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::timer_create, timer_create, [Enum(CLOCK_NAMES), Ptr, Out(&IntPtr)]),
+    entry!(nr::timer_create, timer_create, [Enum(CLOCK_NAMES), Sigevent, Out(&IntPtr)]),
     entry!(nr::timer_settime, timer_settime, [Int, Flags(TIMER_FLAGS), Itimerspec, Out(&Itimerspec)]),
     entry!(nr::timer_settime64, timer_settime64, [Int, Flags(TIMER_FLAGS), Itimerspec64, Out(&Itimerspec64)]),
     entry!(nr::timer_gettime, timer_gettime, [Int, Out(&Itimerspec)]),
