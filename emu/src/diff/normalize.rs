@@ -253,6 +253,21 @@ impl Rewriter<'_> {
                     .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
                     .map_or(bytes.len(), |n| i + n);
                 let token = &text[i..end];
+                // A sigval's int is its pointer as a signed decimal (`sival_int=134660128,
+                // sival_ptr=0x806c420`; a stack address is negative).
+                let before = &text[..i];
+                let negative = before.ends_with('-');
+                let int_of_pointer =
+                    ["sival_int=", "si_int="].iter().any(|k| before.trim_end_matches('-').ends_with(k));
+                let value = token.parse::<u32>().ok().map(|v| u64::from(if negative { v.wrapping_neg() } else { v }));
+                if let Some(v) = value.filter(|&v| int_of_pointer && v >= LOW_ADDRESSES) {
+                    if negative {
+                        out.pop();
+                    }
+                    out.push_str(&self.addresses.name(v, false));
+                    i = end;
+                    continue;
+                }
                 out.push_str(&self.token(token, quoted, addresses, text[..i].ends_with("htons(")));
                 i = end;
                 continue;
@@ -529,6 +544,7 @@ fn addr_kind(kind: &Arg) -> AddrKind {
         | Arg::Off64Hi
         | Arg::Skip
         | Arg::SigreturnMask { .. }
+        | Arg::MemfdFlags(_)
         | Arg::IoctlReq(_) => AddrKind::Never,
         // ioctl, fcntl and prctl arguments: a number or a pointer.
         Arg::Hex | Arg::FcntlArg | Arg::IoctlArg => AddrKind::Value,
@@ -619,6 +635,26 @@ mod tests {
             ]
         );
         assert_eq!(out[1].lines, ["getpid() = PID2"]);
+    }
+
+    #[test]
+    fn a_sigvals_int_is_its_pointer() {
+        let streams = side(&[
+            (9, "brk(NULL) = 0x80f2000"),
+            (9, "mq_notify(3, {sigev_value={sival_int=-11832, sival_ptr=0xffffd1c8}, sigev_signo=SIGFPE, sigev_notify=SIGEV_THREAD, sigev_notify_function=NULL, sigev_notify_attributes=NULL}) = 0"),
+            (9, "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=9, si_uid=0, si_int=135208976, si_ptr=0x80f2010}, NULL, 8) = 10 (SIGUSR1)"),
+            (9, "rt_sigqueueinfo(9, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_int=42, si_ptr=0x2a}) = 0"),
+        ]);
+        let out = normalize(&streams, 9, &HashSet::new());
+        assert_eq!(
+            out[0].lines,
+            [
+                "brk(NULL) = BRK",
+                "mq_notify(3, {sigev_value={sival_int=PTR, sival_ptr=PTR}, sigev_signo=SIGFPE, sigev_notify=SIGEV_THREAD, sigev_notify_function=NULL, sigev_notify_attributes=NULL}) = 0",
+                "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=PID1, si_uid=0, si_int=PTR, si_ptr=PTR}, NULL, 8) = 10 (SIGUSR1)",
+                "rt_sigqueueinfo(PID1, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_int=42, si_ptr=0x2a}) = 0",
+            ]
+        );
     }
 
     #[test]
