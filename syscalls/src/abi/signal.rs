@@ -183,19 +183,28 @@ pub struct Itimerval32 {
 }
 const _: () = assert!(size_of::<Itimerval32>() == 16);
 
-/// The start of the i386 `struct sigevent` (asm-generic/siginfo.h; `compat_sigevent`, 64 bytes in
-/// all): the value, the signal, how to notify, then the union's first two words, which are
-/// SIGEV_THREAD_ID's thread id, or SIGEV_THREAD's function and attributes. The rest of the union
-/// is padding: this is what strace reads of it.
+/// The first 16 bytes of the i386 `struct sigevent` (`struct compat_sigevent`, linux/compat.h, 64
+/// bytes in all): the only ones get_compat_sigevent() reads. The union's `_tid` is at offset 12;
+/// its other members (SIGEV_THREAD's function, which shares `_tid`'s word, and attributes) are
+/// glibc's business and never reach the kernel.
+#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct SigeventHead {
+    /// `union sigval`: `sival_int` and `sival_ptr` are the same 4 bytes.
+    pub sigev_value: U32,
+    pub sigev_signo: I32,
+    pub sigev_notify: I32,
+    /// `_tid`, or SIGEV_THREAD's `_function`.
+    pub sigev_notify_thread_id: I32,
+}
+const _: () = assert!(size_of::<SigeventHead>() == 16);
+
+/// The head and the next word (SIGEV_THREAD's `_attribute`): what strace reads of a sigevent.
 #[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
 pub struct SigeventPrefix {
-    /// `union sigval`: `sival_int` and `sival_ptr` are the same 4 bytes.
-    pub value: U32,
-    pub signo: I32,
-    pub notify: I32,
-    /// `_sigev_un`: `_tid`, or `_sigev_thread._function` and `._attribute`.
-    pub un: [U32; 2],
+    pub head: SigeventHead,
+    pub attributes: U32,
 }
 const _: () = assert!(size_of::<SigeventPrefix>() == 20);
 

@@ -22,11 +22,12 @@
 //!   after the message was taken, as do_mq_timedreceive() does.
 
 use crate::abi::nr;
+use crate::abi::signal::SigeventHead;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::sys::fd::{host_fd, new_guest_fd};
-use crate::sys::sched::{host_ptr, SigeventHead};
+use crate::sys::sched::host_ptr;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};

@@ -32,6 +32,7 @@
 //! (the emulator's execve is a host execve).
 
 use crate::abi::nr;
+use crate::abi::signal::SigeventHead;
 use crate::abi::time::{
     GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS,
 };
@@ -42,8 +43,6 @@ use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
-use zerocopy::little_endian::{I32, U32};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::timer_create, timer_create, [Enum(CLOCK_NAMES), Sigevent, Out(&IntPtr)]),
@@ -103,19 +102,6 @@ pub const SCHED_POLICY_NAMES: &[(u32, &str)] = &[
 /// `IOPRIO_WHO_*` (linux/ioprio.h).
 pub const IOPRIO_WHO_NAMES: &[(u32, &str)] =
     &[(1, "IOPRIO_WHO_PROCESS"), (2, "IOPRIO_WHO_PGRP"), (3, "IOPRIO_WHO_USER")];
-
-/// The first 16 bytes of `struct compat_sigevent` (linux/compat.h, 64 bytes in all): the only
-/// ones get_compat_sigevent() reads. The union's `_tid` is at offset 12; its other members (the
-/// SIGEV_THREAD function and attributes) are glibc's business and never reach the kernel.
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-pub(crate) struct SigeventHead {
-    sigev_value: U32,
-    sigev_signo: I32,
-    sigev_notify: I32,
-    sigev_notify_thread_id: I32,
-}
-const _: () = assert!(size_of::<SigeventHead>() == 16);
 
 /// The host's `struct sigevent` (x86-64: an 8-byte `sigval`, then signo, notify and the union).
 #[repr(C)]
@@ -518,6 +504,7 @@ fn chroot(ctx: &mut Ctx, a: &Args) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zerocopy::little_endian::{I32, U32};
 
     #[test]
     fn sigevent_value_is_zero_extended_and_the_rest_kept() {

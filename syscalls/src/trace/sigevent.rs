@@ -33,7 +33,8 @@ fn show(ev: &SigeventPrefix) -> String {
         pointer(&mut t, v);
         t
     };
-    let (value, signo, notify) = (ev.value.get(), ev.signo.get(), ev.notify.get());
+    let head = &ev.head;
+    let (value, signo, notify) = (head.sigev_value.get(), head.sigev_signo.get(), head.sigev_notify.get());
     let mut parts = Vec::new();
     if value != 0 {
         parts.push(format!("sigev_value={{sival_int={}, sival_ptr={}}}", value as i32, ptr(value)));
@@ -43,7 +44,7 @@ fn show(ev: &SigeventPrefix) -> String {
         _ => format!("sigev_signo={}", signo as u32),
     });
     parts.push(format!("sigev_notify={}", enum_str(SIGEV_NOTIFY, notify as u32)));
-    let [first, second] = ev.un.map(|w| w.get());
+    let (first, second) = (head.sigev_notify_thread_id.get() as u32, ev.attributes.get());
     match notify {
         SIGEV_THREAD_ID => parts.push(format!("sigev_notify_thread_id={}", first as i32)),
         SIGEV_THREAD => {
