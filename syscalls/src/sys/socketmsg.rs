@@ -350,7 +350,7 @@ fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(last_errno().into());
     }
     for (m, h) in msgs.iter().zip(&host).take(n as usize) {
-        ctx.mem.write_u32(m.at + 28, h.msg_len)?;
+        ctx.mem.write_u32(m.at.wrapping_add(28), h.msg_len)?;
     }
     Ok(n as u32)
 }
@@ -383,7 +383,7 @@ fn do_recvmmsg(
     }
     for (m, h) in msgs.iter_mut().zip(&host).take(n as usize) {
         m.finish_recv(ctx, &h.msg_hdr)?;
-        ctx.mem.write_u32(m.at + 28, h.msg_len)?;
+        ctx.mem.write_u32(m.at.wrapping_add(28), h.msg_len)?;
     }
     Ok((n as u32, left))
 }
@@ -408,7 +408,7 @@ fn ping_recvmmsg(
     for i in 0..a[2].min(UIO_MAXIOV) {
         let entry = a[1].checked_add(i * size_of::<MMsgHdr>() as u32).ok_or(Errno::FAULT);
         match entry.and_then(|at| Ok((at, ping_recvmsg(ctx, fd, ping, at, flags)?))) {
-            Ok((at, n)) => ctx.mem.write_u32(at + 28, n)?,
+            Ok((at, n)) => ctx.mem.write_u32(at.wrapping_add(28), n)?,
             Err(e) if got == 0 => return Err(e),
             Err(_) => break,
         }
