@@ -1,5 +1,6 @@
 //! Generates one differential test per `fixtures/*.c` (see tests/fixtures.rs), so that a fixture
-//! cannot exist without its test.
+//! cannot exist without its test, and the engine patch level emu386 is built for: the number of
+//! patches in `unicorn/series` (cpu.rs checks the linked engine against it).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -23,6 +24,16 @@ fn main() {
         );
         writeln!(out, "fixture_test!({name});").unwrap();
     }
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("fixture_tests.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    std::fs::write(Path::new(&out_dir).join("fixture_tests.rs"), out).unwrap();
+
+    let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("unicorn/series");
+    println!("cargo:rerun-if-changed={}", series.display());
+    let text = std::fs::read_to_string(&series).expect("emu/unicorn/series");
+    let patches = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).count();
+    std::fs::write(
+        Path::new(&out_dir).join("engine_patch_level.rs"),
+        format!("/// The number of patches in emu/unicorn/series.\npub const ENGINE_PATCH_LEVEL: u32 = {patches};\n"),
+    )
+    .unwrap();
 }

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+bash emu/unicorn/prepare.sh
 cargo build --release
 cargo test --release --workspace --no-fail-fast

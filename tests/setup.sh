@@ -2,7 +2,7 @@
 # Install what emu386 needs on Debian 12 (run as root), build it, and build the bundled fixtures'
 # first program. Idempotent: re-running skips what is there.
 #   gcc-multilib      i386 fixtures (gcc -m32 -static) and their native runs
-#   cmake libclang-dev  building Unicorn (unicorn-engine crate)
+#   cmake libclang-dev  building Unicorn (unicorn-engine-sys with our patches: emu/unicorn/prepare.sh)
 #   qemu-user time wrk  the benchmark (tests/bench/run.sh): qemu-i386 to compare with, a load generator
 #   strace gdb        the diff engine's and strace snapshots' reference, the gdb stub test
 #   busybox-static:i386 real programs for the busybox tests (tests/fetch-busybox.sh)
@@ -27,6 +27,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 bash tests/fetch-busybox.sh
+bash emu/unicorn/prepare.sh
 cargo build --release
 mkdir -p target/fixtures
 gcc -m32 -static -O1 -o target/fixtures/hello fixtures/hello.c

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
 use syscalls::task::GDT_ADDR;
 use unicorn_engine::{
-    uc_ctl, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn,
+    uc_ctl, uc_error, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn,
 };
 
 /// The guest CPU; its hooks hold what they need.
@@ -85,13 +85,25 @@ pub const XMM: [RegisterX86; 8] = [
     RegisterX86::XMM7,
 ];
 
-/// Create the CPU over `space`, with segments loaded and `eip`/`esp` set.
-pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicorn_engine::uc_error> {
+/// Create the CPU over `space`, with segments loaded and `eip`/`esp` set; `thread` for a CPU of a
+/// guest thread other than the first.
+pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Result<Cpu, uc_error> {
     let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32)?;
+    if engine_patch_level(&uc) != Some(ENGINE_PATCH_LEVEL) {
+        // Built against an engine without emu386's series (see emu/unicorn/PATCHES.md).
+        return Err(uc_error::VERSION);
+    }
     // SAFETY: a valid handle; TCG_BUFFER_SIZE takes one uint32_t and must precede the first map.
     unsafe {
         let op = ControlType(ControlType::TCG_BUFFER_SIZE.0 | ControlType::IO_WRITE.0);
         Result::<(), _>::from(uc_ctl(uc.get_handle(), op, TCG_BUFFER_SIZE))?;
+    }
+    // A thread's CPU translates little: a huge page for its buffer (2 MiB at the first block where
+    // THP is "always") would be most of what the thread costs. The main CPU keeps them.
+    // SAFETY: a valid handle; the control takes one int and must precede the first map (patch 0005).
+    unsafe {
+        let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
+        Result::<(), _>::from(uc_ctl(uc.get_handle(), op, i32::from(!thread)))?;
     }
     // SAFETY: the reservation and the GDT page outlive the CPU (both live for the process).
     unsafe {
@@ -99,11 +111,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32) -> Result<Cpu, unicor
         uc.mem_map_ptr(GDT_PHYS, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
     }
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
-    // SAFETY: a valid, initialised handle (the first mapping initialised it); see the function.
-    // Under gdb a breakpoint hook's stop must take effect before the instruction: keep the checks.
-    if !crate::gdb::active() && !unsafe { disable_exit_checks(uc.get_handle().cast()) } {
-        log::debug!("Unicorn's per-access exit checks stay on (layout not recognised)");
-    }
+    set_access_exit_checks(&mut uc, crate::gdb::active())?;
     let perms = space.perms();
     uc.add_tlb_hook(0, u64::MAX, move |_, vaddr, access| {
         let page = (vaddr >> 12) as u32;
@@ -218,52 +226,51 @@ fn space_set_gdt(space: &mut GuestSpace) {
     space.set_gdt_entry(6, flat_descriptor(0x3, 0));
 }
 
-/// Stop Unicorn from emitting an exit-request helper call after every guest load and store.
+// The patch level of the engine emu386 is built for: the number of patches in emu/unicorn/series,
+// which prepare.sh applies to the published unicorn-engine-sys (counted by build.rs).
+include!(concat!(env!("OUT_DIR"), "/engine_patch_level.rs"));
+
+/// The patch level the linked engine reports (`UC_CTL_EMU386_PATCH_LEVEL`), or `None` for an
+/// engine without emu386's series (the published one answers UC_ERR_ARG).
+pub fn engine_patch_level(uc: &Cpu) -> Option<u32> {
+    let mut level = 0u32;
+    let op = ControlType(ControlType::EMU386_PATCH_LEVEL.0 | ControlType::IO_READ.0);
+    // SAFETY: a valid handle; the control writes one uint32_t through the pointer.
+    let err = unsafe { uc_ctl(uc.get_handle(), op, &mut level as *mut u32) };
+    (err == uc_error::OK).then_some(level)
+}
+
+/// Turn Unicorn's exit-request check after every guest load, store and code hook on or off
+/// (`UC_CTL_EMU386_ACCESS_EXIT_CHECKS`, patch 0003); it applies to code translated afterwards.
 ///
-/// Unicorn 2.1 calls `helper_check_exit_request` after each memory access so that an access to
-/// unmapped memory in its default TLB mode stops the CPU at once; on CPU-bound code that call is
-/// about 30% of the time. With the virtual TLB a refused fill raises a real page fault, which unwinds
-/// at the faulting instruction on its own, and `emu_stop` is only called from the `int $0x80` hook,
-/// which ends a translation block anyway; so the checks buy nothing here. Unicorn keeps the switch
-/// (`uc_struct::no_exit_request`) private, so it is found by its neighbours in the 2.1 layout:
-/// `target_page_size` (4096), `target_page_align` (0xfff), the two host page sizes (4096 each),
-/// `context_content` (UC_CTL_CONTEXT_CPU) and, after `next_pc`, the flags `hook_insert` (0),
-/// `first_tb`, `no_exit_request` (0) and `init_done` (1). Anything else: nothing is written.
-///
-/// # Safety
-/// `uc` must be an open Unicorn 2.1 handle whose first mapping has been made (so `init_done` is set).
-unsafe fn disable_exit_checks(uc: *mut u8) -> bool {
-    let (mut major, mut minor) = (0, 0);
-    // SAFETY: uc_version only writes the two integers.
-    unsafe { unicorn_engine::uc_version(&mut major, &mut minor) };
-    if (major, minor) != (2, 1) {
-        return false;
-    }
-    // The anchor lies in the first few KiB of `uc_struct`, which is larger than that: its 64 nested
-    // `sigjmp_buf`s alone, after the anchor, are 12.8 KiB. Every read below stays before them.
-    const SCAN: usize = 6 * 1024;
-    // SAFETY: offsets below SCAN + 52 lie inside the struct (see above); unaligned reads.
-    let u32_at = |o: usize| unsafe { uc.add(o).cast::<u32>().read_unaligned() };
-    let u64_at = |o: usize| unsafe { uc.add(o).cast::<u64>().read_unaligned() };
-    let byte_at = |o: usize| unsafe { uc.add(o).read() };
-    for x in (0..SCAN).step_by(8) {
-        let anchor = u32_at(x) == 4096
-            && u32_at(x + 4) == 0xfff
-            && u64_at(x + 8) == 4096
-            && u64_at(x + 16) == 4096
-            && u32_at(x + 28) == 1;
-        if anchor && byte_at(x + 48) == 0 && byte_at(x + 50) == 0 && byte_at(x + 51) == 1 {
-            // SAFETY: the byte is `no_exit_request`, a bool, read only when translating.
-            unsafe { uc.add(x + 50).write(1) };
-            return true;
-        }
-    }
-    false
+/// emu386 turns them off: with the virtual TLB a refused fill raises the guest's page fault, which
+/// unwinds at the faulting instruction by itself, and emu386 stops the CPU only from the `int
+/// $0x80` hook, which ends a block anyway; on CPU-bound code the checks were about 30% of the
+/// time. Under gdb they stay on, so that a breakpoint hook's stop takes effect before the
+/// instruction.
+fn set_access_exit_checks(uc: &mut Cpu, on: bool) -> Result<(), uc_error> {
+    let op = ControlType(ControlType::EMU386_ACCESS_EXIT_CHECKS.0 | ControlType::IO_WRITE.0);
+    // SAFETY: a valid handle; the control takes one int.
+    Result::from(unsafe { uc_ctl(uc.get_handle(), op, i32::from(on)) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The guard of emu/unicorn/PATCHES.md: fails when the engine linked in is not the published
+    /// one with the whole series applied (a `cargo update`, a lost `[patch]` entry, a system
+    /// libunicorn found by pkg-config, or a series that grew without raising the C level).
+    #[test]
+    fn the_linked_engine_carries_the_whole_patch_series() {
+        let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32).expect("an x86 engine");
+        assert_eq!(engine_patch_level(&uc), Some(ENGINE_PATCH_LEVEL), "not the patched engine");
+        // The controls the patches add answer (the published engine: UC_ERR_ARG).
+        assert_eq!(set_access_exit_checks(&mut uc, false), Ok(()));
+        let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
+        // SAFETY: a valid handle; the control takes one int.
+        assert_eq!(unsafe { uc_ctl(uc.get_handle(), op, 0i32) }, uc_error::OK);
+    }
 
     #[test]
     fn flat_descriptors_match_linux_user_segments() {

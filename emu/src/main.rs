@@ -288,8 +288,16 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     }
-    let cpu = match cpu::new_cpu(&mut space, image.entry, esp) {
+    let cpu = match cpu::new_cpu(&mut space, image.entry, esp, false) {
         Ok(c) => c,
+        Err(unicorn_engine::uc_error::VERSION) => {
+            eprintln!(
+                "emu386: the CPU engine linked in is not Unicorn with emu386's patch series \
+                 (level {}; see emu/unicorn/PATCHES.md)",
+                cpu::ENGINE_PATCH_LEVEL
+            );
+            return ExitCode::from(126);
+        }
         Err(e) => {
             eprintln!("emu386: cannot set up the CPU: {e:?}");
             return ExitCode::from(126);
