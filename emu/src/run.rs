@@ -120,6 +120,13 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             return;
         }
     };
+    // A thread that has had the CPU for its quantum while others wait hands it over here, where
+    // it costs no stop (a thread that makes syscalls often would otherwise never be preempted).
+    if thread::multi() && thread::quantum_over() {
+        thread::unlock();
+        thread::lock();
+        space.catch_up();
+    }
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
     // Signals: sigreturn, restart or EINTR, handler frames.

@@ -9,8 +9,10 @@
 //! atomic instructions are atomic only while no other CPU runs. The emulator lock here is a fair
 //! ticket lock: a thread holds it while it runs guest code or a syscall handler, and lets go around
 //! the calls that may block ([`blocks`]), which then run in parallel with guest code; a thread that
-//! runs guest code for a whole time slice while others wait is stopped by the preemption thread
+//! has run guest code for a whole quantum while others wait is stopped by the preemption thread
 //! (`uc_emu_stop` from another thread, as Unicorn's own timeout does) and queues again behind them.
+//! The preemption thread sleeps until a thread queues for a held lock, so a thread that wants the
+//! CPU for a moment (a syscall, a short run) gets it within a quantum, not a scheduler tick.
 //! A process with one thread never touches the lock after start-up.
 //!
 //! Address-space changes reach every CPU before it runs guest code again: the lock holder changes
@@ -26,7 +28,7 @@ use crate::mem::GuestSpace;
 use std::cell::Cell;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 use std::time::Duration;
 use syscalls::abi::nr;
 use syscalls::abi::sched::{CLONE_CHILD_SETTID, CLONE_SETTLS};
@@ -57,9 +59,13 @@ fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
 /// Take the emulator lock (after every thread that asked before).
 pub fn lock() {
     let ticket = NEXT.fetch_add(1, Relaxed);
+    if ticket != SERVING.load(Relaxed) {
+        kick_timer();
+    }
     loop {
         let now = SERVING.load(Acquire);
         if now == ticket {
+            HELD_SINCE.store(monotonic_ns(), Relaxed);
             return;
         }
         futex(&SERVING, libc::FUTEX_WAIT, now);
@@ -78,6 +84,12 @@ pub fn unlock() {
 /// Whether a thread waits for the lock.
 fn waiters() -> bool {
     NEXT.load(Relaxed).wrapping_sub(SERVING.load(Relaxed)) > 1
+}
+
+/// Whether the lock holder has had the CPU for a quantum while another thread waits: it should
+/// queue behind them at the next point where that is cheap (a syscall's end).
+pub fn quantum_over() -> bool {
+    waiters() && monotonic_ns().saturating_sub(HELD_SINCE.load(Relaxed)) >= QUANTUM.as_nanos() as u64
 }
 
 /// Queue behind the threads that wait, if any; then catch up with the address space.
@@ -174,13 +186,32 @@ pub fn blocks(nr: u32, args: &syscalls::table::Args) -> bool {
 /// runs, or no lock holder). Changed and used only under `PREEMPT_BUSY`, so the preemption thread
 /// never stops a CPU inside its interrupt hook or after its thread let the lock go.
 static RUNNING: AtomicPtr<uc_engine> = AtomicPtr::new(null_mut());
+/// When the lock holder took the lock (CLOCK_MONOTONIC, ns): the start of its quantum.
+static HELD_SINCE: AtomicU64 = AtomicU64::new(0);
 /// The CPU the preemption thread stopped last, until its thread has seen it ([`preempted`]).
 static PREEMPTED: AtomicPtr<uc_engine> = AtomicPtr::new(null_mut());
 static PREEMPT_BUSY: AtomicBool = AtomicBool::new(false);
 /// Whether this process has its preemption thread.
 static TIMER: AtomicBool = AtomicBool::new(false);
-/// A time slice.
-const SLICE: Duration = Duration::from_millis(10);
+/// Bumped when a thread queues behind a held lock; the idle preemption thread sleeps on it.
+static KICK: AtomicU32 = AtomicU32::new(0);
+/// How long the lock holder runs guest code before a thread that waits gets the CPU. Short, so
+/// that a thread that needs the CPU briefly (a syscall, a thread start) waits little behind one
+/// that computes: a change of holder costs a few microseconds.
+const QUANTUM: Duration = Duration::from_micros(500);
+
+fn monotonic_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (t.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(t.tv_nsec as u64)
+}
+
+/// Wake the preemption thread: a thread waits for the lock.
+fn kick_timer() {
+    if TIMER.load(Relaxed) {
+        KICK.fetch_add(1, Release);
+        futex(&KICK, libc::FUTEX_WAKE, 1);
+    }
+}
 
 fn with_preempt<R>(f: impl FnOnce() -> R) -> R {
     while PREEMPT_BUSY.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
@@ -202,25 +233,39 @@ pub fn preempted(handle: *mut uc_engine) -> bool {
     PREEMPTED.compare_exchange(handle, null_mut(), Relaxed, Relaxed).is_ok()
 }
 
-/// The preemption thread: each time slice, stop the running CPU if another thread waits.
+/// The preemption thread: while a thread waits for the lock, stop the holder's CPU once it has
+/// run guest code for a quantum; while none waits, sleep until one queues ([`kick_timer`]).
 fn start_timer() {
     if TIMER.swap(true, Relaxed) {
         return;
     }
     let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(|| loop {
-        std::thread::sleep(SLICE);
-        if waiters() {
-            with_preempt(|| {
-                let cpu = RUNNING.load(Relaxed);
-                if !cpu.is_null() {
-                    // SAFETY: a live engine (its thread clears RUNNING before it lets the lock go
-                    // or closes the engine); uc_emu_stop only sets flags, as Unicorn's own timeout
-                    // thread does.
-                    unsafe { unicorn_engine::uc_emu_stop(cpu) };
-                    PREEMPTED.store(cpu, Relaxed);
-                }
-            });
+        if !waiters() {
+            let seen = KICK.load(Acquire);
+            // A thread that queues after this check bumps KICK first, so the wait returns at once.
+            if !waiters() {
+                futex(&KICK, libc::FUTEX_WAIT, seen);
+            }
+            continue;
         }
+        let quantum = QUANTUM.as_nanos() as u64;
+        let wait = with_preempt(|| {
+            let cpu = RUNNING.load(Relaxed);
+            if cpu.is_null() {
+                // The holder is in a syscall or between runs: look again a quantum later.
+                return quantum;
+            }
+            let ran = monotonic_ns().saturating_sub(HELD_SINCE.load(Relaxed));
+            if ran < quantum {
+                return quantum - ran;
+            }
+            // SAFETY: a live engine (its thread clears RUNNING before it lets the lock go or
+            // closes the engine); uc_emu_stop only sets flags, as Unicorn's own timeout thread does.
+            unsafe { unicorn_engine::uc_emu_stop(cpu) };
+            PREEMPTED.store(cpu, Relaxed);
+            quantum
+        });
+        std::thread::sleep(Duration::from_nanos(wait));
     });
     if let Err(e) = spawned {
         log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
@@ -340,7 +385,7 @@ fn thread_main(
         let _ = space.write_u32(start.child_tid, tid);
     }
     let esp = if start.newsp != 0 { start.newsp } else { regs.gp[7] };
-    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp) {
+    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true) {
         Ok(cpu) => cpu,
         Err(e) => {
             log::warn!("cannot create a CPU for a new thread: {e:?}");
