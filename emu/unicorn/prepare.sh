@@ -13,8 +13,9 @@
 #   git -C target/unicorn/unicorn-engine-sys format-patch --no-numbered --zero-commit -N --keep-subject -o /tmp/p upstream
 # (then move the files over the ones here and keep their DEP-3 headers).
 #
-# Idempotent: a stamp file records a hash of the series, the patches and this script; when they
-# are unchanged nothing is done, otherwise the tree is rebuilt from the archive. --force rebuilds.
+# Idempotent: a stamp file (target/unicorn/series.stamp) records a hash of the series, the patches
+# and this script; when they are unchanged nothing is done, otherwise the tree is rebuilt from the
+# archive. --force rebuilds.
 # To move to a newer Unicorn: change VERSION, run with --force, fix what does not apply.
 set -euo pipefail
 
@@ -35,7 +36,7 @@ stamp() {
     done <"$here/series"; } | sha256sum | cut -d' ' -f1
 }
 want=$(stamp)
-if [ "$force" = 0 ] && [ -f "$tree/.emu386-series" ] && [ "$(cat "$tree/.emu386-series")" = "$want" ]; then
+if [ "$force" = 0 ] && [ -d "$tree" ] && [ -f "$work/series.stamp" ] && [ "$(cat "$work/series.stamp")" = "$want" ]; then
     exit 0
 fi
 
@@ -61,7 +62,7 @@ archive=$(ls "$cargo_home"/registry/cache/*/"unicorn-engine-sys-$VERSION.crate" 
 [ -n "$archive" ] || { echo "prepare.sh: cargo fetched no unicorn-engine-sys-$VERSION.crate" >&2; exit 1; }
 
 # 2. Unpack it as the first commit of a fresh repository.
-rm -rf "$tree" "$tree.new"
+rm -rf "$tree" "$tree.new" "$work/series.stamp"
 mkdir -p "$tree.new"
 tar -xzf "$archive" -C "$tree.new" --strip-components=1
 git_() { git -C "$tree.new" -c user.name=emu386 -c user.email=emu386@localhost -c commit.gpgsign=false "$@"; }
@@ -84,6 +85,6 @@ done <"$here/series"
 # Every file newer than any earlier build's outputs: cargo and cmake then rebuild from this tree
 # even where a patch was dropped and a file went back to the archive's older time.
 find "$tree.new" -path "$tree.new/.git" -prune -o -type f -exec touch {} +
-echo "$want" >"$tree.new/.emu386-series"
 mv "$tree.new" "$tree"
+echo "$want" >"$work/series.stamp"
 echo "prepare.sh: unicorn-engine-sys $VERSION with $(grep -cvE '^(#|$)' "$here/series") patches at $tree"
