@@ -177,7 +177,7 @@ print_basket() {
     local churn_ratio
     churn_ratio=$(awk -v e="${t[churn.emu]}" -v q="${t[churn.qemu]}" 'BEGIN { printf "%.2f", e / q }')
     # shellcheck disable=SC2059
-    printf "$fmt" "churn" "${t[churn.native]} s" "${t[churn.qemu]} s" "${t[churn.emu]} s" "${churn_ratio}x" "" \
+    printf "$fmt" "churn" "$(printf %.2f "${t[churn.native]}") s" "$(printf %.2f "${t[churn.qemu]}") s" "$(printf %.2f "${t[churn.emu]}") s" "${churn_ratio}x" "" \
         "wall, <= 2x: $(awk -v r="$churn_ratio" 'BEGIN { print (r <= 2.0) ? "met" : "MISSED" }')"
     # shellcheck disable=SC2059
     printf "$fmt" "KiB/thread" "${t[threadmem.native]}" "${t[threadmem.qemu]}" "${t[threadmem.emu]}" "" "" \
