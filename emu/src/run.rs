@@ -288,7 +288,9 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
             continue;
         }
-        let resume = resume_at.take();
+        // Only a stop before the handler's first instruction ran is that failed restart; once the
+        // handler ran, a stop is the guest's own (a later fault must not re-enter the handler).
+        let resume = resume_at.take().filter(|&at| cpu.pc_read().ok() == Some(u64::from(at)));
         let delivered = match result {
             Err(_) if resume.is_some() => {
                 signal::set_eip(cpu, resume.unwrap_or(0));
