@@ -70,17 +70,9 @@ fn programs_that_cannot_run_as_i386_are_126_with_the_reason() {
     std::fs::write(&arm_path, &arm).unwrap();
     assert_refused(&[arm_path.to_str().unwrap()], "exit status 126", "not i386");
 
-    // Dynamically linked i386.
-    let dynamic = dir.path().join("dynamic");
-    let ok = std::process::Command::new("gcc")
-        .args(["-m32", "-o"])
-        .arg(&dynamic)
-        .arg(common::workspace().join("fixtures/hello.c"))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "gcc -m32 (dynamic) failed");
-    assert_refused(&[dynamic.to_str().unwrap()], "exit status 126", "dynamically linked");
+    // A dynamically linked program whose interpreter does not exist: ENOENT, as execve says.
+    let missing = with_interpreter(dir.path(), "missing-interp", b"/no/such/ld-so.so2");
+    assert_refused(&[missing.to_str().unwrap()], "exit status 127", "cannot load interpreter /no/such/ld-so.so2");
 
     // A directory.
     assert_refused(&[dir.path().to_str().unwrap()], "exit status 126", "Is a directory");
@@ -159,4 +151,49 @@ fn execve_works_after_the_emulator_binary_is_deleted() {
     // The emulator's own fds would sit at RLIMIT_NOFILE - 16 or above (at least 1008).
     assert!(fds.lines().all(|fd| fd.parse::<u32>().is_ok_and(|fd| fd < 1000)), "fds: {fds:?}");
     assert!(fds.lines().count() >= 3, "fds: {fds:?}");
+}
+
+/// A dynamic build of fixtures/hello.c in `dir` whose PT_INTERP names `interp` (18 bytes, the
+/// length of /lib/ld-linux.so.2, which it replaces in place).
+fn with_interpreter(dir: &std::path::Path, name: &str, interp: &[u8; 18]) -> std::path::PathBuf {
+    let bin = dir.join(name);
+    let ok = std::process::Command::new("gcc")
+        .args(["-m32", "-o"])
+        .arg(&bin)
+        .arg(common::workspace().join("fixtures/hello.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "gcc -m32 (dynamic) failed");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    let at = bytes.windows(19).position(|w| w == b"/lib/ld-linux.so.2\0").expect("PT_INTERP /lib/ld-linux.so.2");
+    bytes[at..at + 18].copy_from_slice(interp);
+    std::fs::write(&bin, bytes).unwrap();
+    bin
+}
+
+#[test]
+fn dynamic_programs_run_with_their_interpreter_from_the_host_or_a_sysroot() {
+    let dir = tempfile::tempdir().unwrap();
+    // As built: /lib/ld-linux.so.2 from the host's libc6-i386.
+    let plain = with_interpreter(dir.path(), "plain", b"/lib/ld-linux.so.2");
+    let out = emu(&[plain.to_str().unwrap()]);
+    assert_eq!((out.status.as_str(), out.stdout_str().as_str()), ("exit status 3", "hello from i386\n"));
+    // An interpreter only a sysroot has: -L, or EMU386_LD_PREFIX, finds it there.
+    let elsewhere = with_interpreter(dir.path(), "elsewhere", b"/no/such/ld-so.so2");
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("no/such")).unwrap();
+    std::os::unix::fs::symlink("/lib/ld-linux.so.2", root.join("no/such/ld-so.so2")).unwrap();
+    let out = emu(&["-L", root.to_str().unwrap(), elsewhere.to_str().unwrap()]);
+    assert_eq!((out.status.as_str(), out.stdout_str().as_str()), ("exit status 3", "hello from i386\n"));
+    let mut cmd = command(EMU386, dir.path());
+    cmd.arg(&elsewhere).env("EMU386_LD_PREFIX", &root);
+    let out = run(cmd, b"");
+    assert_eq!((out.status.as_str(), out.stdout_str().as_str()), ("exit status 3", "hello from i386\n"));
+    // The interpreter run as the program, as `ldd` runs it.
+    let out = emu(&["/lib/ld-linux.so.2", plain.to_str().unwrap()]);
+    assert_eq!((out.status.as_str(), out.stdout_str().as_str()), ("exit status 3", "hello from i386\n"));
+    let out = emu(&["/lib/ld-linux.so.2", "--list", plain.to_str().unwrap()]);
+    assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+    assert!(out.stdout_str().contains("libc.so.6 => "), "{}", out.stdout_str());
 }

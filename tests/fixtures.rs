@@ -1,5 +1,7 @@
 //! Every fixture in fixtures/ runs natively and under emu386; status, stdout and stderr must be
-//! identical (the host kernel is the oracle). emu/build.rs generates one test per fixture.
+//! identical (the host kernel is the oracle). emu/build.rs generates one test per fixture, and
+//! each runs twice: linked statically, and linked dynamically against the host's i386 glibc
+//! (`dynamic::NAME`, loaded through ld-linux.so.2 as the kernel loads it).
 
 mod common;
 
@@ -7,9 +9,24 @@ macro_rules! fixture_test {
     ($name:ident) => {
         #[test]
         fn $name() {
-            common::check_fixture(stringify!($name));
+            common::check_fixture(stringify!($name), common::Linking::Static);
         }
     };
 }
 
 include!(concat!(env!("OUT_DIR"), "/fixture_tests.rs"));
+
+mod dynamic {
+    use super::common;
+
+    macro_rules! fixture_test {
+        ($name:ident) => {
+            #[test]
+            fn $name() {
+                common::check_fixture(stringify!($name), common::Linking::Dynamic);
+            }
+        };
+    }
+
+    include!(concat!(env!("OUT_DIR"), "/fixture_tests.rs"));
+}

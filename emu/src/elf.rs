@@ -1,9 +1,13 @@
-//! The ELF loader: what binfmt_elf does for a statically linked i386 program.
+//! The ELF loader: what binfmt_elf does for an i386 program.
 //!
 //! Only the ELF header and program headers are parsed (goblin), and every offset and size in them
 //! is checked before use: a truncated or corrupt file is refused with a reason, never a panic.
 //! ET_EXEC loads where it says; static-pie (ET_DYN without PT_INTERP) goes top-down in the mmap
-//! area, as the kernel places it.
+//! area, as the kernel places it. A dynamically linked program (PT_INTERP) is loaded with its
+//! interpreter (ld-linux.so.2), as load_elf_binary() does: a PIE program at the base the kernel
+//! gives i386 programs without randomisation (0x56555000), the interpreter top-down in the mmap
+//! area; the CPU starts at the interpreter's entry, with AT_BASE its load address and AT_ENTRY,
+//! AT_PHDR the program's. The interpreter's path is looked up under the sysroot first (`-L`).
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
@@ -34,11 +38,20 @@ impl LoadError {
 /// Where the program landed: what the auxiliary vector describes.
 #[derive(Debug, Clone)]
 pub struct Image {
+    /// The program's entry (AT_ENTRY).
     pub entry: u32,
+    /// Where the CPU starts: the interpreter's entry, or the program's.
+    pub start: u32,
+    /// The interpreter's load address (AT_BASE), 0 without one.
+    pub base: u32,
     pub phdr: u32,
     pub phnum: u32,
     pub executable_stack: bool,
 }
+
+/// Where binfmt_elf puts a PIE program that has an interpreter, without randomisation, in an i386
+/// process on x86-64 (what a native run shows with ASLR off).
+const PIE_BASE: u64 = 0x5655_5000;
 
 /// Open `path` for loading, mapping the errors as a shell reports them.
 pub fn open(path: &Path) -> Result<File, LoadError> {
@@ -56,8 +69,17 @@ pub fn open(path: &Path) -> Result<File, LoadError> {
     Ok(file)
 }
 
-/// Read and check the headers; answer them with the program headers.
-fn headers(bytes: &[u8]) -> Result<(Header, Vec<ProgramHeader>), LoadError> {
+/// An ELF file's checked headers.
+#[derive(Debug)]
+struct Headers {
+    hdr: Header,
+    phdrs: Vec<ProgramHeader>,
+    /// PT_INTERP's path, without its NUL.
+    interp: Option<Vec<u8>>,
+}
+
+/// Read and check the headers; answer them with the program headers and the interpreter's path.
+fn headers(bytes: &[u8]) -> Result<Headers, LoadError> {
     if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
         return Err(LoadError::bad("not an ELF file"));
     }
@@ -103,18 +125,28 @@ fn headers(bytes: &[u8]) -> Result<(Header, Vec<ProgramHeader>), LoadError> {
     let ctx = Ctx::new(Container::Little, Endian::Little);
     let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(hdr.e_phnum), ctx)
         .map_err(|e| LoadError::bad(format!("corrupt ELF program headers ({e})")))?;
-    if let Some(interp) = phdrs.iter().find(|p| p.p_type == program_header::PT_INTERP) {
-        let name = usize::try_from(interp.p_offset)
-            .ok()
-            .and_then(|o| bytes.get(o..o.checked_add(interp.p_filesz as usize)?))
-            .map(|s| String::from_utf8_lossy(s.split(|&b| b == 0).next().unwrap_or_default()).into_owned())
-            .unwrap_or_default();
-        return Err(LoadError::bad(format!(
-            "dynamically linked (needs interpreter {name}); only static programs run under emu386"
-        )));
-    }
-    Ok((hdr, phdrs))
+    // load_elf_binary(): the path must be within the file (it reads it) and end with its NUL.
+    let interp = match phdrs.iter().find(|p| p.p_type == program_header::PT_INTERP) {
+        None => None,
+        Some(p) => {
+            let bad = || LoadError::bad("corrupt ELF interpreter path");
+            let size = usize::try_from(p.p_filesz).map_err(|_| bad())?;
+            if !(2..=PATH_MAX).contains(&size) {
+                return Err(bad());
+            }
+            let start = usize::try_from(p.p_offset).map_err(|_| bad())?;
+            let name = bytes.get(start..start.checked_add(size).ok_or_else(bad)?).ok_or_else(bad)?;
+            match name.split_last() {
+                Some((0, path)) => Some(path.split(|&b| b == 0).next().unwrap_or_default().to_vec()),
+                _ => return Err(bad()),
+            }
+        }
+    };
+    Ok(Headers { hdr, phdrs, interp })
 }
+
+/// The longest interpreter path binfmt_elf reads (PATH_MAX).
+const PATH_MAX: usize = 4096;
 
 fn prot_of(flags: u32) -> Prot {
     let mut prot = Prot::empty();
@@ -130,13 +162,107 @@ fn prot_of(flags: u32) -> Prot {
     prot
 }
 
-/// Load the program in `file` into guest memory.
-pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) -> Result<Image, LoadError> {
+/// Load the program in `file` into guest memory, with its interpreter if it names one (looked up
+/// under `sysroot` first).
+pub fn load(
+    file: &File,
+    path: &Path,
+    mem: &mut dyn GuestMemory,
+    mm: &mut Mm,
+    sysroot: Option<&Path>,
+) -> Result<Image, LoadError> {
+    let Headers { hdr, phdrs, interp } = read_headers(file)?;
+    let pie_base = interp.as_ref().map(|_| PIE_BASE);
+    let program = map_object(file, path, &hdr, &phdrs, mem, mm, pie_base)?;
+    mm.brk_start = program.end;
+    mm.brk = program.end;
+    let corrupt = || LoadError::bad("corrupt ELF program headers (segment outside the file or address space)");
+    let bias = program.bias;
+
+    // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold the program headers.
+    let loads = || phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD);
+    let phdr = match phdrs.iter().find(|p| p.p_type == program_header::PT_PHDR) {
+        Some(p) => p.p_vaddr + bias,
+        None => loads()
+            .find(|p| p.p_offset <= hdr.e_phoff && hdr.e_phoff < p.p_offset + p.p_filesz)
+            .map(|p| p.p_vaddr + (hdr.e_phoff - p.p_offset) + bias)
+            .unwrap_or(0),
+    };
+    let executable_stack = phdrs
+        .iter()
+        .find(|p| p.p_type == program_header::PT_GNU_STACK)
+        .is_none_or(|p| p.p_flags & program_header::PF_X != 0);
+    let entry = u32::try_from(hdr.e_entry + bias).map_err(|_| corrupt())?;
+    let (start, base) = match interp {
+        None => (entry, 0),
+        Some(name) => load_interpreter(&name, mem, mm, sysroot)?,
+    };
+    Ok(Image { entry, start, base, phdr: phdr as u32, phnum: u32::from(hdr.e_phnum), executable_stack })
+}
+
+/// The headers of `file`: they are within the first page or two; read what is needed, not the
+/// whole program.
+fn read_headers(file: &File) -> Result<Headers, LoadError> {
     let len = file.metadata().map_err(LoadError::Io)?.len();
-    // The headers are within the first page or two; read what is needed, not the whole program.
     let mut head = vec![0u8; len.min(64 * 1024) as usize];
     rustix::io::pread(file.as_fd(), &mut head, 0).map_err(|e| LoadError::Io(e.into()))?;
-    let (hdr, phdrs) = headers(&head)?;
+    headers(&head)
+}
+
+/// The interpreter `name` (a program's PT_INTERP): opened as open_exec() opens it, under `sysroot`
+/// first, then loaded as load_elf_interp() does (its own PT_INTERP, if any, is not followed).
+/// Answers where the CPU starts and the interpreter's load address (AT_BASE).
+fn load_interpreter(
+    name: &[u8],
+    mem: &mut dyn GuestMemory,
+    mm: &mut Mm,
+    sysroot: Option<&Path>,
+) -> Result<(u32, u32), LoadError> {
+    use std::os::unix::ffi::OsStrExt;
+    let host = Path::new(std::ffi::OsStr::from_bytes(name));
+    let path = sysroot
+        .filter(|_| host.is_absolute())
+        .map(|root| root.join(host.strip_prefix("/").unwrap_or(host)))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| host.to_path_buf());
+    let shown = path.display().to_string();
+    let file = open(&path).map_err(|e| match e {
+        LoadError::NotFound(e) => LoadError::NotFound(std::io::Error::new(
+            e.kind(),
+            format!("cannot load interpreter {shown}: {e} (see -L to give a sysroot)"),
+        )),
+        LoadError::Io(e) => LoadError::Io(std::io::Error::new(e.kind(), format!("interpreter {shown}: {e}"))),
+        LoadError::NotRunnable(why) => LoadError::bad(format!("interpreter {shown}: {why}")),
+    })?;
+    let in_interp = |e: LoadError| match e {
+        LoadError::NotRunnable(why) => LoadError::bad(format!("interpreter {shown}: {why}")),
+        other => other,
+    };
+    let Headers { hdr, phdrs, .. } = read_headers(&file).map_err(in_interp)?;
+    let object = map_object(&file, &path, &hdr, &phdrs, mem, mm, None).map_err(in_interp)?;
+    let entry = u32::try_from(hdr.e_entry + object.bias)
+        .map_err(|_| LoadError::bad(format!("interpreter {shown}: entry outside the address space")))?;
+    Ok((entry, object.bias as u32))
+}
+
+/// A loaded ELF object: its load bias and the page-rounded end of its highest segment.
+struct Loaded {
+    bias: u64,
+    end: u32,
+}
+
+/// Map the PT_LOAD segments of `file` (binfmt_elf's elf_map() and padzero()): ET_EXEC where they
+/// say, ET_DYN at `base` when given and free, else top-down below the mmap base.
+fn map_object(
+    file: &File,
+    path: &Path,
+    hdr: &Header,
+    phdrs: &[ProgramHeader],
+    mem: &mut dyn GuestMemory,
+    mm: &mut Mm,
+    base: Option<u64>,
+) -> Result<Loaded, LoadError> {
+    let len = file.metadata().map_err(LoadError::Io)?.len();
     let corrupt = || LoadError::bad("corrupt ELF program headers (segment outside the file or address space)");
 
     let loads: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD).collect();
@@ -160,9 +286,16 @@ pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) ->
     }
     let span = u32::try_from(hi - lo).ok().and_then(page_up).ok_or_else(corrupt)?;
     let bias: u64 = if hdr.e_type == header::ET_DYN {
-        let at =
-            mm.find_free_below(span, u64::from(mm.mmap_base)).ok_or_else(|| LoadError::bad("program too large"))?;
-        u64::from(at) - lo
+        let fits = |at: u64| at.checked_add(u64::from(span)).is_some_and(|end| end <= u64::from(mm.mmap_base));
+        match base.filter(|&at| fits(at) && mm.is_free(at, at + u64::from(span))) {
+            Some(at) => at - lo,
+            None => {
+                let at = mm
+                    .find_free_below(span, u64::from(mm.mmap_base))
+                    .ok_or_else(|| LoadError::bad("program too large"))?;
+                u64::from(at) - lo
+            }
+        }
     } else {
         0
     };
@@ -190,9 +323,11 @@ pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) ->
             let backing = Backing::File { fd: file.as_fd(), offset, shared: false };
             mm.map_fixed(mem, start as u32, size, prot | Prot::WRITE, backing, kind(offset))
                 .map_err(|e| LoadError::Io(e.into()))?;
-            // The rest of the last file page belongs to .bss: zero it (padzero()).
-            if mem_end > file_end {
-                let tail = (file_top.min(mem_end) - file_end) as usize;
+            // elf_load(): a segment with .bss has the rest of its last file page zeroed to the
+            // page's end (padzero()), which fails silently where the segment is not writable. What
+            // lies past p_memsz in that page counts too: ld.so's first allocations live there.
+            if mem_end > file_end && prot.contains(Prot::WRITE) {
+                let tail = (file_top - file_end) as usize;
                 mem.slice_mut(file_end as u32, tail).map_err(|e| LoadError::Io(e.into()))?.fill(0);
             }
             if !prot.contains(Prot::WRITE) {
@@ -207,28 +342,7 @@ pub fn load(file: &File, path: &Path, mem: &mut dyn GuestMemory, mm: &mut Mm) ->
         }
         brk = brk.max(mem_top);
     }
-    mm.brk_start = brk as u32;
-    mm.brk = brk as u32;
-
-    // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold the program headers.
-    let phdr = match phdrs.iter().find(|p| p.p_type == program_header::PT_PHDR) {
-        Some(p) => p.p_vaddr + bias,
-        None => loads
-            .iter()
-            .find(|p| p.p_offset <= hdr.e_phoff && hdr.e_phoff < p.p_offset + p.p_filesz)
-            .map(|p| p.p_vaddr + (hdr.e_phoff - p.p_offset) + bias)
-            .unwrap_or(0),
-    };
-    let executable_stack = phdrs
-        .iter()
-        .find(|p| p.p_type == program_header::PT_GNU_STACK)
-        .is_none_or(|p| p.p_flags & program_header::PF_X != 0);
-    Ok(Image {
-        entry: u32::try_from(hdr.e_entry + bias).map_err(|_| corrupt())?,
-        phdr: phdr as u32,
-        phnum: u32::from(hdr.e_phnum),
-        executable_stack,
-    })
+    Ok(Loaded { bias, end: brk as u32 })
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `emu386`: run a statically linked i386 Linux program on an x86-64 Linux host.
+//! `emu386`: run an i386 Linux program on an x86-64 Linux host.
 
 mod cpu;
 mod diff;
@@ -20,8 +20,8 @@ use syscalls::sys::mm_space::Mm;
 use syscalls::trace::Tracer;
 use syscalls::{Exit, Task};
 
-/// Run a statically linked i386 Linux program (glibc; static or static-pie) on this x86-64 host,
-/// with the kernel's system-call behaviour.
+/// Run an i386 Linux program (glibc; static, static-pie or dynamically linked) on this x86-64
+/// host, with the kernel's system-call behaviour.
 ///
 /// The exit status is the program's; a program killed by signal N kills emu386 with the same
 /// signal (a shell shows 128+N). 127: the program does not exist. 126: it cannot run as an i386
@@ -74,6 +74,9 @@ struct Cli {
     /// is printed on stderr).
     #[arg(short = 'g', value_name = "PORT")]
     gdb: Option<u16>,
+    /// Look up a dynamic program's interpreter (ld-linux.so.2) under DIR first, as qemu-i386's -L.
+    #[arg(short = 'L', value_name = "DIR", env = "EMU386_LD_PREFIX")]
+    sysroot: Option<PathBuf>,
 
     /// The i386 program to run.
     program: PathBuf,
@@ -159,6 +162,11 @@ fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::s
     if cli.strace_pids {
         options.push("--strace-pids".into());
     }
+    if let Some(root) = &cli.sysroot {
+        let mut option = OsString::from("-L");
+        option.push(root);
+        options.push(option);
+    }
     Ok(syscalls::sys::exec::Emulator { id: (st.st_dev, st.st_ino), options, trace_fd })
 }
 
@@ -236,14 +244,20 @@ fn main() -> ExitCode {
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
-    let image = match elf::load(&file, &path, &mut space, &mut task.mm) {
+    let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
         Ok(i) => i,
+        Err(elf::LoadError::NotFound(e)) => {
+            // The interpreter is missing: execve fails with ENOENT, as for a missing program.
+            eprintln!("emu386: {shown}: {e}");
+            return ExitCode::from(127);
+        }
         Err(e) => {
             eprintln!("emu386: {shown}: {e}");
             return ExitCode::from(126);
         }
     };
     drop(file);
+    log::debug!("loaded {}: {image:x?}", path.display());
 
     let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
     let argv: Vec<Vec<u8>> =
@@ -288,7 +302,7 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     }
-    let cpu = match cpu::new_cpu(&mut space, image.entry, esp, false) {
+    let cpu = match cpu::new_cpu(&mut space, image.start, esp, false) {
         Ok(c) => c,
         Err(unicorn_engine::uc_error::VERSION) => {
             eprintln!(

@@ -105,7 +105,7 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
         (AT_PHDR, image.phdr),
         (AT_PHENT, 32),
         (AT_PHNUM, image.phnum),
-        (AT_BASE, 0),
+        (AT_BASE, image.base),
         (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
         (AT_UID, rustix::process::getuid().as_raw()),

@@ -104,13 +104,29 @@ fn directive(source: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-/// Build `fixtures/NAME.c` (when the source or common.h is newer than the binary).
+/// How a fixture is linked: statically (static-pie where its `// cflags:` say so), or as a plain
+/// `gcc -m32` build links, dynamically against the host's i386 glibc (a PIE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linking {
+    Static,
+    Dynamic,
+}
+
+/// Build `fixtures/NAME.c` statically (when the source or common.h is newer than the binary).
 pub fn build_fixture(name: &str) -> (PathBuf, Vec<String>) {
+    build_fixture_as(name, Linking::Static)
+}
+
+/// Build `fixtures/NAME.c` linked as `linking` says (when the source or common.h is newer).
+pub fn build_fixture_as(name: &str, linking: Linking) -> (PathBuf, Vec<String>) {
     let src = workspace().join("fixtures").join(format!("{name}.c"));
     let source = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let bin = out_dir.join(name);
+    let bin = out_dir.join(match linking {
+        Linking::Static => name.to_owned(),
+        Linking::Dynamic => format!("{name}.dyn"),
+    });
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let header = workspace().join("fixtures/common.h");
     let fresh = mtime(&bin).is_some_and(|b| Some(b) > mtime(&src) && Some(b) > mtime(&header));
@@ -120,8 +136,12 @@ pub fn build_fixture(name: &str) -> (PathBuf, Vec<String>) {
         let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = out_dir.join(format!("{name}.tmp{}.{n}", std::process::id()));
         let cflags = directive(&source, "cflags");
-        // -static-pie replaces -static (the two together do not link).
-        let link = if cflags.iter().any(|f| f == "-static-pie") { "-static-pie" } else { "-static" };
+        // -static-pie replaces -static (the two together do not link); a dynamic build has neither.
+        let link = match linking {
+            Linking::Dynamic => "-pie",
+            Linking::Static if cflags.iter().any(|f| f == "-static-pie") => "-static-pie",
+            Linking::Static => "-static",
+        };
         let status = Command::new("gcc")
             .args(["-m32", link, "-O1", "-Wall", "-o"])
             .arg(&tmp)
@@ -177,7 +197,7 @@ pub fn check_same(program: &Path, args: &[String], stdin: &[u8]) -> Outcome {
 }
 
 /// Build fixture NAME and check it against the kernel.
-pub fn check_fixture(name: &str) {
-    let (bin, args) = build_fixture(name);
+pub fn check_fixture(name: &str, linking: Linking) {
+    let (bin, args) = build_fixture_as(name, linking);
     check_same(&bin, &args, b"");
 }
