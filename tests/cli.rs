@@ -42,8 +42,14 @@ fn a_missing_program_is_127() {
 #[test]
 fn programs_that_cannot_run_as_i386_are_126_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
+    // Executable files (without an execute bit the kernel refuses them before reading them).
+    let write = |path: &Path, bytes: &[u8]| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path, bytes).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
     let text = dir.path().join("text");
-    std::fs::write(&text, "just some text\n").unwrap();
+    write(&text, b"just some text\n");
     assert_refused(&[text.to_str().unwrap()], "exit status 126", "not an ELF file");
 
     // A 64-bit program: the host's own.
@@ -53,21 +59,21 @@ fn programs_that_cannot_run_as_i386_are_126_with_the_reason() {
     // Truncated: the first 40 bytes of a real i386 program.
     let hello = std::fs::read(fixture("hello")).unwrap();
     let cut = dir.path().join("cut");
-    std::fs::write(&cut, &hello[..40]).unwrap();
+    write(&cut, &hello[..40]);
     assert_refused(&[cut.to_str().unwrap()], "exit status 126", "truncated");
 
     // Program headers pointing past the end of the file.
     let mut bad = hello.clone();
     bad[28..32].copy_from_slice(&0x7fff_0000u32.to_le_bytes()); // e_phoff
     let corrupt = dir.path().join("corrupt");
-    std::fs::write(&corrupt, &bad).unwrap();
+    write(&corrupt, &bad);
     assert_refused(&[corrupt.to_str().unwrap()], "exit status 126", "program headers");
 
     // Another machine: the same file claiming to be ARM.
     let mut arm = hello.clone();
     arm[18..20].copy_from_slice(&40u16.to_le_bytes());
     let arm_path = dir.path().join("arm");
-    std::fs::write(&arm_path, &arm).unwrap();
+    write(&arm_path, &arm);
     assert_refused(&[arm_path.to_str().unwrap()], "exit status 126", "not i386");
 
     // A dynamically linked program whose interpreter does not exist: ENOENT, as execve says.
@@ -119,6 +125,9 @@ fn help_and_version() {
     assert_eq!(out.status, "exit status 0");
     assert!(out.stdout_str().contains("--strace"));
     assert!(out.stdout_str().contains("--kernel-release"));
+    // The subcommands are there too.
+    assert!(out.stdout_str().contains("emu386 diff "), "{}", out.stdout_str());
+    assert!(out.stdout_str().contains("emu386 suite "), "{}", out.stdout_str());
     let out = emu(&["--version"]);
     assert_eq!(out.status, "exit status 0");
     assert!(out.stdout_str().starts_with("emu386 "));
@@ -196,4 +205,43 @@ fn dynamic_programs_run_with_their_interpreter_from_the_host_or_a_sysroot() {
     let out = emu(&["/lib/ld-linux.so.2", "--list", plain.to_str().unwrap()]);
     assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
     assert!(out.stdout_str().contains("libc.so.6 => "), "{}", out.stdout_str());
+}
+
+/// qemu-i386 stops parsing at PROGRAM: every word after it is the program's, even one that is an
+/// emu386 option.
+#[test]
+fn options_after_the_program_go_to_the_program() {
+    let prog = fixture("args_env");
+    let out = emu(&[&prog, "-h", "-V", "-E", "x", "--strace", "--"]);
+    assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+    let text = out.stdout_str();
+    let expected = "argv[1] = \"-h\"\nargv[2] = \"-V\"\nargv[3] = \"-E\"\nargv[4] = \"x\"\n\
+                    argv[5] = \"--strace\"\nargv[6] = \"--\"\nargv[argc] = NULL\n";
+    assert!(text.contains(expected), "{text}");
+    assert!(out.stderr.is_empty(), "no trace: {}", out.stderr_str());
+    // Options before PROGRAM are emu386's, with `--` ending them.
+    let out = emu(&["-E", "FOO=1", "--", &prog, "-E"]);
+    let text = out.stdout_str();
+    assert!(text.contains("env: FOO=1\n") && text.contains("argv[1] = \"-E\"\n"), "{text}");
+}
+
+/// The program gets execve's checks before it is opened (do_open_execat()): a file without an
+/// execute bit (root included) and a FIFO are EACCES at once, as natively.
+#[test]
+fn the_program_passes_the_kernels_exec_checks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let hello = std::fs::read(fixture("hello")).unwrap();
+    for mode in [0o644, 0o000] {
+        let path = dir.path().join(format!("hello{mode:o}"));
+        std::fs::write(&path, &hello).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        assert_refused(&[path.to_str().unwrap()], "exit status 126", "Permission denied");
+    }
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o755) }, 0);
+    // `run` bounds the time: a blocking open would time out.
+    assert_refused(&[fifo.to_str().unwrap()], "exit status 126", "Permission denied");
 }

@@ -77,7 +77,7 @@ Emulator options (--kernel-release, -E, -U, -0/--argv0) apply to the emulated ru
 Exit status: 0 all agree, 1 they diverge, 2 the program cannot run natively here.";
 
 /// Emulator options that take a value (the next word, or `--opt=value` / `-Xvalue`).
-const VALUED: &[&str] = &["-E", "-U", "--kernel-release", "-0", "--argv0"];
+const VALUED: &[&str] = &["-E", "-U", "--kernel-release", "-0", "--argv0", "-L"];
 /// Emulator options `emu386 diff` sets itself.
 const RESERVED: &[&str] = &["--strace", "--strace-file", "--strace-fd", "--strace-pids", "--execfn"];
 

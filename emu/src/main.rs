@@ -28,7 +28,14 @@ use syscalls::{Exit, Task};
 /// program (the message says why).
 #[derive(Parser, Debug)]
 #[command(name = "emu386", version, about, long_about = None)]
-#[command(after_help = "Set RUST_LOG=warn to see unsupported system calls (answered ENOSYS), RUST_LOG=debug for more.")]
+#[command(override_usage = "emu386 [OPTIONS] PROGRAM [ARGS]...\n       \
+emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
+emu386 suite [OPTIONS] MANIFEST.toml")]
+#[command(after_help = "Everything after PROGRAM goes to the program, options included.\n\n\
+Subcommands:\n  \
+diff   run PROGRAM natively and under emu386, compare exit status, output and system calls\n  \
+suite  run a manifest of i386 programs for CI (emu386 suite --help)\n\n\
+Set RUST_LOG=warn to see unsupported system calls (answered ENOSYS), RUST_LOG=debug for more.")]
 struct Cli {
     /// Print each system call to stderr in strace's format.
     #[arg(long)]
@@ -81,10 +88,111 @@ struct Cli {
     /// The i386 program to run.
     program: PathBuf,
 
-    /// Arguments for the program.
+    /// Arguments for the program: everything after PROGRAM, options included, goes to it.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<OsString>,
 }
+
+/// Split the command line where qemu-i386 stops parsing: at PROGRAM, the first word that is not
+/// an option or an option's value (or the word after `--`). Answers emu386's words, PROGRAM
+/// included, and the program's arguments, which clap never sees (`emu386 ./prog -h` passes -h).
+/// Which options take a value comes from the clap definitions.
+fn split_at_program(words: &[OsString]) -> (Vec<OsString>, Vec<OsString>) {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let takes_value = |word: &str| {
+        command.get_arguments().filter(|a| a.get_action().takes_values() && !a.is_positional()).any(|a| {
+            a.get_short().is_some_and(|c| word == format!("-{c}"))
+                || a.get_long().is_some_and(|l| word == format!("--{l}"))
+        })
+    };
+    let mut i = 1;
+    while let Some(word) = words.get(i) {
+        let text = word.to_string_lossy();
+        if text == "--" {
+            i += 1;
+            break;
+        }
+        if !text.starts_with('-') || text == "-" {
+            break;
+        }
+        i += if takes_value(&text) { 2 } else { 1 };
+    }
+    let end = (i + 1).min(words.len());
+    (words[..end].to_vec(), words[end..].to_vec())
+}
+
+/// Make `/proc/self/cmdline` (what ps, pidof and pkill read, and the guest too) show the guest's
+/// argv instead of the emulator's command line: the emulator's argument area is rewritten in place
+/// (nothing reads it after start-up: std's argument list was copied at the top of `main`), and its
+/// end moved to the guest's last NUL with PR_SET_MM_MAP, which sets the whole layout of the address
+/// space as /proc/self/stat shows it (allowed without privileges, unlike PR_SET_MM_ARG_END); where
+/// the kernel lacks it the rest stays as NULs. The guest's strings are never longer than the area
+/// (it holds them after the emulator's own words), except with a longer `-0`: then the last ones
+/// are cut.
+fn show_guest_argv(argv: &[Vec<u8>]) {
+    // /proc/self/stat: fields 48 and 49 (arg_start, arg_end), counted after the parenthesised comm.
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return };
+    let Some((_, after_comm)) = stat.rsplit_once(')') else { return };
+    let fields: Vec<usize> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    // Field N is at index N - 3.
+    let field = |n: usize| fields.get(n - 3).copied();
+    let (Some(start), Some(end)) = (field(48), field(49)) else { return };
+    let Some(len) = end.checked_sub(start).filter(|&n| n > 0) else { return };
+    let mut bytes: Vec<u8> = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    bytes.truncate(len);
+    if let Some(last) = bytes.last_mut() {
+        *last = 0;
+    }
+    let used = bytes.len();
+    bytes.resize(len, 0);
+    // SAFETY: [arg_start, arg_end) is this process's argument area, on its own stack, writable and
+    // read by nothing else now (see above).
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), start as *mut u8, len) };
+    // SAFETY: sbrk(0) only reads the current break.
+    let brk = unsafe { libc::sbrk(0) } as u64;
+    let value = |n| field(n).unwrap_or(0) as u64;
+    let map = PrctlMmMap {
+        start_code: value(26),
+        end_code: value(27),
+        start_data: value(45),
+        end_data: value(46),
+        start_brk: value(47),
+        brk,
+        start_stack: value(28),
+        arg_start: start as u64,
+        arg_end: (start + used) as u64,
+        env_start: value(50),
+        env_end: value(51),
+        auxv: 0,
+        auxv_size: 0,
+        exe_fd: u32::MAX,
+    };
+    // SAFETY: the kernel reads `size_of::<PrctlMmMap>()` bytes of `map`; it checks every address
+    // and changes nothing on failure. All but the argument area's end are the current values (the
+    // auxiliary vector and the exe link are left alone: size 0, fd -1).
+    unsafe { libc::prctl(libc::PR_SET_MM, libc::PR_SET_MM_MAP, &map as *const PrctlMmMap, size_of::<PrctlMmMap>(), 0) };
+}
+
+/// `struct prctl_mm_map` from linux/prctl.h.
+#[repr(C)]
+struct PrctlMmMap {
+    start_code: u64,
+    end_code: u64,
+    start_data: u64,
+    end_data: u64,
+    start_brk: u64,
+    brk: u64,
+    start_stack: u64,
+    arg_start: u64,
+    arg_end: u64,
+    env_start: u64,
+    env_end: u64,
+    auxv: u64,
+    auxv_size: u32,
+    exe_fd: u32,
+}
+const _: () = assert!(size_of::<PrctlMmMap>() == 104);
 
 /// Find the program as a shell would: a name with a slash as is, else the current directory, then
 /// $PATH.
@@ -197,7 +305,9 @@ fn main() -> ExitCode {
         Some("suite") => return suite::main(&words[2..]),
         _ => {}
     }
-    let cli = Cli::parse();
+    let (ours, program_args) = split_at_program(&words);
+    let mut cli = Cli::parse_from(ours);
+    cli.args = program_args;
     // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
     // runtime ignores SIGPIPE whatever it inherited.
     let sigpipe = if cli.sigpipe_ignored { libc::SIG_IGN } else { libc::SIG_DFL };
@@ -263,6 +373,7 @@ fn main() -> ExitCode {
     let argv: Vec<Vec<u8>> =
         std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
     let envp = environment(&cli);
+    show_guest_argv(&argv);
     let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
     let esp = match stack::build(&mut space, &mut task.mm, &image, &info) {
         Ok(sp) => sp,
