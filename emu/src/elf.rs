@@ -53,18 +53,28 @@ pub struct Image {
 /// process on x86-64 (what a native run shows with ASLR off).
 const PIE_BASE: u64 = 0x5655_5000;
 
-/// Open `path` for loading, mapping the errors as a shell reports them.
+/// Open `path` for loading with execve's checks (do_open_execat(), in its order): it exists, it
+/// is a regular file (anything else is EACCES before it is opened, so a FIFO never blocks), and
+/// it may be executed by the effective ids (root too needs an execute bit); the errors as a shell
+/// reports them. Not checked: ETXTBSY for a file open for writing elsewhere.
 pub fn open(path: &Path) -> Result<File, LoadError> {
-    let file = File::open(path).map_err(|e| match e.kind() {
+    let io = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(e),
         _ => LoadError::Io(e),
-    })?;
-    let meta = file.metadata().map_err(LoadError::Io)?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::EISDIR)));
     }
     if !meta.is_file() {
-        return Err(LoadError::bad("not a regular file"));
+        return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::EACCES)));
+    }
+    rustix::fs::accessat(rustix::fs::CWD, path, rustix::fs::Access::EXEC_OK, rustix::fs::AtFlags::EACCESS)
+        .map_err(|e| io(e.into()))?;
+    let file = File::open(path).map_err(io)?;
+    // The file may have changed between the checks and the open.
+    if !file.metadata().map_err(LoadError::Io)?.is_file() {
+        return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::EACCES)));
     }
     Ok(file)
 }
