@@ -873,3 +873,33 @@ fn xargs_and_find_exec() {
         .run(&["find", ".", "-type", "f", "-exec", "cat", "{}", ";"])
         .check();
 }
+
+/// `-L DIR`: an absolute path the program uses resolves under DIR when the file exists there (as
+/// qemu-i386's -L), and on the host otherwise; a guest execve carries the option over.
+#[test]
+fn sysroot_paths_resolve_under_dash_l_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("emu386-sysroot-test")).unwrap();
+    std::fs::write(root.join("emu386-sysroot-test/only-here"), "inside the sysroot\n").unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "on the host\n").unwrap();
+    let run_with = |args: &[&std::ffi::OsStr]| {
+        let mut cmd = common::command(emulator(), dir.path());
+        cmd.args(args);
+        common::run(cmd, b"")
+    };
+    let bb = busybox();
+    let script = format!(
+        "cat /emu386-sysroot-test/only-here {}; {} cat /emu386-sysroot-test/only-here",
+        outside.display(),
+        bb.display()
+    );
+    let out =
+        run_with(&["-L".as_ref(), root.as_os_str(), bb.as_os_str(), "sh".as_ref(), "-c".as_ref(), script.as_ref()]);
+    assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+    assert_eq!(out.stdout_str(), "inside the sysroot\non the host\ninside the sysroot\n");
+    // Without -L the path is the host's, where it does not exist.
+    let out = run_with(&[bb.as_os_str(), "cat".as_ref(), "/emu386-sysroot-test/only-here".as_ref()]);
+    assert_eq!(out.status, "exit status 1");
+}

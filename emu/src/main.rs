@@ -81,7 +81,8 @@ struct Cli {
     /// is printed on stderr).
     #[arg(short = 'g', value_name = "PORT")]
     gdb: Option<u16>,
-    /// Look up a dynamic program's interpreter (ld-linux.so.2) under DIR first, as qemu-i386's -L.
+    /// Sysroot, as qemu-i386's -L: absolute paths the program uses (its interpreter, libraries,
+    /// files) resolve under DIR when the file exists there.
     #[arg(short = 'L', value_name = "DIR", env = "EMU386_LD_PREFIX")]
     sysroot: Option<PathBuf>,
 
@@ -354,6 +355,7 @@ fn main() -> ExitCode {
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
         Ok(i) => i,
         Err(elf::LoadError::NotFound(e)) => {

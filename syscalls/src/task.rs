@@ -84,6 +84,9 @@ pub struct Task {
     pub exe: PathBuf,
     /// The release uname(2) reports.
     pub kernel_release: String,
+    /// `-L`: absolute paths the program uses resolve under this directory first, when the file
+    /// exists there (qemu-user's sysroot).
+    pub sysroot: Option<PathBuf>,
     /// set_tid_address(2): cleared (and woken) when the thread exits.
     pub clear_child_tid: u32,
     /// set_robust_list(2) head and length.
@@ -102,6 +105,7 @@ impl Task {
             mm: Shared::new(mm),
             exe,
             kernel_release,
+            sysroot: None,
             clear_child_tid: 0,
             robust_list: (0, 0),
             tracer: None,
@@ -117,6 +121,7 @@ impl Task {
         Task {
             mm: self.mm.clone(),
             exe: self.exe.clone(),
+            sysroot: self.sysroot.clone(),
             kernel_release: self.kernel_release.clone(),
             clear_child_tid,
             robust_list: (0, 0),

@@ -107,7 +107,10 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
     let dir = if dirfd as i32 == AT_FDCWD { AT_FDCWD } else { crate::sys::fd::host_fd(dirfd) };
     // The name as the guest gave it (AT_EXECFN and comm say `exe` for /proc/self/exe).
     let named = path.clone();
-    let path = crate::sys::procfs::rewrite(&ctx.task.exe, &path, follow).unwrap_or(path);
+    let path = match crate::sys::procfs::rewrite(&ctx.task.exe, &path, follow) {
+        Some(own) => own,
+        None => crate::sys::fs::in_sysroot(ctx.task.sysroot.as_deref(), path),
+    };
     let mut file = open_exec(dir, &path, follow)?;
     if is_emulator(&file) {
         // A path that reached the emulator binary some other way (a symlink to /proc/self/exe)

@@ -200,12 +200,29 @@ pub(super) fn path(ctx: &Ctx, addr: u32, follow: Follow) -> HostPath {
     }
     match ctx.mem.read_cstr(addr, PATH_MAX - 1, Errno::NAMETOOLONG) {
         Ok(bytes) => {
-            let bytes = procfs::rewrite(&ctx.task.exe, &bytes, follow == Follow::Yes).unwrap_or(bytes);
+            let bytes = match procfs::rewrite(&ctx.task.exe, &bytes, follow == Follow::Yes) {
+                Some(own) => own,
+                None => in_sysroot(ctx.task.sysroot.as_deref(), bytes),
+            };
             // read_cstr stops at the first NUL, so there is none inside.
             CString::new(bytes).map_or(HostPath::Fault, HostPath::Path)
         }
         Err(Errno::NAMETOOLONG) => HostPath::TooLong,
         Err(_) => HostPath::Fault,
+    }
+}
+
+/// An absolute path under the sysroot (`-L`) when the file exists there (as a symlink too), as
+/// qemu-user's path() does; anything else as it is.
+pub(crate) fn in_sysroot(root: Option<&std::path::Path>, path: Vec<u8>) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(root) = root.filter(|_| path.first() == Some(&b'/')) else { return path };
+    let mut inside = root.as_os_str().as_bytes().to_vec();
+    inside.extend_from_slice(&path);
+    if std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&inside)).is_ok() {
+        inside
+    } else {
+        path
     }
 }
 
