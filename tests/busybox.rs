@@ -890,10 +890,11 @@ fn sysroot_paths_resolve_under_dash_l_first() {
         common::run(cmd, b"")
     };
     let bb = busybox();
+    // The shell's own open (a redirection), an applet run through a guest execve, a host file.
     let script = format!(
-        "cat /emu386-sysroot-test/only-here {}; {} cat /emu386-sysroot-test/only-here",
-        outside.display(),
-        bb.display()
+        "read line < /emu386-sysroot-test/only-here; echo \"$line\"; {bb} cat {out} /emu386-sysroot-test/only-here",
+        bb = bb.display(),
+        out = outside.display()
     );
     let out =
         run_with(&["-L".as_ref(), root.as_os_str(), bb.as_os_str(), "sh".as_ref(), "-c".as_ref(), script.as_ref()]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetch Debian's busybox-static:i386 and bash-static:i386 for the differential tests of real
-# programs (tests/busybox.rs, tests/busybox_net.rs, tests/bash.rs).
+# Fetch Debian's busybox-static:i386, bash-static:i386 and busybox:i386 (dynamically linked) for
+# the differential tests of real programs (tests/busybox.rs, tests/busybox_net.rs, tests/bash.rs).
 #
 # Usage: tests/fetch-busybox.sh
 #
@@ -55,3 +55,5 @@ fetch() {
 
 fetch busybox-static bin/busybox "$root/target/busybox/bin/busybox"
 fetch bash-static bin/bash-static "$root/target/bash/bin/bash-static"
+# The dynamically linked busybox (libc6:i386 only): run against the host's i386 glibc (libc6-i386).
+fetch busybox bin/busybox "$root/target/busybox-dynamic/bin/busybox"
