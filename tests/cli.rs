@@ -245,3 +245,43 @@ fn the_program_passes_the_kernels_exec_checks() {
     // `run` bounds the time: a blocking open would time out.
     assert_refused(&[fifo.to_str().unwrap()], "exit status 126", "Permission denied");
 }
+
+/// `emu386 binfmt install` makes the kernel run i386 programs through emu386, static and dynamic,
+/// with their arguments; `uninstall` undoes it. Only ever inside a private user and mount
+/// namespace with its own binfmt_misc instance, never on the host's: skipped, saying so, where
+/// that is not allowed. `RUST_LOG=warn` shows which runs went through emu386 (it names the rseq
+/// call it answers ENOSYS; the kernel's own i386 loader prints nothing).
+#[test]
+fn binfmt_install_runs_i386_programs_through_emu386_in_a_private_namespace() {
+    let probe = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc")
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no private user namespace with its own binfmt_misc here (unshare -Urm, kernel 6.7+)");
+        return;
+    }
+    let args = fixture("args_env");
+    let dir = tempfile::tempdir().unwrap();
+    let dynamic = with_interpreter(dir.path(), "hello-dyn", b"/lib/ld-linux.so.2");
+    let script = format!(
+        "set -e; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; emu=$1; \
+         $emu binfmt install; $emu binfmt status; \
+         RUST_LOG=warn {args} one -two 2>&1; RUST_LOG=warn {dynamic} 2>&1 || echo \"exit $?\"; \
+         $emu binfmt uninstall; $emu binfmt status; RUST_LOG=warn {dynamic} 2>&1 || echo \"native exit $?\"",
+        dynamic = dynamic.display()
+    );
+    let out = std::process::Command::new("timeout")
+        .args(["60", "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", &script, "sh", EMU386])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("flags: POCF"), "{text}");
+    let emulated: Vec<&str> = text.lines().filter(|l| l.contains("unsupported syscall 386 (rseq)")).collect();
+    assert_eq!(emulated.len(), 2, "two runs through emu386, one native:\n{text}");
+    assert!(text.contains("argc = 3\nargv[1] = \"one\"\nargv[2] = \"-two\"\n"), "{text}");
+    assert!(text.contains("hello from i386\nexit 3\n"), "{text}");
+    assert!(text.contains("emu386-i386 is not registered"), "{text}");
+    assert!(text.trim_end().ends_with("hello from i386\nnative exit 3"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! `emu386`: run an i386 Linux program on an x86-64 Linux host.
 
+mod binfmt;
 mod cpu;
 mod diff;
 mod elf;
@@ -30,11 +31,13 @@ use syscalls::{Exit, Task};
 #[command(name = "emu386", version, about, long_about = None)]
 #[command(override_usage = "emu386 [OPTIONS] PROGRAM [ARGS]...\n       \
 emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
-emu386 suite [OPTIONS] MANIFEST.toml")]
+emu386 suite [OPTIONS] MANIFEST.toml\n       \
+emu386 binfmt install|uninstall|status")]
 #[command(after_help = "Everything after PROGRAM goes to the program, options included.\n\n\
 Subcommands:\n  \
 diff   run PROGRAM natively and under emu386, compare exit status, output and system calls\n  \
-suite  run a manifest of i386 programs for CI (emu386 suite --help)\n\n\
+suite  run a manifest of i386 programs for CI (emu386 suite --help)\n  \
+binfmt make the kernel run i386 programs through emu386 (emu386 binfmt --help)\n\n\
 Set RUST_LOG=warn to see unsupported system calls (answered ENOSYS), RUST_LOG=debug for more.")]
 struct Cli {
     /// Print each system call to stderr in strace's format.
@@ -300,11 +303,17 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     // The testing tools are subcommands; anything else is a program to run (`./diff` runs a
     // program called diff).
-    let words: Vec<OsString> = std::env::args_os().collect();
-    match words.get(1).and_then(|w| w.to_str()) {
-        Some("diff") => return diff::main(&words[2..]),
-        Some("suite") => return suite::main(&words[2..]),
-        _ => {}
+    let mut words: Vec<OsString> = std::env::args_os().collect();
+    // Started by the kernel for an i386 program (emu386 binfmt install): its command line.
+    if let Some(program) = binfmt::invocation(&words) {
+        words = program;
+    } else {
+        match words.get(1).and_then(|w| w.to_str()) {
+            Some("diff") => return diff::main(&words[2..]),
+            Some("suite") => return suite::main(&words[2..]),
+            Some("binfmt") => return binfmt::main(&words[2..]),
+            _ => {}
+        }
     }
     let (ours, program_args) = split_at_program(&words);
     let mut cli = Cli::parse_from(ours);
