@@ -27,11 +27,18 @@ pub enum LoadError {
     Io(std::io::Error),
     #[error("{0}")]
     NotRunnable(String),
+    /// Past the point of no return (the kernel has committed to the program): the process dies of
+    /// SIGSEGV, as load_elf_binary() makes it.
+    #[error("{0}")]
+    Fatal(String),
 }
 
 impl LoadError {
     fn bad(why: impl Into<String>) -> Self {
         LoadError::NotRunnable(why.into())
+    }
+    fn fatal(why: impl Into<String>) -> Self {
+        LoadError::Fatal(why.into())
     }
 }
 
@@ -88,52 +95,52 @@ struct Headers {
     interp: Option<Vec<u8>>,
 }
 
-/// Read and check the headers; answer them with the program headers and the interpreter's path.
-fn headers(bytes: &[u8]) -> Result<Headers, LoadError> {
-    if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+/// Read and check the headers as load_elf_binary() does before it commits to the new program:
+/// `read(offset, buf)` reads the file (a short read is the file's end). The header is read as the
+/// i386 layout whatever e_ident says (the kernel checks neither EI_CLASS nor EI_DATA), then e_type,
+/// e_machine (elf_check_arch(): EM_386 or EM_486), and the program header table (load_elf_phdrs():
+/// 32-byte entries, at most 64 KiB of them, all within the file), and the interpreter's path.
+fn headers(read: &dyn Fn(u64, &mut [u8]) -> usize) -> Result<Headers, LoadError> {
+    let mut ehdr = [0u8; header::header32::SIZEOF_EHDR];
+    let got = read(0, &mut ehdr);
+    if got < 4 || &ehdr[..4] != b"\x7fELF" {
         return Err(LoadError::bad("not an ELF file"));
     }
-    if bytes.len() < header::SIZEOF_IDENT {
+    if got < ehdr.len() {
         return Err(LoadError::bad("truncated ELF header"));
     }
-    match bytes[header::EI_CLASS] {
-        header::ELFCLASS32 => {}
-        header::ELFCLASS64 => return Err(LoadError::bad("64-bit ELF file, not i386")),
-        _ => return Err(LoadError::bad("corrupt ELF header (bad class)")),
+    let machine = u16::from_le_bytes([ehdr[18], ehdr[19]]);
+    if ehdr[header::EI_CLASS] == header::ELFCLASS64 && machine != header::EM_386 && machine != EM_486 {
+        return Err(LoadError::bad("64-bit ELF file, not i386"));
     }
-    if bytes[header::EI_DATA] != header::ELFDATA2LSB {
-        return Err(LoadError::bad("big-endian ELF file, not i386"));
-    }
-    if bytes.len() < header::header32::SIZEOF_EHDR {
-        return Err(LoadError::bad("truncated ELF header"));
-    }
-    let hdr = goblin::elf::Elf::parse_header(bytes).map_err(|e| LoadError::bad(format!("corrupt ELF header ({e})")))?;
-    if hdr.e_machine != header::EM_386 {
-        return Err(LoadError::bad(format!(
-            "ELF file for machine {} ({}), not i386",
-            header::machine_to_str(hdr.e_machine),
-            hdr.e_machine
-        )));
-    }
+    let mut as_i386 = ehdr;
+    as_i386[header::EI_CLASS] = header::ELFCLASS32;
+    as_i386[header::EI_DATA] = header::ELFDATA2LSB;
+    let hdr =
+        goblin::elf::Elf::parse_header(&as_i386).map_err(|e| LoadError::bad(format!("corrupt ELF header ({e})")))?;
     match hdr.e_type {
         header::ET_EXEC | header::ET_DYN => {}
         header::ET_CORE => return Err(LoadError::bad("ELF core dump, not a program")),
         header::ET_REL => return Err(LoadError::bad("ELF relocatable object, not a program")),
         t => return Err(LoadError::bad(format!("ELF file of unknown type {t}"))),
     }
-    if usize::from(hdr.e_phentsize) != program_header::program_header32::SIZEOF_PHDR
-        || hdr.e_phnum == 0
-        || hdr.e_phnum > 512
-    {
+    if hdr.e_machine != header::EM_386 && hdr.e_machine != EM_486 {
+        return Err(LoadError::bad(format!(
+            "ELF file for machine {} ({}), not i386",
+            header::machine_to_str(hdr.e_machine),
+            hdr.e_machine
+        )));
+    }
+    let size = usize::from(hdr.e_phnum) * usize::from(hdr.e_phentsize);
+    if usize::from(hdr.e_phentsize) != program_header::program_header32::SIZEOF_PHDR || size == 0 || size > 65536 {
         return Err(LoadError::bad("corrupt ELF program headers"));
     }
-    let phoff = usize::try_from(hdr.e_phoff).map_err(|_| LoadError::bad("corrupt ELF program headers"))?;
-    let phlen = usize::from(hdr.e_phnum) * usize::from(hdr.e_phentsize);
-    if phoff.checked_add(phlen).is_none_or(|end| end > bytes.len()) {
+    let mut table = vec![0u8; size];
+    if read(hdr.e_phoff, &mut table) < size {
         return Err(LoadError::bad("truncated ELF program headers"));
     }
     let ctx = Ctx::new(Container::Little, Endian::Little);
-    let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(hdr.e_phnum), ctx)
+    let phdrs = ProgramHeader::parse(&table, 0, usize::from(hdr.e_phnum), ctx)
         .map_err(|e| LoadError::bad(format!("corrupt ELF program headers ({e})")))?;
     // load_elf_binary(): the path must be within the file (it reads it) and end with its NUL.
     let interp = match phdrs.iter().find(|p| p.p_type == program_header::PT_INTERP) {
@@ -144,8 +151,10 @@ fn headers(bytes: &[u8]) -> Result<Headers, LoadError> {
             if !(2..=PATH_MAX).contains(&size) {
                 return Err(bad());
             }
-            let start = usize::try_from(p.p_offset).map_err(|_| bad())?;
-            let name = bytes.get(start..start.checked_add(size).ok_or_else(bad)?).ok_or_else(bad)?;
+            let mut name = vec![0u8; size];
+            if read(p.p_offset, &mut name) < size {
+                return Err(bad());
+            }
             match name.split_last() {
                 Some((0, path)) => Some(path.split(|&b| b == 0).next().unwrap_or_default().to_vec()),
                 _ => return Err(bad()),
@@ -154,6 +163,9 @@ fn headers(bytes: &[u8]) -> Result<Headers, LoadError> {
     };
     Ok(Headers { hdr, phdrs, interp })
 }
+
+/// EM_486, which elf_check_arch() accepts for i386 as well.
+const EM_486: u16 = 6;
 
 /// The longest interpreter path binfmt_elf reads (PATH_MAX).
 const PATH_MAX: usize = 4096;
@@ -181,53 +193,60 @@ pub fn load(
     mm: &mut Mm,
     sysroot: Option<&Path>,
 ) -> Result<Image, LoadError> {
+    // Before the point of no return (begin_new_exec()): every check, the interpreter opened and
+    // its headers read. A failure is the execve's error.
     let Headers { hdr, phdrs, interp } = read_headers(file)?;
-    let pie_base = interp.as_ref().map(|_| PIE_BASE);
+    let interpreter = interp.map(|name| open_interpreter(&name, sysroot)).transpose()?;
+    // After it: what goes wrong kills the process with SIGSEGV.
+    let pie_base = interpreter.as_ref().map(|_| PIE_BASE);
     let program = map_object(file, path, &hdr, &phdrs, mem, mm, pie_base)?;
     mm.brk_start = program.end;
     mm.brk = program.end;
-    let corrupt = || LoadError::bad("corrupt ELF program headers (segment outside the file or address space)");
     let bias = program.bias;
-
-    // AT_PHDR: PT_PHDR if present, else the loaded bytes that hold the program headers.
-    let loads = || phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD);
-    let phdr = match phdrs.iter().find(|p| p.p_type == program_header::PT_PHDR) {
-        Some(p) => p.p_vaddr + bias,
-        None => loads()
-            .find(|p| p.p_offset <= hdr.e_phoff && hdr.e_phoff < p.p_offset + p.p_filesz)
-            .map(|p| p.p_vaddr + (hdr.e_phoff - p.p_offset) + bias)
-            .unwrap_or(0),
-    };
+    // AT_PHDR: where the PT_LOAD that holds e_phoff put the table (load_elf_binary() in 6.x does
+    // not look at PT_PHDR).
+    let phdr = phdrs
+        .iter()
+        .filter(|p| p.p_type == program_header::PT_LOAD)
+        .find(|p| p.p_offset <= hdr.e_phoff && hdr.e_phoff < p.p_offset + p.p_filesz)
+        .map_or(0, |p| p.p_vaddr + (hdr.e_phoff - p.p_offset))
+        + bias;
     let executable_stack = phdrs
         .iter()
         .find(|p| p.p_type == program_header::PT_GNU_STACK)
         .is_none_or(|p| p.p_flags & program_header::PF_X != 0);
-    let entry = u32::try_from(hdr.e_entry + bias).map_err(|_| corrupt())?;
-    let (start, base) = match interp {
+    let entry = u32::try_from(hdr.e_entry + bias).map_err(|_| LoadError::fatal("entry outside the address space"))?;
+    let (start, base) = match interpreter {
         None => (entry, 0),
-        Some(name) => load_interpreter(&name, mem, mm, sysroot)?,
+        Some(interpreter) => map_interpreter(interpreter, mem, mm)?,
     };
     Ok(Image { entry, start, base, phdr: phdr as u32, phnum: u32::from(hdr.e_phnum), executable_stack })
 }
 
-/// The headers of `file`: they are within the first page or two; read what is needed, not the
-/// whole program.
+/// The headers of `file`, read from it where they are (not the whole program).
 fn read_headers(file: &File) -> Result<Headers, LoadError> {
-    let len = file.metadata().map_err(LoadError::Io)?.len();
-    let mut head = vec![0u8; len.min(64 * 1024) as usize];
-    rustix::io::pread(file.as_fd(), &mut head, 0).map_err(|e| LoadError::Io(e.into()))?;
-    headers(&head)
+    headers(&|offset, buf| {
+        let mut done = 0;
+        while done < buf.len() {
+            match rustix::io::pread(file.as_fd(), &mut buf[done..], offset + done as u64) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => done += n,
+            }
+        }
+        done
+    })
 }
 
-/// The interpreter `name` (a program's PT_INTERP): opened as open_exec() opens it, under `sysroot`
-/// first, then loaded as load_elf_interp() does (its own PT_INTERP, if any, is not followed).
-/// Answers where the CPU starts and the interpreter's load address (AT_BASE).
-fn load_interpreter(
-    name: &[u8],
-    mem: &mut dyn GuestMemory,
-    mm: &mut Mm,
-    sysroot: Option<&Path>,
-) -> Result<(u32, u32), LoadError> {
+/// The interpreter a program names in PT_INTERP, opened and checked (before the point of no return).
+struct Interpreter {
+    file: File,
+    path: std::path::PathBuf,
+    headers: Headers,
+}
+
+/// The interpreter `name`: opened as open_exec() opens it, under `sysroot` first, its headers read
+/// and checked as load_elf_binary() does before it commits to the new program.
+fn open_interpreter(name: &[u8], sysroot: Option<&Path>) -> Result<Interpreter, LoadError> {
     use std::os::unix::ffi::OsStrExt;
     let host = Path::new(std::ffi::OsStr::from_bytes(name));
     let path = sysroot
@@ -236,22 +255,27 @@ fn load_interpreter(
         .filter(|p| p.exists())
         .unwrap_or_else(|| host.to_path_buf());
     let shown = path.display().to_string();
-    let file = open(&path).map_err(|e| match e {
+    let in_interp = |e: LoadError| match e {
         LoadError::NotFound(e) => LoadError::NotFound(std::io::Error::new(
             e.kind(),
             format!("cannot load interpreter {shown}: {e} (see -L to give a sysroot)"),
         )),
         LoadError::Io(e) => LoadError::Io(std::io::Error::new(e.kind(), format!("interpreter {shown}: {e}"))),
         LoadError::NotRunnable(why) => LoadError::bad(format!("interpreter {shown}: {why}")),
-    })?;
-    let in_interp = |e: LoadError| match e {
-        LoadError::NotRunnable(why) => LoadError::bad(format!("interpreter {shown}: {why}")),
-        other => other,
+        fatal @ LoadError::Fatal(_) => fatal,
     };
-    let Headers { hdr, phdrs, .. } = read_headers(&file).map_err(in_interp)?;
-    let object = map_object(&file, &path, &hdr, &phdrs, mem, mm, None).map_err(in_interp)?;
+    let file = open(&path).map_err(in_interp)?;
+    let headers = read_headers(&file).map_err(in_interp)?;
+    Ok(Interpreter { file, path, headers })
+}
+
+/// Map the interpreter as load_elf_interp() does (its own PT_INTERP, if any, is not followed);
+/// answers where the CPU starts and its load address (AT_BASE).
+fn map_interpreter(interp: Interpreter, mem: &mut dyn GuestMemory, mm: &mut Mm) -> Result<(u32, u32), LoadError> {
+    let Headers { hdr, phdrs, .. } = &interp.headers;
+    let object = map_object(&interp.file, &interp.path, hdr, phdrs, mem, mm, None)?;
     let entry = u32::try_from(hdr.e_entry + object.bias)
-        .map_err(|_| LoadError::bad(format!("interpreter {shown}: entry outside the address space")))?;
+        .map_err(|_| LoadError::fatal("the interpreter's entry is outside the address space"))?;
     Ok((entry, object.bias as u32))
 }
 
@@ -273,11 +297,11 @@ fn map_object(
     base: Option<u64>,
 ) -> Result<Loaded, LoadError> {
     let len = file.metadata().map_err(LoadError::Io)?.len();
-    let corrupt = || LoadError::bad("corrupt ELF program headers (segment outside the file or address space)");
+    let corrupt = || LoadError::fatal("corrupt ELF program headers (segment outside the file or address space)");
 
     let loads: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD).collect();
     if loads.is_empty() {
-        return Err(LoadError::bad("ELF file has no loadable segments"));
+        return Err(LoadError::fatal("ELF file has no loadable segments"));
     }
     // Check every segment before mapping any.
     let mut lo = u64::MAX;
@@ -288,8 +312,9 @@ fn map_object(
         if file_end > len || p.p_filesz > p.p_memsz || mem_end > 0xffff_e000 {
             return Err(corrupt());
         }
-        if p.p_vaddr % u64::from(PAGE_SIZE) != p.p_offset % u64::from(PAGE_SIZE) {
-            return Err(LoadError::bad("corrupt ELF program headers (misaligned segment)"));
+        // elf_map() only maps file bytes: a segment without any needs no alignment.
+        if p.p_filesz > 0 && p.p_vaddr % u64::from(PAGE_SIZE) != p.p_offset % u64::from(PAGE_SIZE) {
+            return Err(LoadError::fatal("corrupt ELF program headers (misaligned segment)"));
         }
         lo = lo.min(p.p_vaddr & !u64::from(PAGE_SIZE - 1));
         hi = hi.max(mem_end);
@@ -302,7 +327,7 @@ fn map_object(
             None => {
                 let at = mm
                     .find_free_below(span, u64::from(mm.mmap_base))
-                    .ok_or_else(|| LoadError::bad("program too large"))?;
+                    .ok_or_else(|| LoadError::fatal("program too large"))?;
                 u64::from(at) - lo
             }
         }
@@ -326,29 +351,32 @@ fn map_object(
         let mem_end = vaddr + p.p_memsz;
         let file_top = file_end.next_multiple_of(page);
         let mem_top = mem_end.next_multiple_of(page);
-        let too_high = || LoadError::bad("segment above the address space");
+        let too_high = || LoadError::fatal("segment above the address space");
         if p.p_filesz > 0 {
             let offset = p.p_offset & !(page - 1);
             let size = u32::try_from(file_top - start).map_err(|_| too_high())?;
             let backing = Backing::File { fd: file.as_fd(), offset, shared: false };
             mm.map_fixed(mem, start as u32, size, prot | Prot::WRITE, backing, kind(offset))
-                .map_err(|e| LoadError::Io(e.into()))?;
+                .map_err(|e| LoadError::Fatal(format!("cannot map a segment: {e}")))?;
             // elf_load(): a segment with .bss has the rest of its last file page zeroed to the
             // page's end (padzero()), which fails silently where the segment is not writable. What
             // lies past p_memsz in that page counts too: ld.so's first allocations live there.
             if mem_end > file_end && prot.contains(Prot::WRITE) {
                 let tail = (file_top - file_end) as usize;
-                mem.slice_mut(file_end as u32, tail).map_err(|e| LoadError::Io(e.into()))?.fill(0);
+                mem.slice_mut(file_end as u32, tail)
+                    .map_err(|e| LoadError::Fatal(format!("cannot map a segment: {e}")))?
+                    .fill(0);
             }
             if !prot.contains(Prot::WRITE) {
-                mm.protect(mem, start as u32, size, prot).map_err(|e| LoadError::Io(e.into()))?;
+                mm.protect(mem, start as u32, size, prot)
+                    .map_err(|e| LoadError::Fatal(format!("cannot map a segment: {e}")))?;
             }
         }
         let anon_start = if p.p_filesz > 0 { file_top } else { start };
         if mem_top > anon_start {
             let size = u32::try_from(mem_top - anon_start).map_err(|_| too_high())?;
             mm.map_fixed(mem, anon_start as u32, size, prot, Backing::Anon { shared: false }, VmaKind::Anon)
-                .map_err(|e| LoadError::Io(e.into()))?;
+                .map_err(|e| LoadError::Fatal(format!("cannot map a segment: {e}")))?;
         }
         brk = brk.max(mem_top);
     }
@@ -359,8 +387,18 @@ fn map_object(
 mod tests {
     use super::*;
 
+    /// `headers` over an in-memory file.
+    fn parse(bytes: &[u8]) -> Result<Headers, LoadError> {
+        headers(&|offset, buf| {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+            let n = buf.len().min(bytes.len() - start);
+            buf[..n].copy_from_slice(&bytes[start..start + n]);
+            n
+        })
+    }
+
     fn reason(bytes: &[u8]) -> String {
-        match headers(bytes) {
+        match parse(bytes) {
             Err(LoadError::NotRunnable(why)) => why,
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -369,7 +407,13 @@ mod tests {
     #[test]
     fn refusals_name_the_reason() {
         assert_eq!(reason(b"#!/bin/sh\n"), "not an ELF file");
-        assert_eq!(reason(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), "64-bit ELF file, not i386");
+        let mut x86_64 = vec![0u8; 64];
+        x86_64[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+        x86_64[16] = 2; // ET_EXEC
+        x86_64[18] = 62; // EM_X86_64
+        assert_eq!(reason(&x86_64), "64-bit ELF file, not i386");
+        // The kernel reads the header as i386 whatever EI_CLASS says: only e_machine decides.
+        assert_eq!(reason(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), "truncated ELF header");
         assert_eq!(reason(b"\x7fELF\x01"), "truncated ELF header");
         let mut arm = vec![0u8; 52];
         arm[..7].copy_from_slice(b"\x7fELF\x01\x01\x01");

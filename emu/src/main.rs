@@ -372,6 +372,10 @@ fn main() -> ExitCode {
             eprintln!("emu386: {shown}: {e}");
             return ExitCode::from(127);
         }
+        Err(elf::LoadError::Fatal(why)) => {
+            log::debug!("{shown}: {why}: SIGSEGV");
+            die_of(libc::SIGSEGV);
+        }
         Err(e) => {
             eprintln!("emu386: {shown}: {e}");
             return ExitCode::from(126);
