@@ -121,10 +121,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
             return Some(TlbEntry { paddr: u64::from(page) << 12, perms: UcProt::READ | UcProt::EXEC });
         }
         if page == GDT_ADDR >> 12 {
-            // The CPU reads descriptors there (it never writes: the accessed bits are preset, see
-            // mem.rs); a guest fetch or write is refused, a fault as on the unmapped page natively
-            // (an entry without the permission made Unicorn retry the access forever).
-            return (access == MemType::READ).then_some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
+            return Some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
         }
         let bits = perms.get(page as usize)?.load(Relaxed);
         let need = match access {
