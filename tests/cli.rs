@@ -285,3 +285,20 @@ fn binfmt_install_runs_i386_programs_through_emu386_in_a_private_namespace() {
     assert!(text.contains("emu386-i386 is not registered"), "{text}");
     assert!(text.trim_end().ends_with("hello from i386\nnative exit 3"), "{text}");
 }
+
+/// The man page and the completions come from the same definitions as the command line.
+#[test]
+fn man_page_and_completions_are_generated_from_the_command_line() {
+    let man = emu(&["manpage"]);
+    assert_eq!(man.status, "exit status 0");
+    let text = man.stdout_str();
+    assert!(text.contains(".TH emu386 1") && text.contains("\\-\\-kernel\\-release"), "{text}");
+    assert!(text.contains("emu386 binfmt install|uninstall|status"), "{text}");
+    for (shell, mark) in [("bash", "_emu386()"), ("zsh", "#compdef emu386"), ("fish", "complete -c emu386")] {
+        let out = emu(&["completions", shell]);
+        assert_eq!(out.status, "exit status 0", "{shell}");
+        assert!(out.stdout_str().contains(mark), "{shell}: {}", out.stdout_str());
+        assert!(out.stdout_str().contains("kernel-release"), "{shell}");
+    }
+    assert_eq!(emu(&["completions", "cmd.exe"]).status, "exit status 2");
+}

@@ -3,6 +3,7 @@
 mod binfmt;
 mod cpu;
 mod diff;
+mod docs;
 mod elf;
 mod gdb;
 mod mem;
@@ -32,12 +33,14 @@ use syscalls::{Exit, Task};
 #[command(override_usage = "emu386 [OPTIONS] PROGRAM [ARGS]...\n       \
 emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
 emu386 suite [OPTIONS] MANIFEST.toml\n       \
-emu386 binfmt install|uninstall|status")]
+emu386 binfmt install|uninstall|status\n       \
+emu386 manpage | emu386 completions SHELL")]
 #[command(after_help = "Everything after PROGRAM goes to the program, options included.\n\n\
 Subcommands:\n  \
 diff   run PROGRAM natively and under emu386, compare exit status, output and system calls\n  \
 suite  run a manifest of i386 programs for CI (emu386 suite --help)\n  \
-binfmt make the kernel run i386 programs through emu386 (emu386 binfmt --help)\n\n\
+binfmt make the kernel run i386 programs through emu386 (emu386 binfmt --help)\n  \
+manpage, completions SHELL  this page in roff, shell completions (bash, zsh, fish, ...)\n\n\
 Set RUST_LOG=warn to see unsupported system calls (answered ENOSYS), RUST_LOG=debug for more.")]
 struct Cli {
     /// Print each system call to stderr in strace's format.
@@ -312,6 +315,8 @@ fn main() -> ExitCode {
             Some("diff") => return diff::main(&words[2..]),
             Some("suite") => return suite::main(&words[2..]),
             Some("binfmt") => return binfmt::main(&words[2..]),
+            Some("manpage") => return docs::manpage(<Cli as clap::CommandFactory>::command()),
+            Some("completions") => return docs::completions(<Cli as clap::CommandFactory>::command(), &words[2..]),
             _ => {}
         }
     }
