@@ -293,7 +293,7 @@ fn man_page_and_completions_are_generated_from_the_command_line() {
     assert_eq!(man.status, "exit status 0");
     let text = man.stdout_str();
     assert!(text.contains(".TH emu386 1") && text.contains("\\-\\-kernel\\-release"), "{text}");
-    assert!(text.contains("emu386 binfmt install|uninstall|status"), "{text}");
+    assert!(text.contains("\\fBemu386\\fR binfmt install|uninstall|status"), "{text}");
     for (shell, mark) in [("bash", "_emu386()"), ("zsh", "#compdef emu386"), ("fish", "complete -c emu386")] {
         let out = emu(&["completions", shell]);
         assert_eq!(out.status, "exit status 0", "{shell}");
