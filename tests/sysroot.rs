@@ -7,7 +7,6 @@ mod common;
 
 use common::EMU386;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn sysroot() -> PathBuf {
     let root = common::workspace().join("target/sysroot");
