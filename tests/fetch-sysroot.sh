@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 sysroot=$root/target/sysroot
 debs=$root/target/debs/sysroot
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(wget python3.11-minimal openssh-client)
+[ ${#packages[@]} -gt 0 ] || packages=(wget python3.11-minimal openssh-client lighttpd)
 
 want=$(printf '%s\n' "${packages[@]}" | sort)
 if [ -f "$sysroot/.packages" ] && [ "$(cat "$sysroot/.packages")" = "$want" ]; then

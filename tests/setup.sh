@@ -6,7 +6,7 @@
 #   qemu-user time wrk  the benchmark (tests/bench/run.sh): qemu-i386 to compare with, a load generator
 #   strace gdb        the diff engine's and strace snapshots' reference, the gdb stub test
 #   busybox-static:i386 real programs for the busybox tests (tests/fetch-busybox.sh)
-#   target/sysroot    Debian's i386 wget, python3.11-minimal, openssh-client and their libraries
+#   target/sysroot    Debian's i386 wget, python3.11-minimal, openssh-client, lighttpd and libraries
 #                     (tests/fetch-sysroot.sh) for the tests of real dynamic programs
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,6 +7,7 @@ mod common;
 
 use common::EMU386;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn sysroot() -> PathBuf {
     let root = common::workspace().join("target/sysroot");
@@ -106,4 +107,85 @@ fn ssh_keygen_makes_and_reads_keys() {
     assert_eq!(native.status, "exit status 0");
     std::fs::remove_file(dir.path().join("rsa_key.pub")).ok();
     agree("/usr/bin/ssh-keygen", &["-y", "-f", "rsa_key"], dir.path());
+}
+
+/// A free loopback port (bound to 0, then let go: a server gets it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One HTTP/1.0 request; the status line, the headers but Date, and the body.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes()).ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    Some(reply.split("\r\n").filter(|l| !l.starts_with("Date:")).collect::<Vec<_>>().join("\n"))
+}
+
+#[test]
+fn lighttpd_serves_under_wrk() {
+    let root = sysroot();
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    std::fs::create_dir(&www).unwrap();
+    std::fs::write(www.join("index.html"), "<p>served by lighttpd</p>\n".repeat(80)).unwrap();
+    let mut replies = Vec::new();
+    for emulated in [false, true] {
+        let port = free_port();
+        let conf = dir.path().join(format!("lighttpd-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "server.document-root = \"{}\"\nserver.bind = \"127.0.0.1\"\nserver.port = {port}\n\
+                 server.modules = ()\nmimetype.assign = (\".html\" => \"text/html\")\n",
+                www.display()
+            ),
+        )
+        .unwrap();
+        let exe = root.join("usr/sbin/lighttpd");
+        let mut cmd = if emulated {
+            let mut c = Command::new(EMU386);
+            c.arg("-L").arg(&root).arg(&exe);
+            c
+        } else {
+            let mut c = Command::new(root.join("lib/ld-linux.so.2"));
+            c.arg("--library-path")
+                .arg(format!("{0}/lib/i386-linux-gnu:{0}/usr/lib/i386-linux-gnu", root.display()))
+                .arg(&exe);
+            c
+        };
+        cmd.args(["-D", "-f"]).arg(&conf).current_dir(dir.path());
+        let mut server = cmd.spawn().unwrap();
+        let mut reply = None;
+        for _ in 0..500 {
+            reply = http_get(port, "/index.html");
+            if reply.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let missing = http_get(port, "/missing.html");
+        let load = Command::new("wrk")
+            .args(["-t", "2", "-c", "8", "-d", "2s", &format!("http://127.0.0.1:{port}/index.html")])
+            .output();
+        let _ = server.kill();
+        let _ = server.wait();
+        let reply = reply.unwrap_or_else(|| panic!("lighttpd (emulated: {emulated}) never answered"));
+        let report = String::from_utf8_lossy(&load.expect("wrk (apt-get install wrk)").stdout).into_owned();
+        let requests: u64 = report
+            .lines()
+            .find(|l| l.contains("requests in"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(requests > 100, "emulated: {emulated}: {report}");
+        assert!(!report.contains("Socket errors") && !report.contains("Non-2xx"), "emulated: {emulated}: {report}");
+        eprintln!("lighttpd, emulated {emulated}: {requests} requests in 2 s");
+        replies.push((reply, missing));
+    }
+    assert_eq!(replies[0], replies[1], "native and emulated lighttpd answer differently");
+    assert!(replies[0].0.starts_with("HTTP/1.0 200 OK"), "{}", replies[0].0);
 }
