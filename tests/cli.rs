@@ -244,6 +244,16 @@ fn the_program_passes_the_kernels_exec_checks() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o755) }, 0);
     // `run` bounds the time: a blocking open would time out.
     assert_refused(&[fifo.to_str().unwrap()], "exit status 126", "Permission denied");
+    // Open for writing elsewhere: ETXTBSY, natively and here; runs again once closed.
+    let busy = dir.path().join("busy");
+    std::fs::write(&busy, &hello).unwrap();
+    std::fs::set_permissions(&busy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let writer = std::fs::OpenOptions::new().write(true).open(&busy).unwrap();
+    let native = std::process::Command::new(&busy).output().unwrap_err();
+    assert_eq!(native.raw_os_error(), Some(libc::ETXTBSY));
+    assert_refused(&[busy.to_str().unwrap()], "exit status 126", "Text file busy");
+    drop(writer);
+    assert_eq!(emu(&[busy.to_str().unwrap()]).status, "exit status 3");
 }
 
 /// `emu386 binfmt install` makes the kernel run i386 programs through emu386, static and dynamic,
@@ -301,4 +311,56 @@ fn man_page_and_completions_are_generated_from_the_command_line() {
         assert!(out.stdout_str().contains("kernel-release"), "{shell}");
     }
     assert_eq!(emu(&["completions", "cmd.exe"]).status, "exit status 2");
+}
+
+/// ld.so's environment: LD_LIBRARY_PATH finds a library in a directory of the test's, LD_PRELOAD
+/// puts another before it, and without either the program fails to start; each natively and
+/// under emu386, with the same outcome.
+#[test]
+fn ld_library_path_and_ld_preload_work_as_natively() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gcc = |args: &[&str]| {
+        let ok = std::process::Command::new("gcc").args(args).current_dir(d).status().unwrap().success();
+        assert!(ok, "gcc {args:?}");
+    };
+    std::fs::write(d.join("probe.c"), "int emu386_probe(void) { return 42; }\n").unwrap();
+    std::fs::write(d.join("pre.c"), "int emu386_probe(void) { return 7; }\n").unwrap();
+    std::fs::write(
+        d.join("main.c"),
+        "#include <stdio.h>\nint emu386_probe(void);\nint main(void) { printf(\"probe %d\\n\", emu386_probe()); return 0; }\n",
+    )
+    .unwrap();
+    gcc(&["-m32", "-shared", "-fPIC", "-o", "libprobe.so", "probe.c"]);
+    gcc(&["-m32", "-shared", "-fPIC", "-o", "libpre.so", "pre.c"]);
+    gcc(&["-m32", "-o", "main", "main.c", "-L.", "-lprobe"]);
+    let main = d.join("main");
+    let lib_dir = d.to_str().unwrap().to_owned();
+    let preload = d.join("libpre.so").to_str().unwrap().to_owned();
+    let cases: [(&str, Vec<(&str, &str)>); 3] = [
+        ("library path", vec![("LD_LIBRARY_PATH", lib_dir.as_str())]),
+        ("preload", vec![("LD_LIBRARY_PATH", lib_dir.as_str()), ("LD_PRELOAD", preload.as_str())]),
+        ("neither", vec![]),
+    ];
+    for (what, env) in cases {
+        let mut native = command(&main, d);
+        let mut emulated = command(EMU386, d);
+        emulated.arg(&main);
+        for (k, v) in &env {
+            native.env(k, v);
+            emulated.env(k, v);
+        }
+        let (n, e) = (run(native, b""), run(emulated, b""));
+        assert_eq!(
+            (n.status.as_str(), n.stdout_str()),
+            (e.status.as_str(), e.stdout_str()),
+            "{what}: {}",
+            e.stderr_str()
+        );
+        match what {
+            "library path" => assert_eq!(n.stdout_str(), "probe 42\n"),
+            "preload" => assert_eq!(n.stdout_str(), "probe 7\n"),
+            _ => assert_eq!(n.status, "exit status 127", "{}", n.stderr_str()),
+        }
+    }
 }

@@ -63,7 +63,7 @@ const PIE_BASE: u64 = 0x5655_5000;
 /// Open `path` for loading with execve's checks (do_open_execat(), in its order): it exists, it
 /// is a regular file (anything else is EACCES before it is opened, so a FIFO never blocks), and
 /// it may be executed by the effective ids (root too needs an execute bit); the errors as a shell
-/// reports them. Not checked: ETXTBSY for a file open for writing elsewhere.
+/// reports them; then ETXTBSY for a file open for writing (`sys::exec::open_for_writing`).
 pub fn open(path: &Path) -> Result<File, LoadError> {
     let io = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(e),
@@ -82,6 +82,9 @@ pub fn open(path: &Path) -> Result<File, LoadError> {
     // The file may have changed between the checks and the open.
     if !file.metadata().map_err(LoadError::Io)?.is_file() {
         return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::EACCES)));
+    }
+    if syscalls::sys::exec::open_for_writing(&file) {
+        return Err(LoadError::Io(std::io::Error::from_raw_os_error(libc::ETXTBSY)));
     }
     Ok(file)
 }

@@ -16,8 +16,8 @@
 //! Close-on-exec fds are closed by the host execve. A failed exec returns the errno and the guest
 //! carries on. `/proc/self/exe` names the guest program, as it does for open(2).
 //!
-//! Not done: ETXTBSY for a program open for writing, and a program that may be executed but not
-//! read (mode 0111, not root) runs only if it is a host program.
+//! Not done: a program that may be executed but not read (mode 0111, not root) runs only if it is
+//! a host program.
 
 use crate::abi::sched::*;
 use crate::entry;
@@ -417,7 +417,29 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
 }
 
 /// Execute the emulator again for the i386 program `file`.
+/// deny_write_access(): whether someone has `file` open for writing (execve's ETXTBSY). The
+/// writer count is not visible from user space, but the lease code checks the same thing: a read
+/// lease is refused with EAGAIN while any writer has the file open. Where no lease may be taken
+/// (another user's file without CAP_LEASE, a file system without leases) the answer is no.
+pub fn open_for_writing(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: F_SETLEASE on our own open fd; the lease is given back at once.
+    unsafe {
+        if libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) == 0 {
+            libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK);
+            return false;
+        }
+        *libc::__errno_location() == libc::EAGAIN
+    }
+}
+
 fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -> SysResult {
+    // deny_write_access() (do_open_execat()): the host kernel does not see this exec.
+    let readable = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    if readable.is_ok_and(|f| open_for_writing(&f)) {
+        return Err(Errno::TXTBSY.into());
+    }
     let envp = &request.envp;
     let Some(emulator) = EMULATOR.get() else {
         log::warn!("execve of an i386 program: the emulator binary is unknown");
