@@ -34,4 +34,5 @@ bash emu/unicorn/prepare.sh
 cargo build --release
 mkdir -p target/fixtures
 gcc -m32 -static -O1 -o target/fixtures/hello fixtures/hello.c
+gcc -m32 -O1 -o target/fixtures/hello-dyn fixtures/hello.c
 echo "setup done: target/release/emu386 is built"
