@@ -15,7 +15,7 @@ use syscalls::abi::signal::*;
 use syscalls::mem::GuestMemoryExt;
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::{Exit, Task};
-use unicorn_engine::{HookType, MemType, Prot as UcProt, RegisterX86, TlbEntry, Unicorn};
+use unicorn_engine::{MemType, RegisterX86, Unicorn};
 
 /// Linux's user selectors (__USER32_CS, __USER_DS).
 const USER_CS: u32 = 0x23;
@@ -514,17 +514,9 @@ fn set_eip_back(cpu: &Unicorn<'_, ()>, eip: u32) {
     set_eip(cpu, eip.wrapping_sub(2));
 }
 
-/// Where the probe's scratch page sits in Unicorn's physical space (above the guest's 4 GiB and
-/// the GDT page).
-const SCRATCH_PHYS: u64 = (1 << 32) + 0x10000;
-
 thread_local! {
-    /// The last page the TLB refused, and the access.
+    /// The last access the TLB refused: its address (the byte, engine patch 0009) and kind.
     static DENIED: std::cell::Cell<Option<(u32, MemType)>> = const { std::cell::Cell::new(None) };
-    /// Set while a faulting instruction is re-run against the scratch page.
-    static PROBING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The offset into the scratch page of the probe's first access.
-    static PROBED: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
 }
 
 /// Whether the TLB refused an access or an opcode was invalid since the CPU last stopped: a stop
@@ -541,31 +533,22 @@ pub fn clear_fault_marks() {
 }
 
 /// Set up what `memory_fault` needs: a TLB hook after cpu.rs's (so it only sees refusals) that
-/// notes the refused page, or during a probe maps it to the scratch page.
+/// notes the refused access.
 pub fn install_fault_probe(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
-    cpu.mem_map(SCRATCH_PHYS, 4096, UcProt::ALL)?;
     cpu.add_tlb_hook(0, u64::MAX, |_, vaddr, access| {
-        if PROBING.get() {
-            return Some(TlbEntry { paddr: SCRATCH_PHYS, perms: UcProt::ALL });
-        }
-        DENIED.set(Some(((vaddr as u32) & !0xfff, access)));
+        DENIED.set(Some((vaddr as u32, access)));
         None
     })?;
     Ok(())
 }
 
-/// For a memory fault that stopped the CPU: the faulting address, si_code and trap.
-///
-/// The TLB hook only knows the page. The exact byte comes from re-running the faulting
-/// instruction once with that page mapped to a scratch page and a memory hook on the scratch
-/// page; the CPU state is saved before and restored after, so the probe leaves no trace.
+/// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
+/// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
+/// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
 pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write) = match DENIED.take() {
-        Some((page, access)) if access != MemType::FETCH => {
-            let offset = probe(cpu, eip).unwrap_or(0);
-            (page | (offset & 0xfff), access == MemType::WRITE)
-        }
+        Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE),
         Some((_, _)) => (eip, false),
         None => (eip, false),
     };
@@ -575,36 +558,6 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, T
     // Page-fault error code: user mode, write, present (a mapped page refused the access).
     let err = 4 | (u32::from(write) << 1) | u32::from(mapped);
     (code, addr, Trap { trapno: 14, err, cr2: addr })
-}
-
-/// Re-run the instruction at `eip` against the scratch page; the offset of its first access.
-fn probe(cpu: &mut Unicorn<'static, ()>, eip: u32) -> Option<u32> {
-    let saved = cpu.context_init().ok()?;
-    PROBED.set(None);
-    let hook = cpu.add_mem_hook(
-        HookType::MEM_READ | HookType::MEM_WRITE,
-        SCRATCH_PHYS,
-        SCRATCH_PHYS + 4095,
-        |_, _, addr, _, _| {
-            if PROBED.get().is_none() {
-                PROBED.set(Some((addr - SCRATCH_PHYS) as u32));
-            }
-            true
-        },
-    );
-    PROBING.set(true);
-    let _ = cpu.ctl_flush_tlb();
-    if hook.is_ok() {
-        let _ = cpu.emu_start(u64::from(eip), 1 << 32, 0, 1);
-    }
-    PROBING.set(false);
-    if let Ok(h) = hook {
-        let _ = cpu.remove_hook(h);
-    }
-    let _ = cpu.ctl_flush_tlb();
-    let _ = cpu.context_restore(&saved);
-    DENIED.set(None);
-    PROBED.take()
 }
 
 /// Forget the exception "in flight" after a CPU exception went to a guest handler.
