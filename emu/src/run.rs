@@ -201,8 +201,8 @@ pub fn run_thread(mut cpu: Cpu, space: GuestSpace, task: Task) -> Option<(Exit, 
 fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     let hook_guest = Rc::clone(guest);
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
-        // The loop holds the guest while it re-runs a faulting instruction to find the address
-        // (`signal::memory_fault`): an exception raised by that re-run only ends it.
+        // The loop borrows the guest only while the CPU is stopped; should a hook fire then
+        // (nothing runs guest code there), it only stops the CPU.
         let Ok(mut g) = hook_guest.try_borrow_mut() else {
             let _ = cpu.emu_stop();
             return;
@@ -221,8 +221,8 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     }
     signal::install_stopper(cpu);
     crate::warm::install(cpu);
-    if let Err(e) = signal::install_fault_probe(cpu) {
-        log::debug!("no fault-address probe: {e:?}");
+    if let Err(e) = signal::install_fault_hook(cpu) {
+        log::debug!("no fault-address hook: {e:?}");
     }
     {
         // The start-up may already have mapped and unmapped; start from a clean TLB.

@@ -534,7 +534,7 @@ pub fn clear_fault_marks() {
 
 /// Set up what `memory_fault` needs: a TLB hook after cpu.rs's (so it only sees refusals) that
 /// notes the refused access.
-pub fn install_fault_probe(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
+pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
     cpu.add_tlb_hook(0, u64::MAX, |_, vaddr, access| {
         DENIED.set(Some((vaddr as u32, access)));
         None
