@@ -14,6 +14,7 @@ use syscalls::mem::{Prot, PAGE_SIZE};
 use syscalls::task::GDT_ADDR;
 use unicorn_engine::{
     uc_ctl, uc_error, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn,
+    X86CpuModel,
 };
 
 /// The guest CPU; its hooks hold what they need.
@@ -89,6 +90,7 @@ pub const XMM: [RegisterX86; 8] = [
 /// guest thread other than the first.
 pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Result<Cpu, uc_error> {
     let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32)?;
+    uc.ctl_set_cpu_model(cpu_model() as i32)?;
     if engine_patch_level(&uc) != Some(ENGINE_PATCH_LEVEL) {
         // Built against an engine without emu386's series (see emu/unicorn/PATCHES.md).
         return Err(uc_error::VERSION);
@@ -162,6 +164,20 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
     uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
     Ok(uc)
+}
+
+/// The CPU model the guest sees through CPUID: one of the host's vendor, so that what glibc
+/// chooses by vendor (string functions, cache sizes) is what a native run chooses. Unicorn trims
+/// every model to what its translator implements (no AVX), so CPUID advertises no more than the
+/// engine does; these two keep ADX, BMI1/2, MOVBE, POPCNT, AES and SSE4.2, which the default
+/// model lacked in part (adcx/adox raised SIGILL).
+fn cpu_model() -> X86CpuModel {
+    let vendor = std::arch::x86_64::__cpuid(0);
+    if (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163) {
+        X86CpuModel::EPYC_ROME // AuthenticAMD
+    } else {
+        X86CpuModel::SKYLAKE_CLIENT
+    }
 }
 
 /// The signal for a CPU stop that did not go through the interrupt hook: SIGILL for an invalid
