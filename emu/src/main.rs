@@ -145,7 +145,8 @@ fn show_guest_argv(argv: &[Vec<u8>]) {
     // Field N is at index N - 3.
     let field = |n: usize| fields.get(n - 3).copied();
     let (Some(start), Some(end)) = (field(48), field(49)) else { return };
-    let Some(len) = end.checked_sub(start).filter(|&n| n > 0) else { return };
+    // The kernel shows 0 for these fields to readers it hides them from.
+    let Some(len) = end.checked_sub(start).filter(|&n| n > 0 && start != 0) else { return };
     let mut bytes: Vec<u8> = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     bytes.truncate(len);
     if let Some(last) = bytes.last_mut() {
