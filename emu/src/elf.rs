@@ -250,13 +250,10 @@ struct Interpreter {
 /// The interpreter `name`: opened as open_exec() opens it, under `sysroot` first, its headers read
 /// and checked as load_elf_binary() does before it commits to the new program.
 fn open_interpreter(name: &[u8], sysroot: Option<&Path>) -> Result<Interpreter, LoadError> {
-    use std::os::unix::ffi::OsStrExt;
-    let host = Path::new(std::ffi::OsStr::from_bytes(name));
-    let path = sysroot
-        .filter(|_| host.is_absolute())
-        .map(|root| root.join(host.strip_prefix("/").unwrap_or(host)))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| host.to_path_buf());
+    use std::os::unix::ffi::OsStringExt;
+    // The same rule as every other path the program uses.
+    let path =
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(syscalls::sys::fs::in_sysroot(sysroot, name.to_vec())));
     let shown = path.display().to_string();
     let in_interp = |e: LoadError| match e {
         LoadError::NotFound(e) => LoadError::NotFound(std::io::Error::new(

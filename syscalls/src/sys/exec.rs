@@ -416,7 +416,6 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
     Err(Errno::NOEXEC.into())
 }
 
-/// Execute the emulator again for the i386 program `file`.
 /// deny_write_access(): whether someone has `file` open for writing (execve's ETXTBSY). The
 /// writer count is not visible from user space, but the lease code checks the same thing: a read
 /// lease is refused with EAGAIN while any writer has the file open. Where no lease may be taken
@@ -434,6 +433,7 @@ pub fn open_for_writing(file: &std::fs::File) -> bool {
     }
 }
 
+/// Execute the emulator again for the i386 program `file`.
 fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -> SysResult {
     // deny_write_access() (do_open_execat()): the host kernel does not see this exec.
     let readable = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd()));

@@ -214,7 +214,7 @@ pub(super) fn path(ctx: &Ctx, addr: u32, follow: Follow) -> HostPath {
 
 /// An absolute path under the sysroot (`-L`) when the file exists there (as a symlink too), as
 /// qemu-user's path() does; anything else as it is.
-pub(crate) fn in_sysroot(root: Option<&std::path::Path>, path: Vec<u8>) -> Vec<u8> {
+pub fn in_sysroot(root: Option<&std::path::Path>, path: Vec<u8>) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let Some(root) = root.filter(|_| path.first() == Some(&b'/')) else { return path };
     let mut inside = root.as_os_str().as_bytes().to_vec();
