@@ -225,3 +225,70 @@ fn help_documents_the_manifest() {
         assert!(out.stdout_str().contains(key), "--help does not mention {key}");
     }
 }
+
+/// Every live process whose command line contains `needle` (its pid and that command line).
+fn processes_matching(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if line.contains(needle) && pid != std::process::id() {
+            found.push(format!("{pid} {line}"));
+        }
+    }
+    found
+}
+
+/// A program that leaves daemons behind (setsid, then a double fork): they are outside its process
+/// group, so only the case supervisor, a child subreaper, can find them. They are killed when the
+/// case ends and named in its line, natively too; a failing case names them after its reason.
+#[test]
+fn processes_left_behind_are_killed_and_reported() {
+    let out = suite(&["--filter", "daemon", "leftovers.toml"]);
+    let lines = case_lines(&out);
+    assert_eq!(lines.len(), 3, "{}\n{}", out.stdout_str(), out.stderr_str());
+    let tool = suite_dir().join("tool");
+    let tool = tool.to_str().unwrap();
+    // The processes named after "processes it left behind: ": is each one native?
+    let natives = |line: &str| -> Vec<bool> {
+        let (_, list) = line.split_once("processes it left behind: ").unwrap_or_else(|| panic!("{line}"));
+        let list = list.strip_suffix(')').unwrap_or(list);
+        list.split(", ")
+            .map(|entry| {
+                let (native, entry) = entry.strip_prefix("native: ").map_or((false, entry), |e| (true, e));
+                let (pid, cmdline) = entry.split_once(' ').unwrap_or_else(|| panic!("{line}"));
+                assert!(pid.parse::<u32>().is_ok(), "{line}");
+                assert_eq!(cmdline, format!("{tool} daemon"), "{line}");
+                native
+            })
+            .collect()
+    };
+    assert!(lines[0].starts_with("PASS daemon ("), "{}", lines[0]);
+    assert!(lines[0].contains("; killed 2 processes"), "{}", lines[0]);
+    assert_eq!(natives(&lines[0]), [false, false]);
+    assert!(lines[1].starts_with("PASS daemon-diff ("), "{}", lines[1]);
+    assert_eq!(natives(&lines[1]), [true, true, false, false], "{}", lines[1]);
+    let fail = r#"FAIL daemon-fails: stdout differs at line 1: expected "never\n", got "parent done\n"; killed 2"#;
+    assert!(lines[2].starts_with(fail), "{}", lines[2]);
+    assert_eq!(natives(&lines[2]), [false, false]);
+    assert_eq!(out.stdout_str().lines().last(), Some("2 passed, 1 failed"));
+    assert_eq!(processes_matching(&format!("{tool} daemon")), Vec::<String>::new(), "daemons survived the suite");
+}
+
+/// The runner keeps no case's output in memory: a case printing 512 MiB, natively and emulated,
+/// is compared from files, and the suite's peak resident size stays far below the output's size.
+#[test]
+fn large_outputs_are_compared_from_files() {
+    let mut cmd = command("/usr/bin/time", suite_dir());
+    cmd.args(["-f", "maxrss-kib %M", EMU386, "suite", "--filter", "spew", "leftovers.toml"]);
+    let out = common::run_for(cmd, b"", Duration::from_secs(300));
+    assert_eq!(out.stdout_str().lines().last(), Some("1 passed, 0 failed"), "{}", out.stderr_str());
+    let kib: u64 = out
+        .stderr_str()
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss-kib "))
+        .and_then(|k| k.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no maxrss in {}", out.stderr_str()));
+    assert!(kib < 128 << 10, "peak resident {kib} KiB for 512 MiB of output");
+}

@@ -6,9 +6,11 @@
 //! per case in manifest order, and optionally written as JUnit XML (`junit`). Exit status: 0 when
 //! every case run passed, 1 when one failed, 2 for a usage or manifest error.
 
+mod compare;
 mod exec;
 mod junit;
 mod manifest;
+mod supervise;
 
 use clap::Parser;
 use exec::{Invocation, Outcome, RunError};
@@ -40,9 +42,12 @@ MANIFEST: a TOML file of [[case]] tables; unknown keys are an error.
   skip = \"reason\"            # not run; reported as SKIP
 
 Each case runs under this emu386, in its own process group; when the program exits, whatever it
-left running in that group is killed. Cases run in parallel (--jobs); the output stays in
-manifest order: `PASS name (0.12 s)`, `FAIL name: reason` (the status mismatch, or the stream and
-its first differing line), `SKIP name: reason`, then `N passed, M failed` (`, K skipped`).
+left running is killed: its process group, and processes that left the group (daemons that called
+setsid()), which are named in the case's line (`; killed 1 process it left behind: PID CMDLINE`).
+Output goes to temporary files and is compared from there, so a case may print any amount.
+Cases run in parallel (--jobs); the output stays in manifest order: `PASS name (0.12 s)`,
+`FAIL name: reason` (the status mismatch, or the stream and its first differing line),
+`SKIP name: reason`, then `N passed, M failed` (`, K skipped`).
 --shard and --filter select cases; the others are not reported.
 Exit status: 0 when every case run passed, 1 when one failed, 2 for a usage or manifest error
 (or a JUnit file that cannot be written).";
@@ -102,6 +107,8 @@ enum Verdict {
 struct Report {
     verdict: Verdict,
     elapsed: Duration,
+    /// Processes the case left behind outside its process group, which were killed.
+    left_behind: Vec<String>,
     /// For the JUnit file: the reason and the emulated run's output.
     details: String,
 }
@@ -115,6 +122,9 @@ struct Context {
 }
 
 pub fn main(args: &[OsString]) -> ExitCode {
+    if args.first().is_some_and(|a| a == "__case") {
+        return supervise::main(&args[1..]);
+    }
     let words = std::iter::once(OsString::from("emu386 suite")).chain(args.iter().cloned());
     let cli = match SuiteCli::try_parse_from(words) {
         Ok(cli) => cli,
@@ -227,8 +237,13 @@ fn run_all(cases: &[&Case], context: &Context, jobs: usize) -> Vec<Report> {
 
 fn print_verdict(case: &Case, report: &Report) {
     match &report.verdict {
-        Verdict::Pass => println!("PASS {} ({:.2} s)", case.name, report.elapsed.as_secs_f64()),
-        Verdict::Fail(reason) => println!("FAIL {}: {reason}", case.name),
+        Verdict::Pass => println!(
+            "PASS {} ({:.2} s{})",
+            case.name,
+            report.elapsed.as_secs_f64(),
+            describe_left_behind(&report.left_behind)
+        ),
+        Verdict::Fail(reason) => println!("FAIL {}: {reason}{}", case.name, describe_left_behind(&report.left_behind)),
         Verdict::Skip(reason) => println!("SKIP {}: {reason}", case.name),
     }
 }
@@ -237,24 +252,43 @@ fn print_verdict(case: &Case, report: &Report) {
 fn run_case(case: &Case, context: &Context) -> Report {
     let start = Instant::now();
     if let Some(reason) = &case.skip {
-        return Report { verdict: Verdict::Skip(reason.clone()), elapsed: Duration::ZERO, details: String::new() };
+        return Report {
+            verdict: Verdict::Skip(reason.clone()),
+            elapsed: Duration::ZERO,
+            left_behind: Vec::new(),
+            details: String::new(),
+        };
     }
-    let (verdict, output) = match judge_case(case, context) {
+    let mut left_behind = Vec::new();
+    let (verdict, output) = match judge_case(case, context, &mut left_behind) {
         Ok(()) => (Verdict::Pass, None),
         Err((reason, output)) => (Verdict::Fail(reason), output),
     };
     let details = match (&verdict, output) {
-        (Verdict::Fail(reason), Some(out)) => {
-            format!("{reason}\n\nstdout:\n{}\nstderr:\n{}", excerpt(&out.stdout), excerpt(&out.stderr))
-        }
-        (Verdict::Fail(reason), None) => reason.clone(),
+        (Verdict::Fail(reason), Some(out)) => format!(
+            "{reason}{}\n\nstdout:\n{}\nstderr:\n{}",
+            describe_left_behind(&left_behind),
+            excerpt(&out.stdout),
+            excerpt(&out.stderr)
+        ),
+        (Verdict::Fail(reason), None) => format!("{reason}{}", describe_left_behind(&left_behind)),
         _ => String::new(),
     };
-    Report { verdict, elapsed: start.elapsed(), details }
+    Report { verdict, elapsed: start.elapsed(), left_behind, details }
+}
+
+/// "; killed 2 processes it left behind: 4242 sleep 30, 4243 sh -c x", or nothing.
+fn describe_left_behind(left_behind: &[String]) -> String {
+    match left_behind.len() {
+        0 => String::new(),
+        1 => format!("; killed 1 process it left behind: {}", left_behind.join(", ")),
+        n => format!("; killed {n} processes it left behind: {}", left_behind.join(", ")),
+    }
 }
 
 /// Ok, or the reason the case failed and the emulated run's output when there was one.
-fn judge_case(case: &Case, context: &Context) -> Result<(), (String, Option<Outcome>)> {
+/// Processes the runs left behind are added to `left_behind`.
+fn judge_case(case: &Case, context: &Context, left_behind: &mut Vec<String>) -> Result<(), (String, Option<Outcome>)> {
     if let Err(e) = std::fs::metadata(&case.program) {
         return Err((format!("program {}: {e}", case.program.display()), None));
     }
@@ -265,15 +299,16 @@ fn judge_case(case: &Case, context: &Context) -> Result<(), (String, Option<Outc
     }
     match &case.check {
         Check::Expect(expected) => {
-            let emulated = run_once(case, context, true).map_err(|reason| (reason, None))?;
+            let emulated = run_once(case, context, true, left_behind).map_err(|reason| (reason, None))?;
             match check_expected(expected, &emulated) {
                 Ok(()) => Ok(()),
                 Err(reason) => Err((reason, Some(emulated))),
             }
         }
         Check::Native => {
-            let native = run_once(case, context, false).map_err(|reason| (format!("native run: {reason}"), None))?;
-            let emulated = run_once(case, context, true).map_err(|reason| (reason, None))?;
+            let native = run_once(case, context, false, left_behind)
+                .map_err(|reason| (format!("native run: {reason}"), None))?;
+            let emulated = run_once(case, context, true, left_behind).map_err(|reason| (reason, None))?;
             match compare_with_native(&native, &emulated) {
                 Ok(()) => Ok(()),
                 Err(reason) => Err((reason, Some(emulated))),
@@ -282,8 +317,9 @@ fn judge_case(case: &Case, context: &Context) -> Result<(), (String, Option<Outc
     }
 }
 
-/// Run the case's program once, under emu386 (`emulated`) or natively.
-fn run_once(case: &Case, context: &Context, emulated: bool) -> Result<Outcome, String> {
+/// Run the case's program once, under emu386 (`emulated`) or natively; what it left behind is added
+/// to `left_behind` (marked "native" for a native run).
+fn run_once(case: &Case, context: &Context, emulated: bool, left_behind: &mut Vec<String>) -> Result<Outcome, String> {
     let scratch;
     let cwd = match &case.cwd {
         Some(cwd) => cwd.as_path(),
@@ -306,6 +342,7 @@ fn run_once(case: &Case, context: &Context, emulated: bool) -> Result<Outcome, S
         (&case.program, args.collect())
     };
     let inv = Invocation {
+        supervisor: &context.emulator,
         program: program.as_os_str(),
         args,
         env: &env,
@@ -313,11 +350,21 @@ fn run_once(case: &Case, context: &Context, emulated: bool) -> Result<Outcome, S
         cwd,
         timeout: case.timeout.duration(),
     };
-    exec::run(&inv).map_err(|e| match e {
-        RunError::TimedOut => format!("timed out after {}", case.timeout),
-        RunError::OutputHeld => "its output stayed open after it exited (held outside its process group)".to_owned(),
-        RunError::Spawn(e) => format!("cannot run {}: {e}", program.display()),
-    })
+    let mut note = |processes: Vec<String>| {
+        let side = if emulated { "" } else { "native: " };
+        left_behind.extend(processes.into_iter().map(|p| format!("{side}{p}")));
+    };
+    match exec::run(&inv) {
+        Ok(mut outcome) => {
+            note(std::mem::take(&mut outcome.left_behind));
+            Ok(outcome)
+        }
+        Err(RunError::TimedOut { left_behind }) => {
+            note(left_behind);
+            Err(format!("timed out after {}", case.timeout))
+        }
+        Err(RunError::Spawn(e)) => Err(format!("cannot run {}: {e}", program.display())),
+    }
 }
 
 /// Check an emulated run against the manifest's expectations; the reason names every mismatch.
@@ -328,8 +375,10 @@ fn check_expected(expected: &Expected, got: &Outcome) -> Result<(), String> {
     }
     for (stream, want, got) in [("stdout", &expected.stdout, &got.stdout), ("stderr", &expected.stderr, &got.stderr)] {
         if let Some(want) = want {
-            if let Some(difference) = first_difference(want.as_bytes(), got) {
-                problems.push(difference.describe(stream, "expected", "got"));
+            match got.reader().and_then(|got| compare::first_difference(want.as_bytes(), got)) {
+                Ok(None) => {}
+                Ok(Some(difference)) => problems.push(difference.describe(stream, "expected", "got")),
+                Err(e) => problems.push(format!("cannot read {stream}: {e}")),
             }
         }
     }
@@ -348,8 +397,10 @@ fn compare_with_native(native: &Outcome, emulated: &Outcome) -> Result<(), Strin
         problems.push(format!("status differs: native {}, emu386 {}", native.status, emulated.status));
     }
     for (stream, a, b) in [("stdout", &native.stdout, &emulated.stdout), ("stderr", &native.stderr, &emulated.stderr)] {
-        if let Some(difference) = first_difference(a, b) {
-            problems.push(difference.describe(stream, "native", "emu386"));
+        match a.reader().and_then(|a| b.reader().and_then(|b| compare::first_difference(a, b))) {
+            Ok(None) => {}
+            Ok(Some(difference)) => problems.push(difference.describe(stream, "native", "emu386")),
+            Err(e) => problems.push(format!("cannot read {stream}: {e}")),
         }
     }
     if problems.is_empty() {
@@ -359,84 +410,24 @@ fn compare_with_native(native: &Outcome, emulated: &Outcome) -> Result<(), Strin
     }
 }
 
-/// Where two outputs first part: the 1-based line number and that line of each (with its
-/// newline, if it had one), `None` for a side that had already ended.
-#[derive(Debug, PartialEq)]
-struct Difference<'a> {
-    line: usize,
-    left: Option<&'a [u8]>,
-    right: Option<&'a [u8]>,
-}
-
-fn first_difference<'a>(left: &'a [u8], right: &'a [u8]) -> Option<Difference<'a>> {
-    if left == right {
-        return None;
-    }
-    let mut a = left.split_inclusive(|&b| b == b'\n');
-    let mut b = right.split_inclusive(|&b| b == b'\n');
-    let mut line = 1;
-    loop {
-        match (a.next(), b.next()) {
-            (Some(x), Some(y)) if x == y => line += 1,
-            (left, right) => return Some(Difference { line, left, right }),
-        }
-    }
-}
-
-impl Difference<'_> {
-    /// "stdout differs at line 2: expected "b\n", got "c\n"".
-    fn describe(&self, stream: &str, left_name: &str, right_name: &str) -> String {
-        let show = |side: Option<&[u8]>| side.map_or_else(|| "end of output".to_owned(), quote);
-        format!(
-            "{stream} differs at line {}: {left_name} {}, {right_name} {}",
-            self.line,
-            show(self.left),
-            show(self.right)
-        )
-    }
-}
-
-/// A line for a one-line message: quoted with escapes, cut after 120 characters.
-fn quote(line: &[u8]) -> String {
-    const MAX: usize = 120;
-    let text = String::from_utf8_lossy(line);
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}...", text.get(..cut).unwrap_or_default()),
-        None => format!("{text:?}"),
-    }
-}
-
 /// Output for the JUnit details: its end when it is long.
-fn excerpt(output: &[u8]) -> String {
-    const MAX: usize = 16 << 10;
-    let text = String::from_utf8_lossy(output);
-    if text.len() <= MAX {
-        return text.into_owned();
+fn excerpt(output: &exec::Captured) -> String {
+    const MAX: u64 = 16 << 10;
+    match output.tail(MAX) {
+        Ok((0, bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok((before, bytes)) => {
+            // Start at a character boundary: skip UTF-8 continuation bytes.
+            let start = bytes.iter().position(|&b| b & 0xc0 != 0x80).unwrap_or(0);
+            let before = before + u64::try_from(start).unwrap_or(0);
+            format!("[{before} bytes before this]\n{}", String::from_utf8_lossy(bytes.get(start..).unwrap_or_default()))
+        }
+        Err(e) => format!("[cannot read it: {e}]"),
     }
-    let mut cut = text.len() - MAX;
-    while !text.is_char_boundary(cut) {
-        cut += 1;
-    }
-    format!("[{} bytes before this]\n{}", cut, text.get(cut..).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_differences() {
-        assert_eq!(first_difference(b"a\nb\n", b"a\nb\n"), None);
-        let d = first_difference(b"a\nb\nc\n", b"a\nx\n").unwrap();
-        assert_eq!(d.describe("stdout", "expected", "got"), r#"stdout differs at line 2: expected "b\n", got "x\n""#);
-        let d = first_difference(b"a\n", b"a\nmore\n").unwrap();
-        assert_eq!(
-            d.describe("stderr", "native", "emu386"),
-            r#"stderr differs at line 2: native end of output, emu386 "more\n""#
-        );
-        let d = first_difference(b"a\n", b"a").unwrap();
-        assert_eq!(d.describe("stdout", "expected", "got"), r#"stdout differs at line 1: expected "a\n", got "a""#);
-    }
 
     #[test]
     fn shards() {

@@ -1,18 +1,21 @@
-//! Running one program for the suite: a clean environment, its own process group, a time limit.
+//! Running one program for the suite: a clean environment, its own process group, a time limit,
+//! its output in files.
 //!
-//! The program is the leader of a new process group. When it exits, or when the time limit
-//! passes, the whole group is killed with SIGKILL, so nothing a case started outlives it. The
-//! leader is not reaped until the group has been killed (`waitid(WNOWAIT)`), so the group id cannot
-//! have been reused by then.
+//! A case supervisor (`emu386 suite __case`, [`super::supervise`]) runs the program as the leader
+//! of a new process group. When the program exits, or when the time limit passes, the whole group
+//! is killed with SIGKILL, and so is every process the program left behind outside it (the
+//! supervisor is a child subreaper, so daemons that called setsid() are re-parented to it); those
+//! are reported. Standard output and error go to unlinked temporary files, compared from there.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
-use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How a program ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,26 +83,60 @@ pub fn signal_number(name: &str) -> Option<i32> {
     i32::try_from(index).ok().map(|i| i + 1)
 }
 
+/// A run's standard output or error: an unlinked temporary file, so that memory stays flat
+/// whatever the program prints.
+#[derive(Debug)]
+pub struct Captured(File);
+
+impl Captured {
+    fn new() -> std::io::Result<Self> {
+        tempfile::tempfile().map(Captured)
+    }
+
+    /// The whole output from its start.
+    pub fn reader(&self) -> std::io::Result<impl Read + '_> {
+        let mut file = &self.0;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
+    }
+
+    /// The last `max` bytes (or fewer) and how many bytes came before them.
+    pub fn tail(&self, max: u64) -> std::io::Result<(u64, Vec<u8>)> {
+        let mut file = &self.0;
+        let len = file.seek(SeekFrom::End(0))?;
+        let skip = len.saturating_sub(max);
+        file.seek(SeekFrom::Start(skip))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok((skip, bytes))
+    }
+}
+
 /// What one run showed.
 #[derive(Debug)]
 pub struct Outcome {
     pub status: Status,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// Processes found alive after the program's process group was killed (a daemon that left the
+    /// group with setsid(), say), each as "pid command line"; they were killed.
+    pub left_behind: Vec<String>,
 }
 
 /// Why a run has no outcome.
 #[derive(Debug)]
 pub enum RunError {
-    /// The time limit passed; the process group was killed.
-    TimedOut,
-    /// The program exited but something outside its process group kept its output open.
-    OutputHeld,
+    /// The time limit passed; the program's process group and everything it left were killed.
+    TimedOut {
+        left_behind: Vec<String>,
+    },
     Spawn(std::io::Error),
 }
 
 /// One program to run.
 pub struct Invocation<'a> {
+    /// This emu386: the case supervisor ([`super::supervise`]) runs the program.
+    pub supervisor: &'a Path,
     pub program: &'a OsStr,
     pub args: Vec<OsString>,
     /// The whole environment.
@@ -110,104 +147,71 @@ pub struct Invocation<'a> {
     pub timeout: Duration,
 }
 
-/// How long the output pipes may stay open once the process group is dead.
-const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+/// How long the supervisor may take beyond the time limit to kill what the program left.
+const SUPERVISOR_GRACE: Duration = Duration::from_secs(30);
 
-/// Kill process group `pgid`; an already empty group (ESRCH) is fine.
-fn kill_group(pgid: i32) {
-    // SAFETY: a plain syscall; `pgid` is our unreaped child's pid, so the group is ours.
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
-}
-
-/// Wait for child `pid` to end without reaping it.
-fn wait_unreaped(pid: i32) {
-    let Ok(id) = libc::id_t::try_from(pid) else { return };
-    loop {
-        // SAFETY: waitid writes only into `info`, which lives across the call.
-        let r = unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT)
-        };
-        if r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
-    }
-}
-
-/// A thread reading `source` to its end, answering on the returned channel.
-fn collect(mut source: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = source.read_to_end(&mut buf);
-        let _ = tx.send(buf);
-    });
-    rx
-}
-
-/// Run `inv` to its end or its time limit.
+/// Run `inv` to its end or its time limit, under a case supervisor that kills whatever the
+/// program leaves behind.
 pub fn run(inv: &Invocation<'_>) -> Result<Outcome, RunError> {
-    let mut cmd = Command::new(inv.program);
-    cmd.args(&inv.args)
+    let stdout = Captured::new().map_err(RunError::Spawn)?;
+    let stderr = Captured::new().map_err(RunError::Spawn)?;
+    let report = tempfile::NamedTempFile::new().map_err(RunError::Spawn)?;
+    let millis = u64::try_from(inv.timeout.as_millis()).unwrap_or(u64::MAX);
+    let mut cmd = Command::new(inv.supervisor);
+    cmd.args(["suite", "__case"])
+        .arg(report.path())
+        .arg(millis.to_string())
+        .arg(inv.program)
+        .args(&inv.args)
         .env_clear()
         .envs(inv.env)
         .current_dir(inv.cwd)
         .stdin(if inv.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(stdout.0.try_clone().map_err(RunError::Spawn)?)
+        .stderr(stderr.0.try_clone().map_err(RunError::Spawn)?)
         .process_group(0);
-    // SAFETY: setrlimit is async-signal-safe and touches only the child. No core files land in the
-    // case's directory (emu386 itself dies of a guest's signal without one).
-    unsafe {
-        cmd.pre_exec(|| {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-            Ok(())
-        });
-    }
-    let start = Instant::now();
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
-    let pid = i32::try_from(child.id()).unwrap_or(i32::MAX);
     if let (Some(mut input), Some(bytes)) = (child.stdin.take(), inv.stdin) {
         // Not joined: a program that never reads its stdin must not hold up the suite; the thread
-        // ends with EPIPE when the group is killed.
+        // ends with EPIPE when the program is killed.
         let bytes = bytes.to_vec();
         std::thread::spawn(move || {
             let _ = input.write_all(&bytes);
         });
     }
-    let stdout = child.stdout.take().map(collect);
-    let stderr = child.stderr.take().map(collect);
-
+    let pid = i32::try_from(child.id()).unwrap_or(i32::MAX);
     let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        wait_unreaped(pid);
+    let waiter = std::thread::spawn(move || {
+        let status = child.wait();
         let _ = done_tx.send(());
+        status
     });
-    let remaining = inv.timeout.saturating_sub(start.elapsed());
-    let timed_out = match done_rx.recv_timeout(remaining) {
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            kill_group(pid);
-            let _ = done_rx.recv();
-            true
-        }
-        _ => false,
-    };
-    // Whatever the program left running in its group goes with it.
-    kill_group(pid);
-    let status = child.wait().map_err(RunError::Spawn)?;
-    if timed_out {
-        return Err(RunError::TimedOut);
+    if done_rx.recv_timeout(inv.timeout + SUPERVISOR_GRACE).is_err() {
+        // The supervisor itself is stuck: take its group down (what it supervised may escape).
+        // SAFETY: a plain syscall; `pid` is our unreaped child, so the group is ours.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
     }
-    let status = match (status.code(), status.signal()) {
-        (Some(code), _) => Status::Exited(code),
-        (None, Some(sig)) => Status::Signaled(sig),
-        (None, None) => Status::Exited(-1),
-    };
-    let output = |rx: Option<mpsc::Receiver<Vec<u8>>>| rx.map_or(Ok(Vec::new()), |rx| rx.recv_timeout(OUTPUT_GRACE));
-    let stdout = output(stdout).map_err(|_| RunError::OutputHeld)?;
-    let stderr = output(stderr).map_err(|_| RunError::OutputHeld)?;
-    Ok(Outcome { status, stdout, stderr })
+    let _ = waiter.join();
+    let text = std::fs::read_to_string(report.path()).map_err(RunError::Spawn)?;
+    let mut status = None;
+    let mut timed_out = false;
+    let mut left_behind = Vec::new();
+    for line in text.lines() {
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match word {
+            "exited" => status = rest.parse().ok().map(Status::Exited),
+            "signaled" => status = rest.parse().ok().map(Status::Signaled),
+            "timed-out" => timed_out = true,
+            "left" => left_behind.push(rest.to_owned()),
+            "spawn-error" => return Err(RunError::Spawn(std::io::Error::other(rest.to_owned()))),
+            _ => {}
+        }
+    }
+    if timed_out {
+        return Err(RunError::TimedOut { left_behind });
+    }
+    let status = status.ok_or_else(|| RunError::Spawn(std::io::Error::other("the case supervisor failed")))?;
+    Ok(Outcome { status, stdout, stderr, left_behind })
 }
 
 #[cfg(test)]
@@ -224,32 +228,5 @@ mod tests {
         assert_eq!(Status::Signaled(6).to_string(), "killed by SIGABRT");
         assert_eq!(Status::Signaled(40).to_string(), "killed by signal 40");
         assert_eq!(Status::Exited(3).to_string(), "exit status 3");
-    }
-
-    fn sh(script: &str, timeout: Duration) -> Result<Outcome, RunError> {
-        let env = BTreeMap::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
-        let inv = Invocation {
-            program: OsStr::new("/bin/sh"),
-            args: vec!["-c".into(), script.into()],
-            env: &env,
-            stdin: Some(b"in\n"),
-            cwd: Path::new("/"),
-            timeout,
-        };
-        run(&inv)
-    }
-
-    #[test]
-    fn output_status_and_time_limit() {
-        let out = sh("cat; echo err >&2; exit 7", Duration::from_secs(10)).unwrap();
-        assert_eq!((out.status, &out.stdout[..], &out.stderr[..]), (Status::Exited(7), &b"in\n"[..], &b"err\n"[..]));
-        let out = sh("kill -SEGV $$", Duration::from_secs(10)).unwrap();
-        assert_eq!(out.status, Status::Signaled(11));
-        let start = Instant::now();
-        assert!(matches!(sh("sleep 30", Duration::from_millis(200)), Err(RunError::TimedOut)));
-        // A background child holding stdout dies with the group.
-        let out = sh("sleep 30 & echo started", Duration::from_secs(10)).unwrap();
-        assert_eq!(out.stdout, b"started\n");
-        assert!(start.elapsed() < Duration::from_secs(5));
     }
 }
