@@ -147,7 +147,7 @@ mod tests {
         let at = b.len() - 2;
         b[at] = b'N';
         let d = first_difference(Trickle(&a), Trickle(&b)).unwrap().unwrap();
-        assert_eq!((d.line, d.left.unwrap(), d.right.unwrap()), (200_002, b"end\n".to_vec(), b"eNd\n".to_vec()));
+        assert_eq!((d.line, d.left.unwrap(), d.right.unwrap()), (200_002, b"end\n".to_vec(), b"enN\n".to_vec()));
         // A difference inside the long line: the line's start, as kept.
         let mut c = a.clone();
         let at = a.len() - 10;
