@@ -1,6 +1,11 @@
 //! Generates one differential test per `fixtures/*.c` (see tests/fixtures.rs), so that a fixture
 //! cannot exist without its test, and the engine patch level emu386 is built for: the number of
 //! patches in `unicorn/series` (cpu.rs checks the linked engine against it).
+//!
+//! It also probes what this machine lets the tests do (trace with strace, debug with gdb, make
+//! private namespaces) and sets a `cfg` for each thing it cannot: the tests that need it are then
+//! `#[ignore]`d with the reason, so `cargo test` reports them as ignored, saying why, instead of
+//! passing without having run. The probes run again when a program is installed or removed.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +32,8 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").unwrap();
     std::fs::write(Path::new(&out_dir).join("fixture_tests.rs"), out).unwrap();
 
+    probe_test_capabilities();
+
     let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("unicorn/series");
     println!("cargo:rerun-if-changed={}", series.display());
     let text = std::fs::read_to_string(&series).expect("emu/unicorn/series");
@@ -36,4 +43,49 @@ fn main() {
         format!("/// The number of patches in emu/unicorn/series.\npub const ENGINE_PATCH_LEVEL: u32 = {patches};\n"),
     )
     .unwrap();
+}
+
+/// Whether `program args...` runs here and exits with status 0 (output discarded).
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// One `cfg` per capability a test needs and this machine lacks (see the module comment).
+fn probe_test_capabilities() {
+    for dir in ["/usr/bin", "/usr/sbin", "/usr/local/bin"] {
+        if Path::new(dir).is_dir() {
+            println!("cargo:rerun-if-changed={dir}");
+        }
+    }
+    let probes: [(&str, fn() -> bool); 5] = [
+        ("emu386_no_strace", || succeeds("strace", &["-f", "-o", "/dev/null", "true"])),
+        ("emu386_no_gdb", || succeeds("gdb", &["--version"])),
+        ("emu386_no_netns", || succeeds("unshare", &["-n", "true"]) && succeeds("setpriv", &["--help"])),
+        ("emu386_no_mntns", || succeeds("unshare", &["-m", "true"])),
+        ("emu386_no_binfmt_ns", || {
+            succeeds(
+                "unshare",
+                &[
+                    "--user",
+                    "--map-root-user",
+                    "--mount",
+                    "sh",
+                    "-c",
+                    "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc",
+                ],
+            )
+        }),
+    ];
+    for (cfg, works) in probes {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if !works() {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
 }

@@ -62,8 +62,10 @@ struct Step {
     stdin: Input,
 }
 
-/// One busybox scenario: inputs, then invocations, then optionally the resulting tree.
+/// One busybox scenario: inputs, then invocations, then optionally the resulting tree. A case
+/// built and never checked is a test that cannot fail: the type is `#[must_use]`.
 #[derive(Default)]
+#[must_use = "a busybox case does nothing until it is checked"]
 struct Case {
     entries: Vec<(String, Entry)>,
     steps: Vec<Step>,
