@@ -63,7 +63,9 @@ fn probe_test_capabilities() {
             println!("cargo:rerun-if-changed={dir}");
         }
     }
-    let probes: [(&str, fn() -> bool); 5] = [
+    /// A cfg, and a probe that says whether the capability is there.
+    type Probe = (&'static str, fn() -> bool);
+    let probes: [Probe; 5] = [
         ("emu386_no_strace", || succeeds("strace", &["-f", "-o", "/dev/null", "true"])),
         ("emu386_no_gdb", || succeeds("gdb", &["--version"])),
         ("emu386_no_netns", || succeeds("unshare", &["-n", "true"]) && succeeds("setpriv", &["--help"])),
