@@ -8,9 +8,7 @@
 //! program, or ptrace not permitted) or the command line is wrong. Emulator options apply to the
 //! emulated run only.
 
-#[path = "diff/native.rs"]
 mod native;
-#[path = "diff/normalize.rs"]
 mod normalize;
 
 use normalize::Process;

@@ -8,8 +8,10 @@ mod elf;
 mod gdb;
 mod mem;
 mod run;
+mod signal;
 mod stack;
 mod suite;
+mod thread;
 mod warm;
 
 use clap::Parser;

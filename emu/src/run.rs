@@ -12,13 +12,7 @@
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
-
-// Signal delivery lives beside the loop (the file is emu/src/signal.rs).
-#[path = "signal.rs"]
-mod signal;
-// Threads and the emulator lock too (emu/src/thread.rs).
-#[path = "thread.rs"]
-mod thread;
+use crate::{signal, thread};
 use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::abi::nr;
@@ -84,8 +78,9 @@ fn syscall_regs(cpu: &Unicorn<'_, ()>) -> (u32, [u32; 6]) {
 fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
     let (nr, args) = syscall_regs(cpu);
+    let entry = syscalls::table::lookup(nr);
     let Guest { space, task, exit, thread_exit, .. } = guest;
-    if syscalls::sys::signal::needs_esp(nr) {
+    if entry.is_some_and(|e| e.needs_esp) {
         task.signals.esp = read(RegisterX86::ESP);
     }
     let multi = thread::multi();
@@ -102,7 +97,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         crate::warm::before_fork(cpu, space.perms());
     }
     // A call that may block lets the other threads run meanwhile.
-    let release = multi && thread::blocks(nr, &args);
+    let release = multi && entry.is_some_and(|e| e.blocking.holds(&args));
     if release {
         thread::unlock();
     }
@@ -114,7 +109,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
-            if v == 0 && matches!(nr, nr::fork | nr::vfork | nr::clone) {
+            if v == 0 && entry.is_some_and(|e| e.starts_task) {
                 // A new process: only this thread went along.
                 thread::after_fork_child();
                 crate::warm::after_fork_child();

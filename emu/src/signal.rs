@@ -422,7 +422,11 @@ pub fn after_syscall(
     if ret == EINTR {
         let next = sig::next_recorded(mask).map(|s| task.signals.action(s));
         if let Some(action) = next {
-            if action.is_handler() && action.flags & SA_RESTART != 0 && !no_restart && sig::restartable(nr, args) {
+            if action.is_handler()
+                && action.flags & SA_RESTART != 0
+                && !no_restart
+                && syscalls::table::lookup(nr).is_some_and(|e| e.restart.holds(args))
+            {
                 let eip = reg(cpu, RegisterX86::EIP);
                 set_eip(cpu, eip.wrapping_sub(2));
                 set(cpu, RegisterX86::EAX, nr);

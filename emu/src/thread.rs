@@ -30,7 +30,6 @@ use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 use std::time::Duration;
-use syscalls::abi::nr;
 use syscalls::abi::sched::{CLONE_CHILD_SETTID, CLONE_SETTLS};
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
 use syscalls::task::{ThreadStart, GDT_ENTRIES};
@@ -105,78 +104,6 @@ pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace) {
 pub fn catch_up(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace) {
     space.catch_up();
     crate::cpu::forget(cpu, &mut space.pending);
-}
-
-/// Whether syscall `nr` may block, so that its handler runs without the lock. These handlers
-/// touch only per-thread state (see `syscalls::task::Shared`); calls that change the address space
-/// or the dispositions are never in this list.
-pub fn blocks(nr: u32, args: &syscalls::table::Args) -> bool {
-    match nr {
-        nr::read
-        | nr::write
-        | nr::readv
-        | nr::writev
-        | nr::pread64
-        | nr::pwrite64
-        | nr::preadv
-        | nr::pwritev
-        | nr::preadv2
-        | nr::pwritev2
-        | nr::waitpid
-        | nr::wait4
-        | nr::waitid
-        | nr::pause
-        | nr::sigsuspend
-        | nr::rt_sigsuspend
-        | nr::rt_sigtimedwait
-        | nr::rt_sigtimedwait_time64
-        | nr::select
-        | nr::_newselect
-        | nr::pselect6
-        | nr::pselect6_time64
-        | nr::poll
-        | nr::ppoll
-        | nr::ppoll_time64
-        | nr::epoll_wait
-        | nr::epoll_pwait
-        | nr::epoll_pwait2
-        | nr::nanosleep
-        | nr::clock_nanosleep
-        | nr::clock_nanosleep_time64
-        | nr::sched_yield
-        | nr::flock
-        | nr::fcntl
-        | nr::fcntl64
-        | nr::fsync
-        | nr::fdatasync
-        | nr::sendfile
-        | nr::sendfile64
-        | nr::splice
-        | nr::tee
-        | nr::vmsplice
-        | nr::connect
-        | nr::accept4
-        | nr::sendto
-        | nr::sendmsg
-        | nr::sendmmsg
-        | nr::recvfrom
-        | nr::recvmsg
-        | nr::recvmmsg
-        | nr::recvmmsg_time64
-        | nr::msgsnd
-        | nr::msgrcv
-        | nr::semtimedop_time64
-        | nr::mq_timedsend
-        | nr::mq_timedreceive
-        | nr::mq_timedsend_time64
-        | nr::mq_timedreceive_time64 => true,
-        // connect accept send recv sendto recvfrom sendmsg recvmsg accept4 recvmmsg sendmmsg
-        nr::socketcall => matches!(args[0], 3 | 5 | 9 | 10 | 11 | 12 | 16 | 17 | 18 | 19 | 20),
-        // semop semtimedop msgsnd msgrcv (not shmat, which maps)
-        nr::ipc => matches!(args[0] & 0xffff, 1 | 4 | 11 | 12),
-        nr::futex | nr::futex_time64 => syscalls::sys::futex::may_block(args),
-        _ => false,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,7 +338,7 @@ fn thread_main(
         return;
     }
     lock();
-    match super::run_thread(cpu, space, task) {
+    match crate::run::run_thread(cpu, space, task) {
         Some((exit, tracer)) => exit_process(exit, tracer),
         // The CPU is closed; the other threads go on.
         None => unlock(),

@@ -1,9 +1,13 @@
 //! The syscall table and the one dispatcher.
 //!
-//! The table is data: each entry names a syscall, its handler and how each argument is shown by the
-//! tracer. Families contribute their entries (`sys::<family>::ENTRIES`); [`dispatch`] is the only
-//! place where a handler's result becomes the value of `%eax`, and the only place where unknown
-//! numbers are answered (ENOSYS, logged once per number).
+//! The table is data: each entry holds every fact about a syscall that anything outside its handler
+//! needs: its name, its handler, how the tracer shows each argument and the result, whether it may
+//! block (the run loop lets other guest threads run meanwhile), whether an interrupted call restarts
+//! under SA_RESTART, whether a new task returns through it, and whether it needs the guest's
+//! `%esp`. Families contribute their entries (`sys::<family>::ENTRIES`), and adding a syscall is
+//! one row there and one handler. [`dispatch`] is the only place where a handler's result becomes
+//! the value of `%eax`, and the only place where unknown numbers are answered (ENOSYS, logged once
+//! per number).
 
 use crate::abi::nr;
 use crate::task::Ctx;
@@ -201,7 +205,26 @@ pub enum Ret {
     NoReturn,
 }
 
-/// One row of the table.
+/// A fact that holds for every call, for none, or depending on the arguments.
+#[derive(Debug, Clone, Copy)]
+pub enum When {
+    Never,
+    Always,
+    If(fn(&Args) -> bool),
+}
+
+impl When {
+    pub fn holds(self, args: &Args) -> bool {
+        match self {
+            When::Never => false,
+            When::Always => true,
+            When::If(test) => test(args),
+        }
+    }
+}
+
+/// One row of the table. Build it with [`entry!`] and the `const` methods below
+/// (`entry!(nr::read, read, [Fd, OutBuf, Uint]).blocks().restarts()`).
 #[derive(Debug)]
 pub struct Entry {
     pub nr: u32,
@@ -209,6 +232,68 @@ pub struct Entry {
     pub handler: Handler,
     pub args: &'static [Arg],
     pub ret: Ret,
+    /// The call may wait (for I/O, a child, a signal, time), so its handler runs without the
+    /// emulator lock and other guest threads run meanwhile. Such handlers touch only per-thread
+    /// state (`task::Shared`); calls that change the address space or the dispositions never block.
+    pub blocking: When,
+    /// Interrupted by a signal whose handler has SA_RESTART, the call restarts: the kernel answers
+    /// -ERESTARTSYS. Calls that answer -ERESTARTNOHAND or use a restart block (poll, select,
+    /// epoll_wait, the sleeps, pause, sigsuspend, sigtimedwait, System V IPC) end with EINTR under a
+    /// handler (signal(7)).
+    pub restart: When,
+    /// A new task (process or thread) returns from this call too, with 0.
+    pub starts_task: bool,
+    /// The run loop gives the call the guest's `%esp` (`task.signals.esp`) first.
+    pub needs_esp: bool,
+}
+
+impl Entry {
+    /// A row with the given name, handler and kinds; no other fact holds.
+    pub const fn new(nr: u32, name: &'static str, handler: Handler, args: &'static [Arg], ret: Ret) -> Entry {
+        Entry {
+            nr,
+            name,
+            handler,
+            args,
+            ret,
+            blocking: When::Never,
+            restart: When::Never,
+            starts_task: false,
+            needs_esp: false,
+        }
+    }
+
+    /// The call may block: see [`Entry::blocking`].
+    pub const fn blocks(self) -> Entry {
+        self.blocks_if(When::Always)
+    }
+
+    pub const fn blocks_if(mut self, when: When) -> Entry {
+        self.blocking = when;
+        self
+    }
+
+    /// An interrupted call restarts under SA_RESTART: see [`Entry::restart`].
+    pub const fn restarts(self) -> Entry {
+        self.restarts_if(When::Always)
+    }
+
+    pub const fn restarts_if(mut self, when: When) -> Entry {
+        self.restart = when;
+        self
+    }
+
+    /// A new task returns through the call: see [`Entry::starts_task`].
+    pub const fn starts_task(mut self) -> Entry {
+        self.starts_task = true;
+        self
+    }
+
+    /// The call gets the guest's `%esp`: see [`Entry::needs_esp`].
+    pub const fn needs_esp(mut self) -> Entry {
+        self.needs_esp = true;
+        self
+    }
 }
 
 /// A table row: `entry!(nr::write, sys::fs::write, [Fd, InBuf(2), Uint])`.
@@ -218,13 +303,7 @@ macro_rules! entry {
         $crate::entry!($nr, $handler, [$($arg),*], $crate::table::Ret::Int)
     };
     ($nr:path, $handler:path, [$($arg:expr),* $(,)?], $ret:expr) => {
-        $crate::table::Entry {
-            nr: $nr,
-            name: $crate::abi::nr::NAMES[$nr as usize],
-            handler: $handler,
-            args: &[$($arg),*],
-            ret: $ret,
-        }
+        $crate::table::Entry::new($nr, $crate::abi::nr::NAMES[$nr as usize], $handler, &[$($arg),*], $ret)
     };
 }
 
@@ -258,32 +337,17 @@ fn socketcall_view(which: u32) -> Option<&'static Entry> {
     fn traced_only(_: &mut Ctx, _: &Args) -> SysResult {
         Err(Errno::NOSYS.into())
     }
+    use crate::abi::net::call;
     use Arg::*;
-    static ACCEPT: Entry = Entry {
-        nr: nr::accept4,
-        name: "accept",
-        handler: traced_only,
-        args: &[Fd, SockaddrOut(2), IntPtr],
-        ret: Ret::Int,
-    };
-    static SEND: Entry = Entry {
-        nr: nr::sendto,
-        name: "send",
-        handler: traced_only,
-        args: &[Fd, InBuf(2), Uint, Flags(sys::socket::MSG_NAMES)],
-        ret: Ret::Int,
-    };
-    static RECV: Entry = Entry {
-        nr: nr::recvfrom,
-        name: "recv",
-        handler: traced_only,
-        args: &[Fd, OutBuf, Uint, Flags(sys::socket::MSG_NAMES)],
-        ret: Ret::Int,
-    };
+    static ACCEPT: Entry = Entry::new(nr::accept4, "accept", traced_only, &[Fd, SockaddrOut(2), IntPtr], Ret::Int);
+    static SEND: Entry =
+        Entry::new(nr::sendto, "send", traced_only, &[Fd, InBuf(2), Uint, Flags(sys::socket::MSG_NAMES)], Ret::Int);
+    static RECV: Entry =
+        Entry::new(nr::recvfrom, "recv", traced_only, &[Fd, OutBuf, Uint, Flags(sys::socket::MSG_NAMES)], Ret::Int);
     match which {
-        5 => Some(&ACCEPT),
-        9 => Some(&SEND),
-        10 => Some(&RECV),
+        call::ACCEPT => Some(&ACCEPT),
+        call::SEND => Some(&SEND),
+        call::RECV => Some(&RECV),
         _ => None,
     }
 }
@@ -334,7 +398,7 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     };
     // strace -f shows a new process's or thread's first return (0 from fork, vfork, clone) only
     // as the parent's call.
-    let child_return = matches!(nr, nr::fork | nr::vfork | nr::clone | nr::clone3) && value == Some(0);
+    let child_return = entry.is_some_and(|e| e.starts_task) && value == Some(0);
     if ctx.task.tracer.is_some() && !child_return {
         // socketcall is shown as the call it performs, with that call's arguments.
         let unpacked = (nr == nr::socketcall).then(|| traced_socketcall(ctx.mem, args)).flatten();
@@ -359,6 +423,77 @@ mod tests {
                 assert_eq!(e.nr as usize, nr);
                 assert_eq!(e.name, nr::NAMES[nr], "entry for {nr}");
             }
+        }
+    }
+
+    fn row(nr: u32) -> &'static Entry {
+        lookup(nr).unwrap_or_else(|| panic!("no row for {}", nr::NAMES[nr as usize]))
+    }
+
+    #[test]
+    fn facts_come_from_the_rows() {
+        let none = [0; 6];
+        assert!(row(nr::read).blocking.holds(&none) && row(nr::read).restart.holds(&none));
+        assert!(row(nr::nanosleep).blocking.holds(&none) && !row(nr::nanosleep).restart.holds(&none));
+        assert!(row(nr::poll).blocking.holds(&none) && !row(nr::poll).restart.holds(&none));
+        assert!(!row(nr::getpid).blocking.holds(&none));
+        for nr in [nr::fork, nr::vfork, nr::clone] {
+            assert!(row(nr).starts_task);
+        }
+        assert!(row(nr::rt_sigreturn).needs_esp && !row(nr::read).needs_esp);
+        // socketcall takes the facts of the call it performs.
+        let socketcall = |call: u32| [call, 0, 0, 0, 0, 0];
+        let recv = socketcall(crate::abi::net::call::RECV);
+        let socket = socketcall(crate::abi::net::call::SOCKET);
+        let recvmmsg = socketcall(crate::abi::net::call::RECVMMSG);
+        assert!(row(nr::socketcall).blocking.holds(&recv) && row(nr::socketcall).restart.holds(&recv));
+        assert!(!row(nr::socketcall).blocking.holds(&socket) && !row(nr::socketcall).restart.holds(&socket));
+        assert!(row(nr::socketcall).blocking.holds(&recvmmsg) && !row(nr::socketcall).restart.holds(&recvmmsg));
+        assert!(!row(nr::socketcall).blocking.holds(&socketcall(99)));
+        // futex: a wait blocks; it restarts only without a timeout.
+        let wait = [0x1000, 0, 1, 0, 0, 0];
+        let timed = [0x1000, 0, 1, 0x2000, 0, 0];
+        let wake = [0x1000, 1, 1, 0, 0, 0];
+        assert!(row(nr::futex).blocking.holds(&wait) && row(nr::futex).restart.holds(&wait));
+        assert!(row(nr::futex).blocking.holds(&timed) && !row(nr::futex).restart.holds(&timed));
+        assert!(!row(nr::futex).blocking.holds(&wake));
+        // ipc: semop and msgrcv block, shmat does not.
+        assert!(row(nr::ipc).blocking.holds(&[1, 0, 0, 0, 0, 0]) && !row(nr::ipc).blocking.holds(&[21, 0, 0, 0, 0, 0]));
+    }
+
+    /// A call that blocks runs without the emulator lock, so it must not touch state shared by
+    /// the process's threads: the address space, the dispositions, the fd-independent tables.
+    #[test]
+    fn no_call_that_changes_shared_state_blocks() {
+        let shared = [
+            nr::brk,
+            nr::mmap,
+            nr::mmap2,
+            nr::munmap,
+            nr::mprotect,
+            nr::mremap,
+            nr::madvise,
+            nr::shmat,
+            nr::shmdt,
+            nr::rt_sigaction,
+            nr::sigaction,
+            nr::signal,
+            nr::execve,
+            nr::clone,
+            nr::fork,
+            nr::vfork,
+            nr::exit_group,
+            nr::set_thread_area,
+            nr::prctl,
+        ];
+        for nr in shared {
+            if let Some(e) = lookup(nr) {
+                assert!(matches!(e.blocking, When::Never), "{} blocks", e.name);
+            }
+        }
+        // ipc's shmat and shmdt change the address space.
+        for call in [21, 22] {
+            assert!(!row(nr::ipc).blocking.holds(&[call, 0, 0, 0, 0, 0]));
         }
     }
 

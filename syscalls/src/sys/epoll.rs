@@ -26,10 +26,10 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::epoll_create, epoll_create, [Int]),
     entry!(nr::epoll_create1, epoll_create1, [Flags(CREATE_FLAGS)]),
     entry!(nr::epoll_ctl, epoll_ctl, [Fd, Enum(CTL_OPS), Fd, EpollCtlEvent]),
-    entry!(nr::epoll_wait, epoll_wait, [Fd, EpollEvents, Int, Int]),
+    entry!(nr::epoll_wait, epoll_wait, [Fd, EpollEvents, Int, Int]).blocks(),
     // strace shows the mask and timeout once the call ended: an address if it failed.
-    entry!(nr::epoll_pwait, epoll_pwait, [Fd, EpollEvents, Int, Int, Out(&Sigset(5)), Uint]),
-    entry!(nr::epoll_pwait2, epoll_pwait2, [Fd, EpollEvents, Int, Out(&Timespec64), Out(&Sigset(5)), Uint]),
+    entry!(nr::epoll_pwait, epoll_pwait, [Fd, EpollEvents, Int, Int, Out(&Sigset(5)), Uint]).blocks(),
+    entry!(nr::epoll_pwait2, epoll_pwait2, [Fd, EpollEvents, Int, Out(&Timespec64), Out(&Sigset(5)), Uint]).blocks(),
 ];
 
 /// A new host epoll fd as a guest fd.

@@ -32,12 +32,14 @@ use std::cell::Cell;
 use std::ptr::null_mut;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::fork, fork, []),
-    entry!(nr::vfork, vfork, []),
-    entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]),
-    entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]),
-    entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]),
-    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)]),
+    entry!(nr::fork, fork, []).starts_task(),
+    entry!(nr::vfork, vfork, []).starts_task(),
+    entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]).starts_task(),
+    entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
+    entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
+    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
+        .blocks()
+        .restarts(),
     entry!(nr::setpgid, setpgid, [Int, Int]),
     entry!(nr::setsid, setsid, []),
 ];

@@ -38,10 +38,10 @@ const ACCESS_FLAGS: &[(u32, &str)] =
 const RENAME_FLAGS: &[(u32, &str)] = &[(1, "RENAME_NOREPLACE"), (2, "RENAME_EXCHANGE"), (4, "RENAME_WHITEOUT")];
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::open, open, [Str, OpenFlags, OpenMode]),
-    entry!(nr::openat, openat, [DirFd, Str, OpenFlags, OpenMode]),
+    entry!(nr::open, open, [Str, OpenFlags, OpenMode]).restarts(),
+    entry!(nr::openat, openat, [DirFd, Str, OpenFlags, OpenMode]).restarts(),
     entry!(nr::creat, creat, [Str, Mode]),
-    entry!(nr::openat2, openat2, [DirFd, Str, OpenHow, Uint]),
+    entry!(nr::openat2, openat2, [DirFd, Str, OpenHow, Uint]).restarts(),
     entry!(nr::oldstat, oldstat, [Str, Out(&OldStat)]),
     entry!(nr::oldlstat, oldlstat, [Str, Out(&OldStat)]),
     entry!(nr::oldfstat, oldfstat, [Fd, Out(&OldStat)]),

@@ -20,14 +20,18 @@ use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
-use crate::table::{Arg::*, Args, Entry};
+use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{errno_of, Errno, SysResult};
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip]),
-    entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip]),
+    entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
+        .blocks_if(When::If(may_block))
+        .restarts_if(When::If(restarts)),
+    entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
+        .blocks_if(When::If(may_block))
+        .restarts_if(When::If(restarts)),
 ];
 
 /// Futex commands (linux/futex.h).
@@ -98,11 +102,18 @@ fn has_uaddr2(cmd: u32) -> bool {
 }
 
 /// Whether the call may sleep (the run loop lets other threads run meanwhile).
-pub fn may_block(args: &Args) -> bool {
+fn may_block(args: &Args) -> bool {
     matches!(
         args[1] & FUTEX_CMD_MASK,
         FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_REQUEUE_PI
     )
+}
+
+/// Whether an interrupted futex call restarts under SA_RESTART: a wait without a timeout
+/// (futex_wait() answers -ERESTARTSYS then; with a timeout it uses a restart block, EINTR under a
+/// handler).
+fn restarts(args: &Args) -> bool {
+    matches!(args[1] & FUTEX_CMD_MASK, FUTEX_WAIT | FUTEX_WAIT_BITSET) && args[3] == 0
 }
 
 /// The words the kernel writes for `cmd`: (first, second).

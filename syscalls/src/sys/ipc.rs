@@ -13,22 +13,22 @@ use crate::entry;
 use crate::host;
 use crate::mem::{Backing, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
-use crate::table::{Arg::*, Args, Entry};
+use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::ipc, ipc, [Enum(IPC_CALLS), Int, Int, Int, Ptr, Int]),
+    entry!(nr::ipc, ipc, [Enum(IPC_CALLS), Int, Int, Int, Ptr, Int]).blocks_if(When::If(may_block)),
     entry!(nr::semget, semget, [Int, Int, Hex]),
     entry!(nr::semctl, semctl, [Int, Int, Hex, Hex]),
-    entry!(nr::semtimedop_time64, semtimedop_time64, [Int, Ptr, Uint, Ptr]),
+    entry!(nr::semtimedop_time64, semtimedop_time64, [Int, Ptr, Uint, Ptr]).blocks(),
     entry!(nr::shmget, shmget, [Int, Uint, Hex]),
     entry!(nr::shmctl, shmctl, [Int, Hex, Ptr]),
     entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::table::Ret::Hex),
     entry!(nr::shmdt, shmdt, [Ptr]),
     entry!(nr::msgget, msgget, [Int, Hex]),
-    entry!(nr::msgsnd, msgsnd, [Int, Ptr, Uint, Hex]),
-    entry!(nr::msgrcv, msgrcv, [Int, Ptr, Uint, Int, Hex]),
+    entry!(nr::msgsnd, msgsnd, [Int, Ptr, Uint, Hex]).blocks(),
+    entry!(nr::msgrcv, msgrcv, [Int, Ptr, Uint, Int, Hex]).blocks(),
     entry!(nr::msgctl, msgctl, [Int, Hex, Ptr]),
 ];
 
@@ -89,6 +89,11 @@ const SHM_EXEC: u32 = 0o100000;
 const SHMLBA: u32 = PAGE_SIZE;
 
 /// Implements ipc(2): ksys_ipc()'s dispatch.
+/// Whether an ipc(2) call may block: semop, semtimedop, msgsnd and msgrcv (not shmat, which maps).
+fn may_block(a: &Args) -> bool {
+    matches!(a[0] & 0xffff, SEMOP | SEMTIMEDOP | MSGSND | MSGRCV)
+}
+
 fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [call, first, second, third, ptr, fifth] = *a;
     let version = call >> 16;

@@ -39,10 +39,12 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::mq_open, mq_open, [Str, OpenFlags, MqCreate, Skip]),
     entry!(nr::mq_unlink, mq_unlink, [Str]),
-    entry!(nr::mq_timedsend, mq_timedsend, [Fd, InBuf(2), Uint, Uint, Timespec]),
-    entry!(nr::mq_timedreceive, mq_timedreceive, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec]),
-    entry!(nr::mq_timedsend_time64, mq_timedsend_time64, [Fd, InBuf(2), Uint, Uint, Timespec64]),
-    entry!(nr::mq_timedreceive_time64, mq_timedreceive_time64, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec64]),
+    entry!(nr::mq_timedsend, mq_timedsend, [Fd, InBuf(2), Uint, Uint, Timespec]).blocks().restarts(),
+    entry!(nr::mq_timedreceive, mq_timedreceive, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec]).blocks().restarts(),
+    entry!(nr::mq_timedsend_time64, mq_timedsend_time64, [Fd, InBuf(2), Uint, Uint, Timespec64]).blocks().restarts(),
+    entry!(nr::mq_timedreceive_time64, mq_timedreceive_time64, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec64])
+        .blocks()
+        .restarts(),
     entry!(nr::mq_notify, mq_notify, [Fd, Sigevent]),
     entry!(nr::mq_getsetattr, mq_getsetattr, [Fd, MqAttr, Out(&MqAttr)]),
 ];

@@ -27,13 +27,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use zerocopy::FromBytes;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::poll, poll, [Pollfds(1), Uint, Int]),
-    entry!(nr::ppoll, ppoll, [Pollfds(1), Uint, Timespec, Sigset(4), Uint]),
-    entry!(nr::ppoll_time64, ppoll_time64, [Pollfds(1), Uint, Timespec64, Sigset(4), Uint]),
-    entry!(nr::select, old_select, [Ptr]),
-    entry!(nr::_newselect, newselect, [Int, Ptr, Ptr, Ptr, Timeval]),
-    entry!(nr::pselect6, pselect6, [Int, Ptr, Ptr, Ptr, Timespec, Ptr]),
-    entry!(nr::pselect6_time64, pselect6_time64, [Int, Ptr, Ptr, Ptr, Timespec64, Ptr]),
+    entry!(nr::poll, poll, [Pollfds(1), Uint, Int]).blocks(),
+    entry!(nr::ppoll, ppoll, [Pollfds(1), Uint, Timespec, Sigset(4), Uint]).blocks(),
+    entry!(nr::ppoll_time64, ppoll_time64, [Pollfds(1), Uint, Timespec64, Sigset(4), Uint]).blocks(),
+    entry!(nr::select, old_select, [Ptr]).blocks(),
+    entry!(nr::_newselect, newselect, [Int, Ptr, Ptr, Ptr, Timeval]).blocks(),
+    entry!(nr::pselect6, pselect6, [Int, Ptr, Ptr, Ptr, Timespec, Ptr]).blocks(),
+    entry!(nr::pselect6_time64, pselect6_time64, [Int, Ptr, Ptr, Ptr, Timespec64, Ptr]).blocks(),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -49,21 +49,22 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::sigprocmask, sigprocmask, [Enum(HOW_NAMES), OldSigset, Out(&OldSigset)]),
     entry!(nr::rt_sigpending, rt_sigpending, [Out(&Sigset(1)), Uint]),
     entry!(nr::sigpending, sigpending, [Out(&OldSigset)]),
-    entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]),
-    entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]),
-    entry!(nr::pause, pause, []),
-    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal),
+    entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]).blocks(),
+    entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]).blocks(),
+    entry!(nr::pause, pause, []).blocks(),
+    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal).blocks(),
     entry!(
         nr::rt_sigtimedwait_time64,
         rt_sigtimedwait_time64,
         [Sigset(3), Out(&SigInfo), Timespec64, Uint],
         Ret::Signal
-    ),
+    )
+    .blocks(),
     entry!(nr::rt_sigqueueinfo, rt_sigqueueinfo, [Int, Signal, SigInfo]),
     entry!(nr::rt_tgsigqueueinfo, rt_tgsigqueueinfo, [Int, Int, Signal, SigInfo]),
-    entry!(nr::sigaltstack, sigaltstack, [SigStack, Out(&SigStack)]),
-    entry!(nr::rt_sigreturn, rt_sigreturn, [SigreturnMask { rt: true }]),
-    entry!(nr::sigreturn, sigreturn, [SigreturnMask { rt: false }]),
+    entry!(nr::sigaltstack, sigaltstack, [SigStack, Out(&SigStack)]).needs_esp(),
+    entry!(nr::rt_sigreturn, rt_sigreturn, [SigreturnMask { rt: true }]).needs_esp(),
+    entry!(nr::sigreturn, sigreturn, [SigreturnMask { rt: false }]).needs_esp(),
     entry!(nr::kill, kill, [Int, Signal]),
     entry!(nr::tkill, tkill, [Int, Signal]),
     entry!(nr::tgkill, tgkill, [Int, Int, Signal]),
@@ -906,72 +907,6 @@ fn getitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
     Ok(0)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Restarting.
-
-/// Whether an EINTR from syscall `nr` becomes a restart when the handler has SA_RESTART: the
-/// calls that answer -ERESTARTSYS in the kernel. poll, select, epoll_wait, the sleeps, pause,
-/// sigsuspend and sigtimedwait answer -ERESTARTNOHAND or a restart block: EINTR under a handler.
-pub fn restartable(nr: u32, args: &Args) -> bool {
-    const FUTEX_WAIT: u32 = 0;
-    const FUTEX_WAIT_BITSET: u32 = 9;
-    match nr {
-        nr::read
-        | nr::write
-        | nr::readv
-        | nr::writev
-        | nr::pread64
-        | nr::pwrite64
-        | nr::preadv
-        | nr::pwritev
-        | nr::preadv2
-        | nr::pwritev2
-        | nr::open
-        | nr::openat
-        | nr::openat2
-        | nr::waitpid
-        | nr::wait4
-        | nr::waitid
-        | nr::ioctl
-        | nr::fcntl
-        | nr::fcntl64
-        | nr::flock
-        | nr::fsync
-        | nr::sendfile
-        | nr::sendfile64
-        | nr::splice
-        | nr::tee
-        | nr::vmsplice
-        | nr::getrandom
-        | nr::connect
-        | nr::accept4
-        | nr::sendto
-        | nr::sendmsg
-        | nr::recvfrom
-        | nr::recvmsg
-        | nr::sendmmsg
-        | nr::mq_timedsend
-        | nr::mq_timedreceive
-        | nr::mq_timedsend_time64
-        | nr::mq_timedreceive_time64 => true,
-        // System V IPC (msgsnd, msgrcv, semop, semtimedop) is never restarted after a handler
-        // (-ERESTARTNOHAND, signal(7)).
-        // connect accept send recv sendto recvfrom sendmsg recvmsg accept4 sendmmsg
-        nr::socketcall => matches!(args[0], 3 | 5 | 9 | 10 | 11 | 12 | 16 | 17 | 18 | 20),
-        nr::futex | nr::futex_time64 => {
-            let op = args[1] & 0x7f;
-            (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) && args[3] == 0
-        }
-        _ => false,
-    }
-}
-
-/// Whether the run loop must give `nr` the guest's `%esp` (in [`Signals::esp`]) before the call.
-pub fn needs_esp(nr: u32) -> bool {
-    // The sigreturns for the tracer, which reads their frame before the call.
-    matches!(nr, nr::sigaltstack | nr::rt_sigreturn | nr::sigreturn)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -994,13 +929,5 @@ mod tests {
         assert_eq!((si.signo.get(), si.code.get()), (SIGUSR1 as i32, SI_USER));
         assert_eq!((si.fields[0].get(), si.fields[1].get()), (42, 7));
         assert_eq!(siginfo_to_host(&si)[16], 42);
-    }
-
-    #[test]
-    fn syscalls_that_restart() {
-        assert!(restartable(nr::read, &[0; 6]));
-        assert!(!restartable(nr::nanosleep, &[0; 6]));
-        assert!(restartable(nr::socketcall, &[10, 0, 0, 0, 0, 0]));
-        assert!(!restartable(nr::socketcall, &[1, 0, 0, 0, 0, 0]));
     }
 }

@@ -8,57 +8,72 @@ use super::{socket, socketmsg};
 use crate::abi::net::{call, SOCKETCALL_NARGS};
 use crate::entry;
 use crate::mem::GuestMemory;
-use crate::table::{Arg::*, Args, Entry, Handler};
+use crate::table::{self, Arg::*, Args, Entry, Handler, When};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 
-pub static ENTRIES: &[Entry] = &[entry!(nr::socketcall, socketcall, [Int, Ptr])];
+pub static ENTRIES: &[Entry] = &[entry!(nr::socketcall, socketcall, [Int, Ptr])
+    .blocks_if(When::If(subcall_blocks))
+    .restarts_if(When::If(subcall_restarts))];
 
 /// The direct syscall a subcall performs, with its arguments laid out as that syscall takes them.
 /// Also what the tracer shows in place of `socketcall(…)`.
 pub fn unpack(mem: &dyn GuestMemory, a: &Args) -> Result<(u32, Args), Errno> {
     let which = a[0];
     let size = *SOCKETCALL_NARGS.get(which as usize).filter(|_| which >= 1).ok_or(Errno::INVAL)? as usize;
+    let direct = direct(which).ok_or(Errno::INVAL)?;
     let bytes = mem.slice(a[1], size)?;
     let mut args = [0u32; 6];
     for (slot, word) in args.iter_mut().zip(bytes.chunks_exact(4)) {
         *slot = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
     }
-    let direct = match which {
+    match which {
+        // accept is accept4 with flags 0; send and recv are sendto and recvfrom without an address.
+        call::ACCEPT => args[3] = 0,
+        call::SEND | call::RECV => (args[4], args[5]) = (0, 0),
+        _ => {}
+    }
+    Ok((direct, args))
+}
+
+/// The direct syscall subcall `which` performs.
+fn direct(which: u32) -> Option<u32> {
+    Some(match which {
         call::SOCKET => nr::socket,
         call::BIND => nr::bind,
         call::CONNECT => nr::connect,
         call::LISTEN => nr::listen,
-        call::ACCEPT => {
-            args[3] = 0;
-            nr::accept4
-        }
+        call::ACCEPT | call::ACCEPT4 => nr::accept4,
         call::GETSOCKNAME => nr::getsockname,
         call::GETPEERNAME => nr::getpeername,
         call::SOCKETPAIR => nr::socketpair,
-        call::SEND => {
-            args[4] = 0;
-            args[5] = 0;
-            nr::sendto
-        }
-        call::RECV => {
-            args[4] = 0;
-            args[5] = 0;
-            nr::recvfrom
-        }
-        call::SENDTO => nr::sendto,
-        call::RECVFROM => nr::recvfrom,
+        call::SEND | call::SENDTO => nr::sendto,
+        call::RECV | call::RECVFROM => nr::recvfrom,
         call::SHUTDOWN => nr::shutdown,
         call::SETSOCKOPT => nr::setsockopt,
         call::GETSOCKOPT => nr::getsockopt,
         call::SENDMSG => nr::sendmsg,
         call::RECVMSG => nr::recvmsg,
-        call::ACCEPT4 => nr::accept4,
         call::RECVMMSG => nr::recvmmsg,
         call::SENDMMSG => nr::sendmmsg,
-        _ => return Err(Errno::INVAL),
-    };
-    Ok((direct, args))
+        _ => return None,
+    })
+}
+
+/// The direct call's row, for the facts socketcall takes from it (the direct socket calls' facts
+/// do not depend on their arguments).
+fn direct_row(a: &Args) -> Option<&'static Entry> {
+    direct(a[0]).and_then(table::lookup)
+}
+
+/// Whether the subcall may block: as its direct syscall.
+fn subcall_blocks(a: &Args) -> bool {
+    direct_row(a).is_some_and(|e| matches!(e.blocking, When::Always))
+}
+
+/// Whether the interrupted subcall restarts: as its direct syscall.
+fn subcall_restarts(a: &Args) -> bool {
+    direct_row(a).is_some_and(|e| matches!(e.restart, When::Always))
 }
 
 /// The handler of a direct socket syscall.

@@ -18,11 +18,11 @@ use std::os::fd::AsRawFd;
 use zerocopy::{FromBytes, IntoBytes};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::sendmsg, sendmsg, [Fd, Msghdr, Flags(MSG_NAMES)]),
-    entry!(nr::recvmsg, recvmsg, [Fd, MsghdrOut, Flags(MSG_NAMES)]),
-    entry!(nr::sendmmsg, sendmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES)]),
-    entry!(nr::recvmmsg, recvmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec]),
-    entry!(nr::recvmmsg_time64, recvmmsg_time64, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec64]),
+    entry!(nr::sendmsg, sendmsg, [Fd, Msghdr, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::recvmsg, recvmsg, [Fd, MsghdrOut, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::sendmmsg, sendmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::recvmmsg, recvmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec]).blocks(),
+    entry!(nr::recvmmsg_time64, recvmmsg_time64, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec64]).blocks(),
 ];
 
 const SOCKADDR_MAX: usize = 128;

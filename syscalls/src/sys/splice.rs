@@ -14,10 +14,10 @@ use rustix::fs::OFlags;
 use rustix::pipe::SpliceFlags;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::sendfile, sendfile, [Fd, Fd, Ptr, Uint]),
-    entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]),
-    entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
-    entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]),
+    entry!(nr::sendfile, sendfile, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
+    entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
+    entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]).blocks().restarts(),
+    entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]).blocks().restarts(),
     entry!(nr::copy_file_range, copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
 ];
 

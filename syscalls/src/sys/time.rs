@@ -31,13 +31,14 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::clock_getres_time64, clock_getres_time64, [Enum(CLOCK_NAMES), Out(&Timespec64)]),
     entry!(nr::clock_settime, clock_settime, [Enum(CLOCK_NAMES), Timespec]),
     entry!(nr::clock_settime64, clock_settime64, [Enum(CLOCK_NAMES), Timespec64]),
-    entry!(nr::clock_nanosleep, clock_nanosleep, [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec, Ptr]),
+    entry!(nr::clock_nanosleep, clock_nanosleep, [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec, Ptr]).blocks(),
     entry!(
         nr::clock_nanosleep_time64,
         clock_nanosleep_time64,
         [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec64, Ptr]
-    ),
-    entry!(nr::nanosleep, nanosleep, [Timespec, Ptr]),
+    )
+    .blocks(),
+    entry!(nr::nanosleep, nanosleep, [Timespec, Ptr]).blocks(),
     entry!(nr::gettimeofday, gettimeofday, [Out(&Timeval), Ptr]),
     entry!(nr::settimeofday, settimeofday, [Timeval, Ptr]),
     entry!(nr::time, time, [Ptr]),
