@@ -97,7 +97,8 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())?;
     let random = p.push_bytes(&random)?;
 
-    let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32; // SAFETY: getauxval has no preconditions.
+    // SAFETY: getauxval has no preconditions.
+    let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32;
     let auxv: [(u32, u32); 19] = [
         (AT_HWCAP, host(libc::AT_HWCAP)),
         (AT_PAGESZ, 4096),

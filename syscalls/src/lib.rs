@@ -10,11 +10,16 @@
 //! Handlers never panic on guest input: every pointer, length and flag is checked and answered with
 //! the errno the kernel gives.
 
+// The ABI, the table and the tracer are plain data and formatting: no unsafe code. Unsafe stays in
+// the memory layer, the host calls of the handlers and the emulator's CPU code.
+#[forbid(unsafe_code)]
 pub mod abi;
 pub mod mem;
 pub mod sys;
+#[forbid(unsafe_code)]
 pub mod table;
 pub mod task;
+#[forbid(unsafe_code)]
 pub mod trace;
 
 pub use rustix::io::Errno;

@@ -117,12 +117,5 @@ impl Flock64 {
 }
 
 fn host_flock(l_type: i16, l_whence: i16, l_start: i64, l_len: i64, l_pid: i32) -> libc::flock {
-    // SAFETY: `struct flock` is plain integers; all-zero is a valid value.
-    let mut f: libc::flock = unsafe { std::mem::zeroed() };
-    f.l_type = l_type;
-    f.l_whence = l_whence;
-    f.l_start = l_start;
-    f.l_len = l_len;
-    f.l_pid = l_pid;
-    f
+    libc::flock { l_type, l_whence, l_start, l_len, l_pid }
 }

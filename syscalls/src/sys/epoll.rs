@@ -99,6 +99,7 @@ fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mas
         // of `n` events; the timeout and mask are NULL or locals.
         Some(d) => {
             let t = d.remaining();
+            // SAFETY: as said above the match.
             host(unsafe {
                 libc::syscall(libc::SYS_epoll_pwait2, epfd, ptr, n, &t as *const libc::timespec, mask_ptr, 8usize)
             })?

@@ -464,6 +464,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     let trace_flags = emulator.trace_fd.map(|fd| {
         // SAFETY: the tracer's own fd; it must stay open across the execve.
         let old = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        // SAFETY: the same fd; F_SETFD takes no pointer.
         unsafe { libc::fcntl(fd, libc::F_SETFD, old & !libc::FD_CLOEXEC) };
         (fd, old)
     });
@@ -472,8 +473,8 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )?;
-    // SAFETY: as in host_exec; the emulator binary fd is ours and open.
     request.announce();
+    // SAFETY: as in host_exec; the emulator binary fd is ours and open.
     let result = host(unsafe {
         libc::syscall(
             libc::SYS_execveat,

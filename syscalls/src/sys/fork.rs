@@ -264,6 +264,7 @@ fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (which, id, infop, options, rusage_ptr) = (a[0], a[1], a[2], a[3], a[4]);
     // SAFETY: all-zero siginfo and rusage are valid; zero si_signo means "no child".
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     let ru_arg = if rusage_ptr != 0 { &mut ru as *mut libc::rusage } else { null_mut() };
     // SAFETY: `info` and `ru` outlive the call. A pidfd is a guest fd, which is a host fd; the

@@ -321,6 +321,7 @@ fn do_shmat(ctx: &mut Ctx, id: i32, addr: u32, flags: u32) -> Result<u32, Errno>
     // permission, as IPC_STAT does). The permission check proper is the host's shmat below.
     // SAFETY: plain data; then the kernel fills `ds`.
     let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a local of the size IPC_STAT writes.
     host(unsafe { libc::syscall(libc::SYS_shmctl, id, IPC_STAT, &mut ds) })?;
     let size = u64::from(ds.shm_segsz as u32).div_ceil(u64::from(PAGE_SIZE)) * u64::from(PAGE_SIZE);
     let size = u32::try_from(size).map_err(|_| Errno::NOMEM)?;
@@ -399,6 +400,7 @@ fn semget(_: &mut Ctx, a: &Args) -> SysResult {
 fn nsems(id: i32) -> Result<usize, Errno> {
     // SAFETY: plain data, filled by the kernel.
     let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a local of the size IPC_STAT writes.
     host(unsafe { libc::syscall(libc::SYS_semctl, id, 0, IPC_STAT, &mut ds) })?;
     Ok(ds.sem_nsems as usize)
 }
@@ -412,6 +414,7 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
             // SAFETY: plain data; the kernel fills it.
             let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
+            // SAFETY: `ds` is a local of the size these commands write.
             let r = host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &mut ds) })?;
             let mut out = Vec::with_capacity(64);
             if ipc64 {
@@ -571,6 +574,7 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
             // SAFETY: plain data; the kernel fills it.
             let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+            // SAFETY: `ds` is a local of the size these commands write.
             let r = host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &mut ds) })?;
             let mut out = Vec::with_capacity(88);
             if ipc64 {

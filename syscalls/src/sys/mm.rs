@@ -559,8 +559,8 @@ fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
         let n = pages.min((v.end - at) / u64::from(PAGE_SIZE)).min(u64::from(PAGE_SIZE)) as usize;
         let out = &mut tmp[..n];
         match host_addr(at as u32) {
-            // SAFETY: `n` pages of guest memory inside the reservation; `out` has `n` bytes.
             Some(host) => {
+                // SAFETY: `n` pages of guest memory inside the reservation; `out` has `n` bytes.
                 if unsafe { libc::mincore(host, n * PAGE_SIZE as usize, out.as_mut_ptr()) } != 0 {
                     return Err(last_errno().into());
                 }
