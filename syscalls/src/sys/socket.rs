@@ -65,13 +65,12 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getsockopt, getsockopt, [Fd, SockLevel, SockOptName(1), SockOptOut(4), IntPtr]),
 ];
 
-/// sockfd_lookup_light(): the fd as a socket, EBADF or ENOTSOCK otherwise.
+/// sockfd_lookup_light(): the fd as a socket, EBADF or ENOTSOCK otherwise. The host kernel's own
+/// lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF, even one opened on a
+/// socket's path, before sock_from_file() says ENOTSOCK.
 pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     let fd = super::fd(raw)?;
-    let st = rustix::fs::fstat(fd)?;
-    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Socket {
-        return Err(Errno::NOTSOCK);
-    }
+    rustix::net::sockopt::socket_type(fd)?;
     Ok(fd)
 }
 
@@ -175,10 +174,15 @@ fn listen(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements accept4(2); socketcall's SYS_ACCEPT is accept4 with flags 0.
 pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
+    // __sys_accept4(): the fd (EBADF), then the flags (EINVAL), then whether it is a socket.
+    let fd = sock_fd(a[0]);
+    if matches!(fd, Err(Errno::BADF)) {
+        return Err(Errno::BADF.into());
+    }
     if a[3] & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
         return Err(Errno::INVAL.into());
     }
-    let fd = sock_fd(a[0])?;
+    let fd = fd?;
     let mut peer = [0u8; SOCKADDR_MAX];
     let (new, len) = HostSocket(fd).accept(a[3], &mut peer)?;
     if a[1] != 0 {

@@ -4,8 +4,11 @@
 //! go to the host as they are, and the host kernel validates them exactly as it would for the
 //! guest. The ones that differ are translated here: the old 32-bit `struct timeval` timeouts
 //! (SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD) and `struct group_req`/`group_source_req`, whose
-//! sockaddr_storage starts at offset 4 on i386 and 8 on x86-64. An option not in the table is never
-//! passed raw: it answers ENOPROTOOPT and is logged once.
+//! sockaddr_storage starts at offset 4 on i386 and 8 on x86-64. The table names every option the
+//! kernel has at each level emu386 knows; an option it does not name goes to the host as it is, so
+//! that the running kernel answers for it (ENOPROTOOPT, or EOPNOTSUPP where a protocol says so on
+//! 6.x), and is logged once. An option whose layout differs and is not translated yet
+//! (`Untranslated`) answers ENOPROTOOPT, logged once.
 
 use crate::abi::net::{GroupReq, GroupSourceReq, Timeval32};
 use crate::mem::{GuestMemory, Prot};
@@ -85,13 +88,19 @@ fn layout(level: u32, name: u32) -> Option<Layout> {
 static LOGGED: Mutex<Option<HashSet<(u32, u32)>>> = Mutex::new(None);
 
 fn known(level: u32, name: u32) -> Result<Layout, Errno> {
+    let first = || LOGGED.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashSet::new).insert((level, name));
     match layout(level, name) {
-        Some(Layout::Untranslated) | None => {
-            let mut logged = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
-            if logged.get_or_insert_with(HashSet::new).insert((level, name)) {
+        Some(Layout::Untranslated) => {
+            if first() {
                 log::warn!("socket option level {level} name {name} is not translated: ENOPROTOOPT");
             }
             Err(Errno::NOPROTOOPT)
+        }
+        None => {
+            if first() {
+                log::info!("socket option level {level} name {name} is not in the table: the host answers");
+            }
+            Ok(Layout::Same)
         }
         Some(l) => Ok(l),
     }
@@ -212,9 +221,9 @@ mod tests {
     }
 
     #[test]
-    fn unknown_options_are_refused_not_passed() {
+    fn unknown_options_go_to_the_host_untranslated_ones_are_refused() {
         let mem = crate::mem::testing::FlatMemory::new(0x1000, 16);
-        assert_eq!(to_host(&mem, SOL_SOCKET, 999, &[0; 4]), Err(Errno::NOPROTOOPT));
+        assert_eq!(to_host(&mem, SOL_SOCKET, 999, &[1, 2, 3, 4]).unwrap(), [1, 2, 3, 4]);
         assert_eq!(to_host(&mem, SOL_IP, 16, &[0; 8]), Err(Errno::NOPROTOOPT));
         assert_eq!(to_host(&mem, SOL_TCP, 1, &1i32.to_le_bytes()).unwrap(), 1i32.to_le_bytes());
         assert_eq!(to_host(&mem, SOL_SOCKET, SO_ATTACH_FILTER, &[0; 4]), Err(Errno::INVAL));
