@@ -1,5 +1,5 @@
 //! File-descriptor syscalls: read(2)/write(2) and their vector and positioned forms, lseek(2),
-//! close(2), the dup family, fcntl(2), ioctl(2), pipe(2), fsync(2), ftruncate(2), fadvise and
+//! close(2) and close_range(2), the dup family, fcntl(2), ioctl(2), pipe(2), fsync(2), ftruncate(2), fadvise and
 //! flock(2).
 //!
 //! Guest fds are host fds, so each handler is the host call with the guest's arguments translated.
@@ -18,6 +18,7 @@
 //! Structs the host lays out like i386 (termios, winsize, f_owner_ex) are copied through a local
 //! buffer; `struct flock` is translated ([`crate::abi::fcntl`]).
 
+use super::hostarg::uint;
 use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
@@ -128,7 +129,13 @@ const IOCTL_NAMES: &[(u32, &str)] = &[
     (termios::TIOCSLCKTRMIOS, "TIOCSLCKTRMIOS"),
 ];
 
+const CLOSE_RANGE_UNSHARE: u32 = 2;
+const CLOSE_RANGE_CLOEXEC: u32 = 4;
+const CLOSE_RANGE_FLAGS: &[(u32, &str)] =
+    &[(CLOSE_RANGE_UNSHARE, "CLOSE_RANGE_UNSHARE"), (CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC")];
+
 pub static ENTRIES: &[Entry] = &[
+    entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
     entry!(nr::read, read, [Fd, OutBuf, Uint]).blocks().restarts(),
     entry!(nr::write, write, [Fd, InBuf(2), Uint]).blocks().restarts(),
     entry!(nr::readv, readv, [Fd, IovecOut(2), Int]).blocks().restarts(),
@@ -880,6 +887,24 @@ fn fadvise64_64(_: &mut Ctx, a: &Args) -> SysResult {
 fn flock(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_flock, host_fd(a[0]), a[1]) })
+}
+
+/// Implements close_range(2). The kernel's checks (flags, then `first > last`) are made on the
+/// guest's values; then the range is cut below [`fd_floor`], so the emulator's own fds are never
+/// closed or marked close-on-exec (with CLOSE_RANGE_UNSHARE the host copies them into the new
+/// table, as the kernel copies fds outside the range).
+fn close_range(_: &mut Ctx, a: &Args) -> SysResult {
+    let [first, last, flags, ..] = *a;
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::INVAL.into());
+    }
+    let top = fd_floor() as u32 - 1;
+    if first > top {
+        // Nothing of the guest's in the range; UNSHARE alone would only copy the table.
+        return Ok(0);
+    }
+    // SAFETY: integer arguments; the range holds guest fds only.
+    ret(unsafe { libc::syscall(libc::SYS_close_range, uint(first), uint(last.min(top)), uint(flags)) })
 }
 
 #[cfg(test)]

@@ -17,18 +17,23 @@ macro_rules! sys {
 }
 
 pub mod epoll;
+pub mod eventfd;
 pub mod exec;
 pub mod fd;
-pub mod fdkinds;
+pub mod filedata;
 pub mod fork;
 pub mod fs;
 pub mod futex;
+mod hostarg;
 pub mod info;
+pub mod inotify;
 pub mod ipc;
+pub mod memfd;
 pub mod mm;
 pub mod mm_space;
 pub mod mqueue;
 pub mod netioctl;
+pub mod pidfd;
 pub mod poll;
 pub mod process;
 pub mod procfs;
@@ -51,7 +56,11 @@ pub static FAMILIES: &[&[Entry]] = &[
     epoll::ENTRIES,
     exec::ENTRIES,
     fd::ENTRIES,
-    fdkinds::ENTRIES,
+    eventfd::ENTRIES,
+    filedata::ENTRIES,
+    inotify::ENTRIES,
+    memfd::ENTRIES,
+    pidfd::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,

@@ -4,7 +4,7 @@
 //! sched_getparam(2), sched_setscheduler(2), sched_getscheduler(2), sched_get_priority_max(2),
 //! sched_get_priority_min(2), sched_rr_get_interval(2) (both time forms), sched_setattr(2),
 //! sched_getattr(2); ioprio_get(2), ioprio_set(2); capget(2), capset(2); get_robust_list(2);
-//! sethostname(2), setdomainname(2), chroot(2).
+//! sethostname(2), setdomainname(2), chroot(2); getcpu(2).
 //!
 //! A guest process is a host process and a guest tid is a host tid, so each of these is the host's
 //! own call on the emulator: the host keeps the timers (their ids are the process's, as the guest's
@@ -63,6 +63,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::sched_get_priority_min, sched_get_priority_min, [Enum(SCHED_POLICY_NAMES)]),
     entry!(nr::sched_rr_get_interval, sched_rr_get_interval, [Int, Out(&Timespec)]),
     entry!(nr::sched_rr_get_interval_time64, sched_rr_get_interval_time64, [Int, Out(&Timespec64)]),
+    entry!(nr::getcpu, getcpu, [Out(&IntPtr), Out(&IntPtr), Ptr]),
     entry!(nr::sched_setattr, sched_setattr, [Int, Ptr, Uint]),
     entry!(nr::sched_getattr, sched_getattr, [Int, Ptr, Uint, Uint]),
     entry!(nr::ioprio_get, ioprio_get, [Enum(IOPRIO_WHO_NAMES), Int]),
@@ -76,8 +77,7 @@ pub static ENTRIES: &[Entry] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Names and i386 layouts. (sys/fdkinds.rs keeps its own copy of the itimerspec layouts; both
-// belong in abi/time.rs once that file is free to edit.)
+// Names and i386 layouts (the itimerspec layouts are abi/time.rs's, shared with sys/eventfd.rs).
 
 /// `PRIO_*` (linux/resource.h): the `which` of getpriority(2) and setpriority(2).
 pub const PRIO_NAMES: &[(u32, &str)] = &[(0, "PRIO_PROCESS"), (1, "PRIO_PGRP"), (2, "PRIO_USER")];
@@ -498,6 +498,27 @@ fn chroot(ctx: &mut Ctx, a: &Args) -> SysResult {
     // read_path stops at the first NUL, so there is none inside.
     let path = CString::new(path).map_err(|_| Errno::FAULT)?;
     sys!(libc::SYS_chroot, path.as_ptr())?;
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// getcpu
+
+/// Implements getcpu(2): each pointer is optional, both are written even when the first faults,
+/// and either fault is EFAULT (kernel/sys.c). The third argument is unused.
+fn getcpu(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (mut cpu, mut node): (u32, u32) = (0, 0);
+    // SAFETY: two writable locals; the cache argument is unused by the kernel.
+    crate::host(unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu, &mut node, std::ptr::null_mut::<u8>()) })?;
+    let mut fault = false;
+    for (ptr, v) in [(a[0], cpu), (a[1], node)] {
+        if ptr != 0 {
+            fault |= ctx.mem.write_u32(ptr, v).is_err();
+        }
+    }
+    if fault {
+        return Err(Errno::FAULT.into());
+    }
     Ok(0)
 }
 

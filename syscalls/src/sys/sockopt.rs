@@ -88,7 +88,8 @@ fn layout(level: u32, name: u32) -> Option<Layout> {
 static LOGGED: Mutex<Option<HashSet<(u32, u32)>>> = Mutex::new(None);
 
 fn known(level: u32, name: u32) -> Result<Layout, Errno> {
-    let first = || LOGGED.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashSet::new).insert((level, name));
+    let first =
+        || LOGGED.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashSet::new).insert((level, name));
     match layout(level, name) {
         Some(Layout::Untranslated) => {
             if first() {

@@ -1,0 +1,86 @@
+//! How a guest's arguments become a host syscall's: `int` and `unsigned int` widened as the
+//! kernel's compat entry points widen them, 64-bit values split over two registers, strings the
+//! host must fail on as the kernel fails on the guest's (a stand-in kernel address for a fault, an
+//! over-long string for ENAMETOOLONG), and the result handed back (a new fd goes to the guest's fd
+//! table).
+
+use super::fd::new_guest_fd;
+use crate::host;
+use crate::mem::GuestMemoryExt;
+use crate::task::Ctx;
+use crate::{Errno, SysResult};
+use libc::{c_char, c_long};
+use std::ffi::CString;
+
+/// A host call's result as the guest's `%eax`.
+pub(super) fn ret(r: c_long) -> SysResult {
+    Ok(host(r)? as u32)
+}
+
+/// A host call that made a new fd: hand it to the guest.
+pub(super) fn new_fd(r: c_long) -> SysResult {
+    Ok(new_guest_fd(host(r)? as i32)?)
+}
+
+/// A guest `int` argument for the host, sign-extended.
+pub(super) fn int(v: u32) -> c_long {
+    c_long::from(v as i32)
+}
+
+/// A guest `unsigned int` argument for the host, zero-extended.
+pub(super) fn uint(v: u32) -> c_long {
+    c_long::from(v)
+}
+
+/// A 64-bit value passed in two registers, low word first.
+pub(super) fn lohi(lo: u32, hi: u32) -> i64 {
+    ((u64::from(hi) << 32) | u64::from(lo)) as i64
+}
+
+/// An address the host rejects with EFAULT (above the user half of the address space).
+pub(super) const BAD_PTR: usize = usize::MAX - 0xfff;
+
+/// A guest string argument as the host will see it: the string, or a stand-in the host fails on
+/// as the kernel fails on the guest's (see the module comment).
+pub(super) enum HostStr {
+    Str(CString),
+    /// Reading it faulted: the host gets [`BAD_PTR`].
+    Fault,
+    /// No NUL within the limit: the host gets `too_long`, a string just past the limit.
+    TooLong(Vec<u8>),
+}
+
+impl HostStr {
+    /// Read a guest string of at most `max` bytes before the NUL.
+    pub(super) fn read(ctx: &Ctx, addr: u32, max: usize) -> HostStr {
+        match ctx.mem.read_cstr(addr, max, Errno::NAMETOOLONG) {
+            // read_cstr stops at the first NUL, so there is none inside.
+            Ok(bytes) => CString::new(bytes).map_or(HostStr::Fault, HostStr::Str),
+            Err(Errno::NAMETOOLONG) => {
+                let mut s = vec![b'x'; max + 1];
+                s.push(0);
+                HostStr::TooLong(s)
+            }
+            Err(_) => HostStr::Fault,
+        }
+    }
+
+    pub(super) fn ptr(&self) -> *const c_char {
+        match self {
+            HostStr::Str(s) => s.as_ptr(),
+            HostStr::Fault => BAD_PTR as *const c_char,
+            HostStr::TooLong(s) => s.as_ptr().cast(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lohi_puts_the_low_word_first() {
+        assert_eq!(lohi(0x1234_5678, 0x9), 0x9_1234_5678);
+        assert_eq!(lohi(u32::MAX, u32::MAX), -1);
+    }
+}

@@ -1,0 +1,25 @@
+//! memfd_create(2): an anonymous file, a host memfd. The flags are the host's.
+
+use super::hostarg::{new_fd, uint, HostStr};
+use crate::abi::nr;
+use crate::entry;
+use crate::table::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::SysResult;
+
+/// The `MFD_*` flags strace 6.1 names: it predates MFD_NOEXEC_SEAL (8) and MFD_EXEC (0x10) of
+/// Linux 6.3, and shows them as unknown bits (`0x8 /* MFD_??? */`), as this tracer does.
+const MFD_FLAGS: &[(u32, &str)] = &[(1, "MFD_CLOEXEC"), (2, "MFD_ALLOW_SEALING"), (4, "MFD_HUGETLB")];
+
+pub static ENTRIES: &[Entry] = &[entry!(nr::memfd_create, memfd_create, [Name, MemfdFlags(MFD_FLAGS)])];
+
+/// `MFD_NAME_MAX_LEN` (mm/memfd.c): NAME_MAX less the `memfd:` prefix.
+const MFD_NAME_MAX_LEN: usize = 255 - 6;
+
+/// Implements memfd_create(2). The kernel checks the flags before it reads the name (EFAULT, or
+/// EINVAL past MFD_NAME_MAX_LEN), so the name reaches the host as a [`HostStr`].
+fn memfd_create(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let name = HostStr::read(ctx, a[0], MFD_NAME_MAX_LEN);
+    // SAFETY: the name is a NUL-terminated local or a kernel address the host refuses.
+    new_fd(unsafe { libc::syscall(libc::SYS_memfd_create, name.ptr(), uint(a[1])) })
+}
