@@ -114,8 +114,12 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
+            if matches!(nr, nr::fork | nr::vfork | nr::clone) && v as i32 > 0 {
+                syscalls::replay::created_child();
+            }
             if v == 0 && matches!(nr, nr::fork | nr::vfork | nr::clone) {
                 // A new process: only this thread went along.
+                syscalls::replay::forked_child();
                 thread::after_fork_child();
                 crate::warm::after_fork_child();
                 crate::gdb::after_fork_child();

@@ -12,6 +12,7 @@
 
 pub mod abi;
 pub mod mem;
+pub mod replay;
 pub mod sys;
 pub mod table;
 pub mod task;
