@@ -166,6 +166,8 @@ struct Proc {
     generation: u32,
     /// Inputs recorded for replay, with their generation.
     inputs: Vec<(u32, Event)>,
+    /// Executed a host program, which is let go at its next stop.
+    host_program: bool,
 }
 
 impl Proc {
@@ -178,6 +180,7 @@ impl Proc {
             fresh: true,
             generation: 0,
             inputs: Vec::new(),
+            host_program: false,
         }
     }
 
@@ -310,7 +313,10 @@ pub fn run(
         }
         let signal = libc::WSTOPSIG(status);
         let event = status >> 16;
-        if signal == libc::SIGTRAP | 0x80 {
+        if signal == libc::SIGTRAP | 0x80 && proc.host_program {
+            enable_tsc(pid);
+            let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+        } else if signal == libc::SIGTRAP | 0x80 {
             if proc.started {
                 syscall_stop(pid, proc, replay);
             }
@@ -333,6 +339,14 @@ pub fn run(
                 } else {
                     // Not i386 (a host program): not compared, as the emulator does not trace it.
                     proc.started = false;
+                    if replay {
+                        // It inherited the trapping rdtsc, which nothing would answer once it is
+                        // let go: that is undone at the execve's exit stop, where its registers
+                        // are no longer the syscall's.
+                        proc.host_program = true;
+                        resume(pid, 0);
+                        continue;
+                    }
                     let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
                     continue;
                 }
@@ -528,4 +542,43 @@ fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
     let data = [tsc.to_le_bytes().as_slice(), &aux.to_le_bytes()].concat();
     proc.record(Kind::Tsc, vec![u32::from(rdtscp)], 0, data);
     true
+}
+
+/// Let a host (x86-64) program that is about to be let go read the time stamp counter again: at
+/// its execve's exit stop, make it execute `prctl(PR_SET_TSC, PR_TSC_ENABLE)` (a `syscall` instruction
+/// written over its first one, one single step, then its code and registers put back).
+fn enable_tsc(pid: i32) {
+    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
+    let mut saved: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETREGS, pid, &mut saved as *mut _ as usize).is_err() {
+        return;
+    }
+    let at = saved.rip;
+    // SAFETY: PEEKTEXT returns the word (errno tells a failure from a word of -1).
+    let code = unsafe {
+        *libc::__errno_location() = 0;
+        let word = libc::ptrace(libc::PTRACE_PEEKTEXT, pid, at as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
+        (*libc::__errno_location() == 0).then_some(word as u64)
+    };
+    let Some(code) = code else { return };
+    let patched = (code & !0xffff) | 0x050f;
+    let mut regs = saved;
+    regs.rax = libc::SYS_prctl as u64;
+    regs.orig_rax = u64::MAX;
+    regs.rdi = libc::PR_SET_TSC as u64;
+    regs.rsi = libc::PR_TSC_ENABLE as u64;
+    // SAFETY: POKETEXT writes one word of the stopped tracee's code; it is put back below.
+    let poke = |word: u64| unsafe { libc::ptrace(libc::PTRACE_POKETEXT, pid, at as *mut libc::c_void, word as *mut libc::c_void) };
+    if poke(patched) != 0 {
+        return;
+    }
+    if ptrace(libc::PTRACE_SETREGS, pid, &regs as *const _ as usize).is_ok()
+        && ptrace(libc::PTRACE_SINGLESTEP, pid, 0).is_ok()
+    {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer, for this one tracee.
+        unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+    }
+    poke(code);
+    let _ = ptrace(libc::PTRACE_SETREGS, pid, &saved as *const _ as usize);
 }

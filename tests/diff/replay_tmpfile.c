@@ -1,0 +1,28 @@
+// Temporary files under `emu386 diff`: their names come from getrandom or the clock (and glibc's
+// tempname starts from a stack address), so they agree only when both runs got the same values.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(void) {
+    char name[] = "replay-tmp-XXXXXX";
+    int fd = mkstemp(name);
+    printf("mkstemp: fd %d, name %s\n", fd, name);
+    printf("write %zd\n", write(fd, "data\n", 5));
+    close(fd);
+    unlink(name);
+    char dir[] = "replay-dir-XXXXXX";
+    printf("mkdtemp: %s\n", mkdtemp(dir) ? dir : "failed");
+    rmdir(dir);
+    FILE *f = tmpfile();
+    printf("tmpfile: %s\n", f ? "opened" : "failed");
+    if (f) {
+        fputs("hello\n", f);
+        rewind(f);
+        char line[16] = "";
+        printf("read back: %s", fgets(line, sizeof line, f) ? line : "nothing\n");
+        fclose(f);
+    }
+    return 0;
+}
