@@ -162,7 +162,8 @@ impl Place {
 /// A stream being replayed.
 #[derive(Default)]
 struct Cursor {
-    events: Vec<Event>,
+    /// Its events, by kind.
+    events: BTreeMap<Kind, Vec<Event>>,
     /// Per kind: how many of its events were handed out.
     used: BTreeMap<Kind, usize>,
     /// Per kind: where replay stopped, and why.
@@ -204,7 +205,13 @@ pub fn load(file: PathBuf, place: Place) {
     let recording = Recording::parse(&text)
         .streams
         .into_iter()
-        .map(|(name, events)| (name, Cursor { events, ..Cursor::default() }))
+        .map(|(name, events)| {
+            let mut by_kind: BTreeMap<Kind, Vec<Event>> = BTreeMap::new();
+            for e in events {
+                by_kind.entry(e.kind).or_default().push(e);
+            }
+            (name, Cursor { events: by_kind, ..Cursor::default() })
+        })
         .collect();
     let touched = [place.stream()].into();
     *STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
@@ -238,7 +245,7 @@ pub fn take(kind: Kind, key: &[u32]) -> Option<Event> {
             return None;
         }
         let used = cursor.used.entry(kind).or_default();
-        let next = cursor.events.iter().filter(|e| e.kind == kind).nth(*used);
+        let next = cursor.events.get(&kind).and_then(|events| events.get(*used));
         match next {
             Some(e) if e.key == key => {
                 *used += 1;
