@@ -187,7 +187,8 @@ impl Case {
             let before = root.path().join(format!("diff{i}"));
             let copied = Command::new("cp").arg("-a").arg(&state).arg(&before).status().expect("run cp");
             assert!(copied.success(), "cp -a {}", state.display());
-            let old_entries: Vec<_> = std::fs::read_dir(&state).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            let old_entries: Vec<_> =
+                std::fs::read_dir(&state).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
             let tree_before = describe_tree(&state);
             let mut cmd = common::command(bb, &state);
             cmd.args(&step.args);
@@ -212,7 +213,12 @@ impl Case {
             let out = run(cmd, &stdin);
             if out.status != "exit status 0" {
                 let _ = writeln!(report, "=== step {}: emu386 diff busybox {}", i + 1, step.args.join(" "));
-                let _ = writeln!(report, "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+                let _ = writeln!(
+                    report,
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
             let _ = std::fs::remove_dir_all(&before);
         }

@@ -1,4 +1,4 @@
-//! `emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...`: run an i386
+//! `emu386 diff [EMULATOR OPTIONS] [--json] [--no-replay] [--ignore NAME,...] [--] PROGRAM [ARGS]...`: run an i386
 //! program natively (under ptrace, see [`native`]) and under emulation, with the same argv,
 //! environment, cwd and stdin bytes, and compare exit status, stdout, stderr and the syscall
 //! streams (one per process), formatted by the same tracer and normalised ([`normalize`]).
@@ -7,6 +7,10 @@
 //! shown with context from both sides), 2 when the program cannot run natively here (not an i386
 //! program, or ptrace not permitted) or the command line is wrong. Emulator options apply to the
 //! emulated run only.
+//!
+//! Unless `--no-replay`, the native run's nondeterministic inputs (random bytes, clock reads, the
+//! time stamp counter) are recorded by [`native`] and replayed into the emulated run
+//! (`syscalls::replay`), which reports back what it replayed and where it stopped.
 
 #[path = "diff/native.rs"]
 mod native;
@@ -16,7 +20,6 @@ mod normalize;
 use normalize::Process;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use syscalls::replay::{self, Kind, Recording};
 use std::ffi::{CString, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -24,6 +27,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use syscalls::replay::{self, Kind, Recording};
 
 /// One process's trace lines, without the trailing newline.
 pub type Stream = Vec<String>;
@@ -86,8 +90,9 @@ vDSO (its clock reads are syscalls, compared exactly) and with rdtsc trapping to
 (PR_SET_TSC). Where a process's calls of one kind stop matching the recording (another call,
 another length or clock), that kind falls back to the emulated run's own values and the report
 says where. Never replayed: pids, fds, addresses (the emulated run's own, normalised), bytes read
-from /dev/urandom or /dev/random, CPU-time clocks and other clock values (times, getrusage,
-sysinfo, what is left of a sleep), and the order threads are scheduled in.
+from /dev/urandom or /dev/random, the CPU-time clocks of other processes (their id holds a pid),
+other time values (times, getrusage, sysinfo, what is left of a sleep; normalised), and the order
+processes and threads are scheduled in and signals arrive.
 
 Exit status: 0 all agree, 1 they diverge, 2 the program cannot run natively here.";
 
@@ -378,12 +383,7 @@ fn run_native(
 
 /// The emulated run; with a recording, replaying it (the hidden option `--replay FILE`, which a
 /// guest execve carries over; the guest's argv and environment do not show it).
-fn run_emulated(
-    opts: &Options,
-    stdin: &Path,
-    scratch: &Scratch,
-    recording: Option<&Path>,
-) -> Result<Side, String> {
+fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch, recording: Option<&Path>) -> Result<Side, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find emu386 itself: {e}"))?;
     let trace = scratch.file("emulated.trace");
     let io_err = |e: std::io::Error| e.to_string();

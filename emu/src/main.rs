@@ -31,7 +31,7 @@ use syscalls::{Exit, Task};
 #[derive(Parser, Debug)]
 #[command(name = "emu386", version, about, long_about = None)]
 #[command(override_usage = "emu386 [OPTIONS] PROGRAM [ARGS]...\n       \
-emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
+emu386 diff [EMULATOR OPTIONS] [--json] [--no-replay] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
 emu386 suite [OPTIONS] MANIFEST.toml\n       \
 emu386 binfmt install|uninstall|status\n       \
 emu386 manpage | emu386 completions SHELL")]

@@ -96,7 +96,8 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     let platform = p.push_str(b"i686")?;
     let mut random = [0u8; 16];
     // Under `emu386 diff`, the bytes the native run's program got.
-    match syscalls::replay::take(syscalls::replay::Kind::AtRandom, &[]).and_then(|e| <[u8; 16]>::try_from(e.data).ok()) {
+    match syscalls::replay::take(syscalls::replay::Kind::AtRandom, &[]).and_then(|e| <[u8; 16]>::try_from(e.data).ok())
+    {
         Some(bytes) => random = bytes,
         None => {
             rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())?;
@@ -105,12 +106,12 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     let random = p.push_bytes(&random)?;
 
     let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32; // SAFETY: getauxval has no preconditions.
-    // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
-    // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32, when there is a vDSO: emu386 has none), AT_MINSIGSTKSZ
-    // (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
-    // AT_RSEQ_ALIGN (Linux 6.3; emu386 has no rseq). They stay in place as AT_IGNORE, so that the
-    // vector, and with it everything below it on the stack, has the kernel's size: without
-    // randomisation a stack address is then the one the program has natively (`emu386 diff`).
+                                                                        // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
+                                                                        // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32, when there is a vDSO: emu386 has none), AT_MINSIGSTKSZ
+                                                                        // (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
+                                                                        // AT_RSEQ_ALIGN (Linux 6.3; emu386 has no rseq). They stay in place as AT_IGNORE, so that the
+                                                                        // vector, and with it everything below it on the stack, has the kernel's size: without
+                                                                        // randomisation a stack address is then the one the program has natively (`emu386 diff`).
     let ignored = |present: bool, n: usize| std::iter::repeat_n((AT_IGNORE, 0), if present { n } else { 0 });
     const AT_MINSIGSTKSZ: libc::c_ulong = 51;
     const AT_RSEQ_FEATURE_SIZE: libc::c_ulong = 27;

@@ -113,7 +113,9 @@ impl Recording {
             let data: Option<Vec<u8>> = if data == "-" {
                 Some(Vec::new())
             } else {
-                (0..data.len() / 2).map(|i| data.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+                (0..data.len() / 2)
+                    .map(|i| data.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                    .collect()
             };
             let (Some(key), Ok(ret), Some(data)) = (key, ret.parse(), data) else { continue };
             rec.streams.entry(stream.to_string()).or_default().push(Event { kind, key, ret, data });
@@ -253,7 +255,8 @@ pub fn take(kind: Kind, key: &[u32]) -> Option<Event> {
             }
             other => {
                 let native = other.map_or("no more".to_string(), |e| describe(kind, &e.key));
-                let why = format!("at {} {}: native {native}, emulated {}", kind.name(), *used + 1, describe(kind, key));
+                let why =
+                    format!("at {} {}: native {native}, emulated {}", kind.name(), *used + 1, describe(kind, key));
                 cursor.stopped.insert(kind, why);
                 None
             }
@@ -378,6 +381,9 @@ mod tests {
         let child = root.child();
         assert_eq!((child.path.as_str(), child.next_child), ("1.2", 1));
         assert_eq!(Place::parse(&child.to_option()), Some(child));
-        assert_eq!(parse_report_line("1.2#0 clock 3 at clock 4: x"), Some(("1.2#0".into(), Kind::Clock, 3, Some("at clock 4: x".into()))));
+        assert_eq!(
+            parse_report_line("1.2#0 clock 3 at clock 4: x"),
+            Some(("1.2#0".into(), Kind::Clock, 3, Some("at clock 4: x".into())))
+        );
     }
 }

@@ -529,7 +529,13 @@ fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
     };
     let mut aux = 0u32;
     // SAFETY: rdtsc and rdtscp only read the counter (this tracer is not under PR_TSC_SIGSEGV).
-    let tsc = unsafe { if rdtscp { std::arch::x86_64::__rdtscp(&mut aux) } else { std::arch::x86_64::_rdtsc() } };
+    let tsc = unsafe {
+        if rdtscp {
+            std::arch::x86_64::__rdtscp(&mut aux)
+        } else {
+            std::arch::x86_64::_rdtsc()
+        }
+    };
     regs.rax = tsc & 0xffff_ffff;
     regs.rdx = tsc >> 32;
     if rdtscp {
@@ -557,7 +563,8 @@ fn enable_tsc(pid: i32) {
     // SAFETY: PEEKTEXT returns the word (errno tells a failure from a word of -1).
     let code = unsafe {
         *libc::__errno_location() = 0;
-        let word = libc::ptrace(libc::PTRACE_PEEKTEXT, pid, at as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
+        let word =
+            libc::ptrace(libc::PTRACE_PEEKTEXT, pid, at as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
         (*libc::__errno_location() == 0).then_some(word as u64)
     };
     let Some(code) = code else { return };
@@ -568,7 +575,9 @@ fn enable_tsc(pid: i32) {
     regs.rdi = libc::PR_SET_TSC as u64;
     regs.rsi = libc::PR_TSC_ENABLE as u64;
     // SAFETY: POKETEXT writes one word of the stopped tracee's code; it is put back below.
-    let poke = |word: u64| unsafe { libc::ptrace(libc::PTRACE_POKETEXT, pid, at as *mut libc::c_void, word as *mut libc::c_void) };
+    let poke = |word: u64| unsafe {
+        libc::ptrace(libc::PTRACE_POKETEXT, pid, at as *mut libc::c_void, word as *mut libc::c_void)
+    };
     if poke(patched) != 0 {
         return;
     }

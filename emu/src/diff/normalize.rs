@@ -705,7 +705,8 @@ mod tests {
         let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
         let ignore: HashSet<String> = ["uname".to_string()].into();
         assert_eq!(normalize(&streams, 7, &ignore, false)[0].lines, ["close(3) = 0"]);
-        let streams = side(&[(7, "time(NULL) = 1700000000"), (7, "clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=8}) = 0")]);
+        let streams =
+            side(&[(7, "time(NULL) = 1700000000"), (7, "clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=8}) = 0")]);
         assert!(normalize(&streams, 7, &ignore, false)[0].lines.is_empty());
         // With replay the time calls stay, the clock readings exact.
         assert_eq!(
