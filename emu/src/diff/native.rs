@@ -516,6 +516,12 @@ fn poke(pid: i32, addr: u32, bytes: &[u8]) {
 /// does), step past the instruction and record the value. Answers whether it was one (the signal
 /// is then not delivered).
 fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
+    // The #GP of a disallowed rdtsc is a SIGSEGV from the kernel (SI_KERNEL), not one sent.
+    // SAFETY: siginfo_t is plain data; GETSIGINFO fills it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETSIGINFO, pid, &mut info as *mut _ as usize).is_err() || info.si_code != libc::SI_KERNEL {
+        return false;
+    }
     // SAFETY: user_regs_struct is plain data; GETREGS fills it.
     let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
     if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
