@@ -213,6 +213,18 @@ fn replay_makes_temporary_names_agree() {
 }
 
 #[test]
+fn temporary_files_left_elsewhere_are_removed_between_the_runs() {
+    // The native run's mkstemp file and mkdtemp directory outside the current directory would be
+    // there when the emulated run, replaying the same names, creates them (EEXIST).
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let program = replay_program("replay_tmpfile", false);
+    let out = diff(&["--ignore", "futex", &program, elsewhere.path().to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The emulated run's are left, as the program left them.
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 2);
+}
+
+#[test]
 fn replay_makes_a_random_hash_seed_agree() {
     replay_case("replay_hash", false, &["getrandom"]);
 }

@@ -349,6 +349,78 @@ fn undo_new_entries(before: &HashSet<OsString>) {
     }
 }
 
+/// The first quoted string of a trace line, unescaped (`quoted` in syscalls/src/trace.rs); `None`
+/// when there is none or it was cut (`"…"...`).
+fn first_string(line: &str) -> Option<Vec<u8>> {
+    let start = line.find('"')? + 1;
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = start;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => break,
+            b'\\' => {
+                i += 1;
+                let c = *bytes.get(i)?;
+                let simple = match c {
+                    b'n' => Some(b'\n'),
+                    b't' => Some(b'\t'),
+                    b'r' => Some(b'\r'),
+                    b'v' => Some(0x0b),
+                    b'f' => Some(0x0c),
+                    b'"' | b'\\' => Some(c),
+                    _ => None,
+                };
+                match simple {
+                    Some(b) => out.push(b),
+                    None => {
+                        let digits = bytes[i..].iter().take(3).take_while(|d| (b'0'..=b'7').contains(d)).count();
+                        let octal = std::str::from_utf8(&bytes[i..i + digits]).ok()?;
+                        out.push(u8::from_str_radix(octal, 8).ok()?);
+                        i += digits.max(1) - 1;
+                    }
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    (!line[i + 1..].starts_with("...")).then_some(out)
+}
+
+/// What the native run created for itself at an absolute path (a file opened with
+/// O_CREAT|O_EXCL, a directory it made), from its calls: the emulated run would find them there.
+fn exclusive_creations(streams: &HashMap<i32, Stream>) -> Vec<(PathBuf, bool)> {
+    let mut out = Vec::new();
+    for line in streams.values().flatten() {
+        let call = normalize::name(line);
+        let result = line.rsplit(" = ").next().and_then(|r| r.split(' ').next()).and_then(|r| r.parse::<i64>().ok());
+        let dir = match call {
+            "open" | "openat" if line.contains("O_CREAT") && line.contains("O_EXCL") => false,
+            "mkdir" | "mkdirat" => true,
+            _ => continue,
+        };
+        if !result.is_some_and(|r| r >= 0) {
+            continue;
+        }
+        if let Some(path) = first_string(line).filter(|p| p.first() == Some(&b'/')) {
+            out.push((PathBuf::from(OsString::from_vec(path)), dir));
+        }
+    }
+    out
+}
+
+/// Remove what [`exclusive_creations`] found, newest first.
+fn undo_exclusive_creations(created: &[(PathBuf, bool)]) {
+    for (path, dir) in created.iter().rev() {
+        let _ = match std::fs::symlink_metadata(path) {
+            Ok(m) if *dir && m.is_dir() => std::fs::remove_dir_all(path),
+            Ok(m) if !*dir && !m.is_dir() => std::fs::remove_file(path),
+            _ => Ok(()),
+        };
+    }
+}
+
 fn run_native(
     opts: &Options,
     path: &Path,
@@ -371,6 +443,7 @@ fn run_native(
     let before = cwd_entries();
     let run = native::run(&program, &argv, &envp, stdio, opts.replay).map_err(|e| e.to_string())?;
     undo_new_entries(&before);
+    undo_exclusive_creations(&exclusive_creations(&run.streams));
     let ignore = opts.ignore.clone();
     let side = Side {
         outcome: run.outcome,
@@ -625,5 +698,26 @@ pub fn main(args: &[OsString]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_creations_are_found_in_the_trace() {
+        let lines = [
+            r#"openat(AT_FDCWD, "/tmp/a\"b\303\251", O_RDWR|O_CREAT|O_EXCL, 0600) = 3"#,
+            r#"openat(AT_FDCWD, "/tmp/x", O_RDWR|O_CREAT|O_EXCL, 0600) = -1 EEXIST (File exists)"#,
+            r#"openat(AT_FDCWD, "/tmp/y", O_RDWR|O_CREAT, 0600) = 4"#,
+            r#"openat(AT_FDCWD, "relative", O_RDWR|O_CREAT|O_EXCL, 0600) = 5"#,
+            r#"mkdir("/tmp/d", 0700) = 0"#,
+            r#"write(1, "/tmp/z", 6) = 6"#,
+        ];
+        let streams: HashMap<i32, Stream> = [(1, lines.iter().map(|l| l.to_string()).collect())].into();
+        let found = exclusive_creations(&streams);
+        assert_eq!(found, [(PathBuf::from("/tmp/a\"bé"), false), (PathBuf::from("/tmp/d"), true)]);
+        assert_eq!(first_string(r#"open("/tmp/longer"..., O_RDONLY) = 3"#), None);
     }
 }
