@@ -400,7 +400,7 @@ fn exclusive_creations(streams: &HashMap<i32, Stream>) -> Vec<(PathBuf, bool)> {
             "mkdir" | "mkdirat" => true,
             _ => continue,
         };
-        if !result.is_some_and(|r| r >= 0) {
+        if result.is_none_or(|r| r < 0) {
             continue;
         }
         if let Some(path) = first_string(line).filter(|p| p.first() == Some(&b'/')) {
