@@ -24,7 +24,7 @@ use std::ffi::{CString, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use syscalls::replay::{self, Kind, Recording};
@@ -463,6 +463,17 @@ fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch, recording: Opti
     let mut command = Command::new(exe);
     if let Some(file) = recording {
         command.arg("--replay").arg(file);
+        // As the native run (native::run): a program that asks personality(2) sees the same.
+        // SAFETY: personality(2) is async-signal-safe and touches nothing of the parent's.
+        unsafe {
+            command.pre_exec(|| {
+                let persona = libc::personality(0xffff_ffff);
+                if persona != -1 {
+                    libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+                }
+                Ok(())
+            });
+        }
     }
     let mut child = command
         .args(&opts.emulator)
