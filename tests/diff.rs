@@ -4,21 +4,41 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 const EMU: &str = env!("CARGO_BIN_EXE_emu386");
 
-/// Build tests/diff/NAME.c once (`-m32` unless `bits` says 64) into the test target directory.
-fn build(name: &str, m32: bool) -> PathBuf {
+/// Build tests/diff/NAME.c (`-m32` unless `m32` is false; statically unless `dynamic`) into the
+/// test target directory.
+fn build_linked(name: &str, m32: bool, dynamic: bool) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/diff").join(format!("{name}.c"));
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("diff-{name}"));
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("diff-{name}{}", if dynamic { "-dyn" } else { "" }));
     let mut cc = Command::new("gcc");
     if m32 {
         cc.arg("-m32");
     }
-    let status = cc.args(["-static", "-O1", "-Wall", "-o"]).arg(&out).arg(&src).status().expect("run gcc");
+    if !dynamic {
+        cc.arg("-static");
+    }
+    let status = cc.args(["-O1", "-Wall", "-pthread", "-o"]).arg(&out).arg(&src).status().expect("run gcc");
     assert!(status.success(), "gcc failed for {}", src.display());
     out
+}
+
+fn build(name: &str, m32: bool) -> PathBuf {
+    build_linked(name, m32, false)
+}
+
+/// tests/diff/NAME.c built once per linking.
+fn replay_program(name: &str, dynamic: bool) -> String {
+    static BUILT: Mutex<Vec<(String, bool, String)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, _, path)) = built.iter().find(|(n, d, _)| n == name && *d == dynamic) {
+        return path.clone();
+    }
+    let path = build_linked(name, true, dynamic).to_str().expect("utf-8 path").to_string();
+    built.push((name.to_string(), dynamic, path.clone()));
+    path
 }
 
 fn program(name: &str) -> &'static Path {
@@ -154,10 +174,115 @@ fn fixtures_with_normalised_differences_agree() {
             .status()
             .expect("run gcc");
         assert!(status.success(), "gcc failed for {name}");
-        let out = diff(&[exe.to_str().unwrap()], b"");
-        if out.status.code() != Some(0) {
-            failures.push(format!("{name}: {}", text(&out)));
+        // With replay (the native run has no vDSO, its clock reads are compared) and without.
+        for mode in [None, Some("--no-replay")] {
+            let out = diff(&mode.into_iter().chain([exe.to_str().unwrap()]).collect::<Vec<_>>(), b"");
+            if out.status.code() != Some(0) {
+                failures.push(format!("{name} {mode:?}: {}", text(&out)));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The replay fixtures: with replay (the default) each agrees, and says what it replayed; with
+/// `--no-replay` each diverges, in its output, since what it prints depends on the values.
+fn replay_case(name: &str, dynamic: bool, kinds: &[&str]) {
+    let program = replay_program(name, dynamic);
+    // Whether pthread_join waits in futex depends on whether the thread has ended (scheduling).
+    let out = diff(&["--json", "--ignore", "futex", &program], b"");
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(report["agree"], true, "{report}");
+    let replay = &report["replay"];
+    assert_eq!(replay["stopped"], serde_json::json!([]), "{report}");
+    for kind in kinds {
+        let k = &replay["kinds"][kind];
+        assert!(k["recorded"].as_u64().is_some_and(|n| n > 0), "{name}: nothing recorded for {kind}: {report}");
+        assert_eq!(k["recorded"], k["replayed"], "{name}: {kind}: {report}");
+    }
+    let out = diff(&["--no-replay", "--ignore", "futex", &program], b"");
+    assert_eq!(out.status.code(), Some(1), "{name} --no-replay: {}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("stdout: DIFFERENT"), "{name} --no-replay: {}", text(&out));
+    assert!(report.contains("replay: off"), "{name} --no-replay: {}", text(&out));
+}
+
+#[test]
+fn replay_makes_temporary_names_agree() {
+    // mkstemp and mkdtemp names come from the clock and a stack address; tmpfile uses O_TMPFILE.
+    replay_case("replay_tmpfile", false, &["clock", "AT_RANDOM"]);
+    replay_case("replay_tmpfile", true, &["clock", "rdtsc"]);
+}
+
+#[test]
+fn temporary_files_left_elsewhere_are_removed_between_the_runs() {
+    // The native run's mkstemp file and mkdtemp directory outside the current directory would be
+    // there when the emulated run, replaying the same names, creates them (EEXIST).
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let program = replay_program("replay_tmpfile", false);
+    let out = diff(&["--ignore", "futex", &program, elsewhere.path().to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The emulated run's are left, as the program left them.
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn replay_makes_a_random_hash_seed_agree() {
+    replay_case("replay_hash", false, &["getrandom"]);
+}
+
+#[test]
+fn replay_makes_at_random_agree() {
+    replay_case("replay_auxv", false, &["AT_RANDOM"]);
+}
+
+#[test]
+fn replay_makes_clock_and_tsc_readings_agree() {
+    replay_case("replay_clock", false, &["clock", "rdtsc"]);
+    replay_case("replay_clock", true, &["clock", "rdtsc"]);
+    // With replay the time calls are compared, exactly.
+    let out = diff(&["--json", &replay_program("replay_clock", false)], b"");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(report["ignored"]["always"], serde_json::json!(["rseq"]), "{report}");
+}
+
+#[test]
+fn replay_follows_children_threads_and_execve() {
+    // Three children (one executes the program again), then a thread: each its own stream.
+    replay_case("replay_fork", false, &["getrandom", "AT_RANDOM"]);
+    replay_case("replay_fork", true, &["getrandom", "AT_RANDOM", "rdtsc"]);
+    let out = diff(&["--ignore", "futex", &replay_program("replay_fork", false)], b"");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("same (5 processes"), "{}", text(&out));
+    // Five processes' getrandom (two draw twice), glibc's own draw in both programs.
+    assert!(report.contains("AT_RANDOM 2/2"), "{}", text(&out));
+}
+
+#[test]
+fn replay_stops_where_the_runs_part_and_says_so() {
+    // The emulated run alone draws 64 bytes where the native run drew 48: the first getrandom
+    // calls are replayed, from that one on the emulated run uses its own bytes.
+    let program = replay_program("replay_hash", false);
+    let out = diff(&["-E", "REPLAY_LONGER=1", &program], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("replayed: getrandom 2/3, AT_RANDOM 1/1"), "{}", text(&out));
+    assert!(
+        report.contains("replay stopped in 1#0 at getrandom 3: native getrandom(48, 1), emulated getrandom(64, 1)"),
+        "{}",
+        text(&out)
+    );
+    let out = diff(&["--json", "-E", "REPLAY_LONGER=1", &program], b"");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(report["replay"]["kinds"]["getrandom"], serde_json::json!({"recorded": 3, "replayed": 2}), "{report}");
+    assert_eq!(report["replay"]["stopped"][0]["stream"], "1#0", "{report}");
+}
+
+#[test]
+fn replay_options_are_the_tools_own() {
+    for reserved in ["--replay", "--replay-place"] {
+        let out = diff(&[reserved, "x", &replay_program("replay_auxv", false)], b"");
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    }
 }

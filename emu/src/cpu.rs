@@ -9,6 +9,7 @@
 //! fill hook answers each page's real permissions so that a page that is read and written fills once.
 
 use crate::mem::{effective, GuestSpace, Pending, SPACE};
+use std::ffi::c_void;
 use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
 use syscalls::task::GDT_ADDR;
@@ -143,6 +144,9 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         INVALID_OPCODE.set(true);
         false
     })?;
+    if syscalls::replay::active() {
+        add_tsc_hooks(&mut uc)?;
+    }
     space_set_gdt(space);
     let gdtr = X86Mmr { selector: 0, base: u64::from(GDT_ADDR), limit: 16 * 8 - 1, flags: 0 };
     // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.
@@ -164,6 +168,63 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
     uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
     Ok(uc)
+}
+
+/// `UC_X86_INS_RDTSC` and `UC_X86_INS_RDTSCP` (include/unicorn/x86.h), which the crate does not name.
+const UC_X86_INS_RDTSC: i32 = 608;
+const UC_X86_INS_RDTSCP: i32 = 609;
+
+/// Under `emu386 diff`, rdtsc and rdtscp answer the native run's values ([`syscalls::replay`]):
+/// Unicorn's helpers (qemu/target/i386/misc_helper.c) call these hooks first and skip their own
+/// reading when one answers true. Installed only while replaying, so other runs pay nothing.
+fn add_tsc_hooks(uc: &mut Cpu) -> Result<(), uc_error> {
+    for (insn, hook) in [
+        (UC_X86_INS_RDTSC, tsc_hook as extern "C" fn(*mut unicorn_engine::uc_engine, *mut c_void) -> i32),
+        (UC_X86_INS_RDTSCP, tscp_hook),
+    ] {
+        let mut id: unicorn_engine::uc_hook = 0;
+        // SAFETY: a valid handle; an UC_HOOK_INSN hook takes the instruction id as its one extra
+        // argument, and its callback has uc_cb_insn_cpuid_t's signature; it uses no user data.
+        let err = unsafe {
+            unicorn_engine::uc_hook_add(
+                uc.get_handle(),
+                &mut id,
+                unicorn_engine::HookType::INSN.0 as i32,
+                hook as *mut c_void,
+                std::ptr::null_mut(),
+                1,
+                0,
+                insn,
+            )
+        };
+        Result::<(), _>::from(err)?;
+    }
+    Ok(())
+}
+
+/// Set eax, edx (and ecx for rdtscp) to the next recorded value, if there is one.
+fn replay_tsc(uc: *mut unicorn_engine::uc_engine, rdtscp: bool) -> i32 {
+    let Some(e) = syscalls::replay::take(syscalls::replay::Kind::Tsc, &[u32::from(rdtscp)]) else { return 0 };
+    let Ok(bytes) = <[u8; 12]>::try_from(e.data) else { return 0 };
+    let word = |i: usize| u64::from(u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]));
+    let mut regs = vec![(RegisterX86::EAX, word(0)), (RegisterX86::EDX, word(4))];
+    if rdtscp {
+        regs.push((RegisterX86::ECX, word(8)));
+    }
+    for (reg, value) in regs {
+        // SAFETY: the handle Unicorn passed to its hook; a general register write from inside a
+        // hook changes env->regs, which the helper then leaves alone.
+        unsafe { unicorn_engine::uc_reg_write(uc, reg as i32, (&value as *const u64).cast()) };
+    }
+    1
+}
+
+extern "C" fn tsc_hook(uc: *mut unicorn_engine::uc_engine, _data: *mut c_void) -> i32 {
+    replay_tsc(uc, false)
+}
+
+extern "C" fn tscp_hook(uc: *mut unicorn_engine::uc_engine, _data: *mut c_void) -> i32 {
+    replay_tsc(uc, true)
 }
 
 /// The CPU model the guest sees through CPUID: one of the host's vendor, so that what glibc

@@ -1,4 +1,4 @@
-//! `emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...`: run an i386
+//! `emu386 diff [EMULATOR OPTIONS] [--json] [--no-replay] [--ignore NAME,...] [--] PROGRAM [ARGS]...`: run an i386
 //! program natively (under ptrace, see [`native`]) and under emulation, with the same argv,
 //! environment, cwd and stdin bytes, and compare exit status, stdout, stderr and the syscall
 //! streams (one per process), formatted by the same tracer and normalised ([`normalize`]).
@@ -7,20 +7,25 @@
 //! shown with context from both sides), 2 when the program cannot run natively here (not an i386
 //! program, or ptrace not permitted) or the command line is wrong. Emulator options apply to the
 //! emulated run only.
+//!
+//! Unless `--no-replay`, the native run's nondeterministic inputs (random bytes, clock reads, the
+//! time stamp counter) are recorded by [`native`] and replayed into the emulated run
+//! (`syscalls::replay`), which reports back what it replayed and where it stopped.
 
 mod native;
 mod normalize;
 
 use normalize::Process;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ffi::{CString, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use syscalls::replay::{self, Kind, Recording};
 
 /// One process's trace lines, without the trailing newline.
 pub type Stream = Vec<String>;
@@ -60,7 +65,8 @@ impl Outcome {
     }
 }
 
-const USAGE: &str = "usage: emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...";
+const USAGE: &str =
+    "usage: emu386 diff [EMULATOR OPTIONS] [--json] [--no-replay] [--ignore NAME,...] [--] PROGRAM [ARGS]...";
 
 const HELP: &str = "\
 Run an i386 program natively (under ptrace) and under emu386 with the same argv, environment, cwd
@@ -68,20 +74,36 @@ and stdin, and compare exit status, stdout, stderr and the syscalls of each proc
 
 Options:
   --json              print a machine-readable report
+  --no-replay         run the two sides independently (see Replay)
   --ignore NAME,...   leave these syscalls out of the comparison (repeatable)
   -h, --help          this help
 Emulator options (--kernel-release, -E, -U, -0/--argv0) apply to the emulated run only.
+
+Replay (the default): what the native run received that a program cannot predict is recorded
+and handed to the emulated run at the same points, per process (by its place in the creation
+tree: the first process, the k-th process or thread each one created) and program: getrandom's
+bytes, the 16 AT_RANDOM bytes, clock reads (clock_gettime and clock_gettime64 of the fixed
+clocks, gettimeofday, time) and rdtsc/rdtscp values. Natively the program then runs without a
+vDSO (its clock reads are syscalls, compared exactly) and with rdtsc trapping to the tracer
+(PR_SET_TSC). Where a process's calls of one kind stop matching the recording (another call,
+another length or clock), that kind falls back to the emulated run's own values and the report
+says where. Never replayed: pids, fds, addresses (the emulated run's own, normalised), bytes read
+from /dev/urandom or /dev/random, the CPU-time clocks of other processes (their id holds a pid),
+other time values (times, getrusage, sysinfo, what is left of a sleep; normalised), and the order
+processes and threads are scheduled in and signals arrive.
 
 Exit status: 0 all agree, 1 they diverge, 2 the program cannot run natively here.";
 
 /// Emulator options that take a value (the next word, or `--opt=value` / `-Xvalue`).
 const VALUED: &[&str] = &["-E", "-U", "--kernel-release", "-0", "--argv0", "-L"];
 /// Emulator options `emu386 diff` sets itself.
-const RESERVED: &[&str] = &["--strace", "--strace-file", "--strace-fd", "--strace-pids", "--execfn"];
+const RESERVED: &[&str] =
+    &["--strace", "--strace-file", "--strace-fd", "--strace-pids", "--execfn", "--replay", "--replay-place"];
 
 /// The command line.
 struct Options {
     json: bool,
+    replay: bool,
     ignore: HashSet<String>,
     emulator: Vec<OsString>,
     program: PathBuf,
@@ -90,6 +112,7 @@ struct Options {
 
 fn parse(words: &[OsString]) -> Result<Option<Options>, String> {
     let mut json = false;
+    let mut replay = true;
     let mut ignore = HashSet::new();
     let mut emulator = Vec::new();
     let mut rest = words.iter();
@@ -108,6 +131,7 @@ fn parse(words: &[OsString]) -> Result<Option<Options>, String> {
             "--" => break rest.next().ok_or("no PROGRAM given")?,
             "-h" | "--help" => return Ok(None),
             "--json" => json = true,
+            "--no-replay" => replay = false,
             "--ignore" => {
                 let list = match inline {
                     Some(v) => v.to_string(),
@@ -128,7 +152,7 @@ fn parse(words: &[OsString]) -> Result<Option<Options>, String> {
             _ => break word,
         }
     };
-    Ok(Some(Options { json, ignore, emulator, program: PathBuf::from(program), args: rest.cloned().collect() }))
+    Ok(Some(Options { json, replay, ignore, emulator, program: PathBuf::from(program), args: rest.cloned().collect() }))
 }
 
 /// Whether `path` is an i386 ELF executable (32-bit, little-endian, EM_386).
@@ -172,6 +196,79 @@ struct Side {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     processes: Vec<Process>,
+}
+
+/// What replay did: per kind the inputs recorded natively and replayed in the emulated run, and
+/// where replay stopped (stream, what happened).
+#[derive(Default)]
+struct Replayed {
+    recorded: BTreeMap<Kind, usize>,
+    replayed: BTreeMap<Kind, usize>,
+    stops: Vec<(String, String)>,
+}
+
+/// The native run's inputs by stream (`PATH#GEN`): a process's PATH is its place in the creation
+/// tree (`1`, then `P.k` for the k-th process or thread P created, in the order of its calls), which
+/// the emulated run computes the same way (syscalls::replay).
+fn recording(run: &native::NativeRun) -> Recording {
+    let mut paths: HashMap<i32, String> = HashMap::new();
+    let mut children: HashMap<i32, usize> = HashMap::new();
+    for (pid, parent) in normalize::creation_order(&run.streams, run.root) {
+        let path = match parent.and_then(|p| paths.get(&p).cloned().map(|path| (p, path))) {
+            Some((parent, path)) => {
+                let k = children.entry(parent).or_default();
+                *k += 1;
+                format!("{path}.{k}")
+            }
+            None if pid == run.root => "1".to_string(),
+            None => continue,
+        };
+        paths.insert(pid, path);
+    }
+    let mut rec = Recording::default();
+    for (pid, inputs) in &run.inputs {
+        let Some(path) = paths.get(pid) else { continue };
+        for (generation, event) in inputs {
+            rec.streams.entry(replay::stream_name(path, *generation)).or_default().push(event.clone());
+        }
+    }
+    rec
+}
+
+/// What the emulated processes reported (syscalls::replay::flush), against the recording: the
+/// largest count reported per stream and kind (a stream may be reported again after a failed
+/// execve), the stops once each.
+fn replayed(rec: &Recording, report: &str) -> Replayed {
+    let mut out = Replayed::default();
+    for event in rec.streams.values().flatten() {
+        *out.recorded.entry(event.kind).or_default() += 1;
+    }
+    let mut counts: BTreeMap<(String, Kind), usize> = BTreeMap::new();
+    let mut stops = BTreeSet::new();
+    for (stream, kind, used, stop) in report.lines().filter_map(replay::parse_report_line) {
+        let count = counts.entry((stream.clone(), kind)).or_default();
+        *count = (*count).max(used);
+        if let Some(stop) = stop {
+            stops.insert((stream, stop));
+        }
+    }
+    for ((_, kind), used) in counts {
+        *out.replayed.entry(kind).or_default() += used;
+    }
+    out.stops = stops.into_iter().collect();
+    out
+}
+
+/// `getrandom 3/3, AT_RANDOM 1/1, …`: replayed of recorded, per kind.
+fn replay_counts(r: &Replayed) -> String {
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            let (done, of) = (r.replayed.get(k).copied().unwrap_or(0), r.recorded.get(k).copied().unwrap_or(0));
+            format!("{} {done}/{of}", k.name())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The first place the two call streams differ.
@@ -250,7 +347,84 @@ fn undo_new_entries(before: &HashSet<OsString>) {
     }
 }
 
-fn run_native(opts: &Options, path: &Path, stdin: &Path, scratch: &Scratch) -> Result<Side, String> {
+/// The first quoted string of a trace line, unescaped (`quoted` in syscalls/src/trace.rs); `None`
+/// when there is none or it was cut (`"…"...`).
+fn first_string(line: &str) -> Option<Vec<u8>> {
+    let start = line.find('"')? + 1;
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = start;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => break,
+            b'\\' => {
+                i += 1;
+                let c = *bytes.get(i)?;
+                let simple = match c {
+                    b'n' => Some(b'\n'),
+                    b't' => Some(b'\t'),
+                    b'r' => Some(b'\r'),
+                    b'v' => Some(0x0b),
+                    b'f' => Some(0x0c),
+                    b'"' | b'\\' => Some(c),
+                    _ => None,
+                };
+                match simple {
+                    Some(b) => out.push(b),
+                    None => {
+                        let digits = bytes[i..].iter().take(3).take_while(|d| (b'0'..=b'7').contains(d)).count();
+                        let octal = std::str::from_utf8(&bytes[i..i + digits]).ok()?;
+                        out.push(u8::from_str_radix(octal, 8).ok()?);
+                        i += digits.max(1) - 1;
+                    }
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    (!line[i + 1..].starts_with("...")).then_some(out)
+}
+
+/// What the native run created for itself at an absolute path (a file opened with
+/// O_CREAT|O_EXCL, a directory it made), from its calls: the emulated run would find them there.
+fn exclusive_creations(streams: &HashMap<i32, Stream>) -> Vec<(PathBuf, bool)> {
+    let mut out = Vec::new();
+    for line in streams.values().flatten() {
+        let call = normalize::name(line);
+        let result = line.rsplit(" = ").next().and_then(|r| r.split(' ').next()).and_then(|r| r.parse::<i64>().ok());
+        let dir = match call {
+            "open" | "openat" if line.contains("O_CREAT") && line.contains("O_EXCL") => false,
+            "mkdir" | "mkdirat" => true,
+            _ => continue,
+        };
+        if result.is_none_or(|r| r < 0) {
+            continue;
+        }
+        if let Some(path) = first_string(line).filter(|p| p.first() == Some(&b'/')) {
+            out.push((PathBuf::from(OsString::from_vec(path)), dir));
+        }
+    }
+    out
+}
+
+/// Remove what [`exclusive_creations`] found, newest first.
+fn undo_exclusive_creations(created: &[(PathBuf, bool)]) {
+    for (path, dir) in created.iter().rev() {
+        let _ = match std::fs::symlink_metadata(path) {
+            Ok(m) if *dir && m.is_dir() => std::fs::remove_dir_all(path),
+            Ok(m) if !*dir && !m.is_dir() => std::fs::remove_file(path),
+            _ => Ok(()),
+        };
+    }
+}
+
+fn run_native(
+    opts: &Options,
+    path: &Path,
+    stdin: &Path,
+    scratch: &Scratch,
+) -> Result<(Side, Option<Recording>), String> {
     let cstring = |b: Vec<u8>| CString::new(b).map_err(|_| "an argument contains a NUL byte".to_string());
     let program = cstring(path.as_os_str().as_bytes().to_vec())?;
     let argv = std::iter::once(opts.program.clone().into_os_string())
@@ -265,22 +439,41 @@ fn run_native(opts: &Options, path: &Path, stdin: &Path, scratch: &Scratch) -> R
         stderr: File::create(scratch.file("native.err")).map_err(io_err)?,
     };
     let before = cwd_entries();
-    let run = native::run(&program, &argv, &envp, stdio).map_err(|e| e.to_string())?;
+    let run = native::run(&program, &argv, &envp, stdio, opts.replay).map_err(|e| e.to_string())?;
     undo_new_entries(&before);
+    undo_exclusive_creations(&exclusive_creations(&run.streams));
     let ignore = opts.ignore.clone();
-    Ok(Side {
+    let side = Side {
         outcome: run.outcome,
         stdout: std::fs::read(scratch.file("native.out")).unwrap_or_default(),
         stderr: std::fs::read(scratch.file("native.err")).unwrap_or_default(),
-        processes: normalize::normalize(&run.streams, run.root, &ignore),
-    })
+        processes: normalize::normalize(&run.streams, run.root, &ignore, opts.replay),
+    };
+    Ok((side, opts.replay.then(|| recording(&run))))
 }
 
-fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch) -> Result<Side, String> {
+/// The emulated run; with a recording, replaying it (the hidden option `--replay FILE`, which a
+/// guest execve carries over; the guest's argv and environment do not show it).
+fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch, recording: Option<&Path>) -> Result<Side, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find emu386 itself: {e}"))?;
     let trace = scratch.file("emulated.trace");
     let io_err = |e: std::io::Error| e.to_string();
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if let Some(file) = recording {
+        command.arg("--replay").arg(file);
+        // As the native run (native::run): a program that asks personality(2) sees the same.
+        // SAFETY: personality(2) is async-signal-safe and touches nothing of the parent's.
+        unsafe {
+            command.pre_exec(|| {
+                let persona = libc::personality(0xffff_ffff);
+                if persona != -1 {
+                    libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command
         .args(&opts.emulator)
         .arg("--strace-pids")
         .arg("--strace-file")
@@ -314,7 +507,7 @@ fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch) -> Result<Side,
         outcome,
         stdout: std::fs::read(scratch.file("emulated.out")).unwrap_or_default(),
         stderr: std::fs::read(scratch.file("emulated.err")).unwrap_or_default(),
-        processes: normalize::normalize(&streams, root, &opts.ignore),
+        processes: normalize::normalize(&streams, root, &opts.ignore, opts.replay),
     })
 }
 
@@ -322,7 +515,14 @@ fn calls(side: &Side) -> usize {
     side.processes.iter().map(|p| p.lines.len()).sum()
 }
 
-fn report_json(opts: &Options, native: &Side, emulated: &Side, divergence: Option<&Divergence>, agree: bool) {
+fn report_json(
+    opts: &Options,
+    native: &Side,
+    emulated: &Side,
+    divergence: Option<&Divergence>,
+    agree: bool,
+    replay: Option<&Replayed>,
+) {
     let side = |s: &Side| {
         json!({
             "exit": s.outcome.to_json(),
@@ -351,8 +551,15 @@ fn report_json(opts: &Options, native: &Side, emulated: &Side, divergence: Optio
         "exit_status_matched": native.outcome == emulated.outcome,
         "stdout_matched": native.stdout == emulated.stdout,
         "stderr_matched": native.stderr == emulated.stderr,
+        "replay": replay.map(|r| json!({
+            "kinds": Kind::ALL.iter().map(|k| (k.name().to_string(), json!({
+                "recorded": r.recorded.get(k).copied().unwrap_or(0),
+                "replayed": r.replayed.get(k).copied().unwrap_or(0),
+            }))).collect::<serde_json::Map<_, _>>(),
+            "stopped": r.stops.iter().map(|(stream, why)| json!({ "stream": stream, "where": why })).collect::<Vec<_>>(),
+        })),
         "ignored": {
-            "always": normalize::ALWAYS_IGNORED,
+            "always": normalize::always_ignored(opts.replay),
             "asked": opts.ignore.iter().collect::<Vec<_>>(),
         },
         "divergence": divergence,
@@ -360,7 +567,14 @@ fn report_json(opts: &Options, native: &Side, emulated: &Side, divergence: Optio
     println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
 }
 
-fn report_text(opts: &Options, native: &Side, emulated: &Side, divergence: Option<&Divergence>, agree: bool) {
+fn report_text(
+    opts: &Options,
+    native: &Side,
+    emulated: &Side,
+    divergence: Option<&Divergence>,
+    agree: bool,
+    replay: Option<&Replayed>,
+) {
     let mut out = String::new();
     let program = opts.program.display();
     let same = |a: bool| if a { "same" } else { "DIFFERENT" };
@@ -408,6 +622,15 @@ fn report_text(opts: &Options, native: &Side, emulated: &Side, divergence: Optio
             }
         }
     }
+    match replay {
+        Some(r) => {
+            out.push_str(&format!("  replayed: {}\n", replay_counts(r)));
+            for (stream, why) in &r.stops {
+                out.push_str(&format!("  replay stopped in {stream} {why}\n"));
+            }
+        }
+        None => out.push_str("  replay: off\n"),
+    }
     let _ = std::io::stdout().write_all(out.as_bytes());
 }
 
@@ -445,14 +668,21 @@ pub fn main(args: &[OsString]) -> ExitCode {
         eprintln!("emu386 diff: {e}");
         return ExitCode::from(2);
     }
-    let native = match run_native(&opts, &path, &stdin, &scratch) {
+    let (native, recorded) = match run_native(&opts, &path, &stdin, &scratch) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("emu386 diff: {}: {e}", opts.program.display());
             return ExitCode::from(2);
         }
     };
-    let emulated = match run_emulated(&opts, &stdin, &scratch) {
+    let recording_file = scratch.file("replay");
+    if let Some(rec) = &recorded {
+        if let Err(e) = std::fs::write(&recording_file, rec.to_text()) {
+            eprintln!("emu386 diff: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let emulated = match run_emulated(&opts, &stdin, &scratch, recorded.as_ref().map(|_| recording_file.as_path())) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("emu386 diff: {e}");
@@ -464,14 +694,39 @@ pub fn main(args: &[OsString]) -> ExitCode {
         && native.outcome == emulated.outcome
         && native.stdout == emulated.stdout
         && native.stderr == emulated.stderr;
+    let replay = recorded.as_ref().map(|rec| {
+        let report = std::fs::read_to_string(replay::report_file(&recording_file)).unwrap_or_default();
+        replayed(rec, &report)
+    });
     if opts.json {
-        report_json(&opts, &native, &emulated, divergence.as_ref(), agree);
+        report_json(&opts, &native, &emulated, divergence.as_ref(), agree, replay.as_ref());
     } else {
-        report_text(&opts, &native, &emulated, divergence.as_ref(), agree);
+        report_text(&opts, &native, &emulated, divergence.as_ref(), agree, replay.as_ref());
     }
     if agree {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_creations_are_found_in_the_trace() {
+        let lines = [
+            r#"openat(AT_FDCWD, "/tmp/a\"b\303\251", O_RDWR|O_CREAT|O_EXCL, 0600) = 3"#,
+            r#"openat(AT_FDCWD, "/tmp/x", O_RDWR|O_CREAT|O_EXCL, 0600) = -1 EEXIST (File exists)"#,
+            r#"openat(AT_FDCWD, "/tmp/y", O_RDWR|O_CREAT, 0600) = 4"#,
+            r#"openat(AT_FDCWD, "relative", O_RDWR|O_CREAT|O_EXCL, 0600) = 5"#,
+            r#"mkdir("/tmp/d", 0700) = 0"#,
+            r#"write(1, "/tmp/z", 6) = 6"#,
+        ];
+        let streams: HashMap<i32, Stream> = [(1, lines.iter().map(|l| l.to_string()).collect())].into();
+        let found = exclusive_creations(&streams);
+        assert_eq!(found, [(PathBuf::from("/tmp/a\"bé"), false), (PathBuf::from("/tmp/d"), true)]);
+        assert_eq!(first_string(r#"open("/tmp/longer"..., O_RDONLY) = 3"#), None);
     }
 }

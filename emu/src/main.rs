@@ -33,7 +33,7 @@ use syscalls::{Exit, Task};
 #[derive(Parser, Debug)]
 #[command(name = "emu386", version, about, long_about = None)]
 #[command(override_usage = "emu386 [OPTIONS] PROGRAM [ARGS]...\n       \
-emu386 diff [EMULATOR OPTIONS] [--json] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
+emu386 diff [EMULATOR OPTIONS] [--json] [--no-replay] [--ignore NAME,...] [--] PROGRAM [ARGS]...\n       \
 emu386 suite [OPTIONS] MANIFEST.toml\n       \
 emu386 binfmt install|uninstall|status\n       \
 emu386 manpage | emu386 completions SHELL")]
@@ -80,6 +80,15 @@ struct Cli {
     /// (For emu386 diff.) Start each trace line with `[pid N] `; carried over by a guest execve.
     #[arg(long, hide = true)]
     strace_pids: bool,
+
+    /// (For emu386 diff.) Replay the native run's inputs recorded in FILE (syscalls::replay);
+    /// carried over by a guest execve.
+    #[arg(long, value_name = "FILE", hide = true)]
+    replay: Option<PathBuf>,
+
+    /// (With --replay.) This process's place in the run: PATH,GENERATION,NEXT-CHILD.
+    #[arg(long, value_name = "PLACE", hide = true)]
+    replay_place: Option<String>,
 
     /// (Set by a guest execve.) SIGPIPE was ignored: it stays ignored across execve.
     #[arg(long, hide = true)]
@@ -290,6 +299,7 @@ fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::s
 
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
 fn die_of(signal: i32) -> ! {
+    syscalls::replay::flush();
     // SAFETY: plain libc calls; nothing else runs on this thread any more.
     unsafe {
         // No host core dump of the emulator.
@@ -369,6 +379,10 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
+    if let Some(file) = cli.replay.clone() {
+        let place = cli.replay_place.as_deref().and_then(syscalls::replay::Place::parse);
+        syscalls::replay::load(file, place.unwrap_or_else(syscalls::replay::Place::root));
+    }
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
@@ -466,6 +480,7 @@ fn main() -> ExitCode {
 /// to its file), and in a short-lived forked child those handlers cost more page faults than the
 /// guest's own run.
 fn end(status: u8) -> ! {
+    syscalls::replay::flush();
     let _ = std::io::Write::flush(&mut std::io::stdout());
     // SAFETY: ends the process; no Rust state needs to outlive it.
     unsafe { libc::_exit(i32::from(status)) }

@@ -109,8 +109,13 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
-            if v == 0 && entry.is_some_and(|e| e.starts_task) {
+            let starts_task = entry.is_some_and(|e| e.starts_task);
+            if starts_task && v as i32 > 0 {
+                syscalls::replay::created_child();
+            }
+            if v == 0 && starts_task {
                 // A new process: only this thread went along.
+                syscalls::replay::forked_child();
                 thread::after_fork_child();
                 crate::warm::after_fork_child();
                 crate::gdb::after_fork_child();

@@ -24,6 +24,7 @@ pub struct StartInfo<'a> {
 
 // Auxiliary vector types from linux/auxvec.h and asm/auxvec.h.
 const AT_NULL: u32 = 0;
+const AT_IGNORE: u32 = 1;
 const AT_PHDR: u32 = 3;
 const AT_PHENT: u32 = 4;
 const AT_PHNUM: u32 = 5;
@@ -94,12 +95,30 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     p.sp &= !15;
     let platform = p.push_str(b"i686")?;
     let mut random = [0u8; 16];
-    rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())?;
+    // Under `emu386 diff`, the bytes the native run's program got.
+    match syscalls::replay::take(syscalls::replay::Kind::AtRandom, &[]).and_then(|e| <[u8; 16]>::try_from(e.data).ok())
+    {
+        Some(bytes) => random = bytes,
+        None => {
+            rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())?;
+        }
+    }
     let random = p.push_bytes(&random)?;
 
     // SAFETY: getauxval has no preconditions.
     let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32;
-    let auxv: [(u32, u32); 19] = [
+    // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
+    // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32, when there is a vDSO: emu386 has none), AT_MINSIGSTKSZ
+    // (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
+    // AT_RSEQ_ALIGN (Linux 6.3; emu386 has no rseq). They stay in place as AT_IGNORE, so that the
+    // vector, and with it everything below it on the stack, has the kernel's size: without
+    // randomisation a stack address is then the one the program has natively (`emu386 diff`).
+    let ignored = |present: bool, n: usize| std::iter::repeat_n((AT_IGNORE, 0), if present { n } else { 0 });
+    const AT_MINSIGSTKSZ: libc::c_ulong = 51;
+    const AT_RSEQ_FEATURE_SIZE: libc::c_ulong = 27;
+    let head = ignored(host(libc::AT_SYSINFO_EHDR) != 0, 2).chain(ignored(host(AT_MINSIGSTKSZ) != 0, 1));
+    let tail = ignored(host(AT_RSEQ_FEATURE_SIZE) != 0, 2);
+    let own: [(u32, u32); 18] = [
         (AT_HWCAP, host(libc::AT_HWCAP)),
         (AT_PAGESZ, 4096),
         (AT_CLKTCK, 100),
@@ -118,8 +137,8 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
         (AT_HWCAP2, host(libc::AT_HWCAP2)),
         (AT_EXECFN, execfn),
         (AT_PLATFORM, platform),
-        (AT_NULL, 0),
     ];
+    let auxv: Vec<(u32, u32)> = head.chain(own).chain(tail).chain([(AT_NULL, 0)]).collect();
     let words = 1 + argv.len() + 1 + envp.len() + 1 + auxv.len() * 2;
     let sp = p.sp.checked_sub((words * 4) as u32).ok_or(Errno::TOOBIG)? & !15;
     let mut table: Vec<u32> = Vec::with_capacity(words);

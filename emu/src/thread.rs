@@ -281,8 +281,11 @@ fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<u32, Errno> {
     // SAFETY: 8-byte sets, as the kernel's sigset_t.
     unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8) };
     start_timer();
-    let spawned =
-        std::thread::Builder::new().stack_size(8 << 20).spawn(move || thread_main(regs, gdt, start, task, tx));
+    let place = syscalls::replay::thread_child();
+    let spawned = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
+        syscalls::replay::enter(place);
+        thread_main(regs, gdt, start, task, tx)
+    });
     syscalls::sys::signal::reinstall_reserved(&ctx.task.signals);
     // SAFETY: as above.
     unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
@@ -376,6 +379,7 @@ pub fn end_main_thread() -> ! {
 /// End the process from a thread other than the main one, as the main thread would on return
 /// (emu/src/main.rs): the tracer's last line, then the status or the signal.
 fn exit_process(exit: Exit, tracer: Option<syscalls::trace::Tracer>) -> ! {
+    syscalls::replay::flush();
     if let Some(mut t) = tracer {
         syscalls::trace::exited(&mut t, exit);
     }

@@ -6,6 +6,7 @@
 //!   the only place where a handler's result becomes the guest's `%eax`.
 //! - [`sys`]: the handlers, one file per family.
 //! - [`trace`]: strace-format output, driven by the table's argument kinds.
+//! - [`replay`]: the native run's random bytes and clock readings handed back under `emu386 diff`.
 //!
 //! Handlers never panic on guest input: every pointer, length and flag is checked and answered with
 //! the errno the kernel gives.
@@ -15,6 +16,7 @@
 #[forbid(unsafe_code)]
 pub mod abi;
 pub mod mem;
+pub mod replay;
 pub mod sys;
 #[forbid(unsafe_code)]
 pub mod table;

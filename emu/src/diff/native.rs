@@ -18,6 +18,7 @@ use std::io::Read;
 use std::os::fd::AsRawFd;
 use syscalls::abi::nr;
 use syscalls::mem::{Backing, GuestMemory, MapError, Prot};
+use syscalls::replay::{Event, Kind};
 use syscalls::table::{lookup, Args, Ret};
 use syscalls::trace::{before, format_call, format_unknown, Before, TraceMemory};
 use syscalls::Errno;
@@ -33,11 +34,14 @@ pub enum NativeError {
     Exec(std::io::Error),
 }
 
-/// What the native run saw: one stream per process, the first process's pid, its end.
+/// What the native run saw: one stream per process, the first process's pid, its end, and (with
+/// replay) the inputs each process received, with the number of the program (exec generation)
+/// that received them.
 pub struct NativeRun {
     pub streams: HashMap<i32, Stream>,
     pub root: i32,
     pub outcome: Outcome,
+    pub inputs: HashMap<i32, Vec<(u32, Event)>>,
 }
 
 /// The standard streams of the run.
@@ -158,6 +162,31 @@ struct Proc {
     started: bool,
     /// Waiting for the SIGSTOP a new tracee starts with.
     fresh: bool,
+    /// Programs executed before the current one (the exec generation).
+    generation: u32,
+    /// Inputs recorded for replay, with their generation.
+    inputs: Vec<(u32, Event)>,
+    /// Executed a host program, which is let go at its next stop.
+    host_program: bool,
+}
+
+impl Proc {
+    fn new(started: bool) -> Proc {
+        Proc {
+            stream: Vec::new(),
+            pending: Pending::Idle,
+            exec_line: None,
+            started,
+            fresh: true,
+            generation: 0,
+            inputs: Vec::new(),
+            host_program: false,
+        }
+    }
+
+    fn record(&mut self, kind: Kind, key: Vec<u32>, ret: u32, data: Vec<u8>) {
+        self.inputs.push((self.generation, Event { kind, key, ret, data }));
+    }
 }
 
 fn ptrace(request: libc::c_uint, pid: i32, data: usize) -> std::io::Result<libc::c_long> {
@@ -186,7 +215,17 @@ fn runs_elf32(pid: i32) -> bool {
 }
 
 /// Run the program natively under ptrace to its end.
-pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) -> Result<NativeRun, NativeError> {
+/// Run the program natively under ptrace to its end; with `replay`, record its nondeterministic
+/// inputs (see [`syscalls::replay`]): the vDSO is hidden from it (AT_SYSINFO_EHDR becomes
+/// AT_IGNORE) so that its clock reads are syscalls, and rdtsc faults (PR_SET_TSC, inherited across
+/// fork and execve) so that the tracer reads the counter for it.
+pub fn run(
+    program: &CString,
+    argv: &[CString],
+    envp: &[CString],
+    stdio: Stdio,
+    replay: bool,
+) -> Result<NativeRun, NativeError> {
     let argv_ptrs: Vec<*const libc::c_char> =
         argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let envp_ptrs: Vec<*const libc::c_char> =
@@ -221,6 +260,17 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
                 fail(1);
             }
             libc::raise(libc::SIGSTOP);
+            if replay && libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0) != 0 {
+                fail(0);
+            }
+            // Without address randomisation the stack (and the mappings) sit where the emulator
+            // puts them: values a program derives from a stack address (mkstemp's names) agree.
+            if replay {
+                let persona = libc::personality(0xffff_ffff);
+                if persona == -1 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1 {
+                    fail(0);
+                }
+            }
             libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
             fail(2);
         }
@@ -230,10 +280,7 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
     let mut report = File::from(report_r);
 
     let mut procs: HashMap<i32, Proc> = HashMap::new();
-    procs.insert(
-        root,
-        Proc { stream: Vec::new(), pending: Pending::Idle, exec_line: None, started: false, fresh: true },
-    );
+    procs.insert(root, Proc::new(false));
     let mut outcome = Outcome::Exited(127);
     loop {
         let mut status = 0;
@@ -246,13 +293,7 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
             }
             break;
         }
-        let proc = procs.entry(pid).or_insert_with(|| Proc {
-            stream: Vec::new(),
-            pending: Pending::Idle,
-            exec_line: None,
-            started: true,
-            fresh: true,
-        });
+        let proc = procs.entry(pid).or_insert_with(|| Proc::new(true));
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             let end = if libc::WIFEXITED(status) {
                 Outcome::Exited(libc::WEXITSTATUS(status))
@@ -272,9 +313,12 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
         }
         let signal = libc::WSTOPSIG(status);
         let event = status >> 16;
-        if signal == libc::SIGTRAP | 0x80 {
+        if signal == libc::SIGTRAP | 0x80 && proc.host_program {
+            enable_tsc(pid);
+            let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+        } else if signal == libc::SIGTRAP | 0x80 {
             if proc.started {
-                syscall_stop(pid, proc);
+                syscall_stop(pid, proc, replay);
             }
             resume(pid, 0);
         } else if event != 0 {
@@ -283,12 +327,26 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
                     proc.stream.push(line);
                 }
                 if runs_elf32(pid) {
+                    if proc.started {
+                        proc.generation += 1;
+                    }
+                    if replay {
+                        hide_vdso(pid, proc);
+                    }
                     proc.started = true;
                     proc.stream.push(syscalls::trace::START_LINE.to_string());
                     proc.pending = Pending::SkipExit;
                 } else {
                     // Not i386 (a host program): not compared, as the emulator does not trace it.
                     proc.started = false;
+                    if replay {
+                        // It inherited the trapping rdtsc, which nothing would answer once it is
+                        // let go: that is undone at the execve's exit stop, where its registers
+                        // are no longer the syscall's.
+                        proc.host_program = true;
+                        resume(pid, 0);
+                        continue;
+                    }
                     let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
                     continue;
                 }
@@ -310,6 +368,8 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
                 }
             }
             resume(pid, 0);
+        } else if replay && signal == libc::SIGSEGV && proc.started && emulate_tsc(pid, proc) {
+            resume(pid, 0);
         } else {
             // A signal for the tracee: deliver it.
             resume(pid, signal);
@@ -326,12 +386,13 @@ pub fn run(program: &CString, argv: &[CString], envp: &[CString], stdio: Stdio) 
             _ => NativeError::Exec(err),
         });
     }
+    let inputs = procs.iter_mut().map(|(pid, p)| (*pid, std::mem::take(&mut p.inputs))).collect();
     let streams = procs.into_iter().filter(|(_, p)| !p.stream.is_empty()).map(|(pid, p)| (pid, p.stream)).collect();
-    Ok(NativeRun { streams, root, outcome })
+    Ok(NativeRun { streams, root, outcome, inputs })
 }
 
 /// A syscall entry or exit stop of a recorded process.
-fn syscall_stop(pid: i32, proc: &mut Proc) {
+fn syscall_stop(pid: i32, proc: &mut Proc, replay: bool) {
     // SAFETY: user_regs_struct is plain data; GETREGS fills it.
     let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
     if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
@@ -355,7 +416,184 @@ fn syscall_stop(pid: i32, proc: &mut Proc) {
             if !lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
                 proc.stream.push(format(pid, number, &args, Some(regs.rax as u32), &at_entry));
             }
+            if replay {
+                record_input(pid, proc, number, &args, regs.rax as u32);
+            }
         }
         Pending::SkipExit => {}
     }
+}
+
+/// `n` bytes of the tracee's memory at `addr`, if all are readable.
+fn peek(pid: i32, addr: u32, n: usize) -> Option<Vec<u8>> {
+    let bytes = PtraceMemory { pid }.read_prefix(addr, n).into_owned();
+    (bytes.len() == n).then_some(bytes)
+}
+
+/// Record what a call that succeeded handed the program, as the emulated side asks for it
+/// (syscalls/src/sys/info.rs getrandom, syscalls/src/sys/time.rs): the same calls, keys and bytes.
+fn record_input(pid: i32, proc: &mut Proc, number: u32, args: &Args, ret: u32) {
+    let failed = ret >= (-4095i32) as u32;
+    match number {
+        nr::getrandom if !failed && ret > 0 => {
+            if let Some(data) = peek(pid, args[0], ret as usize) {
+                proc.record(Kind::Random, vec![args[1], args[2]], ret, data);
+            }
+        }
+        nr::clock_gettime | nr::clock_gettime64 if ret == 0 && (args[0] as i32) >= 0 => {
+            let len = if number == nr::clock_gettime { 8 } else { 16 };
+            if let Some(data) = peek(pid, args[1], len) {
+                proc.record(Kind::Clock, vec![number, args[0]], ret, data);
+            }
+        }
+        nr::gettimeofday if ret == 0 && args[0] != 0 => {
+            if let Some(data) = peek(pid, args[0], 8) {
+                proc.record(Kind::Clock, vec![number], ret, data);
+            }
+        }
+        nr::time if !failed => {
+            let data = if args[0] != 0 { peek(pid, args[0], 4) } else { Some(Vec::new()) };
+            if let Some(data) = data {
+                proc.record(Kind::Clock, vec![number], ret, data);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// auxv types (linux/auxvec.h).
+const AT_NULL: u32 = 0;
+const AT_IGNORE: u32 = 1;
+const AT_RANDOM: u32 = 25;
+const AT_SYSINFO_EHDR: u32 = 33;
+
+/// At the exec stop of a new i386 program: turn its AT_SYSINFO_EHDR into AT_IGNORE (glibc then
+/// finds no vDSO and reads clocks with syscalls the tracer sees) and record its AT_RANDOM bytes.
+/// The initial stack is argc, argv[], NULL, envp[], NULL, then the (type, value) pairs.
+fn hide_vdso(pid: i32, proc: &mut Proc) {
+    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
+        return;
+    }
+    let word = |addr: u32| peek(pid, addr, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut at = regs.rsp as u32;
+    let Some(argc) = word(at) else { return };
+    at = at.wrapping_add(4 * (argc + 2));
+    // envp, up to its NULL.
+    while let Some(w) = word(at) {
+        at = at.wrapping_add(4);
+        if w == 0 {
+            break;
+        }
+    }
+    for _ in 0..64 {
+        let (Some(kind), Some(value)) = (word(at), word(at.wrapping_add(4))) else { return };
+        match kind {
+            AT_NULL => return,
+            AT_SYSINFO_EHDR => poke(pid, at, &AT_IGNORE.to_le_bytes()),
+            AT_RANDOM => {
+                if let Some(data) = peek(pid, value, 16) {
+                    proc.record(Kind::AtRandom, Vec::new(), 0, data);
+                }
+            }
+            _ => {}
+        }
+        at = at.wrapping_add(8);
+    }
+}
+
+/// Write the tracee's (writable) memory.
+fn poke(pid: i32, addr: u32, bytes: &[u8]) {
+    let local = libc::iovec { iov_base: bytes.as_ptr() as *mut libc::c_void, iov_len: bytes.len() };
+    let remote = libc::iovec { iov_base: addr as usize as *mut libc::c_void, iov_len: bytes.len() };
+    // SAFETY: `local` covers `bytes` for the call; the kernel checks the remote range.
+    unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
+}
+
+/// A SIGSEGV stop: if it is an rdtsc or rdtscp the program may not execute (PR_TSC_SIGSEGV), do it
+/// for the program: read the counter here, set eax and edx (ecx: the TSC_AUX value, as rdtscp
+/// does), step past the instruction and record the value. Answers whether it was one (the signal
+/// is then not delivered).
+fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
+    // The #GP of a disallowed rdtsc is a SIGSEGV from the kernel (SI_KERNEL), not one sent.
+    // SAFETY: siginfo_t is plain data; GETSIGINFO fills it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETSIGINFO, pid, &mut info as *mut _ as usize).is_err() || info.si_code != libc::SI_KERNEL {
+        return false;
+    }
+    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
+        return false;
+    }
+    let Some(code) = peek(pid, regs.rip as u32, 3) else { return false };
+    let (len, rdtscp) = match code[..] {
+        [0x0f, 0x31, _] => (2, false),
+        [0x0f, 0x01, 0xf9] => (3, true),
+        _ => return false,
+    };
+    let mut aux = 0u32;
+    // SAFETY: rdtsc and rdtscp only read the counter (this tracer is not under PR_TSC_SIGSEGV).
+    let tsc = unsafe {
+        if rdtscp {
+            std::arch::x86_64::__rdtscp(&mut aux)
+        } else {
+            std::arch::x86_64::_rdtsc()
+        }
+    };
+    regs.rax = tsc & 0xffff_ffff;
+    regs.rdx = tsc >> 32;
+    if rdtscp {
+        regs.rcx = u64::from(aux);
+    }
+    regs.rip += len;
+    if ptrace(libc::PTRACE_SETREGS, pid, &regs as *const _ as usize).is_err() {
+        return false;
+    }
+    let data = [tsc.to_le_bytes().as_slice(), &aux.to_le_bytes()].concat();
+    proc.record(Kind::Tsc, vec![u32::from(rdtscp)], 0, data);
+    true
+}
+
+/// Let a host (x86-64) program that is about to be let go read the time stamp counter again: at
+/// its execve's exit stop, make it execute `prctl(PR_SET_TSC, PR_TSC_ENABLE)` (a `syscall` instruction
+/// written over its first one, one single step, then its code and registers put back).
+fn enable_tsc(pid: i32) {
+    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
+    let mut saved: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if ptrace(libc::PTRACE_GETREGS, pid, &mut saved as *mut _ as usize).is_err() {
+        return;
+    }
+    let at = saved.rip;
+    // SAFETY: PEEKTEXT returns the word (errno tells a failure from a word of -1).
+    let code = unsafe {
+        *libc::__errno_location() = 0;
+        let word =
+            libc::ptrace(libc::PTRACE_PEEKTEXT, pid, at as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
+        (*libc::__errno_location() == 0).then_some(word as u64)
+    };
+    let Some(code) = code else { return };
+    let patched = (code & !0xffff) | 0x050f;
+    let mut regs = saved;
+    regs.rax = libc::SYS_prctl as u64;
+    regs.orig_rax = u64::MAX;
+    regs.rdi = libc::PR_SET_TSC as u64;
+    regs.rsi = libc::PR_TSC_ENABLE as u64;
+    // SAFETY: POKETEXT writes one word of the stopped tracee's code; it is put back below.
+    let poke = |word: u64| unsafe {
+        libc::ptrace(libc::PTRACE_POKETEXT, pid, at as *mut libc::c_void, word as *mut libc::c_void)
+    };
+    if poke(patched) != 0 {
+        return;
+    }
+    if ptrace(libc::PTRACE_SETREGS, pid, &regs as *const _ as usize).is_ok()
+        && ptrace(libc::PTRACE_SINGLESTEP, pid, 0).is_ok()
+    {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer, for this one tracee.
+        unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+    }
+    poke(code);
+    let _ = ptrace(libc::PTRACE_SETREGS, pid, &saved as *const _ as usize);
 }

@@ -33,6 +33,23 @@ use syscalls::table::{self, Arg, Entry, Ret};
 pub const ALWAYS_IGNORED: &[&str] =
     &["rseq", "clock_gettime", "clock_gettime64", "gettimeofday", "time", "clock_getres", "clock_getres_time64"];
 
+/// Dropped from both streams with replay, where the native run has no vDSO either (its time calls
+/// are syscalls, and their results the ones replayed).
+pub const IGNORED_WITH_REPLAY: &[&str] = &["rseq"];
+
+/// Clock reads: with replay both sides read the same values, compared exactly (but for the
+/// CPU-time clocks named by a pid, which are not replayed).
+const CLOCK_READS: &[&str] = &["clock_gettime", "clock_gettime64", "gettimeofday"];
+
+/// The calls left out of both streams.
+pub fn always_ignored(replay: bool) -> &'static [&'static str] {
+    if replay {
+        IGNORED_WITH_REPLAY
+    } else {
+        ALWAYS_IGNORED
+    }
+}
+
 /// Calls that create a process; their positive result is the child's pid.
 const FORKS: &[&str] = &["fork", "vfork", "clone", "clone3"];
 
@@ -68,7 +85,7 @@ fn result(line: &str) -> Option<i64> {
 }
 
 /// The pids of a side in creation order, from the first process, each with its creator.
-fn creation_order(streams: &HashMap<i32, Stream>, root: i32) -> Vec<(i32, Option<i32>)> {
+pub fn creation_order(streams: &HashMap<i32, Stream>, root: i32) -> Vec<(i32, Option<i32>)> {
     let mut order = vec![(root, None)];
     let mut seen: HashSet<i32> = [root].into();
     let mut next = 0;
@@ -313,6 +330,16 @@ impl Rewriter<'_> {
         token.to_string()
     }
 
+    /// A CPU-time clock id that names a process or thread (`0xffff4a3a /* CLOCK_??? */`, from
+    /// clock_getcpuclockid: `~pid << 3 | which`, CPUCLOCK_PID in the kernel), as
+    /// `CPUCLOCK(PIDn, which)`.
+    fn cpu_clock(&self, arg: &str) -> Option<String> {
+        let hex = arg.strip_suffix(" /* CLOCK_??? */")?.strip_prefix("0x")?;
+        let id = u32::from_str_radix(hex, 16).ok()? as i32;
+        let pid = !(id >> 3);
+        (id < 0).then(|| self.pids.get(&pid.to_string()).map(|p| format!("CPUCLOCK({p}, {})", id & 7))).flatten()
+    }
+
     /// Rewrite one line: pids, ports and addresses become symbols.
     fn line(&mut self, line: &str) -> String {
         let call = name(line);
@@ -343,6 +370,10 @@ impl Rewriter<'_> {
         for (i, arg) in split_args(args).into_iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
+            }
+            if let Some(clock) = (i == 0 && call.starts_with("clock_")).then(|| self.cpu_clock(arg)).flatten() {
+                out.push_str(&clock);
+                continue;
             }
             // The tracer leaves out the arguments strace does not show on their own.
             let shown = entry.and_then(|e| e.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
@@ -381,7 +412,7 @@ impl Rewriter<'_> {
 
 /// One side's streams, in creation order and normalised; calls named in `ignore` (and
 /// [`ALWAYS_IGNORED`]) are left out.
-pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<String>) -> Vec<Process> {
+pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<String>, replay: bool) -> Vec<Process> {
     let order = creation_order(streams, root);
     let pids: HashMap<String, String> =
         order.iter().enumerate().map(|(i, (pid, _))| (pid.to_string(), format!("PID{}", i + 1))).collect();
@@ -415,7 +446,7 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
             if restart_code(&line[result_start(line)..]) && next.is_none_or(|l| name(l) == call) {
                 continue;
             }
-            if ALWAYS_IGNORED.contains(&call) || ignore.contains(call) {
+            if always_ignored(replay).contains(&call) || ignore.contains(call) {
                 continue;
             }
             // clone3 answered ENOSYS and glibc falling back to clone is what a kernel without
@@ -430,7 +461,10 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
                 && stream
                     .get(i - 1)
                     .is_some_and(|l| name(l) == "clone3" && l.ends_with("= -1 ENOSYS (Function not implemented)"));
-            let mut text = stdio_sizes(&sub_second_times(&rewriter.line(line)));
+            let rewritten = rewriter.line(line);
+            // Not the CPU-time clocks of a pid or thread (ids shown in hex): they are not replayed.
+            let exact = replay && CLOCK_READS.contains(&call) && !line[call.len() + 1..].starts_with("0x");
+            let mut text = stdio_sizes(&if exact { rewritten } else { sub_second_times(&rewritten) });
             if (call == "clone3" && !fallback) || after_fallback {
                 text = format!("clone3|clone(…) = {}", &text[result_start(&text)..]);
             }
@@ -619,7 +653,7 @@ mod tests {
             (501, "fork() = 0"),
             (501, "getpid() = 501"),
         ]);
-        let out = normalize(&streams, 500, &HashSet::new());
+        let out = normalize(&streams, 500, &HashSet::new(), false);
         assert_eq!(out.len(), 2);
         assert_eq!(
             out[0].lines,
@@ -645,7 +679,7 @@ mod tests {
             (9, "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=9, si_uid=0, si_int=135208976, si_ptr=0x80f2010}, NULL, 8) = 10 (SIGUSR1)"),
             (9, "rt_sigqueueinfo(9, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_int=42, si_ptr=0x2a}) = 0"),
         ]);
-        let out = normalize(&streams, 9, &HashSet::new());
+        let out = normalize(&streams, 9, &HashSet::new(), false);
         assert_eq!(
             out[0].lines,
             [
@@ -658,9 +692,26 @@ mod tests {
     }
 
     #[test]
+    fn cpu_clocks_of_a_pid_name_it() {
+        // clock_getcpuclockid(1234): ~1234 << 3 | 2.
+        let id = ((!1234i32) << 3 | 2) as u32;
+        let streams = side(&[(1234, &format!("clock_gettime({id:#x} /* CLOCK_??? */, {{tv_sec=0, tv_nsec=5}}) = 0"))]);
+        let out = normalize(&streams, 1234, &HashSet::new(), true);
+        assert_eq!(out[0].lines, ["clock_gettime(CPUCLOCK(PID1, 2), {tv_sec=0, tv_nsec=NSEC}) = 0"]);
+    }
+
+    #[test]
     fn ignored_calls_are_left_out() {
         let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
         let ignore: HashSet<String> = ["uname".to_string()].into();
-        assert_eq!(normalize(&streams, 7, &ignore)[0].lines, ["close(3) = 0"]);
+        assert_eq!(normalize(&streams, 7, &ignore, false)[0].lines, ["close(3) = 0"]);
+        let streams =
+            side(&[(7, "time(NULL) = 1700000000"), (7, "clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=8}) = 0")]);
+        assert!(normalize(&streams, 7, &ignore, false)[0].lines.is_empty());
+        // With replay the time calls stay, the clock readings exact.
+        assert_eq!(
+            normalize(&streams, 7, &ignore, true)[0].lines,
+            ["time(NULL) = 1700000000", "clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=8}) = 0"]
+        );
     }
 }

@@ -454,6 +454,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     if sigpipe_ignored() {
         args.push(b"--sigpipe-ignored".to_vec());
     }
+    args.extend(crate::replay::exec_options().into_iter().map(String::into_bytes));
     args.push([b"--execfn=".as_slice(), execfn].concat());
     args.push([b"--argv0=".as_slice(), argv.first().map_or(&[][..], |a| a.as_slice())].concat());
     args.push(b"--".to_vec());

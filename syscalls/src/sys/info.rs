@@ -18,6 +18,7 @@ use crate::abi::nr;
 use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemoryExt, PAGE_SIZE};
+use crate::replay::Kind;
 use crate::table::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -203,7 +204,8 @@ const MAX_RW_COUNT: u32 = 0x7fff_f000;
 
 /// Implements getrandom(2), straight into guest memory. Like get_random_bytes_user(), a buffer
 /// that becomes unwritable part way gets the bytes before the fault and their count; EFAULT only
-/// when not one byte could be written.
+/// when not one byte could be written. Under `emu386 diff` the bytes are the native run's
+/// ([`crate::replay`]).
 fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (buf, flags) = (a[0], a[2]);
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
@@ -233,6 +235,12 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     if ok == 0 {
         return Err(Errno::FAULT.into());
+    }
+    // Under `emu386 diff`, the bytes the native run drew (when it could write as many).
+    let replayed = crate::replay::take(Kind::Random, &[a[1], flags]).filter(|e| e.data.len() <= ok as usize);
+    if let Some(e) = replayed {
+        ctx.mem.write(buf, &e.data)?;
+        return Ok(e.data.len() as u32);
     }
     let out = ctx.mem.slice_mut(buf, ok as usize)?;
     // SAFETY: `out` is a writable host slice of exactly `out.len()` bytes.

@@ -18,6 +18,7 @@ use crate::abi::time::{
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
+use crate::replay::Kind;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -69,17 +70,35 @@ fn host_getres(id: u32) -> Result<libc::timespec, Errno> {
     Ok(ts)
 }
 
-/// Implements clock_gettime(2) with a 32-bit `struct timespec`.
+/// Under `emu386 diff`, the native run's clock reading for a call that succeeds (the native side
+/// records only those): the bytes the guest gets at `out` (`len` of them), or time's result
+/// ([`crate::replay`]). `key` is the syscall number, then the clock id: only clocks named by a
+/// fixed id, as a CPU-time clock id names a pid.
+fn replayed_clock(ctx: &mut Ctx, key: &[u32], out: u32, len: usize) -> Option<crate::replay::Event> {
+    if key.get(1).is_some_and(|&id| (id as i32) < 0) || (out != 0 && ctx.mem.slice_mut(out, len).is_err()) {
+        return None;
+    }
+    crate::replay::take(Kind::Clock, key).filter(|e| e.data.len() == if out != 0 { len } else { 0 })
+}
+
+/// Implements clock_gettime(2) with a 32-bit `struct timespec` (posix_get_*: the clock is checked
+/// first, then the copy-out faults).
 fn clock_gettime(ctx: &mut Ctx, a: &Args) -> SysResult {
     let ts = host_gettime(a[0])?;
-    ctx.mem.write_obj(a[1], &Timespec32::from_host(&ts))?;
+    match replayed_clock(ctx, &[nr::clock_gettime, a[0]], a[1], size_of::<Timespec32>()) {
+        Some(e) => ctx.mem.write(a[1], &e.data)?,
+        None => ctx.mem.write_obj(a[1], &Timespec32::from_host(&ts))?,
+    }
     Ok(0)
 }
 
 /// Implements clock_gettime64(2).
 fn clock_gettime64(ctx: &mut Ctx, a: &Args) -> SysResult {
     let ts = host_gettime(a[0])?;
-    ctx.mem.write_obj(a[1], &KernelTimespec::from_host(&ts))?;
+    match replayed_clock(ctx, &[nr::clock_gettime64, a[0]], a[1], size_of::<KernelTimespec>()) {
+        Some(e) => ctx.mem.write(a[1], &e.data)?,
+        None => ctx.mem.write_obj(a[1], &KernelTimespec::from_host(&ts))?,
+    }
     Ok(0)
 }
 
@@ -189,7 +208,12 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
     // call (not glibc's wrapper, which zeroes `tz`) gives the kernel's `sys_tz`.
     host(unsafe { libc::syscall(libc::SYS_gettimeofday, &mut tv, &mut tz) })?;
     if a[0] != 0 {
-        let tv = Timeval32::from_host(&tv);
+        let mut tv = Timeval32::from_host(&tv);
+        let replayed = replayed_clock(ctx, &[nr::gettimeofday], a[0], 8);
+        if let Some(bytes) = replayed.and_then(|e| <[u8; 8]>::try_from(e.data).ok()) {
+            let word = |i: usize| i32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+            (tv.tv_sec, tv.tv_usec) = (word(0).into(), word(4).into());
+        }
         ctx.mem.write_obj(a[0], &tv.tv_sec)?;
         ctx.mem.write_obj(a[0].wrapping_add(4), &tv.tv_usec)?;
     }
@@ -222,10 +246,13 @@ fn settimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements time(2): the seconds of CLOCK_REALTIME (truncated to 32 bits, sys_time32), also
-/// stored at `tloc` unless it is NULL.
+/// stored at `tloc` unless it is NULL; under `emu386 diff`, the native run's.
 fn time(ctx: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: a NULL `tloc` asks only for the return value.
-    let now = unsafe { libc::time(null_mut()) } as i32;
+    let mut now = unsafe { libc::time(null_mut()) } as i32;
+    if let Some(e) = replayed_clock(ctx, &[nr::time], a[0], 4) {
+        now = e.ret as i32;
+    }
     if a[0] != 0 {
         ctx.mem.write_obj(a[0], &I32::new(now))?;
     }

@@ -1,0 +1,389 @@
+//! Replay of a native run's nondeterministic inputs, for `emu386 diff`: the random bytes, clock
+//! readings and time stamp counter values the program received natively are handed back to the
+//! emulated program at the same points, so that both compute from the same values.
+//!
+//! The contract, for the code that asks (one call each, [`take`]): "is there a recorded value for
+//! this input, here?". The answer is the next recorded event of that [`Kind`] in the asking task's
+//! stream when its key (the call's number and the arguments that decide what is read) matches; on
+//! the first mismatch that kind stops replaying for that stream (the emulated side's own values are
+//! used from then on) and the report says where. Nothing here ever supplies a pid, an fd or an
+//! address: the keys and values are bytes and clock readings only.
+//!
+//! Streams: one per task (process or thread) and program (exec generation), named `PATH#GEN`. PATH
+//! names the task by its place in the creation tree, the same on both sides: `1` is the first
+//! process, `P.k` the k-th task (process or thread) that task `P` created; GEN counts the programs
+//! it executed (0 for the first). The native side (emu/src/diff/native.rs) writes a [`Recording`]
+//! in this format; an emulated run started with it ([`load`]) replays it, carries its place over a
+//! guest execve ([`exec_options`]) and appends what it replayed to a report file ([`flush`]).
+//! Without [`load`] every question answers `None` at the cost of one relaxed atomic load.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Mutex;
+
+/// What an event stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// getrandom(2): key (length, flags); the bytes written, the result their count.
+    Random,
+    /// The 16 AT_RANDOM bytes of the auxiliary vector, once per program.
+    AtRandom,
+    /// A clock read: key (syscall number, clock id) for clock_gettime and clock_gettime64, (number)
+    /// for gettimeofday and time; the bytes written (the timespec or timeval), the result (time's
+    /// seconds).
+    Clock,
+    /// rdtsc (key 0: eax, edx) and rdtscp (key 1: eax, edx, ecx), as 8 + 4 bytes.
+    Tsc,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Random, Kind::AtRandom, Kind::Clock, Kind::Tsc];
+
+    /// The name in recordings and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Random => "getrandom",
+            Kind::AtRandom => "AT_RANDOM",
+            Kind::Clock => "clock",
+            Kind::Tsc => "rdtsc",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// One recorded input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: Kind,
+    pub key: Vec<u32>,
+    pub ret: u32,
+    pub data: Vec<u8>,
+}
+
+/// Events by stream (`PATH#GEN`), each stream in call order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub streams: BTreeMap<String, Vec<Event>>,
+}
+
+/// The name of a task's stream.
+pub fn stream_name(path: &str, generation: u32) -> String {
+    format!("{path}#{generation}")
+}
+
+impl Recording {
+    /// The text form: one event a line, `STREAM KIND KEY,... RET HEX` (`-` for an empty key or
+    /// data).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (stream, events) in &self.streams {
+            for e in events {
+                let key = e.key.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+                let data: String = e.data.iter().fold(String::new(), |mut s, b| {
+                    let _ = write!(s, "{b:02x}");
+                    s
+                });
+                let dash = |s: String| if s.is_empty() { "-".to_string() } else { s };
+                let _ = writeln!(out, "{stream} {} {} {} {}", e.kind.name(), dash(key), e.ret, dash(data));
+            }
+        }
+        out
+    }
+
+    /// Parse [`Recording::to_text`]; lines that do not parse are left out.
+    pub fn parse(text: &str) -> Recording {
+        let mut rec = Recording::default();
+        for line in text.lines() {
+            let mut w = line.split(' ');
+            let (Some(stream), Some(kind), Some(key), Some(ret), Some(data), None) =
+                (w.next(), w.next(), w.next(), w.next(), w.next(), w.next())
+            else {
+                continue;
+            };
+            let Some(kind) = Kind::from_name(kind) else { continue };
+            let key: Option<Vec<u32>> =
+                if key == "-" { Some(Vec::new()) } else { key.split(',').map(|k| k.parse().ok()).collect() };
+            let data: Option<Vec<u8>> = if data == "-" {
+                Some(Vec::new())
+            } else {
+                (0..data.len() / 2)
+                    .map(|i| data.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                    .collect()
+            };
+            let (Some(key), Ok(ret), Some(data)) = (key, ret.parse(), data) else { continue };
+            rec.streams.entry(stream.to_string()).or_default().push(Event { kind, key, ret, data });
+        }
+        rec
+    }
+}
+
+/// Where a task stands in the creation tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub path: String,
+    pub generation: u32,
+    /// The number the next task it creates gets.
+    pub next_child: u32,
+}
+
+impl Place {
+    /// The first process of a run.
+    pub fn root() -> Place {
+        Place { path: "1".into(), generation: 0, next_child: 1 }
+    }
+
+    /// `PATH,GEN,NEXT`, as the hidden option carries it.
+    pub fn to_option(&self) -> String {
+        format!("{},{},{}", self.path, self.generation, self.next_child)
+    }
+
+    pub fn parse(text: &str) -> Option<Place> {
+        let mut w = text.split(',');
+        let path = w.next()?.to_string();
+        let generation = w.next()?.parse().ok()?;
+        let next_child = w.next()?.parse().ok()?;
+        Some(Place { path, generation, next_child })
+    }
+
+    fn stream(&self) -> String {
+        stream_name(&self.path, self.generation)
+    }
+
+    fn child(&self) -> Place {
+        Place { path: format!("{}.{}", self.path, self.next_child), generation: 0, next_child: 1 }
+    }
+}
+
+/// A stream being replayed.
+#[derive(Default)]
+struct Cursor {
+    /// Its events, by kind.
+    events: BTreeMap<Kind, Vec<Event>>,
+    /// Per kind: how many of its events were handed out.
+    used: BTreeMap<Kind, usize>,
+    /// Per kind: where replay stopped, and why.
+    stopped: BTreeMap<Kind, String>,
+}
+
+struct State {
+    recording: BTreeMap<String, Cursor>,
+    report: PathBuf,
+    recording_file: PathBuf,
+    /// Streams this process asked about since its last report.
+    touched: BTreeSet<String>,
+}
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+thread_local! {
+    /// The calling guest task's place (each guest thread is a host thread).
+    static PLACE: RefCell<Option<Place>> = const { RefCell::new(None) };
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    let mut guard = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.as_mut().map(f)
+}
+
+/// The report file that goes with a recording file.
+pub fn report_file(recording: &std::path::Path) -> PathBuf {
+    let mut name = recording.as_os_str().to_owned();
+    name.push(".report");
+    PathBuf::from(name)
+}
+
+/// Start replaying `file` as the task at `place` (the emulator's start-up, once). A file that
+/// cannot be read replays nothing, which the report then shows.
+pub fn load(file: PathBuf, place: Place) {
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let recording = Recording::parse(&text)
+        .streams
+        .into_iter()
+        .map(|(name, events)| {
+            let mut by_kind: BTreeMap<Kind, Vec<Event>> = BTreeMap::new();
+            for e in events {
+                by_kind.entry(e.kind).or_default().push(e);
+            }
+            (name, Cursor { events: by_kind, ..Cursor::default() })
+        })
+        .collect();
+    let touched = [place.stream()].into();
+    *STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some(State { recording, report: report_file(&file), recording_file: file, touched });
+    PLACE.with(|p| *p.borrow_mut() = Some(place));
+    ACTIVE.store(true, Relaxed);
+}
+
+/// Whether a recording is being replayed.
+pub fn active() -> bool {
+    ACTIVE.load(Relaxed)
+}
+
+fn describe(kind: Kind, key: &[u32]) -> String {
+    let key = key.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    format!("{}({key})", kind.name())
+}
+
+/// The recorded value for this input of the calling task, if replay is on and the stream still
+/// matches: the next event of `kind` in its stream, when its key is `key`. Otherwise `None`, and
+/// the kind stops replaying for this stream (the first mismatch is reported).
+pub fn take(kind: Kind, key: &[u32]) -> Option<Event> {
+    if !active() {
+        return None;
+    }
+    let stream = PLACE.with(|p| p.borrow().as_ref().map(Place::stream))?;
+    with_state(|state| {
+        state.touched.insert(stream.clone());
+        let cursor = state.recording.entry(stream).or_default();
+        if cursor.stopped.contains_key(&kind) {
+            return None;
+        }
+        let used = cursor.used.entry(kind).or_default();
+        let next = cursor.events.get(&kind).and_then(|events| events.get(*used));
+        match next {
+            Some(e) if e.key == key => {
+                *used += 1;
+                Some(e.clone())
+            }
+            other => {
+                let native = other.map_or("no more".to_string(), |e| describe(kind, &e.key));
+                let why =
+                    format!("at {} {}: native {native}, emulated {}", kind.name(), *used + 1, describe(kind, key));
+                cursor.stopped.insert(kind, why);
+                None
+            }
+        }
+    })
+    .flatten()
+}
+
+/// A task was created by the calling one (fork, vfork, clone: its result in the parent).
+pub fn created_child() {
+    if active() {
+        PLACE.with(|p| {
+            if let Some(place) = p.borrow_mut().as_mut() {
+                place.next_child += 1;
+            }
+        });
+    }
+}
+
+/// In a new process (a fork's child, before it runs guest code): it is the calling task's next
+/// child, and reports only its own stream.
+pub fn forked_child() {
+    if !active() {
+        return;
+    }
+    let Some(child) = PLACE.with(|p| p.borrow().as_ref().map(Place::child)) else { return };
+    with_state(|state| state.touched = [child.stream()].into());
+    PLACE.with(|p| *p.borrow_mut() = Some(child));
+}
+
+/// The place of the thread the calling task is creating (its next child); [`enter`] it in the
+/// thread.
+pub fn thread_child() -> Option<Place> {
+    if !active() {
+        return None;
+    }
+    PLACE.with(|p| p.borrow().as_ref().map(Place::child))
+}
+
+/// The calling host thread runs the guest task at `place`.
+pub fn enter(place: Option<Place>) {
+    if let Some(place) = place {
+        with_state(|state| state.touched.insert(place.stream()));
+        PLACE.with(|p| *p.borrow_mut() = Some(place));
+    }
+}
+
+/// The hidden options that carry replay over a guest execve of an i386 program (the calling task
+/// goes on as its next program); empty when replay is off. Reports what was replayed so far.
+pub fn exec_options() -> Vec<String> {
+    if !active() {
+        return Vec::new();
+    }
+    flush();
+    let Some(place) = PLACE.with(|p| p.borrow().clone()) else { return Vec::new() };
+    let Some(file) = with_state(|s| s.recording_file.clone()) else { return Vec::new() };
+    let next = Place { generation: place.generation + 1, ..place };
+    vec![format!("--replay={}", file.display()), format!("--replay-place={}", next.to_option())]
+}
+
+/// Append what this process replayed to the report file, one line per stream and kind asked
+/// about: `STREAM KIND REPLAYED [WHERE IT STOPPED]`. Called when the process ends or executes
+/// another program; the counts are totals, so a stream reported twice (an execve that failed late)
+/// is read by its larger count.
+pub fn flush() {
+    if !active() {
+        return;
+    }
+    let lines = with_state(|state| {
+        let mut out = String::new();
+        for name in &state.touched {
+            let Some(cursor) = state.recording.get(name) else { continue };
+            let kinds: BTreeSet<Kind> = cursor.used.keys().chain(cursor.stopped.keys()).copied().collect();
+            for kind in kinds {
+                let used = cursor.used.get(&kind).copied().unwrap_or(0);
+                let stop = cursor.stopped.get(&kind).map_or(String::new(), |s| format!(" {s}"));
+                let _ = writeln!(out, "{name} {} {used}{stop}", kind.name());
+            }
+        }
+        (state.report.clone(), out)
+    });
+    let Some((report, text)) = lines.filter(|(_, t)| !t.is_empty()) else { return };
+    // One write on an O_APPEND file: the lines of processes ending together do not interleave.
+    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(report) {
+        let _ = f.write_all(text.as_bytes());
+    }
+}
+
+/// One line of a report file, parsed: stream, kind, count replayed, where it stopped.
+pub fn parse_report_line(line: &str) -> Option<(String, Kind, usize, Option<String>)> {
+    let mut w = line.splitn(4, ' ');
+    let stream = w.next()?.to_string();
+    let kind = Kind::from_name(w.next()?)?;
+    let used = w.next()?.parse().ok()?;
+    Some((stream, kind, used, w.next().map(str::to_string)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_read_back() {
+        let mut rec = Recording::default();
+        rec.streams.insert(
+            "1#0".into(),
+            vec![
+                Event { kind: Kind::Random, key: vec![16, 1], ret: 16, data: (0..16).collect() },
+                Event { kind: Kind::AtRandom, key: vec![], ret: 0, data: vec![0xff; 16] },
+            ],
+        );
+        rec.streams.insert("1.2#1".into(), vec![Event { kind: Kind::Tsc, key: vec![0], ret: 0, data: vec![] }]);
+        assert_eq!(Recording::parse(&rec.to_text()), rec);
+        assert_eq!(Recording::parse("1#0 nonsense 1 2 -\n1#0 clock x 0 -\n"), Recording::default());
+    }
+
+    #[test]
+    fn places_name_children_in_creation_order() {
+        let mut root = Place::root();
+        assert_eq!(root.child().path, "1.1");
+        root.next_child += 1;
+        let child = root.child();
+        assert_eq!((child.path.as_str(), child.next_child), ("1.2", 1));
+        assert_eq!(Place::parse(&child.to_option()), Some(child));
+        assert_eq!(
+            parse_report_line("1.2#0 clock 3 at clock 4: x"),
+            Some(("1.2#0".into(), Kind::Clock, 3, Some("at clock 4: x".into())))
+        );
+    }
+}
