@@ -256,7 +256,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
         // Only what this run refuses says it faulted.
         signal::clear_fault_marks();
-        let mut result = cpu.emu_start(pc, 1 << 32, 0, count);
+        let mut result = cpu.emu_start(pc, crate::cpu::UNTIL, 0, count);
         if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
             // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
             // an exception; nothing faulted: gdb hears of the stop before the CPU runs again.

@@ -468,11 +468,19 @@ pub fn fault(
 }
 
 /// The signal, si_code, si_addr and trap of a CPU exception that came through the interrupt hook
-/// (arch/x86/kernel/traps.c). `eip` is where Unicorn left EIP: past a software `int`.
-pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap) {
+/// (arch/x86/kernel/traps.c: the DO_ERROR table, exc_general_protection(), exc_int3(),
+/// exc_debug_user()). `eip` is where Unicorn left EIP: past a software interrupt, at a fault.
+pub fn vector_fault(cpu: &mut Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
-    let trap = Trap { trapno: vector, err: 0, cr2: 0 };
+    let (err, software) = exception_info(cpu);
+    let trap = Trap { trapno: vector, err, cr2: 0 };
     match vector {
+        // `int $n` through a gate user code may not use: Linux's DPL-3 gates are int3, into and
+        // 0x80; any other raises #GP with the IDT entry as its error code, at the instruction.
+        n if software && !matches!(n, 3 | 4 | 0x80) => {
+            set_eip_back(cpu, eip);
+            (SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: n * 8 + 2, cr2: 0 })
+        }
         0 => (SIGFPE, FPE_INTDIV, eip, trap),
         16 | 19 => {
             let (status, control) = if vector == 16 {
@@ -495,19 +503,48 @@ pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap)
             } else {
                 0
             };
-            (SIGFPE, code, eip, trap)
+            (SIGFPE, code, eip, Trap { err: 0, ..trap })
         }
-        1 => (SIGTRAP, TRAP_BRKPT, eip, trap),
+        // #DB: a single step sets DR6.BS (TRAP_TRACE); get_si_code() says TRAP_BRKPT otherwise.
+        // The kernel clears DR6 for the next one; so does this.
+        1 => {
+            let dr6 = reg(cpu, RegisterX86::DR6);
+            let _ = cpu.reg_write(RegisterX86::DR6, u64::from(dr6 & !DR6_BS));
+            let code = if dr6 & DR6_BS != 0 { TRAP_TRACE } else { TRAP_BRKPT };
+            (SIGTRAP, code, eip, Trap { err: 0, ..trap })
+        }
         3 => (SIGTRAP, SI_KERNEL, 0, trap),
         6 => (SIGILL, ILL_ILLOPN, eip, trap),
+        9 => (SIGFPE, SI_KERNEL, 0, trap),
+        11 | 12 => (SIGBUS, SI_KERNEL, 0, trap),
         17 => (SIGBUS, BUS_ADRALN, eip, trap),
-        4 | 5 | 13 => (SIGSEGV, SI_KERNEL, 0, trap),
-        // `int $n` for a gate user code may not use: #GP at the instruction.
-        _ => {
-            set_eip_back(cpu, eip);
-            (SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: vector * 8 + 2, cr2: 0 })
-        }
+        // #OF, #BR, #TS, #GP, and what else Unicorn may raise.
+        _ => (SIGSEGV, SI_KERNEL, 0, trap),
     }
+}
+
+/// DR6's single-step bit.
+const DR6_BS: u32 = 1 << 14;
+/// si_code of a single-step trap.
+const TRAP_TRACE: i32 = 2;
+
+/// The exception the interrupt hook is handling: the error code the CPU would push and whether
+/// it is a software interrupt (engine patch 0013's `UC_X86_REG_EMU386_EXCEPTION`).
+fn exception_info(cpu: &Unicorn<'_, ()>) -> (u32, bool) {
+    const UC_X86_REG_EMU386_EXCEPTION: i32 = 0x3870;
+    let mut value = 0u64;
+    // SAFETY: a valid handle; the pseudo-register is one uint64_t.
+    let err = unsafe {
+        unicorn_engine::uc_reg_read(
+            cpu.get_handle(),
+            UC_X86_REG_EMU386_EXCEPTION,
+            (&mut value as *mut u64).cast::<std::ffi::c_void>(),
+        )
+    };
+    if err != unicorn_engine::uc_error::OK {
+        return (0, false);
+    }
+    (value as u32, value & (1 << 32) != 0)
 }
 
 fn set_eip_back(cpu: &Unicorn<'_, ()>, eip: u32) {
@@ -547,16 +584,17 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
 pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
-    let (addr, write) = match DENIED.take() {
-        Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE),
-        Some((_, _)) => (eip, false),
-        None => (eip, false),
+    let (addr, write, fetch) = match DENIED.take() {
+        Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
+        Some((_, _)) => (eip, false, true),
+        None => (eip, false, false),
     };
     let mapped = task.mm.find(addr).is_some();
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
     let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
-    // Page-fault error code: user mode, write, present (a mapped page refused the access).
-    let err = 4 | (u32::from(write) << 1) | u32::from(mapped);
+    // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
+    // mapped page refused the access).
+    let err = (u32::from(fetch) << 4) | 4 | (u32::from(write) << 1) | u32::from(mapped);
     (code, addr, Trap { trapno: 14, err, cr2: addr })
 }
 

@@ -20,6 +20,7 @@ pub mod fs;
 pub mod futex;
 pub mod info;
 pub mod ipc;
+pub mod ldt;
 pub mod mm;
 pub mod mm_space;
 pub mod mqueue;
@@ -52,6 +53,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     futex::ENTRIES,
     info::ENTRIES,
     ipc::ENTRIES,
+    ldt::ENTRIES,
     mm::ENTRIES,
     mqueue::ENTRIES,
     poll::ENTRIES,
