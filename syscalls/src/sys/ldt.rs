@@ -91,9 +91,9 @@ fn write_ldt(ctx: &mut Ctx, ptr: u32, bytecount: u32, oldmode: bool) -> SysResul
     if info.contents() == 3 && (oldmode || info.seg_not_present() == 0) {
         return Err(Errno::INVAL.into());
     }
-    // LDT_empty() of a 64-bit kernel also wants `lm` clear; 16-bit segments are allowed
-    // (CONFIG_X86_16BIT, not a Xen PV guest).
-    let empty = info.base_addr == 0 && info.limit == 0 && info.flags & 0xff == 0b0010_1000;
+    // LDT_empty(): `lm` is not looked at (the host kernel clears such an entry). 16-bit segments
+    // are allowed (CONFIG_X86_16BIT, not a Xen PV guest).
+    let empty = info.base_addr == 0 && info.limit == 0 && info.flags & 0x7f == 0b0010_1000;
     let desc = if (oldmode && info.base_addr == 0 && info.limit == 0) || empty {
         0
     } else {
