@@ -184,6 +184,8 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
     let cr4 = uc.reg_read(RegisterX86::CR4)?;
     uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10))?;
+    // User code runs with interrupts enabled (IF, which pushf shows) and IOPL 0.
+    uc.reg_write(RegisterX86::EFLAGS, 0x202)?;
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
     uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
     Ok(uc)

@@ -523,6 +523,19 @@ pub fn vector_fault(cpu: &mut Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, T
     }
 }
 
+/// `int $6` stops the CPU as an invalid opcode would (Unicorn takes vector 6 for #UD); it is the
+/// software interrupt through a gate user code may not use, #GP(6 * 8 + 2), when the exception was
+/// a software one and the instruction at EIP is `int $6`.
+pub fn int6(cpu: &mut Unicorn<'_, ()>, space: &GuestSpace) -> Option<(u32, i32, u32, Trap)> {
+    let eip = reg(cpu, RegisterX86::EIP);
+    let mut insn = [0u8; 2];
+    let (_, software) = exception_info(cpu);
+    if !software || space.read(eip, &mut insn).is_err() || insn != [0xcd, 6] {
+        return None;
+    }
+    Some((SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: 6 * 8 + 2, cr2: 0 }))
+}
+
 /// DR6's single-step bit.
 const DR6_BS: u32 = 1 << 14;
 /// si_code of a single-step trap.
