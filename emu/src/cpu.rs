@@ -182,8 +182,11 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::MXCSR, 0x1f80)?;
     let cr0 = uc.reg_read(RegisterX86::CR0)?;
     uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
+    // OSFXSR, OSXMMEXCPT, and UMIP where Linux sets it, on a host CPU that has it (engine patch
+    // 0017): sgdt, sidt, sldt, smsw and str then raise #GP for the kernel's emulation (umip.rs).
+    let umip = if host_has_umip() { 1 << 11 } else { 0 };
     let cr4 = uc.reg_read(RegisterX86::CR4)?;
-    uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10))?;
+    uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10) | umip)?;
     // User code runs with interrupts enabled (IF, which pushf shows) and IOPL 0.
     uc.reg_write(RegisterX86::EFLAGS, 0x202)?;
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
@@ -203,6 +206,12 @@ fn cpu_model() -> X86CpuModel {
     } else {
         X86CpuModel::SKYLAKE_CLIENT
     }
+}
+
+/// Whether the host CPU has UMIP (CPUID.7.0:ECX bit 2), which Linux turns on.
+fn host_has_umip() -> bool {
+    // Leaf 7 is read only when leaf 0 lists it.
+    std::arch::x86_64::__cpuid(0).eax >= 7 && std::arch::x86_64::__cpuid_count(7, 0).ecx & (1 << 2) != 0
 }
 
 /// The signal for a CPU stop that did not go through the interrupt hook: SIGILL for an invalid

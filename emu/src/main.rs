@@ -10,6 +10,7 @@ mod mem;
 mod run;
 mod stack;
 mod suite;
+mod umip;
 mod warm;
 
 use clap::Parser;

@@ -162,9 +162,27 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     }
 }
 
-/// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it.
+/// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it. A #GP
+/// from sgdt, sidt, sldt, smsw or str is first the kernel's to emulate (umip.rs).
 fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
     log::debug!("CPU exception {vector} at {:#x}", cpu.pc_read().unwrap_or(0));
+    if vector == 13 && !signal::exception_info(cpu).1 {
+        match crate::umip::fixup(cpu, &mut guest.space) {
+            crate::umip::Fixup::None => {}
+            crate::umip::Fixup::Done(next) => {
+                signal::forget_exception(cpu);
+                signal::set_eip(cpu, next);
+                return;
+            }
+            crate::umip::Fixup::Fault(addr) => {
+                signal::forget_exception(cpu);
+                let trap = signal::Trap { trapno: 14, err: 6, cr2: addr };
+                guest.fault.get_or_insert((SIGSEGV as u32, syscalls::abi::signal::SEGV_MAPERR, addr, trap));
+                let _ = cpu.emu_stop();
+                return;
+            }
+        }
+    }
     if guest.fault.is_none() {
         guest.fault = Some(signal::vector_fault(cpu, vector));
     }

@@ -6,8 +6,8 @@
 //! and an interrupted CPU (the host handler stopped it) — and when the CPU faults. Frames follow
 //! arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU state (an `fxsave` image
 //! after the legacy `_fpstate_32` header, 64-byte aligned) below the stack top, the frame under it
-//! with `(esp + 4) % 16 == 0` at handler entry. Selectors stored in frames are Linux's user values
-//! (cs 0x23, ss/ds/es 0x2b); Unicorn's ring-0 CS and SS are never restored from a frame.
+//! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors; CS and SS are
+//! always Linux's user values (0x23, 0x2b) and never restored from a frame.
 
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
@@ -162,8 +162,8 @@ fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
     Sigcontext {
         gs: r(RegisterX86::GS),
         fs: r(RegisterX86::FS),
-        es: U32::new(USER_DS),
-        ds: U32::new(USER_DS),
+        es: r(RegisterX86::ES),
+        ds: r(RegisterX86::DS),
         edi: r(RegisterX86::EDI),
         esi: r(RegisterX86::ESI),
         ebp: r(RegisterX86::EBP),
@@ -185,11 +185,18 @@ fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
     }
 }
 
-/// Load a sigcontext (restore_sigcontext()); a GS or FS that cannot be loaded becomes 0.
+/// Load a sigcontext (restore_sigcontext()); a segment that cannot be loaded becomes 0. DS and ES
+/// are reloaded, with RPL 3, only when the frame's differ from the CPU's (reload_segments()).
 fn restore_regs(cpu: &mut Unicorn<'_, ()>, sc: &Sigcontext) {
     for (r, v) in [(RegisterX86::GS, sc.gs.get()), (RegisterX86::FS, sc.fs.get())] {
         let v = v & 0xffff;
         if cpu.reg_write(r, u64::from(v)).is_err() {
+            set(cpu, r, 0);
+        }
+    }
+    for (r, v) in [(RegisterX86::DS, sc.ds.get()), (RegisterX86::ES, sc.es.get())] {
+        let v = (v | 3) & 0xffff;
+        if v != reg(cpu, r) && cpu.reg_write(r, u64::from(v)).is_err() {
             set(cpu, r, 0);
         }
     }
@@ -306,6 +313,10 @@ pub fn deliver(
     let (edx, ecx) = if rt { (frame + 16, frame + offset_of!(RtSigframe, uc) as u32) } else { (0, 0) };
     set(cpu, RegisterX86::EDX, edx);
     set(cpu, RegisterX86::ECX, ecx);
+    // The handler runs with the flat data segments (ia32_setup_rt_frame: loadsegment(ds/es,
+    // __USER_DS)), whatever LDT selectors the program had loaded.
+    set(cpu, RegisterX86::DS, USER_DS);
+    set(cpu, RegisterX86::ES, USER_DS);
     let flags = reg(cpu, RegisterX86::EFLAGS);
     set(cpu, RegisterX86::EFLAGS, flags & !(DF | RF | TF));
     reset_fpu(cpu);
@@ -543,7 +554,7 @@ const TRAP_TRACE: i32 = 2;
 
 /// The exception the interrupt hook is handling: the error code the CPU would push and whether
 /// it is a software interrupt (engine patch 0013's `UC_X86_REG_EMU386_EXCEPTION`).
-fn exception_info(cpu: &Unicorn<'_, ()>) -> (u32, bool) {
+pub fn exception_info(cpu: &Unicorn<'_, ()>) -> (u32, bool) {
     const UC_X86_REG_EMU386_EXCEPTION: i32 = 0x3870;
     let mut value = 0u64;
     // SAFETY: a valid handle; the pseudo-register is one uint64_t.

@@ -38,6 +38,11 @@ pub fn table() -> (*mut u8, usize) {
     (std::ptr::from_ref(&TABLE).cast_mut().cast(), size_of::<Table>())
 }
 
+/// Whether the process has an LDT (a modify_ldt write happened).
+pub fn exists() -> bool {
+    NR_ENTRIES.load(Relaxed) != 0
+}
+
 /// LDT entry `index` (0 for an index past the table).
 pub fn entry(index: usize) -> u64 {
     TABLE.0.get(index).map_or(0, |e| e.load(Relaxed))
