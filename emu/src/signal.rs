@@ -6,8 +6,8 @@
 //! and an interrupted CPU (the host handler stopped it) — and when the CPU faults. Frames follow
 //! arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU state (an `fxsave` image
 //! after the legacy `_fpstate_32` header, 64-byte aligned) below the stack top, the frame under it
-//! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors; CS and SS are
-//! always Linux's user values (0x23, 0x2b) and never restored from a frame.
+//! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
+//! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
@@ -175,10 +175,10 @@ fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
         trapno: U32::new(trap.trapno),
         err: U32::new(trap.err),
         eip: r(RegisterX86::EIP),
-        cs: U32::new(USER_CS),
+        cs: r(RegisterX86::CS),
         eflags: r(RegisterX86::EFLAGS),
         esp_at_signal: U32::new(esp),
-        ss: U32::new(USER_DS),
+        ss: r(RegisterX86::SS),
         fpstate: U32::new(0),
         oldmask: U32::new(0),
         cr2: U32::new(trap.cr2),
@@ -198,6 +198,14 @@ fn restore_regs(cpu: &mut Unicorn<'_, ()>, sc: &Sigcontext) {
         let v = (v | 3) & 0xffff;
         if v != reg(cpu, r) && cpu.reg_write(r, u64::from(v)).is_err() {
             set(cpu, r, 0);
+        }
+    }
+    // regs->cs and regs->ss with RPL 3; one the return to user mode could not load is the flat
+    // segment (the kernel's IRET would fault instead).
+    for (r, v, flat) in [(RegisterX86::SS, sc.ss.get(), USER_DS), (RegisterX86::CS, sc.cs.get(), USER_CS)] {
+        let v = (v | 3) & 0xffff;
+        if v != reg(cpu, r) && cpu.reg_write(r, u64::from(v)).is_err() {
+            set(cpu, r, flat);
         }
     }
     set(cpu, RegisterX86::EDI, sc.edi.get());
@@ -314,9 +322,12 @@ pub fn deliver(
     set(cpu, RegisterX86::EDX, edx);
     set(cpu, RegisterX86::ECX, ecx);
     // The handler runs with the flat data segments (ia32_setup_rt_frame: loadsegment(ds/es,
-    // __USER_DS)), whatever LDT selectors the program had loaded.
+    // __USER_DS), regs->cs = __USER32_CS, regs->ss = __USER_DS), whatever LDT selectors the
+    // program had loaded.
     set(cpu, RegisterX86::DS, USER_DS);
     set(cpu, RegisterX86::ES, USER_DS);
+    set(cpu, RegisterX86::SS, USER_DS);
+    set(cpu, RegisterX86::CS, USER_CS);
     let flags = reg(cpu, RegisterX86::EFLAGS);
     set(cpu, RegisterX86::EFLAGS, flags & !(DF | RF | TF));
     reset_fpu(cpu);
