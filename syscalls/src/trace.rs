@@ -662,6 +662,8 @@ fn arg<M: TraceMemory + ?Sized>(
         },
         Arg::Clone => text.push_str(&decode::clone_args(mem, args, !failed(value))),
         Arg::UserDesc => shown(text, decode::user_desc(mem, v)),
+        Arg::UserDescSized(n) if at(n) == 16 => shown(text, decode::user_desc(mem, v)),
+        Arg::UserDescSized(_) => pointer(text, v),
         Arg::Rusage => shown(text, decode::rusage(mem, v)),
         Arg::Futex { time64 } => text.push_str(&decode::futex(mem, args, time64)),
         // EPOLL_CTL_DEL reads no event: strace shows the address.

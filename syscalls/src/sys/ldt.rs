@@ -16,7 +16,7 @@ use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
-pub static ENTRIES: &[Entry] = &[entry!(nr::modify_ldt, modify_ldt, [Int, Ptr, Uint])];
+pub static ENTRIES: &[Entry] = &[entry!(nr::modify_ldt, modify_ldt, [Int, UserDescSized(2), Uint])];
 
 /// LDT_ENTRIES and LDT_ENTRY_SIZE (asm/ldt.h).
 pub const LDT_ENTRIES: usize = 8192;
