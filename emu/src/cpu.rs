@@ -1,9 +1,15 @@
 //! The emulated CPU: a Unicorn x86-32 instance over the guest space, with a real GDT.
 //!
-//! Set-up follows what Linux gives a 32-bit task, within what Unicorn allows (see
-//! shared/UNICORN_NOTES.md): flat 32-bit code and data segments loaded before the first
-//! instruction (Unicorn runs the guest at ring 0, so CS and SS are ring-0 selectors), TLS entries
-//! 12..=14 filled by set_thread_area, FPU control word 0x37f and MXCSR 0x1f80.
+//! Set-up follows what Linux gives a 32-bit task on a 64-bit kernel: the guest runs at CPL 3 with
+//! the flat user segments `__USER32_CS` (0x23) and `__USER_DS` (0x2b) loaded before the first
+//! instruction (engine patch 0012 lets SS take a ring-3 selector), so privileged instructions raise
+//! #GP as natively; TLS entries 12..=14 are filled by set_thread_area, the LDT by modify_ldt; FPU
+//! control word 0x37f and MXCSR 0x1f80.
+//!
+//! The descriptor tables live above the guest's 4 GiB (engine patch 0011): 32-bit code cannot form
+//! their addresses, so the guest's last page is as unmapped as natively. The GDT is the thread's
+//! (`GuestSpace::gdt_ptr`), the LDT the process's (`syscalls::sys::ldt`); both are read-only to the
+//! CPU, every descriptor being written with its accessed bit set (as Linux's fill_ldt() does).
 //!
 //! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
 //! fill hook answers each page's real permissions so that a page that is read and written fills once.
@@ -12,7 +18,7 @@ use crate::mem::{effective, GuestSpace, Pending, SPACE};
 use std::ffi::c_void;
 use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
-use syscalls::task::GDT_ADDR;
+use syscalls::task::GDT_ENTRIES;
 use unicorn_engine::{
     uc_ctl, uc_error, Arch, ControlType, MemType, Mode, Prot as UcProt, RegisterX86, TlbEntry, TlbType, Unicorn,
     X86CpuModel,
@@ -21,14 +27,21 @@ use unicorn_engine::{
 /// The guest CPU; its hooks hold what they need.
 pub type Cpu = Unicorn<'static, ()>;
 
-/// Where the GDT page sits in Unicorn's physical space: above the 4 GiB of guest memory.
-const GDT_PHYS: u64 = SPACE as u64;
+/// Where the GDT page sits, as a linear and as a physical address: above the 4 GiB of guest memory.
+const GDT_BASE: u64 = SPACE as u64;
+/// Where the LDT sits (LDT_ENTRIES descriptors), right after the GDT page's 64 KiB slot.
+const LDT_BASE: u64 = GDT_BASE + 0x1_0000;
 
-/// GDT selectors. Entry 4 is ring-0 code (CS), 5 is ring-3 data (DS, ES: the value glibc and
-/// Linux use, 0x2b), 6 is ring-0 data (SS must match CPL 0 under Unicorn).
-const SEL_CS: u64 = 4 << 3;
+/// The `until` address of every run: above 4 GiB, so the guest never reaches it. When a run ends,
+/// Unicorn drops translated code at `until - 1`, translating that address as a fetch; it falls in
+/// the GDT page, where the TLB hook lets it through (with 1 << 32, the fetch went to the guest's
+/// last page, and its refusal was taken for the guest's fault).
+pub const UNTIL: u64 = GDT_BASE + 1;
+
+/// GDT selectors, as a 64-bit kernel gives a 32-bit task: entry 4 is user code (`__USER32_CS`,
+/// 0x23), 5 user data (`__USER_DS`, 0x2b, also SS).
+const SEL_CS: u64 = (4 << 3) | 3;
 const SEL_DS: u64 = (5 << 3) | 3;
-const SEL_SS: u64 = 6 << 3;
 
 /// Translated-code buffer: Unicorn's default of 1 GiB costs start-up time and address space.
 const TCG_BUFFER_SIZE: u32 = 32 << 20;
@@ -108,10 +121,12 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
         Result::<(), _>::from(uc_ctl(uc.get_handle(), op, i32::from(!thread)))?;
     }
-    // SAFETY: the reservation and the GDT page outlive the CPU (both live for the process).
+    let (ldt, ldt_len) = syscalls::sys::ldt::table();
+    // SAFETY: the reservation, the GDT page and the LDT outlive the CPU (all live for the process).
     unsafe {
         uc.mem_map_ptr(0, SPACE as u64, UcProt::ALL, space.base().cast())?;
-        uc.mem_map_ptr(GDT_PHYS, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
+        uc.mem_map_ptr(GDT_BASE, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
+        uc.mem_map_ptr(LDT_BASE, ldt_len as u64, UcProt::READ, ldt.cast())?;
     }
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
     set_access_exit_checks(&mut uc, crate::gdb::active())?;
@@ -123,8 +138,13 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
             // its error flag set. The TLB is flushed right after (see `forget`).
             return Some(TlbEntry { paddr: u64::from(page) << 12, perms: UcProt::READ | UcProt::EXEC });
         }
-        if page == GDT_ADDR >> 12 {
-            return Some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
+        if vaddr >= SPACE as u64 {
+            // Only descriptor-table accesses get here (guest code cannot form such addresses).
+            // The one fetch there is Unicorn's at `UNTIL - 1`.
+            let gdt = (GDT_BASE..GDT_BASE + u64::from(PAGE_SIZE)).contains(&vaddr);
+            let ldt = (LDT_BASE..LDT_BASE + ldt_len as u64).contains(&vaddr);
+            let perms = if gdt { UcProt::READ | UcProt::EXEC } else { UcProt::READ };
+            return (gdt || ldt).then_some(TlbEntry { paddr: vaddr & !0xfff, perms });
         }
         let bits = perms.get(page as usize)?.load(Relaxed);
         let need = match access {
@@ -148,12 +168,15 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         add_tsc_hooks(&mut uc)?;
     }
     space_set_gdt(space);
-    let gdtr = X86Mmr { selector: 0, base: u64::from(GDT_ADDR), limit: 16 * 8 - 1, flags: 0 };
-    // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.
-    let bytes = unsafe { std::slice::from_raw_parts((&gdtr as *const X86Mmr).cast::<u8>(), size_of::<X86Mmr>()) };
-    uc.reg_write_long(RegisterX86::GDTR, bytes)?;
+    let gdtr = X86Mmr { selector: 0, base: GDT_BASE, limit: GDT_ENTRIES * 8 - 1, flags: 0 };
+    write_mmr(&mut uc, RegisterX86::GDTR, &gdtr)?;
+    // The whole LDT is always there: an entry modify_ldt never wrote is zero, and loading it
+    // raises the same #GP(selector) as a selector past the kernel's shorter limit would.
+    let ldtr = X86Mmr { selector: 0, base: LDT_BASE, limit: ldt_len as u32 - 1, flags: 0 };
+    write_mmr(&mut uc, RegisterX86::LDTR, &ldtr)?;
+    // SS first: its ring-3 selector moves the CPU to CPL 3 (engine patch 0012).
+    uc.reg_write(RegisterX86::SS, SEL_DS)?;
     uc.reg_write(RegisterX86::CS, SEL_CS)?;
-    uc.reg_write(RegisterX86::SS, SEL_SS)?;
     uc.reg_write(RegisterX86::DS, SEL_DS)?;
     uc.reg_write(RegisterX86::ES, SEL_DS)?;
     uc.reg_write(RegisterX86::FS, 0)?;
@@ -163,8 +186,13 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::MXCSR, 0x1f80)?;
     let cr0 = uc.reg_read(RegisterX86::CR0)?;
     uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
+    // OSFXSR, OSXMMEXCPT, and UMIP where Linux sets it, on a host CPU that has it (engine patch
+    // 0017): sgdt, sidt, sldt, smsw and str then raise #GP for the kernel's emulation (umip.rs).
+    let umip = if host_has_umip() { 1 << 11 } else { 0 };
     let cr4 = uc.reg_read(RegisterX86::CR4)?;
-    uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10))?;
+    uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10) | umip)?;
+    // User code runs with interrupts enabled (IF, which pushf shows) and IOPL 0.
+    uc.reg_write(RegisterX86::EFLAGS, 0x202)?;
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
     uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
     Ok(uc)
@@ -241,6 +269,12 @@ fn cpu_model() -> X86CpuModel {
     }
 }
 
+/// Whether the host CPU has UMIP (CPUID.7.0:ECX bit 2), which Linux turns on.
+fn host_has_umip() -> bool {
+    // Leaf 7 is read only when leaf 0 lists it.
+    std::arch::x86_64::__cpuid(0).eax >= 7 && std::arch::x86_64::__cpuid_count(7, 0).ecx & (1 << 2) != 0
+}
+
 /// The signal for a CPU stop that did not go through the interrupt hook: SIGILL for an invalid
 /// opcode (#UD), SIGSEGV for everything else (faulting accesses, #GP).
 pub fn fault_signal(err: unicorn_engine::uc_error) -> i32 {
@@ -295,12 +329,19 @@ pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
     }
 }
 
-/// Fill the fixed GDT entries.
+/// Write a descriptor-table register.
+fn write_mmr(uc: &mut Cpu, reg: RegisterX86, mmr: &X86Mmr) -> Result<(), uc_error> {
+    // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.
+    let bytes = unsafe { std::slice::from_raw_parts((mmr as *const X86Mmr).cast::<u8>(), size_of::<X86Mmr>()) };
+    uc.reg_write_long(reg, bytes)
+}
+
+/// Fill the fixed GDT entries: Linux's user code and data segments (GDT_ENTRY_DEFAULT_USER32_CS
+/// and GDT_ENTRY_DEFAULT_USER_DS on a 64-bit kernel).
 fn space_set_gdt(space: &mut GuestSpace) {
     use syscalls::mem::GuestMemory;
-    space.set_gdt_entry(4, flat_descriptor(0xb, 0)); // code, execute/read, accessed
+    space.set_gdt_entry(4, flat_descriptor(0xb, 3)); // code, execute/read, accessed
     space.set_gdt_entry(5, flat_descriptor(0x3, 3)); // data, read/write, accessed
-    space.set_gdt_entry(6, flat_descriptor(0x3, 0));
 }
 
 // The patch level of the engine emu386 is built for: the number of patches in emu/unicorn/series,

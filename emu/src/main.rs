@@ -12,6 +12,7 @@ mod signal;
 mod stack;
 mod suite;
 mod thread;
+mod umip;
 mod warm;
 
 use clap::Parser;

@@ -84,7 +84,7 @@ static PERMS: OnceLock<&'static [AtomicU8]> = OnceLock::new();
 pub struct GuestSpace {
     base: *mut u8,
     perms: &'static [AtomicU8],
-    /// This thread's GDT page (see `syscalls::task::GDT_ADDR`), separate from guest memory.
+    /// This thread's GDT page, outside guest memory (see emu/src/cpu.rs).
     gdt: Box<[u64; 512]>,
     pub pending: Pending,
     /// The address-space generation this thread's CPU has caught up with.

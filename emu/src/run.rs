@@ -162,9 +162,27 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     }
 }
 
-/// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it.
+/// A CPU exception through the interrupt hook: noted, the CPU stops, the loop delivers it. A #GP
+/// from sgdt, sidt, sldt, smsw or str is first the kernel's to emulate (umip.rs).
 fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
     log::debug!("CPU exception {vector} at {:#x}", cpu.pc_read().unwrap_or(0));
+    if vector == 13 && !signal::exception_info(cpu).1 {
+        match crate::umip::fixup(cpu, &mut guest.space) {
+            crate::umip::Fixup::None => {}
+            crate::umip::Fixup::Done(next) => {
+                signal::forget_exception(cpu);
+                signal::set_eip(cpu, next);
+                return;
+            }
+            crate::umip::Fixup::Fault(addr) => {
+                signal::forget_exception(cpu);
+                let trap = signal::Trap { trapno: 14, err: 6, cr2: addr };
+                guest.fault.get_or_insert((SIGSEGV as u32, syscalls::abi::signal::SEGV_MAPERR, addr, trap));
+                let _ = cpu.emu_stop();
+                return;
+            }
+        }
+    }
     if guest.fault.is_none() {
         guest.fault = Some(signal::vector_fault(cpu, vector));
     }
@@ -256,7 +274,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
         // Only what this run refuses says it faulted.
         signal::clear_fault_marks();
-        let mut result = cpu.emu_start(pc, 1 << 32, 0, count);
+        let mut result = cpu.emu_start(pc, crate::cpu::UNTIL, 0, count);
         if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
             // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
             // an exception; nothing faulted: gdb hears of the stop before the CPU runs again.
@@ -316,10 +334,13 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                     }
                     continue;
                 }
-                let (code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    signal::memory_fault(cpu, task)
+                let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
+                    let (code, addr, trap) = signal::memory_fault(cpu, task);
+                    (signo, code, addr, trap)
+                } else if let Some(gp) = signal::int6(cpu, space) {
+                    gp
                 } else {
-                    (syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
+                    (signo, syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
                 };
                 if let Some(exit) = gdb_fault(cpu, signo) {
                     return Some(exit);

@@ -6,8 +6,8 @@
 //! and an interrupted CPU (the host handler stopped it) — and when the CPU faults. Frames follow
 //! arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU state (an `fxsave` image
 //! after the legacy `_fpstate_32` header, 64-byte aligned) below the stack top, the frame under it
-//! with `(esp + 4) % 16 == 0` at handler entry. Selectors stored in frames are Linux's user values
-//! (cs 0x23, ss/ds/es 0x2b); Unicorn's ring-0 CS and SS are never restored from a frame.
+//! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
+//! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
@@ -162,8 +162,8 @@ fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
     Sigcontext {
         gs: r(RegisterX86::GS),
         fs: r(RegisterX86::FS),
-        es: U32::new(USER_DS),
-        ds: U32::new(USER_DS),
+        es: r(RegisterX86::ES),
+        ds: r(RegisterX86::DS),
         edi: r(RegisterX86::EDI),
         esi: r(RegisterX86::ESI),
         ebp: r(RegisterX86::EBP),
@@ -175,22 +175,37 @@ fn save_regs(cpu: &Unicorn<'_, ()>, trap: Trap) -> Sigcontext {
         trapno: U32::new(trap.trapno),
         err: U32::new(trap.err),
         eip: r(RegisterX86::EIP),
-        cs: U32::new(USER_CS),
+        cs: r(RegisterX86::CS),
         eflags: r(RegisterX86::EFLAGS),
         esp_at_signal: U32::new(esp),
-        ss: U32::new(USER_DS),
+        ss: r(RegisterX86::SS),
         fpstate: U32::new(0),
         oldmask: U32::new(0),
         cr2: U32::new(trap.cr2),
     }
 }
 
-/// Load a sigcontext (restore_sigcontext()); a GS or FS that cannot be loaded becomes 0.
+/// Load a sigcontext (restore_sigcontext()); a segment that cannot be loaded becomes 0. DS and ES
+/// are reloaded, with RPL 3, only when the frame's differ from the CPU's (reload_segments()).
 fn restore_regs(cpu: &mut Unicorn<'_, ()>, sc: &Sigcontext) {
     for (r, v) in [(RegisterX86::GS, sc.gs.get()), (RegisterX86::FS, sc.fs.get())] {
         let v = v & 0xffff;
         if cpu.reg_write(r, u64::from(v)).is_err() {
             set(cpu, r, 0);
+        }
+    }
+    for (r, v) in [(RegisterX86::DS, sc.ds.get()), (RegisterX86::ES, sc.es.get())] {
+        let v = (v | 3) & 0xffff;
+        if v != reg(cpu, r) && cpu.reg_write(r, u64::from(v)).is_err() {
+            set(cpu, r, 0);
+        }
+    }
+    // regs->cs and regs->ss with RPL 3; one the return to user mode could not load is the flat
+    // segment (the kernel's IRET would fault instead).
+    for (r, v, flat) in [(RegisterX86::SS, sc.ss.get(), USER_DS), (RegisterX86::CS, sc.cs.get(), USER_CS)] {
+        let v = (v | 3) & 0xffff;
+        if v != reg(cpu, r) && cpu.reg_write(r, u64::from(v)).is_err() {
+            set(cpu, r, flat);
         }
     }
     set(cpu, RegisterX86::EDI, sc.edi.get());
@@ -306,6 +321,13 @@ pub fn deliver(
     let (edx, ecx) = if rt { (frame + 16, frame + offset_of!(RtSigframe, uc) as u32) } else { (0, 0) };
     set(cpu, RegisterX86::EDX, edx);
     set(cpu, RegisterX86::ECX, ecx);
+    // The handler runs with the flat data segments (ia32_setup_rt_frame: loadsegment(ds/es,
+    // __USER_DS), regs->cs = __USER32_CS, regs->ss = __USER_DS), whatever LDT selectors the
+    // program had loaded.
+    set(cpu, RegisterX86::DS, USER_DS);
+    set(cpu, RegisterX86::ES, USER_DS);
+    set(cpu, RegisterX86::SS, USER_DS);
+    set(cpu, RegisterX86::CS, USER_CS);
     let flags = reg(cpu, RegisterX86::EFLAGS);
     set(cpu, RegisterX86::EFLAGS, flags & !(DF | RF | TF));
     reset_fpu(cpu);
@@ -472,11 +494,19 @@ pub fn fault(
 }
 
 /// The signal, si_code, si_addr and trap of a CPU exception that came through the interrupt hook
-/// (arch/x86/kernel/traps.c). `eip` is where Unicorn left EIP: past a software `int`.
-pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap) {
+/// (arch/x86/kernel/traps.c: the DO_ERROR table, exc_general_protection(), exc_int3(),
+/// exc_debug_user()). `eip` is where Unicorn left EIP: past a software interrupt, at a fault.
+pub fn vector_fault(cpu: &mut Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
-    let trap = Trap { trapno: vector, err: 0, cr2: 0 };
+    let (err, software) = exception_info(cpu);
+    let trap = Trap { trapno: vector, err, cr2: 0 };
     match vector {
+        // `int $n` through a gate user code may not use: Linux's DPL-3 gates are int3, into and
+        // 0x80; any other raises #GP with the IDT entry as its error code, at the instruction.
+        n if software && !matches!(n, 3 | 4 | 0x80) => {
+            set_eip_back(cpu, eip);
+            (SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: n * 8 + 2, cr2: 0 })
+        }
         0 => (SIGFPE, FPE_INTDIV, eip, trap),
         16 | 19 => {
             let (status, control) = if vector == 16 {
@@ -499,19 +529,61 @@ pub fn vector_fault(cpu: &Unicorn<'_, ()>, vector: u32) -> (u32, i32, u32, Trap)
             } else {
                 0
             };
-            (SIGFPE, code, eip, trap)
+            (SIGFPE, code, eip, Trap { err: 0, ..trap })
         }
-        1 => (SIGTRAP, TRAP_BRKPT, eip, trap),
+        // #DB: a single step sets DR6.BS (TRAP_TRACE); get_si_code() says TRAP_BRKPT otherwise.
+        // The kernel clears DR6 for the next one; so does this.
+        1 => {
+            let dr6 = reg(cpu, RegisterX86::DR6);
+            let _ = cpu.reg_write(RegisterX86::DR6, u64::from(dr6 & !DR6_BS));
+            let code = if dr6 & DR6_BS != 0 { TRAP_TRACE } else { TRAP_BRKPT };
+            (SIGTRAP, code, eip, Trap { err: 0, ..trap })
+        }
         3 => (SIGTRAP, SI_KERNEL, 0, trap),
         6 => (SIGILL, ILL_ILLOPN, eip, trap),
+        9 => (SIGFPE, SI_KERNEL, 0, trap),
+        11 | 12 => (SIGBUS, SI_KERNEL, 0, trap),
         17 => (SIGBUS, BUS_ADRALN, eip, trap),
-        4 | 5 | 13 => (SIGSEGV, SI_KERNEL, 0, trap),
-        // `int $n` for a gate user code may not use: #GP at the instruction.
-        _ => {
-            set_eip_back(cpu, eip);
-            (SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: vector * 8 + 2, cr2: 0 })
-        }
+        // #OF, #BR, #TS, #GP, and what else Unicorn may raise.
+        _ => (SIGSEGV, SI_KERNEL, 0, trap),
     }
+}
+
+/// `int $6` stops the CPU as an invalid opcode would (Unicorn takes vector 6 for #UD); it is the
+/// software interrupt through a gate user code may not use, #GP(6 * 8 + 2), when the exception was
+/// a software one and the instruction at EIP is `int $6`.
+pub fn int6(cpu: &mut Unicorn<'_, ()>, space: &GuestSpace) -> Option<(u32, i32, u32, Trap)> {
+    let eip = reg(cpu, RegisterX86::EIP);
+    let mut insn = [0u8; 2];
+    let (_, software) = exception_info(cpu);
+    if !software || space.read(eip, &mut insn).is_err() || insn != [0xcd, 6] {
+        return None;
+    }
+    Some((SIGSEGV, SI_KERNEL, 0, Trap { trapno: 13, err: 6 * 8 + 2, cr2: 0 }))
+}
+
+/// DR6's single-step bit.
+const DR6_BS: u32 = 1 << 14;
+/// si_code of a single-step trap.
+const TRAP_TRACE: i32 = 2;
+
+/// The exception the interrupt hook is handling: the error code the CPU would push and whether
+/// it is a software interrupt (engine patch 0013's `UC_X86_REG_EMU386_EXCEPTION`).
+pub fn exception_info(cpu: &Unicorn<'_, ()>) -> (u32, bool) {
+    const UC_X86_REG_EMU386_EXCEPTION: i32 = 0x3870;
+    let mut value = 0u64;
+    // SAFETY: a valid handle; the pseudo-register is one uint64_t.
+    let err = unsafe {
+        unicorn_engine::uc_reg_read(
+            cpu.get_handle(),
+            UC_X86_REG_EMU386_EXCEPTION,
+            (&mut value as *mut u64).cast::<std::ffi::c_void>(),
+        )
+    };
+    if err != unicorn_engine::uc_error::OK {
+        return (0, false);
+    }
+    (value as u32, value & (1 << 32) != 0)
 }
 
 fn set_eip_back(cpu: &Unicorn<'_, ()>, eip: u32) {
@@ -551,16 +623,17 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
 pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
-    let (addr, write) = match DENIED.take() {
-        Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE),
-        Some((_, _)) => (eip, false),
-        None => (eip, false),
+    let (addr, write, fetch) = match DENIED.take() {
+        Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
+        Some((_, _)) => (eip, false, true),
+        None => (eip, false, false),
     };
     let mapped = task.mm.find(addr).is_some();
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
     let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
-    // Page-fault error code: user mode, write, present (a mapped page refused the access).
-    let err = 4 | (u32::from(write) << 1) | u32::from(mapped);
+    // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
+    // mapped page refused the access).
+    let err = (u32::from(fetch) << 4) | 4 | (u32::from(write) << 1) | u32::from(mapped);
     (code, addr, Trap { trapno: 14, err, cr2: addr })
 }
 

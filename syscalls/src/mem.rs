@@ -82,8 +82,9 @@ pub trait GuestMemory {
     /// (mremap moved or grew one there): they may lie past its end, where reading them is SIGBUS,
     /// so the slices above must check them first. [`GuestMemory::map`] notes this by itself.
     fn mark_object_backed(&mut self, _addr: u32, _len: u32) {}
-    /// Write GDT entry `index` of the calling thread's CPU. The GDT sits in a page the guest can
-    /// read but never write (see [`crate::task::GDT_ADDR`]).
+    /// Write GDT entry `index` of the calling thread's CPU. The GDT sits outside the guest's 4 GiB,
+    /// where guest code cannot reach it (emu/src/cpu.rs); entries 12..=14 are the TLS entries
+    /// set_thread_area hands out.
     fn set_gdt_entry(&mut self, index: u32, desc: u64);
     /// Read GDT entry `index` of the calling thread's CPU.
     fn gdt_entry(&self, index: u32) -> u64;

@@ -156,6 +156,9 @@ pub enum Arg {
     Clone,
     /// A `struct user_desc` (set_thread_area).
     UserDesc,
+    /// A `struct user_desc` when argument N is its size (16), else an address (strace's
+    /// modify_ldt, whatever the function).
+    UserDescSized(u8),
     /// A `struct rusage` (32-bit times), abbreviated.
     Rusage,
     /// A `struct stat` (32-bit fields), abbreviated.

@@ -22,9 +22,6 @@ pub struct Ctx<'a> {
     pub task: &'a mut Task,
 }
 
-/// Where the GDT lives in the guest address space: the page above `TASK_SIZE`, which the guest can
-/// neither map nor unmap. Entries 12..=14 are the TLS entries set_thread_area hands out.
-pub const GDT_ADDR: u32 = 0xffff_f000;
 /// First and last TLS entry in the GDT (GDT_ENTRY_TLS_MIN/MAX on a 64-bit kernel).
 pub const TLS_ENTRY_MIN: u32 = 12;
 pub const TLS_ENTRY_MAX: u32 = 14;

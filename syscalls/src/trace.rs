@@ -515,6 +515,8 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Rlimit64 => a.decoded(text, decode::rlimit(mem, v, true)),
         Arg::Clone => text.push_str(&decode::clone_args(mem, args, !a.failed())),
         Arg::UserDesc => a.decoded(text, decode::user_desc(mem, v)),
+        Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, decode::user_desc(mem, v)),
+        Arg::UserDescSized(_) => pointer(text, v),
         Arg::Rusage => a.decoded(text, decode::rusage(mem, v)),
         Arg::Futex { time64 } => text.push_str(&decode::futex(mem, args, time64)),
         // EPOLL_CTL_DEL reads no event: strace shows the address.

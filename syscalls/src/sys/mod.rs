@@ -28,6 +28,7 @@ mod hostarg;
 pub mod info;
 pub mod inotify;
 pub mod ipc;
+pub mod ldt;
 pub mod memfd;
 pub mod mm;
 pub mod mm_space;
@@ -66,6 +67,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     futex::ENTRIES,
     info::ENTRIES,
     ipc::ENTRIES,
+    ldt::ENTRIES,
     mm::ENTRIES,
     mqueue::ENTRIES,
     poll::ENTRIES,

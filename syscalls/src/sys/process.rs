@@ -81,7 +81,7 @@ impl UserDesc {
     fn seg_32bit(&self) -> u64 {
         self.bit(0, 1)
     }
-    fn contents(&self) -> u64 {
+    pub(crate) fn contents(&self) -> u64 {
         self.bit(1, 2)
     }
     fn read_exec_only(&self) -> u64 {
@@ -90,7 +90,7 @@ impl UserDesc {
     fn limit_in_pages(&self) -> u64 {
         self.bit(4, 1)
     }
-    fn seg_not_present(&self) -> u64 {
+    pub(crate) fn seg_not_present(&self) -> u64 {
         self.bit(5, 1)
     }
     fn useable(&self) -> u64 {
@@ -114,11 +114,17 @@ impl UserDesc {
             || (self.seg_32bit() == 1 && self.contents() <= 1 && self.seg_not_present() == 0)
     }
 
-    /// The 8-byte descriptor, as fill_ldt() builds it (DPL 3, data segment).
+    /// The 8-byte descriptor of set_thread_area: none for an empty or zero one, else fill_ldt()'s.
     fn descriptor(&self) -> u64 {
         if self.is_empty() || self.is_zero() {
             return 0;
         }
+        self.fill_ldt()
+    }
+
+    /// The 8-byte descriptor as fill_ldt() builds it (DPL 3, a code or data segment, `L` clear),
+    /// without its accessed bit, which the callers add.
+    pub(crate) fn fill_ldt(&self) -> u64 {
         let base = u64::from(self.base_addr);
         let limit = u64::from(self.limit);
         let low = ((base & 0xffff) << 16) | (limit & 0xffff);

@@ -571,7 +571,7 @@ pub fn user_desc<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> 
     let bits = u32_at(&b, 12);
     let bit = |n: u32| (bits >> n) & 1;
     Some(format!(
-        "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, read_exec_only={}, \
+        "{{entry_number={}, base_addr={:#08x}, limit={:#08x}, seg_32bit={}, contents={}, read_exec_only={}, \
          limit_in_pages={}, seg_not_present={}, useable={}}}",
         u32_at(&b, 0) as i32,
         u32_at(&b, 4),
