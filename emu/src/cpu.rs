@@ -154,11 +154,13 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::ES, SEL_DS)?;
     uc.reg_write(RegisterX86::FS, 0)?;
     uc.reg_write(RegisterX86::GS, 0)?;
-    // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4.
+    // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4;
+    // CR0.NE: an unmasked x87 exception is #MF (the engine takes it only with NE set), as on
+    // every CPU Linux runs on.
     uc.reg_write(RegisterX86::FPCW, 0x37f)?;
     uc.reg_write(RegisterX86::MXCSR, 0x1f80)?;
     let cr0 = uc.reg_read(RegisterX86::CR0)?;
-    uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
+    uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1) | (1 << 5))?;
     let cr4 = uc.reg_read(RegisterX86::CR4)?;
     uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10))?;
     uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
