@@ -181,11 +181,15 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.reg_write(RegisterX86::ES, SEL_DS)?;
     uc.reg_write(RegisterX86::FS, 0)?;
     uc.reg_write(RegisterX86::GS, 0)?;
-    // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4.
+    // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4;
+    // CR0.NE: an unmasked x87 exception is #MF (the engine takes it only with NE set), as on
+    // every CPU Linux runs on.
     uc.reg_write(RegisterX86::FPCW, 0x37f)?;
     uc.reg_write(RegisterX86::MXCSR, 0x1f80)?;
     let cr0 = uc.reg_read(RegisterX86::CR0)?;
-    uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1))?;
+    // CR0: no x87 emulation (EM), coprocessor present (MP), native FPU errors (NE, as Linux sets it:
+    // without it the engine never raises #MF).
+    uc.reg_write(RegisterX86::CR0, (cr0 & !(1 << 2)) | (1 << 1) | (1 << 5))?;
     // OSFXSR, OSXMMEXCPT, and UMIP where Linux sets it, on a host CPU that has it (engine patch
     // 0017): sgdt, sidt, sldt, smsw and str then raise #GP for the kernel's emulation (umip.rs).
     let umip = if host_has_umip() { 1 << 11 } else { 0 };

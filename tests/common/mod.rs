@@ -117,7 +117,8 @@ pub fn build_fixture(name: &str) -> (PathBuf, Vec<String>) {
     build_fixture_as(name, Linking::Static)
 }
 
-/// Build `fixtures/NAME.c` linked as `linking` says (when the source or common.h is newer).
+/// Build `fixtures/NAME.c` linked as `linking` says (when the source or a header in fixtures/ is
+/// newer).
 pub fn build_fixture_as(name: &str, linking: Linking) -> (PathBuf, Vec<String>) {
     let src = workspace().join("fixtures").join(format!("{name}.c"));
     let source = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
@@ -128,8 +129,12 @@ pub fn build_fixture_as(name: &str, linking: Linking) -> (PathBuf, Vec<String>) 
         Linking::Dynamic => format!("{name}.dyn"),
     });
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let header = workspace().join("fixtures/common.h");
-    let fresh = mtime(&bin).is_some_and(|b| Some(b) > mtime(&src) && Some(b) > mtime(&header));
+    let headers: Vec<PathBuf> = std::fs::read_dir(workspace().join("fixtures"))
+        .map(|dir| {
+            dir.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "h")).collect()
+        })
+        .unwrap_or_default();
+    let fresh = mtime(&bin).is_some_and(|b| Some(b) > mtime(&src) && headers.iter().all(|h| Some(b) > mtime(h)));
     if !fresh {
         // Tests run in parallel threads: each build gets its own temporary name; the rename is atomic.
         static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
