@@ -131,6 +131,17 @@ impl Task {
         }
     }
 
+    /// The task of a process that shares this one's address space (clone with `CLONE_VM` but
+    /// not `CLONE_THREAD`): dispositions shared with `CLONE_SIGHAND`, copied otherwise, the rest
+    /// as for a thread. (`CLONE_CLEAR_SIGHAND` is the child's to apply, on its own host handlers.)
+    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool) -> Task {
+        let mut task = self.new_thread(clear_child_tid);
+        if !share_sighand {
+            task.signals.actions = Shared::new(*self.signals.actions);
+        }
+        task
+    }
+
     /// Log an unknown syscall number, once per number.
     pub fn unsupported(&mut self, nr: u32) {
         if self.unsupported_seen.insert(nr) {
@@ -143,8 +154,10 @@ impl Task {
 /// What clone(2) asks of a new thread, once the flags and the TLS descriptor are checked.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadStart {
-    /// The clone flags.
+    /// The clone flags (with the exit signal in the low byte).
     pub flags: u32,
+    /// clone3's `CLONE_CLEAR_SIGHAND`: the child's handlers become SIG_DFL.
+    pub clear_sighand: bool,
     /// The new thread's `%esp` (0: the caller's).
     pub newsp: u32,
     /// `CLONE_SETTLS`: GDT entry and descriptor.
@@ -153,9 +166,10 @@ pub struct ThreadStart {
     pub child_tid: u32,
 }
 
-/// Starts a guest thread as a copy of the calling one (its CPU state is the machine's, not the
-/// syscall layer's); answers the new thread's tid.
-pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<u32, Errno>;
+/// Starts a guest thread, or a process sharing the address space (`CLONE_VM` without
+/// `CLONE_THREAD`), as a copy of the calling one (its CPU state is the machine's, not the syscall
+/// layer's); answers the new task's tid and the host pidfd `CLONE_PIDFD` made (-1 otherwise).
+pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<(u32, i32), Errno>;
 
 static SPAWNER: OnceLock<Spawner> = OnceLock::new();
 

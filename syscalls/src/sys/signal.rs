@@ -195,6 +195,22 @@ impl Signals {
         }
     }
 
+    /// clone3's `CLONE_CLEAR_SIGHAND` (flush_signal_handlers(p, 0)): handled signals become
+    /// SIG_DFL, ignored ones stay ignored; flags and masks are cleared. The host's dispositions
+    /// follow (this process's own: the caller made sure they are not shared).
+    pub fn clear_handlers(&mut self) {
+        for (i, a) in self.actions.iter_mut().enumerate() {
+            if a.is_handler() {
+                *a = Action::default();
+                install_host(i as u32 + 1, a);
+            } else {
+                a.flags = 0;
+                a.mask = 0;
+                a.restorer = 0;
+            }
+        }
+    }
+
     /// What execve keeps: ignored signals and the mask; handlers become SIG_DFL (the host does
     /// the same to the emulator's own handlers when the emulator itself is executed again).
     pub fn on_exec(&mut self) {
@@ -483,7 +499,12 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
     } else {
         f[0] = U32::new(word(raw, 16)); // pid
         f[1] = U32::new(word(raw, 20)); // uid
-        f[2] = U32::new(word(raw, 24)); // sigval
+        if code < 0 {
+            // SIL_RT: only a negative si_code (sigqueue, timers, mq) carries a value; a positive
+            // one of a signal without its own layout (a clone exit signal other than SIGCHLD)
+            // is SIL_KILL, pid and uid only (siginfo_layout(), copy_siginfo_to_user32()).
+            f[2] = U32::new(word(raw, 24)); // sigval
+        }
     }
     si
 }
