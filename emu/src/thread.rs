@@ -343,6 +343,11 @@ fn start_timer() {
         return;
     }
     let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(|| loop {
+        if TIMER_STOP.load(Acquire) && !multi() {
+            TIMER_STOP.store(false, Relaxed);
+            TIMER.store(false, Release);
+            return;
+        }
         if !waiters() {
             let seen = KICK.load(Acquire);
             // A thread that queues after this check bumps KICK first, so the wait returns at once.
@@ -370,8 +375,51 @@ fn start_timer() {
         });
         std::thread::sleep(Duration::from_nanos(wait));
     });
-    if let Err(e) = spawned {
-        log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
+    match spawned {
+        Ok(handle) => {
+            if let Ok(mut h) = TIMER_HANDLE.lock() {
+                *h = Some(handle);
+            }
+        }
+        Err(e) => {
+            TIMER.store(false, Relaxed);
+            log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
+        }
+    }
+}
+
+/// The preemption thread, to join when it is asked to end.
+static TIMER_HANDLE: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(None);
+/// Asks the preemption thread to end (when the guest has one thread left).
+static TIMER_STOP: AtomicBool = AtomicBool::new(false);
+
+/// Register [`quiesce`] with the syscall layer.
+pub fn install_quiesce() {
+    syscalls::task::set_quiesce(quiesce);
+}
+
+/// With one guest thread left, end the preemption thread and wait until the host counts this
+/// process as single-threaded again (the kernel's thread_group_empty(), which unshare(CLONE_NEWUSER)
+/// and setns require): a single-threaded guest must not see the emulator's helper.
+fn quiesce() {
+    if multi() || !TIMER.load(Acquire) {
+        return;
+    }
+    TIMER_STOP.store(true, Release);
+    KICK.fetch_add(1, Release);
+    futex(&KICK, libc::FUTEX_WAKE, 1);
+    let handle = TIMER_HANDLE.lock().ok().and_then(|mut h| h.take());
+    if let Some(h) = handle {
+        let _ = h.join();
+    }
+    // pthread_join returns when the thread is past exit_mm(); it leaves the thread group a moment
+    // later (release_task()).
+    for _ in 0..1000 {
+        let one = std::fs::read_dir("/proc/thread-self/..").map(|d| d.count() <= 1).unwrap_or(true);
+        if one {
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(100));
     }
 }
 
@@ -379,6 +427,11 @@ fn start_timer() {
 pub fn after_fork_child() {
     THREADS.store(1, Relaxed);
     TIMER.store(false, Relaxed);
+    TIMER_STOP.store(false, Relaxed);
+    // The parent's preemption thread is not this process's: forget its handle (never join it).
+    if let Ok(mut h) = TIMER_HANDLE.try_lock() {
+        std::mem::forget(h.take());
+    }
     PREEMPT_BUSY.store(false, Relaxed);
     RUNNING.store(null_mut(), Relaxed);
     NEXT.store(SERVING.load(Relaxed).wrapping_add(1), Relaxed);
@@ -431,6 +484,7 @@ pub fn before_clone(cpu: &Unicorn<'_, ()>) {
 /// Register [`spawn`] as the syscall layer's way to start threads.
 pub fn install() {
     syscalls::task::set_spawner(spawn);
+    install_quiesce();
 }
 
 /// What a new thread reports back: its tid, or why it could not start.

@@ -182,3 +182,21 @@ pub fn set_spawner(spawner: Spawner) {
 pub fn spawner() -> Option<Spawner> {
     SPAWNER.get().copied()
 }
+
+/// Ends the machine's own helper threads when the guest has one thread, so that the host sees a
+/// single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER), setns).
+pub type Quiesce = fn();
+
+static QUIESCE: OnceLock<Quiesce> = OnceLock::new();
+
+/// Register how the machine ends its helper threads (the first call wins).
+pub fn set_quiesce(quiesce: Quiesce) {
+    let _ = QUIESCE.set(quiesce);
+}
+
+/// End the machine's helper threads if the guest has a single thread (nothing without a machine).
+pub fn quiesce() {
+    if let Some(q) = QUIESCE.get() {
+        q();
+    }
+}

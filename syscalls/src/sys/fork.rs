@@ -361,6 +361,9 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
 /// A new thread (`CLONE_THREAD`, so `CLONE_SIGHAND` and `CLONE_VM` too): what copy_process()
 /// checks and stores in the parent, the rest by the machine.
 fn clone_thread(ctx: &mut Ctx, c: Clone) -> SysResult {
+    if !super::ns::thread_allowed() {
+        return Err(Errno::INVAL.into());
+    }
     spawn_task(ctx, c)
 }
 

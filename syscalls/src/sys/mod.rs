@@ -24,6 +24,7 @@ pub mod mm;
 pub mod mm_space;
 pub mod mqueue;
 pub mod netioctl;
+pub mod ns;
 pub mod poll;
 pub mod process;
 pub mod procfs;
@@ -54,6 +55,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     ipc::ENTRIES,
     mm::ENTRIES,
     mqueue::ENTRIES,
+    ns::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,
