@@ -338,6 +338,11 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     // A new process starts with no pending signals: drop what the parent recorded but had not
     // delivered yet.
     super::signal::after_fork_child(&ctx.task.signals);
+    // dup_mmap(): memory locks are not inherited (nor mlockall's MCL_FUTURE).
+    let mm = &mut ctx.task.mm;
+    let locked = super::mm_space::vm::LOCKED_MASK;
+    mm.def_flags &= !locked;
+    mm.change_flags(0, super::mm_space::TASK_SIZE, &|v| v.flags & !locked);
     if c.clear_sighand {
         ctx.task.signals.clear_handlers();
     }

@@ -1,32 +1,43 @@
-//! The guest's own `/proc` entries: what `/proc/self/exe` and `/proc/self/maps` say must describe the
-//! guest program, not the emulator that runs it.
+//! The guest's own `/proc` entries: what `/proc/self/exe`, `maps`, `smaps` and `status` say must
+//! describe the guest program, not the emulator that runs it.
 //!
 //! Every path-taking syscall passes its path through [`rewrite`] (in `sys::fs`), so this module is
 //! the one place that decides which `/proc` names are the guest's. Recognised: `/proc/self/`,
-//! `/proc/thread-self/` and `/proc/<own pid>/` followed by `exe` or `maps`, spelled exactly so
-//! (no `//`, `.` or `..` components, no lookups relative to a dirfd inside `/proc`).
+//! `/proc/thread-self/` and `/proc/<own pid>/` followed by `exe`, `maps`, `smaps` or `status`,
+//! spelled exactly so (no `//`, `.` or `..` components, no lookups relative to a dirfd inside
+//! `/proc`).
 //!
 //! - `exe`: a magic link to [`crate::task::Task::exe`]. readlink(2) answers that path; calls that
 //!   follow the link act on that file; calls that do not follow it see the host's link.
-//! - `maps`: an `O_RDONLY` open gets a memfd filled at open time with the guest's VMAs in the
-//!   kernel's format (fs/proc/task_mmu.c `show_map_vma`). Other opens, stat and access see the
-//!   host's file (same mode and owner).
+//! - `maps`, `smaps`, `status`: an `O_RDONLY` open gets a memfd filled at open time. `maps` is the
+//!   guest's VMAs in the kernel's format (fs/proc/task_mmu.c `show_map_vma`); `smaps` adds to each
+//!   the page counts of show_smap(), taken from the host's page table for the guest's pages
+//!   (/proc/self/pagemap, and as root the frames' map counts and flags: PSS and dirtiness), and
+//!   the VMA's `vm_flags` as the guest's calls set them (mlock, MAP_LOCKED, MAP_NORESERVE …, see
+//!   `mm_space::vm`); `status` is the host's file with the memory lines of task_mem() computed
+//!   the same way (VmLck from the guest's locked VMAs). There is no `[vdso]`: the guest has none.
+//!   Other opens, stat and access see the host's file (same mode and owner).
 //!
-//! Not served (the host's answer about the emulator shows through): `auxv`, `cmdline`, `environ`,
-//! `stat`, `status`, `smaps`, `mem`, `task/<tid>/…`.
+//! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
+//! `statm`, `smaps_rollup`, `mem`, `task/<tid>/…`, and every entry of another process (an
+//! emulated one included: its guest state lives in its own emulator).
 
 use crate::mem::Prot;
-use crate::sys::mm_space::{Mm, Vma, VmaKind};
+use crate::sys::mm_space::{host_addr, vm, Mm, Vma, VmaKind};
+use crate::task::Task;
 use crate::Errno;
 use std::fmt::Write as _;
 use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 
 /// A `/proc` entry of the calling process that the emulator answers itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Own {
     Exe,
     Maps,
+    Smaps,
+    Status,
 }
 
 /// Which of the guest's own entries `path` names, if any.
@@ -48,6 +59,8 @@ pub fn classify(path: &[u8]) -> Option<Own> {
     match name {
         b"exe" => Some(Own::Exe),
         b"maps" => Some(Own::Maps),
+        b"smaps" => Some(Own::Smaps),
+        b"status" => Some(Own::Status),
         _ => None,
     }
 }
@@ -62,14 +75,17 @@ pub fn rewrite(exe: &std::path::Path, path: &[u8], follow: bool) -> Option<Vec<u
 
 /// Open a generated entry for an open(2) with `flags`; `None` when the host file should be opened
 /// instead (not a generated entry, or not a plain read-only open).
-pub fn open(mm: &Mm, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
+pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
     const O_ACCMODE: u32 = 3;
     let plain = flags & O_ACCMODE == 0
         && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
-    match classify(path) {
-        Some(Own::Maps) if plain => Some(memfd(maps(mm).as_bytes(), flags & libc::O_CLOEXEC as u32 != 0)),
-        _ => None,
-    }
+    let text = match classify(path) {
+        Some(Own::Maps) if plain => maps(&task.mm),
+        Some(Own::Smaps) if plain => smaps(&task.mm),
+        Some(Own::Status) if plain => status(task)?,
+        _ => return None,
+    };
+    Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0))
 }
 
 /// A memfd holding `text`, positioned at 0.
@@ -89,26 +105,343 @@ fn memfd(text: &[u8], cloexec: bool) -> Result<u32, Errno> {
 /// permissions and kind, contiguous, file offsets continuing) are shown as one line.
 pub fn maps(mm: &Mm) -> String {
     let mut out = String::new();
-    let mut pending: Option<Vma> = None;
-    for vma in mm.vmas() {
-        match pending.as_mut() {
-            Some(p) if mergeable(p, vma) => p.end = vma.end,
-            _ => {
-                if let Some(p) = pending.replace(vma.clone()) {
-                    line(&mut out, &p);
-                }
-            }
-        }
-    }
-    if let Some(p) = pending {
-        line(&mut out, &p);
+    for v in merged(mm) {
+        line(&mut out, &v);
     }
     out
 }
 
+/// The guest's VMAs as maps shows them: neighbours the kernel would have merged are one.
+fn merged(mm: &Mm) -> Vec<Vma> {
+    let mut out: Vec<Vma> = Vec::new();
+    for vma in mm.vmas() {
+        match out.last_mut() {
+            Some(p) if mergeable(p, vma) => p.end = vma.end,
+            _ => out.push(vma.clone()),
+        }
+    }
+    out
+}
+
+/// The guest's `/proc/self/smaps`: each maps line, then its page counts (from the host's page
+/// table for the guest's pages, /proc/self/pagemap) and its `vm_flags`, in show_smap()'s format.
+pub fn smaps(mm: &Mm) -> String {
+    let mut out = String::new();
+    let pages = PageInfo::open();
+    let pkey = host_has_protection_key();
+    for v in merged(mm) {
+        line(&mut out, &v);
+        let st = pages.stats(v.start, v.end);
+        let locked = v.flags & vm::LOCKED != 0;
+        let kb = |bytes: u64| bytes >> 10;
+        let mut field = |name: &str, value: u64| {
+            let _ = writeln!(out, "{:<16}{:>8} kB", format!("{name}:"), value);
+        };
+        field("Size", kb(v.end - u64::from(v.start)));
+        field("KernelPageSize", 4);
+        field("MMUPageSize", 4);
+        field("Rss", kb(st.rss));
+        field("Pss", st.pss >> (10 + PSS_SHIFT));
+        field("Pss_Dirty", st.pss_dirty >> (10 + PSS_SHIFT));
+        field("Shared_Clean", kb(st.shared_clean));
+        field("Shared_Dirty", kb(st.shared_dirty));
+        field("Private_Clean", kb(st.private_clean));
+        field("Private_Dirty", kb(st.private_dirty));
+        field("Referenced", kb(st.rss));
+        field("Anonymous", kb(st.anon));
+        field("KSM", 0);
+        field("LazyFree", 0);
+        field("AnonHugePages", 0);
+        field("ShmemPmdMapped", 0);
+        field("FilePmdMapped", 0);
+        field("Shared_Hugetlb", 0);
+        field("Private_Hugetlb", 0);
+        field("Swap", kb(st.swap));
+        field("SwapPss", kb(st.swap));
+        field("Locked", if locked { st.pss >> (10 + PSS_SHIFT) } else { 0 });
+        let _ = writeln!(out, "THPeligible:    {:>8}", thp_eligible(&v) as u32);
+        if pkey {
+            let _ = writeln!(out, "ProtectionKey:  {:>8}", 0);
+        }
+        out.push_str("VmFlags: ");
+        out.push_str(&vm_flags_text(&v));
+        out.push('\n');
+    }
+    out
+}
+
+/// show_smap_vma_flags(): two letters and a space per flag, lowest bit first.
+fn vm_flags_text(v: &Vma) -> String {
+    let all = v.flags
+        | if v.prot.contains(Prot::READ) { 0x1 } else { 0 }
+        | if v.prot.contains(Prot::WRITE) { 0x2 } else { 0 }
+        | if v.prot.contains(Prot::EXEC) { 0x4 } else { 0 };
+    const NAMES: &[(u32, &str)] = &[
+        (0x1, "rd"),
+        (0x2, "wr"),
+        (0x4, "ex"),
+        (vm::SHARED, "sh"),
+        (vm::MAYREAD, "mr"),
+        (vm::MAYWRITE, "mw"),
+        (vm::MAYEXEC, "me"),
+        (vm::MAYSHARE, "ms"),
+        (vm::GROWSDOWN, "gd"),
+        (vm::LOCKED, "lo"),
+        (vm::LOCKONFAULT, "lf"),
+        (vm::ACCOUNT, "ac"),
+        (vm::NORESERVE, "nr"),
+        (vm::NOHUGEPAGE, "nh"),
+    ];
+    let mut out = String::new();
+    for (bit, name) in NAMES {
+        if all & bit != 0 {
+            out.push_str(name);
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// THPeligible: transparent huge pages may back the VMA (an anonymous private VMA holding an
+/// aligned 2 MiB range, when the host's policy is "always" and the VMA does not refuse them).
+fn thp_eligible(v: &Vma) -> bool {
+    const HPAGE: u64 = 2 << 20;
+    let always =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").is_ok_and(|s| s.contains("[always]"));
+    let anon = !v.shared && matches!(v.kind, VmaKind::Anon | VmaKind::Heap | VmaKind::Stack);
+    let first = (u64::from(v.start) + HPAGE - 1) & !(HPAGE - 1);
+    always && anon && v.flags & vm::NOHUGEPAGE == 0 && first + HPAGE <= v.end
+}
+
+/// Whether the host's smaps has a ProtectionKey line (a CPU with protection keys in use).
+fn host_has_protection_key() -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open("/proc/self/smaps").and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    head[..n].windows(14).any(|w| w == b"ProtectionKey:")
+}
+
+/// smaps' fixed-point PSS (PSS_SHIFT).
+const PSS_SHIFT: u32 = 12;
+
+/// What smaps counts for a range of pages (bytes; `pss` in bytes << PSS_SHIFT).
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    rss: u64,
+    pss: u64,
+    pss_dirty: u64,
+    shared_clean: u64,
+    shared_dirty: u64,
+    private_clean: u64,
+    private_dirty: u64,
+    anon: u64,
+    /// Resident pages of files and shared memory (pagemap's "file-page or shared-anon").
+    file: u64,
+    swap: u64,
+}
+
+/// The host's page-table view of guest pages: /proc/self/pagemap, and (as root) the page
+/// frame's map count and flags, for PSS and dirtiness.
+struct PageInfo {
+    pagemap: Option<std::fs::File>,
+    count: Option<std::fs::File>,
+    flags: Option<std::fs::File>,
+    zero_pfn: u64,
+}
+
+impl PageInfo {
+    fn open() -> PageInfo {
+        let file = |p: &str| std::fs::File::open(p).ok();
+        let mut info = PageInfo {
+            pagemap: file("/proc/self/pagemap"),
+            count: file("/proc/kpagecount"),
+            flags: file("/proc/kpageflags"),
+            zero_pfn: 0,
+        };
+        info.zero_pfn = info.find_zero_pfn();
+        info
+    }
+
+    /// The frame of the shared zero page, which a read of untouched anonymous memory maps and
+    /// smaps does not count (vm_normal_page() answers none for it).
+    fn find_zero_pfn(&self) -> u64 {
+        // SAFETY: a fresh private anonymous page, read once and unmapped.
+        unsafe {
+            let p =
+                libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+            if p == libc::MAP_FAILED {
+                return 0;
+            }
+            std::ptr::read_volatile(p.cast::<u8>());
+            let e = self.entry(p as u64 / 4096);
+            libc::munmap(p, 4096);
+            e.unwrap_or(0) & PFN_MASK
+        }
+    }
+
+    fn entry(&self, vpn: u64) -> Option<u64> {
+        let mut b = [0u8; 8];
+        self.pagemap.as_ref()?.read_exact_at(&mut b, vpn * 8).ok()?;
+        Some(u64::from_le_bytes(b))
+    }
+
+    fn kpage(file: &Option<std::fs::File>, pfn: u64) -> Option<u64> {
+        let mut b = [0u8; 8];
+        file.as_ref()?.read_exact_at(&mut b, pfn * 8).ok()?;
+        Some(u64::from_le_bytes(b))
+    }
+
+    /// smaps_account() over the guest pages `[start, end)`.
+    fn stats(&self, start: u32, end: u64) -> Stats {
+        let mut st = Stats::default();
+        let Some(host) = host_addr(start) else {
+            return st;
+        };
+        let (Some(pagemap), first) = (self.pagemap.as_ref(), host as u64 / 4096) else {
+            return st;
+        };
+        let pages = ((end - u64::from(start)) / 4096) as usize;
+        let mut raw = vec![0u8; pages * 8];
+        if pagemap.read_exact_at(&mut raw, first * 8).is_err() {
+            return st;
+        }
+        const PAGE: u64 = 4096;
+        for e in raw.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])) {
+            if e & PM_SWAP != 0 && e & PM_PRESENT == 0 {
+                st.swap += PAGE;
+                continue;
+            }
+            if e & PM_PRESENT == 0 {
+                continue;
+            }
+            let pfn = e & PFN_MASK;
+            let file = e & PM_FILE != 0;
+            let exclusive = e & PM_EXCLUSIVE != 0;
+            if !file && !exclusive && pfn != 0 && pfn == self.zero_pfn {
+                continue;
+            }
+            st.rss += PAGE;
+            if file {
+                st.file += PAGE;
+            } else {
+                st.anon += PAGE;
+            }
+            let mapcount = if exclusive { 1 } else { Self::kpage(&self.count, pfn).filter(|&c| c > 0).unwrap_or(2) };
+            // Anonymous pages are dirty once written (and only written ones are not the zero
+            // page); a page-cache page is dirty when its frame says so.
+            let dirty = !file || Self::kpage(&self.flags, pfn).is_some_and(|f| f & KPF_DIRTY != 0);
+            let pss = (PAGE << PSS_SHIFT) / mapcount;
+            st.pss += pss;
+            if dirty {
+                st.pss_dirty += pss;
+            }
+            match (mapcount >= 2, dirty) {
+                (true, true) => st.shared_dirty += PAGE,
+                (true, false) => st.shared_clean += PAGE,
+                (false, true) => st.private_dirty += PAGE,
+                (false, false) => st.private_clean += PAGE,
+            }
+        }
+        st
+    }
+}
+
+const PM_PRESENT: u64 = 1 << 63;
+const PM_SWAP: u64 = 1 << 62;
+const PM_FILE: u64 = 1 << 61;
+const PM_EXCLUSIVE: u64 = 1 << 56;
+const PFN_MASK: u64 = (1 << 55) - 1;
+const KPF_DIRTY: u64 = 1 << 4;
+
+/// The guest's `/proc/self/status`: the host's, with the memory lines (task_mem()) computed from
+/// the guest's VMAs and pages. `None` when the host file cannot be read.
+pub fn status(task: &Task) -> Option<String> {
+    let host = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mm = &task.mm;
+    let pages = PageInfo::open();
+    let (mut rss_anon, mut rss_file, mut rss_shmem, mut swap) = (0, 0, 0, 0);
+    let (mut data, mut stack, mut exec, mut text) = (0, 0, 0, 0);
+    let mut tables = std::collections::BTreeSet::new();
+    for v in mm.vmas() {
+        let size = v.end - u64::from(v.start);
+        let st = pages.stats(v.start, v.end);
+        rss_anon += st.anon;
+        // Pages of shmem objects: shared anonymous memory, System V segments, memfds, /dev/shm.
+        let shmem = matches!(&v.kind, VmaKind::File { path, .. } if {
+            let p = path.as_os_str().as_bytes();
+            p.starts_with(b"/dev/zero") || p.starts_with(b"/SYSV") || p.starts_with(b"/memfd:") || p.starts_with(b"/dev/shm/")
+        });
+        if shmem {
+            rss_shmem += st.file;
+        } else {
+            rss_file += st.file;
+        }
+        swap += st.swap;
+        let (write, growsdown) = (v.prot.contains(Prot::WRITE), v.flags & vm::GROWSDOWN != 0);
+        if write && v.flags & vm::SHARED == 0 && !growsdown {
+            data += size;
+        }
+        if growsdown {
+            stack += size;
+        }
+        if v.prot.contains(Prot::EXEC) && !write && !growsdown {
+            exec += size;
+            if matches!(&v.kind, VmaKind::File { path, .. } if *path == task.exe) {
+                text += size;
+            }
+        }
+        if st.rss + st.swap > 0 {
+            // A page-table page per 2 MiB with pages in it.
+            for t in u64::from(v.start) >> 21..=(v.end - 1) >> 21 {
+                tables.insert(t);
+            }
+        }
+    }
+    let rss = rss_anon + rss_file + rss_shmem;
+    let total = mm.total_vm();
+    // Each page-table page maps 2 MiB; the middle level adds a page per GiB in use.
+    let upper: std::collections::BTreeSet<u64> = tables.iter().map(|t| t >> 9).collect();
+    let pte = (tables.len() + upper.len()) as u64 * 4096;
+    let lines = [
+        ("VmPeak", mm.hiwater_vm.max(total)),
+        ("VmSize", total),
+        ("VmLck", mm.locked_vm()),
+        ("VmPin", 0),
+        ("VmHWM", rss),
+        ("VmRSS", rss),
+        ("RssAnon", rss_anon),
+        ("RssFile", rss_file),
+        ("RssShmem", rss_shmem),
+        ("VmData", data),
+        ("VmStk", stack),
+        ("VmExe", text),
+        ("VmLib", exec - text),
+        ("VmPTE", pte),
+        ("VmSwap", swap),
+    ];
+    let mut out = String::new();
+    for l in host.lines() {
+        let name = l.split(':').next().unwrap_or("");
+        match lines.iter().find(|(n, _)| *n == name) {
+            Some((n, bytes)) => {
+                let _ = writeln!(out, "{n}:\t{:>8} kB", bytes >> 10);
+            }
+            None => {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Whether `next` continues `prev` as one VMA would (vma_merge's conditions, roughly).
 fn mergeable(prev: &Vma, next: &Vma) -> bool {
-    if prev.end != u64::from(next.start) || prev.prot != next.prot || prev.shared != next.shared {
+    if prev.end != u64::from(next.start)
+        || prev.prot != next.prot
+        || prev.shared != next.shared
+        || prev.flags != next.flags
+    {
         return false;
     }
     match (&prev.kind, &next.kind) {
@@ -169,7 +502,8 @@ mod tests {
         assert_eq!(classify(format!("/proc/0{pid}/exe").as_bytes()), None);
         assert_eq!(classify(b"/proc/1/exe"), None);
         assert_eq!(classify(b"/proc/self/exe/"), None);
-        assert_eq!(classify(b"/proc/self/status"), None);
+        assert_eq!(classify(b"/proc/self/status"), Some(Own::Status));
+        assert_eq!(classify(b"/proc/self/stat"), None);
         assert_eq!(rewrite("/bin/x".as_ref(), b"/proc/self/exe", true), Some(b"/bin/x".to_vec()));
         assert_eq!(rewrite("/bin/x".as_ref(), b"/proc/self/exe", false), None);
     }
@@ -183,6 +517,7 @@ mod tests {
             prot: Prot::READ | Prot::EXEC,
             shared: false,
             kind: VmaKind::File { path: "/bin/x".into(), offset: 0x1000, dev: libc::makedev(254, 0), ino: 1234 },
+            flags: 0,
         };
         line(&mut s, &file);
         assert!(s.starts_with("08048000-08049000 r-xp 00001000 fe:00 1234 "));
@@ -198,10 +533,24 @@ mod tests {
 
     #[test]
     fn neighbours_of_one_kind_merge_like_the_kernel_merges_them() {
-        let heap = |start: u32, end: u64| Vma { start, end, prot: Prot::READ, shared: false, kind: VmaKind::Heap };
+        let heap =
+            |start: u32, end: u64| Vma { start, end, prot: Prot::READ, shared: false, kind: VmaKind::Heap, flags: 0 };
         assert!(mergeable(&heap(0x1000, 0x2000), &heap(0x2000, 0x3000)));
         assert!(!mergeable(&heap(0x1000, 0x2000), &heap(0x3000, 0x4000)));
         let anon = Vma { kind: VmaKind::Anon, ..heap(0x2000, 0x3000) };
         assert!(!mergeable(&heap(0x1000, 0x2000), &anon));
+    }
+
+    #[test]
+    fn vm_flags_are_listed_lowest_bit_first() {
+        let v = Vma {
+            start: 0x1000,
+            end: 0x2000,
+            prot: Prot::READ | Prot::WRITE,
+            shared: false,
+            kind: VmaKind::Stack,
+            flags: vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC | vm::GROWSDOWN | vm::ACCOUNT | vm::LOCKED,
+        };
+        assert_eq!(vm_flags_text(&v), "rd wr mr mw me gd lo ac ");
     }
 }
