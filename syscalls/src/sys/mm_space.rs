@@ -153,6 +153,10 @@ pub struct Mm {
     pub def_flags: u32,
     /// The most bytes ever mapped (`hiwater_vm`, VmPeak).
     pub hiwater_vm: u64,
+    /// Where the kernel's stack VMA would start before the program touched anything below it:
+    /// the argument pages and 128 KiB more (setup_arg_pages()); 0 when unknown. The emulator
+    /// maps the whole stack at once, the kernel grows it on faults; /proc shows it as grown.
+    pub stack_floor: u32,
 }
 
 impl Mm {

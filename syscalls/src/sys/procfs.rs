@@ -3,13 +3,14 @@
 //!
 //! Every path-taking syscall passes its path through [`rewrite`] (in `sys::fs`), so this module is
 //! the one place that decides which `/proc` names are the guest's. Recognised: `/proc/self/`,
-//! `/proc/thread-self/` and `/proc/<own pid>/` followed by `exe`, `maps`, `smaps` or `status`,
+//! `/proc/thread-self/` and `/proc/<own pid>/` followed by `exe`, `maps`, `smaps`,
+//! `smaps_rollup`, `status` or `statm`,
 //! spelled exactly so (no `//`, `.` or `..` components, no lookups relative to a dirfd inside
 //! `/proc`).
 //!
 //! - `exe`: a magic link to [`crate::task::Task::exe`]. readlink(2) answers that path; calls that
 //!   follow the link act on that file; calls that do not follow it see the host's link.
-//! - `maps`, `smaps`, `status`: an `O_RDONLY` open gets a memfd filled at open time. `maps` is the
+//! - `maps`, `smaps`, `smaps_rollup`, `status`, `statm`: an `O_RDONLY` open gets a memfd filled at open time. `maps` is the
 //!   guest's VMAs in the kernel's format (fs/proc/task_mmu.c `show_map_vma`); `smaps` adds to each
 //!   the page counts of show_smap(), taken from the host's page table for the guest's pages
 //!   (/proc/self/pagemap, and as root the frames' map counts and flags: PSS and dirtiness), and
@@ -19,7 +20,7 @@
 //!   Other opens, stat and access see the host's file (same mode and owner).
 //!
 //! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
-//! `statm`, `smaps_rollup`, `mem`, `task/<tid>/…`, and every entry of another process (an
+//! `mem`, `task/<tid>/…`, and every entry of another process (an
 //! emulated one included: its guest state lives in its own emulator).
 
 use crate::mem::Prot;
@@ -37,7 +38,9 @@ pub enum Own {
     Exe,
     Maps,
     Smaps,
+    SmapsRollup,
     Status,
+    Statm,
 }
 
 /// Which of the guest's own entries `path` names, if any.
@@ -60,7 +63,9 @@ pub fn classify(path: &[u8]) -> Option<Own> {
         b"exe" => Some(Own::Exe),
         b"maps" => Some(Own::Maps),
         b"smaps" => Some(Own::Smaps),
+        b"smaps_rollup" => Some(Own::SmapsRollup),
         b"status" => Some(Own::Status),
+        b"statm" => Some(Own::Statm),
         _ => None,
     }
 }
@@ -82,7 +87,9 @@ pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> 
     let text = match classify(path) {
         Some(Own::Maps) if plain => maps(&task.mm),
         Some(Own::Smaps) if plain => smaps(&task.mm),
+        Some(Own::SmapsRollup) if plain => smaps_rollup(&task.mm),
         Some(Own::Status) if plain => status(task)?,
+        Some(Own::Statm) if plain => statm(task),
         _ => return None,
     };
     Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0))
@@ -111,10 +118,49 @@ pub fn maps(mm: &Mm) -> String {
     out
 }
 
+/// The guest's VMAs as the kernel would have them: the stack only as far down as it would have
+/// grown (the lower of [`Mm::stack_floor`] and the lowest page the program touched).
+fn visible(mm: &Mm) -> Vec<Vma> {
+    let stack: Vec<&Vma> = mm.vmas().filter(|v| v.kind == VmaKind::Stack).collect();
+    let lowest = stack.iter().find_map(|v| lowest_resident(v.start, v.end));
+    let floor = match (mm.stack_floor, lowest) {
+        (0, _) => 0,
+        (f, Some(l)) => f.min(l),
+        (f, None) => f,
+    };
+    let mut out = Vec::new();
+    for v in mm.vmas() {
+        if v.kind == VmaKind::Stack && floor != 0 {
+            if v.end <= u64::from(floor) {
+                continue;
+            }
+            let mut v = v.clone();
+            v.start = v.start.max(floor);
+            out.push(v);
+        } else {
+            out.push(v.clone());
+        }
+    }
+    out
+}
+
+/// The lowest guest page of `[start, end)` that is resident on the host.
+fn lowest_resident(start: u32, end: u64) -> Option<u32> {
+    let host = host_addr(start)?;
+    let pages = ((end - u64::from(start)) / 4096) as usize;
+    let mut vec = vec![0u8; pages];
+    // SAFETY: the range is guest memory inside the reservation; `vec` has a byte per page.
+    let r = unsafe { libc::mincore(host, pages * 4096, vec.as_mut_ptr()) };
+    if r != 0 {
+        return None;
+    }
+    vec.iter().position(|b| b & 1 != 0).map(|i| start + (i as u32) * 4096)
+}
+
 /// The guest's VMAs as maps shows them: neighbours the kernel would have merged are one.
 fn merged(mm: &Mm) -> Vec<Vma> {
     let mut out: Vec<Vma> = Vec::new();
-    for vma in mm.vmas() {
+    for vma in &visible(mm) {
         match out.last_mut() {
             Some(p) if mergeable(p, vma) => p.end = vma.end,
             _ => out.push(vma.clone()),
@@ -131,34 +177,11 @@ pub fn smaps(mm: &Mm) -> String {
     let pkey = host_has_protection_key();
     for v in merged(mm) {
         line(&mut out, &v);
-        let st = pages.stats(v.start, v.end);
-        let locked = v.flags & vm::LOCKED != 0;
-        let kb = |bytes: u64| bytes >> 10;
-        let mut field = |name: &str, value: u64| {
-            let _ = writeln!(out, "{:<16}{:>8} kB", format!("{name}:"), value);
-        };
-        field("Size", kb(v.end - u64::from(v.start)));
-        field("KernelPageSize", 4);
-        field("MMUPageSize", 4);
-        field("Rss", kb(st.rss));
-        field("Pss", st.pss >> (10 + PSS_SHIFT));
-        field("Pss_Dirty", st.pss_dirty >> (10 + PSS_SHIFT));
-        field("Shared_Clean", kb(st.shared_clean));
-        field("Shared_Dirty", kb(st.shared_dirty));
-        field("Private_Clean", kb(st.private_clean));
-        field("Private_Dirty", kb(st.private_dirty));
-        field("Referenced", kb(st.rss));
-        field("Anonymous", kb(st.anon));
-        field("KSM", 0);
-        field("LazyFree", 0);
-        field("AnonHugePages", 0);
-        field("ShmemPmdMapped", 0);
-        field("FilePmdMapped", 0);
-        field("Shared_Hugetlb", 0);
-        field("Private_Hugetlb", 0);
-        field("Swap", kb(st.swap));
-        field("SwapPss", kb(st.swap));
-        field("Locked", if locked { st.pss >> (10 + PSS_SHIFT) } else { 0 });
+        let st = pages.vma_stats(&v);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "Size:", (v.end - u64::from(v.start)) >> 10);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "KernelPageSize:", 4);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "MMUPageSize:", 4);
+        page_fields(&mut out, &st, false);
         let _ = writeln!(out, "THPeligible:    {:>8}", thp_eligible(&v) as u32);
         if pkey {
             let _ = writeln!(out, "ProtectionKey:  {:>8}", 0);
@@ -168,6 +191,74 @@ pub fn smaps(mm: &Mm) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The guest's `/proc/self/smaps_rollup`: the sums of smaps over every VMA under one line that
+/// spans them all (show_smaps_rollup()).
+pub fn smaps_rollup(mm: &Mm) -> String {
+    let pages = PageInfo::open();
+    let mut total = Stats::default();
+    let (mut first, mut last) = (None, 0);
+    for v in &visible(mm) {
+        first.get_or_insert(v.start);
+        last = v.end;
+        total.add(&pages.vma_stats(v));
+    }
+    let mut out = String::new();
+    let span =
+        Vma { start: first.unwrap_or(0), end: last, prot: Prot::empty(), shared: false, kind: VmaKind::Anon, flags: 0 };
+    line(&mut out, &span);
+    // The rollup line names itself.
+    out.pop();
+    const COLUMN: usize = 25 + 6 * 8 - 1;
+    while out.len() < COLUMN {
+        out.push(' ');
+    }
+    out.push_str(" [rollup]\n");
+    page_fields(&mut out, &total, true);
+    out
+}
+
+/// smaps' page counts, from Rss to Locked (`rollup`: with the PSS split by kind).
+fn page_fields(out: &mut String, st: &Stats, rollup: bool) {
+    let kb = |bytes: u64| bytes >> 10;
+    let pss = |v: u64| v >> (10 + PSS_SHIFT);
+    let mut field = |name: &str, value: u64| {
+        let _ = writeln!(out, "{:<16}{:>8} kB", format!("{name}:"), value);
+    };
+    field("Rss", kb(st.rss));
+    field("Pss", pss(st.pss));
+    field("Pss_Dirty", pss(st.pss_dirty));
+    if rollup {
+        field("Pss_Anon", pss(st.pss_anon));
+        field("Pss_File", pss(st.pss_file));
+        field("Pss_Shmem", pss(st.pss_shmem));
+    }
+    field("Shared_Clean", kb(st.shared_clean));
+    field("Shared_Dirty", kb(st.shared_dirty));
+    field("Private_Clean", kb(st.private_clean));
+    field("Private_Dirty", kb(st.private_dirty));
+    field("Referenced", kb(st.rss));
+    field("Anonymous", kb(st.anon));
+    field("KSM", 0);
+    field("LazyFree", 0);
+    field("AnonHugePages", 0);
+    field("ShmemPmdMapped", 0);
+    field("FilePmdMapped", 0);
+    field("Shared_Hugetlb", 0);
+    field("Private_Hugetlb", 0);
+    field("Swap", kb(st.swap));
+    field("SwapPss", kb(st.swap));
+    field("Locked", pss(st.pss_locked));
+}
+
+/// Whether the VMA's pages are shmem's (shared anonymous memory, System V segments, memfds,
+/// /dev/shm), which status counts as RssShmem.
+fn is_shmem(v: &Vma) -> bool {
+    matches!(&v.kind, VmaKind::File { path, .. } if {
+        let p = path.as_os_str().as_bytes();
+        p.starts_with(b"/dev/zero") || p.starts_with(b"/SYSV") || p.starts_with(b"/memfd:") || p.starts_with(b"/dev/shm/")
+    })
 }
 
 /// show_smap_vma_flags(): two letters and a space per flag, lowest bit first.
@@ -238,6 +329,30 @@ struct Stats {
     /// Resident pages of files and shared memory (pagemap's "file-page or shared-anon").
     file: u64,
     swap: u64,
+    pss_anon: u64,
+    pss_file: u64,
+    pss_shmem: u64,
+    /// PSS of the pages of locked VMAs.
+    pss_locked: u64,
+}
+
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.rss += o.rss;
+        self.pss += o.pss;
+        self.pss_dirty += o.pss_dirty;
+        self.shared_clean += o.shared_clean;
+        self.shared_dirty += o.shared_dirty;
+        self.private_clean += o.private_clean;
+        self.private_dirty += o.private_dirty;
+        self.anon += o.anon;
+        self.file += o.file;
+        self.swap += o.swap;
+        self.pss_anon += o.pss_anon;
+        self.pss_file += o.pss_file;
+        self.pss_shmem += o.pss_shmem;
+        self.pss_locked += o.pss_locked;
+    }
 }
 
 /// The host's page-table view of guest pages: /proc/self/pagemap, and (as root) the page
@@ -291,6 +406,20 @@ impl PageInfo {
         Some(u64::from_le_bytes(b))
     }
 
+    /// smaps_account() over a VMA: the page counts, and the PSS by kind and for locks.
+    fn vma_stats(&self, v: &Vma) -> Stats {
+        let mut st = self.stats(v.start, v.end);
+        if v.flags & vm::LOCKED != 0 {
+            st.pss_locked = st.pss;
+        }
+        if is_shmem(v) {
+            st.pss_shmem = st.pss - st.pss_anon;
+        } else {
+            st.pss_file = st.pss - st.pss_anon;
+        }
+        st
+    }
+
     /// smaps_account() over the guest pages `[start, end)`.
     fn stats(&self, start: u32, end: u64) -> Stats {
         let mut st = Stats::default();
@@ -332,6 +461,9 @@ impl PageInfo {
             let dirty = !file || Self::kpage(&self.flags, pfn).is_some_and(|f| f & KPF_DIRTY != 0);
             let pss = (PAGE << PSS_SHIFT) / mapcount;
             st.pss += pss;
+            if !file {
+                st.pss_anon += pss;
+            }
             if dirty {
                 st.pss_dirty += pss;
             }
@@ -353,41 +485,51 @@ const PM_EXCLUSIVE: u64 = 1 << 56;
 const PFN_MASK: u64 = (1 << 55) - 1;
 const KPF_DIRTY: u64 = 1 << 4;
 
-/// The guest's `/proc/self/status`: the host's, with the memory lines (task_mem()) computed from
-/// the guest's VMAs and pages. `None` when the host file cannot be read.
-pub fn status(task: &Task) -> Option<String> {
-    let host = std::fs::read_to_string("/proc/self/status").ok()?;
-    let mm = &task.mm;
+/// task_mem()'s and task_statm()'s numbers for the guest (bytes).
+#[derive(Debug, Default)]
+struct MemSummary {
+    rss_anon: u64,
+    rss_file: u64,
+    rss_shmem: u64,
+    swap: u64,
+    data: u64,
+    stack: u64,
+    exec: u64,
+    /// Executable mappings of the program itself (its text).
+    text: u64,
+    pte: u64,
+    /// Bytes mapped (total_vm, the stack as grown).
+    total: u64,
+}
+
+fn summary(task: &Task) -> MemSummary {
     let pages = PageInfo::open();
-    let (mut rss_anon, mut rss_file, mut rss_shmem, mut swap) = (0, 0, 0, 0);
-    let (mut data, mut stack, mut exec, mut text) = (0, 0, 0, 0);
+    let mut m = MemSummary::default();
     let mut tables = std::collections::BTreeSet::new();
-    for v in mm.vmas() {
+    let exe = rustix::fs::stat(&task.exe).map(|st| (st.st_dev, st.st_ino)).ok();
+    for v in &visible(&task.mm) {
+        m.total += v.end - u64::from(v.start);
         let size = v.end - u64::from(v.start);
         let st = pages.stats(v.start, v.end);
-        rss_anon += st.anon;
-        // Pages of shmem objects: shared anonymous memory, System V segments, memfds, /dev/shm.
-        let shmem = matches!(&v.kind, VmaKind::File { path, .. } if {
-            let p = path.as_os_str().as_bytes();
-            p.starts_with(b"/dev/zero") || p.starts_with(b"/SYSV") || p.starts_with(b"/memfd:") || p.starts_with(b"/dev/shm/")
-        });
-        if shmem {
-            rss_shmem += st.file;
+        m.rss_anon += st.anon;
+        if is_shmem(v) {
+            m.rss_shmem += st.file;
         } else {
-            rss_file += st.file;
+            m.rss_file += st.file;
         }
-        swap += st.swap;
+        m.swap += st.swap;
+        // is_data_mapping(), is_stack_mapping(), is_exec_mapping().
         let (write, growsdown) = (v.prot.contains(Prot::WRITE), v.flags & vm::GROWSDOWN != 0);
         if write && v.flags & vm::SHARED == 0 && !growsdown {
-            data += size;
+            m.data += size;
         }
         if growsdown {
-            stack += size;
+            m.stack += size;
         }
         if v.prot.contains(Prot::EXEC) && !write && !growsdown {
-            exec += size;
-            if matches!(&v.kind, VmaKind::File { path, .. } if *path == task.exe) {
-                text += size;
+            m.exec += size;
+            if matches!(&v.kind, VmaKind::File { dev, ino, .. } if exe == Some((*dev, *ino))) {
+                m.text += size;
             }
         }
         if st.rss + st.swap > 0 {
@@ -397,27 +539,38 @@ pub fn status(task: &Task) -> Option<String> {
             }
         }
     }
-    let rss = rss_anon + rss_file + rss_shmem;
-    let total = mm.total_vm();
-    // Each page-table page maps 2 MiB; the middle level adds a page per GiB in use.
+    // The middle level adds a page per GiB in use.
     let upper: std::collections::BTreeSet<u64> = tables.iter().map(|t| t >> 9).collect();
-    let pte = (tables.len() + upper.len()) as u64 * 4096;
+    m.pte = (tables.len() + upper.len()) as u64 * 4096;
+    m
+}
+
+/// The guest's `/proc/self/status`: the host's, with the memory lines (task_mem()) computed from
+/// the guest's VMAs and pages. `None` when the host file cannot be read.
+pub fn status(task: &Task) -> Option<String> {
+    let host = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mm = &task.mm;
+    let m = summary(task);
+    let rss = m.rss_anon + m.rss_file + m.rss_shmem;
+    let total = m.total;
+    // The peak as the kernel would have counted it, without the stack's unused part.
+    let hidden = mm.total_vm() - total;
     let lines = [
-        ("VmPeak", mm.hiwater_vm.max(total)),
+        ("VmPeak", mm.hiwater_vm.saturating_sub(hidden).max(total)),
         ("VmSize", total),
         ("VmLck", mm.locked_vm()),
         ("VmPin", 0),
         ("VmHWM", rss),
         ("VmRSS", rss),
-        ("RssAnon", rss_anon),
-        ("RssFile", rss_file),
-        ("RssShmem", rss_shmem),
-        ("VmData", data),
-        ("VmStk", stack),
-        ("VmExe", text),
-        ("VmLib", exec - text),
-        ("VmPTE", pte),
-        ("VmSwap", swap),
+        ("RssAnon", m.rss_anon),
+        ("RssFile", m.rss_file),
+        ("RssShmem", m.rss_shmem),
+        ("VmData", m.data),
+        ("VmStk", m.stack),
+        ("VmExe", m.text),
+        ("VmLib", m.exec - m.text),
+        ("VmPTE", m.pte),
+        ("VmSwap", m.swap),
     ];
     let mut out = String::new();
     for l in host.lines() {
@@ -433,6 +586,15 @@ pub fn status(task: &Task) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The guest's `/proc/self/statm` (task_statm(), in pages): size, resident, shared (file and
+/// shmem), text, lib (0), data (data and stack), dt (0).
+pub fn statm(task: &Task) -> String {
+    let m = summary(task);
+    let p = |bytes: u64| bytes / 4096;
+    let shared = m.rss_file + m.rss_shmem;
+    format!("{} {} {} {} 0 {} 0\n", p(m.total), p(shared + m.rss_anon), p(shared), p(m.text), p(m.data + m.stack))
 }
 
 /// Whether `next` continues `prev` as one VMA would (vma_merge's conditions, roughly).
