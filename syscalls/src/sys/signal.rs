@@ -493,21 +493,26 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
         f[4] = U32::new(word(raw, 40)); // stime
     } else if code > 0 && code != SI_KERNEL && fault {
         f[0] = U32::new(word(raw, 16)); // addr (low half)
-    } else if code > 0 && code != SI_KERNEL && signo == SIGIO {
+    } else if code > 0 && code <= NSIGPOLL {
+        // SIL_POLL: SIGIO's codes, and the same small codes of a signal without a layout of its
+        // own (a clone exit signal other than SIGCHLD carries CLD_EXITED …): siginfo_layout().
         f[0] = U32::new(word(raw, 16)); // band (low half)
         f[1] = U32::new(word(raw, 24)); // fd
     } else {
         f[0] = U32::new(word(raw, 16)); // pid
         f[1] = U32::new(word(raw, 20)); // uid
         if code < 0 {
-            // SIL_RT: only a negative si_code (sigqueue, timers, mq) carries a value; a positive
-            // one of a signal without its own layout (a clone exit signal other than SIGCHLD)
-            // is SIL_KILL, pid and uid only (siginfo_layout(), copy_siginfo_to_user32()).
+            // SIL_RT: only a negative si_code (sigqueue, timers, mq) carries a value; SI_USER and
+            // the larger positive codes are SIL_KILL, pid and uid only (siginfo_layout(),
+            // copy_siginfo_to_user32()).
             f[2] = U32::new(word(raw, 24)); // sigval
         }
     }
     si
 }
+
+/// The most SIGPOLL codes (NSIGPOLL): positive codes up to it have the poll layout.
+const NSIGPOLL: i32 = 6;
 
 /// A guest siginfo for the host (copy_siginfo_from_user32() for the kill/queue layout).
 fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
