@@ -342,7 +342,31 @@ fn start_timer() {
     if TIMER.swap(true, Relaxed) {
         return;
     }
-    let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(|| loop {
+    // The thread names itself before it runs this closure; waiting for its first word means a
+    // /proc/self/status read from now on tells it from the guest's threads.
+    let (named_tx, named_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(move || {
+        let _ = named_tx.send(());
+        drop(named_tx);
+        preempt_loop();
+    });
+    match spawned {
+        Ok(handle) => {
+            let _ = named_rx.recv();
+            if let Ok(mut h) = TIMER_HANDLE.lock() {
+                *h = Some(handle);
+            }
+        }
+        Err(e) => {
+            TIMER.store(false, Relaxed);
+            log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
+        }
+    }
+}
+
+/// The preemption thread's life (see [`start_timer`]); it ends when asked to by [`quiesce`].
+fn preempt_loop() {
+    loop {
         if TIMER_STOP.load(Acquire) && !multi() {
             TIMER_STOP.store(false, Relaxed);
             TIMER.store(false, Release);
@@ -374,17 +398,6 @@ fn start_timer() {
             quantum
         });
         std::thread::sleep(Duration::from_nanos(wait));
-    });
-    match spawned {
-        Ok(handle) => {
-            if let Ok(mut h) = TIMER_HANDLE.lock() {
-                *h = Some(handle);
-            }
-        }
-        Err(e) => {
-            TIMER.store(false, Relaxed);
-            log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
-        }
     }
 }
 

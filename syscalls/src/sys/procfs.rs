@@ -575,6 +575,12 @@ pub fn status(task: &Task) -> Option<String> {
     let mut out = String::new();
     for l in host.lines() {
         let name = l.split(':').next().unwrap_or("");
+        if name == "Threads" {
+            // The emulator's own helper threads (named emu386-…) are not the guest's.
+            let host_threads: u64 = l[name.len() + 1..].trim().parse().unwrap_or(1);
+            let _ = writeln!(out, "Threads:\t{}", host_threads.saturating_sub(helper_threads()).max(1));
+            continue;
+        }
         match lines.iter().find(|(n, _)| *n == name) {
             Some((n, bytes)) => {
                 let _ = writeln!(out, "{n}:\t{:>8} kB", bytes >> 10);
@@ -586,6 +592,17 @@ pub fn status(task: &Task) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// This process's threads that the emulator started for itself (the preemption thread, the
+/// helpers of processes that share memory): their names start with `emu386-`.
+fn helper_threads() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| std::fs::read(e.path().join("comm")).is_ok_and(|c| c.starts_with(b"emu386-")))
+        .count() as u64
 }
 
 /// The guest's `/proc/self/statm` (task_statm(), in pages): size, resident, shared (file and
