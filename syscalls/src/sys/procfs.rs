@@ -54,7 +54,7 @@ pub fn classify(path: &[u8]) -> Option<Own> {
             .ok()
             .filter(|s| !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|s| s.parse::<u32>().ok())
-            .is_some_and(|pid| pid == rustix::process::getpid().as_raw_nonzero().get() as u32),
+            .is_some_and(|pid| Some(pid) == proc_self_pid()),
     };
     if !own {
         return None;
@@ -68,6 +68,13 @@ pub fn classify(path: &[u8]) -> Option<Own> {
         b"statm" => Some(Own::Statm),
         _ => None,
     }
+}
+
+/// This process's pid as the mounted /proc numbers it (what `/proc/self` links to): after
+/// unshare(CLONE_NEWPID) and a fork, getpid() answers 1 while /proc, not remounted, still shows
+/// the pid of the namespace it was mounted in.
+fn proc_self_pid() -> Option<u32> {
+    std::fs::read_link("/proc/self").ok()?.to_str()?.parse().ok()
 }
 
 /// The host path a guest path stands for: `/proc/self/exe` followed is the guest program.
