@@ -61,7 +61,7 @@ pub fn lock() {
     let ticket = NEXT.fetch_add(1, Relaxed);
     let shared = VM_EVER.load(Relaxed);
     if shared {
-        TICKET_TID[ticket as usize % TICKETS].store(my_tid(), Relaxed);
+        TICKET_PID[ticket as usize % TICKETS].store(my_pid(), Relaxed);
     }
     if ticket != SERVING.load(Relaxed) {
         kick_timer();
@@ -99,7 +99,7 @@ pub fn lock() {
 pub fn unlock() {
     set_running(null_mut());
     if VM_EVER.load(Relaxed) {
-        TICKET_TID[SERVING.load(Relaxed) as usize % TICKETS].store(0, Relaxed);
+        TICKET_PID[SERVING.load(Relaxed) as usize % TICKETS].store(0, Relaxed);
     }
     let now = SERVING.fetch_add(1, Release).wrapping_add(1);
     if NEXT.load(Relaxed) != now {
@@ -120,8 +120,9 @@ pub fn unlock() {
 
 /// Tickets whose taker is remembered (more than threads ever queue at once).
 const TICKETS: usize = 256;
-/// The host tid that took each ticket (ticket modulo [`TICKETS`]), once processes share memory.
-static TICKET_TID: [AtomicU32; TICKETS] = [const { AtomicU32::new(0) }; TICKETS];
+/// The host process (pid) whose thread took each ticket (ticket modulo [`TICKETS`]), once
+/// processes share memory: a process that dies takes all its threads' tickets with it.
+static TICKET_PID: [AtomicU32; TICKETS] = [const { AtomicU32::new(0) }; TICKETS];
 /// Whether a process sharing the address space was ever started (the lock then keeps track of
 /// who holds tickets).
 static VM_EVER: AtomicBool = AtomicBool::new(false);
@@ -132,41 +133,58 @@ struct VmSlot {
     tid: AtomicU32,
     alive: AtomicU32,
     used: AtomicBool,
+    /// Threads the process started that live: they die with it, uncounted by their own exit.
+    threads: AtomicU32,
 }
 
 const VM_SLOTS: usize = 64;
-static VM_PROCS: [VmSlot; VM_SLOTS] =
-    [const { VmSlot { tid: AtomicU32::new(0), alive: AtomicU32::new(0), used: AtomicBool::new(false) } }; VM_SLOTS];
+static VM_PROCS: [VmSlot; VM_SLOTS] = [const {
+    VmSlot {
+        tid: AtomicU32::new(0),
+        alive: AtomicU32::new(0),
+        used: AtomicBool::new(false),
+        threads: AtomicU32::new(0),
+    }
+}; VM_SLOTS];
 /// Host pids of the latest such processes that are gone (a ring).
 static DEAD: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
 static DEAD_NEXT: AtomicU32 = AtomicU32::new(0);
 
 thread_local! {
-    /// This host thread's tid, once asked for.
-    static MY_TID: Cell<u32> = const { Cell::new(0) };
+    /// This host thread's process id, once asked for.
+    static MY_PID: Cell<u32> = const { Cell::new(0) };
     /// Set in a process that shares its parent's address space (on the helper's storage).
     static VM_CHILD: Cell<bool> = const { Cell::new(false) };
 }
 
-fn my_tid() -> u32 {
-    let tid = MY_TID.get();
-    if tid != 0 {
-        return tid;
+fn my_pid() -> u32 {
+    let pid = MY_PID.get();
+    if pid != 0 {
+        return pid;
     }
-    let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-    MY_TID.set(tid);
-    tid
+    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    MY_PID.set(pid);
+    pid
 }
 
 /// The lock is served to `now`: if its taker is a process that died, pass it on.
 fn skip_dead(now: u32) {
-    let tid = TICKET_TID[now as usize % TICKETS].load(Relaxed);
-    if tid == 0 || !DEAD.iter().any(|d| d.load(Relaxed) == tid) {
+    let pid = TICKET_PID[now as usize % TICKETS].load(Relaxed);
+    if pid == 0 || !DEAD.iter().any(|d| d.load(Relaxed) == pid) {
         return;
     }
     if SERVING.compare_exchange(now, now.wrapping_add(1), Release, Relaxed).is_ok() {
         futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
     }
+}
+
+/// The slot of the calling process, if it is one that shares its parent's address space.
+fn own_slot() -> Option<&'static VmSlot> {
+    if !VM_EVER.load(Relaxed) {
+        return None;
+    }
+    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    VM_PROCS.iter().find(|s| s.used.load(Relaxed) && s.tid.load(Relaxed) == pid)
 }
 
 /// Whether this host thread runs a process that shares its parent's address space.
@@ -439,6 +457,7 @@ fn quiesce() {
 /// In a forked child: only the calling thread exists, and it holds the lock.
 pub fn after_fork_child() {
     THREADS.store(1, Relaxed);
+    MY_PID.set(0);
     TIMER.store(false, Relaxed);
     TIMER_STOP.store(false, Relaxed);
     // The parent's preemption thread is not this process's: forget its handle (never join it).
@@ -538,6 +557,9 @@ fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<(u32, i32), Errno> {
         THREADS.fetch_sub(1, Relaxed);
     }
     let tid = started?;
+    if let Some(slot) = own_slot() {
+        slot.threads.fetch_add(1, Relaxed);
+    }
     let mut pidfd = -1;
     if start.flags & CLONE_PIDFD != 0 {
         // A pidfd for a thread (PIDFD_THREAD, as copy_process() makes it for CLONE_THREAD).
@@ -557,6 +579,7 @@ struct VmChild {
     start: ThreadStart,
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
+    slot: &'static VmSlot,
 }
 
 /// The host's clone flags that a process sharing the address space takes from the guest's: the
@@ -593,7 +616,7 @@ fn spawn_vm_process(
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = ctx.task.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
-    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone() });
+    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
     let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
     let pidfd = std::sync::Arc::new(AtomicI32::new(-1));
     let helper_pidfd = std::sync::Arc::clone(&pidfd);
@@ -689,7 +712,7 @@ fn vm_helper(
     }
     let at = DEAD_NEXT.fetch_add(1, Relaxed) as usize % DEAD.len();
     DEAD[at].store(pid as u32, Relaxed);
-    THREADS.fetch_sub(1, Relaxed);
+    THREADS.fetch_sub(1 + slot.threads.swap(0, Relaxed), Relaxed);
     skip_dead(SERVING.load(Acquire));
     // SAFETY: the process is gone (or runs another program): nothing uses the stack any more.
     unsafe { libc::munmap(stack, STACK) };
@@ -708,9 +731,11 @@ extern "C" fn vm_child_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// A process that shares the address space: set up its CPU like a thread's, run it, and end
 /// only this host process.
 fn vm_child_main(child: VmChild) -> ! {
-    let VmChild { regs, gdt, start, mut task, tx } = child;
+    let VmChild { regs, gdt, start, mut task, tx, slot } = child;
+    // The helper stores it too, once clone returns; threads started before that must find it.
+    slot.tid.store(rustix::process::getpid().as_raw_nonzero().get() as u32, Relaxed);
     VM_CHILD.set(true);
-    MY_TID.set(0);
+    MY_PID.set(0);
     if start.clear_sighand {
         task.signals.clear_handlers();
     }
@@ -838,6 +863,9 @@ pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
     let addr = task.clear_child_tid;
     syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task }, addr);
     THREADS.fetch_sub(1, Relaxed);
+    if let Some(slot) = own_slot() {
+        slot.threads.fetch_sub(1, Relaxed);
+    }
     set_running(null_mut());
     true
 }
