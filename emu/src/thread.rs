@@ -22,6 +22,13 @@
 //! Thread exit (exit(2) while other threads live): the `clear_child_tid` word is cleared and woken
 //! (what pthread_join waits for) and the host thread ends; the last thread's exit, exit_group(2)
 //! from any thread, and a fatal signal end the process.
+//!
+//! A process that shares the address space with its parent (clone with `CLONE_VM` but without
+//! `CLONE_THREAD`) is started like a thread, under the same lock, but as a host process of its own
+//! made with the host's `clone(CLONE_VM)` (see "Processes that share the address space" below).
+//!
+//! The preemption thread ends once the guest is single-threaded again and a call needs the host to
+//! see one thread (unshare(CLONE_NEWUSER), setns: [`quiesce`]).
 
 use crate::cpu::{new_cpu, Cpu};
 use crate::mem::GuestSpace;
