@@ -833,8 +833,10 @@ fn thread_main(
 ) {
     // A thread without CLONE_FILES or CLONE_FS gets its own copy of the table or of the root,
     // cwd and umask (the host allows a thread to unshare those two).
-    // (The host's CLONE_* numbers are the guest's.)
-    let unshare = (!start.flags & (CLONE_FILES | CLONE_FS)) as libc::c_int;
+    // Namespace flags give the thread namespaces of its own (copy_namespaces() for a thread),
+    // which the host does for one thread too. (The host's CLONE_* numbers are the guest's.)
+    let namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+    let unshare = ((!start.flags & (CLONE_FILES | CLONE_FS)) | (start.flags & namespaces)) as libc::c_int;
     // SAFETY: plain flags; affects only this host thread.
     if unshare != 0 && unsafe { libc::unshare(unshare) } != 0 {
         let _ = tx.send(Err(syscalls::last_errno()));
