@@ -335,8 +335,11 @@ fn map_object(
         0
     };
     let meta = file.metadata().map_err(LoadError::Io)?;
+    // Maps name the file as the kernel's d_path() does: absolute, symlinks resolved.
+    let shown = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file)))
+        .unwrap_or_else(|_| path.to_path_buf());
     let kind = |offset: u64| VmaKind::File {
-        path: path.to_path_buf(),
+        path: shown.clone(),
         offset,
         dev: std::os::linux::fs::MetadataExt::st_dev(&meta),
         ino: std::os::linux::fs::MetadataExt::st_ino(&meta),

@@ -87,7 +87,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if multi {
         thread::set_running(std::ptr::null_mut());
     }
-    if nr == nr::clone {
+    if nr == nr::clone || nr == nr::clone3 {
         thread::before_clone(cpu);
     }
     // A new process inherits what its parent translated (see warm.rs).
@@ -199,6 +199,7 @@ pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>
         thread::end_main_thread();
     };
     crate::gdb::exited(exit);
+    thread::release_for_exit();
     let tracer = guest.borrow_mut().task.tracer.take();
     // The process ends right after this: tearing Unicorn down (flushing and freeing its
     // translation cache) would cost more than the whole life of a short-lived forked child.
@@ -211,7 +212,12 @@ pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>
 pub fn run_thread(mut cpu: Cpu, space: GuestSpace, task: Task) -> Option<(Exit, Option<syscalls::trace::Tracer>)> {
     let guest = Rc::new(RefCell::new(Guest::new(space, task)));
     let exit = run_until_exit(&mut cpu, &guest)?;
-    let tracer = guest.borrow_mut().task.tracer.take();
+    let mut g = guest.borrow_mut();
+    if thread::is_vm_child() {
+        let Guest { space, task, .. } = &mut *g;
+        thread::vm_child_exits(space, task);
+    }
+    let tracer = g.task.tracer.take();
     Some((exit, tracer))
 }
 

@@ -64,6 +64,8 @@ impl Pusher<'_> {
     }
 }
 
+const PAGE: u32 = 4096;
+
 /// Map the stack and fill it; answers the initial `%esp` (pointing at argc).
 pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &StartInfo) -> Result<u32, Errno> {
     let mut prot = Prot::READ | Prot::WRITE;
@@ -91,6 +93,8 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
         argv.push(p.push_str(s)?);
     }
     argv.reverse();
+    // setup_arg_pages(): the stack VMA covers the argument pages and 128 KiB below them.
+    mm.stack_floor = (p.sp & !(PAGE - 1)).saturating_sub(128 << 10).max(bottom);
 
     p.sp &= !15;
     let platform = p.push_str(b"i686")?;

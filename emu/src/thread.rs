@@ -22,15 +22,22 @@
 //! Thread exit (exit(2) while other threads live): the `clear_child_tid` word is cleared and woken
 //! (what pthread_join waits for) and the host thread ends; the last thread's exit, exit_group(2)
 //! from any thread, and a fatal signal end the process.
+//!
+//! A process that shares the address space with its parent (clone with `CLONE_VM` but without
+//! `CLONE_THREAD`) is started like a thread, under the same lock, but as a host process of its own
+//! made with the host's `clone(CLONE_VM)` (see "Processes that share the address space" below).
+//!
+//! The preemption thread ends once the guest is single-threaded again and a call needs the host to
+//! see one thread (unshare(CLONE_NEWUSER), setns: [`quiesce`]).
 
 use crate::cpu::{new_cpu, Cpu};
 use crate::mem::GuestSpace;
 use std::cell::Cell;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64};
 use std::time::Duration;
-use syscalls::abi::sched::{CLONE_CHILD_SETTID, CLONE_SETTLS};
+use syscalls::abi::sched::*;
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
 use syscalls::task::{ThreadStart, GDT_ENTRIES};
 use syscalls::{Ctx, Errno, Exit, Task};
@@ -58,6 +65,10 @@ fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
 /// Take the emulator lock (after every thread that asked before).
 pub fn lock() {
     let ticket = NEXT.fetch_add(1, Relaxed);
+    let shared = VM_EVER.load(Relaxed);
+    if shared {
+        TICKET_PID[ticket as usize % TICKETS].store(my_pid(), Relaxed);
+    }
     if ticket != SERVING.load(Relaxed) {
         kick_timer();
     }
@@ -67,16 +78,131 @@ pub fn lock() {
             HELD_SINCE.store(monotonic_ns(), Relaxed);
             return;
         }
-        futex(&SERVING, libc::FUTEX_WAIT, now);
+        if shared {
+            // A process sharing the address space may die (SIGKILL, execve) holding the lock or
+            // a ticket: look again now and then, and skip the ticket of a dead one.
+            let timeout = libc::timespec { tv_sec: 0, tv_nsec: 20_000_000 };
+            // SAFETY: a private futex wait with a timeout on a word that lives for the process.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    SERVING.as_ptr(),
+                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                    now,
+                    &timeout,
+                    0usize,
+                    0,
+                )
+            };
+            skip_dead(now);
+        } else {
+            futex(&SERVING, libc::FUTEX_WAIT, now);
+        }
     }
 }
 
 /// Let the emulator lock go.
 pub fn unlock() {
     set_running(null_mut());
+    if VM_EVER.load(Relaxed) {
+        TICKET_PID[SERVING.load(Relaxed) as usize % TICKETS].store(0, Relaxed);
+    }
     let now = SERVING.fetch_add(1, Release).wrapping_add(1);
     if NEXT.load(Relaxed) != now {
         futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes that share the address space (clone with CLONE_VM, without CLONE_THREAD).
+//
+// Such a process is started like a thread (its own CPU over the same guest memory, under the same
+// emulator lock), but in a host process of its own: a helper thread of the parent makes it with
+// the host's clone(CLONE_VM) on a stack of its own, and the new process runs on the helper's
+// thread-local storage, which the helper leaves alone until the kernel says the process is gone
+// (CLONE_CHILD_CLEARTID: mm_release() at its exit or execve). Only then does the helper free the
+// stack and end. Unlike a thread, such a process can die on its own (SIGKILL, execve) while it
+// holds the emulator lock or waits for it: waiters then skip its ticket.
+
+/// Tickets whose taker is remembered (more than threads ever queue at once).
+const TICKETS: usize = 256;
+/// The host process (pid) whose thread took each ticket (ticket modulo [`TICKETS`]), once
+/// processes share memory: a process that dies takes all its threads' tickets with it.
+static TICKET_PID: [AtomicU32; TICKETS] = [const { AtomicU32::new(0) }; TICKETS];
+/// Whether a process sharing the address space was ever started (the lock then keeps track of
+/// who holds tickets).
+static VM_EVER: AtomicBool = AtomicBool::new(false);
+
+/// One process sharing the address space: its host pid, and the word the kernel clears when it
+/// is gone.
+struct VmSlot {
+    tid: AtomicU32,
+    alive: AtomicU32,
+    used: AtomicBool,
+    /// Threads the process started that live: they die with it, uncounted by their own exit.
+    threads: AtomicU32,
+}
+
+const VM_SLOTS: usize = 64;
+static VM_PROCS: [VmSlot; VM_SLOTS] = [const {
+    VmSlot {
+        tid: AtomicU32::new(0),
+        alive: AtomicU32::new(0),
+        used: AtomicBool::new(false),
+        threads: AtomicU32::new(0),
+    }
+}; VM_SLOTS];
+/// Host pids of the latest such processes that are gone (a ring).
+static DEAD: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
+static DEAD_NEXT: AtomicU32 = AtomicU32::new(0);
+
+thread_local! {
+    /// This host thread's process id, once asked for.
+    static MY_PID: Cell<u32> = const { Cell::new(0) };
+    /// Set in a process that shares its parent's address space (on the helper's storage).
+    static VM_CHILD: Cell<bool> = const { Cell::new(false) };
+}
+
+fn my_pid() -> u32 {
+    let pid = MY_PID.get();
+    if pid != 0 {
+        return pid;
+    }
+    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    MY_PID.set(pid);
+    pid
+}
+
+/// The lock is served to `now`: if its taker is a process that died, pass it on.
+fn skip_dead(now: u32) {
+    let pid = TICKET_PID[now as usize % TICKETS].load(Relaxed);
+    if pid == 0 || !DEAD.iter().any(|d| d.load(Relaxed) == pid) {
+        return;
+    }
+    if SERVING.compare_exchange(now, now.wrapping_add(1), Release, Relaxed).is_ok() {
+        futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
+    }
+}
+
+/// The slot of the calling process, if it is one that shares its parent's address space.
+fn own_slot() -> Option<&'static VmSlot> {
+    if !VM_EVER.load(Relaxed) {
+        return None;
+    }
+    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    VM_PROCS.iter().find(|s| s.used.load(Relaxed) && s.tid.load(Relaxed) == pid)
+}
+
+/// Whether this host thread runs a process that shares its parent's address space.
+pub fn is_vm_child() -> bool {
+    VM_CHILD.get()
+}
+
+/// Before the process ends while processes that share its memory live on (they keep running the
+/// guest): let the lock go, which this process would otherwise take with it.
+pub fn release_for_exit() {
+    if VM_EVER.load(Relaxed) && VM_PROCS.iter().any(|s| s.used.load(Relaxed)) && multi() {
+        unlock();
     }
 }
 
@@ -168,7 +294,36 @@ fn start_timer() {
     if TIMER.swap(true, Relaxed) {
         return;
     }
-    let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(|| loop {
+    // The thread names itself before it runs this closure; waiting for its first word means a
+    // /proc/self/status read from now on tells it from the guest's threads.
+    let (named_tx, named_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(move || {
+        let _ = named_tx.send(());
+        drop(named_tx);
+        preempt_loop();
+    });
+    match spawned {
+        Ok(handle) => {
+            let _ = named_rx.recv();
+            if let Ok(mut h) = TIMER_HANDLE.lock() {
+                *h = Some(handle);
+            }
+        }
+        Err(e) => {
+            TIMER.store(false, Relaxed);
+            log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
+        }
+    }
+}
+
+/// The preemption thread's life (see [`start_timer`]); it ends when asked to by [`quiesce`].
+fn preempt_loop() {
+    loop {
+        if TIMER_STOP.load(Acquire) && !multi() {
+            TIMER_STOP.store(false, Relaxed);
+            TIMER.store(false, Release);
+            return;
+        }
         if !waiters() {
             let seen = KICK.load(Acquire);
             // A thread that queues after this check bumps KICK first, so the wait returns at once.
@@ -195,16 +350,54 @@ fn start_timer() {
             quantum
         });
         std::thread::sleep(Duration::from_nanos(wait));
-    });
-    if let Err(e) = spawned {
-        log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
+    }
+}
+
+/// The preemption thread, to join when it is asked to end.
+static TIMER_HANDLE: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(None);
+/// Asks the preemption thread to end (when the guest has one thread left).
+static TIMER_STOP: AtomicBool = AtomicBool::new(false);
+
+/// Register [`quiesce`] with the syscall layer.
+pub fn install_quiesce() {
+    syscalls::task::set_quiesce(quiesce);
+}
+
+/// With one guest thread left, end the preemption thread and wait until the host counts this
+/// process as single-threaded again (the kernel's thread_group_empty(), which unshare(CLONE_NEWUSER)
+/// and setns require): a single-threaded guest must not see the emulator's helper.
+fn quiesce() {
+    if multi() || !TIMER.load(Acquire) {
+        return;
+    }
+    TIMER_STOP.store(true, Release);
+    KICK.fetch_add(1, Release);
+    futex(&KICK, libc::FUTEX_WAKE, 1);
+    let handle = TIMER_HANDLE.lock().ok().and_then(|mut h| h.take());
+    if let Some(h) = handle {
+        let _ = h.join();
+    }
+    // pthread_join returns when the thread is past exit_mm(); it leaves the thread group a moment
+    // later (release_task()).
+    for _ in 0..1000 {
+        let one = std::fs::read_dir("/proc/thread-self/..").map(|d| d.count() <= 1).unwrap_or(true);
+        if one {
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(100));
     }
 }
 
 /// In a forked child: only the calling thread exists, and it holds the lock.
 pub fn after_fork_child() {
     THREADS.store(1, Relaxed);
+    MY_PID.set(0);
     TIMER.store(false, Relaxed);
+    TIMER_STOP.store(false, Relaxed);
+    // The parent's preemption thread is not this process's: forget its handle (never join it).
+    if let Ok(mut h) = TIMER_HANDLE.try_lock() {
+        std::mem::forget(h.take());
+    }
     PREEMPT_BUSY.store(false, Relaxed);
     RUNNING.store(null_mut(), Relaxed);
     NEXT.store(SERVING.load(Relaxed).wrapping_add(1), Relaxed);
@@ -257,6 +450,7 @@ pub fn before_clone(cpu: &Unicorn<'_, ()>) {
 /// Register [`spawn`] as the syscall layer's way to start threads.
 pub fn install() {
     syscalls::task::set_spawner(spawn);
+    install_quiesce();
 }
 
 /// What a new thread reports back: its tid, or why it could not start.
@@ -264,11 +458,14 @@ type Started = Result<u32, Errno>;
 
 /// Start a thread as a copy of the calling one (the syscall layer checked the flags and the TLS
 /// entry); answers its tid once it exists and has stored it (`CLONE_CHILD_SETTID`).
-fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<u32, Errno> {
+fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<(u32, i32), Errno> {
     let regs = CLONING.take().ok_or(Errno::NOSYS)?;
     let mut gdt = [0u64; GDT_ENTRIES as usize];
     for (i, slot) in (0..).zip(gdt.iter_mut()) {
         *slot = ctx.mem.gdt_entry(i);
+    }
+    if start.flags & CLONE_THREAD == 0 {
+        return spawn_vm_process(ctx, start, regs, gdt);
     }
     let clear = if start.flags & syscalls::abi::sched::CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = ctx.task.new_thread(clear);
@@ -296,19 +493,237 @@ fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<u32, Errno> {
     if started.is_err() {
         THREADS.fetch_sub(1, Relaxed);
     }
-    started
+    let tid = started?;
+    if let Some(slot) = own_slot() {
+        slot.threads.fetch_add(1, Relaxed);
+    }
+    let mut pidfd = -1;
+    if start.flags & CLONE_PIDFD != 0 {
+        // A pidfd for a thread (PIDFD_THREAD, as copy_process() makes it for CLONE_THREAD).
+        // SAFETY: plain integer arguments.
+        pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, tid as libc::c_int, libc::O_EXCL) } as i32;
+        if pidfd < 0 {
+            return Err(syscalls::last_errno());
+        }
+    }
+    Ok((tid, pidfd))
 }
 
-/// A new thread's life: set up its CPU, report its tid, then run under the lock until it exits.
-fn thread_main(
+/// What a process that shares the address space starts from.
+struct VmChild {
     regs: Regs,
     gdt: [u64; GDT_ENTRIES as usize],
     start: ThreadStart,
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
+    slot: &'static VmSlot,
+}
+
+/// The host's clone flags that a process sharing the address space takes from the guest's: the
+/// exit signal, what it shares besides memory, the namespaces (the host decides on them).
+const VM_PASS: u32 = 0xff
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_PIDFD
+    | CLONE_PTRACE
+    | CLONE_PARENT
+    | CLONE_NEWNS
+    | CLONE_SYSVSEM
+    | CLONE_UNTRACED
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_IO;
+
+/// Start a process that shares the caller's memory (see the section on such processes above).
+fn spawn_vm_process(
+    ctx: &mut Ctx,
+    start: ThreadStart,
+    regs: Regs,
+    gdt: [u64; GDT_ENTRIES as usize],
+) -> Result<(u32, i32), Errno> {
+    let slot =
+        VM_PROCS.iter().find(|s| s.used.compare_exchange(false, true, Acquire, Relaxed).is_ok()).ok_or(Errno::AGAIN)?;
+    VM_EVER.store(true, Relaxed);
+    let flags = start.flags;
+    let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
+    let task = ctx.task.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
+    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
+    let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
+    let pidfd = std::sync::Arc::new(AtomicI32::new(-1));
+    let helper_pidfd = std::sync::Arc::clone(&pidfd);
+    THREADS.fetch_add(1, Relaxed);
+    // The helper, and so the new process, starts with every signal blocked; the new process sets
+    // the guest's mask once it can take signals.
+    let all = !0u64;
+    let mut old = 0u64;
+    // SAFETY: 8-byte sets, as the kernel's sigset_t.
+    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8) };
+    start_timer();
+    let spawned = std::thread::Builder::new()
+        .name("emu386-clone".into())
+        .stack_size(64 << 10)
+        .spawn(move || vm_helper(host_flags, child, slot, tx, helper_pidfd));
+    // SAFETY: as above.
+    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
+    let started = match spawned {
+        Ok(_) => rx.recv().unwrap_or(Err(Errno::AGAIN)),
+        Err(_) => {
+            slot.used.store(false, Release);
+            THREADS.fetch_sub(1, Relaxed);
+            Err(Errno::AGAIN)
+        }
+    };
+    // The kernel stored the pidfd before the new process could run (copy_process()).
+    started.map(|tid| (tid, pidfd.load(Relaxed)))
+}
+
+/// The helper thread: make the process, then wait until the kernel says it is gone and free
+/// what it ran on. Touches nothing thread-local after the clone (the process uses that storage).
+fn vm_helper(
+    host_flags: u32,
+    child: Box<VmChild>,
+    slot: &'static VmSlot,
+    tx: std::sync::mpsc::SyncSender<Started>,
+    pidfd: std::sync::Arc<AtomicI32>,
 ) {
+    const STACK: usize = 8 << 20;
+    let fail = |e: Errno| {
+        THREADS.fetch_sub(1, Relaxed);
+        slot.used.store(false, Release);
+        let _ = tx.send(Err(e));
+    };
+    // SAFETY: a fresh private anonymous mapping, nothing else refers to it.
+    let stack = unsafe {
+        libc::mmap(
+            null_mut(),
+            STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return fail(Errno::NOMEM);
+    }
+    slot.alive.store(1, Release);
+    let arg = Box::into_raw(child);
+    // SAFETY: the new process runs `vm_child_main` on the top of `stack`, which stays mapped
+    // until the kernel clears `alive` (CLONE_CHILD_CLEARTID); `arg` is its to take; the pidfd
+    // word lives in the Arc, which outlives the call.
+    let pid = unsafe {
+        libc::clone(
+            vm_child_entry,
+            stack.cast::<u8>().add(STACK).cast(),
+            host_flags as libc::c_int,
+            arg.cast(),
+            pidfd.as_ptr(),
+            null_mut::<libc::c_void>(),
+            slot.alive.as_ptr(),
+        )
+    };
+    if pid < 0 {
+        let e = syscalls::last_errno();
+        // SAFETY: the clone failed, so `arg` was not taken; the stack is unused.
+        unsafe {
+            drop(Box::from_raw(arg));
+            libc::munmap(stack, STACK);
+        }
+        slot.alive.store(0, Release);
+        return fail(e);
+    }
+    slot.tid.store(pid as u32, Relaxed);
+    loop {
+        let v = slot.alive.load(Acquire);
+        if v == 0 {
+            break;
+        }
+        // SAFETY: a shared (not private) futex wait, the kind mm_release()'s wake matches.
+        unsafe { libc::syscall(libc::SYS_futex, slot.alive.as_ptr(), libc::FUTEX_WAIT, v, 0usize, 0usize, 0) };
+    }
+    let at = DEAD_NEXT.fetch_add(1, Relaxed) as usize % DEAD.len();
+    DEAD[at].store(pid as u32, Relaxed);
+    THREADS.fetch_sub(1 + slot.threads.swap(0, Relaxed), Relaxed);
+    skip_dead(SERVING.load(Acquire));
+    // SAFETY: the process is gone (or runs another program): nothing uses the stack any more.
+    unsafe { libc::munmap(stack, STACK) };
+    slot.tid.store(0, Relaxed);
+    slot.used.store(false, Release);
+    kick_timer();
+}
+
+/// Where the new process starts (glibc's clone calls it on the new stack).
+extern "C" fn vm_child_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: the helper handed over this box with the clone.
+    let child = unsafe { Box::from_raw(arg.cast::<VmChild>()) };
+    vm_child_main(*child)
+}
+
+/// A process that shares the address space: set up its CPU like a thread's, run it, and end
+/// only this host process.
+fn vm_child_main(child: VmChild) -> ! {
+    let VmChild { regs, gdt, start, mut task, tx, slot } = child;
+    // The helper stores it too, once clone returns; threads started before that must find it.
+    slot.tid.store(rustix::process::getpid().as_raw_nonzero().get() as u32, Relaxed);
+    VM_CHILD.set(true);
+    MY_PID.set(0);
+    if start.clear_sighand {
+        task.signals.clear_handlers();
+    }
+    let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
+        let _ = tx.send(Err(Errno::NOMEM));
+        // SAFETY: ends this host process only.
+        unsafe { libc::syscall(libc::SYS_exit_group, 1) };
+        unreachable!("exit_group returned");
+    };
+    syscalls::sys::signal::after_fork_child(&task.signals);
+    let _ = tx.send(Ok(tid));
+    drop(tx);
+    lock();
+    let (exit, tracer) = crate::run::run_thread(cpu, space, task).unwrap_or((Exit::Status(0), None));
+    unlock();
+    if let Some(mut t) = tracer {
+        syscalls::trace::exited(&mut t, exit);
+    }
+    // Not std::process::exit: the atexit handlers and buffers are the parent's too.
+    // SAFETY: raw calls that end this host process only.
+    unsafe {
+        if let Exit::Signal(signal) = exit {
+            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            libc::signal(signal, libc::SIG_DFL);
+            let set = 1u64 << (signal - 1);
+            libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_UNBLOCK, &set, null_mut::<u64>(), 8);
+            libc::syscall(libc::SYS_kill, libc::getpid(), signal);
+        }
+        let status = match exit {
+            Exit::Status(s) => s & 0xff,
+            Exit::Signal(s) => 128 + s,
+        };
+        loop {
+            libc::syscall(libc::SYS_exit_group, status);
+        }
+    }
+}
+
+/// The guest side of an ending process that shares memory: mm_release() clears and wakes its
+/// `clear_child_tid` word (the memory is still in use by the parent).
+pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task) {
+    let addr = task.clear_child_tid;
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task }, addr);
+}
+
+/// The CPU of a new task as a copy of its parent's registers (`%eax` 0, the new stack and TLS);
+/// `None` when Unicorn cannot make one.
+fn new_task_cpu(regs: &Regs, gdt: &[u64; GDT_ENTRIES as usize], start: &ThreadStart) -> Option<(Cpu, GuestSpace, u32)> {
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-    let mut space = GuestSpace::thread_view(&gdt);
+    let mut space = GuestSpace::thread_view(gdt);
     if let Some((index, desc)) = start.tls.filter(|_| start.flags & CLONE_SETTLS != 0) {
         space.set_gdt_entry(index, desc);
     }
@@ -320,9 +735,8 @@ fn thread_main(
     let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true) {
         Ok(cpu) => cpu,
         Err(e) => {
-            log::warn!("cannot create a CPU for a new thread: {e:?}");
-            let _ = tx.send(Err(Errno::NOMEM));
-            return;
+            log::warn!("cannot create a CPU for a new task: {e:?}");
+            return None;
         }
     };
     for (reg, value) in GP.iter().zip(regs.gp).take(7) {
@@ -336,6 +750,32 @@ fn thread_main(
     let _ = cpu.reg_write(RegisterX86::GS, u64::from(regs.gs));
     let _ = cpu.reg_write(RegisterX86::FPCW, u64::from(regs.fpcw));
     let _ = cpu.reg_write(RegisterX86::MXCSR, u64::from(regs.mxcsr));
+    Some((cpu, space, tid))
+}
+
+/// A new thread's life: set up its CPU, report its tid, then run under the lock until it exits.
+fn thread_main(
+    regs: Regs,
+    gdt: [u64; GDT_ENTRIES as usize],
+    start: ThreadStart,
+    task: Task,
+    tx: std::sync::mpsc::SyncSender<Started>,
+) {
+    // A thread without CLONE_FILES or CLONE_FS gets its own copy of the table or of the root,
+    // cwd and umask (the host allows a thread to unshare those two).
+    // Namespace flags give the thread namespaces of its own (copy_namespaces() for a thread),
+    // which the host does for one thread too. (The host's CLONE_* numbers are the guest's.)
+    let namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+    let unshare = ((!start.flags & (CLONE_FILES | CLONE_FS)) | (start.flags & namespaces)) as libc::c_int;
+    // SAFETY: plain flags; affects only this host thread.
+    if unshare != 0 && unsafe { libc::unshare(unshare) } != 0 {
+        let _ = tx.send(Err(syscalls::last_errno()));
+        return;
+    }
+    let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
+        let _ = tx.send(Err(Errno::NOMEM));
+        return;
+    };
     syscalls::sys::signal::sync_host_mask(task.signals.mask);
     if tx.send(Ok(tid)).is_err() {
         return;
@@ -356,12 +796,15 @@ fn thread_main(
 /// counts. Answers false (and does nothing) when it is the last thread, whose exit ends the
 /// process.
 pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
-    if !multi() {
+    if !multi() || is_vm_child() {
         return false;
     }
     let addr = task.clear_child_tid;
     syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task }, addr);
     THREADS.fetch_sub(1, Relaxed);
+    if let Some(slot) = own_slot() {
+        slot.threads.fetch_sub(1, Relaxed);
+    }
     set_running(null_mut());
     true
 }
@@ -380,6 +823,7 @@ pub fn end_main_thread() -> ! {
 /// (emu/src/main.rs): the tracer's last line, then the status or the signal.
 fn exit_process(exit: Exit, tracer: Option<syscalls::trace::Tracer>) -> ! {
     syscalls::replay::flush();
+    release_for_exit();
     if let Some(mut t) = tracer {
         syscalls::trace::exited(&mut t, exit);
     }

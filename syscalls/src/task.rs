@@ -128,6 +128,17 @@ impl Task {
         }
     }
 
+    /// The task of a process that shares this one's address space (clone with `CLONE_VM` but
+    /// not `CLONE_THREAD`): dispositions shared with `CLONE_SIGHAND`, copied otherwise, the rest
+    /// as for a thread. (`CLONE_CLEAR_SIGHAND` is the child's to apply, on its own host handlers.)
+    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool) -> Task {
+        let mut task = self.new_thread(clear_child_tid);
+        if !share_sighand {
+            task.signals.actions = Shared::new(*self.signals.actions);
+        }
+        task
+    }
+
     /// Log an unknown syscall number, once per number.
     pub fn unsupported(&mut self, nr: u32) {
         if self.unsupported_seen.insert(nr) {
@@ -140,8 +151,10 @@ impl Task {
 /// What clone(2) asks of a new thread, once the flags and the TLS descriptor are checked.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadStart {
-    /// The clone flags.
+    /// The clone flags (with the exit signal in the low byte).
     pub flags: u32,
+    /// clone3's `CLONE_CLEAR_SIGHAND`: the child's handlers become SIG_DFL.
+    pub clear_sighand: bool,
     /// The new thread's `%esp` (0: the caller's).
     pub newsp: u32,
     /// `CLONE_SETTLS`: GDT entry and descriptor.
@@ -150,9 +163,10 @@ pub struct ThreadStart {
     pub child_tid: u32,
 }
 
-/// Starts a guest thread as a copy of the calling one (its CPU state is the machine's, not the
-/// syscall layer's); answers the new thread's tid.
-pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<u32, Errno>;
+/// Starts a guest thread, or a process sharing the address space (`CLONE_VM` without
+/// `CLONE_THREAD`), as a copy of the calling one (its CPU state is the machine's, not the syscall
+/// layer's); answers the new task's tid and the host pidfd `CLONE_PIDFD` made (-1 otherwise).
+pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<(u32, i32), Errno>;
 
 static SPAWNER: OnceLock<Spawner> = OnceLock::new();
 
@@ -164,4 +178,22 @@ pub fn set_spawner(spawner: Spawner) {
 /// The registered thread starter, if the machine can start threads.
 pub fn spawner() -> Option<Spawner> {
     SPAWNER.get().copied()
+}
+
+/// Ends the machine's own helper threads when the guest has one thread, so that the host sees a
+/// single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER), setns).
+pub type Quiesce = fn();
+
+static QUIESCE: OnceLock<Quiesce> = OnceLock::new();
+
+/// Register how the machine ends its helper threads (the first call wins).
+pub fn set_quiesce(quiesce: Quiesce) {
+    let _ = QUIESCE.set(quiesce);
+}
+
+/// End the machine's helper threads if the guest has a single thread (nothing without a machine).
+pub fn quiesce() {
+    if let Some(q) = QUIESCE.get() {
+        q();
+    }
 }

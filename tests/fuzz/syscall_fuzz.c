@@ -300,6 +300,7 @@ static const struct call calls[] = {
     C(sync_file_range, K_FD, K_LEN, K_LEN, K_LEN, K_LEN, K_INT), C(timer_gettime, K_INT, K_BUF),
     C(timer_getoverrun, K_INT), C(timer_gettime64, K_INT, K_BUF), C(sched_rr_get_interval, K_SELF, K_BUF),
     C(sched_get_priority_max, K_INT), C(sched_getattr, K_SELF, K_BUF, K_LEN, K_INT), C(ioprio_get, K_INT, K_SELF),
+    C(clone3, K_BUF, K_LEN), C(unshare, K_INT), C(setns, K_FD, K_INT),
     /* Numbers no i386 kernel has: ENOSYS. */
     {1000, "nr1000", {0}}, {0x7fffffff, "nr_max", {K_ANY}}, {-1, "nr_minus1", {0}}, {0x40000000 | 20, "x32_getpid", {0}},
 };
@@ -829,6 +830,27 @@ static void fixup(long nr, uint32_t *a) {
         break;
     case SYS_getrandom: a[2] &= ~2u; /* GRND_RANDOM may block on old kernels */ break;
     case SYS_set_robust_list: break;
+    case SYS_clone3: {
+        /* The struct reading and its checks, never a child: CSIGNAL bits in flags are always
+         * EINVAL (clone3_args_valid()), after copy_clone_args_from_user()'s checks ran. */
+        if (below(4)) {
+            uint32_t at = below(RW_PAGES) * PAGE + below(2) * (PAGE - 88);
+            uint64_t flags;
+            memcpy(&flags, rw + at, 8);
+            flags |= 0xff;
+            memcpy(rw + at, &flags, 8);
+            a[0] = ptr_in(rw, at);
+            a[1] = below(2) ? 88 : pool_int();
+        } else if (a[0] >= ptr_in(rw, 0) && a[0] < ptr_in(rw, RW_PAGES * PAGE)) {
+            a[0] = 0;
+        }
+        break;
+    }
+    case SYS_unshare:
+        /* Only what changes nothing outside this process, or unknown bits (EINVAL). */
+        a[0] = below(2) ? (a[0] & (0x200 | 0x400 | 0x40000)) : (a[0] | 0x8000);
+        break;
+    case SYS_setns: a[1] = below(2) ? a[1] | 0x8000 : a[1]; break;
     case SYS_memfd_create: a[1] &= ~4u; /* MFD_HUGETLB */ break;
     case SYS_fallocate:
         /* (fd, mode, offset low, high, len low, high): a real allocation of a random length filled

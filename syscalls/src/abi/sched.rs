@@ -2,6 +2,9 @@
 //! `idtype_t` of linux/wait.h, and the exec limits of linux/binfmts.h. The same numbers on i386 and
 //! x86-64.
 
+use zerocopy::little_endian::U64;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
 /// The exit signal in the low byte of clone flags.
 pub const CSIGNAL: u32 = 0xff;
 pub const CLONE_VM: u32 = 0x100;
@@ -56,6 +59,36 @@ pub const CLONE_NAMES: &[(u32, &str)] = &[
     (CLONE_NEWNET, "CLONE_NEWNET"),
     (CLONE_IO, "CLONE_IO"),
 ];
+
+/// clone3(2)-only flags (the upper half of `struct clone_args`'s 64-bit `flags`).
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+/// The flags legacy clone(2) knows (CLONE_LEGACY_FLAGS), the base of what clone3 accepts.
+pub const CLONE_LEGACY_FLAGS: u64 = 0xffff_ffff;
+/// Deepest PID namespace nesting, the most `set_tid` entries (MAX_PID_NS_LEVEL).
+pub const MAX_PID_NS_LEVEL: u64 = 32;
+/// The sizes of the versions of `struct clone_args` (CLONE_ARGS_SIZE_VER0..2).
+pub const CLONE_ARGS_SIZE_VER0: u32 = 64;
+pub const CLONE_ARGS_SIZE_VER2: u32 = 88;
+
+/// `struct clone_args` (linux/sched.h): every field 64 bits wide, pointers included, so the i386
+/// layout is the x86-64 one.
+#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct CloneArgs {
+    pub flags: U64,
+    pub pidfd: U64,
+    pub child_tid: U64,
+    pub parent_tid: U64,
+    pub exit_signal: U64,
+    pub stack: U64,
+    pub stack_size: U64,
+    pub tls: U64,
+    pub set_tid: U64,
+    pub set_tid_size: U64,
+    pub cgroup: U64,
+}
+const _: () = assert!(size_of::<CloneArgs>() == CLONE_ARGS_SIZE_VER2 as usize);
 
 pub const WNOHANG: u32 = 1;
 pub const WUNTRACED: u32 = 2;

@@ -1,4 +1,4 @@
-//! New processes and their reaping: fork(2), vfork(2), clone(2) without `CLONE_VM`, wait4(2),
+//! New processes and their reaping: fork(2), vfork(2), clone(2), clone3(2), wait4(2),
 //! waitpid(2), waitid(2), setpgid(2), setsid(2).
 //!
 //! A guest process is an emulator process, so a new guest process is a host fork of the whole
@@ -10,12 +10,19 @@
 //! pointers), which are done here; `CLONE_VFORK` is the host's too, so the parent sleeps until the
 //! child execs (a host execve) or exits.
 //!
-//! Threads (`CLONE_VM|CLONE_THREAD`, with `CLONE_SIGHAND`, `CLONE_FS` and `CLONE_FILES`, as
-//! pthread_create asks) are started by the machine (emu/src/thread.rs, through
-//! [`crate::task::spawner`]); other `CLONE_VM` calls without `CLONE_VFORK` (a process sharing
-//! memory with its parent) answer ENOSYS. `CLONE_VM|CLONE_VFORK` (glibc's posix_spawn) runs the
-//! child on its new stack in a copy of the memory, so what the child writes before it execs
-//! (posix_spawn's exec error) never reaches the parent.
+//! Threads (`CLONE_THREAD`, which needs `CLONE_SIGHAND` and `CLONE_VM`) are started by the
+//! machine (emu/src/thread.rs, through [`crate::task::spawner`]); without `CLONE_FILES` or
+//! `CLONE_FS` the new host thread unshares those. A `CLONE_VM` call without `CLONE_THREAD` or
+//! `CLONE_VFORK` (a process sharing memory with its parent) is started by the machine too, as a
+//! host process made with the host's `clone(CLONE_VM)`, which shares the emulator's memory and so
+//! the guest's. `CLONE_VM|CLONE_VFORK` (glibc's posix_spawn) runs the child on its new stack in a
+//! copy of the memory, so what the child writes before it execs (posix_spawn's exec error) never
+//! reaches the parent.
+//!
+//! clone3(2) reads its `struct clone_args` (64-bit fields on i386 too) as
+//! copy_clone_args_from_user() does and checks it as clone3_args_valid() does, then takes the
+//! same path; a forked child is made with the host's clone3, which checks `set_tid` and the
+//! cgroup itself. `CLONE_CLEAR_SIGHAND` is done on the guest's dispositions in the child.
 //!
 //! Waiting is the host's: the status word has the same encoding; `struct rusage` and the waitid
 //! `siginfo_t` are written in their i386 layouts, in the order the compat syscalls write them.
@@ -30,11 +37,13 @@ use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
 use std::cell::Cell;
 use std::ptr::null_mut;
+use zerocopy::FromBytes;
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::fork, fork, []).starts_task(),
     entry!(nr::vfork, vfork, []).starts_task(),
     entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]).starts_task(),
+    entry!(nr::clone3, clone3, [Ptr, Uint]).starts_task(),
     entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
     entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
     entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
@@ -67,33 +76,134 @@ pub fn take_cpu_update() -> Option<CpuUpdate> {
 
 /// Implements fork(2).
 fn fork(ctx: &mut Ctx, _: &Args) -> SysResult {
-    do_clone(ctx, Clone { flags: SIGCHLD, newsp: 0, parent_tid: 0, tls: 0, child_tid: 0 })
+    do_clone(ctx, Clone::legacy(SIGCHLD, 0, 0, 0, 0))
 }
 
 /// Implements vfork(2): the parent sleeps until the child execs or exits.
 fn vfork(ctx: &mut Ctx, _: &Args) -> SysResult {
-    do_clone(ctx, Clone { flags: CLONE_VFORK | CLONE_VM | SIGCHLD, newsp: 0, parent_tid: 0, tls: 0, child_tid: 0 })
+    do_clone(ctx, Clone::legacy(CLONE_VFORK | CLONE_VM | SIGCHLD, 0, 0, 0, 0))
 }
 
 /// Implements clone(2). The i386 argument order is flags, newsp, parent_tid, tls, child_tid
-/// (CONFIG_CLONE_BACKWARDS).
+/// (CONFIG_CLONE_BACKWARDS); the pidfd of `CLONE_PIDFD` goes where parent_tid points.
 fn clone(ctx: &mut Ctx, a: &Args) -> SysResult {
-    do_clone(ctx, Clone { flags: a[0], newsp: a[1], parent_tid: a[2], tls: a[3], child_tid: a[4] })
+    do_clone(ctx, Clone::legacy(a[0], a[1], a[2], a[3], a[4]))
 }
 
-/// clone(2)'s arguments.
-#[derive(Debug, Clone, Copy)]
+/// Implements clone3(2): copy_clone_args_from_user(), then clone3_args_valid(), then the
+/// common path (kernel_clone()).
+fn clone3(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (uargs, size) = (a[0], a[1]);
+    if size > 4096 {
+        return Err(Errno::TOOBIG.into());
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
+        return Err(Errno::INVAL.into());
+    }
+    let args = read_clone_args(ctx, uargs, size)?;
+    let (flags, exit_signal) = (args.flags.get(), args.exit_signal.get());
+    let (set_tid, set_tid_size) = (args.set_tid.get(), args.set_tid_size.get());
+    if set_tid_size > MAX_PID_NS_LEVEL || (set_tid == 0 && set_tid_size > 0) || (set_tid != 0 && set_tid_size == 0) {
+        return Err(Errno::INVAL.into());
+    }
+    // The exit signal: no bits above CSIGNAL, and a valid signal (valid_signal(): <= _NSIG).
+    if exit_signal & !u64::from(CSIGNAL) != 0 || exit_signal > 64 {
+        return Err(Errno::INVAL.into());
+    }
+    if flags & CLONE_INTO_CGROUP != 0 && (args.cgroup.get() > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
+        return Err(Errno::INVAL.into());
+    }
+    let mut tids = Vec::new();
+    if set_tid != 0 {
+        let addr = u32::try_from(set_tid).map_err(|_| Errno::FAULT)?;
+        for i in 0..set_tid_size as u32 {
+            let at = addr.checked_add(4 * i).ok_or(Errno::FAULT)?;
+            tids.push(ctx.mem.read_u32(at)? as i32);
+        }
+    }
+    // clone3_args_valid().
+    let known = CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP;
+    let low = u64::from(CLONE_DETACHED | CSIGNAL);
+    let sighand = u64::from(CLONE_SIGHAND) | CLONE_CLEAR_SIGHAND;
+    let (stack, stack_size) = (args.stack.get(), args.stack_size.get());
+    let stack_ok = if stack == 0 {
+        stack_size == 0
+    } else {
+        // access_ok(stack, stack_size) on a 64-bit kernel: below TASK_SIZE_MAX.
+        stack_size != 0 && stack.checked_add(stack_size).is_some_and(|end| end <= 0x7fff_ffff_f000)
+    };
+    if flags & !known != 0
+        || flags & low != 0
+        || flags & sighand == sighand
+        || (flags & u64::from(CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0)
+        || !stack_ok
+    {
+        return Err(Errno::INVAL.into());
+    }
+    // The guest's pointers are 32-bit: a pointer above 4 GiB cannot be written (EFAULT where the
+    // kernel stores through it).
+    let ptr = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let c = Clone {
+        flags: flags as u32 | exit_signal as u32,
+        clear_sighand: flags & CLONE_CLEAR_SIGHAND != 0,
+        newsp: ptr(stack.wrapping_add(stack_size)),
+        parent_tid: ptr(args.parent_tid.get()),
+        pidfd: ptr(args.pidfd.get()),
+        tls: ptr(args.tls.get()),
+        child_tid: ptr(args.child_tid.get()),
+        clone3: Some(Clone3 { set_tid: tids, cgroup: (flags & CLONE_INTO_CGROUP != 0).then(|| args.cgroup.get()) }),
+    };
+    do_clone(ctx, c)
+}
+
+/// copy_struct_from_user(): a larger struct than the kernel's must have zero bytes past its
+/// end (E2BIG otherwise); a smaller one is zero-extended.
+fn read_clone_args(ctx: &mut Ctx, uargs: u32, size: u32) -> Result<CloneArgs, Errno> {
+    let known = CLONE_ARGS_SIZE_VER2;
+    if size > known {
+        let tail = ctx.mem.slice(uargs.checked_add(known).ok_or(Errno::FAULT)?, (size - known) as usize)?;
+        if tail.iter().any(|&b| b != 0) {
+            return Err(Errno::TOOBIG);
+        }
+    }
+    let n = size.min(known) as usize;
+    let mut raw = [0u8; CLONE_ARGS_SIZE_VER2 as usize];
+    raw[..n].copy_from_slice(ctx.mem.slice(uargs, n)?);
+    CloneArgs::read_from_bytes(&raw).map_err(|_| Errno::FAULT)
+}
+
+/// What kernel_clone() gets: clone(2)'s arguments or clone3(2)'s.
+#[derive(Debug, Clone)]
 struct Clone {
+    /// The `CLONE_*` flags of the low 32 bits, with the exit signal in the low byte.
     flags: u32,
+    /// clone3's `CLONE_CLEAR_SIGHAND`.
+    clear_sighand: bool,
     newsp: u32,
     parent_tid: u32,
+    /// Where `CLONE_PIDFD` stores the pidfd (legacy clone: `parent_tid`).
+    pidfd: u32,
     tls: u32,
     child_tid: u32,
+    /// clone3's extras, passed to the host's clone3.
+    clone3: Option<Clone3>,
 }
 
-/// copy_process()'s flag checks that come before anything is copied, for the calls the host never
-/// sees (those with `CLONE_VM`).
-fn check_vm_flags(flags: u32) -> Result<(), Errno> {
+#[derive(Debug, Clone)]
+struct Clone3 {
+    set_tid: Vec<i32>,
+    cgroup: Option<u64>,
+}
+
+impl Clone {
+    fn legacy(flags: u32, newsp: u32, parent_tid: u32, tls: u32, child_tid: u32) -> Clone {
+        Clone { flags, clear_sighand: false, newsp, parent_tid, pidfd: parent_tid, tls, child_tid, clone3: None }
+    }
+}
+
+/// copy_process()'s flag checks that come before anything is copied, in its order (the host
+/// repeats them for the calls it sees; threads it never sees).
+fn check_flags(flags: u32) -> Result<(), Errno> {
     let both = |a: u32, b: u32| flags & (a | b) == a | b;
     if both(CLONE_NEWNS, CLONE_FS) || both(CLONE_NEWUSER, CLONE_FS) {
         return Err(Errno::INVAL);
@@ -101,10 +211,13 @@ fn check_vm_flags(flags: u32) -> Result<(), Errno> {
     if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
         return Err(Errno::INVAL);
     }
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::INVAL);
+    }
     if flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
         return Err(Errno::INVAL);
     }
-    if flags & CLONE_PIDFD != 0 && flags & (CLONE_DETACHED | CLONE_THREAD) != 0 {
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0 {
         return Err(Errno::INVAL);
     }
     Ok(())
@@ -131,32 +244,51 @@ fn settls_entry(ctx: &mut Ctx, tls: u32) -> Result<(u32, u64), Errno> {
     }
 }
 
+/// kernel_clone(): the pidfd/parent_tid clash first, then copy_process()'s checks, then the
+/// three ways a guest task is made: a thread (the machine's), a process sharing the address
+/// space (the machine's too: a host process that shares the emulator's memory), or a host fork.
 fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
     if let Some(t) = &ctx.task.tracer {
         // As strace -f: with more than one process or thread, lines name theirs.
         t.several();
     }
     let mut flags = c.flags;
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 && c.pidfd == c.parent_tid {
+        return Err(Errno::INVAL.into());
+    }
+    check_flags(flags)?;
     if flags & CLONE_VM != 0 {
-        check_vm_flags(flags)?;
-        if flags & CLONE_VFORK == 0 {
+        if flags & CLONE_THREAD != 0 {
             return clone_thread(ctx, c);
+        }
+        if flags & CLONE_VFORK == 0 {
+            return clone_vm_process(ctx, c);
         }
         // posix_spawn's clone: a vfork whose child runs on the new stack, in a copy of memory.
         flags &= !CLONE_VM;
     }
-    // Legacy clone returns the pidfd through parent_tid, so the two cannot both be asked for.
-    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
-        return Err(Errno::INVAL.into());
-    }
     let tls = if flags & CLONE_SETTLS != 0 { Some(settls_entry(ctx, c.tls)?) } else { None };
     if flags & CLONE_PIDFD != 0 {
         // copy_process() stores the pidfd before the child exists; a bad pointer fails the call.
-        ctx.mem.slice_mut(c.parent_tid, 4)?;
+        ctx.mem.slice_mut(c.pidfd, 4)?;
     }
     let host_flags = flags & !(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID);
     let mut pidfd: libc::c_int = -1;
-    let pid = if host_flags == SIGCHLD {
+    let pid = if let Some(extra) = &c.clone3 {
+        // The host's clone3 checks set_tid (EEXIST, EPERM, ESRCH...) and the cgroup itself.
+        let mut args = libc_clone_args {
+            flags: u64::from(host_flags & !CSIGNAL) | extra.cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
+            pidfd: &mut pidfd as *mut libc::c_int as u64,
+            exit_signal: u64::from(host_flags & CSIGNAL),
+            set_tid: if extra.set_tid.is_empty() { 0 } else { extra.set_tid.as_ptr() as u64 },
+            set_tid_size: extra.set_tid.len() as u64,
+            cgroup: extra.cgroup.unwrap_or(0),
+            ..Default::default()
+        };
+        // SAFETY: no CLONE_VM and no new stack: the host child is a copy of this process that
+        // returns here, as with fork. `args`, `pidfd` and the set_tid array outlive the call.
+        host(unsafe { libc::syscall(libc::SYS_clone3, &mut args, std::mem::size_of::<libc_clone_args>()) })?
+    } else if host_flags == SIGCHLD {
         // SAFETY: the emulator is single-threaded; the child continues with a copy of everything.
         host(unsafe { libc::fork() }.into())?
     } else {
@@ -170,16 +302,35 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
         child_starts(ctx, &c, tls);
         return Ok(0);
     }
+    if flags & CLONE_PIDFD != 0 {
+        let fd = crate::sys::fd::new_guest_fd(pidfd)?;
+        ctx.mem.write_u32(c.pidfd, fd)?;
+    }
     if flags & CLONE_PARENT_SETTID != 0 {
         // kernel_clone() ignores a failure to store it.
         let _ = ctx.mem.write_u32(c.parent_tid, pid as u32);
     }
-    if flags & CLONE_PIDFD != 0 {
-        let fd = crate::sys::fd::new_guest_fd(pidfd)?;
-        ctx.mem.write_u32(c.parent_tid, fd)?;
-    }
     Ok(pid as u32)
 }
+
+/// The host's `struct clone_args` (the same layout, host pointers).
+#[derive(Debug, Default)]
+#[repr(C)]
+#[allow(non_camel_case_types)]
+struct libc_clone_args {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+const _: () = assert!(std::mem::size_of::<libc_clone_args>() == 88);
 
 /// The child's side of clone(2): what copy_process() and schedule_tail() set up for it.
 fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
@@ -189,6 +340,14 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     // A new process starts with no pending signals: drop what the parent recorded but had not
     // delivered yet.
     super::signal::after_fork_child(&ctx.task.signals);
+    // dup_mmap(): memory locks are not inherited (nor mlockall's MCL_FUTURE).
+    let mm = &mut ctx.task.mm;
+    let locked = super::mm_space::vm::LOCKED_MASK;
+    mm.def_flags &= !locked;
+    mm.change_flags(0, super::mm_space::TASK_SIZE, &|v| v.flags & !locked);
+    if c.clear_sighand {
+        ctx.task.signals.clear_handlers();
+    }
     if c.flags & CLONE_CHILD_SETTID != 0 {
         // schedule_tail() ignores a failure to store it.
         let _ = ctx.mem.write_u32(c.child_tid, tid);
@@ -206,17 +365,43 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     }
 }
 
-/// A new thread: what copy_process() checks and stores in the parent, the rest by the machine.
+/// A new thread (`CLONE_THREAD`, so `CLONE_SIGHAND` and `CLONE_VM` too): what copy_process()
+/// checks and stores in the parent, the rest by the machine.
 fn clone_thread(ctx: &mut Ctx, c: Clone) -> SysResult {
+    if !super::ns::thread_allowed() {
+        return Err(Errno::INVAL.into());
+    }
+    spawn_task(ctx, c)
+}
+
+/// A process that shares the caller's memory (`CLONE_VM` without `CLONE_THREAD` or
+/// `CLONE_VFORK`): the machine starts it as it starts a thread, but in a host process of its own.
+fn clone_vm_process(ctx: &mut Ctx, c: Clone) -> SysResult {
+    if c.clone3.as_ref().is_some_and(|e| !e.set_tid.is_empty() || e.cgroup.is_some()) {
+        warn_once_vm(c.flags);
+        return Err(Errno::NOSYS.into());
+    }
+    spawn_task(ctx, c)
+}
+
+fn spawn_task(ctx: &mut Ctx, c: Clone) -> SysResult {
     let flags = c.flags;
-    let thread = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES;
-    let Some(spawn) = crate::task::spawner().filter(|_| flags & thread == thread) else {
+    let Some(spawn) = crate::task::spawner() else {
         warn_once_vm(flags);
         return Err(Errno::NOSYS.into());
     };
     let tls = if flags & CLONE_SETTLS != 0 { Some(settls_entry(ctx, c.tls)?) } else { None };
-    let start = crate::task::ThreadStart { flags, newsp: c.newsp, tls, child_tid: c.child_tid };
-    let tid = spawn(ctx, start)?;
+    if flags & CLONE_PIDFD != 0 {
+        // copy_process() stores the pidfd before the child exists; a bad pointer fails the call.
+        ctx.mem.slice_mut(c.pidfd, 4)?;
+    }
+    let start =
+        crate::task::ThreadStart { flags, clear_sighand: c.clear_sighand, newsp: c.newsp, tls, child_tid: c.child_tid };
+    let (tid, pidfd) = spawn(ctx, start)?;
+    if flags & CLONE_PIDFD != 0 {
+        let fd = crate::sys::fd::new_guest_fd(pidfd)?;
+        ctx.mem.write_u32(c.pidfd, fd)?;
+    }
     if flags & CLONE_PARENT_SETTID != 0 {
         // kernel_clone() ignores a failure to store it.
         let _ = ctx.mem.write_u32(c.parent_tid, tid);
@@ -226,7 +411,7 @@ fn clone_thread(ctx: &mut Ctx, c: Clone) -> SysResult {
 
 fn warn_once_vm(flags: u32) {
     static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| log::warn!("clone with CLONE_VM but not a whole thread ({flags:#x}): not supported, ENOSYS"));
+    WARNED.call_once(|| log::warn!("clone {flags:#x}: the machine cannot start this task, ENOSYS"));
 }
 
 /// Implements wait4(2): kernel_wait4() and compat put_compat_rusage(), status first.
@@ -305,9 +490,9 @@ mod tests {
 
     #[test]
     fn thread_flag_combinations_are_refused_as_copy_process_refuses_them() {
-        assert_eq!(check_vm_flags(CLONE_VM | CLONE_THREAD), Err(Errno::INVAL));
-        assert_eq!(check_vm_flags(CLONE_VM | CLONE_FS | CLONE_NEWNS), Err(Errno::INVAL));
-        assert_eq!(check_vm_flags(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD), Ok(()));
+        assert_eq!(check_flags(CLONE_VM | CLONE_THREAD), Err(Errno::INVAL));
+        assert_eq!(check_flags(CLONE_VM | CLONE_FS | CLONE_NEWNS), Err(Errno::INVAL));
+        assert_eq!(check_flags(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD), Ok(()));
     }
 
     #[test]

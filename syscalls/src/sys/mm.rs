@@ -4,7 +4,7 @@
 //! Validation follows mm/mmap.c (`do_mmap`, `ksys_mmap_pgoff`) and mm/mprotect.c, in the kernel's
 //! order, so the same bad argument gets the same errno.
 
-use super::mm_space::{host_addr, last_errno, Remap, Vma, VmaKind, TASK_SIZE};
+use super::mm_space::{host_addr, last_errno, vm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::entry;
 use crate::mem::{page_up, Backing, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::table::{Arg::*, Args, Entry, Ret};
@@ -65,6 +65,10 @@ const MAP_TYPE: u32 = 0x0f;
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_HUGETLB: u32 = 0x40000;
+const MAP_GROWSDOWN: u32 = 0x100;
+const MAP_LOCKED: u32 = 0x2000;
+const MAP_NORESERVE: u32 = 0x4000;
+const MAP_STACK: u32 = 0x20000;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK plus MAP_SYNC handled as unsupported).
 const LEGACY_MAP_MASK: u32 = 0x01
@@ -170,13 +174,72 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
             mm.find_free_below(len, u64::from(mm.mmap_base)).ok_or(Errno::NOMEM)?
         }
     };
+    // do_mmap(): a locked mapping needs the right to lock, and room under RLIMIT_MEMLOCK
+    // (mlock_future_ok()); the default flags of mlockall(MCL_FUTURE) count.
+    let locked = flags & MAP_LOCKED != 0 || mm.def_flags & vm::LOCKED != 0;
+    if flags & MAP_LOCKED != 0 && !can_do_mlock() {
+        return Err(Errno::PERM.into());
+    }
+    if locked && !mlock_future_ok(mm.locked_vm() + u64::from(len)) {
+        return Err(Errno::AGAIN.into());
+    }
     let offset = pgoff * u64::from(PAGE_SIZE);
     let (backing, kind) = match file {
         None => (Backing::Anon { shared }, VmaKind::Anon),
         Some(fd) => (Backing::File { fd, offset, shared }, file_kind(fd, offset)),
     };
+    // A shared mapping of a file not open for writing can never be written (VM_MAYWRITE and
+    // VM_SHARED cleared, VM_MAYSHARE kept).
+    let read_only_file = file.is_some_and(|fd| {
+        rustix::fs::fcntl_getfl(fd)
+            .is_ok_and(|fl| !fl.intersects(rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::RDWR))
+    });
     mm.map_fixed(ctx.mem, start, len, prot_of(prot), backing, kind)?;
+    if anonymous && shared {
+        mm.name_from_host(start);
+    }
+    let end = u64::from(start) + u64::from(len);
+    let noreserve = flags & MAP_NORESERVE != 0 && overcommit_allowed();
+    mm.change_flags(start, end, &|v| {
+        let mut f = v.flags;
+        if shared && read_only_file {
+            f &= !(vm::MAYWRITE | vm::SHARED);
+        }
+        if noreserve {
+            f = (f | vm::NORESERVE) & !vm::ACCOUNT;
+        }
+        if flags & MAP_LOCKED != 0 {
+            f |= vm::LOCKED;
+        }
+        if flags & MAP_GROWSDOWN != 0 {
+            f |= vm::GROWSDOWN;
+        }
+        if flags & MAP_STACK != 0 {
+            // Since Linux 6.7, MAP_STACK asks for no transparent huge pages.
+            f |= vm::NOHUGEPAGE;
+        }
+        f
+    });
+    if locked {
+        if let Some(host) = host_addr(start) {
+            // SAFETY: pinning (and populating) guest pages inside the reservation. A failure
+            // (the host's own limit) leaves them unlocked, which the guest sees only by timing.
+            unsafe { libc::mlock(host, len as usize) };
+        }
+    }
     Ok(start)
+}
+
+/// Whether MAP_NORESERVE is honoured (vm.overcommit_memory is not 2, OVERCOMMIT_NEVER).
+fn overcommit_allowed() -> bool {
+    std::fs::read_to_string("/proc/sys/vm/overcommit_memory").map_or(true, |s| s.trim() != "2")
+}
+
+/// mlock_future_ok(): `bytes` locked in all stay under RLIMIT_MEMLOCK, or the caller may exceed it
+/// (CAP_IPC_LOCK, taken as being root).
+fn mlock_future_ok(bytes: u64) -> bool {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock).current;
+    rustix::process::geteuid().is_root() || limit.is_none_or(|l| bytes <= l)
 }
 
 /// The VMA description of a file mapping, for /proc/self/maps.
@@ -446,8 +509,16 @@ fn lock_range(start: u32, len: u32) -> (u64, u64) {
     (start, start + len)
 }
 
-/// apply_vma_lock_flags(): lock or unlock the mapped parts from `start` on, ENOMEM at the first hole.
-fn apply_lock(ctx: &mut Ctx, start: u64, end: u64, op: &dyn Fn(*mut libc::c_void, usize) -> i32) -> SysResult {
+/// apply_vma_lock_flags(): lock or unlock the mapped parts from `start` on, one VMA at a time,
+/// ENOMEM at the first hole (what came before it stays changed, as in the kernel); `flags` are the
+/// `VM_LOCKED`/`VM_LOCKONFAULT` bits the range gets.
+fn apply_lock(
+    ctx: &mut Ctx,
+    start: u64,
+    end: u64,
+    flags: u32,
+    op: &dyn Fn(*mut libc::c_void, usize) -> i32,
+) -> SysResult {
     if end == start {
         return Ok(0);
     }
@@ -462,6 +533,7 @@ fn apply_lock(ctx: &mut Ctx, start: u64, end: u64, op: &dyn Fn(*mut libc::c_void
                 return Err(last_errno().into());
             }
         }
+        ctx.task.mm.change_flags(v.start, v.end, &|v| (v.flags & !vm::LOCKED_MASK) | flags);
         at = v.end;
     }
     if at < end {
@@ -489,23 +561,31 @@ fn do_mlock(ctx: &mut Ctx, start: u32, len: u32, flags: u32) -> SysResult {
         return Err(Errno::PERM.into());
     }
     let (start, end) = lock_range(start, len);
+    // do_mlock(): the range's unlocked bytes must fit under RLIMIT_MEMLOCK (count_mm_mlocked_page_nr()).
+    let (pieces, _) = ctx.task.mm.pieces(start, end);
+    let already: u64 = pieces.iter().filter(|v| v.flags & vm::LOCKED != 0).map(|v| v.end - u64::from(v.start)).sum();
+    if !mlock_future_ok(ctx.task.mm.locked_vm() - already + (end - start)) {
+        return Err(Errno::NOMEM.into());
+    }
+    let vm_flags = vm::LOCKED | if flags & 1 != 0 { vm::LOCKONFAULT } else { 0 };
     // SAFETY: `mlock2` on guest pages inside the reservation only pins them.
-    apply_lock(ctx, start, end, &|p, l| unsafe { libc::syscall(libc::SYS_mlock2, p, l, flags) as i32 })
+    apply_lock(ctx, start, end, vm_flags, &|p, l| unsafe { libc::syscall(libc::SYS_mlock2, p, l, flags) as i32 })
 }
 
 /// Implements munlock(2).
 fn munlock(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (start, end) = lock_range(a[0], a[1]);
     // SAFETY: unpinning guest pages inside the reservation.
-    apply_lock(ctx, start, end, &|p, l| unsafe { libc::munlock(p, l) })
+    apply_lock(ctx, start, end, 0, &|p, l| unsafe { libc::munlock(p, l) })
 }
 
 const MCL_CURRENT: u32 = 1;
 const MCL_FUTURE: u32 = 2;
 const MCL_ONFAULT: u32 = 4;
 
-/// Implements mlockall(2): MCL_CURRENT locks the guest's current mappings on the host. MCL_FUTURE
-/// is accepted but not forwarded (it would lock the emulator's own future allocations too).
+/// Implements mlockall(2): MCL_CURRENT locks the guest's current mappings on the host and marks
+/// them `VM_LOCKED`; MCL_FUTURE makes that the default for new mappings (the guest's: it is not
+/// forwarded, which would lock the emulator's own allocations too). apply_mlockall_flags().
 fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = a[0];
     if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT {
@@ -514,30 +594,37 @@ fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
     if !can_do_mlock() {
         return Err(Errno::PERM.into());
     }
-    if flags & MCL_CURRENT != 0 {
-        let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock).current;
-        let over = limit.is_some_and(|l| ctx.task.mm.total_vm() > l);
-        if over && !rustix::process::geteuid().is_root() {
-            return Err(Errno::NOMEM.into());
-        }
-        let onfault = if flags & MCL_ONFAULT != 0 { 1 } else { 0 };
-        for v in ctx.task.mm.vmas() {
-            if let Some(host) = host_addr(v.start) {
-                // SAFETY: pinning guest pages inside the reservation. A failure (the host's own
-                // limit) leaves the pages unlocked, which the guest cannot observe but by timing.
-                unsafe { libc::syscall(libc::SYS_mlock2, host, (v.end - u64::from(v.start)) as usize, onfault) };
-            }
+    if flags & MCL_CURRENT != 0 && !mlock_future_ok(ctx.task.mm.total_vm()) {
+        return Err(Errno::NOMEM.into());
+    }
+    let onfault = if flags & MCL_ONFAULT != 0 { vm::LOCKONFAULT } else { 0 };
+    let mm = &mut ctx.task.mm;
+    mm.def_flags &= !vm::LOCKED_MASK;
+    if flags & MCL_FUTURE != 0 {
+        mm.def_flags |= vm::LOCKED | onfault;
+    }
+    let lock = if flags & MCL_CURRENT != 0 { vm::LOCKED | onfault } else { 0 };
+    for v in mm.vmas() {
+        if let Some(host) = host_addr(v.start).filter(|_| lock != 0) {
+            let onfault = if onfault != 0 { 1 } else { 0 };
+            // SAFETY: pinning guest pages inside the reservation. A failure (the host's own
+            // limit) leaves the pages unlocked, which the guest cannot observe but by timing.
+            unsafe { libc::syscall(libc::SYS_mlock2, host, (v.end - u64::from(v.start)) as usize, onfault) };
         }
     }
+    mm.change_flags(0, TASK_SIZE, &|v| (v.flags & !vm::LOCKED_MASK) | lock);
     Ok(0)
 }
 
 /// Implements munlockall(2). The emulator locks nothing of its own, so the host call is exact.
-fn munlockall(_: &mut Ctx, _: &Args) -> SysResult {
+fn munlockall(ctx: &mut Ctx, _: &Args) -> SysResult {
     // SAFETY: unlocking pages has no memory-safety effect.
     if unsafe { libc::munlockall() } != 0 {
         return Err(last_errno().into());
     }
+    let mm = &mut ctx.task.mm;
+    mm.def_flags &= !vm::LOCKED_MASK;
+    mm.change_flags(0, TASK_SIZE, &|v| v.flags & !vm::LOCKED_MASK);
     Ok(0)
 }
 

@@ -35,6 +35,38 @@ pub fn host_addr(addr: u32) -> Option<*mut libc::c_void> {
 
 pub use crate::last_errno;
 
+/// What the host's /proc/self/maps says of its mapping at host address `at`: offset, device,
+/// inode and name.
+fn host_vma_kind(at: usize) -> Option<VmaKind> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let prefix = format!("{at:x}-");
+    let line = maps.lines().find(|l| l.starts_with(&prefix))?;
+    let mut f = line.splitn(6, ' ');
+    let (_, _, offset, dev, ino) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+    let name = f.next().unwrap_or("").trim_start();
+    let (major, minor) = dev.split_once(':')?;
+    let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+    Some(VmaKind::File {
+        path: name.into(),
+        offset: hex(offset)?,
+        dev: libc::makedev(hex(major)? as u32, hex(minor)? as u32),
+        ino: ino.parse().ok()?,
+    })
+}
+
+/// Whether any page of guest `[start, end)` is resident on the host (mincore(2)); false without a
+/// host range.
+pub fn any_resident(start: u32, end: u64) -> bool {
+    let Some(host) = host_addr(start) else {
+        return false;
+    };
+    let pages = ((end - u64::from(start)) / u64::from(PAGE_SIZE)) as usize;
+    let mut vec = vec![0u8; pages];
+    // SAFETY: the range is guest memory inside the reservation; `vec` has a byte per page.
+    let r = unsafe { libc::mincore(host, pages * PAGE_SIZE as usize, vec.as_mut_ptr()) };
+    r == 0 && vec.iter().any(|b| b & 1 != 0)
+}
+
 /// What a VMA is, for `/proc/self/maps` and for `mremap`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VmaKind {
@@ -50,8 +82,30 @@ pub struct Vma {
     /// Exclusive end; a `u64` so that a VMA may end at 4 GiB.
     pub end: u64,
     pub prot: Prot,
+    /// `VM_MAYSHARE`: a shared mapping (the `s` of maps).
     pub shared: bool,
     pub kind: VmaKind,
+    /// The kernel's `vm_flags` other than the access bits, which `prot` holds: `VM_SHARED`,
+    /// `VM_MAY*`, `VM_LOCKED`, `VM_ACCOUNT` … (see [`vm`]); smaps shows them, and VMAs that
+    /// differ in them are not merged.
+    pub flags: u32,
+}
+
+/// The kernel's `VM_*` flags (linux/mm.h) that a guest VMA carries besides its protection.
+pub mod vm {
+    pub const SHARED: u32 = 0x8;
+    pub const MAYREAD: u32 = 0x10;
+    pub const MAYWRITE: u32 = 0x20;
+    pub const MAYEXEC: u32 = 0x40;
+    pub const MAYSHARE: u32 = 0x80;
+    pub const GROWSDOWN: u32 = 0x100;
+    pub const LOCKED: u32 = 0x2000;
+    pub const LOCKONFAULT: u32 = 0x8_0000;
+    pub const ACCOUNT: u32 = 0x10_0000;
+    pub const NORESERVE: u32 = 0x20_0000;
+    pub const NOHUGEPAGE: u32 = 0x4000_0000;
+    /// What mlock sets and munlock clears.
+    pub const LOCKED_MASK: u32 = LOCKED | LOCKONFAULT;
 }
 
 impl Vma {
@@ -95,6 +149,14 @@ pub struct Mm {
     pub brk: u32,
     /// Top-down placement starts below this address.
     pub mmap_base: u32,
+    /// `vm_flags` every new mapping gets (mlockall's `MCL_FUTURE`: `VM_LOCKED`).
+    pub def_flags: u32,
+    /// The most bytes ever mapped (`hiwater_vm`, VmPeak).
+    pub hiwater_vm: u64,
+    /// Where the kernel's stack VMA would start before the program touched anything below it:
+    /// the argument pages and 128 KiB more (setup_arg_pages()); 0 when unknown. The emulator
+    /// maps the whole stack at once, the kernel grows it on faults; /proc shows it as grown.
+    pub stack_floor: u32,
 }
 
 impl Mm {
@@ -168,8 +230,50 @@ impl Mm {
             backing,
             Backing::Anon { shared: true } | Backing::File { shared: true, .. } | Backing::SysvShm { .. }
         );
-        self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind });
+        // do_mmap()'s flags for a plain mapping: every VM_MAY* bit; a shared one is VM_SHARED
+        // and VM_MAYSHARE; a private writable one is charged (VM_ACCOUNT); the stack grows down.
+        // Callers adjust the rest ([`Mm::change_flags`]).
+        let mut flags = vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC | self.def_flags;
+        if shared {
+            flags |= vm::SHARED | vm::MAYSHARE;
+        } else if prot.contains(Prot::WRITE) {
+            flags |= vm::ACCOUNT;
+        }
+        if kind == VmaKind::Stack {
+            flags |= vm::GROWSDOWN;
+        }
+        self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind, flags });
+        self.hiwater_vm = self.hiwater_vm.max(self.total_vm());
         Ok(())
+    }
+
+    /// Set and clear `vm_flags` bits over the VMA parts inside `[start, end)` (the VMAs split
+    /// there, as mlock_fixup() splits them). `f` answers the new flags from the old.
+    pub fn change_flags(&mut self, start: u32, end: u64, f: &dyn Fn(&Vma) -> u32) {
+        self.split_at(start);
+        if end < 1 << 32 {
+            self.split_at(end as u32);
+        }
+        for (_, v) in self.vmas.range_mut(start..).take_while(|(s, _)| u64::from(**s) < end) {
+            v.flags = f(v);
+        }
+    }
+
+    /// Name the VMA at `addr` as the host names its own mapping there (the shmem object behind
+    /// a shared anonymous mapping, `/dev/zero (deleted)`, or a System V segment,
+    /// `/SYSVkey (deleted)`, with their device and inode). Nothing changes without a host range.
+    pub fn name_from_host(&mut self, addr: u32) {
+        let Some(kind) = host_addr(addr).and_then(|h| host_vma_kind(h as usize)) else {
+            return;
+        };
+        if let Some(v) = self.vmas.get_mut(&addr) {
+            v.kind = kind;
+        }
+    }
+
+    /// Bytes of VMAs with `VM_LOCKED` (the kernel's `locked_vm`, in bytes).
+    pub fn locked_vm(&self) -> u64 {
+        self.vmas.values().filter(|v| v.flags & vm::LOCKED != 0).map(|v| v.end - u64::from(v.start)).sum()
     }
 
     /// Unmap `[addr, addr+len)`; holes are fine (munmap semantics).
@@ -205,6 +309,18 @@ impl Mm {
             self.split_at(run_end as u32);
         }
         for (_, v) in self.vmas.range_mut(addr..).take_while(|(s, _)| u64::from(**s) < run_end) {
+            // mprotect_fixup(): a private mapping made writable is charged from then on.
+            let charged = vm::ACCOUNT | vm::SHARED | vm::NORESERVE;
+            if prot.contains(Prot::WRITE) && !v.prot.contains(Prot::WRITE) && v.flags & charged == 0 {
+                v.flags |= vm::ACCOUNT;
+            } else if !prot.contains(Prot::WRITE)
+                && v.flags & vm::ACCOUNT != 0
+                && !v.is_object()
+                && !any_resident(v.start, v.end)
+            {
+                // An anonymous mapping never faulted in (no anon_vma) is no longer charged.
+                v.flags &= !vm::ACCOUNT;
+            }
             v.prot = prot;
         }
         mem.protect(addr, (run_end - u64::from(addr)) as u32, prot)?;

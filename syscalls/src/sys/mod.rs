@@ -34,6 +34,7 @@ pub mod mm;
 pub mod mm_space;
 pub mod mqueue;
 pub mod netioctl;
+pub mod ns;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
@@ -70,6 +71,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     ldt::ENTRIES,
     mm::ENTRIES,
     mqueue::ENTRIES,
+    ns::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,

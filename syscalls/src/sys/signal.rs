@@ -196,6 +196,22 @@ impl Signals {
         }
     }
 
+    /// clone3's `CLONE_CLEAR_SIGHAND` (flush_signal_handlers(p, 0)): handled signals become
+    /// SIG_DFL, ignored ones stay ignored; flags and masks are cleared. The host's dispositions
+    /// follow (this process's own: the caller made sure they are not shared).
+    pub fn clear_handlers(&mut self) {
+        for (i, a) in self.actions.iter_mut().enumerate() {
+            if a.is_handler() {
+                *a = Action::default();
+                install_host(i as u32 + 1, a);
+            } else {
+                a.flags = 0;
+                a.mask = 0;
+                a.restorer = 0;
+            }
+        }
+    }
+
     /// What execve keeps: ignored signals and the mask; handlers become SIG_DFL (the host does
     /// the same to the emulator's own handlers when the emulator itself is executed again).
     pub fn on_exec(&mut self) {
@@ -478,16 +494,26 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
         f[4] = U32::new(word(raw, 40)); // stime
     } else if code > 0 && code != SI_KERNEL && fault {
         f[0] = U32::new(word(raw, 16)); // addr (low half)
-    } else if code > 0 && code != SI_KERNEL && signo == SIGIO {
+    } else if code > 0 && code <= NSIGPOLL {
+        // SIL_POLL: SIGIO's codes, and the same small codes of a signal without a layout of its
+        // own (a clone exit signal other than SIGCHLD carries CLD_EXITED …): siginfo_layout().
         f[0] = U32::new(word(raw, 16)); // band (low half)
         f[1] = U32::new(word(raw, 24)); // fd
     } else {
         f[0] = U32::new(word(raw, 16)); // pid
         f[1] = U32::new(word(raw, 20)); // uid
-        f[2] = U32::new(word(raw, 24)); // sigval
+        if code < 0 {
+            // SIL_RT: only a negative si_code (sigqueue, timers, mq) carries a value; SI_USER and
+            // the larger positive codes are SIL_KILL, pid and uid only (siginfo_layout(),
+            // copy_siginfo_to_user32()).
+            f[2] = U32::new(word(raw, 24)); // sigval
+        }
     }
     si
 }
+
+/// The most SIGPOLL codes (NSIGPOLL): positive codes up to it have the poll layout.
+const NSIGPOLL: i32 = 6;
 
 /// A guest siginfo for the host (copy_siginfo_from_user32() for the kill/queue layout).
 fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
