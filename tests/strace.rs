@@ -45,6 +45,9 @@ fn native_trace(name: &str) -> String {
 
 static ADDR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"0x[0-9a-f]{5,}").unwrap());
 static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"htons\(\d+\)").unwrap());
+/// The pty number the kernel hands out (`/dev/pts/2`, TIOCGPTN's `[2]`) depends on which other
+/// ptys are open on the machine at that moment (other tests run at the same time).
+static PTY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(/dev/pts/|TIOCGPTN, \[)\d+").unwrap());
 static TIME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(tv_sec|tv_nsec|tv_usec)=-?\d+").unwrap());
 static RANDOM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"getrandom\("[^"]*"(\.\.\.)?"#).unwrap());
 static EXE: LazyLock<Regex> =
@@ -80,6 +83,7 @@ fn normalise_line_with(line: &str, pid: Option<&str>, times: Times) -> String {
     let line = ADDR.replace_all(&line, "ADDR");
     let line = SIVAL.replace_all(&line, "sival_int=ADDR$1");
     let line = PORT.replace_all(&line, "htons(PORT)");
+    let line = PTY.replace_all(&line, "${1}N");
     let line = match times {
         Times::Replaced => TIME.replace_all(&line, "$1=N"),
         Times::Kept => line,
