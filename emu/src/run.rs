@@ -16,8 +16,10 @@ use crate::{signal, thread};
 use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::abi::nr;
+use syscalls::mem::GuestMemory;
 use syscalls::table::Flow;
-use syscalls::{dispatch, Ctx, Exit, Task};
+use syscalls::task::{Machine, NoMachine, ThreadStart};
+use syscalls::{dispatch, Ctx, Errno, Exit, Task};
 use unicorn_engine::{RegisterX86, Unicorn};
 
 /// Everything the hook touches.
@@ -74,6 +76,31 @@ fn syscall_regs(cpu: &Unicorn<'_, ()>) -> (u32, [u32; 6]) {
     (nr, args)
 }
 
+/// The machine a syscall handler sees (`syscalls::task::Machine`): the calling thread's CPU, read
+/// when a new task copies it, and the register changes to make when the call returns.
+struct CpuMachine<'a, 'b> {
+    cpu: &'a Unicorn<'b, ()>,
+    stack: Option<u32>,
+    reload_segments: bool,
+}
+
+impl Machine for CpuMachine<'_, '_> {
+    fn start_task(
+        &mut self,
+        mem: &mut dyn GuestMemory,
+        task: &mut Task,
+        start: ThreadStart,
+    ) -> Result<(u32, i32), Errno> {
+        thread::spawn(mem, task, thread::regs_of(self.cpu), start)
+    }
+    fn set_stack(&mut self, esp: u32) {
+        self.stack = Some(esp);
+    }
+    fn reload_segments(&mut self) {
+        self.reload_segments = true;
+    }
+}
+
 /// One `int $0x80`.
 fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
@@ -87,9 +114,6 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if multi {
         thread::set_running(std::ptr::null_mut());
     }
-    if nr == nr::clone || nr == nr::clone3 {
-        thread::before_clone(cpu);
-    }
     // A new process inherits what its parent translated (see warm.rs).
     const CLONE_VM: u32 = 0x100;
     let forks = matches!(nr, nr::fork | nr::vfork) || (nr == nr::clone && args[0] & CLONE_VM == 0);
@@ -101,7 +125,9 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if release {
         thread::unlock();
     }
-    let flow = dispatch(&mut Ctx { mem: space, task }, nr, &args);
+    let mut machine = CpuMachine { cpu, stack: None, reload_segments: false };
+    let flow = dispatch(&mut Ctx { mem: space, task, machine: &mut machine }, nr, &args);
+    let CpuMachine { stack, reload_segments, .. } = machine;
     if release {
         thread::lock();
         space.catch_up();
@@ -121,13 +147,11 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
                 crate::gdb::after_fork_child();
             }
             // A new process (clone) may start on its own stack, with a new TLS entry.
-            if let Some(update) = syscalls::sys::fork::take_cpu_update() {
-                if let Some(sp) = update.esp {
-                    let _ = cpu.reg_write(RegisterX86::ESP, u64::from(sp));
-                }
-                for seg in [RegisterX86::FS, RegisterX86::GS].into_iter().filter(|_| update.reload_segments) {
-                    let _ = cpu.reg_read(seg).and_then(|s| cpu.reg_write(seg, s));
-                }
+            if let Some(sp) = stack {
+                let _ = cpu.reg_write(RegisterX86::ESP, u64::from(sp));
+            }
+            for seg in [RegisterX86::FS, RegisterX86::GS].into_iter().filter(|_| reload_segments) {
+                let _ = cpu.reg_read(seg).and_then(|s| cpu.reg_write(seg, s));
             }
             v
         }
@@ -295,7 +319,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         if let Some(exit) = g.exit.take() {
             let Guest { space, task, thread_exit, .. } = &mut *g;
             let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task }, tid);
+            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task, machine: &mut NoMachine }, tid);
             if *thread_exit && thread::exit_thread(space, task) {
                 return None;
             }

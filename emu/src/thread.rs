@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64};
 use std::time::Duration;
 use syscalls::abi::sched::*;
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
-use syscalls::task::{ThreadStart, GDT_ENTRIES};
+use syscalls::task::{NoMachine, ThreadStart, GDT_ENTRIES};
 use syscalls::{Ctx, Errno, Exit, Task};
 use unicorn_engine::{uc_engine, RegisterX86, Unicorn};
 
@@ -430,26 +430,20 @@ const GP: [RegisterX86; 10] = [
     RegisterX86::EFLAGS,
 ];
 
-thread_local! {
-    /// The caller's registers at the clone(2) being handled (set by the run loop).
-    static CLONING: Cell<Option<Regs>> = const { Cell::new(None) };
-}
-
-/// Note the caller's registers before clone(2) runs (a copy for a new thread).
-pub fn before_clone(cpu: &Unicorn<'_, ()>) {
+/// The registers a new task copies from the thread that calls clone(2).
+pub fn regs_of(cpu: &Unicorn<'_, ()>) -> Regs {
     let r = |reg| cpu.reg_read(reg).unwrap_or(0) as u32;
-    CLONING.set(Some(Regs {
+    Regs {
         gp: GP.map(r),
         fs: r(RegisterX86::FS),
         gs: r(RegisterX86::GS),
         fpcw: r(RegisterX86::FPCW),
         mxcsr: r(RegisterX86::MXCSR),
-    }));
+    }
 }
 
-/// Register [`spawn`] as the syscall layer's way to start threads.
+/// Prepare what the syscall layer needs of threads (see [`install_quiesce`]).
 pub fn install() {
-    syscalls::task::set_spawner(spawn);
     install_quiesce();
 }
 
@@ -458,17 +452,21 @@ type Started = Result<u32, Errno>;
 
 /// Start a thread as a copy of the calling one (the syscall layer checked the flags and the TLS
 /// entry); answers its tid once it exists and has stored it (`CLONE_CHILD_SETTID`).
-fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<(u32, i32), Errno> {
-    let regs = CLONING.take().ok_or(Errno::NOSYS)?;
+pub fn spawn(
+    mem: &mut dyn GuestMemory,
+    caller: &mut Task,
+    regs: Regs,
+    start: ThreadStart,
+) -> Result<(u32, i32), Errno> {
     let mut gdt = [0u64; GDT_ENTRIES as usize];
     for (i, slot) in (0..).zip(gdt.iter_mut()) {
-        *slot = ctx.mem.gdt_entry(i);
+        *slot = mem.gdt_entry(i);
     }
     if start.flags & CLONE_THREAD == 0 {
-        return spawn_vm_process(ctx, start, regs, gdt);
+        return spawn_vm_process(caller, start, regs, gdt);
     }
     let clear = if start.flags & syscalls::abi::sched::CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
-    let task = ctx.task.new_thread(clear);
+    let task = caller.new_thread(clear);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(1);
     THREADS.fetch_add(1, Relaxed);
     // New host threads start with every signal blocked (they inherit this mask): the preemption
@@ -483,7 +481,7 @@ fn spawn(ctx: &mut Ctx, start: ThreadStart) -> Result<(u32, i32), Errno> {
         syscalls::replay::enter(place);
         thread_main(regs, gdt, start, task, tx)
     });
-    syscalls::sys::signal::reinstall_reserved(&ctx.task.signals);
+    syscalls::sys::signal::reinstall_reserved(&caller.signals);
     // SAFETY: as above.
     unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
     let started = match spawned {
@@ -541,7 +539,7 @@ const VM_PASS: u32 = 0xff
 
 /// Start a process that shares the caller's memory (see the section on such processes above).
 fn spawn_vm_process(
-    ctx: &mut Ctx,
+    caller: &mut Task,
     start: ThreadStart,
     regs: Regs,
     gdt: [u64; GDT_ENTRIES as usize],
@@ -551,7 +549,7 @@ fn spawn_vm_process(
     VM_EVER.store(true, Relaxed);
     let flags = start.flags;
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
-    let task = ctx.task.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
+    let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
     let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
     let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
@@ -716,7 +714,7 @@ fn vm_child_main(child: VmChild) -> ! {
 /// `clear_child_tid` word (the memory is still in use by the parent).
 pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task) {
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
 }
 
 /// The CPU of a new task as a copy of its parent's registers (`%eax` 0, the new stack and TLS);
@@ -800,7 +798,7 @@ pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
         return false;
     }
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
     THREADS.fetch_sub(1, Relaxed);
     if let Some(slot) = own_slot() {
         slot.threads.fetch_sub(1, Relaxed);

@@ -16,10 +16,45 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-/// What a handler gets: guest memory and the process it acts for.
+/// What a handler gets: guest memory, the thread it acts for, and the machine running that thread.
 pub struct Ctx<'a> {
     pub mem: &'a mut dyn GuestMemory,
     pub task: &'a mut Task,
+    pub machine: &'a mut dyn Machine,
+}
+
+/// What a handler asks of the machine that runs the calling guest thread: what only the owner of
+/// the thread's CPU can do. `emu` implements it over the thread's CPU for each syscall; unit tests
+/// use a fake that records what was asked ([`testing::FakeMachine`]).
+pub trait Machine {
+    /// Start a guest thread, or a process sharing the address space (`CLONE_VM` without
+    /// `CLONE_THREAD`), as a copy of the calling thread with `start`'s differences: its tid and
+    /// the host pidfd `CLONE_PIDFD` made (-1 otherwise).
+    fn start_task(
+        &mut self,
+        mem: &mut dyn GuestMemory,
+        task: &mut Task,
+        start: ThreadStart,
+    ) -> Result<(u32, i32), Errno>;
+
+    /// When the call returns, `%esp` is `esp` (a process clone(2) gave a stack of its own).
+    fn set_stack(&mut self, esp: u32);
+
+    /// When the call returns, `%fs` and `%gs` are loaded again from the GDT (`CLONE_SETTLS`
+    /// changed an entry they may hold).
+    fn reload_segments(&mut self);
+}
+
+/// The machine of a context that runs no guest code (a thread that is exiting): it starts no
+/// task and has no registers to change.
+pub struct NoMachine;
+
+impl Machine for NoMachine {
+    fn start_task(&mut self, _: &mut dyn GuestMemory, _: &mut Task, _: ThreadStart) -> Result<(u32, i32), Errno> {
+        Err(Errno::NOSYS)
+    }
+    fn set_stack(&mut self, _: u32) {}
+    fn reload_segments(&mut self) {}
 }
 
 /// First and last TLS entry in the GDT (GDT_ENTRY_TLS_MIN/MAX on a 64-bit kernel).
@@ -163,23 +198,6 @@ pub struct ThreadStart {
     pub child_tid: u32,
 }
 
-/// Starts a guest thread, or a process sharing the address space (`CLONE_VM` without
-/// `CLONE_THREAD`), as a copy of the calling one (its CPU state is the machine's, not the syscall
-/// layer's); answers the new task's tid and the host pidfd `CLONE_PIDFD` made (-1 otherwise).
-pub type Spawner = fn(&mut Ctx, ThreadStart) -> Result<(u32, i32), Errno>;
-
-static SPAWNER: OnceLock<Spawner> = OnceLock::new();
-
-/// Register how the machine starts threads (the first call wins).
-pub fn set_spawner(spawner: Spawner) {
-    let _ = SPAWNER.set(spawner);
-}
-
-/// The registered thread starter, if the machine can start threads.
-pub fn spawner() -> Option<Spawner> {
-    SPAWNER.get().copied()
-}
-
 /// Ends the machine's own helper threads when the guest has one thread, so that the host sees a
 /// single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER), setns).
 pub type Quiesce = fn();
@@ -195,5 +213,44 @@ pub fn set_quiesce(quiesce: Quiesce) {
 pub fn quiesce() {
     if let Some(q) = QUIESCE.get() {
         q();
+    }
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! A fake [`Machine`] and a task over flat memory, for handler unit tests.
+    use super::*;
+    use crate::mem::testing::FlatMemory;
+
+    /// Records what handlers asked of the machine; starts tasks with tids from 1000 up.
+    #[derive(Default)]
+    pub struct FakeMachine {
+        pub started: Vec<ThreadStart>,
+        pub stack: Option<u32>,
+        pub reloaded: bool,
+    }
+
+    impl Machine for FakeMachine {
+        fn start_task(
+            &mut self,
+            _: &mut dyn GuestMemory,
+            _: &mut Task,
+            start: ThreadStart,
+        ) -> Result<(u32, i32), Errno> {
+            self.started.push(start);
+            Ok((999 + self.started.len() as u32, -1))
+        }
+        fn set_stack(&mut self, esp: u32) {
+            self.stack = Some(esp);
+        }
+        fn reload_segments(&mut self) {
+            self.reloaded = true;
+        }
+    }
+
+    /// Memory at `[0x10000, 0x20000)`, a task, a fake machine.
+    pub fn parts() -> (FlatMemory, Task, FakeMachine) {
+        let task = Task::new(Mm::new(0x4000_0000), PathBuf::from("/prog"), "6.1.0".to_owned());
+        (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default())
     }
 }

@@ -11,7 +11,7 @@
 //! child execs (a host execve) or exits.
 //!
 //! Threads (`CLONE_THREAD`, which needs `CLONE_SIGHAND` and `CLONE_VM`) are started by the
-//! machine (emu/src/thread.rs, through [`crate::task::spawner`]); without `CLONE_FILES` or
+//! machine (emu/src/thread.rs, through [`crate::task::Machine::start_task`]); without `CLONE_FILES` or
 //! `CLONE_FS` the new host thread unshares those. A `CLONE_VM` call without `CLONE_THREAD` or
 //! `CLONE_VFORK` (a process sharing memory with its parent) is started by the machine too, as a
 //! host process made with the host's `clone(CLONE_VM)`, which shares the emulator's memory and so
@@ -35,7 +35,6 @@ use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
-use std::cell::Cell;
 use std::ptr::null_mut;
 use zerocopy::FromBytes;
 
@@ -54,25 +53,6 @@ pub static ENTRIES: &[Entry] = &[
 ];
 
 const SIGCHLD: u32 = 17;
-
-/// What the run loop changes in the CPU after a syscall, besides `%eax`: a new process starts on
-/// the stack clone(2) gave it, and `CLONE_SETTLS` changed a GDT entry the segment registers may hold.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct CpuUpdate {
-    /// The new `%esp`.
-    pub esp: Option<u32>,
-    /// Reload `%fs` and `%gs` from the GDT.
-    pub reload_segments: bool,
-}
-
-thread_local! {
-    static CPU_UPDATE: Cell<Option<CpuUpdate>> = const { Cell::new(None) };
-}
-
-/// The CPU changes the last syscall asked for (taken: a second call answers `None`).
-pub fn take_cpu_update() -> Option<CpuUpdate> {
-    CPU_UPDATE.take()
-}
 
 /// Implements fork(2).
 fn fork(ctx: &mut Ctx, _: &Args) -> SysResult {
@@ -352,16 +332,12 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
         // schedule_tail() ignores a failure to store it.
         let _ = ctx.mem.write_u32(c.child_tid, tid);
     }
-    let mut update = CpuUpdate::default();
     if let Some((index, desc)) = tls {
         ctx.mem.set_gdt_entry(index, desc);
-        update.reload_segments = true;
+        ctx.machine.reload_segments();
     }
     if c.newsp != 0 {
-        update.esp = Some(c.newsp);
-    }
-    if update != CpuUpdate::default() {
-        CPU_UPDATE.set(Some(update));
+        ctx.machine.set_stack(c.newsp);
     }
 }
 
@@ -386,10 +362,6 @@ fn clone_vm_process(ctx: &mut Ctx, c: Clone) -> SysResult {
 
 fn spawn_task(ctx: &mut Ctx, c: Clone) -> SysResult {
     let flags = c.flags;
-    let Some(spawn) = crate::task::spawner() else {
-        warn_once_vm(flags);
-        return Err(Errno::NOSYS.into());
-    };
     let tls = if flags & CLONE_SETTLS != 0 { Some(settls_entry(ctx, c.tls)?) } else { None };
     if flags & CLONE_PIDFD != 0 {
         // copy_process() stores the pidfd before the child exists; a bad pointer fails the call.
@@ -397,7 +369,13 @@ fn spawn_task(ctx: &mut Ctx, c: Clone) -> SysResult {
     }
     let start =
         crate::task::ThreadStart { flags, clear_sighand: c.clear_sighand, newsp: c.newsp, tls, child_tid: c.child_tid };
-    let (tid, pidfd) = spawn(ctx, start)?;
+    let (tid, pidfd) = match ctx.machine.start_task(ctx.mem, ctx.task, start) {
+        Err(Errno::NOSYS) => {
+            warn_once_vm(flags);
+            return Err(Errno::NOSYS.into());
+        }
+        started => started?,
+    };
     if flags & CLONE_PIDFD != 0 {
         let fd = crate::sys::fd::new_guest_fd(pidfd)?;
         ctx.mem.write_u32(c.pidfd, fd)?;
@@ -495,10 +473,23 @@ mod tests {
         assert_eq!(check_flags(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD), Ok(()));
     }
 
+    /// clone(2) of a thread through a fake machine: copy_process()'s checks come first (nothing
+    /// is started when they fail), then the machine starts the task, then the parent's tid word.
     #[test]
-    fn cpu_update_is_taken_once() {
-        CPU_UPDATE.set(Some(CpuUpdate { esp: Some(16), reload_segments: false }));
-        assert_eq!(take_cpu_update().and_then(|u| u.esp), Some(16));
-        assert_eq!(take_cpu_update(), None);
+    fn a_thread_is_started_by_the_machine_after_the_checks() {
+        use crate::abi::nr;
+        use crate::task::testing::parts;
+        let (mut mem, mut task, mut machine) = parts();
+        let thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+        let clone = |flags: u32, parent_tid: u32| [flags, 0x1_8000, parent_tid, 0, 0, 0];
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        // CLONE_THREAD without CLONE_SIGHAND: EINVAL, and no task.
+        let flow = crate::table::dispatch(&mut ctx, nr::clone, &clone(CLONE_VM | CLONE_THREAD, 0));
+        assert_eq!(flow, crate::Flow::Return((Errno::INVAL.raw_os_error() as u32).wrapping_neg()));
+        let flow = crate::table::dispatch(&mut ctx, nr::clone, &clone(thread | CLONE_PARENT_SETTID, 0x10010));
+        assert_eq!(flow, crate::Flow::Return(1000));
+        assert_eq!(ctx.mem.read_u32(0x10010), Ok(1000));
+        assert_eq!(machine.started.len(), 1);
+        assert_eq!((machine.started[0].flags & thread, machine.started[0].newsp), (thread, 0x1_8000));
     }
 }
