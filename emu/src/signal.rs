@@ -13,6 +13,7 @@ use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
 use syscalls::mem::GuestMemoryExt;
+use syscalls::sys::mm_space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::{Exit, Task};
 use unicorn_engine::{MemType, RegisterX86, Unicorn};
@@ -253,7 +254,12 @@ pub fn deliver(
     let uc_stack = StackT { ss_sp: U32::new(ss_base), ss_flags: U32::new(ss_flags), ss_size: U32::new(ss_size) };
     let written = if rt {
         let f = RtSigframe {
-            pretcode: U32::new(restorer(&action, frame + offset_of!(RtSigframe, retcode) as u32)),
+            pretcode: U32::new(restorer(
+                &action,
+                task.mm.vdso,
+                VDSO_RT_SIGRETURN,
+                frame + offset_of!(RtSigframe, retcode) as u32,
+            )),
             sig: U32::new(signo),
             pinfo: U32::new(frame + offset_of!(RtSigframe, info) as u32),
             puc: U32::new(frame + offset_of!(RtSigframe, uc) as u32),
@@ -270,7 +276,12 @@ pub fn deliver(
         space.write_obj(frame, &f)
     } else {
         let f = Sigframe {
-            pretcode: U32::new(restorer(&action, frame + offset_of!(Sigframe, retcode) as u32)),
+            pretcode: U32::new(restorer(
+                &action,
+                task.mm.vdso,
+                VDSO_SIGRETURN,
+                frame + offset_of!(Sigframe, retcode) as u32,
+            )),
             sig: U32::new(signo),
             sc,
             extramask: U32::new((old_mask >> 32) as u32),
@@ -312,10 +323,14 @@ pub fn deliver(
     Ok(())
 }
 
-/// Where the handler returns: sa_restorer (glibc always sets it), else the frame's `retcode`.
-fn restorer(action: &Action, retcode: u32) -> u32 {
+/// Where the handler returns (ia32_setup_frame(), ia32_setup_rt_frame()): sa_restorer (glibc
+/// always sets it), else the vDSO's trampoline at `offset`, else (no vDSO) the frame's `retcode`,
+/// which only runs where the stack is executable.
+fn restorer(action: &Action, vdso: u32, offset: u32, retcode: u32) -> u32 {
     if action.flags & SA_RESTORER != 0 {
         action.restorer
+    } else if vdso != 0 {
+        vdso + offset
     } else {
         retcode
     }

@@ -5,7 +5,7 @@
 //! disagree. Placement follows the kernel's legacy-free i386 layout on a 64-bit host: top-down from
 //! just below the stack, never above [`TASK_SIZE`].
 
-use crate::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
+use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::Errno;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,7 +41,14 @@ pub enum VmaKind {
     Anon,
     Heap,
     Stack,
-    File { path: PathBuf, offset: u64, dev: u64, ino: u64 },
+    File {
+        path: PathBuf,
+        offset: u64,
+        dev: u64,
+        ino: u64,
+    },
+    /// A kernel-installed mapping shown under its name: `[vvar]`, `[vvar_vclock]`, `[vdso]`.
+    Special(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,11 +102,56 @@ pub struct Mm {
     pub brk: u32,
     /// Top-down placement starts below this address.
     pub mmap_base: u32,
+    /// Where [`Mm::map_vdso`] put the vDSO page (0: none), for the signal trampolines.
+    pub vdso: u32,
 }
+
+/// The vDSO's layout on a 64-bit host kernel (6.x) for a 32-bit task: `[vvar]` (4 pages),
+/// `[vvar_vclock]` (2 pages), then `[vdso]` (2 pages), in one top-down placement.
+const VDSO_AREAS: [(&str, u32, Prot); 3] = [
+    ("[vvar]", 4 * PAGE_SIZE, Prot::READ),
+    ("[vvar_vclock]", 2 * PAGE_SIZE, Prot::READ),
+    ("[vdso]", 2 * PAGE_SIZE, Prot::READ.union(Prot::EXEC)),
+];
+
+/// Offsets in the `[vdso]` page of `__kernel_sigreturn` and `__kernel_rt_sigreturn` (ours; no
+/// program may rely on the kernel's, which change between builds).
+pub const VDSO_SIGRETURN: u32 = 0x0;
+pub const VDSO_RT_SIGRETURN: u32 = 0x10;
 
 impl Mm {
     pub fn new(mmap_base: u32) -> Self {
         Mm { mmap_base, ..Default::default() }
+    }
+
+    /// Map the vDSO where arch_setup_additional_pages() maps it: after the program and its
+    /// interpreter, top-down below `mmap_base`. Its code is the two sigreturn trampolines the
+    /// kernel's signal frames return through when a handler has no SA_RESTORER
+    /// (arch/x86/entry/vdso/vdso32/sigreturn.S); there is no AT_SYSINFO_EHDR, so nothing else in
+    /// it is looked up. Answers the `[vdso]` address.
+    pub fn map_vdso(&mut self, mem: &mut dyn GuestMemory) -> Result<u32, Errno> {
+        let total: u32 = VDSO_AREAS.iter().map(|a| a.1).sum();
+        let mut at = self.find_free_below(total, u64::from(self.mmap_base)).ok_or(Errno::NOMEM)?;
+        for (name, len, prot) in VDSO_AREAS {
+            self.map_fixed(
+                mem,
+                at,
+                len,
+                Prot::READ | Prot::WRITE,
+                Backing::Anon { shared: false },
+                VmaKind::Special(name),
+            )?;
+            if name == "[vdso]" {
+                // popl %eax; movl $__NR_sigreturn, %eax; int $0x80
+                mem.write(at + VDSO_SIGRETURN, &[0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80])?;
+                // movl $__NR_rt_sigreturn, %eax; int $0x80
+                mem.write(at + VDSO_RT_SIGRETURN, &[0xb8, 173, 0, 0, 0, 0xcd, 0x80])?;
+                self.vdso = at;
+            }
+            self.protect(mem, at, len, prot)?;
+            at += len;
+        }
+        Ok(self.vdso)
     }
 
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {

@@ -130,6 +130,7 @@ fn line(out: &mut String, v: &Vma) {
         VmaKind::Heap => (0, 0, 0, Some("[heap]".to_string())),
         VmaKind::Stack => (0, 0, 0, Some("[stack]".to_string())),
         VmaKind::Anon => (0, 0, 0, None),
+        VmaKind::Special(name) => (0, 0, 0, Some((*name).to_string())),
     };
     let _ = write!(
         out,
