@@ -123,7 +123,9 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
             return Some(TlbEntry { paddr: u64::from(page) << 12, perms: UcProt::READ | UcProt::EXEC });
         }
         if page == GDT_ADDR >> 12 {
-            return Some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
+            // Descriptor loads read it; a guest store or jump there (above TASK_SIZE: natively
+            // SIGSEGV) must fault too, not get a read-only entry that Unicorn retries forever.
+            return (access == MemType::READ).then_some(TlbEntry { paddr: GDT_PHYS, perms: UcProt::READ });
         }
         let bits = perms.get(page as usize)?.load(Relaxed);
         let need = match access {

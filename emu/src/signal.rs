@@ -551,7 +551,11 @@ pub fn clear_fault_marks() {
 /// notes the refused access.
 pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
     cpu.add_tlb_hook(0, u64::MAX, |_, vaddr, access| {
-        DENIED.set(Some((vaddr as u32, access)));
+        // After a refused store to the GDT page Unicorn also translates a fetch there, which
+        // must not replace the data access that faulted.
+        if !(access == MemType::FETCH && DENIED.get().is_some_and(|(_, a)| a != MemType::FETCH)) {
+            DENIED.set(Some((vaddr as u32, access)));
+        }
         None
     })?;
     Ok(())
