@@ -316,10 +316,10 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                     }
                     continue;
                 }
-                let (code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    signal::memory_fault(cpu, task)
+                let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
+                    signal::memory_fault(cpu, space, task)
                 } else {
-                    (syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
+                    (signo, syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
                 };
                 if let Some(exit) = gdb_fault(cpu, signo) {
                     return Some(exit);

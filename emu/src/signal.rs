@@ -564,7 +564,8 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
 /// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
-pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
+/// A page past the end of its file or shared object is SIGBUS with BUS_ADRERR (do_sigbus()).
+pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &Task) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write) = match DENIED.take() {
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE),
@@ -573,10 +574,14 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, T
     };
     let mapped = task.mm.find(addr).is_some();
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
-    let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
     // Page-fault error code: user mode, write, present (a mapped page refused the access).
     let err = 4 | (u32::from(write) << 1) | u32::from(mapped);
-    (code, addr, Trap { trapno: 14, err, cr2: addr })
+    let trap = Trap { trapno: 14, err, cr2: addr };
+    if mapped && space.past_object_end(addr) {
+        return (SIGBUS, BUS_ADRERR, addr, trap);
+    }
+    let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
+    (SIGSEGV, code, addr, trap)
 }
 
 /// Forget the exception "in flight" after a CPU exception went to a guest handler.

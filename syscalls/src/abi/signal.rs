@@ -87,6 +87,8 @@ pub const FPE_INTDIV: i32 = 1;
 pub const ILL_ILLOPN: i32 = 2;
 pub const TRAP_BRKPT: i32 = 1;
 pub const BUS_ADRALN: i32 = 1;
+/// Nonexistent physical address: a page past the end of its file or object (BUS_ADRERR).
+pub const BUS_ADRERR: i32 = 2;
 
 /// The mask bit of `sig`.
 pub const fn bit(sig: u32) -> u64 {

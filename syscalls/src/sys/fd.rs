@@ -847,14 +847,16 @@ fn fdatasync(_: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements ftruncate(2) (`compat_sys_ftruncate`): the length is an unsigned 32-bit value.
-fn ftruncate(_: &mut Ctx, a: &Args) -> SysResult {
+fn ftruncate(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), i64::from(a[1])) })
 }
 
 /// Implements ftruncate64(2): `(fd, length_low, length_high)`; a negative length is EINVAL before
 /// the fd is looked at (the host checks in the same order).
-fn ftruncate64(_: &mut Ctx, a: &Args) -> SysResult {
+fn ftruncate64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), lohi(a[1], a[2])) })
 }
