@@ -110,6 +110,9 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = splice_flags(a[5])?;
     let mut off_in = read_off64(ctx, a[1])?;
     let mut off_out = read_off64(ctx, a[3])?;
+    if super::procfs::generated(super::fd(a[0])?) {
+        generated_to_pipe(super::fd(a[2])?, off_out, a[4])?;
+    }
     let n = rustix::pipe::splice(
         super::fd(a[0])?,
         off_in.as_mut(),
@@ -120,6 +123,26 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
     )?;
     write_offsets(ctx, a, off_in, off_out)?;
     Ok(n as u32)
+}
+
+/// splice(2) from a generated `/proc` entry (procfs.rs), in do_splice()'s order: the output's
+/// mode (EBADF), then a pipe output's offset (ESPIPE), an empty request (0), and the entry's
+/// missing splice_read (EINVAL, do_splice_read()). Output that is not a pipe: the host answers.
+fn generated_to_pipe(out: rustix::fd::BorrowedFd<'_>, off_out: Option<u64>, len: u32) -> Result<(), Errno> {
+    let mode = rustix::fs::fcntl_getfl(out)?;
+    if mode & OFlags::ACCMODE == OFlags::RDONLY || mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF);
+    }
+    if !rustix::fs::FileType::from_raw_mode(rustix::fs::fstat(out)?.st_mode).is_fifo() {
+        return Ok(());
+    }
+    if off_out.is_some() {
+        return Err(Errno::SPIPE);
+    }
+    if len == 0 {
+        return Ok(());
+    }
+    Err(Errno::INVAL)
 }
 
 /// Implements tee(2).
