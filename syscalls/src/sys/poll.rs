@@ -175,8 +175,7 @@ pub fn masked(
 /// the host polls a local copy; every `revents` is written back even when the wait failed
 /// (EINTR), and a fault there is EFAULT.
 fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
-    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
-    if u64::from(nfds) > limit {
+    if u64::from(nfds) > super::fd::guest_nofile().0 {
         return Err(Errno::INVAL.into());
     }
     let n = nfds as usize;
