@@ -81,6 +81,10 @@ pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
 pub const SI_TKILL: i32 = -6;
+/// Queued SIGIO (kernel-internal use, seen by F_SETSIG signals).
+pub const SI_SIGIO: i32 = -5;
+/// The number of POLL_* codes (POLL_IN..POLL_HUP).
+pub const NSIGPOLL: i32 = 6;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
 pub const FPE_INTDIV: i32 = 1;

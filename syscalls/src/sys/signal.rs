@@ -465,6 +465,10 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
     si.code = I32::new(code);
     let f = &mut si.fields;
     let fault = SYNCHRONOUS & bit(signo.clamp(1, NSIG)) != 0;
+    // siginfo_layout(): codes 1..=NSIGPOLL of a signal without codes of its own (an F_SETSIG
+    // signal from send_sigio(): dnotify, leases, O_ASYNC), and SI_SIGIO, carry band and fd.
+    let own_codes = fault || signo == SIGCHLD || signo == SIGIO;
+    let poll = code == SI_SIGIO || (!own_codes && (1..=NSIGPOLL).contains(&code));
     if code == SI_TIMER {
         f[0] = U32::new(word(raw, 16)); // tid
         f[1] = U32::new(word(raw, 20)); // overrun
@@ -477,7 +481,7 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
         f[4] = U32::new(word(raw, 40)); // stime
     } else if code > 0 && code != SI_KERNEL && fault {
         f[0] = U32::new(word(raw, 16)); // addr (low half)
-    } else if code > 0 && code != SI_KERNEL && signo == SIGIO {
+    } else if poll || (code > 0 && code != SI_KERNEL && signo == SIGIO) {
         f[0] = U32::new(word(raw, 16)); // band (low half)
         f[1] = U32::new(word(raw, 24)); // fd
     } else {
