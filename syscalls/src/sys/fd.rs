@@ -326,7 +326,7 @@ fn ret(r: libc::c_long) -> SysResult {
 /// guest buffer from its first bad byte on, so the host's copy faults exactly where the guest's
 /// would, and the host decides what that means (a short count for a file, EFAULT for a pipe
 /// chunk, 0 at end of file…). Null if it cannot be reserved (page 0 is never mapped either).
-fn fault_page() -> *mut libc::c_void {
+pub(crate) fn fault_page() -> *mut libc::c_void {
     static PAGE: OnceLock<usize> = OnceLock::new();
     let addr = *PAGE.get_or_init(|| {
         // SAFETY: a fresh PROT_NONE reservation that nothing else refers to; it is never freed.
@@ -880,6 +880,9 @@ fn host_ioctl(fd: i32, req: u32, arg: libc::c_ulong) -> Result<i64, Errno> {
 fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (fd, req, arg) = (host_fd(a[0]), a[1], a[2]);
     if let Some(r) = super::netioctl::ioctl(ctx, a[0], req, arg) {
+        return r;
+    }
+    if let Some(r) = super::fsioctl::ioctl(ctx, fd, req, arg) {
         return r;
     }
     let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {

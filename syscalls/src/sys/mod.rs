@@ -17,6 +17,7 @@ pub mod fd;
 pub mod fdkinds;
 pub mod fork;
 pub mod fs;
+pub mod fsioctl;
 pub mod futex;
 pub mod info;
 pub mod ipc;
