@@ -130,8 +130,13 @@ fn compat(mem: &mut dyn GuestMemory, fd: i32, req: u32, arg: u32, n: usize, out:
     if readable {
         mem.read(arg, buf)?;
     }
-    // An inaccessible argument: a 32-bit address the host cannot read or write (page 0).
-    let host_arg = if readable || writable { at } else { 0 };
+    // An inaccessible argument: a 32-bit address the host cannot read or write either (in page
+    // 0, never mapped; NULL itself stays NULL, which some requests check for).
+    let host_arg = match (readable || writable, arg) {
+        (true, _) => at,
+        (false, 0) => 0,
+        (false, _) => 8,
+    };
     const IOCTL: u32 = 54;
     // SAFETY: the argument is null or the bounce buffer, `n` bytes, as large as the i386 struct.
     let r = unsafe { compat::int80(IOCTL, fd as u32, req, host_arg, 0) };
