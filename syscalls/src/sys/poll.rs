@@ -106,9 +106,21 @@ pub fn read_timeout(ctx: &Ctx, addr: u32, abi: TimeAbi) -> Result<Deadline, Errn
     Deadline::new(sec, nsec)
 }
 
-/// poll_select_finish(): write the time left to a non-zero guest timeout. A fault is ignored.
+/// personality(2)'s STICKY_TIMEOUTS: select and poll leave the guest's timeout as it was.
+const STICKY_TIMEOUTS: i32 = 0x0400_0000;
+
+/// Whether the process runs with STICKY_TIMEOUTS (personality is the host process's own: the
+/// guest's personality(2) passes through).
+fn sticky_timeouts() -> bool {
+    // SAFETY: 0xffffffff only queries the persona.
+    let persona = unsafe { libc::personality(0xffff_ffff) };
+    persona != -1 && persona & STICKY_TIMEOUTS != 0
+}
+
+/// poll_select_finish(): write the time left to a non-zero guest timeout, unless the personality
+/// has STICKY_TIMEOUTS. A fault is ignored.
 fn write_remaining(ctx: &mut Ctx, addr: u32, abi: TimeAbi, deadline: &Deadline) {
-    if addr == 0 || deadline.end.is_none() {
+    if addr == 0 || deadline.end.is_none() || sticky_timeouts() {
         return;
     }
     let rts = deadline.remaining();
