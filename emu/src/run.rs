@@ -317,7 +317,12 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                     continue;
                 }
                 let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    signal::memory_fault(cpu, space, task)
+                    let fault = signal::memory_fault(cpu, space, task);
+                    if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, fault.2) {
+                        // The access runs again on the grown mapping.
+                        continue;
+                    }
+                    fault
                 } else {
                     (signo, syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
                 };

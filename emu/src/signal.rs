@@ -584,6 +584,19 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &T
     (SIGSEGV, code, addr, trap)
 }
 
+/// A fault at an unmapped `addr` below a MAP_GROWSDOWN mapping grows it, as the kernel's page
+/// fault handler does (expand_stack()), within RLIMIT_STACK and the default stack_guard_gap
+/// (256 pages).
+pub fn grow_stack(space: &mut GuestSpace, task: &mut Task, addr: u32) -> bool {
+    use syscalls::sys::mm_space::STACK_GUARD_GAP;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Stack).current.unwrap_or(u64::MAX);
+    let grown = task.mm.grow_down(space, addr, limit, STACK_GUARD_GAP);
+    if grown {
+        log::debug!("grew a MAP_GROWSDOWN mapping down to {addr:#x}");
+    }
+    grown
+}
+
 /// Forget the exception "in flight" after a CPU exception went to a guest handler.
 ///
 /// Unicorn's x86 CPU remembers the last contributory exception (#DE, #TS..#GP) in

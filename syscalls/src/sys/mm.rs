@@ -66,6 +66,7 @@ const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_HUGETLB: u32 = 0x40000;
 const MAP_LOCKED: u32 = 0x2000;
+const MAP_GROWSDOWN: u32 = 0x0100;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK plus MAP_SYNC handled as unsupported).
 const LEGACY_MAP_MASK: u32 = 0x01
@@ -181,6 +182,9 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         Some(fd) => (Backing::File { fd, offset, shared }, file_kind(fd, offset)),
     };
     mm.map_fixed(ctx.mem, start, len, prot_of(prot), backing, kind)?;
+    if flags & MAP_GROWSDOWN != 0 {
+        mm.set_growsdown(start);
+    }
     if flags & MAP_LOCKED != 0 {
         if let Some(host) = host_addr(start) {
             // SAFETY: the guest mapping just made, inside the reservation. As the kernel's

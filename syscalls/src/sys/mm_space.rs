@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 /// The top of user space for a 32-bit task on a 64-bit kernel (`TASK_SIZE_32`).
 pub const TASK_SIZE: u64 = 0xffff_e000;
 
+/// stack_guard_gap: what a MAP_GROWSDOWN mapping keeps free below it (256 pages by default).
+pub const STACK_GUARD_GAP: u64 = 256 << 12;
+
 /// Lowest address `mmap` places anything without MAP_FIXED (`mmap_min_addr`).
 pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
 
@@ -59,6 +62,8 @@ pub struct Vma {
     pub prot: Prot,
     pub shared: bool,
     pub kind: VmaKind,
+    /// MAP_GROWSDOWN (VM_GROWSDOWN): a fault below it grows it (see [`Mm::grow_down`]).
+    pub growsdown: bool,
 }
 
 impl Vma {
@@ -154,6 +159,46 @@ impl Mm {
         Ok(self.vdso)
     }
 
+    /// Mark the VMA that starts at `addr` as growing down (MAP_GROWSDOWN).
+    pub fn set_growsdown(&mut self, addr: u32) {
+        if let Some(v) = self.vmas.get_mut(&addr) {
+            v.growsdown = true;
+        }
+    }
+
+    /// A fault at unmapped `addr`: grow the MAP_GROWSDOWN VMA above it down to its page, as
+    /// expand_downwards() does, and answer whether it did. Refused: no such VMA right above, an
+    /// address below mmap_min_addr, a stack larger than `limit` (RLIMIT_STACK,
+    /// acct_stack_growth()), or less than `guard` bytes left above an accessible VMA below
+    /// (stack_guard_gap).
+    pub fn grow_down(&mut self, mem: &mut dyn GuestMemory, addr: u32, limit: u64, guard: u64) -> bool {
+        let new_start = addr & !(PAGE_SIZE - 1);
+        if new_start < MMAP_MIN_ADDR || self.find(addr).is_some() {
+            return false;
+        }
+        let Some((&start, vma)) = self.vmas.range(addr..).next() else { return false };
+        if !vma.growsdown {
+            return false;
+        }
+        if vma.end - u64::from(new_start) > limit {
+            return false;
+        }
+        if let Some((_, prev)) = self.vmas.range(..start).next_back() {
+            if !prev.growsdown && !prev.prot.is_empty() && u64::from(new_start) < prev.end + guard {
+                return false;
+            }
+        }
+        let mut grown = vma.clone();
+        let (prot, len) = (grown.prot, start - new_start);
+        if mem.map(new_start, len, prot, Backing::Anon { shared: grown.shared }).is_err() {
+            return false;
+        }
+        self.vmas.remove(&start);
+        grown.start = new_start;
+        self.vmas.insert(new_start, grown);
+        true
+    }
+
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
     }
@@ -177,19 +222,21 @@ impl Mm {
     }
 
     /// Highest free, page-aligned range of `len` bytes ending at or below `top`.
+    /// A MAP_GROWSDOWN VMA keeps [`STACK_GUARD_GAP`] below it free (vm_start_gap()).
     pub fn find_free_below(&self, len: u32, top: u64) -> Option<u32> {
         let len = u64::from(len);
         let mut top = top.min(TASK_SIZE);
+        let start_gap = |v: &Vma| u64::from(v.start).saturating_sub(if v.growsdown { STACK_GUARD_GAP } else { 0 });
         // Walk the VMAs from the top down, looking at each gap.
         for v in self.vmas.values().rev() {
             if v.end > top {
-                top = top.min(u64::from(v.start));
+                top = top.min(start_gap(v));
                 continue;
             }
-            if top - v.end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
+            if top >= v.end && top - v.end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
                 return Some((top - len) as u32);
             }
-            top = u64::from(v.start);
+            top = top.min(start_gap(v));
         }
         (top >= len + u64::from(MMAP_MIN_ADDR)).then(|| (top - len) as u32)
     }
@@ -220,7 +267,7 @@ impl Mm {
             backing,
             Backing::Anon { shared: true } | Backing::File { shared: true, .. } | Backing::SysvShm { .. }
         );
-        self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind });
+        self.vmas.insert(addr, Vma { start: addr, end, prot, shared, kind, growsdown: false });
         Ok(())
     }
 

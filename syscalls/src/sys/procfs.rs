@@ -157,7 +157,11 @@ pub fn maps(mm: &Mm) -> String {
 
 /// Whether `next` continues `prev` as one VMA would (vma_merge's conditions, roughly).
 fn mergeable(prev: &Vma, next: &Vma) -> bool {
-    if prev.end != u64::from(next.start) || prev.prot != next.prot || prev.shared != next.shared {
+    if prev.end != u64::from(next.start)
+        || prev.prot != next.prot
+        || prev.shared != next.shared
+        || prev.growsdown != next.growsdown
+    {
         return false;
     }
     match (&prev.kind, &next.kind) {
@@ -228,6 +232,7 @@ mod tests {
     fn maps_lines_have_the_kernel_layout() {
         let mut s = String::new();
         let file = Vma {
+            growsdown: false,
             start: 0x0804_8000,
             end: 0x0804_9000,
             prot: Prot::READ | Prot::EXEC,
@@ -248,7 +253,14 @@ mod tests {
 
     #[test]
     fn neighbours_of_one_kind_merge_like_the_kernel_merges_them() {
-        let heap = |start: u32, end: u64| Vma { start, end, prot: Prot::READ, shared: false, kind: VmaKind::Heap };
+        let heap = |start: u32, end: u64| Vma {
+            start,
+            end,
+            prot: Prot::READ,
+            shared: false,
+            kind: VmaKind::Heap,
+            growsdown: false,
+        };
         assert!(mergeable(&heap(0x1000, 0x2000), &heap(0x2000, 0x3000)));
         assert!(!mergeable(&heap(0x1000, 0x2000), &heap(0x3000, 0x4000)));
         let anon = Vma { kind: VmaKind::Anon, ..heap(0x2000, 0x3000) };
