@@ -105,6 +105,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::inotify_rm_watch, inotify_rm_watch, [Fd, Int]),
     entry!(nr::memfd_create, memfd_create, [Name, MemfdFlags(MFD_FLAGS)]),
     entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)]),
+    entry!(nr::pidfd_send_signal, pidfd_send_signal, [Fd, Int, Ptr, Hex]),
+    entry!(nr::pidfd_getfd, pidfd_getfd, [Fd, Int, Hex]),
     entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
     entry!(nr::getcpu, getcpu, [Out(&IntPtr), Out(&IntPtr), Ptr]),
     entry!(nr::fallocate, fallocate, [Fd, Flags(FALLOC_FLAGS), Off64, Skip, Off64, Skip]),
@@ -338,6 +340,31 @@ fn memfd_create(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn pidfd_open(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: integer arguments.
     new_fd(unsafe { libc::syscall(libc::SYS_pidfd_open, int(a[0]), uint(a[1])) })
+}
+
+/// Implements pidfd_send_signal(2): the siginfo is read in the i386 layout and given to the host
+/// in its own (copy_siginfo_from_user_any()); an unreadable one is a pointer the host answers
+/// EFAULT for, in its order of checks.
+fn pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult {
+    use crate::mem::GuestMemoryExt;
+    let info = if a[2] == 0 {
+        None
+    } else {
+        Some(ctx.mem.read_obj::<crate::abi::signal::Siginfo>(a[2]).map(|si| super::signal::siginfo_to_host(&si)))
+    };
+    let info_ptr = match &info {
+        None => std::ptr::null(),
+        Some(Ok(raw)) => raw.as_ptr(),
+        Some(Err(_)) => super::fs::BAD_PTR as *const u8,
+    };
+    // SAFETY: the info pointer is null, a local 128-byte siginfo, or outside user space.
+    ret(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, host_fd(a[0]), int(a[1]), info_ptr, uint(a[3])) })
+}
+
+/// Implements pidfd_getfd(2): the target's fd number is its own; the new fd is the guest's.
+fn pidfd_getfd(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: integer arguments.
+    new_fd(unsafe { libc::syscall(libc::SYS_pidfd_getfd, host_fd(a[0]), int(a[1]), uint(a[2])) })
 }
 
 // ---------------------------------------------------------------------------------------------

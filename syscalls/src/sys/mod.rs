@@ -23,6 +23,7 @@ pub mod info;
 pub mod ipc;
 pub mod mm;
 pub mod mm_space;
+pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
 pub mod poll;
@@ -54,6 +55,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     info::ENTRIES,
     ipc::ENTRIES,
     mm::ENTRIES,
+    mount::ENTRIES,
     mqueue::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,

@@ -493,7 +493,7 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
 }
 
 /// A guest siginfo for the host (copy_siginfo_from_user32() for the kill/queue layout).
-fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
+pub(crate) fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
     let mut raw = [0u8; 128];
     let mut put = |at: usize, v: u32| {
         if let Some(b) = raw.get_mut(at..at + 4) {
