@@ -5,6 +5,7 @@
 //! offsets read from and written back to guest memory (EFAULT), and the 32-bit sendfile's limit
 //! (`MAX_NON_LFS`: EOVERFLOW as `do_sendfile` gives it).
 
+use super::fd::Dir;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
@@ -18,6 +19,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]),
     entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
     entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]),
+    entry!(nr::vmsplice, vmsplice, [Fd, Ptr, Uint, Hex]),
     entry!(nr::copy_file_range, copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
 ];
 
@@ -143,6 +145,26 @@ fn generated_to_pipe(out: rustix::fd::BorrowedFd<'_>, off_out: Option<u64>, len:
         return Ok(());
     }
     Err(Errno::INVAL)
+}
+
+/// Implements vmsplice(2) in its order: flags (EINVAL), the fd and which way it goes (a pipe's
+/// write end takes guest memory in, a read end copies out to it; EBADF otherwise), then the
+/// iovec array at the i386 layout (see `fd::import_iovec`). The host moves the data between the
+/// pipe and guest memory, which is host memory.
+fn vmsplice(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let flags = splice_flags(a[3])?;
+    let fd = super::fd(a[0])?;
+    let mode = rustix::fs::fcntl_getfl(fd)?;
+    if mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF.into());
+    }
+    let dir = if mode & OFlags::ACCMODE == OFlags::RDONLY { Dir::ToGuest } else { Dir::FromGuest };
+    let iov = super::fd::import_iovec(ctx.mem, a[1], a[2], dir)?;
+    // SAFETY: the iovecs describe guest memory the guest may access that way, or the fault page.
+    let n = crate::host(unsafe {
+        libc::syscall(libc::SYS_vmsplice, super::fd::host_fd(a[0]), iov.as_ptr(), iov.len(), flags.bits())
+    })?;
+    Ok(n as u32)
 }
 
 /// Implements tee(2).
