@@ -121,7 +121,7 @@ fn reopen_read_only(link: &str) -> Result<OwnedFd, Errno> {
         // SAFETY: the fd was just opened and belongs to nothing else.
         return Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
     }
-    Ok(rustix::fs::open(link, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())?)
+    rustix::fs::open(link, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
 }
 
 /// Whether `fd` is a generated entry opened by [`open`] (its memfd's name and seals). The kernel's
