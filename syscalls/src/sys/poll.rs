@@ -275,9 +275,18 @@ fn ppoll_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// and never shrinks. An fd opened and closed between two selects is missed.
 fn guest_max_fds(n: usize) -> usize {
     static MAX_FDS: AtomicUsize = AtomicUsize::new(NR_OPEN_DEFAULT);
+    if n > NR_OPEN_DEFAULT && !super::fd::nofile_emulated() {
+        // The emulator keeps no fds: the host's table is the guest's, and its size is FDSize.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let size = status.lines().find_map(|l| l.strip_prefix("FDSize:")).and_then(|v| v.trim().parse::<usize>().ok());
+        if let Some(size) = size {
+            return n.min(size);
+        }
+    }
     let floor = usize::try_from(super::fd::fd_floor()).unwrap_or(0);
     let known = MAX_FDS.load(Ordering::Relaxed);
-    let top = n.min(floor);
+    // fs.nr_open's default bounds any table (and the scan below).
+    let top = n.min(floor).min(1 << 20);
     if top <= known {
         return top;
     }
