@@ -14,7 +14,7 @@
 //! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
 //! fill hook answers each page's real permissions so that a page that is read and written fills once.
 
-use crate::mem::{effective, GuestSpace, Pending, SPACE};
+use crate::mem::{effective, host_can_read, GuestSpace, Pending, OBJECT_BACKED, SPACE};
 use std::ffi::c_void;
 use std::sync::atomic::Ordering::Relaxed;
 use syscalls::mem::{Prot, PAGE_SIZE};
@@ -131,6 +131,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
     set_access_exit_checks(&mut uc, crate::gdb::active())?;
     let perms = space.perms();
+    let base = space.base() as usize;
     uc.add_tlb_hook(0, u64::MAX, move |_, vaddr, access| {
         let page = (vaddr >> 12) as u32;
         if INVALIDATING.get() {
@@ -153,6 +154,13 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
             _ => Prot::READ,
         };
         if !effective(Prot::from_bits_truncate(u32::from(bits))).contains(need) {
+            return None;
+        }
+        // A page past the end of its file or shared object: the host would raise SIGBUS inside
+        // translated code, where it cannot become the guest's. Refused here, the access faults
+        // and `memory_fault` makes it the guest's SIGBUS. (Probed at each fill only: the TLB is
+        // flushed when the guest truncates a file.)
+        if bits & OBJECT_BACKED != 0 && !host_can_read((base + (page as usize) * PAGE_SIZE as usize) as *const u8) {
             return None;
         }
         Some(TlbEntry { paddr: u64::from(page) << 12, perms: uc_prot(bits) })

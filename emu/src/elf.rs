@@ -223,6 +223,8 @@ pub fn load(
         None => (entry, 0),
         Some(interpreter) => map_interpreter(interpreter, mem, mm)?,
     };
+    // load_elf_binary(): ARCH_SETUP_ADDITIONAL_PAGES after the interpreter.
+    mm.map_vdso(mem).map_err(|_| LoadError::fatal("cannot map the vDSO"))?;
     Ok(Image { entry, start, base, phdr: phdr as u32, phnum: u32::from(hdr.e_phnum), executable_stack })
 }
 

@@ -95,6 +95,11 @@ struct Cli {
     #[arg(long, hide = true)]
     sigpipe_ignored: bool,
 
+    /// (Set by a guest execve.) The program's RLIMIT_NOFILE, SOFT:HARD (the host's limit is
+    /// raised above it for the emulator's own fds).
+    #[arg(long, value_name = "SOFT:HARD", hide = true, value_parser = parse_nofile)]
+    nofile: Option<(u64, u64)>,
+
     /// Wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port; the port
     /// is printed on stderr).
     #[arg(short = 'g', value_name = "PORT")]
@@ -316,6 +321,12 @@ fn die_of(signal: i32) -> ! {
     std::process::exit(128 + signal)
 }
 
+/// `--nofile SOFT:HARD`.
+fn parse_nofile(s: &str) -> Result<(u64, u64), String> {
+    let (soft, hard) = s.split_once(':').ok_or("expected SOFT:HARD")?;
+    Ok((soft.parse().map_err(|e| format!("{e}"))?, hard.parse().map_err(|e| format!("{e}"))?))
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     // The testing tools are subcommands; anything else is a program to run (`./diff` runs a
@@ -342,8 +353,9 @@ fn main() -> ExitCode {
     let sigpipe = if cli.sigpipe_ignored { libc::SIG_IGN } else { libc::SIG_DFL };
     // SAFETY: setting a disposition before any other thread exists.
     unsafe { libc::signal(libc::SIGPIPE, sigpipe) };
-    // Fix the guest's fd range before the guest can change RLIMIT_NOFILE.
-    syscalls::sys::fd::fd_floor();
+    // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
+    let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
+    syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
 
     let path = resolve(&cli.program);
     let shown = cli.program.display();

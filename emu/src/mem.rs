@@ -47,7 +47,7 @@ pub(crate) const OBJECT_BACKED: u8 = 0x10;
 /// user memory fails with EFAULT exactly where a load would raise SIGBUS. rt_sigprocmask copies its
 /// 8-byte set in before it looks at `how`, so an invalid `how` makes it a pure probe: EINVAL when
 /// the bytes were readable, EFAULT when not, nothing changed either way.
-fn host_can_read(host: *const u8) -> bool {
+pub(crate) fn host_can_read(host: *const u8) -> bool {
     const BAD_HOW: libc::c_long = -1;
     // SAFETY: the kernel only reads 8 bytes at `host` with its own fault handling and, `how`
     // being invalid, changes no signal mask.
@@ -176,6 +176,15 @@ impl GuestSpace {
     /// What the page at `addr` allows the guest: [`effective`] permissions.
     fn page_allows(&self, addr: u32) -> Prot {
         effective(self.page_prot(addr))
+    }
+
+    /// Whether the page at `addr` is mapped but lies wholly past the end of its file or
+    /// shared-memory object: an access there is SIGBUS (BUS_ADRERR), not SIGSEGV.
+    pub fn past_object_end(&self, addr: u32) -> bool {
+        let bits = self.perms[(addr / PAGE_SIZE) as usize].load(Relaxed);
+        bits & OBJECT_BACKED != 0
+            && !effective(Prot::from_bits_truncate(u32::from(bits))).is_empty()
+            && !host_can_read(self.base.wrapping_add((addr & !(PAGE_SIZE - 1)) as usize))
     }
 
     /// What Rust may do with the page at `addr`: its guest permissions, or nothing when it lies
@@ -378,6 +387,10 @@ impl GuestMemory for GuestSpace {
         self.set_prot(addr, len, prot);
         self.note_object_pages(addr, len, &backing);
         Ok(())
+    }
+
+    fn objects_resized(&mut self) {
+        self.pending.flush_tlb = true;
     }
 
     fn mark_object_backed(&mut self, addr: u32, len: u32) {

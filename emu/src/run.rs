@@ -365,8 +365,12 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                     continue;
                 }
                 let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    let (code, addr, trap) = signal::memory_fault(cpu, task);
-                    (signo, code, addr, trap)
+                    let fault = signal::memory_fault(cpu, space, task);
+                    if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, fault.2) {
+                        // The access runs again on the grown mapping.
+                        continue;
+                    }
+                    fault
                 } else if let Some(gp) = signal::int6(cpu, space) {
                     gp
                 } else {

@@ -13,6 +13,7 @@ use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
 use syscalls::mem::GuestMemoryExt;
+use syscalls::sys::mm_space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::{Exit, Task};
 use unicorn_engine::{MemType, RegisterX86, Unicorn};
@@ -268,7 +269,12 @@ pub fn deliver(
     let uc_stack = StackT { ss_sp: U32::new(ss_base), ss_flags: U32::new(ss_flags), ss_size: U32::new(ss_size) };
     let written = if rt {
         let f = RtSigframe {
-            pretcode: U32::new(restorer(&action, frame + offset_of!(RtSigframe, retcode) as u32)),
+            pretcode: U32::new(restorer(
+                &action,
+                task.mm.vdso,
+                VDSO_RT_SIGRETURN,
+                frame + offset_of!(RtSigframe, retcode) as u32,
+            )),
             sig: U32::new(signo),
             pinfo: U32::new(frame + offset_of!(RtSigframe, info) as u32),
             puc: U32::new(frame + offset_of!(RtSigframe, uc) as u32),
@@ -285,7 +291,12 @@ pub fn deliver(
         space.write_obj(frame, &f)
     } else {
         let f = Sigframe {
-            pretcode: U32::new(restorer(&action, frame + offset_of!(Sigframe, retcode) as u32)),
+            pretcode: U32::new(restorer(
+                &action,
+                task.mm.vdso,
+                VDSO_SIGRETURN,
+                frame + offset_of!(Sigframe, retcode) as u32,
+            )),
             sig: U32::new(signo),
             sc,
             extramask: U32::new((old_mask >> 32) as u32),
@@ -334,10 +345,14 @@ pub fn deliver(
     Ok(())
 }
 
-/// Where the handler returns: sa_restorer (glibc always sets it), else the frame's `retcode`.
-fn restorer(action: &Action, retcode: u32) -> u32 {
+/// Where the handler returns (ia32_setup_frame(), ia32_setup_rt_frame()): sa_restorer (glibc
+/// always sets it), else the vDSO's trampoline at `offset`, else (no vDSO) the frame's `retcode`,
+/// which only runs where the stack is executable.
+fn restorer(action: &Action, vdso: u32, offset: u32, retcode: u32) -> u32 {
     if action.flags & SA_RESTORER != 0 {
         action.restorer
+    } else if vdso != 0 {
+        vdso + offset
     } else {
         retcode
     }
@@ -612,7 +627,11 @@ pub fn clear_fault_marks() {
 /// notes the refused access.
 pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_engine::uc_error> {
     cpu.add_tlb_hook(0, u64::MAX, |_, vaddr, access| {
-        DENIED.set(Some((vaddr as u32, access)));
+        // After a refused store to the GDT page Unicorn also translates a fetch there, which
+        // must not replace the data access that faulted.
+        if !(access == MemType::FETCH && DENIED.get().is_some_and(|(_, a)| a != MemType::FETCH)) {
+            DENIED.set(Some((vaddr as u32, access)));
+        }
         None
     })?;
     Ok(())
@@ -621,7 +640,8 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
 /// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
-pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, Trap) {
+/// A page past the end of its file or shared object is SIGBUS with BUS_ADRERR (do_sigbus()).
+pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &Task) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write, fetch) = match DENIED.take() {
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
@@ -630,11 +650,28 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, task: &Task) -> (i32, u32, T
     };
     let mapped = task.mm.find(addr).is_some();
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
-    let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
     // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
     // mapped page refused the access).
     let err = (u32::from(fetch) << 4) | 4 | (u32::from(write) << 1) | u32::from(mapped);
-    (code, addr, Trap { trapno: 14, err, cr2: addr })
+    let trap = Trap { trapno: 14, err, cr2: addr };
+    if mapped && space.past_object_end(addr) {
+        return (SIGBUS, BUS_ADRERR, addr, trap);
+    }
+    let code = if mapped { SEGV_ACCERR } else { SEGV_MAPERR };
+    (SIGSEGV, code, addr, trap)
+}
+
+/// A fault at an unmapped `addr` below a MAP_GROWSDOWN mapping grows it, as the kernel's page
+/// fault handler does (expand_stack()), within RLIMIT_STACK and the default stack_guard_gap
+/// (256 pages).
+pub fn grow_stack(space: &mut GuestSpace, task: &mut Task, addr: u32) -> bool {
+    use syscalls::sys::mm_space::STACK_GUARD_GAP;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Stack).current.unwrap_or(u64::MAX);
+    let grown = task.mm.grow_down(space, addr, limit, STACK_GUARD_GAP);
+    if grown {
+        log::debug!("grew a MAP_GROWSDOWN mapping down to {addr:#x}");
+    }
+    grown
 }
 
 /// Forget the exception "in flight" after a CPU exception went to a guest handler.

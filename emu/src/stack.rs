@@ -112,8 +112,8 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     // SAFETY: getauxval has no preconditions.
     let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32;
     // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
-    // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32, when there is a vDSO: emu386 has none), AT_MINSIGSTKSZ
-    // (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
+    // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32: emu386's vDSO pages hold the signal trampolines, not an
+    // ELF image), AT_MINSIGSTKSZ (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
     // AT_RSEQ_ALIGN (Linux 6.3; emu386 has no rseq). They stay in place as AT_IGNORE, so that the
     // vector, and with it everything below it on the stack, has the kernel's size: without
     // randomisation a stack address is then the one the program has natively (`emu386 diff`).

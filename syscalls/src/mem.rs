@@ -82,6 +82,9 @@ pub trait GuestMemory {
     /// (mremap moved or grew one there): they may lie past its end, where reading them is SIGBUS,
     /// so the slices above must check them first. [`GuestMemory::map`] notes this by itself.
     fn mark_object_backed(&mut self, _addr: u32, _len: u32) {}
+    /// A file may have shrunk (truncate, ftruncate): pages the CPU's TLB holds may now lie past
+    /// its end, where the next access must fault (SIGBUS) instead of reaching the host's.
+    fn objects_resized(&mut self) {}
     /// Write GDT entry `index` of the calling thread's CPU. The GDT sits outside the guest's 4 GiB,
     /// where guest code cannot reach it (emu/src/cpu.rs); entries 12..=14 are the TLS entries
     /// set_thread_area hands out.

@@ -81,12 +81,18 @@ pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
 pub const SI_TKILL: i32 = -6;
+/// Queued SIGIO (kernel-internal use, seen by F_SETSIG signals).
+pub const SI_SIGIO: i32 = -5;
+/// The number of POLL_* codes (POLL_IN..POLL_HUP).
+pub const NSIGPOLL: i32 = 6;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
 pub const FPE_INTDIV: i32 = 1;
 pub const ILL_ILLOPN: i32 = 2;
 pub const TRAP_BRKPT: i32 = 1;
 pub const BUS_ADRALN: i32 = 1;
+/// Nonexistent physical address: a page past the end of its file or object (BUS_ADRERR).
+pub const BUS_ADRERR: i32 = 2;
 
 /// The mask bit of `sig`.
 pub const fn bit(sig: u32) -> u64 {

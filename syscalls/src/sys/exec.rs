@@ -63,12 +63,18 @@ const AT_FDCWD: i32 = -100;
 
 /// Implements execve(2).
 fn execve(ctx: &mut Ctx, a: &Args) -> SysResult {
-    exec(ctx, AT_FDCWD as u32, a[0], a[1], a[2], 0, false)
+    super::fd::bump_for_exec();
+    let result = exec(ctx, AT_FDCWD as u32, a[0], a[1], a[2], 0, false);
+    super::fd::unbump();
+    result
 }
 
 /// Implements execveat(2).
 fn execveat(ctx: &mut Ctx, a: &Args) -> SysResult {
-    exec(ctx, a[0], a[1], a[2], a[3], a[4], true)
+    super::fd::bump_for_exec();
+    let result = exec(ctx, a[0], a[1], a[2], a[3], a[4], true);
+    super::fd::unbump();
+    result
 }
 
 /// One program to start, resolved as far as the kernel resolves it before the point of no return.
@@ -408,11 +414,23 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
     if announce {
         r.announce();
     }
+    // The host program gets the guest's RLIMIT_NOFILE, not the emulator's raised one (put back
+    // if the execve fails: only a privileged emulator raised its hard limit, so it may again).
+    let (soft, hard) = super::fd::guest_nofile();
+    let saved = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let guest = rustix::process::Rlimit { current: Some(soft), maximum: Some(hard) };
+    let swapped =
+        super::fd::nofile_emulated() && rustix::process::setrlimit(rustix::process::Resource::Nofile, guest).is_ok();
+    super::fd::unbump();
     // SAFETY: NUL-terminated strings and NULL-terminated arrays that outlive the call; on success
     // the call does not return.
-    host(unsafe {
+    let result = host(unsafe {
         libc::syscall(libc::SYS_execveat, r.dir, path.as_ptr(), argv.as_ptr(), envp.as_ptr(), r.flags as libc::c_int)
-    })?;
+    });
+    if swapped {
+        let _ = rustix::process::setrlimit(rustix::process::Resource::Nofile, saved);
+    }
+    result?;
     Err(Errno::NOEXEC.into())
 }
 
@@ -455,6 +473,10 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         args.push(b"--sigpipe-ignored".to_vec());
     }
     args.extend(crate::replay::exec_options().into_iter().map(String::into_bytes));
+    if super::fd::nofile_emulated() {
+        let (soft, hard) = super::fd::guest_nofile();
+        args.push(format!("--nofile={soft}:{hard}").into_bytes());
+    }
     args.push([b"--execfn=".as_slice(), execfn].concat());
     args.push([b"--argv0=".as_slice(), argv.first().map_or(&[][..], |a| a.as_slice())].concat());
     args.push(b"--".to_vec());
@@ -475,6 +497,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         rustix::fs::Mode::empty(),
     )?;
     request.announce();
+    super::fd::unbump();
     // SAFETY: as in host_exec; the emulator binary fd is ours and open.
     let result = host(unsafe {
         libc::syscall(

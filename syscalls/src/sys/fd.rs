@@ -169,15 +169,117 @@ pub static ENTRIES: &[Entry] = &[
 // ---------------------------------------------------------------------------------------------
 // Guest fds
 
-/// The lowest host fd the emulator keeps for itself (its trace file sits at the top of
-/// RLIMIT_NOFILE). Guest fds are the host fds below it. Computed once, from the limit the process
-/// started with; the emulator places its own fds from here up.
+/// How many fds the emulator keeps for itself, from [`fd_floor`] up, when it keeps any.
+pub const OWN_FDS: u64 = 16;
+
+/// A hard limit up to which the emulator's fds go above it (larger ones make every fork copy a
+/// table that size, so the soft limit is used instead).
+const FLOOR_AT_HARD_MAX: u64 = 1 << 16;
+
+/// The guest's RLIMIT_NOFILE `(soft, hard)` when it is emulated (the emulator keeps fds of its
+/// own); `None`: the host's limit is the guest's.
+static GUEST_NOFILE: std::sync::Mutex<Option<(u64, u64)>> = std::sync::Mutex::new(None);
+static FLOOR: OnceLock<i32> = OnceLock::new();
+
+/// Set up the guest's RLIMIT_NOFILE and the emulator's fd range, once, before the guest runs.
+/// `inherited` is the guest's limit handed over by the emulator of the program that executed
+/// this one; `own_fds`: whether this emulator keeps fds of its own for the whole run (a trace
+/// file, the gdb connection).
+///
+/// Without fds of its own the emulator leaves the whole table to the guest: the host's limit is
+/// the guest's, checked and enforced by the host kernel. With them, the guest's limit is emulated
+/// and the emulator's fds sit above it: at the guest's hard limit when the host's hard limit can
+/// be that much higher (CAP_SYS_RESOURCE), so the guest may raise its soft limit and use every fd
+/// below, as natively; at its soft limit when only the soft limit can rise; else, with no room at
+/// all, 16 below the soft limit, where the guest then meets EMFILE early.
+pub fn init_nofile(inherited: Option<(u64, u64)>, own_fds: bool) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let set = |cur: u64, max: u64| setrlimit(Resource::Nofile, Rlimit { current: Some(cur), maximum: Some(max) });
+    let host = getrlimit(Resource::Nofile);
+    let host_hard = host.maximum.unwrap_or(u64::MAX);
+    let (soft, hard) = inherited.unwrap_or((host.current.unwrap_or(1024), host_hard));
+    let soft = soft.min(hard);
+    if !own_fds && set(soft, hard).is_ok() {
+        let _ = FLOOR.set(i32::MAX);
+        return;
+    }
+    let floor = if hard <= FLOOR_AT_HARD_MAX && set(hard + OWN_FDS, host_hard.max(hard + OWN_FDS)).is_ok() {
+        hard
+    } else if soft + OWN_FDS <= host_hard && set(soft + OWN_FDS, host_hard).is_ok() {
+        soft
+    } else {
+        soft.clamp(64, 1 << 20) - OWN_FDS
+    };
+    *GUEST_NOFILE.lock().unwrap_or_else(|e| e.into_inner()) = Some((soft, hard));
+    let _ = FLOOR.set(floor.min(i32::MAX as u64) as i32);
+}
+
+/// The host's limit while [`bump_for_exec`] has raised it.
+static BUMPED: std::sync::Mutex<Option<(u64, u64)>> = std::sync::Mutex::new(None);
+
+/// When the host's limit is the guest's: raise the host's soft limit by [`OWN_FDS`] (when the hard
+/// limit allows) for an execve, which opens files of its own (the program, the emulator binary)
+/// even when the guest's table is full, as the kernel's execve needs no fd. [`unbump`] puts the
+/// guest's limit back, before the new program starts or when the execve failed.
+pub fn bump_for_exec() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    if nofile_emulated() {
+        return;
+    }
+    let host = getrlimit(Resource::Nofile);
+    let (Some(soft), Some(hard)) = (host.current, host.maximum) else { return };
+    let bumped = Rlimit { current: Some(soft.saturating_add(OWN_FDS).min(hard)), maximum: Some(hard) };
+    if soft < hard && setrlimit(Resource::Nofile, bumped).is_ok() {
+        *BUMPED.lock().unwrap_or_else(|e| e.into_inner()) = Some((soft, hard));
+    }
+}
+
+/// Undo [`bump_for_exec`].
+pub fn unbump() {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    if let Some((soft, hard)) = BUMPED.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let _ = setrlimit(Resource::Nofile, Rlimit { current: Some(soft), maximum: Some(hard) });
+    }
+}
+
+/// The guest's RLIMIT_NOFILE `(soft, hard)`.
+pub fn guest_nofile() -> (u64, u64) {
+    fd_floor();
+    if let Some(limit) = *GUEST_NOFILE.lock().unwrap_or_else(|e| e.into_inner()) {
+        return limit;
+    }
+    if let Some(limit) = *BUMPED.lock().unwrap_or_else(|e| e.into_inner()) {
+        return limit;
+    }
+    let host = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    (host.current.unwrap_or(u64::MAX), host.maximum.unwrap_or(u64::MAX))
+}
+
+/// Whether the guest's RLIMIT_NOFILE is emulated (else it is the host's own).
+pub fn nofile_emulated() -> bool {
+    fd_floor();
+    GUEST_NOFILE.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+}
+
+/// Record a new emulated guest RLIMIT_NOFILE (checked by the caller, see `info.rs`).
+pub fn set_guest_nofile(soft: u64, hard: u64) {
+    *GUEST_NOFILE.lock().unwrap_or_else(|e| e.into_inner()) = Some((soft, hard));
+}
+
+/// The first fd number the guest may not get: its soft limit, or the emulator's floor.
+pub fn fd_limit() -> i32 {
+    let soft = guest_nofile().0;
+    soft.min(fd_floor() as u64) as i32
+}
+
+/// The lowest host fd the emulator keeps for itself (`i32::MAX` when it keeps none). Guest fds
+/// are the host fds below it; the emulator places its own fds from here up (see
+/// [`init_nofile`]).
 pub fn fd_floor() -> i32 {
-    static FLOOR: OnceLock<i32> = OnceLock::new();
-    *FLOOR.get_or_init(|| {
-        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
-        limit.clamp(64, 1 << 20) as i32 - 16
-    })
+    if FLOOR.get().is_none() {
+        init_nofile(None, true);
+    }
+    FLOOR.get().copied().unwrap_or(0)
 }
 
 /// A guest fd argument as the host fd to pass on, or `bad` when it is not a guest fd (negative, or
@@ -208,10 +310,10 @@ pub fn guest_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     }
 }
 
-/// Hand a newly created host fd to the guest. One that landed in the emulator's range (every
-/// guest fd below it is taken) is closed again: EMFILE, as if the limit were [`fd_floor`].
+/// Hand a newly created host fd to the guest. One at or past the guest's limit (every guest fd
+/// below it is taken) is closed again: EMFILE, as alloc_fd() answers.
 pub fn new_guest_fd(fd: i32) -> Result<u32, Errno> {
-    if fd >= fd_floor() {
+    if fd >= fd_limit() {
         // SAFETY: the fd was just created by the caller's host call and is not used elsewhere.
         unsafe { libc::close(fd) };
         return Err(Errno::MFILE);
@@ -231,7 +333,7 @@ fn ret(r: libc::c_long) -> SysResult {
 /// guest buffer from its first bad byte on, so the host's copy faults exactly where the guest's
 /// would, and the host decides what that means (a short count for a file, EFAULT for a pipe
 /// chunk, 0 at end of file…). Null if it cannot be reserved (page 0 is never mapped either).
-fn fault_page() -> *mut libc::c_void {
+pub(crate) fn fault_page() -> *mut libc::c_void {
     static PAGE: OnceLock<usize> = OnceLock::new();
     let addr = *PAGE.get_or_init(|| {
         // SAFETY: a fresh PROT_NONE reservation that nothing else refers to; it is never freed.
@@ -549,12 +651,22 @@ fn dup(_: &mut Ctx, a: &Args) -> SysResult {
     Ok(new_guest_fd(fd as i32)?)
 }
 
+/// A dup2/dup3 target as the host fd to pass on: at or past the guest's limit it is -2 (as
+/// unsigned, past any limit: EBADF, as `ksys_dup3` says for `newfd >= rlimit`), which keeps
+/// "different fds" different.
+fn dup_target(raw: u32) -> i32 {
+    if (raw as i32) < fd_limit() {
+        host_fd_or(raw, -2)
+    } else {
+        -2
+    }
+}
+
 /// Implements dup2(2): `dup2(fd, fd)` only checks that `fd` is open. A target at or above the
-/// emulator's floor is past the guest's limit: EBADF, as `ksys_dup3` says for `newfd >= rlimit`.
+/// guest's limit: EBADF.
 fn dup2(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
-    // -2 (as unsigned, past any limit) keeps "different fds" different.
-    let new = if a[0] == a[1] { old } else { host_fd_or(a[1], -2) };
+    let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_dup2, old, new) })
 }
@@ -563,7 +675,7 @@ fn dup2(_: &mut Ctx, a: &Args) -> SysResult {
 /// EBADF for a target past the limit, then for a bad source.
 fn dup3(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
-    let new = if a[0] == a[1] { old } else { host_fd_or(a[1], -2) };
+    let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_dup3, old, new, a[2] as libc::c_int) })
 }
@@ -662,7 +774,7 @@ fn fcntl64(ctx: &mut Ctx, a: &Args) -> SysResult {
         }
         // f_dupfd(): a start at or past the guest's limit is EINVAL (after the fd check).
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            let from = if arg < fd_floor() as u32 { int_arg } else { -1 };
+            let from = if arg < fd_limit() as u32 { int_arg } else { -1 };
             let new = host_fcntl(fd, cmd as libc::c_int, from)?;
             Ok(new_guest_fd(new as i32)?)
         }
@@ -777,6 +889,9 @@ fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     if let Some(r) = super::netioctl::ioctl(ctx, a[0], req, arg) {
         return r;
     }
+    if let Some(r) = super::fsioctl::ioctl(ctx, fd, req, arg) {
+        return r;
+    }
     let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {
         // fdget(): an O_PATH fd is EBADF here too.
         fcntl_fd_check(fd)?;
@@ -827,7 +942,7 @@ fn pipe2(ctx: &mut Ctx, a: &Args) -> SysResult {
             libc::close(fds[1]);
         }
     };
-    if fds.iter().any(|&fd| fd >= fd_floor()) {
+    if fds.iter().any(|&fd| fd >= fd_limit()) {
         close_both();
         return Err(Errno::MFILE.into());
     }
@@ -854,14 +969,16 @@ fn fdatasync(_: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements ftruncate(2) (`compat_sys_ftruncate`): the length is an unsigned 32-bit value.
-fn ftruncate(_: &mut Ctx, a: &Args) -> SysResult {
+fn ftruncate(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), i64::from(a[1])) })
 }
 
 /// Implements ftruncate64(2): `(fd, length_low, length_high)`; a negative length is EINVAL before
 /// the fd is looked at (the host checks in the same order).
-fn ftruncate64(_: &mut Ctx, a: &Args) -> SysResult {
+fn ftruncate64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), lohi(a[1], a[2])) })
 }

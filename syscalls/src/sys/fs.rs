@@ -697,11 +697,13 @@ fn do_utimensat(ctx: &mut Ctx, a: &Args, ts: Option<[c_long; 4]>) -> SysResult {
 
 /// Implements truncate(2): the length is a signed 32-bit `off_t`.
 fn truncate(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     sys!(libc::SYS_truncate, path(ctx, a[0], Follow::Yes).ptr(), int(a[1]))
 }
 
 /// Implements truncate64(2): the 64-bit length comes in two registers, low word first.
 fn truncate64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.mem.objects_resized();
     let len = (u64::from(a[2]) << 32 | u64::from(a[1])) as i64;
     sys!(libc::SYS_truncate, path(ctx, a[0], Follow::Yes).ptr(), len)
 }

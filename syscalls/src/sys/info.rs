@@ -251,6 +251,49 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
 // ---------------------------------------------------------------------------------------------
 // Resource limits
 
+/// RLIMIT_NOFILE, which the guest has emulated (see `fd::init_nofile`).
+const RLIMIT_NOFILE: u32 = 7;
+
+/// Whether prlimit's `pid` is the calling process (0 or its own pid).
+fn is_self(pid: u32) -> bool {
+    pid == 0 || pid == rustix::process::getpid().as_raw_nonzero().get() as u32
+}
+
+/// The calling process's limit, as the guest sees it.
+fn own_limit(resource: u32) -> Result<libc::rlimit64, Errno> {
+    if resource == RLIMIT_NOFILE {
+        let (cur, max) = super::fd::guest_nofile();
+        return Ok(libc::rlimit64 { rlim_cur: cur, rlim_max: max });
+    }
+    host_prlimit(0, resource, None)
+}
+
+/// do_prlimit() for the guest's RLIMIT_NOFILE: soft above hard is EINVAL, a hard limit above
+/// fs.nr_open EPERM; the host then decides whether the hard limit may be raised (EPERM) on its
+/// own limit, which keeps the same distance above the guest's as before, and with the soft limit
+/// never below the emulator's own fds.
+fn set_nofile(new: &libc::rlimit64) -> Result<(), Errno> {
+    if !super::fd::nofile_emulated() {
+        return host_prlimit(0, RLIMIT_NOFILE, Some(new)).map(drop);
+    }
+    if new.rlim_cur > new.rlim_max {
+        return Err(Errno::INVAL);
+    }
+    let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open").ok().and_then(|s| s.trim().parse::<u64>().ok());
+    if nr_open.is_some_and(|n| new.rlim_max > n) {
+        return Err(Errno::PERM);
+    }
+    let (_, guest_max) = super::fd::guest_nofile();
+    let host = host_prlimit(0, RLIMIT_NOFILE, None)?;
+    let above = host.rlim_max.saturating_sub(guest_max);
+    let max = new.rlim_max.saturating_add(above);
+    let own_top = super::fd::fd_floor() as u64 + super::fd::OWN_FDS;
+    let cur = new.rlim_cur.max(own_top.min(host.rlim_cur)).min(max);
+    host_prlimit(0, RLIMIT_NOFILE, Some(&libc::rlimit64 { rlim_cur: cur, rlim_max: max }))?;
+    super::fd::set_guest_nofile(new.rlim_cur, new.rlim_max);
+    Ok(())
+}
+
 /// prlimit64 on the host: limits are `struct rlimit64` there too.
 fn host_prlimit(pid: c_long, resource: u32, new: Option<&libc::rlimit64>) -> Result<libc::rlimit64, Errno> {
     let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
@@ -269,11 +312,18 @@ fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
     } else {
         None
     };
-    let new_ptr = new.as_ref().map_or(null(), |r| r as *const libc::rlimit64);
     let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
-    let old_ptr = if a[3] != 0 { &mut old as *mut libc::rlimit64 } else { null_mut() };
-    // SAFETY: both pointers are NULL or locals that outlive the call.
-    host(unsafe { libc::syscall(libc::SYS_prlimit64, int(a[0]), ulong(a[1]), new_ptr, old_ptr) })?;
+    if a[1] == RLIMIT_NOFILE && is_self(a[0]) {
+        old = own_limit(RLIMIT_NOFILE)?;
+        if let Some(new) = &new {
+            set_nofile(new)?;
+        }
+    } else {
+        let new_ptr = new.as_ref().map_or(null(), |r| r as *const libc::rlimit64);
+        let old_ptr = if a[3] != 0 { &mut old as *mut libc::rlimit64 } else { null_mut() };
+        // SAFETY: both pointers are NULL or locals that outlive the call.
+        host(unsafe { libc::syscall(libc::SYS_prlimit64, int(a[0]), ulong(a[1]), new_ptr, old_ptr) })?;
+    }
     if a[3] != 0 {
         let r = Rlimit64 { rlim_cur: U64::new(old.rlim_cur), rlim_max: U64::new(old.rlim_max) };
         ctx.mem.write_obj(a[3], &r)?;
@@ -284,7 +334,7 @@ fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements ugetrlimit (nr 191, compat_sys_getrlimit): limits above 32 bits, infinity
 /// included, saturate to `COMPAT_RLIM_INFINITY`.
 fn ugetrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let r = host_prlimit(0, a[0], None)?;
+    let r = own_limit(a[0])?;
     let sat = |v: u64| U32::new(v.min(u64::from(RLIM32_INFINITY)) as u32);
     ctx.mem.write_obj(a[1], &Rlimit32 { rlim_cur: sat(r.rlim_cur), rlim_max: sat(r.rlim_max) })?;
     Ok(0)
@@ -296,7 +346,7 @@ fn old_getrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[0] >= RLIM_NLIMITS {
         return Err(Errno::INVAL.into());
     }
-    let r = host_prlimit(0, a[0], None)?;
+    let r = own_limit(a[0])?;
     ctx.mem.write_u32(a[1], r.rlim_cur.min(OLD_RLIM_MAX) as u32)?;
     ctx.mem.write_u32(a[1].wrapping_add(4), r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
     Ok(0)
@@ -313,6 +363,10 @@ fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
         }
     };
     let new = libc::rlimit64 { rlim_cur: wide(r.rlim_cur.get()), rlim_max: wide(r.rlim_max.get()) };
+    if a[0] == RLIMIT_NOFILE {
+        set_nofile(&new)?;
+        return Ok(0);
+    }
     host_prlimit(0, a[0], Some(&new))?;
     Ok(0)
 }

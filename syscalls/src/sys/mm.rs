@@ -151,6 +151,10 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         MAP_PRIVATE => false,
         _ => return Err(Errno::INVAL.into()),
     };
+    // do_mmap(): MAP_LOCKED needs mlock rights.
+    if flags & MAP_LOCKED != 0 && !can_do_mlock() {
+        return Err(Errno::PERM.into());
+    }
     let mm = &mut ctx.task.mm;
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
@@ -460,7 +464,8 @@ const MS_INVALIDATE: u32 = 2;
 const MS_SYNC: u32 = 4;
 
 /// Implements msync(2): shared file mappings are synced on the host with MS_SYNC; holes answer
-/// ENOMEM (at once for plain MS_SYNC, as the kernel's walk does).
+/// ENOMEM (at once for plain MS_SYNC, as the kernel's walk does); MS_INVALIDATE on a locked
+/// mapping is EBUSY, which the host says of the same range (mlock locked the host's pages).
 fn msync(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (start, len, flags) = (a[0], a[1], a[2]);
     if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || !start.is_multiple_of(PAGE_SIZE) {
@@ -480,6 +485,17 @@ fn msync(ctx: &mut Ctx, a: &Args) -> SysResult {
             return Err(Errno::NOMEM.into());
         }
         at = v.end;
+        if flags & MS_INVALIDATE != 0 {
+            if let Some(host) = host_addr(v.start) {
+                // SAFETY: a guest mapping inside the reservation; MS_INVALIDATE alone changes
+                // nothing, it only fails with EBUSY where a page is locked (VM_LOCKED).
+                if unsafe { libc::msync(host, (v.end - u64::from(v.start)) as usize, libc::MS_INVALIDATE) } != 0
+                    && last_errno() == Errno::BUSY
+                {
+                    return Err(Errno::BUSY.into());
+                }
+            }
+        }
         if flags & MS_SYNC != 0 && v.shared && matches!(v.kind, VmaKind::File { .. }) {
             if let Some(host) = host_addr(v.start) {
                 // SAFETY: a guest shared file mapping inside the reservation.

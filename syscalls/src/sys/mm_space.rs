@@ -5,7 +5,7 @@
 //! disagree. Placement follows the kernel's legacy-free i386 layout on a 64-bit host: top-down from
 //! just below the stack, never above [`TASK_SIZE`].
 
-use crate::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
+use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::Errno;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// The top of user space for a 32-bit task on a 64-bit kernel (`TASK_SIZE_32`).
 pub const TASK_SIZE: u64 = 0xffff_e000;
+
+/// stack_guard_gap: what a MAP_GROWSDOWN mapping keeps free below it (256 pages by default).
+pub const STACK_GUARD_GAP: u64 = 256 << 12;
 
 /// Lowest address `mmap` places anything without MAP_FIXED (`mmap_min_addr`).
 pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
@@ -73,7 +76,14 @@ pub enum VmaKind {
     Anon,
     Heap,
     Stack,
-    File { path: PathBuf, offset: u64, dev: u64, ino: u64 },
+    File {
+        path: PathBuf,
+        offset: u64,
+        dev: u64,
+        ino: u64,
+    },
+    /// A kernel-installed mapping shown under its name: `[vvar]`, `[vvar_vclock]`, `[vdso]`.
+    Special(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,11 +167,89 @@ pub struct Mm {
     /// the argument pages and 128 KiB more (setup_arg_pages()); 0 when unknown. The emulator
     /// maps the whole stack at once, the kernel grows it on faults; /proc shows it as grown.
     pub stack_floor: u32,
+    /// Where [`Mm::map_vdso`] put the vDSO page (0: none), for the signal trampolines.
+    pub vdso: u32,
 }
+
+/// The vDSO's layout on a 64-bit host kernel (6.x) for a 32-bit task: `[vvar]` (4 pages),
+/// `[vvar_vclock]` (2 pages), then `[vdso]` (2 pages), in one top-down placement.
+const VDSO_AREAS: [(&str, u32, Prot); 3] = [
+    ("[vvar]", 4 * PAGE_SIZE, Prot::READ),
+    ("[vvar_vclock]", 2 * PAGE_SIZE, Prot::READ),
+    ("[vdso]", 2 * PAGE_SIZE, Prot::READ.union(Prot::EXEC)),
+];
+
+/// Offsets in the `[vdso]` page of `__kernel_sigreturn` and `__kernel_rt_sigreturn` (ours; no
+/// program may rely on the kernel's, which change between builds).
+pub const VDSO_SIGRETURN: u32 = 0x0;
+pub const VDSO_RT_SIGRETURN: u32 = 0x10;
 
 impl Mm {
     pub fn new(mmap_base: u32) -> Self {
         Mm { mmap_base, ..Default::default() }
+    }
+
+    /// Map the vDSO where arch_setup_additional_pages() maps it: after the program and its
+    /// interpreter, top-down below `mmap_base`. Its code is the two sigreturn trampolines the
+    /// kernel's signal frames return through when a handler has no SA_RESTORER
+    /// (arch/x86/entry/vdso/vdso32/sigreturn.S); there is no AT_SYSINFO_EHDR, so nothing else in
+    /// it is looked up. Answers the `[vdso]` address.
+    pub fn map_vdso(&mut self, mem: &mut dyn GuestMemory) -> Result<u32, Errno> {
+        let total: u32 = VDSO_AREAS.iter().map(|a| a.1).sum();
+        let mut at = self.find_free_below(total, u64::from(self.mmap_base)).ok_or(Errno::NOMEM)?;
+        for (name, len, prot) in VDSO_AREAS {
+            self.map_fixed(
+                mem,
+                at,
+                len,
+                Prot::READ | Prot::WRITE,
+                Backing::Anon { shared: false },
+                VmaKind::Special(name),
+            )?;
+            if name == "[vdso]" {
+                // popl %eax; movl $__NR_sigreturn, %eax; int $0x80
+                mem.write(at + VDSO_SIGRETURN, &[0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80])?;
+                // movl $__NR_rt_sigreturn, %eax; int $0x80
+                mem.write(at + VDSO_RT_SIGRETURN, &[0xb8, 173, 0, 0, 0, 0xcd, 0x80])?;
+                self.vdso = at;
+            }
+            self.protect(mem, at, len, prot)?;
+            at += len;
+        }
+        Ok(self.vdso)
+    }
+
+    /// A fault at unmapped `addr`: grow the MAP_GROWSDOWN VMA above it down to its page, as
+    /// expand_downwards() does, and answer whether it did. Refused: no such VMA right above, an
+    /// address below mmap_min_addr, a stack larger than `limit` (RLIMIT_STACK,
+    /// acct_stack_growth()), or less than `guard` bytes left above an accessible VMA below
+    /// (stack_guard_gap).
+    pub fn grow_down(&mut self, mem: &mut dyn GuestMemory, addr: u32, limit: u64, guard: u64) -> bool {
+        let new_start = addr & !(PAGE_SIZE - 1);
+        if new_start < MMAP_MIN_ADDR || self.find(addr).is_some() {
+            return false;
+        }
+        let Some((&start, vma)) = self.vmas.range(addr..).next() else { return false };
+        if vma.flags & vm::GROWSDOWN == 0 {
+            return false;
+        }
+        if vma.end - u64::from(new_start) > limit {
+            return false;
+        }
+        if let Some((_, prev)) = self.vmas.range(..start).next_back() {
+            if prev.flags & vm::GROWSDOWN == 0 && !prev.prot.is_empty() && u64::from(new_start) < prev.end + guard {
+                return false;
+            }
+        }
+        let mut grown = vma.clone();
+        let (prot, len) = (grown.prot, start - new_start);
+        if mem.map(new_start, len, prot, Backing::Anon { shared: grown.shared }).is_err() {
+            return false;
+        }
+        self.vmas.remove(&start);
+        grown.start = new_start;
+        self.vmas.insert(new_start, grown);
+        true
     }
 
     pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
@@ -187,19 +275,22 @@ impl Mm {
     }
 
     /// Highest free, page-aligned range of `len` bytes ending at or below `top`.
+    /// A MAP_GROWSDOWN VMA keeps [`STACK_GUARD_GAP`] below it free (vm_start_gap()).
     pub fn find_free_below(&self, len: u32, top: u64) -> Option<u32> {
         let len = u64::from(len);
         let mut top = top.min(TASK_SIZE);
+        let start_gap =
+            |v: &Vma| u64::from(v.start).saturating_sub(if v.flags & vm::GROWSDOWN != 0 { STACK_GUARD_GAP } else { 0 });
         // Walk the VMAs from the top down, looking at each gap.
         for v in self.vmas.values().rev() {
             if v.end > top {
-                top = top.min(u64::from(v.start));
+                top = top.min(start_gap(v));
                 continue;
             }
-            if top - v.end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
+            if top >= v.end && top - v.end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
                 return Some((top - len) as u32);
             }
-            top = u64::from(v.start);
+            top = top.min(start_gap(v));
         }
         (top >= len + u64::from(MMAP_MIN_ADDR)).then(|| (top - len) as u32)
     }

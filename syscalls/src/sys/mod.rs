@@ -23,6 +23,7 @@ pub mod fd;
 pub mod filedata;
 pub mod fork;
 pub mod fs;
+pub mod fsioctl;
 pub mod futex;
 mod hostarg;
 pub mod info;
@@ -32,6 +33,7 @@ pub mod ldt;
 pub mod memfd;
 pub mod mm;
 pub mod mm_space;
+pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
 pub mod ns;
@@ -70,6 +72,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     ipc::ENTRIES,
     ldt::ENTRIES,
     mm::ENTRIES,
+    mount::ENTRIES,
     mqueue::ENTRIES,
     ns::ENTRIES,
     poll::ENTRIES,

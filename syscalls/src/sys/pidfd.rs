@@ -1,6 +1,8 @@
-//! Process fds: pidfd_open(2). Guest pids are host pids, so the fd is the host's own pidfd.
+//! Process fds: pidfd_open(2), pidfd_send_signal(2), pidfd_getfd(2). Guest pids are host pids, so
+//! the fd is the host's own pidfd.
 
-use super::hostarg::{int, new_fd, uint};
+use super::fd::host_fd;
+use super::hostarg::{int, new_fd, ret, uint};
 use crate::abi::nr;
 use crate::entry;
 use crate::table::{Arg::*, Args, Entry};
@@ -10,10 +12,39 @@ use crate::SysResult;
 const O_NONBLOCK: u32 = 0o4000;
 const PIDFD_FLAGS: &[(u32, &str)] = &[(O_NONBLOCK, "PIDFD_NONBLOCK"), (0o200, "PIDFD_THREAD")];
 
-pub static ENTRIES: &[Entry] = &[entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)])];
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::pidfd_open, pidfd_open, [Int, Flags(PIDFD_FLAGS)]),
+    entry!(nr::pidfd_send_signal, pidfd_send_signal, [Fd, Int, Ptr, Hex]),
+    entry!(nr::pidfd_getfd, pidfd_getfd, [Fd, Int, Hex]),
+];
 
 /// Implements pidfd_open(2): guest pids are host pids.
 fn pidfd_open(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: integer arguments.
     new_fd(unsafe { libc::syscall(libc::SYS_pidfd_open, int(a[0]), uint(a[1])) })
+}
+
+/// Implements pidfd_send_signal(2): the siginfo is read in the i386 layout and given to the host
+/// in its own (copy_siginfo_from_user_any()); an unreadable one is a pointer the host answers
+/// EFAULT for, in its order of checks.
+fn pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult {
+    use crate::mem::GuestMemoryExt;
+    let info = if a[2] == 0 {
+        None
+    } else {
+        Some(ctx.mem.read_obj::<crate::abi::signal::Siginfo>(a[2]).map(|si| super::signal::siginfo_to_host(&si)))
+    };
+    let info_ptr = match &info {
+        None => std::ptr::null(),
+        Some(Ok(raw)) => raw.as_ptr(),
+        Some(Err(_)) => super::hostarg::BAD_PTR as *const u8,
+    };
+    // SAFETY: the info pointer is null, a local 128-byte siginfo, or outside user space.
+    ret(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, host_fd(a[0]), int(a[1]), info_ptr, uint(a[3])) })
+}
+
+/// Implements pidfd_getfd(2): the target's fd number is its own; the new fd is the guest's.
+fn pidfd_getfd(_: &mut Ctx, a: &Args) -> SysResult {
+    // SAFETY: integer arguments.
+    new_fd(unsafe { libc::syscall(libc::SYS_pidfd_getfd, host_fd(a[0]), int(a[1]), uint(a[2])) })
 }

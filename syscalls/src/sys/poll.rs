@@ -106,9 +106,21 @@ pub fn read_timeout(ctx: &Ctx, addr: u32, abi: TimeAbi) -> Result<Deadline, Errn
     Deadline::new(sec, nsec)
 }
 
-/// poll_select_finish(): write the time left to a non-zero guest timeout. A fault is ignored.
+/// personality(2)'s STICKY_TIMEOUTS: select and poll leave the guest's timeout as it was.
+const STICKY_TIMEOUTS: i32 = 0x0400_0000;
+
+/// Whether the process runs with STICKY_TIMEOUTS (personality is the host process's own: the
+/// guest's personality(2) passes through).
+fn sticky_timeouts() -> bool {
+    // SAFETY: 0xffffffff only queries the persona.
+    let persona = unsafe { libc::personality(0xffff_ffff) };
+    persona != -1 && persona & STICKY_TIMEOUTS != 0
+}
+
+/// poll_select_finish(): write the time left to a non-zero guest timeout, unless the personality
+/// has STICKY_TIMEOUTS. A fault is ignored.
 fn write_remaining(ctx: &mut Ctx, addr: u32, abi: TimeAbi, deadline: &Deadline) {
-    if addr == 0 || deadline.end.is_none() {
+    if addr == 0 || deadline.end.is_none() || sticky_timeouts() {
         return;
     }
     let rts = deadline.remaining();
@@ -175,8 +187,7 @@ pub fn masked(
 /// the host polls a local copy; every `revents` is written back even when the wait failed
 /// (EINTR), and a fault there is EFAULT.
 fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
-    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
-    if u64::from(nfds) > limit {
+    if u64::from(nfds) > super::fd::guest_nofile().0 {
         return Err(Errno::INVAL.into());
     }
     let n = nfds as usize;
@@ -264,9 +275,18 @@ fn ppoll_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// and never shrinks. An fd opened and closed between two selects is missed.
 fn guest_max_fds(n: usize) -> usize {
     static MAX_FDS: AtomicUsize = AtomicUsize::new(NR_OPEN_DEFAULT);
+    if n > NR_OPEN_DEFAULT && !super::fd::nofile_emulated() {
+        // The emulator keeps no fds: the host's table is the guest's, and its size is FDSize.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let size = status.lines().find_map(|l| l.strip_prefix("FDSize:")).and_then(|v| v.trim().parse::<usize>().ok());
+        if let Some(size) = size {
+            return n.min(size);
+        }
+    }
     let floor = usize::try_from(super::fd::fd_floor()).unwrap_or(0);
     let known = MAX_FDS.load(Ordering::Relaxed);
-    let top = n.min(floor);
+    // fs.nr_open's default bounds any table (and the scan below).
+    let top = n.min(floor).min(1 << 20);
     if top <= known {
         return top;
     }

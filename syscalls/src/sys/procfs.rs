@@ -102,17 +102,66 @@ pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> 
     Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0))
 }
 
-/// A memfd holding `text`, positioned at 0.
+/// The seals of a generated entry's memfd: nothing may change it (see [`generated`]).
+const SEALS: rustix::fs::SealFlags = rustix::fs::SealFlags::SEAL
+    .union(rustix::fs::SealFlags::SHRINK)
+    .union(rustix::fs::SealFlags::GROW)
+    .union(rustix::fs::SealFlags::WRITE);
+
+/// A read-only memfd holding `text`, positioned at 0: like the kernel's 0444 entry opened
+/// O_RDONLY, writing to it is EBADF (so is splicing into it, which would otherwise block on an
+/// empty pipe forever).
 fn memfd(text: &[u8], cloexec: bool) -> Result<u32, Errno> {
     use rustix::fs::{memfd_create, MemfdFlags};
-    let flags = if cloexec { MemfdFlags::CLOEXEC } else { MemfdFlags::empty() };
-    let fd: OwnedFd = memfd_create("maps", flags)?;
+    let fd: OwnedFd = memfd_create("maps", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
     let mut done = 0;
     while let Some(rest) = text.get(done..).filter(|r| !r.is_empty()) {
         done += rustix::io::write(&fd, rest)?;
     }
-    rustix::fs::seek(&fd, rustix::fs::SeekFrom::Start(0))?;
-    Ok(fd.into_raw_fd() as u32)
+    rustix::fs::fcntl_add_seals(&fd, SEALS)?;
+    // The read-only open file description, through the memfd's magic link.
+    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    let ro = reopen_read_only(&link)?;
+    // The guest gets the lowest free number, as its open would: the memfd's, now free.
+    drop(fd);
+    let low = rustix::io::fcntl_dupfd_cloexec(&ro, 0)?;
+    if !cloexec {
+        rustix::io::fcntl_setfd(&low, rustix::io::FdFlags::empty())?;
+    }
+    Ok(low.into_raw_fd() as u32)
+}
+
+/// Open `link` O_RDONLY|O_CLOEXEC as a 32-bit task does (no O_LARGEFILE in F_GETFL, as for the
+/// kernel's entry), through `int $0x80` where the host has it.
+fn reopen_read_only(link: &str) -> Result<OwnedFd, Errno> {
+    use super::fs::compat;
+    if compat::available() {
+        let at = compat::bounce()?;
+        let bytes = link.as_bytes();
+        // SAFETY: the bounce buffer is this thread's, BOUNCE_LEN bytes, far more than the path.
+        let buf = unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, bytes.len() + 1) };
+        buf[..bytes.len()].copy_from_slice(bytes);
+        buf[bytes.len()] = 0;
+        const OPEN: u32 = 5;
+        // SAFETY: the path is a NUL-terminated string below 4 GiB; open has no other pointer.
+        let fd = unsafe { compat::int80(OPEN, at, libc::O_CLOEXEC as u32, 0, 0) };
+        if fd < 0 {
+            return Err(Errno::from_raw_os_error(fd.wrapping_neg()));
+        }
+        // SAFETY: the fd was just opened and belongs to nothing else.
+        return Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    }
+    rustix::fs::open(link, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+}
+
+/// Whether `fd` is a generated entry opened by [`open`] (its memfd's name and seals). The kernel's
+/// seq_file entries have no splice_read: splice(2) from them is EINVAL.
+pub fn generated(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    if rustix::fs::fcntl_get_seals(fd).ok() != Some(SEALS) {
+        return false;
+    }
+    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    rustix::fs::readlink(link.as_str(), Vec::new()).is_ok_and(|p| p.as_bytes() == b"/memfd:maps (deleted)")
 }
 
 /// The guest's `/proc/self/maps`. Neighbours the kernel would have merged into one VMA (same
@@ -649,6 +698,7 @@ fn line(out: &mut String, v: &Vma) {
         VmaKind::Heap => (0, 0, 0, Some("[heap]".to_string())),
         VmaKind::Stack => (0, 0, 0, Some("[stack]".to_string())),
         VmaKind::Anon => (0, 0, 0, None),
+        VmaKind::Special(name) => (0, 0, 0, Some((*name).to_string())),
     };
     let _ = write!(
         out,

@@ -482,6 +482,10 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
     si.code = I32::new(code);
     let f = &mut si.fields;
     let fault = SYNCHRONOUS & bit(signo.clamp(1, NSIG)) != 0;
+    // siginfo_layout(): codes 1..=NSIGPOLL of a signal without codes of its own (an F_SETSIG
+    // signal from send_sigio(): dnotify, leases, O_ASYNC), and SI_SIGIO, carry band and fd.
+    let own_codes = fault || signo == SIGCHLD || signo == SIGIO;
+    let poll = code == SI_SIGIO || (!own_codes && (1..=NSIGPOLL).contains(&code));
     if code == SI_TIMER {
         f[0] = U32::new(word(raw, 16)); // tid
         f[1] = U32::new(word(raw, 20)); // overrun
@@ -494,9 +498,7 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
         f[4] = U32::new(word(raw, 40)); // stime
     } else if code > 0 && code != SI_KERNEL && fault {
         f[0] = U32::new(word(raw, 16)); // addr (low half)
-    } else if code > 0 && code <= NSIGPOLL {
-        // SIL_POLL: SIGIO's codes, and the same small codes of a signal without a layout of its
-        // own (a clone exit signal other than SIGCHLD carries CLD_EXITED …): siginfo_layout().
+    } else if poll || (code > 0 && code != SI_KERNEL && signo == SIGIO) {
         f[0] = U32::new(word(raw, 16)); // band (low half)
         f[1] = U32::new(word(raw, 24)); // fd
     } else {
@@ -512,11 +514,8 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
     si
 }
 
-/// The most SIGPOLL codes (NSIGPOLL): positive codes up to it have the poll layout.
-const NSIGPOLL: i32 = 6;
-
 /// A guest siginfo for the host (copy_siginfo_from_user32() for the kill/queue layout).
-fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
+pub(crate) fn siginfo_to_host(si: &Siginfo) -> [u8; 128] {
     let mut raw = [0u8; 128];
     let mut put = |at: usize, v: u32| {
         if let Some(b) = raw.get_mut(at..at + 4) {

@@ -5,6 +5,7 @@
 //! offsets read from and written back to guest memory (EFAULT), and the 32-bit sendfile's limit
 //! (`MAX_NON_LFS`: EOVERFLOW as `do_sendfile` gives it).
 
+use super::fd::Dir;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
 use crate::table::{Arg::*, Args, Entry};
@@ -18,6 +19,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
     entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]).blocks().restarts(),
     entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]).blocks().restarts(),
+    entry!(nr::vmsplice, vmsplice, [Fd, Ptr, Uint, Hex]).blocks().restarts(),
     entry!(nr::copy_file_range, copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
 ];
 
@@ -110,6 +112,9 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = splice_flags(a[5])?;
     let mut off_in = read_off64(ctx, a[1])?;
     let mut off_out = read_off64(ctx, a[3])?;
+    if super::procfs::generated(super::fd(a[0])?) {
+        generated_to_pipe(super::fd(a[2])?, off_out, a[4])?;
+    }
     let n = rustix::pipe::splice(
         super::fd(a[0])?,
         off_in.as_mut(),
@@ -119,6 +124,46 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
         flags,
     )?;
     write_offsets(ctx, a, off_in, off_out)?;
+    Ok(n as u32)
+}
+
+/// splice(2) from a generated `/proc` entry (procfs.rs), in do_splice()'s order: the output's
+/// mode (EBADF), then a pipe output's offset (ESPIPE), an empty request (0), and the entry's
+/// missing splice_read (EINVAL, do_splice_read()). Output that is not a pipe: the host answers.
+fn generated_to_pipe(out: rustix::fd::BorrowedFd<'_>, off_out: Option<u64>, len: u32) -> Result<(), Errno> {
+    let mode = rustix::fs::fcntl_getfl(out)?;
+    if mode & OFlags::ACCMODE == OFlags::RDONLY || mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF);
+    }
+    if !rustix::fs::FileType::from_raw_mode(rustix::fs::fstat(out)?.st_mode).is_fifo() {
+        return Ok(());
+    }
+    if off_out.is_some() {
+        return Err(Errno::SPIPE);
+    }
+    if len == 0 {
+        return Ok(());
+    }
+    Err(Errno::INVAL)
+}
+
+/// Implements vmsplice(2) in its order: flags (EINVAL), the fd and which way it goes (a pipe's
+/// write end takes guest memory in, a read end copies out to it; EBADF otherwise), then the
+/// iovec array at the i386 layout (see `fd::import_iovec`). The host moves the data between the
+/// pipe and guest memory, which is host memory.
+fn vmsplice(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let flags = splice_flags(a[3])?;
+    let fd = super::fd(a[0])?;
+    let mode = rustix::fs::fcntl_getfl(fd)?;
+    if mode.contains(OFlags::PATH) {
+        return Err(Errno::BADF.into());
+    }
+    let dir = if mode & OFlags::ACCMODE == OFlags::RDONLY { Dir::ToGuest } else { Dir::FromGuest };
+    let iov = super::fd::import_iovec(ctx.mem, a[1], a[2], dir)?;
+    // SAFETY: the iovecs describe guest memory the guest may access that way, or the fault page.
+    let n = crate::host(unsafe {
+        libc::syscall(libc::SYS_vmsplice, super::fd::host_fd(a[0]), iov.as_ptr(), iov.len(), flags.bits())
+    })?;
     Ok(n as u32)
 }
 
