@@ -298,7 +298,6 @@ fn map_object(
     mm: &mut Mm,
     base: Option<u64>,
 ) -> Result<Loaded, LoadError> {
-    let len = file.metadata().map_err(LoadError::Io)?.len();
     let corrupt = || LoadError::fatal("corrupt ELF program headers (segment outside the file or address space)");
 
     let loads: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == program_header::PT_LOAD).collect();
@@ -309,9 +308,11 @@ fn map_object(
     let mut lo = u64::MAX;
     let mut hi = 0u64;
     for p in &loads {
-        let file_end = p.p_offset.checked_add(p.p_filesz).ok_or_else(corrupt)?;
+        // A file range past the end of the file is mapped all the same, as elf_map() maps it: its
+        // pages are SIGBUS when touched (and padzero() on a writable one fails the exec).
+        p.p_offset.checked_add(p.p_filesz).ok_or_else(corrupt)?;
         let mem_end = p.p_vaddr.checked_add(p.p_memsz).ok_or_else(corrupt)?;
-        if file_end > len || p.p_filesz > p.p_memsz || mem_end > 0xffff_e000 {
+        if p.p_filesz > p.p_memsz || mem_end > 0xffff_e000 {
             return Err(corrupt());
         }
         // elf_map() only maps file bytes: a segment without any needs no alignment.
