@@ -452,7 +452,7 @@ fn main() -> ExitCode {
         }
     }
     match reexec_setup(&cli, trace_fd) {
-        Ok(emulator) => syscalls::sys::exec::set_emulator(emulator),
+        Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
         Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
     }
 

@@ -127,6 +127,9 @@ pub struct Task {
     pub tracer: Option<Tracer>,
     /// Dispositions (per process), mask, alternate stack (sys/signal.rs).
     pub signals: crate::sys::signal::Signals,
+    /// How to run the emulator again for an i386 program the guest executes (per process, the
+    /// same for every thread; `None`: unknown, such an execve fails).
+    pub emulator: Option<Arc<crate::sys::exec::Emulator>>,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
@@ -142,6 +145,7 @@ impl Task {
             robust_list: (0, 0),
             tracer: None,
             signals: crate::sys::signal::Signals::from_host(),
+            emulator: None,
             unsupported_seen: HashSet::new(),
         }
     }
@@ -159,6 +163,7 @@ impl Task {
             robust_list: (0, 0),
             tracer: self.tracer.as_ref().map(Tracer::for_new_thread),
             signals: self.signals.for_new_thread(),
+            emulator: self.emulator.clone(),
             unsupported_seen: self.unsupported_seen.clone(),
         }
     }

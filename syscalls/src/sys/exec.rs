@@ -29,7 +29,6 @@ use crate::{abi::nr, Errno, SysResult};
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
-use std::sync::OnceLock;
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::execve, execve, [Str, Argv, Envp]),
@@ -50,13 +49,6 @@ pub struct Emulator {
     pub options: Vec<OsString>,
     /// The --strace output fd, handed over as `--strace-fd=N`.
     pub trace_fd: Option<RawFd>,
-}
-
-static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-
-/// Record how to re-execute the emulator (the first call wins).
-pub fn set_emulator(emulator: Emulator) {
-    let _ = EMULATOR.set(emulator);
 }
 
 const AT_FDCWD: i32 = -100;
@@ -87,6 +79,8 @@ struct Request {
     envp: Vec<Vec<u8>>,
     /// With `--strace`: the tracer and the call's line, written when the exec is about to happen.
     announce: Option<(crate::trace::Tracer, String)>,
+    /// How to run the emulator again (the task's), for an i386 program.
+    emulator: Option<std::sync::Arc<Emulator>>,
 }
 
 impl Request {
@@ -118,7 +112,7 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
         None => crate::sys::fs::in_sysroot(ctx.task.sysroot.as_deref(), path),
     };
     let mut file = open_exec(dir, &path, follow)?;
-    if is_emulator(&file) {
+    if is_emulator(ctx.task.emulator.as_deref(), &file) {
         // A path that reached the emulator binary some other way (a symlink to /proc/self/exe)
         // meant the guest program.
         file = open_exec(AT_FDCWD, ctx.task.exe.as_os_str().as_encoded_bytes(), true)?;
@@ -158,7 +152,7 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
             .unwrap_or_default();
         (t.share(), text + "\n")
     });
-    let request = Request { dir, path, flags, argv, envp, announce };
+    let request = Request { dir, path, flags, argv, envp, announce, emulator: ctx.task.emulator.clone() };
     start(file, filename, inaccessible, space, request)
 }
 
@@ -202,8 +196,8 @@ fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
 }
 
 /// Whether `file` is the emulator binary itself.
-fn is_emulator(file: &OwnedFd) -> bool {
-    match (EMULATOR.get(), rustix::fs::fstat(file)) {
+fn is_emulator(emulator: Option<&Emulator>, file: &OwnedFd) -> bool {
+    match (emulator, rustix::fs::fstat(file)) {
         (Some(e), Ok(st)) => (st.st_dev, st.st_ino) == e.id,
         _ => false,
     }
@@ -459,7 +453,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         return Err(Errno::TXTBSY.into());
     }
     let envp = &request.envp;
-    let Some(emulator) = EMULATOR.get() else {
+    let Some(emulator) = request.emulator.as_deref() else {
         log::warn!("execve of an i386 program: the emulator binary is unknown");
         return Err(Errno::NOEXEC.into());
     };
