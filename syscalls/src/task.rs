@@ -67,8 +67,9 @@ pub const GDT_ENTRIES: u32 = 16;
 ///
 /// The contract: a `Shared` value is read or written only by the guest thread that holds the
 /// emulator lock, which is held whenever guest code or a syscall handler runs, except around the
-/// handlers of calls that may block (emu/src/thread.rs lists them); those handlers touch only
-/// per-thread state. With one thread the lock is trivially held. Cloning shares the value.
+/// handlers of calls that may block (their table rows say so: [`crate::table::Entry::blocking`]);
+/// those handlers touch only per-thread state. With one thread the lock is trivially held.
+/// Cloning shares the value.
 pub struct Shared<T>(Arc<UnsafeCell<T>>);
 
 impl<T> Shared<T> {

@@ -20,7 +20,7 @@
 //!
 //! Blocking host calls are interrupted by the host handler (installed without SA_RESTART) and
 //! answer EINTR; whether the guest sees EINTR or a restarted call is decided once, in the run loop,
-//! from [`restartable`] and the guest handler's SA_RESTART.
+//! from the call's table row ([`crate::table::Entry::restart`]) and the guest handler's SA_RESTART.
 
 use crate::abi::nr;
 use crate::abi::signal::*;
