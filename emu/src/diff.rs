@@ -12,6 +12,7 @@
 //! time stamp counter) are recorded by [`native`] and replayed into the emulated run
 //! (`syscalls::replay`), which reports back what it replayed and where it stopped.
 
+mod kernel_values;
 mod native;
 mod normalize;
 

@@ -265,6 +265,149 @@ pub fn take(kind: Kind, key: &[u32]) -> Option<Event> {
     .flatten()
 }
 
+/// How a clock reading is laid out in a recorded event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `struct old_timespec32`: seconds, nanoseconds (i32 each).
+    Timespec32,
+    /// `struct __kernel_timespec`: seconds, nanoseconds (i64 each).
+    Timespec64,
+    /// `struct old_timeval32`: seconds, microseconds (i32 each).
+    Timeval32,
+    /// time(2)'s result: whole seconds.
+    Seconds,
+}
+
+/// Per clock (its base, [`clock_base`]): how far the replayed readings lie from the emulated
+/// run's own, in nanoseconds (replayed minus real, at the last replayed read). Threads share it,
+/// a forked child inherits it, as a time namespace's offsets.
+static OFFSETS: Mutex<BTreeMap<u32, i64>> = Mutex::new(BTreeMap::new());
+
+/// The clock whose offset a clock id shares: the coarse, raw and alarm variants read the same
+/// time as their base clock. `None` for the CPU-time clocks and unknown ids.
+fn clock_base(id: u32) -> Option<u32> {
+    match id {
+        // CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM.
+        0 | 5 | 8 => Some(0),
+        // CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE.
+        1 | 4 | 6 => Some(1),
+        // CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM.
+        7 | 9 => Some(7),
+        // CLOCK_TAI.
+        11 => Some(11),
+        _ => None,
+    }
+}
+
+fn nanos(sec: i64, nsec: i64) -> i64 {
+    sec.saturating_mul(1_000_000_000).saturating_add(nsec)
+}
+
+/// A recorded reading, in nanoseconds.
+fn reading(layout: Layout, e: &Event) -> Option<i64> {
+    let word = |i: usize| e.data.get(i..i + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(i32::from_le_bytes);
+    let quad = |i: usize| e.data.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_le_bytes);
+    Some(match layout {
+        Layout::Timespec32 => nanos(word(0)?.into(), word(4)?.into()),
+        // The compat rule: only the low 32 bits of tv_nsec count.
+        Layout::Timespec64 => nanos(quad(0)?, i64::from(quad(8)? as i32)),
+        Layout::Timeval32 => nanos(word(0)?.into(), i64::from(word(4)?).saturating_mul(1000)),
+        Layout::Seconds => nanos(i64::from(e.ret as i32), 0),
+    })
+}
+
+/// A clock read of clock `clock` (by syscall key, as [`take`]) whose real reading in the emulated
+/// run is `real` (seconds, nanoseconds): the recorded event, if any, and the clock's offset is
+/// remembered so that absolute deadlines the program computes from the replayed reading can be
+/// moved onto the real clock ([`host_deadline`]). A reading in whole seconds (time(2)) sets the
+/// offset only while no finer one is known.
+pub fn take_clock(key: &[u32], clock: u32, layout: Layout, real: (i64, i64)) -> Option<Event> {
+    let e = take(Kind::Clock, key)?;
+    if let (Some(base), Some(replayed)) = (clock_base(clock), reading(layout, &e)) {
+        let offset = replayed.saturating_sub(nanos(real.0, real.1));
+        let mut offsets = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if layout != Layout::Seconds || !offsets.contains_key(&base) {
+            offsets.insert(base, offset);
+        }
+    }
+    Some(e)
+}
+
+/// An absolute deadline `(sec, nsec)` on clock `clock`, as the program computed it from replayed
+/// readings, moved onto the emulated run's real clock (the offset of the last replayed read of
+/// that clock taken off). Unchanged when nothing of that clock was replayed, and for values
+/// that are not a valid timespec.
+fn host_deadline(clock: u32, sec: &mut i64, nsec: &mut i64) {
+    // timespec64_valid(): the host must refuse an invalid one as it is.
+    if !active() || *sec < 0 || !(0..1_000_000_000).contains(nsec) {
+        return;
+    }
+    let Some(base) = clock_base(clock) else { return };
+    let Some(offset) = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&base).copied() else {
+        return;
+    };
+    let moved = nanos(*sec, *nsec).saturating_sub(offset);
+    // A deadline moved before the epoch stays at it: it has passed either way.
+    let moved = moved.max(0);
+    (*sec, *nsec) = (moved / 1_000_000_000, moved % 1_000_000_000);
+}
+
+/// The clock of the timerfd `host_fd` (fs/timerfd.c shows it in /proc/self/fdinfo as `clockid:`).
+fn timerfd_clock(host_fd: i32) -> Option<u32> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{host_fd}")).ok()?;
+    info.lines().find_map(|l| l.strip_prefix("clockid:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The clock of the POSIX timer `id` (kernel/time/posix-timers.c lists the process's timers in
+/// /proc/self/timers: `ID: n` … `ClockID: c`).
+fn timer_clock(id: i32) -> Option<u32> {
+    let text = std::fs::read_to_string("/proc/self/timers").ok()?;
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("ID:") {
+            current = v.trim().parse::<i32>().ok();
+        } else if let Some(v) = line.strip_prefix("ClockID:") {
+            if current == Some(id) {
+                return v.trim().parse().ok();
+            }
+        }
+    }
+    None
+}
+
+/// Where an absolute deadline's clock comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum DeadlineClock {
+    /// A clock id.
+    Clock(u32),
+    /// The clock a timerfd was created with (its host fd).
+    Timerfd(i32),
+    /// The clock a POSIX timer was created with (its id).
+    Timer(i32),
+}
+
+/// An absolute deadline a program passes (`abstime`: TIMER_ABSTIME, TFD_TIMER_ABSTIME, a futex
+/// wait on a bitset, an mq timeout), moved onto the emulated run's real clock ([`host_deadline`]);
+/// the clock is looked up only with replay on and a clock replayed. An all-zero value (a timer
+/// disarmed) is left alone. The kernel hands back no absolute times (timerfd_gettime and
+/// timer_gettime answer the time left), so nothing needs moving back.
+pub fn deadline(clock: DeadlineClock, abstime: bool, value: &mut libc::timespec) {
+    if !abstime || !active() || OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty() {
+        return;
+    }
+    let clock = match clock {
+        DeadlineClock::Clock(id) => Some(id),
+        DeadlineClock::Timerfd(fd) => timerfd_clock(fd),
+        DeadlineClock::Timer(id) => timer_clock(id),
+    };
+    // An all-zero value disarms the timer: not a deadline.
+    if let Some(clock) = clock.filter(|_| value.tv_sec != 0 || value.tv_nsec != 0) {
+        let (mut sec, mut nsec) = (value.tv_sec as i64, value.tv_nsec as i64);
+        host_deadline(clock, &mut sec, &mut nsec);
+        (value.tv_sec, value.tv_nsec) = (sec as libc::time_t, nsec as libc::c_long);
+    }
+}
+
 /// A task was created by the calling one (fork, vfork, clone: its result in the parent).
 pub fn created_child() {
     if active() {

@@ -10,6 +10,7 @@
 use super::fd::host_fd;
 use super::fd::new_guest_fd;
 use super::hostarg::{int, new_fd, uint};
+use crate::replay::DeadlineClock;
 use crate::abi::nr;
 use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NAMES};
 use crate::entry;
@@ -74,7 +75,9 @@ fn timerfd_create(_: &mut Ctx, a: &Args) -> SysResult {
 /// value is written last (EFAULT after the timer was set).
 fn settime<T: GuestItimerspec>(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [fd, flags, new, old, ..] = *a;
-    let new = ctx.mem.read_obj::<T>(new)?.to_host();
+    let mut new = ctx.mem.read_obj::<T>(new)?.to_host();
+    // TFD_TIMER_ABSTIME.
+    crate::replay::deadline(DeadlineClock::Timerfd(host_fd(fd)), flags & 1 != 0, &mut new.it_value);
     // SAFETY: all-zero is a valid itimerspec.
     let mut prev: libc::itimerspec = unsafe { std::mem::zeroed() };
     // SAFETY: `new` and `prev` are valid for the call.
