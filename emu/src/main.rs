@@ -384,7 +384,16 @@ fn main() -> ExitCode {
         syscalls::replay::load(file, place.unwrap_or_else(syscalls::replay::Place::root));
     }
     let stack_size = stack_size();
-    let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
+    let mut mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
+    // Under `emu386 diff`: natively the kernel put the vDSO right under the mmap base (top-down,
+    // no randomisation); emu386 maps none, but keeps its place, so that the mappings that follow
+    // land at the same addresses (and what glibc derives from them, such as the trimming of a
+    // thread's malloc arena to a 1 MiB boundary, is the same).
+    if let Some((start, end)) = syscalls::replay::vdso_range() {
+        if end == mmap_base {
+            mmap_base = start;
+        }
+    }
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
     task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {

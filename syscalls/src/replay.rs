@@ -38,10 +38,14 @@ pub enum Kind {
     Clock,
     /// rdtsc (key 0: eax, edx) and rdtscp (key 1: eax, edx, ecx), as 8 + 4 bytes.
     Tsc,
+    /// Where the native program's vDSO and its data pages lie (start and end, u32 each), once per
+    /// program. Not handed to the program: the emulated run keeps that range free ([`vdso_range`]),
+    /// so that its own mappings land where the native run's do.
+    Vdso,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Random, Kind::AtRandom, Kind::Clock, Kind::Tsc];
+    pub const ALL: [Kind; 5] = [Kind::Random, Kind::AtRandom, Kind::Clock, Kind::Tsc, Kind::Vdso];
 
     /// The name in recordings and reports.
     pub fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Kind {
             Kind::AtRandom => "AT_RANDOM",
             Kind::Clock => "clock",
             Kind::Tsc => "rdtsc",
+            Kind::Vdso => "vDSO",
         }
     }
 
@@ -406,6 +411,14 @@ pub fn deadline(clock: DeadlineClock, abstime: bool, value: &mut libc::timespec)
         host_deadline(clock, &mut sec, &mut nsec);
         (value.tv_sec, value.tv_nsec) = (sec as libc::time_t, nsec as libc::c_long);
     }
+}
+
+/// The range the native program's vDSO (with its data pages) occupied, `(start, end)`, if
+/// recorded: the emulated program's start-up keeps it free.
+pub fn vdso_range() -> Option<(u32, u32)> {
+    let e = take(Kind::Vdso, &[])?;
+    let word = |i: usize| e.data.get(i..i + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);
+    Some((word(0)?, word(4)?)).filter(|(start, end)| start < end)
 }
 
 /// A task was created by the calling one (fork, vfork, clone: its result in the parent).

@@ -12,6 +12,10 @@
 //! - What the kernel writes in records read from an inotify fd (the rename cookie of an event,
 //!   `inotify_event.cookie`) and a signalfd (`signalfd_siginfo.ssi_pid`): `{COOKIE1}`, `{PID1}`.
 //! - The CPU getcpu(2) reports: where the scheduler ran the call, `[CPU]`.
+//! - A pseudo-terminal's number (TIOCGPTN, `/dev/pts/N`): `PTY1`… (other programs hold some).
+//! - Counts of timer expirations, which depend on how long the program took: a non-zero
+//!   timer_getoverrun result and the count read from a timerfd are `TICKS`, `{TICKS}`.
+//! - The time a packet arrived (an `SO_TIMESTAMP*` control message): `cmsg_data=TIME`.
 //!
 //! A binary record is rewritten in the escaped text the tracer shows: the escapes of the field's
 //! bytes are replaced by the symbol in braces, the rest stays as it was.
@@ -99,12 +103,14 @@ impl Escaped<'_> {
 enum FdKind {
     Inotify,
     Signalfd,
+    Timerfd,
 }
 
 /// One side's symbols; see the module comment.
 #[derive(Default)]
 pub struct KernelValues {
     ipc_ids: HashMap<String, String>,
+    ptys: HashMap<String, String>,
     autobound: HashMap<String, String>,
     cookies: HashMap<u32, String>,
     /// Per process (host pid): its fds of an [`FdKind`].
@@ -149,6 +155,9 @@ impl KernelValues {
             "signalfd" | "signalfd4" if ret.is_some_and(|r| r >= 0) => {
                 fds.insert(ret.unwrap_or_default() as u32, FdKind::Signalfd);
             }
+            "timerfd_create" if ret.is_some_and(|r| r >= 0) => {
+                fds.insert(ret.unwrap_or_default() as u32, FdKind::Timerfd);
+            }
             "close" if ret == Some(0) => {
                 if let Some(fd) = first_arg(raw) {
                     fds.remove(&(fd as u32));
@@ -166,13 +175,25 @@ impl KernelValues {
         if call == "getcpu" {
             line = getcpu(&line);
         }
+        if call == "timer_getoverrun" && ret.is_some_and(|r| r > 0) {
+            line = format!("{}= TICKS", &line[..line.rfind("= ").unwrap_or(line.len())]);
+        }
+        line = self.ptys(&line);
         line = self.autobind(&line);
         line = sa_data_port(&line, ports);
+        line = packet_times(&line);
         let fds = self.fds.get(&pid);
         let kind = (call == "read").then(|| first_arg(raw)).flatten().and_then(|fd| fds?.get(&(fd as u32)).copied());
         match kind {
             Some(FdKind::Inotify) => self.inotify_cookies(&line),
             Some(FdKind::Signalfd) => signalfd_pids(&line, pids),
+            Some(FdKind::Timerfd) if ret == Some(8) => match escaped(&line, name(&line).len()) {
+                Some(text) if text.units.len() == 8 && text.units.iter().any(|u| u.0 != 0) => {
+                    text.replace(&line, &[(0, 8, "TICKS".to_string())])
+                }
+                _ => line,
+            },
+            Some(FdKind::Timerfd) => line,
             None => line,
         }
     }
@@ -205,6 +226,25 @@ impl KernelValues {
         }
         // Only whole ASCII tokens were replaced, so the text stays UTF-8.
         String::from_utf8(out).unwrap_or_else(|_| line.to_string())
+    }
+
+    /// `ioctl(3, TIOCGPTN, [1])` and `"/dev/pts/1"`: the number a new pseudo-terminal got.
+    fn ptys(&mut self, line: &str) -> String {
+        let mut out = line.to_string();
+        for key in ["TIOCGPTN, [", "\"/dev/pts/"] {
+            let mut from = 0;
+            while let Some(at) = out.get(from..).and_then(|r| r.find(key)).map(|i| from + i + key.len()) {
+                let digits = out[at..].bytes().take_while(u8::is_ascii_digit).count();
+                from = at;
+                if digits == 0 {
+                    continue;
+                }
+                let k = self.ptys.len() + 1;
+                let symbol = self.ptys.entry(out[at..at + digits].to_string()).or_insert_with(|| format!("PTY{k}")).clone();
+                out.replace_range(at..at + digits, &symbol);
+            }
+        }
+        out
     }
 
     /// `sun_path=@"3fa2c"` (an autobound name) → `sun_path=@AUTO1`.
@@ -258,6 +298,25 @@ fn getcpu(line: &str) -> String {
         return line.to_string();
     }
     format!("getcpu([CPU]{}", &rest[digits + 1..])
+}
+
+/// The data of an `SO_TIMESTAMP*` control message (SOL_SOCKET, types 29, 35, 63 and 64: when the
+/// packet arrived) becomes `TIME`.
+fn packet_times(line: &str) -> String {
+    if !line.contains("cmsg_level=SOL_SOCKET") {
+        return line.to_string();
+    }
+    let mut out = line.to_string();
+    for kind in ["0x1d", "0x23", "0x3f", "0x40", "SO_TIMESTAMP_OLD", "SO_TIMESTAMPNS_OLD"] {
+        let key = format!("cmsg_level=SOL_SOCKET, cmsg_type={kind}, cmsg_data=");
+        let mut from = 0;
+        while let Some(at) = out.get(from..).and_then(|r| r.find(&key)).map(|i| from + i + key.len()) {
+            from = at;
+            let Some(text) = escaped(&out, at).filter(|t| t.start == at + 1) else { continue };
+            out.replace_range(at..text.end + 1, "TIME");
+        }
+    }
+    out
 }
 
 /// The pid in each `signalfd_siginfo` (128 bytes, `ssi_pid` at 12) shown.
@@ -326,6 +385,16 @@ mod tests {
             "read(3, \"\\1\\0\\0\\0@\\0\\0\\0{COOKIE1}\\20\\0\\0\\0new\\0\", 4096) = 96"
         );
         assert_eq!(line("close(3) = 0"), "close(3) = 0");
+        assert_eq!(line("ioctl(3, TIOCGPTN, [4]) = 0"), "ioctl(3, TIOCGPTN, [PTY1]) = 0");
+        assert_eq!(line("openat(AT_FDCWD, \"/dev/pts/4\", O_RDWR) = 4"), "openat(AT_FDCWD, \"/dev/pts/PTY1\", O_RDWR) = 4");
+        assert_eq!(line("timer_getoverrun(0) = 47"), "timer_getoverrun(0) = TICKS");
+        assert_eq!(line("timer_getoverrun(0) = 0"), "timer_getoverrun(0) = 0");
+        assert_eq!(line("timerfd_create(CLOCK_MONOTONIC, 0) = 5"), "timerfd_create(CLOCK_MONOTONIC, 0) = 5");
+        assert_eq!(line("read(5, \"\\6\\0\\0\\0\\0\\0\\0\\0\", 8) = 8"), "read(5, \"{TICKS}\", 8) = 8");
+        assert_eq!(
+            line("recvmsg(8, {msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=0x1d, cmsg_data=\"\\25\\200\\26k\"}, {cmsg_len=16}]}, 0) = 3"),
+            "recvmsg(8, {msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=0x1d, cmsg_data=TIME}, {cmsg_len=16}]}, 0) = 3"
+        );
         assert_eq!(line("signalfd4(-1, [USR1], 8, SFD_NONBLOCK) = 3"), "signalfd4(-1, [USR1], 8, SFD_NONBLOCK) = 3");
         assert_eq!(
             line("read(3, \"\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\rr\\0\\0\\0\\0\", 128) = 128"),

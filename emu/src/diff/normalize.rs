@@ -496,7 +496,10 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
 
 /// Left out of the streams of a process with threads ([`threaded`]): whether a futex call waits,
 /// finds the word changed (EAGAIN) or wakes anybody depends on how the threads were scheduled.
-const THREAD_SCHEDULING: &[&str] = &["futex", "futex_time64"];
+/// So are the sleeps of a loop waiting for another thread (how often it goes round, whether a
+/// signal cuts a sleep short and it is restarted).
+const THREAD_SCHEDULING: &[&str] =
+    &["futex", "futex_time64", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "restart_syscall", "sched_yield"];
 
 /// The pids of the tasks that share their thread group with another (created with CLONE_THREAD,
 /// or creating such a task).
