@@ -93,17 +93,21 @@ fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     Ok(ctx.mem.slice(addr, len as usize)?.to_vec())
 }
 
-/// move_addr_to_user(): write `addr` truncated to the guest's `*len_ptr`, then the full length.
+/// move_addr_to_user(): the full length to `*len_ptr` (read first: EINVAL when negative), then
+/// `addr` truncated to what it said.
 fn addr_out(ctx: &mut Ctx, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), Errno> {
     let ulen = ctx.mem.read_u32(len_ptr)? as i32;
     if ulen < 0 {
         return Err(Errno::INVAL);
     }
     let n = (ulen as usize).min(addr.len());
+    // The running kernel (6.18) stores the full length before it copies the address: a bad
+    // address is EFAULT with the length already written.
+    ctx.mem.write_u32(len_ptr, addr.len() as u32)?;
     if n > 0 {
         ctx.mem.write(uaddr, &addr[..n])?;
     }
-    ctx.mem.write_u32(len_ptr, addr.len() as u32)
+    Ok(())
 }
 
 /// Implements socket(2).
