@@ -385,3 +385,22 @@ fn diff_bounded(words: &[String], limit: std::time::Duration) -> (Option<i32>, S
     };
     (status, std::fs::read_to_string(&report).unwrap_or_default())
 }
+
+/// Clock replay follows these fixtures to the end: gettimeofday calls that fail natively (a bad
+/// timezone pointer) are not replayed emulated either, and absolute deadlines computed from
+/// replayed readings (timerfd, clock_nanosleep) are moved onto the emulated run's clock, so that a
+/// timer set for "now + 1 s" has not expired yet.
+#[test]
+fn clock_replay_runs_to_the_end_of_the_time_fixtures() {
+    for name in ["time_gettimeofday", "fd_timerfd", "time_sleep"] {
+        let (bin, _) = common::build_fixture(name);
+        let out = diff(&["--json", bin.to_str().expect("utf-8 path")], b"");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        assert_eq!(report["agree"], true, "{name}: {report}");
+        assert_eq!(report["replay"]["stopped"], serde_json::json!([]), "{name}: {report}");
+        let clock = &report["replay"]["kinds"]["clock"];
+        assert!(clock["recorded"].as_u64().is_some_and(|n| n > 0), "{name}: {report}");
+        assert_eq!(clock["recorded"], clock["replayed"], "{name}: {report}");
+        assert_eq!(report["replay"]["kinds"]["vDSO"], serde_json::json!({"recorded": 1, "replayed": 1}), "{name}");
+    }
+}

@@ -322,14 +322,14 @@ fn reading(layout: Layout, e: &Event) -> Option<i64> {
 }
 
 /// A clock read of clock `clock` (by syscall key, as [`take`]) whose real reading in the emulated
-/// run is `real` (seconds, nanoseconds): the recorded event, if any, and the clock's offset is
+/// run is `real`: the recorded event, if any, and the clock's offset is
 /// remembered so that absolute deadlines the program computes from the replayed reading can be
 /// moved onto the real clock ([`host_deadline`]). A reading in whole seconds (time(2)) sets the
 /// offset only while no finer one is known.
-pub fn take_clock(key: &[u32], clock: u32, layout: Layout, real: (i64, i64)) -> Option<Event> {
+pub fn take_clock(key: &[u32], clock: u32, layout: Layout, real: &libc::timespec) -> Option<Event> {
     let e = take(Kind::Clock, key)?;
     if let (Some(base), Some(replayed)) = (clock_base(clock), reading(layout, &e)) {
-        let offset = replayed.saturating_sub(nanos(real.0, real.1));
+        let offset = replayed.saturating_sub(nanos(real.tv_sec, real.tv_nsec));
         let mut offsets = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if layout != Layout::Seconds || !offsets.contains_key(&base) {
             offsets.insert(base, offset);
@@ -351,10 +351,14 @@ fn host_deadline(clock: u32, sec: &mut i64, nsec: &mut i64) {
     let Some(offset) = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&base).copied() else {
         return;
     };
-    let moved = nanos(*sec, *nsec).saturating_sub(offset);
-    // A deadline moved before the epoch stays at it: it has passed either way.
-    let moved = moved.max(0);
-    (*sec, *nsec) = (moved / 1_000_000_000, moved % 1_000_000_000);
+    (*sec, *nsec) = shift(*sec, *nsec, offset);
+}
+
+/// `(sec, nsec)` less `offset` nanoseconds; a deadline moved before the clock's zero stays at it
+/// (it has passed either way).
+fn shift(sec: i64, nsec: i64, offset: i64) -> (i64, i64) {
+    let moved = nanos(sec, nsec).saturating_sub(offset).max(0);
+    (moved / 1_000_000_000, moved % 1_000_000_000)
 }
 
 /// The clock of the timerfd `host_fd` (fs/timerfd.c shows it in /proc/self/fdinfo as `clockid:`).
@@ -407,9 +411,9 @@ pub fn deadline(clock: DeadlineClock, abstime: bool, value: &mut libc::timespec)
     };
     // An all-zero value disarms the timer: not a deadline.
     if let Some(clock) = clock.filter(|_| value.tv_sec != 0 || value.tv_nsec != 0) {
-        let (mut sec, mut nsec) = (value.tv_sec as i64, value.tv_nsec as i64);
+        let (mut sec, mut nsec) = (value.tv_sec, value.tv_nsec);
         host_deadline(clock, &mut sec, &mut nsec);
-        (value.tv_sec, value.tv_nsec) = (sec as libc::time_t, nsec as libc::c_long);
+        (value.tv_sec, value.tv_nsec) = (sec, nsec);
     }
 }
 
@@ -527,6 +531,27 @@ mod tests {
         rec.streams.insert("1.2#1".into(), vec![Event { kind: Kind::Tsc, key: vec![0], ret: 0, data: vec![] }]);
         assert_eq!(Recording::parse(&rec.to_text()), rec);
         assert_eq!(Recording::parse("1#0 nonsense 1 2 -\n1#0 clock x 0 -\n"), Recording::default());
+    }
+
+    #[test]
+    fn deadlines_move_by_the_clock_offset() {
+        let ts32 = |sec: i32, nsec: i32| Event {
+            kind: Kind::Clock,
+            key: vec![],
+            ret: 0,
+            data: [sec.to_le_bytes(), nsec.to_le_bytes()].concat(),
+        };
+        assert_eq!(reading(Layout::Timespec32, &ts32(5, 7)), Some(5_000_000_007));
+        assert_eq!(reading(Layout::Timeval32, &ts32(5, 7)), Some(5_000_007_000));
+        assert_eq!(reading(Layout::Timespec32, &Event { data: vec![1, 2], ..ts32(0, 0) }), None);
+        let ts64 = Event { data: [5i64.to_le_bytes(), (1i64 << 32 | 9).to_le_bytes()].concat(), ..ts32(0, 0) };
+        assert_eq!(reading(Layout::Timespec64, &ts64), Some(5_000_000_009));
+        assert_eq!(reading(Layout::Seconds, &Event { ret: 12, ..ts32(0, 0) }), Some(12_000_000_000));
+        // Replayed 2.5 s behind the real clock: a deadline 1 s after the replayed "now" is 1 s after
+        // the real one.
+        assert_eq!(shift(11, 0, -2_500_000_000), (13, 500_000_000));
+        assert_eq!(shift(1, 0, 5_000_000_000), (0, 0));
+        assert_eq!((clock_base(6), clock_base(5), clock_base(9), clock_base(2)), (Some(1), Some(0), Some(7), None));
     }
 
     #[test]

@@ -214,7 +214,8 @@ impl KernelValues {
                 }
             } else if b == b'"' {
                 quoted = true;
-            } else if b.is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
+            } else if b.is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+            {
                 let end = bytes[i..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(bytes.len(), |n| i + n);
                 let token = &line[i..end];
                 out.extend_from_slice(self.ipc_ids.get(token).map_or(token, String::as_str).as_bytes());
@@ -240,7 +241,8 @@ impl KernelValues {
                     continue;
                 }
                 let k = self.ptys.len() + 1;
-                let symbol = self.ptys.entry(out[at..at + digits].to_string()).or_insert_with(|| format!("PTY{k}")).clone();
+                let symbol =
+                    self.ptys.entry(out[at..at + digits].to_string()).or_insert_with(|| format!("PTY{k}")).clone();
                 out.replace_range(at..at + digits, &symbol);
             }
         }
@@ -386,7 +388,10 @@ mod tests {
         );
         assert_eq!(line("close(3) = 0"), "close(3) = 0");
         assert_eq!(line("ioctl(3, TIOCGPTN, [4]) = 0"), "ioctl(3, TIOCGPTN, [PTY1]) = 0");
-        assert_eq!(line("openat(AT_FDCWD, \"/dev/pts/4\", O_RDWR) = 4"), "openat(AT_FDCWD, \"/dev/pts/PTY1\", O_RDWR) = 4");
+        assert_eq!(
+            line("openat(AT_FDCWD, \"/dev/pts/4\", O_RDWR) = 4"),
+            "openat(AT_FDCWD, \"/dev/pts/PTY1\", O_RDWR) = 4"
+        );
         assert_eq!(line("timer_getoverrun(0) = 47"), "timer_getoverrun(0) = TICKS");
         assert_eq!(line("timer_getoverrun(0) = 0"), "timer_getoverrun(0) = 0");
         assert_eq!(line("timerfd_create(CLOCK_MONOTONIC, 0) = 5"), "timerfd_create(CLOCK_MONOTONIC, 0) = 5");

@@ -498,8 +498,15 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
 /// finds the word changed (EAGAIN) or wakes anybody depends on how the threads were scheduled.
 /// So are the sleeps of a loop waiting for another thread (how often it goes round, whether a
 /// signal cuts a sleep short and it is restarted).
-const THREAD_SCHEDULING: &[&str] =
-    &["futex", "futex_time64", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "restart_syscall", "sched_yield"];
+const THREAD_SCHEDULING: &[&str] = &[
+    "futex",
+    "futex_time64",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_nanosleep_time64",
+    "restart_syscall",
+    "sched_yield",
+];
 
 /// The pids of the tasks that share their thread group with another (created with CLONE_THREAD,
 /// or creating such a task).
@@ -507,11 +514,12 @@ fn threaded(streams: &HashMap<i32, Stream>, order: &[(i32, Option<i32>)]) -> Has
     let mut group: HashMap<i32, i32> = HashMap::new();
     let mut size: HashMap<i32, usize> = HashMap::new();
     for &(pid, parent) in order {
-        let thread = parent.is_some_and(|p| {
-            streams.get(&p).into_iter().flatten().any(|l| {
-                FORKS.contains(&name(l)) && result(l) == Some(i64::from(pid)) && l.contains("CLONE_THREAD")
-            })
-        });
+        let thread =
+            parent.is_some_and(|p| {
+                streams.get(&p).into_iter().flatten().any(|l| {
+                    FORKS.contains(&name(l)) && result(l) == Some(i64::from(pid)) && l.contains("CLONE_THREAD")
+                })
+            });
         let leader = match (thread, parent) {
             (true, Some(p)) => group.get(&p).copied().unwrap_or(p),
             _ => pid,

@@ -10,12 +10,12 @@
 use super::fd::host_fd;
 use super::fd::new_guest_fd;
 use super::hostarg::{int, new_fd, uint};
-use crate::replay::DeadlineClock;
 use crate::abi::nr;
 use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NAMES};
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};

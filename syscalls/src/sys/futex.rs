@@ -16,11 +16,11 @@
 //! here when a thread ends ([`exit_robust_list`]); when a process ends, only the list of the thread
 //! that ended it is walked.
 
-use crate::replay::DeadlineClock;
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{errno_of, Errno, SysResult};

@@ -21,12 +21,12 @@
 //!   size of the queue's messages, then the priority and the message are stored, EFAULT for either
 //!   after the message was taken, as do_mq_timedreceive() does.
 
-use crate::replay::DeadlineClock;
 use crate::abi::nr;
 use crate::abi::signal::SigeventHead;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
+use crate::replay::DeadlineClock;
 use crate::sys::fd::{host_fd, new_guest_fd};
 use crate::sys::sched::host_ptr;
 use crate::table::{Arg::*, Args, Entry};

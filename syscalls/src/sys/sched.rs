@@ -31,14 +31,15 @@
 //! timer id as the value, as the guest's kernel does. Timers end with the process, and at exec
 //! (the emulator's execve is a host execve).
 
-use crate::replay::DeadlineClock;
 use crate::abi::nr;
 use crate::abi::signal::SigeventHead;
 use crate::abi::time::{
-    GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_ABSTIME, TIMER_FLAGS,
+    GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_ABSTIME,
+    TIMER_FLAGS,
 };
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};

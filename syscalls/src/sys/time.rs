@@ -91,9 +91,7 @@ fn replayed_clock(
         return None;
     }
     let clock = key.get(1).copied().unwrap_or(libc::CLOCK_REALTIME as u32);
-    let real = (real.tv_sec as i64, real.tv_nsec as i64);
-    crate::replay::take_clock(key, clock, layout, real)
-        .filter(|e| e.data.len() == if out != 0 { len } else { 0 })
+    crate::replay::take_clock(key, clock, layout, real).filter(|e| e.data.len() == if out != 0 { len } else { 0 })
 }
 
 /// Implements clock_gettime(2) with a 32-bit `struct timespec` (posix_get_*: the clock is checked
