@@ -384,16 +384,7 @@ fn main() -> ExitCode {
         syscalls::replay::load(file, place.unwrap_or_else(syscalls::replay::Place::root));
     }
     let stack_size = stack_size();
-    let mut mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
-    // Under `emu386 diff`: natively the kernel put the vDSO right under the mmap base (top-down,
-    // no randomisation); emu386 maps none, but keeps its place, so that the mappings that follow
-    // land at the same addresses (and what glibc derives from them, such as the trimming of a
-    // thread's malloc arena to a 1 MiB boundary, is the same).
-    if let Some((start, end)) = syscalls::replay::vdso_range() {
-        if end == mmap_base {
-            mmap_base = start;
-        }
-    }
+    let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
     task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
@@ -414,6 +405,15 @@ fn main() -> ExitCode {
     };
     drop(file);
     log::debug!("loaded {}: {image:x?}", path.display());
+    // Under `emu386 diff`: natively the kernel mapped the vDSO top-down after the program and its
+    // interpreter; emu386 maps none, but keeps its place free, so that the mappings that follow
+    // land at the same addresses (and what glibc derives from them, such as the trimming of a
+    // thread's malloc arena to a 1 MiB boundary, is the same).
+    if let Some((start, end)) = syscalls::replay::vdso_range() {
+        if task.mm.is_free(start.into(), end.into()) {
+            task.mm.reserved = Some((start, end));
+        }
+    }
 
     let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
     let argv: Vec<Vec<u8>> =
