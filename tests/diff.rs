@@ -299,9 +299,6 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // glibc's sched_getcpu reads the CPU from the rseq area natively; emu386 has no rseq
     // (ENOSYS), so glibc falls back to a getcpu call only the emulated run makes.
     ("fd_misc_calls", "sched_getcpu: rseq natively, a getcpu syscall emulated"),
-    // The IP identification field (and so the header checksum) of each packet is the kernel's
-    // per-destination counter, in the received bytes.
-    ("net_raw_icmp", "received IP headers hold the kernel's IP id counter"),
     // The echo identifier and the payload nonce are computed from getpid() (pids are not
     // replayed: the program acts on them).
     ("net_raw_icmp_recv", "its ICMP id and nonce are derived from its pid"),

@@ -16,6 +16,9 @@
 //! - Counts of timer expirations, which depend on how long the program took: a non-zero
 //!   timer_getoverrun result and the count read from a timerfd are `TICKS`, `{TICKS}`.
 //! - The time a packet arrived (an `SO_TIMESTAMP*` control message): `cmsg_data=TIME`.
+//! - The identification field of an IPv4 header received on a raw socket (the kernel's
+//!   per-destination counter, `ip_select_ident()`), `{IPID1}`…, and so the header checksum,
+//!   `{CSUM}`.
 //!
 //! A binary record is rewritten in the escaped text the tracer shows: the escapes of the field's
 //! bytes are replaced by the symbol in braces, the rest stays as it was.
@@ -104,6 +107,8 @@ enum FdKind {
     Inotify,
     Signalfd,
     Timerfd,
+    /// An AF_INET SOCK_RAW socket: what it receives starts with the IPv4 header.
+    RawIp,
 }
 
 /// One side's symbols; see the module comment.
@@ -113,6 +118,7 @@ pub struct KernelValues {
     ptys: HashMap<String, String>,
     autobound: HashMap<String, String>,
     cookies: HashMap<u32, String>,
+    ip_ids: HashMap<u32, String>,
     /// Per process (host pid): its fds of an [`FdKind`].
     fds: HashMap<i32, HashMap<u32, FdKind>>,
 }
@@ -155,6 +161,9 @@ impl KernelValues {
             "signalfd" | "signalfd4" if ret.is_some_and(|r| r >= 0) => {
                 fds.insert(ret.unwrap_or_default() as u32, FdKind::Signalfd);
             }
+            "socket" if ret.is_some_and(|r| r >= 0) && raw.starts_with("socket(AF_INET, SOCK_RAW") => {
+                fds.insert(ret.unwrap_or_default() as u32, FdKind::RawIp);
+            }
             "timerfd_create" if ret.is_some_and(|r| r >= 0) => {
                 fds.insert(ret.unwrap_or_default() as u32, FdKind::Timerfd);
             }
@@ -183,7 +192,8 @@ impl KernelValues {
         line = sa_data_port(&line, ports);
         line = packet_times(&line);
         let fds = self.fds.get(&pid);
-        let kind = (call == "read").then(|| first_arg(raw)).flatten().and_then(|fd| fds?.get(&(fd as u32)).copied());
+        let reads = matches!(call, "read" | "recvfrom" | "recv");
+        let kind = reads.then(|| first_arg(raw)).flatten().and_then(|fd| fds?.get(&(fd as u32)).copied());
         match kind {
             Some(FdKind::Inotify) => self.inotify_cookies(&line),
             Some(FdKind::Signalfd) => signalfd_pids(&line, pids),
@@ -194,6 +204,7 @@ impl KernelValues {
                 _ => line,
             },
             Some(FdKind::Timerfd) => line,
+            Some(FdKind::RawIp) => self.ip_ids(&line),
             None => line,
         }
     }
@@ -247,6 +258,19 @@ impl KernelValues {
             }
         }
         out
+    }
+
+    /// A received IPv4 header (version 4, 20 bytes or more): its identification and checksum.
+    fn ip_ids(&mut self, line: &str) -> String {
+        let Some(text) = escaped(line, name(line).len()) else { return line.to_string() };
+        let header = text.units.first().is_some_and(|u| u.0 >> 4 == 4 && u.0 & 15 >= 5) && text.units.len() >= 12;
+        if !header {
+            return line.to_string();
+        }
+        let id = u32::from(text.units[4].0) << 8 | u32::from(text.units[5].0);
+        let n = self.ip_ids.len() + 1;
+        let symbol = self.ip_ids.entry(id).or_insert_with(|| format!("IPID{n}")).clone();
+        text.replace(line, &[(4, 2, symbol), (10, 2, "CSUM".to_string())])
     }
 
     /// `sun_path=@"3fa2c"` (an autobound name) → `sun_path=@AUTO1`.
@@ -388,6 +412,11 @@ mod tests {
         );
         assert_eq!(line("close(3) = 0"), "close(3) = 0");
         assert_eq!(line("ioctl(3, TIOCGPTN, [4]) = 0"), "ioctl(3, TIOCGPTN, [PTY1]) = 0");
+        assert_eq!(line("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) = 6"), "socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) = 6");
+        assert_eq!(
+            line("recvfrom(6, \"E\\0\\0,\\21v@\\0@\\1+Y\\177\\0\\0\\1\"..., 2048, 0, NULL, NULL) = 44"),
+            "recvfrom(6, \"E\\0\\0,{IPID1}@\\0@\\1{CSUM}\\177\\0\\0\\1\"..., 2048, 0, NULL, NULL) = 44"
+        );
         assert_eq!(
             line("openat(AT_FDCWD, \"/dev/pts/4\", O_RDWR) = 4"),
             "openat(AT_FDCWD, \"/dev/pts/PTY1\", O_RDWR) = 4"

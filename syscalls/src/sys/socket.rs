@@ -289,7 +289,19 @@ fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         None => HostSocket(fd).get_option(a[1], a[2], &mut host)?,
     };
     let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
-    ctx.mem.write(a[3], &guest)?;
-    ctx.mem.write_u32(a[4], guest.len() as u32)?;
+    // sk_getsockopt() copies the value, then the length; the protocols' getsockopt
+    // (do_ip_getsockopt(), do_ipv6_getsockopt(), do_tcp_getsockopt(), udp_lib_getsockopt(),
+    // raw_geticmpfilter(), packet_getsockopt(), netlink_getsockopt()) store the length first, so a
+    // bad `optval` is EFAULT with the length already written.
+    if a[1] == SOL_SOCKET {
+        ctx.mem.write(a[3], &guest)?;
+        ctx.mem.write_u32(a[4], guest.len() as u32)?;
+    } else {
+        ctx.mem.write_u32(a[4], guest.len() as u32)?;
+        ctx.mem.write(a[3], &guest)?;
+    }
     Ok(0)
 }
+
+/// The socket level of getsockopt(2).
+const SOL_SOCKET: u32 = 1;
