@@ -318,7 +318,7 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
 ];
 
 /// `emu386 diff` with replay calls every fixture (statically linked, with its `// args:`) the
-/// same, but for [`DIFF_EXCEPTIONS`]. The fixtures run in a few threads, each diff bounded in time;
+/// same, but for [`DIFF_EXCEPTIONS`]. The fixtures run in two threads, each diff bounded in time;
 /// one that diverges there is diffed again on its own, and fails when it diverges again (the
 /// threaded fixtures' timing under load, e.g. how many expirations a SIGEV_THREAD timer had
 /// before its thread ran, can differ once; a real divergence repeats).
@@ -335,7 +335,8 @@ fn every_fixture_agrees_under_diff() {
     let queue = Mutex::new(names);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..3 {
+        // Two at a time: the machine's two cores, and the other tests of this file beside them.
+        for _ in 0..2 {
             scope.spawn(|| loop {
                 let Some(name) = queue.lock().unwrap().pop() else { break };
                 let (bin, args) = common::build_fixture(&name);
