@@ -361,6 +361,22 @@ fn shift(sec: i64, nsec: i64, offset: i64) -> (i64, i64) {
     (moved / 1_000_000_000, moved % 1_000_000_000)
 }
 
+/// An absolute time on clock `clock` the kernel hands the program (`sec` and `sub` in units of
+/// `unit` nanoseconds: a packet's arrival time), moved onto the clock of the program's replayed
+/// readings: the opposite of [`host_deadline`]. Unchanged when nothing of that clock was
+/// replayed.
+pub fn handed_back(clock: u32, sec: &mut i64, sub: &mut i64, unit: i64) {
+    if !active() || unit <= 0 || !(0..1_000_000_000 / unit).contains(sub) {
+        return;
+    }
+    let Some(base) = clock_base(clock) else { return };
+    let Some(offset) = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&base).copied() else {
+        return;
+    };
+    let (s, ns) = shift(*sec, *sub * unit, -offset);
+    (*sec, *sub) = (s, ns / unit);
+}
+
 /// The clock of the timerfd `host_fd` (fs/timerfd.c shows it in /proc/self/fdinfo as `clockid:`).
 fn timerfd_clock(host_fd: i32) -> Option<u32> {
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{host_fd}")).ok()?;
@@ -398,8 +414,8 @@ pub enum DeadlineClock {
 /// An absolute deadline a program passes (`abstime`: TIMER_ABSTIME, TFD_TIMER_ABSTIME, a futex
 /// wait on a bitset, an mq timeout), moved onto the emulated run's real clock ([`host_deadline`]);
 /// the clock is looked up only with replay on and a clock replayed. An all-zero value (a timer
-/// disarmed) is left alone. The kernel hands back no absolute times (timerfd_gettime and
-/// timer_gettime answer the time left), so nothing needs moving back.
+/// disarmed) is left alone. timerfd_gettime and timer_gettime answer the time left, so nothing
+/// of theirs needs moving back; a packet's arrival time does ([`handed_back`]).
 pub fn deadline(clock: DeadlineClock, abstime: bool, value: &mut libc::timespec) {
     if !abstime || !active() || OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty() {
         return;
