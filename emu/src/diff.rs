@@ -12,6 +12,7 @@
 //! time stamp counter) are recorded by [`native`] and replayed into the emulated run
 //! (`syscalls::replay`), which reports back what it replayed and where it stopped.
 
+mod kernel_values;
 mod native;
 mod normalize;
 
@@ -83,7 +84,10 @@ Replay (the default): what the native run received that a program cannot predict
 and handed to the emulated run at the same points, per process (by its place in the creation
 tree: the first process, the k-th process or thread each one created) and program: getrandom's
 bytes, the 16 AT_RANDOM bytes, clock reads (clock_gettime and clock_gettime64 of the fixed
-clocks, gettimeofday, time) and rdtsc/rdtscp values. Natively the program then runs without a
+clocks, gettimeofday, time) and rdtsc/rdtscp values. Absolute deadlines the program computes from
+a replayed clock (TIMER_ABSTIME sleeps and timers, futex and mq timeouts) are moved by that clock's
+offset onto the emulated run's real clock, and the emulated run leaves the native vDSO's place
+free, so that its mappings land at the same addresses. Natively the program then runs without a
 vDSO (its clock reads are syscalls, compared exactly) and with rdtsc trapping to the tracer
 (PR_SET_TSC). Where a process's calls of one kind stop matching the recording (another call,
 another length or clock), that kind falls back to the emulated run's own values and the report

@@ -418,6 +418,15 @@ fn main() -> ExitCode {
     };
     drop(file);
     log::debug!("loaded {}: {image:x?}", path.display());
+    // Under `emu386 diff`: natively the kernel mapped the vDSO top-down after the program and its
+    // interpreter; emu386 maps none, but keeps its place free, so that the mappings that follow
+    // land at the same addresses (and what glibc derives from them, such as the trimming of a
+    // thread's malloc arena to a 1 MiB boundary, is the same).
+    if let Some((start, end)) = syscalls::replay::vdso_range() {
+        if task.mm.is_free(start.into(), end.into()) {
+            task.mm.reserved = Some((start, end));
+        }
+    }
 
     let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
     let argv: Vec<Vec<u8>> =

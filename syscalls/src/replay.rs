@@ -38,10 +38,14 @@ pub enum Kind {
     Clock,
     /// rdtsc (key 0: eax, edx) and rdtscp (key 1: eax, edx, ecx), as 8 + 4 bytes.
     Tsc,
+    /// Where the native program's vDSO and its data pages lie (start and end, u32 each), once per
+    /// program. Not handed to the program: the emulated run keeps that range free ([`vdso_range`]),
+    /// so that its own mappings land where the native run's do.
+    Vdso,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Random, Kind::AtRandom, Kind::Clock, Kind::Tsc];
+    pub const ALL: [Kind; 5] = [Kind::Random, Kind::AtRandom, Kind::Clock, Kind::Tsc, Kind::Vdso];
 
     /// The name in recordings and reports.
     pub fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Kind {
             Kind::AtRandom => "AT_RANDOM",
             Kind::Clock => "clock",
             Kind::Tsc => "rdtsc",
+            Kind::Vdso => "vDSO",
         }
     }
 
@@ -265,6 +270,177 @@ pub fn take(kind: Kind, key: &[u32]) -> Option<Event> {
     .flatten()
 }
 
+/// How a clock reading is laid out in a recorded event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `struct old_timespec32`: seconds, nanoseconds (i32 each).
+    Timespec32,
+    /// `struct __kernel_timespec`: seconds, nanoseconds (i64 each).
+    Timespec64,
+    /// `struct old_timeval32`: seconds, microseconds (i32 each).
+    Timeval32,
+    /// time(2)'s result: whole seconds.
+    Seconds,
+}
+
+/// Per clock (its base, [`clock_base`]): how far the replayed readings lie from the emulated
+/// run's own, in nanoseconds (replayed minus real, at the last replayed read). Threads share it,
+/// a forked child inherits it, as a time namespace's offsets.
+static OFFSETS: Mutex<BTreeMap<u32, i64>> = Mutex::new(BTreeMap::new());
+
+/// The clock whose offset a clock id shares: the coarse, raw and alarm variants read the same
+/// time as their base clock. `None` for the CPU-time clocks and unknown ids.
+fn clock_base(id: u32) -> Option<u32> {
+    match id {
+        // CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM.
+        0 | 5 | 8 => Some(0),
+        // CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE.
+        1 | 4 | 6 => Some(1),
+        // CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM.
+        7 | 9 => Some(7),
+        // CLOCK_TAI.
+        11 => Some(11),
+        _ => None,
+    }
+}
+
+fn nanos(sec: i64, nsec: i64) -> i64 {
+    sec.saturating_mul(1_000_000_000).saturating_add(nsec)
+}
+
+/// A recorded reading, in nanoseconds.
+fn reading(layout: Layout, e: &Event) -> Option<i64> {
+    let word = |i: usize| e.data.get(i..i + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(i32::from_le_bytes);
+    let quad = |i: usize| e.data.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_le_bytes);
+    Some(match layout {
+        Layout::Timespec32 => nanos(word(0)?.into(), word(4)?.into()),
+        // The compat rule: only the low 32 bits of tv_nsec count.
+        Layout::Timespec64 => nanos(quad(0)?, i64::from(quad(8)? as i32)),
+        Layout::Timeval32 => nanos(word(0)?.into(), i64::from(word(4)?).saturating_mul(1000)),
+        Layout::Seconds => nanos(i64::from(e.ret as i32), 0),
+    })
+}
+
+/// A clock read of clock `clock` (by syscall key, as [`take`]) whose real reading in the emulated
+/// run is `real`: the recorded event, if any, and the clock's offset is
+/// remembered so that absolute deadlines the program computes from the replayed reading can be
+/// moved onto the real clock ([`host_deadline`]). A reading in whole seconds (time(2)) sets the
+/// offset only while no finer one is known.
+pub fn take_clock(key: &[u32], clock: u32, layout: Layout, real: &libc::timespec) -> Option<Event> {
+    let e = take(Kind::Clock, key)?;
+    if let (Some(base), Some(replayed)) = (clock_base(clock), reading(layout, &e)) {
+        let offset = replayed.saturating_sub(nanos(real.tv_sec, real.tv_nsec));
+        let mut offsets = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if layout != Layout::Seconds || !offsets.contains_key(&base) {
+            offsets.insert(base, offset);
+        }
+    }
+    Some(e)
+}
+
+/// An absolute deadline `(sec, nsec)` on clock `clock`, as the program computed it from replayed
+/// readings, moved onto the emulated run's real clock (the offset of the last replayed read of
+/// that clock taken off). Unchanged when nothing of that clock was replayed, and for values
+/// that are not a valid timespec.
+fn host_deadline(clock: u32, sec: &mut i64, nsec: &mut i64) {
+    // timespec64_valid(): the host must refuse an invalid one as it is.
+    if !active() || *sec < 0 || !(0..1_000_000_000).contains(nsec) {
+        return;
+    }
+    let Some(base) = clock_base(clock) else { return };
+    let Some(offset) = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&base).copied() else {
+        return;
+    };
+    (*sec, *nsec) = shift(*sec, *nsec, offset);
+}
+
+/// `(sec, nsec)` less `offset` nanoseconds; a deadline moved before the clock's zero stays at it
+/// (it has passed either way).
+fn shift(sec: i64, nsec: i64, offset: i64) -> (i64, i64) {
+    let moved = nanos(sec, nsec).saturating_sub(offset).max(0);
+    (moved / 1_000_000_000, moved % 1_000_000_000)
+}
+
+/// An absolute time on clock `clock` the kernel hands the program (`sec` and `sub` in units of
+/// `unit` nanoseconds: a packet's arrival time), moved onto the clock of the program's replayed
+/// readings: the opposite of [`host_deadline`]. Unchanged when nothing of that clock was
+/// replayed.
+pub fn handed_back(clock: u32, sec: &mut i64, sub: &mut i64, unit: i64) {
+    if !active() || unit <= 0 || !(0..1_000_000_000 / unit).contains(sub) {
+        return;
+    }
+    let Some(base) = clock_base(clock) else { return };
+    let Some(offset) = OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&base).copied() else {
+        return;
+    };
+    let (s, ns) = shift(*sec, *sub * unit, -offset);
+    (*sec, *sub) = (s, ns / unit);
+}
+
+/// The clock of the timerfd `host_fd` (fs/timerfd.c shows it in /proc/self/fdinfo as `clockid:`).
+fn timerfd_clock(host_fd: i32) -> Option<u32> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{host_fd}")).ok()?;
+    info.lines().find_map(|l| l.strip_prefix("clockid:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The clock of the POSIX timer `id` (kernel/time/posix-timers.c lists the process's timers in
+/// /proc/self/timers: `ID: n` … `ClockID: c`).
+fn timer_clock(id: i32) -> Option<u32> {
+    let text = std::fs::read_to_string("/proc/self/timers").ok()?;
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("ID:") {
+            current = v.trim().parse::<i32>().ok();
+        } else if let Some(v) = line.strip_prefix("ClockID:") {
+            if current == Some(id) {
+                return v.trim().parse().ok();
+            }
+        }
+    }
+    None
+}
+
+/// Where an absolute deadline's clock comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum DeadlineClock {
+    /// A clock id.
+    Clock(u32),
+    /// The clock a timerfd was created with (its host fd).
+    Timerfd(i32),
+    /// The clock a POSIX timer was created with (its id).
+    Timer(i32),
+}
+
+/// An absolute deadline a program passes (`abstime`: TIMER_ABSTIME, TFD_TIMER_ABSTIME, a futex
+/// wait on a bitset, an mq timeout), moved onto the emulated run's real clock ([`host_deadline`]);
+/// the clock is looked up only with replay on and a clock replayed. An all-zero value (a timer
+/// disarmed) is left alone. timerfd_gettime and timer_gettime answer the time left, so nothing
+/// of theirs needs moving back; a packet's arrival time does ([`handed_back`]).
+pub fn deadline(clock: DeadlineClock, abstime: bool, value: &mut libc::timespec) {
+    if !abstime || !active() || OFFSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty() {
+        return;
+    }
+    let clock = match clock {
+        DeadlineClock::Clock(id) => Some(id),
+        DeadlineClock::Timerfd(fd) => timerfd_clock(fd),
+        DeadlineClock::Timer(id) => timer_clock(id),
+    };
+    // An all-zero value disarms the timer: not a deadline.
+    if let Some(clock) = clock.filter(|_| value.tv_sec != 0 || value.tv_nsec != 0) {
+        let (mut sec, mut nsec) = (value.tv_sec, value.tv_nsec);
+        host_deadline(clock, &mut sec, &mut nsec);
+        (value.tv_sec, value.tv_nsec) = (sec, nsec);
+    }
+}
+
+/// The range the native program's vDSO (with its data pages) occupied, `(start, end)`, if
+/// recorded: the emulated program's start-up keeps it free.
+pub fn vdso_range() -> Option<(u32, u32)> {
+    let e = take(Kind::Vdso, &[])?;
+    let word = |i: usize| e.data.get(i..i + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);
+    Some((word(0)?, word(4)?)).filter(|(start, end)| start < end)
+}
+
 /// A task was created by the calling one (fork, vfork, clone: its result in the parent).
 pub fn created_child() {
     if active() {
@@ -371,6 +547,27 @@ mod tests {
         rec.streams.insert("1.2#1".into(), vec![Event { kind: Kind::Tsc, key: vec![0], ret: 0, data: vec![] }]);
         assert_eq!(Recording::parse(&rec.to_text()), rec);
         assert_eq!(Recording::parse("1#0 nonsense 1 2 -\n1#0 clock x 0 -\n"), Recording::default());
+    }
+
+    #[test]
+    fn deadlines_move_by_the_clock_offset() {
+        let ts32 = |sec: i32, nsec: i32| Event {
+            kind: Kind::Clock,
+            key: vec![],
+            ret: 0,
+            data: [sec.to_le_bytes(), nsec.to_le_bytes()].concat(),
+        };
+        assert_eq!(reading(Layout::Timespec32, &ts32(5, 7)), Some(5_000_000_007));
+        assert_eq!(reading(Layout::Timeval32, &ts32(5, 7)), Some(5_000_007_000));
+        assert_eq!(reading(Layout::Timespec32, &Event { data: vec![1, 2], ..ts32(0, 0) }), None);
+        let ts64 = Event { data: [5i64.to_le_bytes(), (1i64 << 32 | 9).to_le_bytes()].concat(), ..ts32(0, 0) };
+        assert_eq!(reading(Layout::Timespec64, &ts64), Some(5_000_000_009));
+        assert_eq!(reading(Layout::Seconds, &Event { ret: 12, ..ts32(0, 0) }), Some(12_000_000_000));
+        // Replayed 2.5 s behind the real clock: a deadline 1 s after the replayed "now" is 1 s after
+        // the real one.
+        assert_eq!(shift(11, 0, -2_500_000_000), (13, 500_000_000));
+        assert_eq!(shift(1, 0, 5_000_000_000), (0, 0));
+        assert_eq!((clock_base(6), clock_base(5), clock_base(9), clock_base(2)), (Some(1), Some(0), Some(7), None));
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub enum Arg {
     Int64Ptr,
     /// All of i386 clone(2)'s arguments, named as strace names them; the rest are [`Arg::Skip`].
     Clone,
+    /// clone3(2)'s `struct clone_args`, shown by its flags (`{flags=CLONE_VM|CLONE_THREAD|…}`),
+    /// which tell a thread from a process.
+    Clone3Args,
     /// A `struct user_desc` (set_thread_area).
     UserDesc,
     /// A `struct user_desc` when argument N is its size (16), else an address (strace's

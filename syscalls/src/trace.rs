@@ -514,6 +514,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::Rlimit => a.decoded(text, decode::rlimit(mem, v, false)),
         Arg::Rlimit64 => a.decoded(text, decode::rlimit(mem, v, true)),
         Arg::Clone => text.push_str(&decode::clone_args(mem, args, !a.failed())),
+        Arg::Clone3Args => a.decoded(text, scalar::clone3_flags(mem, v)),
         Arg::UserDesc => a.decoded(text, decode::user_desc(mem, v)),
         Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, decode::user_desc(mem, v)),
         Arg::UserDescSized(_) => pointer(text, v),

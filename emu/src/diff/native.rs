@@ -414,7 +414,8 @@ fn syscall_stop(pid: i32, proc: &mut Proc, replay: bool) {
         }
         Pending::Call(number, args, at_entry) => {
             if !lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
-                proc.stream.push(format(pid, number, &args, Some(regs.rax as u32), &at_entry));
+                let line = format(pid, number, &args, Some(regs.rax as u32), &at_entry);
+                proc.stream.push(line);
             }
             if replay {
                 record_input(pid, proc, number, &args, regs.rax as u32);
@@ -471,6 +472,10 @@ const AT_SYSINFO_EHDR: u32 = 33;
 /// finds no vDSO and reads clocks with syscalls the tracer sees) and record its AT_RANDOM bytes.
 /// The initial stack is argc, argv[], NULL, envp[], NULL, then the (type, value) pairs.
 fn hide_vdso(pid: i32, proc: &mut Proc) {
+    if let Some((start, end)) = vdso_range(pid) {
+        let data = [start.to_le_bytes(), end.to_le_bytes()].concat();
+        proc.record(Kind::Vdso, Vec::new(), 0, data);
+    }
     // SAFETY: user_regs_struct is plain data; GETREGS fills it.
     let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
     if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
@@ -501,6 +506,21 @@ fn hide_vdso(pid: i32, proc: &mut Proc) {
         }
         at = at.wrapping_add(8);
     }
+}
+
+/// Where the vDSO and its data pages (`[vvar]`, `[vvar_vclock]`, `[vdso]`) lie in process `pid`,
+/// from its /proc maps: the lowest start and the highest end.
+fn vdso_range(pid: i32) -> Option<(u32, u32)> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let ranges: Vec<(u32, u32)> = maps
+        .lines()
+        .filter(|l| ["[vvar]", "[vvar_vclock]", "[vdso]"].iter().any(|n| l.ends_with(n)))
+        .filter_map(|l| {
+            let (start, end) = l.split(' ').next()?.split_once('-')?;
+            Some((u32::from_str_radix(start, 16).ok()?, u32::from_str_radix(end, 16).ok()?))
+        })
+        .collect();
+    Some((ranges.iter().map(|r| r.0).min()?, ranges.iter().map(|r| r.1).max()?))
 }
 
 /// Write the tracee's (writable) memory.

@@ -23,6 +23,7 @@
 //! - The size of standard output or error in a stat of fd 1 or 2 is `SIZE`: the tool captures them
 //!   in files, whose size when a program looks depends on when its other processes wrote.
 
+use super::kernel_values::KernelValues;
 use super::Stream;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -418,11 +419,15 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
     let pids: HashMap<String, String> =
         order.iter().enumerate().map(|(i, (pid, _))| (pid.to_string(), format!("PID{}", i + 1))).collect();
     let mut rewriter = Rewriter { pids: &pids, addresses: Addresses::default(), ports: HashMap::new() };
+    let mut kernel_values = KernelValues::default();
+    let threaded = threaded(streams, &order);
     // Each process starts with its creator's address space (as the creator's stream ends).
     let mut spaces: HashMap<i32, Addresses> = HashMap::new();
     let mut out = Vec::new();
     for (n, (pid, parent)) in order.iter().enumerate() {
         rewriter.addresses = parent.and_then(|p| spaces.get(&p)).cloned().unwrap_or_default();
+        kernel_values.created(*pid, *parent);
+        let in_threads = threaded.contains(pid);
         let mut lines = Vec::new();
         let mut end = None;
         let stream = streams.get(pid).map_or(&[][..], Vec::as_slice);
@@ -450,6 +455,10 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
             if always_ignored(replay).contains(&call) || ignore.contains(call) {
                 continue;
             }
+            // Which futex calls a thread makes, and what they answer, is the scheduler's doing.
+            if in_threads && THREAD_SCHEDULING.contains(&call) {
+                continue;
+            }
             // clone3 answered ENOSYS and glibc falling back to clone is what a kernel without
             // clone3 (before 5.3) does: both read as one `clone3|clone(…)` with the result.
             let fallback = call == "clone3" && line.ends_with("= -1 ENOSYS (Function not implemented)");
@@ -465,9 +474,18 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
             let rewritten = rewriter.line(line);
             // Not the CPU-time clocks of a pid or thread (ids shown in hex): they are not replayed.
             let exact = replay && CLOCK_READS.contains(&call) && !line[call.len() + 1..].starts_with("0x");
+            let rewritten = kernel_values.line(*pid, line, rewritten, &pids, &mut rewriter.ports);
             let mut text = stdio_sizes(&if exact { rewritten } else { sub_second_times(&rewritten) });
+            if SELECTS.contains(&call) && result(line).is_some_and(|r| r > 0) {
+                text = time_left(&text);
+            }
             if (call == "clone3" && !fallback) || after_fallback {
                 text = format!("clone3|clone(…) = {}", &text[result_start(&text)..]);
+            }
+            // A call repeated back to back in a thread group: a loop waiting for another thread,
+            // as many times as the scheduler made it go round.
+            if in_threads && lines.last() == Some(&text) {
+                continue;
             }
             lines.push(text);
         }
@@ -475,6 +493,51 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
         out.push(Process { pid: *pid, lines, end });
     }
     out
+}
+
+/// Left out of the streams of a process with threads ([`threaded`]): whether a futex call waits,
+/// finds the word changed (EAGAIN) or wakes anybody depends on how the threads were scheduled.
+/// So are the sleeps of a loop waiting for another thread (how often it goes round, whether a
+/// signal cuts a sleep short and it is restarted).
+const THREAD_SCHEDULING: &[&str] = &[
+    "futex",
+    "futex_time64",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_nanosleep_time64",
+    "restart_syscall",
+    "sched_yield",
+];
+
+/// The pids of the tasks that share their thread group with another (created with CLONE_THREAD,
+/// or creating such a task).
+fn threaded(streams: &HashMap<i32, Stream>, order: &[(i32, Option<i32>)]) -> HashSet<i32> {
+    let mut group: HashMap<i32, i32> = HashMap::new();
+    let mut size: HashMap<i32, usize> = HashMap::new();
+    for &(pid, parent) in order {
+        let thread =
+            parent.is_some_and(|p| {
+                streams.get(&p).into_iter().flatten().any(|l| {
+                    FORKS.contains(&name(l)) && result(l) == Some(i64::from(pid)) && l.contains("CLONE_THREAD")
+                })
+            });
+        let leader = match (thread, parent) {
+            (true, Some(p)) => group.get(&p).copied().unwrap_or(p),
+            _ => pid,
+        };
+        group.insert(pid, leader);
+        *size.entry(leader).or_default() += 1;
+    }
+    group.into_iter().filter(|(_, leader)| size.get(leader).is_some_and(|&n| n > 1)).map(|(pid, _)| pid).collect()
+}
+
+/// The calls that write back what is left of their timeout.
+const SELECTS: &[&str] = &["select", "_newselect", "pselect6", "pselect6_time64", "ppoll", "ppoll_time64"];
+
+/// What is left of the timeout of a call that returned ready descriptors: anything from nothing
+/// to all of it, depending on how long the call took (`tv_nsec=0` too).
+fn time_left(line: &str) -> String {
+    line.replace("tv_nsec=0}", "tv_nsec=NSEC}").replace("tv_usec=0}", "tv_usec=USEC}")
 }
 
 /// The time fields of a line made equal; see the module comment.

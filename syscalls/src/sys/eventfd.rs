@@ -15,6 +15,7 @@ use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NA
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -74,7 +75,9 @@ fn timerfd_create(_: &mut Ctx, a: &Args) -> SysResult {
 /// value is written last (EFAULT after the timer was set).
 fn settime<T: GuestItimerspec>(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [fd, flags, new, old, ..] = *a;
-    let new = ctx.mem.read_obj::<T>(new)?.to_host();
+    let mut new = ctx.mem.read_obj::<T>(new)?.to_host();
+    // TFD_TIMER_ABSTIME.
+    crate::replay::deadline(DeadlineClock::Timerfd(host_fd(fd)), flags & 1 != 0, &mut new.it_value);
     // SAFETY: all-zero is a valid itimerspec.
     let mut prev: libc::itimerspec = unsafe { std::mem::zeroed() };
     // SAFETY: `new` and `prev` are valid for the call.

@@ -42,7 +42,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::fork, fork, []).starts_task(),
     entry!(nr::vfork, vfork, []).starts_task(),
     entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]).starts_task(),
-    entry!(nr::clone3, clone3, [Ptr, Uint]).starts_task(),
+    entry!(nr::clone3, clone3, [Clone3Args, Uint]).starts_task(),
     entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
     entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
     entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])

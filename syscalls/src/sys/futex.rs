@@ -20,6 +20,7 @@ use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{errno_of, Errno, SysResult};
@@ -96,6 +97,17 @@ fn has_timeout(cmd: u32) -> bool {
     matches!(cmd, FUTEX_WAIT | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI)
 }
 
+/// The clock a command's absolute timeout is on (futex_init_timeout(), kernel/futex/syscalls.c):
+/// FUTEX_LOCK_PI always CLOCK_REALTIME, the others CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME.
+/// Only FUTEX_WAIT's timeout is relative.
+fn deadline_clock(op: u32) -> u32 {
+    if op & FUTEX_CMD_MASK == FUTEX_LOCK_PI || op & FUTEX_CLOCK_REALTIME != 0 {
+        libc::CLOCK_REALTIME as u32
+    } else {
+        libc::CLOCK_MONOTONIC as u32
+    }
+}
+
 /// Commands whose fifth argument is a second futex word.
 fn has_uaddr2(cmd: u32) -> bool {
     matches!(cmd, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP | FUTEX_CMP_REQUEUE_PI | FUTEX_WAIT_REQUEUE_PI)
@@ -151,7 +163,7 @@ fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
     let [uaddr, op, val, utime, uaddr2, val3] = *a;
     let cmd = op & FUTEX_CMD_MASK;
     // sys_futex(): the timeout is read before anything else is looked at.
-    let timeout = if has_timeout(cmd) && utime != 0 {
+    let mut timeout = if has_timeout(cmd) && utime != 0 {
         Some(if time64 {
             ctx.mem.read_obj::<KernelTimespec>(utime)?.to_host()
         } else {
@@ -160,6 +172,10 @@ fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
     } else {
         None
     };
+    if let Some(ts) = &mut timeout {
+        // Under `emu386 diff`, a deadline computed from a replayed clock reading.
+        crate::replay::deadline(DeadlineClock::Clock(deadline_clock(op)), cmd != FUTEX_WAIT, ts);
+    }
     let fourth = match (&timeout, has_timeout(cmd)) {
         (Some(ts), _) => ts as *const libc::timespec as usize,
         (None, true) => 0,

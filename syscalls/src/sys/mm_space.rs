@@ -169,6 +169,28 @@ pub struct Mm {
     pub stack_floor: u32,
     /// Where [`Mm::map_vdso`] put the vDSO page (0: none), for the signal trampolines.
     pub vdso: u32,
+    /// A range top-down placement leaves free although nothing is mapped there (under
+    /// `emu386 diff`, where the native run has its vDSO), `[start, end)`.
+    pub reserved: Option<(u32, u32)>,
+}
+
+/// Highest free, page-aligned range of `len` bytes ending at or below `top`, between the used
+/// ranges `[start, end)` (from the highest start down).
+fn gap_below(used: impl Iterator<Item = (u64, u64)>, len: u32, top: u64) -> Option<u32> {
+    let len = u64::from(len);
+    let mut top = top.min(TASK_SIZE);
+    // Walk the used ranges from the top down, looking at each gap.
+    for (start, end) in used {
+        if end > top {
+            top = top.min(start);
+            continue;
+        }
+        if top - end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
+            return Some((top - len) as u32);
+        }
+        top = start;
+    }
+    (top >= len + u64::from(MMAP_MIN_ADDR)).then(|| (top - len) as u32)
 }
 
 /// The vDSO's layout on a 64-bit host kernel (6.x) for a 32-bit task: `[vvar]` (4 pages),
@@ -277,22 +299,14 @@ impl Mm {
     /// Highest free, page-aligned range of `len` bytes ending at or below `top`.
     /// A MAP_GROWSDOWN VMA keeps [`STACK_GUARD_GAP`] below it free (vm_start_gap()).
     pub fn find_free_below(&self, len: u32, top: u64) -> Option<u32> {
-        let len = u64::from(len);
-        let mut top = top.min(TASK_SIZE);
         let start_gap =
             |v: &Vma| u64::from(v.start).saturating_sub(if v.flags & vm::GROWSDOWN != 0 { STACK_GUARD_GAP } else { 0 });
-        // Walk the VMAs from the top down, looking at each gap.
-        for v in self.vmas.values().rev() {
-            if v.end > top {
-                top = top.min(start_gap(v));
-                continue;
-            }
-            if top >= v.end && top - v.end >= len && top - len >= u64::from(MMAP_MIN_ADDR) {
-                return Some((top - len) as u32);
-            }
-            top = top.min(start_gap(v));
-        }
-        (top >= len + u64::from(MMAP_MIN_ADDR)).then(|| (top - len) as u32)
+        let used = self.vmas.values().rev().map(|v| (start_gap(v), v.end));
+        let mut ranges: Vec<(u64, u64)> =
+            used.chain(self.reserved.map(|(s, e)| (u64::from(s), u64::from(e)))).collect();
+        // From the highest start down; a guard gap may reach below the next VMA's start.
+        ranges.sort_unstable_by(|a, b| b.cmp(a));
+        gap_below(ranges.into_iter(), len, top)
     }
 
     /// Map `[addr, addr+len)` exactly (both page aligned), replacing what is there (MAP_FIXED).
@@ -722,6 +736,12 @@ mod tests {
         assert_eq!(mm.find_free_below(0x1000, u64::from(mm.mmap_base)), Some(0xefff_d000));
         assert!(!mm.is_free(0xefff_f000, 0xf000_1000));
         assert!(mm.is_free(0xf000_0000, 0xf000_1000));
+        // A reserved range (the native vDSO's place) is passed over, and stays free.
+        mm.reserved = Some((0xefff_8000, 0xefff_d000));
+        assert_eq!(mm.find_free_below(0x1000, u64::from(mm.mmap_base)), Some(0xefff_d000));
+        assert_eq!(mm.find_free_below(0x2000, u64::from(mm.mmap_base)), Some(0xefff_6000));
+        assert_eq!(mm.find_free_below(0x1000, 0xefff_9000), Some(0xefff_7000));
+        assert!(mm.is_free(0xefff_8000, 0xefff_d000));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::abi::signal::SigeventHead;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
+use crate::replay::DeadlineClock;
 use crate::sys::fd::{host_fd, new_guest_fd};
 use crate::sys::sched::host_ptr;
 use crate::table::{Arg::*, Args, Entry};
@@ -128,7 +129,11 @@ fn timeout<T: FromBytes>(
     if addr == 0 {
         return Ok(None);
     }
-    Ok(Some(to_host(ctx.mem.read_obj::<T>(addr)?)))
+    let mut ts = to_host(ctx.mem.read_obj::<T>(addr)?);
+    // An absolute CLOCK_REALTIME deadline (do_mq_timedsend()): under `emu386 diff`, computed from
+    // a replayed clock reading.
+    crate::replay::deadline(DeadlineClock::Clock(libc::CLOCK_REALTIME as u32), true, &mut ts);
+    Ok(Some(ts))
 }
 
 fn ts_ptr(ts: &Option<libc::timespec>) -> *const libc::timespec {

@@ -34,10 +34,12 @@
 use crate::abi::nr;
 use crate::abi::signal::SigeventHead;
 use crate::abi::time::{
-    GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_FLAGS,
+    GuestItimerspec, Itimerspec32, KernelItimerspec, KernelTimespec, Timespec32, CLOCK_NAMES, TIMER_ABSTIME,
+    TIMER_FLAGS,
 };
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -195,7 +197,8 @@ fn timer_settime(ctx: &mut Ctx, a: &Args) -> SysResult {
     if new == 0 {
         return Err(Errno::INVAL.into());
     }
-    let new = ctx.mem.read_obj::<Itimerspec32>(new)?.to_host();
+    let mut new = ctx.mem.read_obj::<Itimerspec32>(new)?.to_host();
+    crate::replay::deadline(DeadlineClock::Timer(id as i32), flags & TIMER_ABSTIME != 0, &mut new.it_value);
     let mut out = ZERO_ITIMERSPEC;
     let out_ptr = if old != 0 { &mut out as *mut libc::itimerspec } else { null_mut() };
     sys!(libc::SYS_timer_settime, id as i32, flags as i32, &new as *const libc::itimerspec, out_ptr)?;
@@ -211,7 +214,8 @@ fn timer_settime64(ctx: &mut Ctx, a: &Args) -> SysResult {
     if new == 0 {
         return Err(Errno::INVAL.into());
     }
-    let new = ctx.mem.read_obj::<KernelItimerspec>(new)?.to_host();
+    let mut new = ctx.mem.read_obj::<KernelItimerspec>(new)?.to_host();
+    crate::replay::deadline(DeadlineClock::Timer(id as i32), flags & TIMER_ABSTIME != 0, &mut new.it_value);
     let old_ptr = host_ptr(ctx, old, size_of::<KernelItimerspec>(), Prot::WRITE);
     sys!(libc::SYS_timer_settime, id as i32, flags as i32, &new as *const libc::itimerspec, old_ptr)?;
     Ok(0)

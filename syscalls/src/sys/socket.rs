@@ -93,17 +93,21 @@ fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     Ok(ctx.mem.slice(addr, len as usize)?.to_vec())
 }
 
-/// move_addr_to_user(): write `addr` truncated to the guest's `*len_ptr`, then the full length.
+/// move_addr_to_user(): the full length to `*len_ptr` (read first: EINVAL when negative), then
+/// `addr` truncated to what it said.
 fn addr_out(ctx: &mut Ctx, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), Errno> {
     let ulen = ctx.mem.read_u32(len_ptr)? as i32;
     if ulen < 0 {
         return Err(Errno::INVAL);
     }
     let n = (ulen as usize).min(addr.len());
+    // The running kernel (6.18) stores the full length before it copies the address: a bad
+    // address is EFAULT with the length already written.
+    ctx.mem.write_u32(len_ptr, addr.len() as u32)?;
     if n > 0 {
         ctx.mem.write(uaddr, &addr[..n])?;
     }
-    ctx.mem.write_u32(len_ptr, addr.len() as u32)
+    Ok(())
 }
 
 /// Implements socket(2).
@@ -285,7 +289,19 @@ fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         None => HostSocket(fd).get_option(a[1], a[2], &mut host)?,
     };
     let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
-    ctx.mem.write(a[3], &guest)?;
-    ctx.mem.write_u32(a[4], guest.len() as u32)?;
+    // sk_getsockopt() copies the value, then the length; the protocols' getsockopt
+    // (do_ip_getsockopt(), do_ipv6_getsockopt(), do_tcp_getsockopt(), udp_lib_getsockopt(),
+    // raw_geticmpfilter(), packet_getsockopt(), netlink_getsockopt()) store the length first, so a
+    // bad `optval` is EFAULT with the length already written.
+    if a[1] == SOL_SOCKET {
+        ctx.mem.write(a[3], &guest)?;
+        ctx.mem.write_u32(a[4], guest.len() as u32)?;
+    } else {
+        ctx.mem.write_u32(a[4], guest.len() as u32)?;
+        ctx.mem.write(a[3], &guest)?;
+    }
     Ok(0)
 }
+
+/// The socket level of getsockopt(2).
+const SOL_SOCKET: u32 = 1;

@@ -37,6 +37,8 @@ const SCM_RIGHTS: i32 = 1;
 const SO_TIMESTAMP_OLD: i32 = 29;
 const SO_TIMESTAMPNS_OLD: i32 = 35;
 const SO_TIMESTAMPING_OLD: i32 = 37;
+const SO_TIMESTAMP_NEW: i32 = 63;
+const SO_TIMESTAMPNS_NEW: i32 = 64;
 const HOST_CMSG_HDR: usize = 16;
 
 fn host_align(len: usize) -> usize {
@@ -101,8 +103,18 @@ fn payload_to_guest(level: i32, kind: i32, data: &[u8]) -> Vec<u8> {
     };
     match (level, kind) {
         // struct timeval / timespec with 64-bit fields become the 32-bit ones.
-        (SOL_SOCKET, SO_TIMESTAMP_OLD | SO_TIMESTAMPNS_OLD) => {
-            words(2).iter().flat_map(|v| (*v as i32).to_le_bytes()).collect()
+        (SOL_SOCKET, SO_TIMESTAMP_OLD | SO_TIMESTAMPNS_OLD | SO_TIMESTAMP_NEW | SO_TIMESTAMPNS_NEW) => {
+            let mut w = words(2);
+            if let [sec, sub] = w.as_mut_slice() {
+                // Under `emu386 diff`, on the clock the program's replayed readings are on.
+                let unit = if matches!(kind, SO_TIMESTAMP_OLD | SO_TIMESTAMP_NEW) { 1000 } else { 1 };
+                crate::replay::handed_back(libc::CLOCK_REALTIME as u32, sec, sub, unit);
+            }
+            if matches!(kind, SO_TIMESTAMP_OLD | SO_TIMESTAMPNS_OLD) {
+                w.iter().flat_map(|v| (*v as i32).to_le_bytes()).collect()
+            } else {
+                w.iter().flat_map(|v| v.to_le_bytes()).collect()
+            }
         }
         (SOL_SOCKET, SO_TIMESTAMPING_OLD) => words(6).iter().flat_map(|v| (*v as i32).to_le_bytes()).collect(),
         _ => data.to_vec(),

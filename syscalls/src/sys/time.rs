@@ -18,7 +18,7 @@ use crate::abi::time::{
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
-use crate::replay::Kind;
+use crate::replay::{DeadlineClock, Layout};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -72,20 +72,33 @@ fn host_getres(id: u32) -> Result<libc::timespec, Errno> {
 
 /// Under `emu386 diff`, the native run's clock reading for a call that succeeds (the native side
 /// records only those): the bytes the guest gets at `out` (`len` of them), or time's result
-/// ([`crate::replay`]). `key` is the syscall number, then the clock id: only clocks named by a
-/// fixed id, as a CPU-time clock id names a pid.
-fn replayed_clock(ctx: &mut Ctx, key: &[u32], out: u32, len: usize) -> Option<crate::replay::Event> {
+/// ([`crate::replay`], which also remembers the clock's offset from `real`, the emulated run's own
+/// reading, for the absolute deadlines the program derives from it). `key` is the syscall number,
+/// then the clock id: only clocks named by a fixed id, as a CPU-time clock id names a pid.
+fn replayed_clock(
+    ctx: &mut Ctx,
+    key: &[u32],
+    out: u32,
+    layout: Layout,
+    real: &libc::timespec,
+) -> Option<crate::replay::Event> {
+    let len = match layout {
+        Layout::Timespec32 | Layout::Timeval32 => 8,
+        Layout::Timespec64 => 16,
+        Layout::Seconds => 4,
+    };
     if key.get(1).is_some_and(|&id| (id as i32) < 0) || (out != 0 && ctx.mem.slice_mut(out, len).is_err()) {
         return None;
     }
-    crate::replay::take(Kind::Clock, key).filter(|e| e.data.len() == if out != 0 { len } else { 0 })
+    let clock = key.get(1).copied().unwrap_or(libc::CLOCK_REALTIME as u32);
+    crate::replay::take_clock(key, clock, layout, real).filter(|e| e.data.len() == if out != 0 { len } else { 0 })
 }
 
 /// Implements clock_gettime(2) with a 32-bit `struct timespec` (posix_get_*: the clock is checked
 /// first, then the copy-out faults).
 fn clock_gettime(ctx: &mut Ctx, a: &Args) -> SysResult {
     let ts = host_gettime(a[0])?;
-    match replayed_clock(ctx, &[nr::clock_gettime, a[0]], a[1], size_of::<Timespec32>()) {
+    match replayed_clock(ctx, &[nr::clock_gettime, a[0]], a[1], Layout::Timespec32, &ts) {
         Some(e) => ctx.mem.write(a[1], &e.data)?,
         None => ctx.mem.write_obj(a[1], &Timespec32::from_host(&ts))?,
     }
@@ -95,7 +108,7 @@ fn clock_gettime(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements clock_gettime64(2).
 fn clock_gettime64(ctx: &mut Ctx, a: &Args) -> SysResult {
     let ts = host_gettime(a[0])?;
-    match replayed_clock(ctx, &[nr::clock_gettime64, a[0]], a[1], size_of::<KernelTimespec>()) {
+    match replayed_clock(ctx, &[nr::clock_gettime64, a[0]], a[1], Layout::Timespec64, &ts) {
         Some(e) => ctx.mem.write(a[1], &e.data)?,
         None => ctx.mem.write_obj(a[1], &KernelTimespec::from_host(&ts))?,
     }
@@ -188,13 +201,19 @@ fn nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements clock_nanosleep(2) with 32-bit `struct timespec`s. Errors come back as `-errno`
 /// (glibc's wrapper turns them into a positive return value).
 fn clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let req = ctx.mem.read_obj::<Timespec32>(a[2]).ok().map(Timespec32::to_host);
+    let mut req = ctx.mem.read_obj::<Timespec32>(a[2]).ok().map(Timespec32::to_host);
+    if let Some(req) = &mut req {
+        crate::replay::deadline(DeadlineClock::Clock(a[0]), a[1] & TIMER_ABSTIME != 0, req);
+    }
     host_sleep(ctx, a[0], a[1], req, a[3], RemLayout::Old32)
 }
 
 /// Implements clock_nanosleep_time64(2).
 fn clock_nanosleep_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let req = ctx.mem.read_obj::<KernelTimespec>(a[2]).ok().map(KernelTimespec::to_host);
+    let mut req = ctx.mem.read_obj::<KernelTimespec>(a[2]).ok().map(KernelTimespec::to_host);
+    if let Some(req) = &mut req {
+        crate::replay::deadline(DeadlineClock::Clock(a[0]), a[1] & TIMER_ABSTIME != 0, req);
+    }
     host_sleep(ctx, a[0], a[1], req, a[3], RemLayout::Time64)
 }
 
@@ -208,9 +227,13 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
     // call (not glibc's wrapper, which zeroes `tz`) gives the kernel's `sys_tz`.
     host(unsafe { libc::syscall(libc::SYS_gettimeofday, &mut tv, &mut tz) })?;
     if a[0] != 0 {
+        let real = libc::timespec { tv_sec: tv.tv_sec, tv_nsec: tv.tv_usec * 1000 };
         let mut tv = Timeval32::from_host(&tv);
-        let replayed = replayed_clock(ctx, &[nr::gettimeofday], a[0], 8);
-        if let Some(bytes) = replayed.and_then(|e| <[u8; 8]>::try_from(e.data).ok()) {
+        // Replayed only when the whole call succeeds, as only then was it recorded: a `tz` that
+        // faults fails it after `tv` was written.
+        let tz_ok = a[1] == 0 || ctx.mem.slice_mut(a[1], size_of::<Timezone>()).is_ok();
+        let replayed = tz_ok.then(|| replayed_clock(ctx, &[nr::gettimeofday], a[0], Layout::Timeval32, &real));
+        if let Some(bytes) = replayed.flatten().and_then(|e| <[u8; 8]>::try_from(e.data).ok()) {
             let word = |i: usize| i32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
             (tv.tv_sec, tv.tv_usec) = (word(0).into(), word(4).into());
         }
@@ -250,7 +273,8 @@ fn settimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn time(ctx: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: a NULL `tloc` asks only for the return value.
     let mut now = unsafe { libc::time(null_mut()) } as i32;
-    if let Some(e) = replayed_clock(ctx, &[nr::time], a[0], 4) {
+    let real = libc::timespec { tv_sec: now.into(), tv_nsec: 0 };
+    if let Some(e) = replayed_clock(ctx, &[nr::time], a[0], Layout::Seconds, &real) {
         now = e.ret as i32;
     }
     if a[0] != 0 {

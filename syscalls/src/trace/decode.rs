@@ -333,6 +333,9 @@ fn cmsgs<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32) -> Option<String
     Some(format!("[{}]", parts.join(", ")))
 }
 
+/// UIO_MAXIOV (include/uapi/linux/uio.h): the most iovecs a call takes.
+const UIO_MAXIOV: u32 = 1024;
+
 /// `{msg_name=NULL, msg_namelen=0, msg_iov=[…], msg_iovlen=1, msg_controllen=0, msg_flags=0}`;
 /// `filled` is the byte count of a recvmsg (its buffers show only that much).
 pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) -> Option<String> {
@@ -345,7 +348,10 @@ pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) 
         _ => pointer(&mut t, name),
     }
     let _ = write!(t, ", msg_namelen={namelen}, msg_iov=");
-    match iovec(mem, iov, iovlen, filled) {
+    // More than UIO_MAXIOV entries: the kernel answers EMSGSIZE without reading the array
+    // (copy_msghdr_from_user()), so what lies there is not shown.
+    let read = (iovlen <= UIO_MAXIOV).then(|| iovec(mem, iov, iovlen, filled)).flatten();
+    match read {
         Some(v) => t.push_str(&v),
         None => pointer(&mut t, iov),
     }

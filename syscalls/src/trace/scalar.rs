@@ -68,3 +68,15 @@ pub(super) fn fd_pair<M: TraceMemory + ?Sized>(a: &Shown<'_, M>, text: &mut Stri
         _ => pointer(text, a.v()),
     }
 }
+
+/// The flags of clone3(2)'s `struct clone_args` (its first, 64-bit field): `{flags=CLONE_VM|…}`.
+pub(super) fn clone3_flags<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
+    let b = read_exact(mem, addr, 8)?;
+    let flags = u64::from(decode::u32_at(&b, 0)) | u64::from(decode::u32_at(&b, 4)) << 32;
+    let names: Vec<&str> = super::names::CLONE_FLAGS
+        .iter()
+        .filter(|(bit, _)| flags & u64::from(*bit) != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    Some(format!("{{flags={}}}", names.join("|")))
+}
