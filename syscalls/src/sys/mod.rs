@@ -19,6 +19,7 @@ macro_rules! sys {
 pub mod epoll;
 pub mod eventfd;
 pub mod exec;
+pub mod fanotify;
 pub mod fd;
 pub mod filedata;
 pub mod fork;
@@ -61,6 +62,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     exec::ENTRIES,
     fd::ENTRIES,
     eventfd::ENTRIES,
+    fanotify::ENTRIES,
     filedata::ENTRIES,
     inotify::ENTRIES,
     memfd::ENTRIES,
