@@ -38,6 +38,7 @@ pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
 pub mod ns;
+pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
@@ -50,6 +51,7 @@ pub mod socketmsg;
 pub mod sockopt;
 pub mod splice;
 pub mod time;
+pub mod userfaultfd;
 pub mod xattr;
 
 use crate::table::Entry;
@@ -77,6 +79,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     mount::ENTRIES,
     mqueue::ENTRIES,
     ns::ENTRIES,
+    perf::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,
@@ -86,6 +89,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     socketmsg::ENTRIES,
     splice::ENTRIES,
     time::ENTRIES,
+    userfaultfd::ENTRIES,
     xattr::ENTRIES,
 ];
 
