@@ -52,6 +52,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::mlockall, mlockall, [Flags(MCL_NAMES)]),
     entry!(nr::munlockall, munlockall, []),
     entry!(nr::mincore, mincore, [Ptr, Uint, Ptr]),
+    entry!(nr::remap_file_pages, remap_file_pages, [Ptr, Uint, Flags(PROT_NAMES), Uint, Flags(MAP_NAMES)]),
 ];
 
 pub const MREMAP_NAMES: &[(u32, &str)] = &[(1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP")];
@@ -678,5 +679,80 @@ fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
         at += (n as u64) * u64::from(PAGE_SIZE);
         pages -= n as u64;
     }
+    Ok(0)
+}
+
+/// `MAP_NONBLOCK`, the one flag remap_file_pages(2) keeps.
+const MAP_NONBLOCK: u32 = 0x10000;
+
+/// Implements remap_file_pages(2) as the kernel has since 4.0 (mm/mmap.c): no longer nonlinear,
+/// it maps `[start, start+size)` again as a MAP_SHARED|MAP_FIXED|MAP_POPULATE mapping of the
+/// same file at page `pgoff`, with the VMA's protection. The checks are made here on the guest's
+/// VMAs in the kernel's order (`prot` must be 0; an empty range; a VMA at `start` that is shared;
+/// when the range goes past it, the VMAs after it must follow without a hole, map the same file
+/// and have the same flags: EINVAL otherwise); then the host does the same on its own mapping of
+/// those guest pages, which is the guest's file mapping, and the VMAs here are replaced by one
+/// that says where the file now is. (The kernel compares the open files; the VMAs here know the
+/// file by device and inode, so two mappings of one file through two opens count as one file.)
+fn remap_file_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [start, size, prot, pgoff, flags, _] = *a;
+    if prot != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let start = start & !(PAGE_SIZE - 1);
+    let size = size & !(PAGE_SIZE - 1);
+    // The arguments are unsigned longs, 32-bit values in 64-bit registers: only an empty range
+    // ends at or below its start, and pgoff cannot wrap.
+    if size == 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let end = u64::from(start) + u64::from(size);
+    let mm = &ctx.task.mm;
+    let Some(first) = mm.find(start).cloned() else {
+        return Err(Errno::INVAL.into());
+    };
+    if first.flags & vm::SHARED == 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let VmaKind::File { path, dev, ino, .. } = &first.kind else {
+        // A shared anonymous mapping is a shmem file in the kernel; here it has no file to name.
+        return Err(Errno::INVAL.into());
+    };
+    let same_file = |v: &Vma| matches!(&v.kind, VmaKind::File { dev: d, ino: i, .. } if d == dev && i == ino);
+    let mut reach = first.end;
+    while reach < end {
+        match mm.find(reach as u32) {
+            Some(next)
+                if next.start as u64 == reach
+                    && same_file(next)
+                    && next.flags == first.flags
+                    && next.prot == first.prot =>
+            {
+                reach = next.end;
+            }
+            _ => return Err(Errno::INVAL.into()),
+        }
+    }
+    let host = host_addr(start).ok_or(Errno::INVAL)?;
+    // SAFETY: guest pages inside the reservation that the guest mapped shared from a file; the
+    // host maps the same file there again.
+    if unsafe {
+        libc::syscall(libc::SYS_remap_file_pages, host, size as usize, 0, pgoff as usize, (flags & MAP_NONBLOCK) as i32)
+    } != 0
+    {
+        return Err(last_errno().into());
+    }
+    let vma = Vma {
+        start,
+        end,
+        kind: VmaKind::File {
+            path: path.clone(),
+            offset: u64::from(pgoff) * u64::from(PAGE_SIZE),
+            dev: *dev,
+            ino: *ino,
+        },
+        ..first
+    };
+    ctx.task.mm.replace(vma);
     Ok(0)
 }

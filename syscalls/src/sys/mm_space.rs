@@ -603,6 +603,13 @@ impl Mm {
         self.vmas.insert(at, v.cut(at, v.end));
     }
 
+    /// Describe `[vma.start, vma.end)` as `vma` from now on, replacing the VMA parts there: the
+    /// pages were remapped by the host already (remap_file_pages(2)).
+    pub fn replace(&mut self, vma: Vma) {
+        self.remove_range(vma.start, vma.end);
+        self.vmas.insert(vma.start, vma);
+    }
+
     /// Forget every VMA part inside `[start, end)` (the pages themselves are the caller's).
     fn remove_range(&mut self, start: u32, end: u64) {
         self.split_at(start);
