@@ -29,6 +29,7 @@ pub mod futex;
 mod hostarg;
 pub mod info;
 pub mod inotify;
+pub mod io_uring;
 pub mod ipc;
 pub mod ldt;
 pub mod memfd;
@@ -67,6 +68,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     fanotify::ENTRIES,
     filedata::ENTRIES,
     inotify::ENTRIES,
+    io_uring::ENTRIES,
     memfd::ENTRIES,
     pidfd::ENTRIES,
     fork::ENTRIES,
