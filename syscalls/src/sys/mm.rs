@@ -381,6 +381,33 @@ fn host_madvise(v: &Vma, advice: u32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// MADV_GUARD_INSTALL or MADV_GUARD_REMOVE on one VMA part (mm/madvise.c, Linux 6.13 and, for
+/// file and read-only mappings, 6.15). The kernel puts guard markers in the page tables; here a
+/// guard page is a page of [`Mm::guards`] made inaccessible to the guest (passing the advice to
+/// the host would make the emulator's own accesses fault). Installing zaps the pages as the
+/// kernel does (anonymous contents are lost, file pages read the file again once the guard is
+/// removed); VMAs with VM_SPECIAL (the vDSO) or, for install, VM_LOCKED are EINVAL
+/// (is_valid_guard_vma()).
+fn guard(ctx: &mut Ctx, v: &Vma, install: bool) -> Result<(), Errno> {
+    if matches!(v.kind, VmaKind::Special(_)) || (install && v.flags & vm::LOCKED != 0) {
+        return Err(Errno::INVAL);
+    }
+    let pages = (v.start..).step_by(PAGE_SIZE as usize).take_while(|p| u64::from(*p) < v.end);
+    if install {
+        host_madvise(v, madv::DONTNEED)?;
+        for page in pages {
+            ctx.task.mm.guards.insert(page);
+        }
+        ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, Prot::empty())
+    } else {
+        let removed: Vec<u32> = pages.filter(|p| ctx.task.mm.guards.remove(p)).collect();
+        for page in removed {
+            ctx.mem.protect(page, PAGE_SIZE, v.prot)?;
+        }
+        Ok(())
+    }
+}
+
 /// Implements madvise(2): madvise_walk_vmas() applies the advice to every mapped part and answers
 /// ENOMEM at the end if part of the range was not mapped; an error from a part stops the walk.
 fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -426,8 +453,6 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
     match advice {
         // Needs CAP_SYS_ADMIN and would poison host pages: never forwarded.
         HWPOISON | SOFT_OFFLINE => return Err(Errno::PERM.into()),
-        // Guard regions have no page-table marker here yet.
-        GUARD_INSTALL | GUARD_REMOVE => return Err(Errno::NOSYS.into()),
         _ => {}
     }
     let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
@@ -449,8 +474,10 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
                 // Code in zapped pages is gone: drop its translations.
                 if v.prot.contains(Prot::EXEC) {
                     ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, v.prot)?;
+                    ctx.task.mm.protect_guards(ctx.mem, v.start, v.end)?;
                 }
             }
+            GUARD_INSTALL | GUARD_REMOVE => guard(ctx, v, advice == GUARD_INSTALL)?,
             _ => host_madvise(v, advice)?,
         }
     }
