@@ -648,7 +648,9 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &T
         Some((_, _)) => (eip, false, true),
         None => (eip, false, false),
     };
-    let mapped = task.mm.find(addr).is_some();
+    // A guard page (MADV_GUARD_INSTALL) faults as a page that is not there: the VMA allows the
+    // access, the page-table entry is a marker (not present), and the kernel answers SEGV_MAPERR.
+    let mapped = task.mm.find(addr).is_some() && !task.mm.is_guard(addr);
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
     // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
     // mapped page refused the access).

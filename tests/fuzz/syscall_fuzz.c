@@ -301,6 +301,13 @@ static const struct call calls[] = {
     C(timer_getoverrun, K_INT), C(timer_gettime64, K_INT, K_BUF), C(sched_rr_get_interval, K_SELF, K_BUF),
     C(sched_get_priority_max, K_INT), C(sched_getattr, K_SELF, K_BUF, K_LEN, K_INT), C(ioprio_get, K_INT, K_SELF),
     C(clone3, K_BUF, K_LEN), C(unshare, K_INT), C(setns, K_FD, K_INT),
+    C(futex_waitv, K_BUF, K_INT, K_INT, K_TS64, K_INT), C(fanotify_init, K_INT, K_INT), C(userfaultfd, K_INT),
+    C(remap_file_pages, K_MMADDR, K_MMLEN, K_INT, K_INT, K_INT),
+    /* getxattrat, listxattrat (no SYS_ names in these headers yet). fanotify_mark is left out (a
+     * permission mark would make the fuzzer's own opens wait for an answer), and so is
+     * perf_event_open (a random attr may ask for SIGTRAP or overflow signals). */
+    {464, "getxattrat", {K_DIRFD, K_PATH, K_INT, K_BUF, K_BUF, K_LEN}},
+    {465, "listxattrat", {K_DIRFD, K_PATH, K_INT, K_BUF, K_LEN}},
     /* Numbers no i386 kernel has: ENOSYS. */
     {1000, "nr1000", {0}}, {0x7fffffff, "nr_max", {K_ANY}}, {-1, "nr_minus1", {0}}, {0x40000000 | 20, "x32_getpid", {0}},
 };
@@ -852,6 +859,10 @@ static void fixup(long nr, uint32_t *a) {
         break;
     case SYS_setns: a[1] = below(2) ? a[1] | 0x8000 : a[1]; break;
     case SYS_memfd_create: a[1] &= ~4u; /* MFD_HUGETLB */ break;
+    case SYS_futex_waitv:
+        /* Never without a timeout; the pool's are past, negative or invalid, so nothing waits. */
+        if (!a[3]) a[3] = pool_timespec(2);
+        break;
     case SYS_fallocate:
         /* (fd, mode, offset low, high, len low, high): a real allocation of a random length filled
          * the disk once (78 GB); at most 1 MiB, negative lengths (EINVAL) kept. */

@@ -803,11 +803,23 @@ enum Io {
     In(usize),
     /// A pointer to this many bytes the call writes.
     Out(usize),
+    /// A pointer to this many bytes the call reads and writes back.
+    InOut(usize),
     /// An integer; the result is a new fd.
     NewFd,
 }
 
 const INT: usize = 4;
+
+/// perf_event ioctls (linux/perf_event.h) whose numbers are the same on i386 and x86-64.
+const PERF_EVENT_IOC_ENABLE: u32 = 0x2400;
+const PERF_EVENT_IOC_DISABLE: u32 = 0x2401;
+const PERF_EVENT_IOC_REFRESH: u32 = 0x2402;
+const PERF_EVENT_IOC_RESET: u32 = 0x2403;
+const PERF_EVENT_IOC_PERIOD: u32 = 0x4008_2404;
+const PERF_EVENT_IOC_SET_OUTPUT: u32 = 0x2405;
+const PERF_EVENT_IOC_SET_BPF: u32 = 0x4004_2408;
+const PERF_EVENT_IOC_PAUSE_OUTPUT: u32 = 0x4004_2409;
 
 /// The requests forwarded, with their i386 argument layouts (the same on x86-64).
 const IOCTLS: &[(u32, Io)] = {
@@ -870,6 +882,19 @@ const IOCTLS: &[(u32, Io)] = {
         (FIOCLEX, Value),
         (FIONCLEX, Value),
         (FIOQSIZE, Out(8)),
+        // perf_event_open(2) fds: the requests whose number and argument are the same on i386
+        // (the pointer-sized ones, PERF_EVENT_IOC_ID, SET_FILTER, QUERY_BPF and
+        // MODIFY_ATTRIBUTES, are not: ENOTTY).
+        (PERF_EVENT_IOC_ENABLE, Value),
+        (PERF_EVENT_IOC_DISABLE, Value),
+        (PERF_EVENT_IOC_REFRESH, Value),
+        (PERF_EVENT_IOC_RESET, Value),
+        (PERF_EVENT_IOC_PERIOD, In(8)),
+        (PERF_EVENT_IOC_SET_OUTPUT, Value),
+        (PERF_EVENT_IOC_SET_BPF, Value),
+        (PERF_EVENT_IOC_PAUSE_OUTPUT, Value),
+        // userfaultfd(2) fds: only the handshake (see super::userfaultfd).
+        (super::userfaultfd::UFFDIO_API, InOut(super::userfaultfd::UFFDIO_API_SIZE)),
     ]
 };
 
@@ -907,6 +932,16 @@ fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
                 Err(_) => fault_page(),
             };
             Ok(host_ioctl(fd, req, p as libc::c_ulong)? as u32)
+        }
+        Io::InOut(n) => {
+            let mut buf = vec![0u8; n];
+            let ok = ctx.mem.read(arg, &mut buf).is_ok() && ctx.mem.slice_mut(arg, n).is_ok();
+            let p = if ok { buf.as_mut_ptr().cast() } else { fault_page() };
+            let r = host_ioctl(fd, req, p as libc::c_ulong);
+            if ok {
+                ctx.mem.write(arg, &buf)?;
+            }
+            Ok(r? as u32)
         }
         Io::Out(n) => {
             let mut buf = vec![0u8; n];

@@ -1,4 +1,4 @@
-//! Fast user-space locking: futex(2) and futex_time64(2).
+//! Fast user-space locking: futex(2), futex_time64(2) and futex_waitv(2).
 //!
 //! A guest futex word is host memory (guest memory is host memory, one host process for all guest
 //! threads), so every operation is the host's own futex on the word's host address: waiting,
@@ -12,6 +12,10 @@
 //! stays writable). The run loop lets other guest threads run while a call waits
 //! (emu/src/thread.rs).
 //!
+//! futex_waitv(2) takes an array of `struct futex_waitv`, each holding a 64-bit user pointer: the
+//! array is copied with each `uaddr` made a host address, and the host waits on the lot
+//! ([`futex_waitv`]).
+//!
 //! The robust list set_robust_list(2) records (an i386 list the host kernel cannot walk) is walked
 //! here when a thread ends ([`exit_robust_list`]); when a process ends, only the list of the thread
 //! that ended it is walked.
@@ -24,7 +28,7 @@ use crate::replay::DeadlineClock;
 use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{errno_of, Errno, SysResult};
-use zerocopy::{FromBytes, Immutable, KnownLayout};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
@@ -33,6 +37,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
         .blocks_if(When::If(may_block))
         .restarts_if(When::If(restarts)),
+    // futex_wait_multiple() answers -ERESTARTSYS when a signal comes; the timeout is absolute.
+    entry!(nr::futex_waitv, futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
 ];
 
 /// Futex commands (linux/futex.h).
@@ -190,6 +196,135 @@ fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
     let r = unsafe {
         libc::syscall(libc::SYS_futex, host1, op as libc::c_int, val as libc::c_int, fourth, host2, val3 as libc::c_int)
     };
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()).into());
+    }
+    Ok(r as u32)
+}
+
+/// `struct futex_waitv` (linux/futex.h): the same 24 bytes on i386 and x86-64, `uaddr` a 64-bit
+/// user pointer.
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct FutexWaitv {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+const _: () = assert!(size_of::<FutexWaitv>() == 24);
+
+/// FUTEX_WAITV_MAX: the most entries one call takes.
+const FUTEX_WAITV_MAX: u32 = 128;
+
+/// A guest futex address of a `struct futex_waitv` as the host will see it: the host address of
+/// the word, or, for a word the guest cannot read (a PROT_NONE page is readable on the host) or an
+/// address a 32-bit task cannot have (high half set), one the host refuses with EFAULT, its low
+/// bits kept so that a misaligned one is still EINVAL (get_futex_key() checks the alignment
+/// first).
+fn waitv_word(ctx: &Ctx, uaddr: u64) -> u64 {
+    let bad = BAD_FUTEX | (uaddr & 3);
+    let Ok(addr) = u32::try_from(uaddr) else { return bad };
+    if addr & 3 == 0 && ctx.mem.host_range(addr, 4, Prot::READ).is_err() {
+        return bad;
+    }
+    crate::sys::mm_space::host_addr(addr).map_or(bad, |p| p as u64)
+}
+
+/// An address above the host's user half: EFAULT for the host, page-aligned.
+const BAD_FUTEX: u64 = u64::MAX - 0xfff;
+
+/// Host memory holding the first `n` entries of a guest array whose entry `n` could not be read,
+/// followed by an inaccessible page: the host copies those entries, checks each as the kernel
+/// checks the guest's (futex_parse_waitv() stops at the first bad one), then faults where the guest's
+/// kernel would.
+struct FaultingArray {
+    map: *mut libc::c_void,
+    start: *const FutexWaitv,
+}
+
+impl FaultingArray {
+    const PAGE: usize = 4096;
+
+    fn new(entries: &[FutexWaitv]) -> Result<FaultingArray, Errno> {
+        let bytes = entries.as_bytes();
+        // At most FUTEX_WAITV_MAX - 1 entries before the one that faults.
+        if bytes.len() > Self::PAGE {
+            return Err(Errno::FAULT);
+        }
+        // SAFETY: a fresh anonymous mapping of two pages, owned by the returned value.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                2 * Self::PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if map == libc::MAP_FAILED {
+            return Err(Errno::NOMEM);
+        }
+        let mut array = FaultingArray { map, start: std::ptr::null() };
+        // SAFETY: the second page of the mapping made above.
+        if unsafe { libc::mprotect(map.cast::<u8>().add(Self::PAGE).cast(), Self::PAGE, libc::PROT_NONE) } != 0 {
+            return Err(Errno::NOMEM);
+        }
+        // SAFETY: `bytes.len()` <= PAGE bytes at the end of the first, writable page.
+        unsafe {
+            let start = map.cast::<u8>().add(Self::PAGE - bytes.len());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), start, bytes.len());
+            array.start = start.cast();
+        }
+        Ok(array)
+    }
+}
+
+impl Drop for FaultingArray {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe { libc::munmap(self.map, 2 * Self::PAGE) };
+    }
+}
+
+/// Implements futex_waitv(2) in the order of sys_futex_waitv(): the flags, the count and the array
+/// pointer; the clock and the timeout (futex2_setup_timeout(), `tv_nsec` cut to 32 bits as
+/// get_timespec64() does for a compat task; its range is the host's to check); then the entries,
+/// each copied with its `uaddr` made a host address, and the host checks each entry and waits on
+/// them all.
+fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [waiters, nr, flags, timeout, clockid, _] = *a;
+    if flags != 0 || nr == 0 || nr > FUTEX_WAITV_MAX || waiters == 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let ts = if timeout != 0 {
+        if clockid as i32 != libc::CLOCK_REALTIME && clockid as i32 != libc::CLOCK_MONOTONIC {
+            return Err(Errno::INVAL.into());
+        }
+        Some(ctx.mem.read_obj::<KernelTimespec>(timeout)?.to_host())
+    } else {
+        None
+    };
+    let mut list = Vec::with_capacity(nr as usize);
+    let mut faulted = false;
+    for i in 0..nr {
+        let entry = waiters.checked_add(i * size_of::<FutexWaitv>() as u32).ok_or(Errno::FAULT);
+        match entry.and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
+            Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
+            Err(_) => {
+                faulted = true;
+                break;
+            }
+        }
+    }
+    let guarded = if faulted { Some(FaultingArray::new(&list)?) } else { None };
+    let array = guarded.as_ref().map_or(list.as_ptr(), |g| g.start);
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `array` is `nr` entries of host memory, or the entries before a faulting one followed
+    // by an inaccessible page; each uaddr is a host address of guest memory or refused by the host;
+    // the timeout is a local; all outlive the call.
+    let r = unsafe { libc::syscall(libc::SYS_futex_waitv, array, nr, 0u32, ts_ptr, clockid as libc::c_int) };
     if r < 0 {
         return Err(errno_of(&std::io::Error::last_os_error()).into());
     }

@@ -52,6 +52,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::mlockall, mlockall, [Flags(MCL_NAMES)]),
     entry!(nr::munlockall, munlockall, []),
     entry!(nr::mincore, mincore, [Ptr, Uint, Ptr]),
+    entry!(nr::remap_file_pages, remap_file_pages, [Ptr, Uint, Flags(PROT_NAMES), Uint, Flags(MAP_NAMES)]),
 ];
 
 pub const MREMAP_NAMES: &[(u32, &str)] = &[(1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP")];
@@ -380,6 +381,33 @@ fn host_madvise(v: &Vma, advice: u32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// MADV_GUARD_INSTALL or MADV_GUARD_REMOVE on one VMA part (mm/madvise.c, Linux 6.13 and, for
+/// file and read-only mappings, 6.15). The kernel puts guard markers in the page tables; here a
+/// guard page is a page of [`Mm::guards`] made inaccessible to the guest (passing the advice to
+/// the host would make the emulator's own accesses fault). Installing zaps the pages as the
+/// kernel does (anonymous contents are lost, file pages read the file again once the guard is
+/// removed); VMAs with VM_SPECIAL (the vDSO) or, for install, VM_LOCKED are EINVAL
+/// (is_valid_guard_vma()).
+fn guard(ctx: &mut Ctx, v: &Vma, install: bool) -> Result<(), Errno> {
+    if matches!(v.kind, VmaKind::Special(_)) || (install && v.flags & vm::LOCKED != 0) {
+        return Err(Errno::INVAL);
+    }
+    let pages = (v.start..).step_by(PAGE_SIZE as usize).take_while(|p| u64::from(*p) < v.end);
+    if install {
+        host_madvise(v, madv::DONTNEED)?;
+        for page in pages {
+            ctx.task.mm.guards.insert(page);
+        }
+        ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, Prot::empty())
+    } else {
+        let removed: Vec<u32> = pages.filter(|p| ctx.task.mm.guards.remove(p)).collect();
+        for page in removed {
+            ctx.mem.protect(page, PAGE_SIZE, v.prot)?;
+        }
+        Ok(())
+    }
+}
+
 /// Implements madvise(2): madvise_walk_vmas() applies the advice to every mapped part and answers
 /// ENOMEM at the end if part of the range was not mapped; an error from a part stops the walk.
 fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -425,8 +453,6 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
     match advice {
         // Needs CAP_SYS_ADMIN and would poison host pages: never forwarded.
         HWPOISON | SOFT_OFFLINE => return Err(Errno::PERM.into()),
-        // Guard regions have no page-table marker here yet.
-        GUARD_INSTALL | GUARD_REMOVE => return Err(Errno::NOSYS.into()),
         _ => {}
     }
     let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
@@ -448,8 +474,10 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
                 // Code in zapped pages is gone: drop its translations.
                 if v.prot.contains(Prot::EXEC) {
                     ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, v.prot)?;
+                    ctx.task.mm.protect_guards(ctx.mem, v.start, v.end)?;
                 }
             }
+            GUARD_INSTALL | GUARD_REMOVE => guard(ctx, v, advice == GUARD_INSTALL)?,
             _ => host_madvise(v, advice)?,
         }
     }
@@ -678,5 +706,80 @@ fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
         at += (n as u64) * u64::from(PAGE_SIZE);
         pages -= n as u64;
     }
+    Ok(0)
+}
+
+/// `MAP_NONBLOCK`, the one flag remap_file_pages(2) keeps.
+const MAP_NONBLOCK: u32 = 0x10000;
+
+/// Implements remap_file_pages(2) as the kernel has since 4.0 (mm/mmap.c): no longer nonlinear,
+/// it maps `[start, start+size)` again as a MAP_SHARED|MAP_FIXED|MAP_POPULATE mapping of the
+/// same file at page `pgoff`, with the VMA's protection. The checks are made here on the guest's
+/// VMAs in the kernel's order (`prot` must be 0; an empty range; a VMA at `start` that is shared;
+/// when the range goes past it, the VMAs after it must follow without a hole, map the same file
+/// and have the same flags: EINVAL otherwise); then the host does the same on its own mapping of
+/// those guest pages, which is the guest's file mapping, and the VMAs here are replaced by one
+/// that says where the file now is. (The kernel compares the open files; the VMAs here know the
+/// file by device and inode, so two mappings of one file through two opens count as one file.)
+fn remap_file_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [start, size, prot, pgoff, flags, _] = *a;
+    if prot != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let start = start & !(PAGE_SIZE - 1);
+    let size = size & !(PAGE_SIZE - 1);
+    // The arguments are unsigned longs, 32-bit values in 64-bit registers: only an empty range
+    // ends at or below its start, and pgoff cannot wrap.
+    if size == 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let end = u64::from(start) + u64::from(size);
+    let mm = &ctx.task.mm;
+    let Some(first) = mm.find(start).cloned() else {
+        return Err(Errno::INVAL.into());
+    };
+    if first.flags & vm::SHARED == 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let VmaKind::File { path, dev, ino, .. } = &first.kind else {
+        // A shared anonymous mapping is a shmem file in the kernel; here it has no file to name.
+        return Err(Errno::INVAL.into());
+    };
+    let same_file = |v: &Vma| matches!(&v.kind, VmaKind::File { dev: d, ino: i, .. } if d == dev && i == ino);
+    let mut reach = first.end;
+    while reach < end {
+        match mm.find(reach as u32) {
+            Some(next)
+                if next.start as u64 == reach
+                    && same_file(next)
+                    && next.flags == first.flags
+                    && next.prot == first.prot =>
+            {
+                reach = next.end;
+            }
+            _ => return Err(Errno::INVAL.into()),
+        }
+    }
+    let host = host_addr(start).ok_or(Errno::INVAL)?;
+    // SAFETY: guest pages inside the reservation that the guest mapped shared from a file; the
+    // host maps the same file there again.
+    if unsafe {
+        libc::syscall(libc::SYS_remap_file_pages, host, size as usize, 0, pgoff as usize, (flags & MAP_NONBLOCK) as i32)
+    } != 0
+    {
+        return Err(last_errno().into());
+    }
+    let vma = Vma {
+        start,
+        end,
+        kind: VmaKind::File {
+            path: path.clone(),
+            offset: u64::from(pgoff) * u64::from(PAGE_SIZE),
+            dev: *dev,
+            ino: *ino,
+        },
+        ..first
+    };
+    ctx.task.mm.replace(vma);
     Ok(0)
 }

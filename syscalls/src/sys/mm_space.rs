@@ -7,7 +7,7 @@
 
 use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::Errno;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -172,6 +172,11 @@ pub struct Mm {
     /// A range top-down placement leaves free although nothing is mapped there (under
     /// `emu386 diff`, where the native run has its vDSO), `[start, end)`.
     pub reserved: Option<(u32, u32)>,
+    /// Guard pages (MADV_GUARD_INSTALL): the kernel's guard PTE markers. Their VMAs keep their
+    /// protection (maps shows it); the pages themselves are inaccessible to the guest
+    /// ([`Mm::protect_guards`]) and a fault there is SEGV_MAPERR, as on a page never mapped.
+    /// munmap and MAP_FIXED drop them, mprotect keeps them.
+    pub guards: BTreeSet<u32>,
 }
 
 /// Highest free, page-aligned range of `len` bytes ending at or below `top`, between the used
@@ -429,6 +434,7 @@ impl Mm {
             v.prot = prot;
         }
         mem.protect(addr, (run_end - u64::from(addr)) as u32, prot)?;
+        self.protect_guards(mem, addr, run_end)?;
         if run_end < end {
             return Err(Errno::NOMEM);
         }
@@ -617,6 +623,27 @@ impl Mm {
         self.vmas.insert(at, v.cut(at, v.end));
     }
 
+    /// Whether the page at `addr` is a guard page.
+    pub fn is_guard(&self, addr: u32) -> bool {
+        self.guards.contains(&(addr & !(PAGE_SIZE - 1)))
+    }
+
+    /// Make the guard pages inside `[start, end)` inaccessible again after their range was given
+    /// a protection.
+    pub fn protect_guards(&self, mem: &mut dyn GuestMemory, start: u32, end: u64) -> Result<(), Errno> {
+        for &page in self.guards.range(start..).take_while(|p| u64::from(**p) < end) {
+            mem.protect(page, PAGE_SIZE, Prot::empty())?;
+        }
+        Ok(())
+    }
+
+    /// Describe `[vma.start, vma.end)` as `vma` from now on, replacing the VMA parts there: the
+    /// pages were remapped by the host already (remap_file_pages(2)).
+    pub fn replace(&mut self, vma: Vma) {
+        self.remove_range(vma.start, vma.end);
+        self.vmas.insert(vma.start, vma);
+    }
+
     /// Forget every VMA part inside `[start, end)` (the pages themselves are the caller's).
     fn remove_range(&mut self, start: u32, end: u64) {
         self.split_at(start);
@@ -627,6 +654,10 @@ impl Mm {
             self.vmas.range(start..).take_while(|(s, _)| u64::from(**s) < end).map(|(s, _)| *s).collect();
         for s in inside {
             self.vmas.remove(&s);
+        }
+        let guards: Vec<u32> = self.guards.range(start..).take_while(|p| u64::from(**p) < end).copied().collect();
+        for page in guards {
+            self.guards.remove(&page);
         }
     }
 

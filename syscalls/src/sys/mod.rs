@@ -19,6 +19,7 @@ macro_rules! sys {
 pub mod epoll;
 pub mod eventfd;
 pub mod exec;
+pub mod fanotify;
 pub mod fd;
 pub mod filedata;
 pub mod fork;
@@ -28,6 +29,7 @@ pub mod futex;
 mod hostarg;
 pub mod info;
 pub mod inotify;
+pub mod io_uring;
 pub mod ipc;
 pub mod ldt;
 pub mod memfd;
@@ -37,6 +39,7 @@ pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
 pub mod ns;
+pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
@@ -49,6 +52,7 @@ pub mod socketmsg;
 pub mod sockopt;
 pub mod splice;
 pub mod time;
+pub mod userfaultfd;
 pub mod xattr;
 
 use crate::table::Entry;
@@ -61,8 +65,10 @@ pub static FAMILIES: &[&[Entry]] = &[
     exec::ENTRIES,
     fd::ENTRIES,
     eventfd::ENTRIES,
+    fanotify::ENTRIES,
     filedata::ENTRIES,
     inotify::ENTRIES,
+    io_uring::ENTRIES,
     memfd::ENTRIES,
     pidfd::ENTRIES,
     fork::ENTRIES,
@@ -75,6 +81,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     mount::ENTRIES,
     mqueue::ENTRIES,
     ns::ENTRIES,
+    perf::ENTRIES,
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,
@@ -84,6 +91,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     socketmsg::ENTRIES,
     splice::ENTRIES,
     time::ENTRIES,
+    userfaultfd::ENTRIES,
     xattr::ENTRIES,
 ];
 

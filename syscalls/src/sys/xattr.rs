@@ -1,6 +1,7 @@
 //! Extended attributes: setxattr(2), lsetxattr(2), fsetxattr(2), getxattr(2), lgetxattr(2),
 //! fgetxattr(2), listxattr(2), llistxattr(2), flistxattr(2), removexattr(2), lremovexattr(2),
-//! fremovexattr(2).
+//! fremovexattr(2), and their *at forms setxattrat(2), getxattrat(2), listxattrat(2),
+//! removexattrat(2).
 //!
 //! A value and a name list are bytes laid out the same on every architecture (the POSIX ACL
 //! attributes too: `struct posix_acl_xattr_entry` is fixed-size little-endian), and these calls
@@ -15,6 +16,10 @@
 //!   rewritten for the guest's own `/proc` entries by [`procfs::rewrite`], as in [`super::fs`].
 //! - Value and list buffers are guest memory handed to the host as it is
 //!   ([`GuestMemory::host_range`]), so the host faults exactly where the guest's kernel would.
+//! - setxattrat and getxattrat take the value through a `struct xattr_args`, whose `value` is a
+//!   64-bit user pointer: the guest's struct is copied (all `usize` bytes of it, so the host still
+//!   answers E2BIG for non-zero bytes past the ones it knows) and its `value` becomes the host
+//!   address of the guest buffer ([`XattrArgs`]).
 
 use super::fd::host_fd;
 use super::fs::{Follow, HostPath, BAD_PTR, TOO_LONG};
@@ -27,6 +32,7 @@ use crate::{Errno, SysResult};
 use libc::{c_char, c_long, c_void};
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 const XATTR_FLAGS: &[(u32, &str)] = &[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")];
 
@@ -43,7 +49,15 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::removexattr, removexattr, [Str, Str]),
     entry!(nr::lremovexattr, lremovexattr, [Str, Str]),
     entry!(nr::fremovexattr, fremovexattr, [Fd, Str]),
+    entry!(nr::setxattrat, setxattrat, [DirFd, Str, Flags(AT_FLAGS), Str, Ptr, Uint]),
+    entry!(nr::getxattrat, getxattrat, [DirFd, Str, Flags(AT_FLAGS), Str, Ptr, Uint]),
+    entry!(nr::listxattrat, listxattrat, [DirFd, Str, Flags(AT_FLAGS), OutBuf, Uint]),
+    entry!(nr::removexattrat, removexattrat, [DirFd, Str, Flags(AT_FLAGS), Str]),
 ];
+
+/// The `at_flags` the *xattrat calls accept (any other bit is EINVAL).
+const AT_FLAGS: &[(u32, &str)] = &[(0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH")];
+const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 
 /// `XATTR_NAME_MAX` (linux/limits.h): the longest name, without its NUL.
 const XATTR_NAME_MAX: usize = 255;
@@ -273,6 +287,162 @@ fn fremovexattr(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = HostStr::name(ctx, a[1]);
     // SAFETY: as in `path_set`.
     host(unsafe { libc::syscall(libc::SYS_fremovexattr, fd, name.ptr()) })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The *at forms (fs/xattr.c, Linux 6.13)
+
+/// `struct xattr_args` (linux/xattr.h): the same 16 bytes on i386 and x86-64, `value` a 64-bit
+/// user pointer (`__aligned_u64`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
+struct XattrArgs {
+    value: u64,
+    size: u32,
+    flags: u32,
+}
+const _: () = assert!(size_of::<XattrArgs>() == XATTR_ARGS_SIZE_VER0);
+
+/// `XATTR_ARGS_SIZE_VER0`: a smaller `usize` is EINVAL.
+const XATTR_ARGS_SIZE_VER0: usize = 16;
+/// A larger `usize` is E2BIG (the kernel's PAGE_SIZE).
+const ARGS_SIZE_MAX: usize = 4096;
+
+/// The guest's `struct xattr_args` as the host will read it: its `usize` bytes copied, so that
+/// copy_struct_from_user() makes the same decisions on the host, with `value` to be replaced by a
+/// host address.
+enum HostArgs {
+    Args(Vec<u8>, XattrArgs),
+    /// `usize` out of range (the host answers EINVAL or E2BIG before reading) or the struct
+    /// cannot be read (EFAULT in the same place).
+    Bad,
+}
+
+impl HostArgs {
+    fn read(ctx: &Ctx, addr: u32, usize: u32) -> HostArgs {
+        let len = usize as usize;
+        if !(XATTR_ARGS_SIZE_VER0..=ARGS_SIZE_MAX).contains(&len) {
+            return HostArgs::Bad;
+        }
+        let mut bytes = vec![0u8; len];
+        if ctx.mem.read(addr, &mut bytes).is_err() {
+            return HostArgs::Bad;
+        }
+        match XattrArgs::read_from_prefix(&bytes) {
+            Ok((args, _)) => HostArgs::Args(bytes, args),
+            Err(_) => HostArgs::Bad,
+        }
+    }
+
+    /// The guest's value pointer as a 32-bit guest address, or None when its high half is set (a
+    /// 32-bit task's access_ok() refuses it).
+    fn guest_value(args: &XattrArgs) -> Option<u32> {
+        u32::try_from(args.value).ok()
+    }
+
+    /// The struct for the host with `value` and `size` as given; BAD_PTR when [`HostArgs::Bad`].
+    fn with(&mut self, value: *const c_void, size: Option<usize>) -> *const c_void {
+        match self {
+            HostArgs::Args(bytes, args) => {
+                let mut host = *args;
+                host.value = value as u64;
+                if let Some(size) = size {
+                    // Only ever cut to XATTR_SIZE_MAX, as getxattr() cuts it.
+                    host.size = size as u32;
+                }
+                if let Some(head) = bytes.get_mut(..XATTR_ARGS_SIZE_VER0) {
+                    head.copy_from_slice(host.as_bytes());
+                }
+                bytes.as_ptr().cast()
+            }
+            HostArgs::Bad => BAD_PTR as *const c_void,
+        }
+    }
+}
+
+// The host's numbers: since 424 every architecture but alpha shares the numbers, and libc does
+// not name these yet.
+const HOST_SETXATTRAT: c_long = nr::setxattrat as c_long;
+const HOST_GETXATTRAT: c_long = nr::getxattrat as c_long;
+const HOST_LISTXATTRAT: c_long = nr::listxattrat as c_long;
+const HOST_REMOVEXATTRAT: c_long = nr::removexattrat as c_long;
+
+/// A guest dirfd for the host: AT_FDCWD, or as [`fd_arg`].
+fn dirfd_arg(raw: u32) -> c_long {
+    if raw as i32 == libc::AT_FDCWD {
+        c_long::from(libc::AT_FDCWD)
+    } else {
+        fd_arg(raw)
+    }
+}
+
+/// A path of an *at call, NULL kept (getname_maybe_null() takes NULL with AT_EMPTY_PATH).
+fn at_path(ctx: &Ctx, addr: u32, at_flags: u32) -> HostPath {
+    path_arg(ctx, addr, at_flags & AT_SYMLINK_NOFOLLOW == 0)
+}
+
+/// Implements setxattrat(2): the usize checks and the copy of `struct xattr_args`, then
+/// path_setxattrat() (at_flags, setxattr_copy(), the path or the fd), all by the host.
+fn setxattrat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [dfd, path, at_flags, name, uargs, usize] = *a;
+    let mut args = HostArgs::read(ctx, uargs, usize);
+    let value = match &args {
+        HostArgs::Args(_, x) => match HostArgs::guest_value(x) {
+            Some(v) => value_in(ctx.mem, v, x.size),
+            None if x.size == 0 => null(),
+            None => BAD_PTR as *const c_void,
+        },
+        HostArgs::Bad => null(),
+    };
+    let (path, name) = (at_path(ctx, path, at_flags), HostStr::name(ctx, name));
+    let uargs = args.with(value, None);
+    // SAFETY: the strings as in `path_set`; `uargs` is a local buffer of `usize` bytes (or a
+    // kernel address the host refuses) whose value is such a pointer as in `path_set`.
+    host(unsafe {
+        libc::syscall(HOST_SETXATTRAT, dirfd_arg(dfd), path.ptr(), at_flags, name.ptr(), uargs, usize as usize)
+    })
+}
+
+/// Implements getxattrat(2): as [`setxattrat`], then path_getxattrat() (the host checks
+/// `flags` is 0 after the copy).
+fn getxattrat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [dfd, path, at_flags, name, uargs, usize] = *a;
+    let mut args = HostArgs::read(ctx, uargs, usize);
+    let (path, name) = (at_path(ctx, path, at_flags), HostStr::name(ctx, name));
+    let call = |uargs: *const c_void| {
+        // SAFETY: as in `setxattrat`; the value is writable for the size in the struct (see
+        // `value_out`) or a kernel address.
+        unsafe {
+            libc::syscall(HOST_GETXATTRAT, dirfd_arg(dfd), path.ptr(), at_flags, name.ptr(), uargs, usize as usize)
+        }
+    };
+    let (value, size) = match &args {
+        HostArgs::Args(_, x) => (HostArgs::guest_value(x), x.size),
+        HostArgs::Bad => return host(call(args.with(null(), None))),
+    };
+    match value {
+        Some(value) => value_out(ctx, value, size, XATTR_SIZE_MAX, |p, n| call(args.with(p, Some(n)))),
+        // A value the 32-bit task cannot own: the kernel faults on it only when it copies out.
+        None => host(call(args.with(BAD_PTR as *const c_void, None))),
+    }
+}
+
+/// Implements listxattrat(2): path_listxattrat() (at_flags, then the path or the fd).
+fn listxattrat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [dfd, path, at_flags, list, size, ..] = *a;
+    let path = at_path(ctx, path, at_flags);
+    // SAFETY: as in `path_get`.
+    value_out(ctx, list, size, XATTR_LIST_MAX, |p, n| unsafe {
+        libc::syscall(HOST_LISTXATTRAT, dirfd_arg(dfd), path.ptr(), at_flags, p, n)
+    })
+}
+
+/// Implements removexattrat(2): path_removexattrat() (at_flags, the name, then the path or the fd).
+fn removexattrat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [dfd, path, at_flags, name, ..] = *a;
+    let (path, name) = (at_path(ctx, path, at_flags), HostStr::name(ctx, name));
+    // SAFETY: as in `path_set`.
+    host(unsafe { libc::syscall(HOST_REMOVEXATTRAT, dirfd_arg(dfd), path.ptr(), at_flags, name.ptr()) })
 }
 
 #[cfg(test)]
