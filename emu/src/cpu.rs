@@ -341,6 +341,18 @@ pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
     }
 }
 
+/// The general registers in the order instructions number them (ModRM, SIB; gdb's order too).
+pub const GPRS: [RegisterX86; 8] = [
+    RegisterX86::EAX,
+    RegisterX86::ECX,
+    RegisterX86::EDX,
+    RegisterX86::EBX,
+    RegisterX86::ESP,
+    RegisterX86::EBP,
+    RegisterX86::ESI,
+    RegisterX86::EDI,
+];
+
 /// Write a descriptor-table register.
 fn write_mmr(uc: &mut Cpu, reg: RegisterX86, mmr: &X86Mmr) -> Result<(), uc_error> {
     // SAFETY: X86Mmr is uc_x86_mmr's layout; Unicorn reads exactly that struct.

@@ -262,21 +262,10 @@ impl SwBreakpoint for Emu {
 const USER_CS: u32 = 0x23;
 const USER_SS: u32 = 0x2b;
 
-const GPRS: [RegisterX86; 8] = [
-    RegisterX86::EAX,
-    RegisterX86::ECX,
-    RegisterX86::EDX,
-    RegisterX86::EBX,
-    RegisterX86::ESP,
-    RegisterX86::EBP,
-    RegisterX86::ESI,
-    RegisterX86::EDI,
-];
-
 fn read_regs(cpu: &Cpu) -> X86CoreRegs {
     let r = |reg| cpu.reg_read(reg).unwrap_or(0) as u32;
     let mut regs = X86CoreRegs::default();
-    let [eax, ecx, edx, ebx, esp, ebp, esi, edi] = GPRS.map(r);
+    let [eax, ecx, edx, ebx, esp, ebp, esi, edi] = crate::cpu::GPRS.map(r);
     (regs.eax, regs.ecx, regs.edx, regs.ebx, regs.esp, regs.ebp, regs.esi, regs.edi) =
         (eax, ecx, edx, ebx, esp, ebp, esi, edi);
     regs.eip = r(RegisterX86::EIP);
@@ -322,7 +311,7 @@ fn write_regs(cpu: &mut Cpu, old: &X86CoreRegs, new: &X86CoreRegs) {
     };
     let olds = [old.eax, old.ecx, old.edx, old.ebx, old.esp, old.ebp, old.esi, old.edi];
     let news = [new.eax, new.ecx, new.edx, new.ebx, new.esp, new.ebp, new.esi, new.edi];
-    for ((reg, o), n) in GPRS.into_iter().zip(olds).zip(news) {
+    for ((reg, o), n) in crate::cpu::GPRS.into_iter().zip(olds).zip(news) {
         w(reg, o, n);
     }
     w(RegisterX86::EIP, old.eip, new.eip);

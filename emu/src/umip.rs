@@ -7,6 +7,7 @@
 //! in the register or memory operand, step over the instruction. What the fixup cannot handle
 //! (16-bit addressing, a register operand for sgdt/sidt) stays the #GP it was.
 
+use crate::cpu::GPRS as REGS;
 use crate::mem::GuestSpace;
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
 use unicorn_engine::{RegisterX86, Unicorn};
@@ -20,17 +21,6 @@ const CR0_STATE: u32 = 0x8005_0033;
 const TSS_SELECTOR: u32 = 8 * 8;
 const LDT_SELECTOR: u32 = 10 * 8;
 
-/// The general registers in ModRM order.
-const REGS: [RegisterX86; 8] = [
-    RegisterX86::EAX,
-    RegisterX86::ECX,
-    RegisterX86::EDX,
-    RegisterX86::EBX,
-    RegisterX86::ESP,
-    RegisterX86::EBP,
-    RegisterX86::ESI,
-    RegisterX86::EDI,
-];
 /// Segment registers by prefix.
 const SEGMENT_PREFIXES: [(u8, RegisterX86); 6] = [
     (0x26, RegisterX86::ES),
