@@ -246,6 +246,9 @@ enum AddrKind {
 struct Addr {
     kind: AddrKind,
     offsets: bool,
+    /// A number equal to a pid may be that pid (not a length, a size, flags or an address: a
+    /// 16384-byte mmap in a process whose pid is 16384 stays a length).
+    pids: bool,
 }
 
 /// The state of one side's rewriting: symbols handed out so far.
@@ -307,7 +310,7 @@ impl Rewriter<'_> {
     }
 
     fn token(&mut self, token: &str, quoted: bool, addresses: Addr, port: bool) -> String {
-        if let Some(pid) = self.pids.get(token) {
+        if let Some(pid) = self.pids.get(token).filter(|_| addresses.pids) {
             return pid.clone();
         }
         if quoted {
@@ -355,7 +358,7 @@ impl Rewriter<'_> {
         // Offsets inside a heap or mapping are kept where they are the point (the memory calls);
         // elsewhere a pointer into the heap is just that, wherever malloc put it.
         let offsets = MEMORY_CALLS.contains(&call);
-        let pointer = Addr { kind: AddrKind::Pointer, offsets };
+        let pointer = Addr { kind: AddrKind::Pointer, offsets, pids: true };
         let Some(args) = args else {
             // Not a call line: numbers only, addresses everywhere.
             self.numbers(line, pointer, &mut out);
@@ -383,7 +386,8 @@ impl Rewriter<'_> {
                 Some(kind) => addr_kind(kind),
                 None => AddrKind::Pointer,
             };
-            let addresses = Addr { kind, offsets };
+            let pids = !offsets && shown.is_none_or(may_hold_pid);
+            let addresses = Addr { kind, offsets, pids };
             self.numbers(arg, addresses, &mut out);
         }
         out.push_str(") = ");
@@ -405,7 +409,8 @@ impl Rewriter<'_> {
             _ => {
                 let kind =
                     if matches!(entry, Some(e) if e.ret != Ret::Hex) { AddrKind::Never } else { AddrKind::Pointer };
-                self.numbers(result, Addr { kind, offsets }, &mut out);
+                let pids = PID_RESULTS.contains(&call);
+                self.numbers(result, Addr { kind, offsets, pids }, &mut out);
             }
         }
         out
@@ -620,6 +625,45 @@ fn absolute_seconds(line: &str) -> String {
 /// Where an argument of this kind may show an address: kinds shown as a number never do; every
 /// kind that points at memory does (as an address when the call failed or the pointer is bad,
 /// and inside decoded structs that hold pointers).
+/// Calls whose result is a pid (or a tid).
+const PID_RESULTS: &[&str] = &[
+    "fork",
+    "vfork",
+    "clone",
+    "clone3",
+    "getpid",
+    "gettid",
+    "getppid",
+    "getpgid",
+    "getpgrp",
+    "getsid",
+    "setsid",
+    "wait4",
+    "waitpid",
+    "set_tid_address",
+    "fcntl",
+    "fcntl64",
+];
+
+/// Whether an argument of this kind may hold a pid: not one that is a length, a count, flags, a
+/// mode or an offset (text a program writes may: it prints its pid).
+fn may_hold_pid(kind: &Arg) -> bool {
+    !matches!(
+        kind,
+        Arg::Uint
+            | Arg::Hex
+            | Arg::OpenFlags
+            | Arg::Mode
+            | Arg::OpenMode
+            | Arg::Flags(_)
+            | Arg::MemfdFlags(_)
+            | Arg::Off64
+            | Arg::Off64Hi
+            | Arg::StatxFlags
+            | Arg::StatxMask
+    )
+}
+
 fn addr_kind(kind: &Arg) -> AddrKind {
     match kind {
         Arg::Int
@@ -721,6 +765,28 @@ mod tests {
             map.entry(*pid).or_default().push(line.to_string());
         }
         map
+    }
+
+    /// A length, a count or a result that is not a pid stays a number even when it equals a pid
+    /// (a process whose pid is 16384 maps 16384 bytes and reads 16384 of them).
+    #[test]
+    fn numbers_equal_to_a_pid_stay_numbers_where_no_pid_goes() {
+        let streams = side(&[
+            (16384, "mmap2(NULL, 16384, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xf7ff0000"),
+            (16384, "read(3, \"16384\", 16384) = 16384"),
+            (16384, "kill(16384, SIGUSR1) = 0"),
+            (16384, "getpid() = 16384"),
+        ]);
+        let out = normalize(&streams, 16384, &HashSet::new(), false);
+        assert_eq!(
+            out[0].lines,
+            [
+                "mmap2(NULL, 16384, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ADDR1",
+                "read(3, \"PID1\", 16384) = 16384",
+                "kill(PID1, SIGUSR1) = 0",
+                "getpid() = PID1",
+            ]
+        );
     }
 
     #[test]
