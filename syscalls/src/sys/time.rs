@@ -82,6 +82,10 @@ fn replayed_clock(
     layout: Layout,
     real: &libc::timespec,
 ) -> Option<crate::replay::Event> {
+    // Not under `emu386 diff`: nothing to probe (clock reads are a hot path).
+    if !crate::replay::active() {
+        return None;
+    }
     let len = match layout {
         Layout::Timespec32 | Layout::Timeval32 => 8,
         Layout::Timespec64 => 16,
@@ -231,7 +235,7 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
         let mut tv = Timeval32::from_host(&tv);
         // Replayed only when the whole call succeeds, as only then was it recorded: a `tz` that
         // faults fails it after `tv` was written.
-        let tz_ok = a[1] == 0 || ctx.mem.slice_mut(a[1], size_of::<Timezone>()).is_ok();
+        let tz_ok = crate::replay::active() && (a[1] == 0 || ctx.mem.slice_mut(a[1], size_of::<Timezone>()).is_ok());
         let replayed = tz_ok.then(|| replayed_clock(ctx, &[nr::gettimeofday], a[0], Layout::Timeval32, &real));
         if let Some(bytes) = replayed.flatten().and_then(|e| <[u8; 8]>::try_from(e.data).ok()) {
             let word = |i: usize| i32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
