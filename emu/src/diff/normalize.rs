@@ -346,7 +346,6 @@ impl Rewriter<'_> {
 
     /// Rewrite one line: pids, ports and addresses become symbols.
     fn line(&mut self, line: &str) -> String {
-        let line = &*pty_numbers(line);
         let call = name(line);
         let entry = BY_NAME.get(call).copied();
         let result_at = result_start(line);
@@ -694,27 +693,6 @@ fn addr_kind(kind: &Arg) -> AddrKind {
     }
 }
 
-/// The number of a pty (`/dev/pts/2`, TIOCGPTN's `[2]`) as `N`: the kernel hands out the lowest
-/// free one, which depends on the ptys other processes on the machine hold at that moment.
-fn pty_numbers(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.contains("/dev/pts/") && !line.contains("TIOCGPTN, [") {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some((at, prefix)) =
-        ["/dev/pts/", "TIOCGPTN, ["].iter().filter_map(|p| rest.find(p).map(|i| (i, *p))).min_by_key(|(i, _)| *i)
-    {
-        let after = at + prefix.len();
-        out.push_str(&rest[..after]);
-        let digits = rest[after..].bytes().take_while(u8::is_ascii_digit).count();
-        out.push_str(if digits > 0 { "N" } else { "" });
-        rest = &rest[after + digits..];
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -864,15 +842,5 @@ mod tests {
             normalize(&streams, 7, &ignore, true)[0].lines,
             ["time(NULL) = 1700000000", "clock_gettime(CLOCK_MONOTONIC, {tv_sec=5, tv_nsec=8}) = 0"]
         );
-    }
-
-    #[test]
-    fn pty_numbers_are_not_compared() {
-        assert_eq!(pty_numbers("ioctl(3, TIOCGPTN, [12]) = 0"), "ioctl(3, TIOCGPTN, [N]) = 0");
-        assert_eq!(
-            pty_numbers(r#"openat(AT_FDCWD, "/dev/pts/3", O_RDWR) = 4"#),
-            r#"openat(AT_FDCWD, "/dev/pts/N", O_RDWR) = 4"#
-        );
-        assert_eq!(pty_numbers("write(1, \"x\", 1) = 1"), "write(1, \"x\", 1) = 1");
     }
 }
