@@ -100,6 +100,11 @@ struct Cli {
     #[arg(long, value_name = "SOFT:HARD", hide = true, value_parser = parse_nofile)]
     nofile: Option<(u64, u64)>,
 
+    /// (Set by a guest execve.) The socket table of the program that executed this one: the
+    /// sockets that are not plain host sockets, with their state (net::table::export).
+    #[arg(long, value_name = "TABLE", hide = true)]
+    sockets: Option<String>,
+
     /// Wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port; the port
     /// is printed on stderr).
     #[arg(short = 'g', value_name = "PORT")]
@@ -356,6 +361,9 @@ fn main() -> ExitCode {
     // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
     syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
+    if let Some(table) = &cli.sockets {
+        syscalls::sys::socket::inherit_table(table);
+    }
 
     let path = resolve(&cli.program);
     let shown = cli.program.display();

@@ -1,13 +1,35 @@
-//! Host-backed sockets: the guest's fd number is a host socket, and each operation is the host
-//! syscall on it. Address bytes go to the host as they came from the guest, so the host kernel
-//! does the validation (lengths, families, privileges) and answers with its own errno.
+//! The host provider (the default): the guest's fd number is a host socket of the family, type and
+//! protocol the guest asked for, and each operation is the host syscall on it. Address bytes go
+//! to the host as they came from the guest, so the host kernel does the validation (lengths,
+//! families, privileges) and answers with its own errno. Every host fd the socket table does not
+//! know is one of these. The object has no state: one [`Host`] serves every host socket.
 
-use crate::socket::Socket;
+use crate::registry::Provider;
+use crate::socket::{Buf, NewSocket, Socket};
 use crate::Errno;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, LazyLock};
+
+pub static PROVIDER: Provider = Provider {
+    name: "host",
+    create: |req| Some(socket(req.family, req.kind | req.flags, req.protocol).map(NewSocket::host)),
+    pair: Some(|family, kind, protocol| {
+        let (a, b) = socketpair(family, kind, protocol)?;
+        Ok((NewSocket::host(a), NewSocket::host(b)))
+    }),
+    restore: |_| Some(object()),
+    claim: None,
+};
+
+static OBJECT: LazyLock<Arc<dyn Socket>> = LazyLock::new(|| Arc::new(Host));
+
+/// The one host socket object.
+pub fn object() -> Arc<dyn Socket> {
+    OBJECT.clone()
+}
 
 /// A host call's result: the value, or the host's errno.
-fn check(ret: isize) -> Result<usize, Errno> {
+pub(crate) fn check(ret: isize) -> Result<usize, Errno> {
     if ret < 0 {
         Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)))
     } else {
@@ -32,9 +54,8 @@ pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(OwnedFd, Own
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// A host socket (or whatever host fd the guest named: the host answers ENOTSOCK for a non-socket
-/// and EBADF for a closed number, as the kernel does for the guest).
-pub struct HostSocket<'a>(pub BorrowedFd<'a>);
+/// A host socket's operations: the host's syscalls on the fd.
+pub struct Host;
 
 fn addr_ptr(addr: &[u8]) -> *const libc::sockaddr {
     if addr.is_empty() {
@@ -44,64 +65,46 @@ fn addr_ptr(addr: &[u8]) -> *const libc::sockaddr {
     }
 }
 
-impl HostSocket<'_> {
-    /// sendto(2) from a host address range that may fault: the host kernel reports the fault (or
-    /// any earlier error) itself.
-    pub fn send_to_raw(&self, buf: *const u8, len: usize, flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
-        let (ptr, alen) = to.map_or((std::ptr::null(), 0), |a| (addr_ptr(a), a.len() as u32));
-        // SAFETY: the kernel checks `buf` itself; an inaccessible range is EFAULT, not UB.
-        check(unsafe { libc::sendto(self.0.as_raw_fd(), buf.cast(), len, flags as i32, ptr, alen) })
-    }
-
-    /// recvfrom(2) into a host address range that may fault (see `send_to_raw`).
-    pub fn recv_from_raw(
-        &self,
-        buf: *mut u8,
-        len: usize,
-        flags: u32,
-        from: Option<&mut [u8]>,
-    ) -> Result<(usize, usize), Errno> {
-        let (ptr, mut alen) = match from {
-            Some(a) => (a.as_mut_ptr().cast::<libc::sockaddr>(), a.len() as libc::socklen_t),
-            None => (std::ptr::null_mut(), 0),
-        };
-        let had_addr = !ptr.is_null();
-        let lenp = if had_addr { &mut alen as *mut libc::socklen_t } else { std::ptr::null_mut() };
-        // SAFETY: as in send_to_raw; the address buffer is ours and `alen` long.
-        let n = check(unsafe { libc::recvfrom(self.0.as_raw_fd(), buf.cast(), len, flags as i32, ptr, lenp) })?;
-        Ok((n, if had_addr { alen as usize } else { 0 }))
-    }
+/// A host ioctl whose argument is a pointer.
+pub(crate) fn ioctl(fd: BorrowedFd, request: u32, arg: *mut u8) -> Result<i64, Errno> {
+    // SAFETY: `arg` points at a buffer as large as the host's argument for `request`.
+    let r = unsafe { libc::syscall(libc::SYS_ioctl, fd.as_raw_fd(), libc::c_ulong::from(request), arg) };
+    check(r as isize).map(|v| v as i64)
 }
 
-impl Socket for HostSocket<'_> {
-    fn bind(&self, addr: &[u8]) -> Result<(), Errno> {
+impl Socket for Host {
+    fn provider(&self) -> &'static Provider {
+        &PROVIDER
+    }
+
+    fn bind(&self, fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
         // SAFETY: the address points at `addr.len()` readable bytes.
-        check(unsafe { libc::bind(self.0.as_raw_fd(), addr_ptr(addr), addr.len() as u32) } as isize).map(drop)
+        check(unsafe { libc::bind(fd.as_raw_fd(), addr_ptr(addr), addr.len() as u32) } as isize).map(drop)
     }
 
-    fn connect(&self, addr: &[u8]) -> Result<(), Errno> {
+    fn connect(&self, fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
         // SAFETY: as in bind.
-        check(unsafe { libc::connect(self.0.as_raw_fd(), addr_ptr(addr), addr.len() as u32) } as isize).map(drop)
+        check(unsafe { libc::connect(fd.as_raw_fd(), addr_ptr(addr), addr.len() as u32) } as isize).map(drop)
     }
 
-    fn listen(&self, backlog: i32) -> Result<(), Errno> {
+    fn listen(&self, fd: BorrowedFd, backlog: i32) -> Result<(), Errno> {
         // SAFETY: plain syscall.
-        check(unsafe { libc::listen(self.0.as_raw_fd(), backlog) } as isize).map(drop)
+        check(unsafe { libc::listen(fd.as_raw_fd(), backlog) } as isize).map(drop)
     }
 
-    fn accept(&self, flags: u32, addr_out: &mut [u8]) -> Result<(OwnedFd, usize), Errno> {
+    fn accept(&self, fd: BorrowedFd, flags: u32, addr_out: &mut [u8]) -> Result<(NewSocket, usize), Errno> {
         let mut len = addr_out.len() as libc::socklen_t;
         // SAFETY: `addr_out` is writable for `len` bytes; the kernel writes at most that.
-        let fd =
-            check(unsafe { libc::accept4(self.0.as_raw_fd(), addr_out.as_mut_ptr().cast(), &mut len, flags as i32) }
-                as isize)?;
+        let new = check(
+            unsafe { libc::accept4(fd.as_raw_fd(), addr_out.as_mut_ptr().cast(), &mut len, flags as i32) } as isize,
+        )?;
         // SAFETY: a new fd returned by accept4(2).
-        Ok((unsafe { OwnedFd::from_raw_fd(fd as i32) }, len as usize))
+        Ok((NewSocket::host(unsafe { OwnedFd::from_raw_fd(new as i32) }), len as usize))
     }
 
-    fn name(&self, peer: bool, addr_out: &mut [u8]) -> Result<usize, Errno> {
+    fn name(&self, fd: BorrowedFd, peer: bool, addr_out: &mut [u8]) -> Result<usize, Errno> {
         let mut len = addr_out.len() as libc::socklen_t;
-        let fd = self.0.as_raw_fd();
+        let fd = fd.as_raw_fd();
         let ptr = addr_out.as_mut_ptr().cast();
         // SAFETY: `addr_out` is writable for `len` bytes.
         let ret = unsafe {
@@ -115,45 +118,104 @@ impl Socket for HostSocket<'_> {
         Ok(len as usize)
     }
 
-    fn send_to(&self, buf: &[u8], flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
-        let (ptr, len) = to.map_or((std::ptr::null(), 0), |a| (addr_ptr(a), a.len() as u32));
-        // SAFETY: `buf` and the address are readable for their lengths.
-        check(unsafe { libc::sendto(self.0.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags as i32, ptr, len) })
+    fn send_to(&self, fd: BorrowedFd, buf: Buf, flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
+        let (ptr, alen) = to.map_or((std::ptr::null(), 0), |a| (addr_ptr(a), a.len() as u32));
+        // SAFETY: the kernel checks `buf` itself (an inaccessible range is EFAULT, not UB); the
+        // address is readable for its length.
+        check(unsafe { libc::sendto(fd.as_raw_fd(), buf.ptr.cast(), buf.len, flags as i32, ptr, alen) })
     }
 
-    fn recv_from(&self, buf: &mut [u8], flags: u32, from: Option<&mut [u8]>) -> Result<(usize, usize), Errno> {
-        let (ptr, mut len) = match from {
+    fn recv_from(
+        &self,
+        fd: BorrowedFd,
+        buf: Buf,
+        flags: u32,
+        from: Option<&mut [u8]>,
+    ) -> Result<(usize, usize), Errno> {
+        let (ptr, mut alen) = match from {
             Some(a) => (a.as_mut_ptr().cast::<libc::sockaddr>(), a.len() as libc::socklen_t),
             None => (std::ptr::null_mut(), 0),
         };
         let had_addr = !ptr.is_null();
-        let lenp = if had_addr { &mut len as *mut libc::socklen_t } else { std::ptr::null_mut() };
-        // SAFETY: `buf` is writable for its length; the address buffer for `len` bytes.
-        let n = check(unsafe {
-            libc::recvfrom(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags as i32, ptr, lenp)
-        })?;
-        Ok((n, if had_addr { len as usize } else { 0 }))
+        let lenp = if had_addr { &mut alen as *mut libc::socklen_t } else { std::ptr::null_mut() };
+        // SAFETY: as in send_to; the address buffer is ours and `alen` long.
+        let n = check(unsafe { libc::recvfrom(fd.as_raw_fd(), buf.ptr.cast(), buf.len, flags as i32, ptr, lenp) })?;
+        Ok((n, if had_addr { alen as usize } else { 0 }))
     }
 
-    fn shutdown(&self, how: u32) -> Result<(), Errno> {
+    fn send_msg(&self, fd: BorrowedFd, msg: &libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        // SAFETY: `msg` points at the caller's buffers (the module contract of `socket`).
+        check(unsafe { libc::sendmsg(fd.as_raw_fd(), msg, flags as i32) })
+    }
+
+    fn recv_msg(&self, fd: BorrowedFd, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        // SAFETY: as in send_msg.
+        check(unsafe { libc::recvmsg(fd.as_raw_fd(), msg, flags as i32) })
+    }
+
+    fn send_mmsg(&self, fd: BorrowedFd, msgs: &mut [libc::mmsghdr], flags: u32) -> Result<usize, Errno> {
+        // SAFETY: every entry points at the caller's buffers.
+        check(unsafe { libc::sendmmsg(fd.as_raw_fd(), msgs.as_mut_ptr(), msgs.len() as u32, flags as i32) } as isize)
+    }
+
+    fn recv_mmsg(
+        &self,
+        fd: BorrowedFd,
+        msgs: &mut [libc::mmsghdr],
+        flags: u32,
+        timeout: Option<&mut libc::timespec>,
+    ) -> Result<usize, Errno> {
+        // The host's do_recvmmsg(): the kernel's own timeout rule (checked only after each
+        // datagram, the remaining time written back) comes with it.
+        let tsp = timeout.map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
+        // SAFETY: every entry points at the caller's buffers; `tsp` is null or the caller's.
+        check(
+            unsafe { libc::recvmmsg(fd.as_raw_fd(), msgs.as_mut_ptr(), msgs.len() as u32, flags as i32, tsp) } as isize
+        )
+    }
+
+    fn read(&self, fd: BorrowedFd, iov: &mut [libc::iovec]) -> Result<usize, Errno> {
+        // SAFETY: the iovecs are host ranges the kernel checks itself.
+        check(unsafe { libc::readv(fd.as_raw_fd(), iov.as_ptr(), iov.len() as i32) })
+    }
+
+    fn write(&self, fd: BorrowedFd, iov: &mut [libc::iovec]) -> Result<usize, Errno> {
+        // SAFETY: as in read.
+        check(unsafe { libc::writev(fd.as_raw_fd(), iov.as_ptr(), iov.len() as i32) })
+    }
+
+    fn shutdown(&self, fd: BorrowedFd, how: u32) -> Result<(), Errno> {
         // SAFETY: plain syscall.
-        check(unsafe { libc::shutdown(self.0.as_raw_fd(), how as i32) } as isize).map(drop)
+        check(unsafe { libc::shutdown(fd.as_raw_fd(), how as i32) } as isize).map(drop)
     }
 
-    fn set_option(&self, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
+    fn set_option(&self, fd: BorrowedFd, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
         let ptr = if value.is_empty() { std::ptr::null() } else { value.as_ptr().cast() };
         // SAFETY: `value` is readable for its length.
-        check(unsafe { libc::setsockopt(self.0.as_raw_fd(), level as i32, name as i32, ptr, value.len() as u32) }
-            as isize)
-        .map(drop)
+        check(unsafe { libc::setsockopt(fd.as_raw_fd(), level as i32, name as i32, ptr, value.len() as u32) } as isize)
+            .map(drop)
     }
 
-    fn get_option(&self, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
+    fn get_option(&self, fd: BorrowedFd, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
         let mut len = value.len() as libc::socklen_t;
         // SAFETY: `value` is writable for `len` bytes.
         check(unsafe {
-            libc::getsockopt(self.0.as_raw_fd(), level as i32, name as i32, value.as_mut_ptr().cast(), &mut len)
+            libc::getsockopt(fd.as_raw_fd(), level as i32, name as i32, value.as_mut_ptr().cast(), &mut len)
         } as isize)?;
         Ok(len as usize)
+    }
+
+    fn ioctl(&self, fd: BorrowedFd, request: u32, arg: &mut [u8]) -> Result<i64, Errno> {
+        ioctl(fd, request, arg.as_mut_ptr())
+    }
+
+    fn ifconf(&self, fd: BorrowedFd, buf: Option<&mut [u8]>) -> Result<usize, Errno> {
+        let (ptr, len) = buf.map_or((std::ptr::null_mut(), 0), |b| (b.as_mut_ptr(), b.len()));
+        let mut conf = libc::ifconf {
+            ifc_len: len as libc::c_int,
+            ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: ptr.cast() },
+        };
+        ioctl(fd, libc::SIOCGIFCONF as u32, (&raw mut conf).cast())?;
+        Ok(usize::try_from(conf.ifc_len).unwrap_or(0))
     }
 }

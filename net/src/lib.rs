@@ -1,20 +1,27 @@
 //! emu386's socket layer, shaped like the kernel's: a family registry ([`registry`], the kernel's
 //! `net_families`) whose families hold protocol-switch rows keyed by type and protocol (the kernel's
-//! `inetsw_array`), each row naming an implementation of [`Socket`] (the kernel's `proto_ops`).
+//! `inetsw_array`), each row naming a provider that makes socket objects implementing [`Socket`]
+//! (the kernel's `proto_ops`), and the process's socket table ([`table`]) that finds a guest fd's
+//! object again.
 //!
-//! Contract: this crate never touches guest memory. The syscall layer copies addresses, buffers and
-//! options in and out and hands over host slices; addresses travel as the raw `sockaddr` bytes,
-//! whose layout is the same for i386 and x86-64 (`sockaddr_in`, `_in6`, `_un`, `_nl`, `_ll`).
+//! Contract: this crate never touches guest memory. The syscall layer copies addresses, options
+//! and control messages in and out and converts their i386 layouts; the socket operations get the
+//! emulator's buffers in the host's layout, and data as host ranges the host kernel checks
+//! ([`socket`]'s memory contract). Addresses travel as the raw `sockaddr` bytes, whose layout is
+//! the same for i386 and x86-64 (`sockaddr_in`, `_in6`, `_un`, `_nl`, `_ll`).
 //!
-//! Host-backed rows are host sockets: the guest's fd number *is* the host fd, so the host kernel
-//! validates addresses and options and answers with the kernel's own errno. In-emulator rows (for
-//! what the host cannot give an unprivileged process) implement [`Socket`] themselves.
+//! Providers, one file each: [`host`] (host sockets: the guest's fd number is the host fd, so the
+//! host kernel validates addresses and options and answers with the kernel's own errno; the
+//! default for every fd) and [`ping`] (raw ICMP on a ping socket when the host refuses raw
+//! sockets).
 
 pub mod host;
+pub mod iov;
 pub mod ping;
 pub mod registry;
 pub mod socket;
+pub mod table;
 
-pub use registry::{create, Provider};
+pub use registry::{create, socketpair, Provider};
 pub use rustix::io::Errno;
-pub use socket::Socket;
+pub use socket::{Buf, NewSocket, Socket};

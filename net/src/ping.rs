@@ -13,21 +13,22 @@
 //! - `SO_TYPE` says `SOCK_RAW`; `ICMP_FILTER` and `ICMP6_FILTER` are kept and answered (a ping
 //!   socket only receives replies to its own requests, which no filter a pinger sets would drop).
 //!
-//! Which host sockets are such: a process-wide set of socket inodes (dup'd fds and forked children
-//! see the same socket). Lookups cost nothing until a fallback socket exists.
+//! This provider's row comes after the host's raw row: it is asked only when the host refused the
+//! raw socket for lack of privilege. Its sockets are objects in the socket table like any other
+//! (dup'd fds, SCM_RIGHTS arrivals and forked children see the same object), and their state (the
+//! identifier and the filter) is carried across execve.
 //!
 //! Left out: a raw socket also receives other ICMP traffic (other programs' echo requests and
-//! replies, errors), a ping socket only its own replies and errors; messages read with `read(2)`,
-//! `readv(2)` or recvmmsg(2) carry no IPv4 header, and recvmsg(2) gives the IPv4 socket's
-//! messages without control messages; requests other than echo requests are refused (EINVAL), as
-//! a ping socket refuses them; the set is not carried across execve.
+//! replies, errors), a ping socket only its own replies and errors; recvmsg(2) gives the IPv4
+//! socket's messages without control messages; requests other than echo requests are refused
+//! (EINVAL), as a ping socket refuses them.
 
-use crate::registry::{AF_INET, AF_INET6, SOCK_DGRAM};
-use crate::Errno;
-use std::collections::HashMap;
+use crate::host::Host;
+use crate::registry::{Provider, Request, AF_INET, AF_INET6, SOCK_DGRAM};
+use crate::socket::{Buf, NewSocket, Socket};
+use crate::{iov, Errno};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const IPPROTO_ICMP: u32 = 1;
 const IPPROTO_ICMPV6: u32 = 58;
@@ -39,10 +40,13 @@ const SOL_RAW: u32 = 255;
 const ICMP_FILTER: u32 = 1;
 const SOL_ICMPV6: u32 = 58;
 const ICMP6_FILTER: u32 = 1;
+const MSG_TRUNC: u32 = libc::MSG_TRUNC as u32;
 
-/// What the emulator keeps for one fallback socket.
-#[derive(Debug, Clone, Default)]
-pub struct Ping {
+pub static PROVIDER: Provider = Provider { name: "ping", create, pair: None, restore, claim: None };
+
+/// What the emulator keeps for one socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct State {
     family: u32,
     /// The identifier of the guest's echo requests (network order, as on the wire).
     ident: Option<[u8; 2]>,
@@ -50,38 +54,56 @@ pub struct Ping {
     filter: Option<Vec<u8>>,
 }
 
+impl State {
+    /// The handoff bytes: family, whether an identifier follows (and it), then the filter.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = vec![self.family as u8];
+        match self.ident {
+            Some(id) => out.extend_from_slice(&[1, id[0], id[1]]),
+            None => out.push(0),
+        }
+        out.extend_from_slice(self.filter.as_deref().unwrap_or(&[]));
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<State> {
+        let family = u32::from(*bytes.first()?);
+        if family != AF_INET && family != AF_INET6 {
+            return None;
+        }
+        let (ident, rest) = match bytes.get(1)? {
+            0 => (None, &bytes[2..]),
+            1 => (Some([*bytes.get(2)?, *bytes.get(3)?]), &bytes[4..]),
+            _ => return None,
+        };
+        let filter = (!rest.is_empty()).then(|| rest.to_vec());
+        Some(State { family, ident, filter })
+    }
+}
+
+/// A raw ICMP socket standing on a ping socket.
+pub struct Ping(Mutex<State>);
+
 impl Ping {
-    /// An IPv4 (ICMP) socket, whose messages carry an IP header on a raw socket.
-    pub fn is_ipv4(&self) -> bool {
-        self.family == AF_INET
+    fn state(&self) -> State {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    fn is_ipv4(&self) -> bool {
+        self.state().family == AF_INET
     }
 }
 
-static ANY: AtomicBool = AtomicBool::new(false);
-static SOCKETS: Mutex<Option<HashMap<u64, Ping>>> = Mutex::new(None);
-
-fn inode(fd: BorrowedFd) -> Option<u64> {
-    rustix::fs::fstat(fd).ok().map(|st| st.st_ino)
+fn restore(bytes: &[u8]) -> Option<Arc<dyn Socket>> {
+    Some(Arc::new(Ping(Mutex::new(State::decode(bytes)?))))
 }
 
-/// The fallback state of the socket `fd`, if it is one.
-pub fn lookup(fd: BorrowedFd) -> Option<Ping> {
-    if !ANY.load(Relaxed) {
-        return None;
-    }
-    let ino = inode(fd)?;
-    SOCKETS.lock().unwrap_or_else(|e| e.into_inner()).as_ref()?.get(&ino).cloned()
-}
-
-fn update(fd: BorrowedFd, f: impl FnOnce(&mut Ping)) {
-    let Some(ino) = inode(fd) else { return };
-    if let Some(p) = SOCKETS.lock().unwrap_or_else(|e| e.into_inner()).as_mut().and_then(|m| m.get_mut(&ino)) {
-        f(p);
-    }
-}
-
-/// Whether `socket(family, SOCK_RAW, protocol)` may fall back to a ping socket.
-pub fn applies(family: u32, protocol: u32) -> bool {
+/// Whether `socket(family, SOCK_RAW, protocol)` may stand on a ping socket.
+fn applies(family: u32, protocol: u32) -> bool {
     (family == AF_INET && protocol == IPPROTO_ICMP) || (family == AF_INET6 && protocol == IPPROTO_ICMPV6)
 }
 
@@ -92,56 +114,81 @@ fn setsockopt_int(fd: &OwnedFd, level: i32, name: i32, value: i32) {
     }
 }
 
-/// A ping socket standing for `socket(family, SOCK_RAW | flags, protocol)`; `refused` is what the
-/// host said to the raw socket, and stays the answer when ping sockets are not allowed either.
-pub fn create(family: u32, flags: u32, protocol: u32, refused: Errno) -> Result<OwnedFd, Errno> {
+/// A ping socket standing for `socket(family, SOCK_RAW | flags, protocol)`, after the host
+/// refused the raw one; when ping sockets are not allowed either, the refusal stays the answer.
+fn create(req: &Request) -> Option<Result<NewSocket, Errno>> {
+    let refused = req.refused?;
+    if !applies(req.family, req.protocol) {
+        return None;
+    }
     // SAFETY: plain syscall; the result is a new fd we own.
-    let raw = unsafe { libc::socket(family as i32, (SOCK_DGRAM | flags) as i32, protocol as i32) };
+    let raw = unsafe { libc::socket(req.family as i32, (SOCK_DGRAM | req.flags) as i32, req.protocol as i32) };
     if raw < 0 {
-        return Err(refused);
+        return Some(Err(refused));
     }
     // SAFETY: `raw` was just returned by socket(2).
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    if family == AF_INET {
+    if req.family == AF_INET {
         setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1);
         setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1);
         setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_RECVTOS, 1);
     }
-    let ino = rustix::fs::fstat(&fd).map_err(|_| refused)?.st_ino;
-    let mut map = SOCKETS.lock().unwrap_or_else(|e| e.into_inner());
-    map.get_or_insert_with(HashMap::new).insert(ino, Ping { family, ..Ping::default() });
-    ANY.store(true, Relaxed);
     log::info!("raw ICMP socket refused ({refused}): using a ping socket with raw-socket semantics");
-    Ok(fd)
+    let ops: Arc<dyn Socket> = Arc::new(Ping(Mutex::new(State { family: req.family, ..State::default() })));
+    Some(Ok(NewSocket { fd, ops: Some(ops) }))
 }
 
-/// Before a send: an echo request names the identifier; bind the ping socket to it the first time.
-pub fn before_send(fd: BorrowedFd, ping: &Ping, msg: &[u8]) {
-    let echo = if ping.family == AF_INET { ICMP_ECHO } else { ICMPV6_ECHO_REQUEST };
-    if msg.len() < 8 || msg[0] != echo || ping.ident.is_some() {
-        return;
+impl Ping {
+    /// Before a send: an echo request names the identifier; bind the ping socket to it the first
+    /// time. `msg` is the start of the message.
+    fn before_send(&self, fd: BorrowedFd, msg: &[u8]) {
+        let st = self.state();
+        let echo = if st.family == AF_INET { ICMP_ECHO } else { ICMPV6_ECHO_REQUEST };
+        if msg.len() < 8 || msg[0] != echo || st.ident.is_some() {
+            return;
+        }
+        let ident = [msg[4], msg[5]];
+        self.update(|p| p.ident = Some(ident));
+        let port = u16::from_ne_bytes(ident);
+        // Best effort: when another socket holds the identifier, the kernel picks one and replies
+        // are given the guest's back on receive (IPv4).
+        if st.family == AF_INET {
+            let sa = libc::sockaddr_in {
+                sin_family: AF_INET as u16,
+                sin_port: port,
+                sin_addr: libc::in_addr { s_addr: 0 },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: a sockaddr_in of its own size.
+            unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in>() as u32) };
+        } else {
+            // SAFETY: plain data.
+            let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+            sa.sin6_family = AF_INET6 as u16;
+            sa.sin6_port = port;
+            // SAFETY: a sockaddr_in6 of its own size.
+            unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in6>() as u32) };
+        }
     }
-    let ident = [msg[4], msg[5]];
-    update(fd, |p| p.ident = Some(ident));
-    let port = u16::from_ne_bytes(ident);
-    // Best effort: when another socket holds the identifier, the kernel picks one and replies are
-    // given the guest's back on receive (IPv4).
-    if ping.family == AF_INET {
-        let sa = libc::sockaddr_in {
-            sin_family: AF_INET as u16,
-            sin_port: port,
-            sin_addr: libc::in_addr { s_addr: 0 },
-            sin_zero: [0; 8],
-        };
-        // SAFETY: a sockaddr_in of its own size.
-        unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in>() as u32) };
-    } else {
-        // SAFETY: plain data.
-        let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-        sa.sin6_family = AF_INET6 as u16;
-        sa.sin6_port = port;
-        // SAFETY: a sockaddr_in6 of its own size.
-        unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in6>() as u32) };
+
+    /// The message of an IPv4 socket as a raw socket delivers it (an IPv4 header, then the ICMP
+    /// message), scattered over `out`: the length the call returns (the whole message's with
+    /// MSG_TRUNC), the source address's length, and whether the message was cut.
+    fn recv_v4(
+        &self,
+        fd: BorrowedFd,
+        out: &[libc::iovec],
+        flags: u32,
+        from: Option<&mut [u8]>,
+    ) -> Result<(usize, usize, bool), Errno> {
+        let room: usize = out.iter().map(|v| v.iov_len).sum();
+        let mut whole = vec![0u8; 65536];
+        let (n, from_len) = recv_v4(fd, self.state().ident, &mut whole, flags, from)?;
+        whole.truncate(n);
+        let copied = n.min(room);
+        iov::write(out, &whole[..copied])?;
+        let ret = if flags & MSG_TRUNC != 0 { n } else { copied };
+        Ok((ret, from_len, copied < n))
     }
 }
 
@@ -153,17 +200,16 @@ fn checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// recvfrom(2) on an IPv4 fallback socket: the message as a raw socket delivers it (an IPv4
-/// header, then the ICMP message) into `out`, truncated to it; the length the call returns
-/// (the whole message's with MSG_TRUNC), the source address's length, and whether the message
-/// was cut.
-pub fn recv_v4(
+/// One message of an IPv4 ping socket as a raw socket delivers it (an IPv4 header, then the ICMP
+/// message, the echo identifier `ident` put back) into `out` (64 KiB): its length and the source
+/// address's length.
+fn recv_v4(
     fd: BorrowedFd,
-    ping: &Ping,
+    ident: Option<[u8; 2]>,
     out: &mut [u8],
     flags: u32,
     from: Option<&mut [u8]>,
-) -> Result<(usize, usize, bool), Errno> {
+) -> Result<(usize, usize), Errno> {
     let mut body = vec![0u8; 65536];
     let mut src: libc::sockaddr_in = zero_sockaddr_in();
     let mut control = [0u64; 16];
@@ -202,7 +248,7 @@ pub fn recv_v4(
         }
     }
     // The guest's identifier back on its replies.
-    if let Some(ident) = ping.ident {
+    if let Some(ident) = ident {
         if body.len() >= 8 && body[0] == ICMP_ECHOREPLY && body[4..6] != ident {
             body[4..6].copy_from_slice(&ident);
             body[2..4].fill(0);
@@ -233,8 +279,7 @@ pub fn recv_v4(
         from[..k].copy_from_slice(&bytes[..k]);
         from_len = bytes.len();
     }
-    let ret = if flags & libc::MSG_TRUNC as u32 != 0 { whole.len() } else { copied };
-    Ok((ret, from_len, copied < whole.len()))
+    Ok((copied, from_len))
 }
 
 fn zero_sockaddr_in() -> libc::sockaddr_in {
@@ -250,44 +295,143 @@ fn sockaddr_bytes(sa: &libc::sockaddr_in) -> Vec<u8> {
     v
 }
 
-/// getsockopt(2) on a fallback socket, for the options a raw socket answers differently: `None`
-/// means "ask the host".
-pub fn get_option(ping: &Ping, level: u32, name: u32, value: &mut [u8]) -> Option<Result<usize, Errno>> {
-    const SOL_SOCKET: u32 = 1;
-    const SO_TYPE: u32 = 3;
-    const SOCK_RAW: i32 = 3;
-    match (level, name) {
-        (SOL_SOCKET, SO_TYPE) => {
-            let v = SOCK_RAW.to_ne_bytes();
-            let n = v.len().min(value.len());
-            value[..n].copy_from_slice(&v[..n]);
-            Some(Ok(n))
-        }
-        (SOL_RAW, ICMP_FILTER) if ping.family == AF_INET => Some(filter_out(ping, 4, value)),
-        (SOL_ICMPV6, ICMP6_FILTER) if ping.family == AF_INET6 => Some(filter_out(ping, 32, value)),
-        _ => None,
-    }
-}
-
-fn filter_out(ping: &Ping, size: usize, value: &mut [u8]) -> Result<usize, Errno> {
-    let filter = ping.filter.clone().unwrap_or_else(|| vec![0; size]);
+fn filter_out(st: &State, size: usize, value: &mut [u8]) -> Result<usize, Errno> {
+    let filter = st.filter.clone().unwrap_or_else(|| vec![0; size]);
     let n = size.min(value.len());
     value[..n].copy_from_slice(&filter[..n]);
     Ok(n)
 }
 
-/// setsockopt(2) on a fallback socket: the filters are kept here (`None`: ask the host).
-pub fn set_option(fd: BorrowedFd, ping: &Ping, level: u32, name: u32, value: &[u8]) -> Option<Result<(), Errno>> {
-    let size = match (level, name) {
-        (SOL_RAW, ICMP_FILTER) if ping.family == AF_INET => 4,
-        (SOL_ICMPV6, ICMP6_FILTER) if ping.family == AF_INET6 => 32,
-        _ => return None,
-    };
-    let mut kept = vec![0u8; size];
-    let n = value.len().min(size);
-    kept[..n].copy_from_slice(&value[..n]);
-    update(fd, |p| p.filter = Some(kept));
-    Some(Ok(()))
+/// A host socket but for what a raw socket does differently.
+impl Socket for Ping {
+    fn provider(&self) -> &'static Provider {
+        &PROVIDER
+    }
+
+    fn state(&self) -> Vec<u8> {
+        Ping::state(self).encode()
+    }
+
+    fn bind(&self, fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
+        Host.bind(fd, addr)
+    }
+
+    fn connect(&self, fd: BorrowedFd, addr: &[u8]) -> Result<(), Errno> {
+        Host.connect(fd, addr)
+    }
+
+    fn listen(&self, fd: BorrowedFd, backlog: i32) -> Result<(), Errno> {
+        Host.listen(fd, backlog)
+    }
+
+    fn accept(&self, fd: BorrowedFd, flags: u32, addr_out: &mut [u8]) -> Result<(NewSocket, usize), Errno> {
+        Host.accept(fd, flags, addr_out)
+    }
+
+    fn name(&self, fd: BorrowedFd, peer: bool, addr_out: &mut [u8]) -> Result<usize, Errno> {
+        Host.name(fd, peer, addr_out)
+    }
+
+    fn send_to(&self, fd: BorrowedFd, buf: Buf, flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
+        self.before_send(fd, &iov::read_prefix(&[buf.iovec()], 8));
+        Host.send_to(fd, buf, flags, to)
+    }
+
+    fn recv_from(
+        &self,
+        fd: BorrowedFd,
+        buf: Buf,
+        flags: u32,
+        from: Option<&mut [u8]>,
+    ) -> Result<(usize, usize), Errno> {
+        if !self.is_ipv4() {
+            return Host.recv_from(fd, buf, flags, from);
+        }
+        let (n, from_len, _) = self.recv_v4(fd, &[buf.iovec()], flags, from)?;
+        Ok((n, from_len))
+    }
+
+    fn send_msg(&self, fd: BorrowedFd, msg: &libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        let iovs = if msg.msg_iov.is_null() || msg.msg_iovlen == 0 {
+            &[][..]
+        } else {
+            // SAFETY: the caller's iovec array of `msg_iovlen` entries (the entries themselves
+            // are only handed to the kernel).
+            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
+        };
+        self.before_send(fd, &iov::read_prefix(iovs, 8));
+        Host.send_msg(fd, msg, flags)
+    }
+
+    /// recvmsg(2): an IPv4 socket's message gets its IP header; no control messages.
+    fn recv_msg(&self, fd: BorrowedFd, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        if !self.is_ipv4() {
+            return Host.recv_msg(fd, msg, flags);
+        }
+        let iovs = if msg.msg_iov.is_null() || msg.msg_iovlen == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: as in send_msg.
+            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }.to_vec()
+        };
+        let name = if msg.msg_name.is_null() {
+            None
+        } else {
+            // SAFETY: the caller's name buffer of `msg_namelen` bytes.
+            Some(unsafe { std::slice::from_raw_parts_mut(msg.msg_name.cast::<u8>(), msg.msg_namelen as usize) })
+        };
+        let (n, from_len, cut) = self.recv_v4(fd, &iovs, flags, name)?;
+        msg.msg_namelen = from_len as u32;
+        msg.msg_controllen = 0;
+        msg.msg_flags = if cut { libc::MSG_TRUNC } else { 0 };
+        Ok(n)
+    }
+
+    fn shutdown(&self, fd: BorrowedFd, how: u32) -> Result<(), Errno> {
+        Host.shutdown(fd, how)
+    }
+
+    /// The filters are kept here.
+    fn set_option(&self, fd: BorrowedFd, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
+        let family = Ping::state(self).family;
+        let size = match (level, name) {
+            (SOL_RAW, ICMP_FILTER) if family == AF_INET => 4,
+            (SOL_ICMPV6, ICMP6_FILTER) if family == AF_INET6 => 32,
+            _ => return Host.set_option(fd, level, name, value),
+        };
+        let mut kept = vec![0u8; size];
+        let n = value.len().min(size);
+        kept[..n].copy_from_slice(&value[..n]);
+        self.update(|p| p.filter = Some(kept));
+        Ok(())
+    }
+
+    /// SO_TYPE is SOCK_RAW; the filters are the ones kept.
+    fn get_option(&self, fd: BorrowedFd, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
+        const SOL_SOCKET: u32 = 1;
+        const SO_TYPE: u32 = 3;
+        const SOCK_RAW: i32 = 3;
+        let st = Ping::state(self);
+        match (level, name) {
+            (SOL_SOCKET, SO_TYPE) => {
+                let v = SOCK_RAW.to_ne_bytes();
+                let n = v.len().min(value.len());
+                value[..n].copy_from_slice(&v[..n]);
+                Ok(n)
+            }
+            (SOL_RAW, ICMP_FILTER) if st.family == AF_INET => filter_out(&st, 4, value),
+            (SOL_ICMPV6, ICMP6_FILTER) if st.family == AF_INET6 => filter_out(&st, 32, value),
+            _ => Host.get_option(fd, level, name, value),
+        }
+    }
+
+    fn ioctl(&self, fd: BorrowedFd, request: u32, arg: &mut [u8]) -> Result<i64, Errno> {
+        Host.ioctl(fd, request, arg)
+    }
+
+    fn ifconf(&self, fd: BorrowedFd, buf: Option<&mut [u8]>) -> Result<usize, Errno> {
+        Host.ifconf(fd, buf)
+    }
 }
 
 #[cfg(test)]
@@ -301,5 +445,20 @@ mod tests {
         let sum = checksum(&h);
         h[10..12].copy_from_slice(&sum.to_be_bytes());
         assert_eq!(checksum(&h), 0);
+    }
+
+    #[test]
+    fn state_survives_its_handoff_bytes() {
+        let states = [
+            State { family: AF_INET, ident: None, filter: None },
+            State { family: AF_INET, ident: Some([0x12, 0x34]), filter: Some(vec![1, 2, 3, 4]) },
+            State { family: AF_INET6, ident: Some([0, 0]), filter: Some(vec![0xff; 32]) },
+        ];
+        for st in states {
+            assert_eq!(State::decode(&st.encode()), Some(st));
+        }
+        assert_eq!(State::decode(&[]), None);
+        assert_eq!(State::decode(&[1, 0]), None);
+        assert_eq!(State::decode(&[2, 1, 5]), None);
     }
 }

@@ -1,14 +1,21 @@
-//! The family registry and protocol switch: which implementation a new socket gets.
+//! The family registry and protocol switch: which provider makes a new socket.
 //!
 //! Checks happen in `__sys_socket` / `__sock_create` order so a bad request gets the kernel's
 //! errno: flags beyond SOCK_NONBLOCK|SOCK_CLOEXEC or a type ≥ SOCK_MAX: EINVAL; a family out of
 //! range or not registered: EAFNOSUPPORT; then the family's rows: a type with no row:
 //! ESOCKTNOSUPPORT, a type whose rows don't take the protocol: EPROTONOSUPPORT. Host-backed rows
 //! leave finer decisions (and the privilege checks) to the host kernel, which is the same kernel.
+//!
+//! Rows are tried in order, host-backed rows first and in-emulator rows after them (gVisor's
+//! provider order): a row whose provider answers `None` is not for this request, and a row
+//! refused for lack of privilege (EPERM, EACCES) passes the request on to the later matching rows
+//! with that refusal, which stays the answer when none of them makes the socket. A provider is one
+//! file with a [`Provider`] and its rows here; nothing else names it.
 
-use crate::socket::{SOCK_CLOEXEC, SOCK_NONBLOCK};
-use crate::{host, Errno};
-use std::os::fd::OwnedFd;
+use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
+use crate::{host, ping, Errno};
+use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 
 /// AF_MAX in linux/socket.h (NPROTO).
 const AF_MAX: u32 = 46;
@@ -31,11 +38,39 @@ pub const SOCK_PACKET: u32 = 10;
 /// Matches any protocol (and a request for protocol 0 matches the row's), as in inetsw.
 const WILD: Option<u32> = None;
 
-/// Who implements a row.
+/// What socket(2) asked for, after the registry's own checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    /// A host socket of the same family, type and protocol.
-    Host,
+pub struct Request {
+    pub family: u32,
+    /// The type without flags (SOCK_PACKET on AF_INET already moved to AF_PACKET, netlink's
+    /// SOCK_DGRAM already SOCK_RAW).
+    pub kind: u32,
+    /// SOCK_NONBLOCK and SOCK_CLOEXEC.
+    pub flags: u32,
+    pub protocol: u32,
+    /// What an earlier row's provider answered when it was refused for lack of privilege.
+    pub refused: Option<Errno>,
+}
+
+/// Who implements sockets: one per file (`host.rs`, `ping.rs`, …).
+pub struct Provider {
+    /// The provider's name, which keys its sockets' state in the handoff across execve.
+    pub name: &'static str,
+    /// Make a socket for a request its row matched, or `None` when the request is not for it.
+    pub create: fn(&Request) -> Option<Result<NewSocket, Errno>>,
+    /// socketpair(2) (`kind` with its flags); `None`: sock_no_socketpair's EOPNOTSUPP.
+    pub pair: Option<fn(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno>>,
+    /// The object of a socket carried across execve with the state [`Socket::state`] gave.
+    pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
+    /// Recognise a host fd the socket table does not know (inherited from a parent that is not
+    /// an emulator, or arrived by SCM_RIGHTS from another process) as one of this provider's.
+    pub claim: Option<fn(BorrowedFd) -> Option<Arc<dyn Socket>>>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
 }
 
 /// One protocol-switch row (`struct inet_protosw`).
@@ -43,7 +78,7 @@ pub enum Provider {
 pub struct Row {
     pub kind: u32,
     pub protocol: Option<u32>,
-    pub provider: Provider,
+    pub provider: &'static Provider,
 }
 
 /// One family (`struct net_proto_family`) and its rows, in lookup order.
@@ -54,8 +89,11 @@ pub struct Family {
 }
 
 const fn host(kind: u32, protocol: Option<u32>) -> Row {
-    Row { kind, protocol, provider: Provider::Host }
+    Row { kind, protocol, provider: &host::PROVIDER }
 }
+
+const IPPROTO_ICMP: u32 = 1;
+const IPPROTO_ICMPV6: u32 = 58;
 
 /// NETLINK_ROUTE: the rtnetlink messages are made of fixed-size fields, the same on i386.
 const NETLINK_ROUTE: u32 = 0;
@@ -69,70 +107,114 @@ pub static FAMILIES: &[Family] = &[
         family: AF_UNIX,
         rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD), host(SOCK_SEQPACKET, WILD)],
     },
-    Family { family: AF_INET, rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD)] },
-    Family { family: AF_INET6, rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD)] },
+    // Raw ICMP without CAP_NET_RAW: a ping socket underneath (ping.rs).
+    Family {
+        family: AF_INET,
+        rows: &[
+            host(SOCK_STREAM, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_RAW, WILD),
+            Row { kind: SOCK_RAW, protocol: Some(IPPROTO_ICMP), provider: &ping::PROVIDER },
+        ],
+    },
+    Family {
+        family: AF_INET6,
+        rows: &[
+            host(SOCK_STREAM, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_RAW, WILD),
+            Row { kind: SOCK_RAW, protocol: Some(IPPROTO_ICMPV6), provider: &ping::PROVIDER },
+        ],
+    },
     Family { family: AF_NETLINK, rows: &[host(SOCK_RAW, Some(NETLINK_ROUTE)), host(SOCK_DGRAM, Some(NETLINK_ROUTE))] },
     Family { family: AF_PACKET, rows: &[host(SOCK_RAW, WILD), host(SOCK_DGRAM, WILD), host(SOCK_PACKET, WILD)] },
 ];
 
-/// The row for a request, or the kernel's errno for why there is none.
-pub fn lookup(family: u32, kind: u32, protocol: u32) -> Result<&'static Row, Errno> {
+/// The rows that take a request, in order, or the kernel's errno for why there are none.
+pub fn lookup(family: u32, kind: u32, protocol: u32) -> Result<Vec<&'static Row>, Errno> {
     if family >= AF_MAX {
         return Err(Errno::AFNOSUPPORT);
     }
     let fam = FAMILIES.iter().find(|f| f.family == family).ok_or(Errno::AFNOSUPPORT)?;
     let mut err = Errno::SOCKTNOSUPPORT;
+    let mut rows = Vec::new();
     for row in fam.rows.iter().filter(|r| r.kind == kind) {
         match row.protocol {
-            None => return Ok(row),
-            Some(p) if p == protocol => return Ok(row),
-            Some(_) if family == AF_INET || family == AF_INET6 => {
-                // inet_create(): protocol 0 takes the row's protocol.
-                if protocol == 0 {
-                    return Ok(row);
-                }
-                err = Errno::PROTONOSUPPORT;
-            }
+            None => rows.push(row),
+            Some(p) if p == protocol => rows.push(row),
+            // inet_create(): protocol 0 takes the row's protocol.
+            Some(_) if protocol == 0 && (family == AF_INET || family == AF_INET6) => rows.push(row),
             Some(_) => err = Errno::PROTONOSUPPORT,
         }
     }
-    Err(err)
+    if rows.is_empty() {
+        return Err(err);
+    }
+    Ok(rows)
 }
 
-/// socket(2): validate as the kernel does and create the socket. `kind` still carries its flags.
-pub fn create(family: u32, kind: u32, protocol: u32) -> Result<OwnedFd, Errno> {
+/// The checks of `__sys_socket()` and `__sock_create()` before the family's own: the request.
+fn request(family: u32, kind: u32, protocol: u32) -> Result<Request, Errno> {
     let flags = kind & !SOCK_TYPE_MASK;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::INVAL);
     }
-    let mut kind_only = kind & SOCK_TYPE_MASK;
+    let mut kind = kind & SOCK_TYPE_MASK;
     if family >= AF_MAX {
         return Err(Errno::AFNOSUPPORT);
     }
-    if kind_only >= SOCK_MAX {
+    if kind >= SOCK_MAX {
         return Err(Errno::INVAL);
     }
     let mut family = family;
-    if family == AF_INET && kind_only == SOCK_PACKET {
+    if family == AF_INET && kind == SOCK_PACKET {
         // __sock_create(): the obsolete SOCK_PACKET on PF_INET is PF_PACKET.
         family = AF_PACKET;
     }
-    if family == AF_NETLINK && kind_only == SOCK_DGRAM {
+    if family == AF_NETLINK && kind == SOCK_DGRAM {
         // netlink_create() treats SOCK_DGRAM as SOCK_RAW.
-        kind_only = SOCK_RAW;
+        kind = SOCK_RAW;
     }
-    let row = lookup(family, kind_only, protocol)?;
-    match row.provider {
-        Provider::Host => match host::socket(family, kind, protocol) {
-            // No CAP_NET_RAW: a ping socket with raw-socket semantics, where the host allows one.
-            Err(e @ (Errno::PERM | Errno::ACCESS))
-                if kind_only == SOCK_RAW && crate::ping::applies(family, protocol) =>
-            {
-                crate::ping::create(family, flags, protocol, e)
-            }
-            other => other,
-        },
+    Ok(Request { family, kind, flags, protocol, refused: None })
+}
+
+/// socket(2): validate as the kernel does and have the first row that takes the request make
+/// the socket. `kind` still carries its flags.
+pub fn create(family: u32, kind: u32, protocol: u32) -> Result<NewSocket, Errno> {
+    let mut req = request(family, kind, protocol)?;
+    for row in lookup(req.family, req.kind, req.protocol)? {
+        match (row.provider.create)(&req) {
+            None => continue,
+            Some(Err(e @ (Errno::PERM | Errno::ACCESS))) => req.refused = req.refused.or(Some(e)),
+            Some(done) => return done,
+        }
     }
+    Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT))
+}
+
+/// socketpair(2) after its flag check and fd reservation: the family's rows decide, as
+/// `__sock_create()` does for socket(2), then the row's provider makes the pair.
+pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno> {
+    let req = request(family, kind, protocol)?;
+    let rows = lookup(req.family, req.kind, req.protocol)?;
+    let pair = rows.first().and_then(|r| r.provider.pair).ok_or(Errno::OPNOTSUPP)?;
+    pair(family, kind, protocol)
+}
+
+/// Every provider that has a row, each once, in row order.
+pub fn providers() -> Vec<&'static Provider> {
+    let mut out: Vec<&'static Provider> = Vec::new();
+    for row in FAMILIES.iter().flat_map(|f| f.rows) {
+        if !out.iter().any(|p| std::ptr::eq(*p, row.provider)) {
+            out.push(row.provider);
+        }
+    }
+    out
+}
+
+/// The provider called `name`.
+pub fn provider(name: &str) -> Option<&'static Provider> {
+    providers().into_iter().find(|p| p.name == name)
 }
 
 #[cfg(test)]
@@ -145,7 +227,14 @@ mod tests {
         assert_eq!(lookup(3, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT); // AF_AX25: not registered
         assert_eq!(lookup(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT); // SOCK_RDM
         assert_eq!(lookup(AF_NETLINK, SOCK_RAW, 9).unwrap_err(), Errno::PROTONOSUPPORT);
-        assert_eq!(lookup(AF_INET, SOCK_STREAM, 0).unwrap().provider, Provider::Host);
+        assert_eq!(lookup(AF_INET, SOCK_STREAM, 0).unwrap()[0].provider.name, "host");
+        // Raw ICMP: the host row first, the ping row after it (tried when the host refuses).
+        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 1).unwrap().iter().map(|r| r.provider.name).collect();
+        assert_eq!(names, ["host", "ping"]);
+        let names: Vec<_> = lookup(AF_INET6, SOCK_RAW, 58).unwrap().iter().map(|r| r.provider.name).collect();
+        assert_eq!(names, ["host", "ping"]);
+        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 6).unwrap().iter().map(|r| r.provider.name).collect();
+        assert_eq!(names, ["host"]);
     }
 
     #[test]
@@ -153,5 +242,25 @@ mod tests {
         assert_eq!(create(AF_INET, SOCK_STREAM | 0x100, 0).unwrap_err(), Errno::INVAL);
         assert_eq!(create(AF_INET, 12, 0).unwrap_err(), Errno::INVAL);
         assert_eq!(create(200, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT);
+        assert_eq!(create(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
+        assert_eq!(socketpair(AF_INET, SOCK_STREAM | 0x100, 0).err(), Some(Errno::INVAL));
+    }
+
+    #[test]
+    fn every_provider_once_and_by_name() {
+        let names: Vec<_> = providers().iter().map(|p| p.name).collect();
+        assert_eq!(names, ["host", "ping"]);
+        assert!(provider("ping").is_some());
+        assert!(provider("nothing").is_none());
+    }
+
+    #[test]
+    fn a_host_socket_and_pair_come_from_the_host_row() {
+        let made = create(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0).unwrap();
+        assert!(made.ops.is_none());
+        let (a, b) = socketpair(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        assert!(a.ops.is_none() && b.ops.is_none());
+        // inet_create() has no socketpair: sock_no_socketpair.
+        assert_eq!(socketpair(AF_INET, SOCK_STREAM, 0).err(), Some(Errno::OPNOTSUPP));
     }
 }

@@ -1,56 +1,209 @@
-//! The socket operations (the kernel's `struct proto_ops`).
+//! The socket operations (the kernel's `struct proto_ops`), one object per socket.
 //!
-//! Every method has a default answering what the kernel's `sock_no_*` helpers answer, so a row
-//! implements only what its protocol supports.
+//! A socket object is made by its registry row ([`crate::registry`]) and found again from a guest
+//! fd by the socket table ([`crate::table`]). Guest fds are host fds, so every operation gets the
+//! host fd it is called on: dup'd fds share one object, as they share one `struct file`.
+//!
+//! Every method has a default answering what the kernel's `sock_no_*` helpers answer, so a
+//! provider implements only what its sockets support.
+//!
+//! Memory contract: addresses, option values, ioctl arguments and the names and control messages
+//! of a `msghdr` are the emulator's own buffers, in the host's layout. Data buffers (`Buf`, the
+//! iovecs of a `msghdr`) are host ranges over guest memory that may fault: hand them to the host
+//! kernel, which answers EFAULT where the guest's kernel would, or go through [`crate::iov`];
+//! never dereference them from Rust.
 
+use crate::registry::Provider;
 use crate::Errno;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::Arc;
 
 /// Flags of socket(2)'s type argument and of accept4(2).
 pub const SOCK_NONBLOCK: u32 = 0o4000;
 pub const SOCK_CLOEXEC: u32 = 0o2000000;
 
-/// One socket. Addresses are raw `sockaddr` bytes; `addr_out` buffers are `sockaddr_storage`
-/// sized, and the methods that fill one answer the address's full length.
-pub trait Socket {
+const MSG_DONTWAIT: u32 = 0x40;
+const MSG_WAITFORONE: u32 = 0x1_0000;
+
+/// A host range over guest memory (see the module's memory contract).
+#[derive(Debug, Clone, Copy)]
+pub struct Buf {
+    pub ptr: *mut u8,
+    pub len: usize,
+}
+
+impl Buf {
+    /// The range as the one iovec of a message.
+    pub fn iovec(self) -> libc::iovec {
+        libc::iovec { iov_base: self.ptr.cast(), iov_len: self.len }
+    }
+}
+
+/// A new socket: its host fd and its object (`None`: a plain host socket, whose object is the
+/// host provider's).
+pub struct NewSocket {
+    pub fd: OwnedFd,
+    pub ops: Option<Arc<dyn Socket>>,
+}
+
+impl std::fmt::Debug for NewSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let provider = self.ops.as_ref().map_or("host", |o| o.provider().name);
+        write!(f, "NewSocket({:?}, {provider})", self.fd)
+    }
+}
+
+impl NewSocket {
+    /// A plain host socket.
+    pub fn host(fd: OwnedFd) -> NewSocket {
+        NewSocket { fd, ops: None }
+    }
+}
+
+/// One socket's operations. `fd` is the host fd the guest named.
+pub trait Socket: Send + Sync {
+    /// The provider that made this object: its name keys the state carried across execve.
+    fn provider(&self) -> &'static Provider;
+    /// What must survive execve, for the provider's `restore` (empty: nothing).
+    fn state(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
     /// bind(2). sock_no_bind: EOPNOTSUPP.
-    fn bind(&self, _addr: &[u8]) -> Result<(), Errno> {
+    fn bind(&self, _fd: BorrowedFd, _addr: &[u8]) -> Result<(), Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// connect(2). sock_no_connect: EOPNOTSUPP.
-    fn connect(&self, _addr: &[u8]) -> Result<(), Errno> {
+    fn connect(&self, _fd: BorrowedFd, _addr: &[u8]) -> Result<(), Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// listen(2). sock_no_listen: EOPNOTSUPP.
-    fn listen(&self, _backlog: i32) -> Result<(), Errno> {
+    fn listen(&self, _fd: BorrowedFd, _backlog: i32) -> Result<(), Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// accept4(2): the new socket and its peer's address length. sock_no_accept: EOPNOTSUPP.
-    fn accept(&self, _flags: u32, _addr_out: &mut [u8]) -> Result<(OwnedFd, usize), Errno> {
+    fn accept(&self, _fd: BorrowedFd, _flags: u32, _addr_out: &mut [u8]) -> Result<(NewSocket, usize), Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// getsockname(2) (`peer` false) or getpeername(2) (`peer` true): the address length.
-    fn name(&self, _peer: bool, _addr_out: &mut [u8]) -> Result<usize, Errno> {
+    fn name(&self, _fd: BorrowedFd, _peer: bool, _addr_out: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// sendto(2) / send(2).
-    fn send_to(&self, _buf: &[u8], _flags: u32, _to: Option<&[u8]>) -> Result<usize, Errno> {
+    fn send_to(&self, _fd: BorrowedFd, _buf: Buf, _flags: u32, _to: Option<&[u8]>) -> Result<usize, Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// recvfrom(2) / recv(2): bytes received and the sender's address length (0 if none).
-    fn recv_from(&self, _buf: &mut [u8], _flags: u32, _from: Option<&mut [u8]>) -> Result<(usize, usize), Errno> {
+    fn recv_from(
+        &self,
+        _fd: BorrowedFd,
+        _buf: Buf,
+        _flags: u32,
+        _from: Option<&mut [u8]>,
+    ) -> Result<(usize, usize), Errno> {
         Err(Errno::OPNOTSUPP)
     }
+    /// sendmsg(2) with a host `msghdr` (name and control messages in host layout).
+    fn send_msg(&self, _fd: BorrowedFd, _msg: &libc::msghdr, _flags: u32) -> Result<usize, Errno> {
+        Err(Errno::OPNOTSUPP)
+    }
+    /// recvmsg(2) into a host `msghdr`: the call's result; `msg_namelen`, `msg_controllen` and
+    /// `msg_flags` are updated as the host's recvmsg updates them.
+    fn recv_msg(&self, _fd: BorrowedFd, _msg: &mut libc::msghdr, _flags: u32) -> Result<usize, Errno> {
+        Err(Errno::OPNOTSUPP)
+    }
+    /// sendmmsg(2): how many messages went (each `msg_len` set), or the first one's error.
+    /// The default is __sys_sendmmsg()'s loop over [`Socket::send_msg`].
+    fn send_mmsg(&self, fd: BorrowedFd, msgs: &mut [libc::mmsghdr], flags: u32) -> Result<usize, Errno> {
+        let mut sent = 0;
+        for m in msgs.iter_mut() {
+            match self.send_msg(fd, &m.msg_hdr, flags) {
+                Ok(n) => m.msg_len = n as u32,
+                Err(e) if sent == 0 => return Err(e),
+                Err(_) => break,
+            }
+            sent += 1;
+        }
+        Ok(sent)
+    }
+    /// recvmmsg(2): how many messages came (each `msg_len` set), the time left written back to
+    /// `timeout`. The default is do_recvmmsg()'s loop over [`Socket::recv_msg`]: after the first
+    /// message MSG_WAITFORONE stops waiting, the timeout is looked at once a message has come, and
+    /// an error ends the vector (it is the result only when nothing came).
+    fn recv_mmsg(
+        &self,
+        fd: BorrowedFd,
+        msgs: &mut [libc::mmsghdr],
+        flags: u32,
+        timeout: Option<&mut libc::timespec>,
+    ) -> Result<usize, Errno> {
+        let start = std::time::Instant::now();
+        let limit = timeout.as_ref().map(|t| std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32));
+        let mut each = flags & !MSG_WAITFORONE;
+        let mut got = 0;
+        for m in msgs.iter_mut() {
+            match self.recv_msg(fd, &mut m.msg_hdr, each) {
+                Ok(n) => m.msg_len = n as u32,
+                Err(e) if got == 0 => return Err(e),
+                Err(_) => break,
+            }
+            got += 1;
+            if flags & MSG_WAITFORONE != 0 {
+                each |= MSG_DONTWAIT;
+            }
+            if limit.is_some_and(|l| start.elapsed() >= l) {
+                break;
+            }
+        }
+        if let (Some(t), Some(l)) = (timeout, limit) {
+            let rest = l.saturating_sub(start.elapsed());
+            *t = libc::timespec { tv_sec: rest.as_secs() as i64, tv_nsec: i64::from(rest.subsec_nanos()) };
+        }
+        Ok(got)
+    }
+    /// read(2) and readv(2) on the socket: sock_read_iter() is recvmsg without a name.
+    fn read(&self, fd: BorrowedFd, iov: &mut [libc::iovec]) -> Result<usize, Errno> {
+        let mut msg = msghdr(iov);
+        self.recv_msg(fd, &mut msg, 0)
+    }
+    /// write(2) and writev(2) on the socket: sock_write_iter() is sendmsg without a name.
+    fn write(&self, fd: BorrowedFd, iov: &mut [libc::iovec]) -> Result<usize, Errno> {
+        self.send_msg(fd, &msghdr(iov), 0)
+    }
     /// shutdown(2). sock_no_shutdown: EOPNOTSUPP.
-    fn shutdown(&self, _how: u32) -> Result<(), Errno> {
+    fn shutdown(&self, _fd: BorrowedFd, _how: u32) -> Result<(), Errno> {
         Err(Errno::OPNOTSUPP)
     }
     /// setsockopt(2) with the option already in host layout.
-    fn set_option(&self, _level: u32, _name: u32, _value: &[u8]) -> Result<(), Errno> {
+    fn set_option(&self, _fd: BorrowedFd, _level: u32, _name: u32, _value: &[u8]) -> Result<(), Errno> {
         Err(Errno::NOPROTOOPT)
     }
     /// getsockopt(2) into `value` (host layout): the option's length.
-    fn get_option(&self, _level: u32, _name: u32, _value: &mut [u8]) -> Result<usize, Errno> {
+    fn get_option(&self, _fd: BorrowedFd, _level: u32, _name: u32, _value: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::NOPROTOOPT)
     }
+    /// A socket ioctl (`_IOC_TYPE` 0x89) whose argument, in host layout, is `arg` (an `int`, an
+    /// `ifreq`, an `arpreq`, a timestamp): the call's result. sock_do_ioctl() without a device:
+    /// ENOTTY.
+    fn ioctl(&self, _fd: BorrowedFd, _request: u32, _arg: &mut [u8]) -> Result<i64, Errno> {
+        Err(Errno::NOTTY)
+    }
+    /// SIOCGIFCONF: host `ifreq`s into `buf` (`None`: only the length needed); the bytes used.
+    fn ifconf(&self, _fd: BorrowedFd, _buf: Option<&mut [u8]>) -> Result<usize, Errno> {
+        Err(Errno::NOTTY)
+    }
+    /// The poll events (`POLLIN`, …) the socket reports, given what the host reported for its
+    /// fd: a provider whose readiness differs from its host fd's adjusts them.
+    fn poll(&self, _fd: BorrowedFd, revents: i16) -> i16 {
+        revents
+    }
+}
+
+/// A host `msghdr` with only data buffers.
+pub fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
+    // SAFETY: an all-zero msghdr is valid (no name, no control messages).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_mut_ptr();
+    msg.msg_iovlen = iov.len();
+    msg
 }

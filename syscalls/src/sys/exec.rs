@@ -13,7 +13,8 @@
 //! - anything else (a host program, or a script whose interpreter is one): the host's execveat with
 //!   the guest's own arguments, so the host kernel decides, down to ENOEXEC.
 //!
-//! Close-on-exec fds are closed by the host execve. A failed exec returns the errno and the guest
+//! Close-on-exec fds are closed by the host execve. The socket table (the objects of sockets that
+//! are not plain host sockets) goes to the next emulator as `--sockets`. A failed exec returns the errno and the guest
 //! carries on. `/proc/self/exe` names the guest program, as it does for open(2).
 //!
 //! Not done: a program that may be executed but not read (mode 0111, not root) runs only if it is
@@ -470,6 +471,10 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     if super::fd::nofile_emulated() {
         let (soft, hard) = super::fd::guest_nofile();
         args.push(format!("--nofile={soft}:{hard}").into_bytes());
+    }
+    let sockets = super::socket::table_for_exec();
+    if !sockets.is_empty() {
+        args.push(format!("--sockets={sockets}").into_bytes());
     }
     args.push([b"--execfn=".as_slice(), execfn].concat());
     args.push([b"--argv0=".as_slice(), argv.first().map_or(&[][..], |a| a.as_slice())].concat());

@@ -502,11 +502,30 @@ fn transfer(
     }
 }
 
+/// read(2), write(2), readv(2) or writev(2) (`vectored`) on a socket whose object the socket table
+/// knows (not a plain host socket): sock_read_iter() and sock_write_iter(), through the object.
+/// `None` for every other fd (one relaxed load while the table is empty).
+fn socket_transfer(ctx: &mut Ctx, a: &Args, dir: Dir, vectored: bool) -> Option<SysResult> {
+    let (fd, sock) = super::socket::known(a[0])?;
+    let iov = if vectored {
+        import_iovec(ctx.mem, a[1], a[2], dir)
+    } else {
+        let n = u64::from(a[2]).min(MAX_RW_COUNT) as usize;
+        let access = if dir == Dir::ToGuest { Prot::WRITE } else { Prot::READ };
+        ctx.mem.host_range(a[1], n, access).map(|p| vec![libc::iovec { iov_base: p.cast(), iov_len: n }])
+    };
+    let mut iov = match iov {
+        Ok(iov) => iov,
+        Err(e) => return Some(Err(e.into())),
+    };
+    let done = if dir == Dir::ToGuest { sock.read(fd, &mut iov) } else { sock.write(fd, &mut iov) };
+    Some(done.map(|n| n as u32).map_err(Into::into))
+}
+
 /// Implements read(2): straight into guest memory.
 fn read(ctx: &mut Ctx, a: &Args) -> SysResult {
-    if super::socket::ping_v4(a[0]).is_some() {
-        // A raw ICMP socket standing on a ping socket: recv(2), which adds the IP header.
-        return super::socket::recvfrom(ctx, &[a[0], a[1], a[2], 0, 0, 0]);
+    if let Some(r) = socket_transfer(ctx, a, Dir::ToGuest, false) {
+        return r;
     }
     // SAFETY: the buffers are guest memory the guest may write, or the fault region.
     transfer(
@@ -520,6 +539,9 @@ fn read(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements write(2): straight from guest memory.
 fn write(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if let Some(r) = socket_transfer(ctx, a, Dir::FromGuest, false) {
+        return r;
+    }
     // SAFETY: the buffers are guest memory the guest may read, or the fault region.
     transfer(
         ctx,
@@ -576,8 +598,8 @@ fn vector(
 
 /// Implements readv(2).
 fn readv(ctx: &mut Ctx, a: &Args) -> SysResult {
-    if let Some((fd, ping)) = super::socket::ping_v4(a[0]) {
-        return super::socketmsg::ping_readv(ctx, fd, &ping, a);
+    if let Some(r) = socket_transfer(ctx, a, Dir::ToGuest, true) {
+        return r;
     }
     // SAFETY: the iovecs describe guest memory the guest may write, or the fault page.
     vector(ctx, a, Dir::ToGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_readv, fd, iov, n) })
@@ -585,6 +607,9 @@ fn readv(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements writev(2).
 fn writev(ctx: &mut Ctx, a: &Args) -> SysResult {
+    if let Some(r) = socket_transfer(ctx, a, Dir::FromGuest, true) {
+        return r;
+    }
     // SAFETY: the iovecs describe guest memory the guest may read, or the fault page.
     vector(ctx, a, Dir::FromGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_writev, fd, iov, n) })
 }

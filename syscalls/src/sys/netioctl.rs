@@ -3,7 +3,8 @@
 //!
 //! [`ioctl`] takes the requests whose type is SOCK_IOC_TYPE on a socket; everything else
 //! (FIONREAD, SIOCOUTQ = TIOCOUTQ, FIONBIO, non-sockets) stays with ioctl(2) in [`super::fd`].
-//! The host does the work on local copies; the guest's structs are translated:
+//! The socket object's `ioctl` does the work on local copies in the host's layout; the guest's
+//! structs are translated:
 //!
 //! - `struct ifreq` is 32 bytes on i386 and 40 on the host (`get_user_ifreq`/`put_user_ifreq`
 //!   copy 32 for a compat task); only SIOCGIFMAP/SIOCSIFMAP move fields (`dev_getifmap` and
@@ -19,6 +20,8 @@ use crate::abi::time::Timespec32;
 use crate::mem::GuestMemoryExt;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
+use net::Socket;
+use std::os::fd::BorrowedFd;
 use zerocopy::{FromBytes, IntoBytes};
 
 /// How a request's argument is moved.
@@ -119,8 +122,7 @@ pub fn ioctl(ctx: &mut Ctx, fd: u32, request: u32, arg: u32) -> Option<SysResult
     if (request >> 8) & 0xff != SOCK_IOC_TYPE {
         return None;
     }
-    let sock = super::socket::sock_fd(fd).ok()?;
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+    let (fd, sock) = super::socket::sock(fd).ok()?;
     let Some(&(_, io)) = REQUESTS.iter().find(|(r, _)| *r == request) else {
         if untranslated(request) {
             log::warn!("socket ioctl {request:#x} is not translated: ENOSYS");
@@ -128,51 +130,56 @@ pub fn ioctl(ctx: &mut Ctx, fd: u32, request: u32, arg: u32) -> Option<SysResult
         }
         return Some(Err(Errno::NOTTY.into()));
     };
-    Some(run(ctx, fd, request, arg, io))
+    Some(run(ctx, Sock(fd, &*sock), request, arg, io))
 }
 
-/// A host ioctl with a pointer (or integer) argument.
-fn host_ioctl(fd: i32, req: u32, arg: *mut u8) -> Result<i64, Errno> {
-    // SAFETY: `arg` points to a local buffer as large as the host's struct for `req`.
-    crate::host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
+/// The socket an ioctl is made on.
+#[derive(Clone, Copy)]
+struct Sock<'a>(BorrowedFd<'a>, &'a dyn Socket);
+
+/// The socket's ioctl on a local buffer in the host's layout.
+fn host_ioctl(s: Sock, req: u32, arg: &mut [u8]) -> Result<i64, Errno> {
+    s.1.ioctl(s.0, req, arg)
 }
 
-fn run(ctx: &mut Ctx, fd: i32, req: u32, arg: u32, io: Io) -> SysResult {
+fn run(ctx: &mut Ctx, fd: Sock, req: u32, arg: u32, io: Io) -> SysResult {
     match io {
         Io::IntIn => {
             let mut v = ctx.mem.read_u32(arg)?.to_le_bytes();
-            Ok(host_ioctl(fd, req, v.as_mut_ptr())? as u32)
+            Ok(host_ioctl(fd, req, &mut v)? as u32)
         }
         Io::IntOut => {
             let mut v = [0u8; 4];
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = host_ioctl(fd, req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Stamp64 => {
             let mut v = [0u8; 16];
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = host_ioctl(fd, req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Stamp32 => {
-            let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-            // The host's SIOCGSTAMP writes a timeval: the same two 64-bit words.
-            let r = host_ioctl(fd, req, (&mut ts as *mut libc::timespec).cast())?;
+            // The host's SIOCGSTAMP writes a timeval, SIOCGSTAMPNS a timespec: two 64-bit words.
+            let mut v = [0u8; 16];
+            let r = host_ioctl(fd, req, &mut v)?;
+            let word = |i: usize| i64::from_le_bytes(v[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+            let ts = libc::timespec { tv_sec: word(0), tv_nsec: word(1) };
             ctx.mem.write_obj(arg, &Timespec32::from_host(&ts))?;
             Ok(r as u32)
         }
         Io::Arpreq => {
             let mut v = [0u8; ARPREQ_SIZE];
             ctx.mem.read(arg, &mut v)?;
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = host_ioctl(fd, req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Ifreq => {
             let mut host = [0u8; HOST_IFREQ_SIZE];
             ctx.mem.read(arg, &mut host[..size_of::<Ifreq32>()])?;
-            let r = host_ioctl(fd, req, host.as_mut_ptr())?;
+            let r = host_ioctl(fd, req, &mut host)?;
             ctx.mem.write(arg, &host[..size_of::<Ifreq32>()])?;
             Ok(r as u32)
         }
@@ -184,7 +191,7 @@ fn run(ctx: &mut Ctx, fd: i32, req: u32, arg: u32, io: Io) -> SysResult {
 /// SIOCGIFMAP/SIOCSIFMAP: the whole 32-byte `compat_ifreq` is copied in and out, as for any
 /// ifreq (`get_user_ifreq`/`put_user_ifreq`); the map's fields are translated and its padding
 /// goes back as the guest left it (`dev_getifmap` fills a `compat_ifmap` in place).
-fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
+fn ifmap(ctx: &mut Ctx, fd: Sock, req: u32, arg: u32) -> SysResult {
     let mut guest: Ifreq32 = ctx.mem.read_obj(arg)?;
     let Ok(map) = IfMap32::read_from_bytes(&guest.ifru) else {
         return Err(Errno::FAULT.into());
@@ -201,7 +208,7 @@ fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
     let mut host = [0u8; HOST_IFREQ_SIZE];
     host[..IFNAMSIZ].copy_from_slice(&guest.name);
     host[IFNAMSIZ..].copy_from_slice(host_map.as_bytes());
-    let r = host_ioctl(fd, req, host.as_mut_ptr())?;
+    let r = host_ioctl(fd, req, &mut host)?;
     let Ok(m) = IfMap64::read_from_bytes(&host[IFNAMSIZ..]) else {
         return Err(Errno::FAULT.into());
     };
@@ -223,25 +230,17 @@ fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
 /// dev_ifconf() for a compat task: `{int len; u32 buf}`; a NULL buffer asks for the length
 /// needed; otherwise as many whole 32-byte entries as fit are stored (EFAULT at the first that
 /// cannot be), and the length used goes back to `ifc_len`.
-fn ifconf(ctx: &mut Ctx, fd: i32, arg: u32) -> SysResult {
+fn ifconf(ctx: &mut Ctx, fd: Sock, arg: u32) -> SysResult {
     const GUEST: usize = size_of::<Ifreq32>();
     let conf: Ifconf32 = ctx.mem.read_obj(arg)?;
-    // Ask the host how many entries there are (a NULL buffer only counts).
-    let mut probe =
-        libc::ifconf { ifc_len: 0, ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: std::ptr::null_mut() } };
-    host_ioctl(fd, SIOCGIFCONF, (&mut probe as *mut libc::ifconf).cast())?;
-    let count = usize::try_from(probe.ifc_len).unwrap_or(0) / HOST_IFREQ_SIZE;
+    // Ask how many entries there are (a NULL buffer only counts).
+    let count = fd.1.ifconf(fd.0, None)? / HOST_IFREQ_SIZE;
     let total = if conf.buf.get() == 0 {
         count * GUEST
     } else {
         let fit = usize::try_from(conf.len.get()).unwrap_or(0) / GUEST;
         let mut buf = vec![0u8; fit.min(count) * HOST_IFREQ_SIZE];
-        let mut c = libc::ifconf {
-            ifc_len: buf.len() as libc::c_int,
-            ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: buf.as_mut_ptr().cast() },
-        };
-        host_ioctl(fd, SIOCGIFCONF, (&mut c as *mut libc::ifconf).cast())?;
-        let got = usize::try_from(c.ifc_len).unwrap_or(0) / HOST_IFREQ_SIZE;
+        let got = fd.1.ifconf(fd.0, Some(&mut buf))? / HOST_IFREQ_SIZE;
         for (i, entry) in buf.chunks_exact(HOST_IFREQ_SIZE).take(got).enumerate() {
             let at = conf.buf.get().checked_add((i * GUEST) as u32).ok_or(Errno::FAULT)?;
             ctx.mem.write(at, &entry[..GUEST])?;

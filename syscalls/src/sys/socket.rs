@@ -11,9 +11,9 @@ use crate::mem::{GuestMemoryExt, Prot};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
-use net::host::HostSocket;
-use net::Socket;
-use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd};
+use net::{Buf, NewSocket, Socket};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd};
+use std::sync::Arc;
 
 /// `sizeof(struct sockaddr_storage)`.
 const SOCKADDR_MAX: usize = 128;
@@ -65,20 +65,36 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getsockopt, getsockopt, [Fd, SockLevel, SockOptName(1), SockOptOut(4), IntPtr]),
 ];
 
-/// sockfd_lookup_light(): the fd as a socket, EBADF or ENOTSOCK otherwise. The host kernel's own
-/// lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF, even one opened on a
-/// socket's path, before sock_from_file() says ENOTSOCK.
-pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
+/// sockfd_lookup_light(): the fd and its socket object, EBADF or ENOTSOCK otherwise.
+pub fn sock(raw: u32) -> Result<(BorrowedFd<'static>, Arc<dyn Socket>), Errno> {
     let fd = super::fd(raw)?;
-    rustix::net::sockopt::socket_type(fd)?;
-    Ok(fd)
+    Ok((fd, net::table::lookup(fd)?))
 }
 
-/// The guest fd `raw` as a raw IPv4 ICMP socket standing on a ping socket, if it is one (one
-/// atomic load when there are none).
-pub fn ping_v4(raw: u32) -> Option<(BorrowedFd<'static>, net::ping::Ping)> {
+/// The object of a guest fd that is a socket the socket table knows (not a plain host socket),
+/// for the calls that are not socket calls but reach a socket's operations (read, write, …).
+pub fn known(raw: u32) -> Option<(BorrowedFd<'static>, Arc<dyn Socket>)> {
     let fd = super::fd(raw).ok()?;
-    net::ping::lookup(fd).filter(|p| p.is_ipv4()).map(|p| (fd, p))
+    net::table::known(fd).map(|ops| (fd, ops))
+}
+
+/// A new socket as a guest fd: EMFILE past the guest's limit, else recorded in the socket table.
+pub fn install(new: NewSocket) -> Result<u32, Errno> {
+    let raw = super::fd::new_guest_fd(new.fd.into_raw_fd())?;
+    // SAFETY: `raw` is the fd just installed, open and owned by the guest.
+    net::table::insert(unsafe { BorrowedFd::borrow_raw(raw as i32) }, new.ops);
+    Ok(raw)
+}
+
+/// The socket table as the next emulator takes it over (`--sockets`): empty when every socket is
+/// a plain host socket.
+pub fn table_for_exec() -> String {
+    net::table::export(super::fd::fd_floor())
+}
+
+/// Take over the socket table the previous emulator handed to this one.
+pub fn inherit_table(text: &str) {
+    net::table::import(text);
 }
 
 /// move_addr_to_kernel(): the guest's address bytes.
@@ -112,8 +128,7 @@ fn addr_out(ctx: &mut Ctx, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), 
 
 /// Implements socket(2).
 fn socket(_: &mut Ctx, a: &Args) -> SysResult {
-    let fd = net::create(a[0], a[1], a[2])?;
-    Ok(super::fd::new_guest_fd(fd.into_raw_fd())?)
+    Ok(install(net::create(a[0], a[1], a[2])?)?)
 }
 
 /// Implements socketpair(2) in `__sys_socketpair()` order: flags (EINVAL); then two fd numbers are
@@ -139,8 +154,7 @@ fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
     for (i, n) in numbers.iter().enumerate() {
         ctx.mem.write_u32(a[3].wrapping_add(4 * i as u32), *n as u32)?;
     }
-    net::registry::lookup(family, kind & 0xf, protocol)?;
-    let (x, y) = net::host::socketpair(family, kind, protocol)?;
+    let (x, y) = net::socketpair(family, kind, protocol)?;
     let cloexec = if flags & net::socket::SOCK_CLOEXEC != 0 {
         rustix::io::DupFlags::CLOEXEC
     } else {
@@ -148,58 +162,61 @@ fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
     };
     // Move the pair onto the reserved numbers (dup3 replaces the placeholders atomically).
     let (mut first, mut second) = (first, second);
-    rustix::io::dup3(&x, &mut first, cloexec)?;
-    rustix::io::dup3(&y, &mut second, cloexec)?;
+    rustix::io::dup3(&x.fd, &mut first, cloexec)?;
+    rustix::io::dup3(&y.fd, &mut second, cloexec)?;
+    net::table::insert(first.as_fd(), x.ops);
+    net::table::insert(second.as_fd(), y.ops);
     let _ = (first.into_raw_fd(), second.into_raw_fd());
     Ok(0)
 }
 
 /// Implements bind(2).
 fn bind(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let addr = addr_in(ctx, a[1], a[2])?;
-    HostSocket(fd).bind(&addr)?;
+    sock.bind(fd, &addr)?;
     Ok(0)
 }
 
 /// Implements connect(2).
 fn connect(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let addr = addr_in(ctx, a[1], a[2])?;
-    HostSocket(fd).connect(&addr)?;
+    sock.connect(fd, &addr)?;
     Ok(0)
 }
 
 /// Implements listen(2).
 fn listen(_: &mut Ctx, a: &Args) -> SysResult {
-    HostSocket(sock_fd(a[0])?).listen(a[1] as i32)?;
+    let (fd, sock) = sock(a[0])?;
+    sock.listen(fd, a[1] as i32)?;
     Ok(0)
 }
 
 /// Implements accept4(2); socketcall's SYS_ACCEPT is accept4 with flags 0.
 pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
     // __sys_accept4(): the fd (EBADF), then the flags (EINVAL), then whether it is a socket.
-    let fd = sock_fd(a[0]);
-    if matches!(fd, Err(Errno::BADF)) {
+    let found = sock(a[0]);
+    if matches!(found, Err(Errno::BADF)) {
         return Err(Errno::BADF.into());
     }
     if a[3] & !(net::socket::SOCK_NONBLOCK | net::socket::SOCK_CLOEXEC) != 0 {
         return Err(Errno::INVAL.into());
     }
-    let fd = fd?;
+    let (fd, sock) = found?;
     let mut peer = [0u8; SOCKADDR_MAX];
-    let (new, len) = HostSocket(fd).accept(a[3], &mut peer)?;
+    let (new, len) = sock.accept(fd, a[3], &mut peer)?;
     if a[1] != 0 {
         // do_accept(): a failure to report the peer drops the new connection.
         addr_out(ctx, &peer[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
     }
-    Ok(super::fd::new_guest_fd(new.into_raw_fd())?)
+    Ok(install(new)?)
 }
 
 fn name(ctx: &mut Ctx, a: &Args, peer: bool) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let mut buf = [0u8; SOCKADDR_MAX];
-    let len = HostSocket(fd).name(peer, &mut buf)?;
+    let len = sock.name(fd, peer, &mut buf)?;
     addr_out(ctx, &buf[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
     Ok(0)
 }
@@ -217,35 +234,21 @@ fn getpeername(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements sendto(2); send(2) is sendto without an address.
 pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let to = if a[4] != 0 { Some(addr_in(ctx, a[4], a[5])?) } else { None };
-    if let Some(ping) = net::ping::lookup(fd) {
-        // A raw ICMP socket standing on a ping socket: it learns the echo identifier first.
-        net::ping::before_send(fd, &ping, ctx.mem.readable_prefix(a[1], len.min(8)));
-    }
     // The host faults where the guest's kernel would (e.g. EPIPE before touching the buffer).
     let ptr = ctx.mem.host_range(a[1], len, Prot::READ)?;
-    Ok(HostSocket(fd).send_to_raw(ptr, len, a[3], to.as_deref())? as u32)
+    Ok(sock.send_to(fd, Buf { ptr, len }, a[3], to.as_deref())? as u32)
 }
 
 /// Implements recvfrom(2); recv(2) is recvfrom without an address.
 pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let mut from = [0u8; SOCKADDR_MAX];
     let want_from = a[4] != 0;
-    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
-        // A raw IPv4 ICMP socket standing on a ping socket: the message gets its IP header.
-        let mut buf = vec![0u8; len.min(1 << 17)];
-        let (n, from_len, _) = net::ping::recv_v4(fd, &ping, &mut buf, a[3], want_from.then_some(&mut from[..]))?;
-        ctx.mem.write(a[1], &buf[..n.min(buf.len())])?;
-        if want_from {
-            addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;
-        }
-        return Ok(n as u32);
-    }
     let ptr = ctx.mem.host_range(a[1], len, Prot::WRITE)?;
-    let (n, from_len) = HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?;
+    let (n, from_len) = sock.recv_from(fd, Buf { ptr, len }, a[3], want_from.then_some(&mut from[..]))?;
     if want_from {
         addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;
     }
@@ -254,40 +257,33 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements shutdown(2).
 fn shutdown(_: &mut Ctx, a: &Args) -> SysResult {
-    HostSocket(sock_fd(a[0])?).shutdown(a[1])?;
+    let (fd, sock) = sock(a[0])?;
+    sock.shutdown(fd, a[1])?;
     Ok(0)
 }
 
 /// Implements setsockopt(2) through the option table.
 fn setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let len = a[4] as i32;
     if len < 0 {
         return Err(Errno::INVAL.into());
     }
     let value = ctx.mem.slice(a[3], len as usize)?.to_vec();
-    if let Some(done) = net::ping::lookup(fd).and_then(|p| net::ping::set_option(fd, &p, a[1], a[2], &value)) {
-        done?;
-        return Ok(0);
-    }
     let host = super::sockopt::to_host(ctx.mem, a[1], a[2], &value)?;
-    HostSocket(fd).set_option(a[1], a[2], &host)?;
+    sock.set_option(fd, a[1], a[2], &host)?;
     Ok(0)
 }
 
 /// Implements getsockopt(2) through the option table.
 fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let len = ctx.mem.read_u32(a[4])? as i32;
     if len < 0 {
         return Err(Errno::INVAL.into());
     }
     let mut host = vec![0u8; super::sockopt::host_len(a[1], a[2], len as usize)?];
-    let answered = net::ping::lookup(fd).and_then(|p| net::ping::get_option(&p, a[1], a[2], &mut host));
-    let got = match answered {
-        Some(got) => got?,
-        None => HostSocket(fd).get_option(a[1], a[2], &mut host)?,
-    };
+    let got = sock.get_option(fd, a[1], a[2], &mut host)?;
     let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
     // sk_getsockopt() copies the value, then the length; the protocols' getsockopt
     // (do_ip_getsockopt(), do_ipv6_getsockopt(), do_tcp_getsockopt(), udp_lib_getsockopt(),

@@ -1,20 +1,19 @@
 //! sendmsg(2), recvmsg(2), sendmmsg(2), recvmmsg(2) and recvmmsg_time64: i386 `msghdr`, `iovec`
 //! and control messages translated to and from the host's.
 //!
-//! Data moves between the host socket and guest memory directly: the guest's iovecs become host
-//! iovecs over guest memory. Control messages are re-framed (i386 headers are 12 bytes, aligned to
+//! Data moves between the socket and guest memory directly: the guest's iovecs become host iovecs
+//! over guest memory, and the host `msghdr` goes to the socket object's operation. Control messages are re-framed (i386 headers are 12 bytes, aligned to
 //! 4; the host's are 16, aligned to 8) and payloads whose layout differs are converted (the old
 //! SO_TIMESTAMP* formats). SCM_RIGHTS fds are host fds already; on receive, fds that do not fit
 //! the guest's buffer are closed and MSG_CTRUNC is set, as scm_detach_fds() does.
 
-use super::socket::{sock_fd, MSG_NAMES};
+use super::socket::{sock, MSG_NAMES};
 use crate::abi::net::{cmsg_align, CmsgHdr, IoVec, MMsgHdr, MsgHdr};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
-use crate::{abi::nr, last_errno, Errno, SysResult};
-use std::os::fd::AsRawFd;
+use crate::{abi::nr, Errno, SysResult};
 use zerocopy::{FromBytes, IntoBytes};
 
 pub static ENTRIES: &[Entry] = &[
@@ -252,82 +251,19 @@ impl HostMsg {
 
 /// Implements sendmsg(2).
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], false)?;
     let host = msg.host();
-    // SAFETY: `host` points into `msg`, alive for the call.
-    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
-    if n < 0 {
-        return Err(last_errno().into());
-    }
-    Ok(n as u32)
+    Ok(sock.send_msg(fd, &host, a[2] & !MSG_CMSG_COMPAT)? as u32)
 }
 
 /// Implements recvmsg(2).
 fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
-    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
-        return Ok(ping_recvmsg(ctx, fd, &ping, a[1], a[2])?);
-    }
+    let (fd, sock) = sock(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
-    // SAFETY: as in sendmsg.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
-    if n < 0 {
-        return Err(last_errno().into());
-    }
+    let n = sock.recv_msg(fd, &mut host, a[2] & !MSG_CMSG_COMPAT)?;
     msg.finish_recv(ctx, &host)?;
-    Ok(n as u32)
-}
-
-/// recvmsg(2) on a raw IPv4 ICMP socket standing on a ping socket (the guest's msghdr at `at`):
-/// the message with the IP header a raw socket delivers, scattered over the guest's iovecs; no
-/// control messages.
-fn ping_recvmsg(
-    ctx: &mut Ctx,
-    fd: std::os::fd::BorrowedFd,
-    ping: &net::ping::Ping,
-    at: u32,
-    flags: u32,
-) -> Result<u32, Errno> {
-    let mut msg = HostMsg::new(ctx, at, true)?;
-    let total: usize = msg.iov.iter().map(|v| v.iov_len).sum();
-    let mut buf = vec![0u8; total.min(1 << 17)];
-    let want_name = msg.guest.name != 0;
-    let (n, from_len, cut) =
-        net::ping::recv_v4(fd, ping, &mut buf, flags & !MSG_CMSG_COMPAT, want_name.then_some(&mut msg.name[..]))?;
-    scatter(ctx, msg.guest.iov, msg.guest.iovlen, &buf[..n.min(buf.len())])?;
-    // SAFETY: an all-zero msghdr is valid; only the lengths and flags are read from it.
-    let mut host: libc::msghdr = unsafe { std::mem::zeroed() };
-    host.msg_namelen = from_len as u32;
-    if cut {
-        host.msg_flags = libc::MSG_TRUNC;
-    }
-    msg.finish_recv(ctx, &host)?;
-    Ok(n as u32)
-}
-
-/// Copy `data` over the guest's iovec array at `iov` (`count` entries), in order.
-fn scatter(ctx: &mut Ctx, iov: u32, count: u32, data: &[u8]) -> Result<(), Errno> {
-    let raw = ctx.mem.slice(iov, count as usize * size_of::<IoVec>())?.to_vec();
-    let mut left = data;
-    for chunk in raw.chunks_exact(size_of::<IoVec>()) {
-        let iov = IoVec::read_from_bytes(chunk).map_err(|_| Errno::FAULT)?;
-        let k = (iov.len as usize).min(left.len());
-        ctx.mem.write(iov.base, &left[..k])?;
-        left = &left[k..];
-    }
-    Ok(())
-}
-
-/// readv(2) on a raw IPv4 ICMP socket standing on a ping socket: recvmsg(2) without an address
-/// (sock_read_iter()), the IP header included.
-pub fn ping_readv(ctx: &mut Ctx, fd: std::os::fd::BorrowedFd, ping: &net::ping::Ping, a: &Args) -> SysResult {
-    let iov = super::fd::import_iovec(ctx.mem, a[1], a[2], super::fd::Dir::ToGuest)?;
-    let total: usize = iov.iter().map(|v| v.iov_len).sum();
-    let mut buf = vec![0u8; total.min(1 << 17)];
-    let (n, _, _) = net::ping::recv_v4(fd, ping, &mut buf, 0, None)?;
-    scatter(ctx, a[1], a[2], &buf[..n.min(buf.len())])?;
     Ok(n as u32)
 }
 
@@ -345,39 +281,30 @@ fn translate_vector(ctx: &mut Ctx, at: u32, vlen: u32, receiving: bool) -> (Vec<
     (msgs, None)
 }
 
-/// Implements sendmmsg(2) with the host's sendmmsg: the count of what went, or the first error.
+/// Implements sendmmsg(2): the count of what went, or the first error.
 fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, sock) = sock(a[0])?;
     let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), false);
     if msgs.is_empty() {
         return bad.map_or(Ok(0), |e| Err(e.into()));
     }
     let mut host: Vec<libc::mmsghdr> =
         msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
-    // SAFETY: every entry points into `msgs`, alive for the call.
-    let n = unsafe {
-        libc::sendmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32)
-    };
-    if n < 0 {
-        return Err(last_errno().into());
-    }
-    for (m, h) in msgs.iter().zip(&host).take(n as usize) {
+    let n = sock.send_mmsg(fd, &mut host, a[3] & !MSG_CMSG_COMPAT)?;
+    for (m, h) in msgs.iter().zip(&host).take(n) {
         ctx.mem.write_u32(m.at.wrapping_add(28), h.msg_len)?;
     }
     Ok(n as u32)
 }
 
-/// do_recvmmsg() on the host: the kernel's own timeout rule (checked only after each datagram,
-/// the remaining time written back) comes with it. `timeout` is the guest's, already read.
+/// do_recvmmsg(): the messages the socket gives, each written back. `timeout` is the guest's,
+/// already read; the time left comes back with the count.
 fn do_recvmmsg(
     ctx: &mut Ctx,
     a: &Args,
     timeout: Option<libc::timespec>,
 ) -> Result<(u32, Option<libc::timespec>), Errno> {
-    let fd = sock_fd(a[0])?;
-    if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
-        return ping_recvmmsg(ctx, fd, &ping, a, timeout);
-    }
+    let (fd, sock) = sock(a[0])?;
     let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), true);
     if msgs.is_empty() {
         return bad.map_or(Ok((0, timeout)), Err);
@@ -385,58 +312,12 @@ fn do_recvmmsg(
     let mut host: Vec<libc::mmsghdr> =
         msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
     let mut left = timeout;
-    let tsp = left.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
-    // SAFETY: every entry points into `msgs`, alive for the call; `tsp` is null or ours.
-    let n = unsafe {
-        libc::recvmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32, tsp)
-    };
-    if n < 0 {
-        return Err(last_errno());
-    }
-    for (m, h) in msgs.iter_mut().zip(&host).take(n as usize) {
+    let n = sock.recv_mmsg(fd, &mut host, a[3] & !MSG_CMSG_COMPAT, left.as_mut())?;
+    for (m, h) in msgs.iter_mut().zip(&host).take(n) {
         m.finish_recv(ctx, &h.msg_hdr)?;
         ctx.mem.write_u32(m.at.wrapping_add(28), h.msg_len)?;
     }
     Ok((n as u32, left))
-}
-
-/// recvmmsg(2) on a raw IPv4 ICMP socket standing on a ping socket, one message at a time as
-/// do_recvmmsg() takes them: after the first, MSG_WAITFORONE stops waiting, the timeout is looked
-/// at once a message has come, and an error ends the vector (it is the result only when nothing
-/// came).
-fn ping_recvmmsg(
-    ctx: &mut Ctx,
-    fd: std::os::fd::BorrowedFd,
-    ping: &net::ping::Ping,
-    a: &Args,
-    timeout: Option<libc::timespec>,
-) -> Result<(u32, Option<libc::timespec>), Errno> {
-    const MSG_DONTWAIT: u32 = 0x40;
-    const MSG_WAITFORONE: u32 = 0x1_0000;
-    let start = std::time::Instant::now();
-    let limit = timeout.map(|t| std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32));
-    let mut flags = a[3] & !MSG_WAITFORONE;
-    let mut got = 0;
-    for i in 0..a[2].min(UIO_MAXIOV) {
-        let entry = a[1].checked_add(i * size_of::<MMsgHdr>() as u32).ok_or(Errno::FAULT);
-        match entry.and_then(|at| Ok((at, ping_recvmsg(ctx, fd, ping, at, flags)?))) {
-            Ok((at, n)) => ctx.mem.write_u32(at.wrapping_add(28), n)?,
-            Err(e) if got == 0 => return Err(e),
-            Err(_) => break,
-        }
-        got += 1;
-        if a[3] & MSG_WAITFORONE != 0 {
-            flags |= MSG_DONTWAIT;
-        }
-        if limit.is_some_and(|l| start.elapsed() >= l) {
-            break;
-        }
-    }
-    let left = limit.map(|l| {
-        let rest = l.saturating_sub(start.elapsed());
-        libc::timespec { tv_sec: rest.as_secs() as i64, tv_nsec: i64::from(rest.subsec_nanos()) }
-    });
-    Ok((got, left))
 }
 
 fn check_timeout(sec: i64, nsec: i64) -> Result<libc::timespec, Errno> {

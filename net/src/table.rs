@@ -1,0 +1,236 @@
+//! The process's socket table: which socket object guest fd N is.
+//!
+//! Guest fds are host fds, so the host's fd table already says which socket an fd is, and it
+//! shares one socket between the fds that `dup`, `dup2`, `fcntl(F_DUPFD)`, fork and SCM_RIGHTS
+//! make. This table adds the object of every socket that is not a plain host socket, keyed by the
+//! socket's identity (its sockfs device and inode, one `fstat` of the fd away), so every fd that
+//! reaches the socket finds the object, however it came, and a number closed and reused finds
+//! whatever it holds now:
+//!
+//! - a socket the table does not know is offered to the providers that can recognise their
+//!   sockets from the host fd ([`Provider::claim`]); any other is a plain host socket and costs
+//!   no entry;
+//! - a forked child copies the table with the emulator's memory;
+//! - execve carries it in [`export`]'s text (each open fd of a known socket, with the object's
+//!   [`Socket::state`] under its provider's name), which the next emulator gives to [`import`];
+//!   close-on-exec fds are gone by then.
+//!
+//! Entries are not removed on close (the socket may live on in another fd, or in a message in
+//! flight); once there are many, those no open fd reaches any more are dropped.
+//!
+//! While the table is empty and no provider claims fds, a lookup costs one relaxed atomic load.
+
+use crate::registry::{self, Provider};
+use crate::socket::Socket;
+use crate::Errno;
+use std::collections::HashMap;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+/// A socket's identity: (st_dev, st_ino) of its sockfs inode.
+type Identity = (u64, u64);
+
+/// Entries past which the ones no open fd reaches are dropped.
+const PRUNE_AT: usize = 1024;
+
+static ANY: AtomicBool = AtomicBool::new(false);
+static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
+
+fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -> R {
+    f(TABLE.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new))
+}
+
+/// The identity of the socket at `fd` (`None` when it is not an open socket).
+fn identity(fd: BorrowedFd) -> Option<Identity> {
+    let st = rustix::fs::fstat(fd).ok()?;
+    (st.st_mode & libc::S_IFMT == libc::S_IFSOCK).then_some((st.st_dev, st.st_ino))
+}
+
+/// The providers that can claim a host fd.
+fn claimers() -> impl Iterator<Item = fn(BorrowedFd) -> Option<Arc<dyn Socket>>> {
+    registry::providers().into_iter().filter_map(|p| p.claim)
+}
+
+/// The process's open fds below `limit` and the sockets they are.
+fn open_sockets(limit: RawFd) -> Vec<(RawFd, Identity)> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
+    let mut out: Vec<(RawFd, Identity)> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+        .filter(|&fd| fd < limit)
+        // SAFETY: only fstat'ed; an fd closed meanwhile is EBADF, not UB.
+        .filter_map(|fd| Some((fd, identity(unsafe { BorrowedFd::borrow_raw(fd) })?)))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Record the object of the socket at `fd` (a socket just made or accepted). A plain host socket
+/// (`None`) needs no entry.
+pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
+    let (Some(ops), Some(id)) = (ops, identity(fd)) else { return };
+    with_table(|t| {
+        if t.len() >= PRUNE_AT {
+            let live: Vec<Identity> = open_sockets(RawFd::MAX).into_iter().map(|(_, id)| id).collect();
+            t.retain(|id, _| live.contains(id));
+        }
+        t.insert(id, ops);
+    });
+    ANY.store(true, Relaxed);
+}
+
+/// The object of a socket the table knows or a provider claims: `None` for a plain host socket
+/// (and for an fd that is not a socket).
+pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
+    if !ANY.load(Relaxed) && claimers().next().is_none() {
+        return None;
+    }
+    let id = identity(fd)?;
+    if let Some(ops) = with_table(|t| t.get(&id).cloned()) {
+        return Some(ops);
+    }
+    let ops = claimers().find_map(|claim| claim(fd))?;
+    insert(fd, Some(ops.clone()));
+    Some(ops)
+}
+
+/// The object of the socket at `fd`: the table's, or the host provider's.
+pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
+    known(fd).unwrap_or_else(crate::host::object)
+}
+
+/// sockfd_lookup_light(): the fd as a socket and its object; EBADF or ENOTSOCK otherwise. The
+/// host kernel's own lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF,
+/// even one opened on a socket's path, before sock_from_file() says ENOTSOCK.
+pub fn lookup(fd: BorrowedFd) -> Result<Arc<dyn Socket>, Errno> {
+    rustix::net::sockopt::socket_type(fd)?;
+    Ok(object(fd))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The table as text for the next emulator: `FD:PROVIDER:STATE` (the state in hex) for each open
+/// fd below `limit` (the guest's fds) that is a socket the table knows, `,`-separated; empty when
+/// there are none.
+pub fn export(limit: RawFd) -> String {
+    if !ANY.load(Relaxed) {
+        return String::new();
+    }
+    let open = open_sockets(limit);
+    with_table(|t| {
+        let entries = open.iter().filter_map(|(fd, id)| {
+            let ops = t.get(id)?;
+            Some(format!("{fd}:{}:{}", ops.provider().name, hex(&ops.state())))
+        });
+        entries.collect::<Vec<_>>().join(",")
+    })
+}
+
+/// Take the table [`export`] gave the previous emulator. Entries that do not parse, name a
+/// provider this emulator does not have, or whose fd is no longer a socket, are dropped (and the
+/// first two logged).
+pub fn import(text: &str) {
+    for item in text.split(',').filter(|s| !s.is_empty()) {
+        let parsed = (|| {
+            let mut f = item.splitn(3, ':');
+            let fd: RawFd = f.next()?.parse().ok().filter(|fd| *fd >= 0)?;
+            let provider: &Provider = registry::provider(f.next()?)?;
+            let ops = (provider.restore)(&unhex(f.next()?)?)?;
+            Some((fd, ops))
+        })();
+        match parsed {
+            // SAFETY: only fstat'ed by insert; a closed number is EBADF, not UB.
+            Some((fd, ops)) => insert(unsafe { BorrowedFd::borrow_raw(fd) }, Some(ops)),
+            None => log::warn!("socket table entry {item:?} from the previous program is not understood: dropped"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{create, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
+    use std::os::fd::{AsFd, AsRawFd};
+
+    /// A stand-in provider whose objects carry a byte of state.
+    struct Marked(u8);
+    static MARKED: Provider = Provider { name: "marked", create: |_| None, pair: None, restore: |_| None, claim: None };
+    impl Socket for Marked {
+        fn provider(&self) -> &'static Provider {
+            &MARKED
+        }
+        fn state(&self) -> Vec<u8> {
+            vec![self.0]
+        }
+    }
+
+    fn state_of(fd: BorrowedFd<'_>) -> Option<Vec<u8>> {
+        known(fd).map(|o| o.state())
+    }
+
+    // One test: the table is process-wide.
+    #[test]
+    fn fds_find_their_objects_through_dup_reuse_and_execve() {
+        // A plain host socket has no entry and gets the host object.
+        let plain = create(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        assert!(known(plain.fd.as_fd()).is_none());
+        assert_eq!(lookup(plain.fd.as_fd()).unwrap().provider().name, "host");
+
+        // A socket with an object: found by its fd, and by a dup of it after the first is closed.
+        let special = create(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        insert(special.fd.as_fd(), Some(Arc::new(Marked(7))));
+        assert_eq!(state_of(special.fd.as_fd()), Some(vec![7]));
+        let copy = rustix::io::dup(&special.fd).unwrap();
+        let number = special.fd.as_raw_fd();
+        drop(special);
+        assert_eq!(state_of(copy.as_fd()), Some(vec![7]));
+
+        // The number closed and reused by another socket: that one is a host socket.
+        let other = create(AF_INET, SOCK_DGRAM, 0).unwrap();
+        // SAFETY: `number` is closed; dup2 puts a copy of `other` there, owned by `reused`.
+        let reused = unsafe {
+            assert_eq!(libc::dup2(other.fd.as_raw_fd(), number), number);
+            <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(number)
+        };
+        assert!(known(reused.as_fd()).is_none());
+
+        // The handoff: each open fd of a known socket, in a form import reads back.
+        let text = export(RawFd::MAX);
+        assert_eq!(text, format!("{}:marked:07", copy.as_raw_fd()));
+        assert_eq!(export(copy.as_raw_fd()), "", "fds at or past the limit are the emulator's");
+
+        // Entries that name no provider here, or do not parse, or whose fd is no socket, are dropped.
+        with_table(|t| t.clear());
+        let ping = rustix::io::dup(&other.fd).unwrap();
+        let devnull = std::fs::File::open("/dev/null").unwrap();
+        import(&format!(
+            "3:nothing:00,x,{}:ping:0200,{}:ping:0200,{}:host:",
+            ping.as_raw_fd(),
+            devnull.as_raw_fd(),
+            plain.fd.as_raw_fd()
+        ));
+        assert_eq!(known(ping.as_fd()).map(|o| o.provider().name), Some("ping"));
+        assert_eq!(known(other.fd.as_fd()).map(|o| o.provider().name), Some("ping"), "the same socket");
+        assert_eq!(known(plain.fd.as_fd()).map(|o| o.provider().name), Some("host"));
+        assert_eq!(with_table(|t| t.len()), 2);
+        with_table(|t| t.clear());
+
+        assert_eq!(lookup(devnull.as_fd()).err(), Some(Errno::NOTSOCK));
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(unhex(&hex(&[0, 1, 0xab, 0xff])), Some(vec![0, 1, 0xab, 0xff]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+}
