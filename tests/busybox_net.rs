@@ -307,6 +307,47 @@ fn ping_without_cap_net_raw_uses_ping_sockets() {
     assert_eq!(part("native root recvmsg"), part("emulated nobody recvmsg"), "{text}");
 }
 
+/// A raw ICMP socket without CAP_NET_RAW that sends with sendmsg(2) and is handed across execve
+/// (fixtures/net_raw_icmp_exec.c): emulated as `nobody` (a ping socket underneath, its state in the
+/// socket table the exec carries) against native root, in a private network namespace whose
+/// `ping_group_range` admits everyone. Needs root, unshare(1) and setpriv(1), as above.
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no private network namespace here (needs root, unshare -n and setpriv)")]
+fn ping_socket_state_survives_execve() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let nobody = "setpriv --reuid 65534 --regid 65534 --clear-groups";
+    let mut parts = Vec::new();
+    for linking in [common::Linking::Static, common::Linking::Dynamic] {
+        let (prog, _) = common::build_fixture_as("net_raw_icmp_exec", linking);
+        let prog = prog.display();
+        let bb = busybox();
+        let script = format!(
+            "{bb} ip link set lo up && echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range || exit 99
+             echo '== native nobody'; {nobody} {prog} 2>&1 | head -3; echo \"status $?\"
+             echo '== native root'; {prog}; echo \"status $?\"
+             echo '== emulated nobody'; {nobody} {emu} {prog}; echo \"status $?\"",
+            bb = bb.display(),
+            emu = EMU386
+        );
+        let out =
+            std::process::Command::new("timeout").args(["30", "unshare", "-n", "sh", "-c", &script]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_ne!(out.status.code(), Some(99), "cannot set up the namespace:\n{text}");
+        parts.push(text);
+    }
+    for text in parts {
+        let part = |name: &str| {
+            let start = text.find(&format!("== {name}\n")).map(|i| i + name.len() + 4).unwrap_or(text.len());
+            let rest = &text[start..];
+            rest[..rest.find("== ").unwrap_or(rest.len())].trim_end().to_string()
+        };
+        assert!(part("native nobody").contains("EPERM"), "the host refuses raw sockets to nobody:\n{text}");
+        assert!(part("native root").contains("after execve"), "{text}");
+        assert!(part("native root").contains("seq 3, identifier ours 1"), "{text}");
+        assert_eq!(part("native root"), part("emulated nobody"), "{text}");
+    }
+}
+
 /// busybox syslogd on /dev/log (an AF_UNIX datagram socket at a fixed path) with logger sending
 /// to it: natively, emulated, and each emulated against the other native. The path is fixed, so
 /// each run gets a private mount namespace with a fresh /dev. Needs root and unshare(1): ignored,
