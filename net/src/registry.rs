@@ -15,7 +15,7 @@
 use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
 use crate::{host, ping, Errno};
 use std::os::fd::BorrowedFd;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// AF_MAX in linux/socket.h (NPROTO).
 const AF_MAX: u32 = 46;
@@ -52,6 +52,11 @@ pub struct Request {
     pub refused: Option<Errno>,
 }
 
+/// A provider's socketpair(2): `kind` with its flags.
+pub type PairFn = fn(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno>;
+/// A provider's recognition of a host fd as one of its sockets.
+pub type ClaimFn = fn(BorrowedFd) -> Option<Arc<dyn Socket>>;
+
 /// Who implements sockets: one per file (`host.rs`, `ping.rs`, …).
 pub struct Provider {
     /// The provider's name, which keys its sockets' state in the handoff across execve.
@@ -59,12 +64,12 @@ pub struct Provider {
     /// Make a socket for a request its row matched, or `None` when the request is not for it.
     pub create: fn(&Request) -> Option<Result<NewSocket, Errno>>,
     /// socketpair(2) (`kind` with its flags); `None`: sock_no_socketpair's EOPNOTSUPP.
-    pub pair: Option<fn(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno>>,
+    pub pair: Option<PairFn>,
     /// The object of a socket carried across execve with the state [`Socket::state`] gave.
     pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
     /// Recognise a host fd the socket table does not know (inherited from a parent that is not
     /// an emulator, or arrived by SCM_RIGHTS from another process) as one of this provider's.
-    pub claim: Option<fn(BorrowedFd) -> Option<Arc<dyn Socket>>>,
+    pub claim: Option<ClaimFn>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -202,19 +207,28 @@ pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, N
 }
 
 /// Every provider that has a row, each once, in row order.
-pub fn providers() -> Vec<&'static Provider> {
-    let mut out: Vec<&'static Provider> = Vec::new();
-    for row in FAMILIES.iter().flat_map(|f| f.rows) {
-        if !out.iter().any(|p| std::ptr::eq(*p, row.provider)) {
-            out.push(row.provider);
+pub fn providers() -> &'static [&'static Provider] {
+    static PROVIDERS: LazyLock<Vec<&'static Provider>> = LazyLock::new(|| {
+        let mut out: Vec<&'static Provider> = Vec::new();
+        for row in FAMILIES.iter().flat_map(|f| f.rows) {
+            if !out.iter().any(|p| std::ptr::eq(*p, row.provider)) {
+                out.push(row.provider);
+            }
         }
-    }
-    out
+        out
+    });
+    &PROVIDERS
+}
+
+/// The providers that can claim a host fd ([`Provider::claim`]).
+pub fn claimers() -> &'static [ClaimFn] {
+    static CLAIMERS: LazyLock<Vec<ClaimFn>> = LazyLock::new(|| providers().iter().filter_map(|p| p.claim).collect());
+    &CLAIMERS
 }
 
 /// The provider called `name`.
 pub fn provider(name: &str) -> Option<&'static Provider> {
-    providers().into_iter().find(|p| p.name == name)
+    providers().iter().copied().find(|p| p.name == name)
 }
 
 #[cfg(test)]

@@ -47,11 +47,6 @@ fn identity(fd: BorrowedFd) -> Option<Identity> {
     (st.st_mode & libc::S_IFMT == libc::S_IFSOCK).then_some((st.st_dev, st.st_ino))
 }
 
-/// The providers that can claim a host fd.
-fn claimers() -> impl Iterator<Item = fn(BorrowedFd) -> Option<Arc<dyn Socket>>> {
-    registry::providers().into_iter().filter_map(|p| p.claim)
-}
-
 /// The process's open fds below `limit` and the sockets they are.
 fn open_sockets(limit: RawFd) -> Vec<(RawFd, Identity)> {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
@@ -82,14 +77,14 @@ pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
 /// The object of a socket the table knows or a provider claims: `None` for a plain host socket
 /// (and for an fd that is not a socket).
 pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
-    if !ANY.load(Relaxed) && claimers().next().is_none() {
+    if !ANY.load(Relaxed) && registry::claimers().is_empty() {
         return None;
     }
     let id = identity(fd)?;
     if let Some(ops) = with_table(|t| t.get(&id).cloned()) {
         return Some(ops);
     }
-    let ops = claimers().find_map(|claim| claim(fd))?;
+    let ops = registry::claimers().iter().find_map(|claim| claim(fd))?;
     insert(fd, Some(ops.clone()));
     Some(ops)
 }
@@ -112,7 +107,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

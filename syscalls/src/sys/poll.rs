@@ -219,7 +219,10 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
     let r = host(unsafe {
         libc::syscall(libc::SYS_ppoll, fds.as_mut_ptr(), n, ts_ptr, mask_ptr, SIGSET_SIZE as libc::size_t)
     });
-    let r = r.map(|count| count as u32 + nval.len() as u32);
+    let mut r = r.map(|count| count as u32 + nval.len() as u32);
+    if r.is_ok() && adjust_sockets(&mut fds) {
+        r = Ok(fds.iter().filter(|p| p.revents != 0).count() as u32);
+    }
     for &i in &nval {
         if let Some(p) = fds.get_mut(i) {
             p.revents = POLLNVAL;
@@ -230,6 +233,21 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
         ctx.mem.write(at, &p.revents.to_le_bytes())?;
     }
     Ok(r?)
+}
+
+/// The readiness the socket objects the socket table knows report for their fds, where it
+/// differs from their host fds' (`net::Socket::poll`): whether any changed. Select and epoll
+/// report the host fds' readiness.
+fn adjust_sockets(fds: &mut [libc::pollfd]) -> bool {
+    let mut changed = false;
+    for p in fds.iter_mut().filter(|p| p.fd >= 0) {
+        if let Some((fd, sock)) = super::socket::known(p.fd as u32) {
+            let revents = sock.poll(fd, p.revents);
+            changed |= revents != p.revents;
+            p.revents = revents;
+        }
+    }
+    changed
 }
 
 /// Implements poll(2): a negative timeout waits for ever.
