@@ -4,7 +4,7 @@
 //! families, privileges) and answers with its own errno. Every host fd the socket table does not
 //! know is one of these. The object has no state: one [`Host`] serves every host socket.
 
-use crate::registry::Provider;
+use crate::registry::{Answer, Provider};
 use crate::socket::{Buf, NewSocket, Socket};
 use crate::Errno;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -12,10 +12,13 @@ use std::sync::{Arc, LazyLock};
 
 pub static PROVIDER: Provider = Provider {
     name: "host",
-    create: |req| Some(socket(req.family, req.kind | req.flags, req.protocol).map(NewSocket::host)),
+    create: |req| match socket(req.family, req.kind | req.flags, req.protocol) {
+        Ok(fd) => Answer::Made(NewSocket::host(fd)),
+        Err(e @ (Errno::PERM | Errno::ACCESS)) => Answer::Unprivileged(e),
+        Err(e) => Answer::Refused(e),
+    },
     pair: Some(|family, kind, protocol| {
-        let (a, b) = socketpair(family, kind, protocol)?;
-        Ok((NewSocket::host(a), NewSocket::host(b)))
+        Some(socketpair(family, kind, protocol).map(|(a, b)| (NewSocket::host(a), NewSocket::host(b))))
     }),
     restore: |_| Some(object()),
     claim: None,

@@ -22,6 +22,6 @@ pub mod registry;
 pub mod socket;
 pub mod table;
 
-pub use registry::{create, socketpair, Provider};
+pub use registry::{create, socketpair, Answer, Provider};
 pub use rustix::io::Errno;
 pub use socket::{Buf, NewSocket, Socket};

@@ -24,7 +24,7 @@
 //! (EINVAL), as a ping socket refuses them.
 
 use crate::host::Host;
-use crate::registry::{Provider, Request, AF_INET, AF_INET6, SOCK_DGRAM};
+use crate::registry::{Answer, Provider, Request, AF_INET, AF_INET6, SOCK_DGRAM};
 use crate::socket::{Buf, NewSocket, Socket};
 use crate::{iov, Errno};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -116,15 +116,15 @@ fn setsockopt_int(fd: &OwnedFd, level: i32, name: i32, value: i32) {
 
 /// A ping socket standing for `socket(family, SOCK_RAW | flags, protocol)`, after the host
 /// refused the raw one; when ping sockets are not allowed either, the refusal stays the answer.
-fn create(req: &Request) -> Option<Result<NewSocket, Errno>> {
-    let refused = req.refused?;
+fn create(req: &Request) -> Answer {
+    let Some(refused) = req.refused else { return Answer::NotMine };
     if !applies(req.family, req.protocol) {
-        return None;
+        return Answer::NotMine;
     }
     // SAFETY: plain syscall; the result is a new fd we own.
     let raw = unsafe { libc::socket(req.family as i32, (SOCK_DGRAM | req.flags) as i32, req.protocol as i32) };
     if raw < 0 {
-        return Some(Err(refused));
+        return Answer::Unprivileged(refused);
     }
     // SAFETY: `raw` was just returned by socket(2).
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -135,7 +135,7 @@ fn create(req: &Request) -> Option<Result<NewSocket, Errno>> {
     }
     log::info!("raw ICMP socket refused ({refused}): using a ping socket with raw-socket semantics");
     let ops: Arc<dyn Socket> = Arc::new(Ping(Mutex::new(State { family: req.family, ..State::default() })));
-    Some(Ok(NewSocket { fd, ops: Some(ops) }))
+    Answer::Made(NewSocket { fd, ops: Some(ops) })
 }
 
 impl Ping {

@@ -7,10 +7,11 @@
 //! leave finer decisions (and the privilege checks) to the host kernel, which is the same kernel.
 //!
 //! Rows are tried in order, host-backed rows first and in-emulator rows after them (gVisor's
-//! provider order): a row whose provider answers `None` is not for this request, and a row
-//! refused for lack of privilege (EPERM, EACCES) passes the request on to the later matching rows
-//! with that refusal, which stays the answer when none of them makes the socket. A provider is one
-//! file with a [`Provider`] and its rows here; nothing else names it.
+//! provider order), and each provider gives an [`Answer`]: the socket, a refusal (the result), or
+//! "not mine" (the next row is asked); a refusal for lack of privilege ([`Answer::Unprivileged`],
+//! the host's EPERM or EACCES) lets the later rows stand in, and stays the result when none
+//! does. A provider that takes over a family in a mode of its own puts its rows first. A
+//! provider is one file with a [`Provider`] and its rows here; nothing else names it.
 
 use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
 use crate::{host, ping, Errno};
@@ -52,8 +53,21 @@ pub struct Request {
     pub refused: Option<Errno>,
 }
 
-/// A provider's socketpair(2): `kind` with its flags.
-pub type PairFn = fn(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno>;
+/// What a provider answers to a request its row matched.
+#[derive(Debug)]
+pub enum Answer {
+    /// The socket.
+    Made(NewSocket),
+    /// The result is this error.
+    Refused(Errno),
+    /// Refused for lack of privilege: a later row may stand in; else the result is this error.
+    Unprivileged(Errno),
+    /// Not for this provider: the next row is asked.
+    NotMine,
+}
+
+/// A provider's socketpair(2) (`kind` with its flags): `None` when the pair is not for it.
+pub type PairFn = fn(family: u32, kind: u32, protocol: u32) -> Option<Result<(NewSocket, NewSocket), Errno>>;
 /// A provider's recognition of a host fd as one of its sockets.
 pub type ClaimFn = fn(BorrowedFd) -> Option<Arc<dyn Socket>>;
 
@@ -61,9 +75,9 @@ pub type ClaimFn = fn(BorrowedFd) -> Option<Arc<dyn Socket>>;
 pub struct Provider {
     /// The provider's name, which keys its sockets' state in the handoff across execve.
     pub name: &'static str,
-    /// Make a socket for a request its row matched, or `None` when the request is not for it.
-    pub create: fn(&Request) -> Option<Result<NewSocket, Errno>>,
-    /// socketpair(2) (`kind` with its flags); `None`: sock_no_socketpair's EOPNOTSUPP.
+    /// Make a socket for a request its row matched.
+    pub create: fn(&Request) -> Answer,
+    /// socketpair(2); a family whose rows have none answers sock_no_socketpair's EOPNOTSUPP.
     pub pair: Option<PairFn>,
     /// The object of a socket carried across execve with the state [`Socket::state`] gave.
     pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
@@ -186,24 +200,33 @@ fn request(family: u32, kind: u32, protocol: u32) -> Result<Request, Errno> {
 /// socket(2): validate as the kernel does and have the first row that takes the request make
 /// the socket. `kind` still carries its flags.
 pub fn create(family: u32, kind: u32, protocol: u32) -> Result<NewSocket, Errno> {
-    let mut req = request(family, kind, protocol)?;
-    for row in lookup(req.family, req.kind, req.protocol)? {
+    let req = request(family, kind, protocol)?;
+    ask(&lookup(req.family, req.kind, req.protocol)?, req)
+}
+
+/// The rows' providers asked in turn (see the module's rules).
+fn ask(rows: &[&Row], mut req: Request) -> Result<NewSocket, Errno> {
+    for row in rows {
         match (row.provider.create)(&req) {
-            None => continue,
-            Some(Err(e @ (Errno::PERM | Errno::ACCESS))) => req.refused = req.refused.or(Some(e)),
-            Some(done) => return done,
+            Answer::Made(socket) => return Ok(socket),
+            Answer::Refused(e) => return Err(e),
+            Answer::Unprivileged(e) => req.refused = req.refused.or(Some(e)),
+            Answer::NotMine => {}
         }
     }
     Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT))
 }
 
 /// socketpair(2) after its flag check and fd reservation: the family's rows decide, as
-/// `__sock_create()` does for socket(2), then the row's provider makes the pair.
+/// `__sock_create()` does for socket(2), then the first row's provider that takes it makes the
+/// pair.
 pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno> {
     let req = request(family, kind, protocol)?;
     let rows = lookup(req.family, req.kind, req.protocol)?;
-    let pair = rows.first().and_then(|r| r.provider.pair).ok_or(Errno::OPNOTSUPP)?;
-    pair(family, kind, protocol)
+    rows.iter()
+        .filter_map(|r| r.provider.pair)
+        .find_map(|pair| pair(family, kind, protocol))
+        .unwrap_or(Err(Errno::OPNOTSUPP))
 }
 
 /// Every provider that has a row, each once, in row order.
@@ -258,6 +281,35 @@ mod tests {
         assert_eq!(create(200, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT);
         assert_eq!(create(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
         assert_eq!(socketpair(AF_INET, SOCK_STREAM | 0x100, 0).err(), Some(Errno::INVAL));
+    }
+
+    /// Stand-in providers answering by the request's protocol field.
+    fn answer(req: &Request) -> Answer {
+        match (req.protocol, req.refused) {
+            (_, Some(e)) => Answer::Refused(Errno::from_raw_os_error(e.raw_os_error() + 100)),
+            (1, None) => Answer::NotMine,
+            (2, None) => Answer::Unprivileged(Errno::PERM),
+            (3, None) => Answer::Refused(Errno::INVAL),
+            _ => Answer::Made(NewSocket::host(std::fs::File::open("/dev/null").unwrap().into())),
+        }
+    }
+    static FIRST: Provider = Provider { name: "first", create: answer, pair: None, restore: |_| None, claim: None };
+    static SECOND: Provider =
+        Provider { name: "second", create: |_| Answer::NotMine, pair: None, restore: |_| None, claim: None };
+
+    #[test]
+    fn rows_are_asked_in_turn() {
+        let a = Row { kind: SOCK_DGRAM, protocol: WILD, provider: &FIRST };
+        let b = Row { kind: SOCK_DGRAM, protocol: WILD, provider: &SECOND };
+        let req = |protocol| Request { family: AF_INET, kind: SOCK_DGRAM, flags: 0, protocol, refused: None };
+        // Not mine everywhere: EPROTONOSUPPORT; a privilege refusal nobody stands in for stays.
+        assert_eq!(ask(&[&a, &b], req(1)).unwrap_err(), Errno::PROTONOSUPPORT);
+        assert_eq!(ask(&[&a, &b], req(2)).unwrap_err(), Errno::PERM);
+        // …and the later rows see it (here the first row again, which answers EPERM + 100).
+        assert_eq!(ask(&[&a, &a], req(2)).unwrap_err().raw_os_error(), libc::EPERM + 100);
+        // A refusal is the result: the rows after it are not asked.
+        assert_eq!(ask(&[&a, &a], req(3)).unwrap_err(), Errno::INVAL);
+        assert!(ask(&[&b, &a], req(0)).is_ok());
     }
 
     #[test]

@@ -153,12 +153,13 @@ pub fn import(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{create, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
+    use crate::registry::{create, Answer, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
     use std::os::fd::{AsFd, AsRawFd};
 
     /// A stand-in provider whose objects carry a byte of state.
     struct Marked(u8);
-    static MARKED: Provider = Provider { name: "marked", create: |_| None, pair: None, restore: |_| None, claim: None };
+    static MARKED: Provider =
+        Provider { name: "marked", create: |_| Answer::NotMine, pair: None, restore: |_| None, claim: None };
     impl Socket for Marked {
         fn provider(&self) -> &'static Provider {
             &MARKED
@@ -197,6 +198,41 @@ mod tests {
             <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(number)
         };
         assert!(known(reused.as_fd()).is_none());
+
+        // An SCM_RIGHTS arrival of the socket is the socket.
+        let (tx, rx) = rustix::net::socketpair(
+            rustix::net::AddressFamily::UNIX,
+            rustix::net::SocketType::DGRAM,
+            rustix::net::SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut out = rustix::net::SendAncillaryBuffer::new(&mut space);
+        let passed = [copy.as_fd()];
+        assert!(out.push(rustix::net::SendAncillaryMessage::ScmRights(&passed)));
+        rustix::net::sendmsg(&tx, &[std::io::IoSlice::new(b"x")], &mut out, rustix::net::SendFlags::empty()).unwrap();
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut inbox = rustix::net::RecvAncillaryBuffer::new(&mut space);
+        let mut byte = [0u8; 1];
+        rustix::net::recvmsg(
+            &rx,
+            &mut [std::io::IoSliceMut::new(&mut byte)],
+            &mut inbox,
+            rustix::net::RecvFlags::CMSG_CLOEXEC,
+        )
+        .unwrap();
+        let arrived: Vec<std::os::fd::OwnedFd> = inbox
+            .drain()
+            .filter_map(|m| match m {
+                rustix::net::RecvAncillaryMessage::ScmRights(fds) => Some(fds),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(arrived.len(), 1);
+        assert_eq!(state_of(arrived[0].as_fd()), Some(vec![7]));
+        drop(arrived);
 
         // The handoff: each open fd of a known socket, in a form import reads back.
         let text = export(RawFd::MAX);
