@@ -193,7 +193,9 @@ pub trait Socket: Send + Sync {
         Err(Errno::NOTTY)
     }
     /// The poll events (`POLLIN`, …) the socket reports, given what the host reported for its
-    /// fd: a provider whose readiness differs from its host fd's adjusts them.
+    /// fd: a provider whose readiness differs from its host fd's adjusts them. Asked by poll(2)
+    /// and ppoll(2); select(2) and epoll report the host fd's readiness (no provider needs
+    /// otherwise yet).
     fn poll(&self, _fd: BorrowedFd, revents: i16) -> i16 {
         revents
     }
