@@ -182,9 +182,8 @@ impl Ping {
         from: Option<&mut [u8]>,
     ) -> Result<(usize, usize, bool), Errno> {
         let room: usize = out.iter().map(|v| v.iov_len).sum();
-        let mut whole = vec![0u8; 65536];
-        let (n, from_len) = recv_v4(fd, self.state().ident, &mut whole, flags, from)?;
-        whole.truncate(n);
+        let (whole, from_len) = recv_v4(fd, self.state().ident, flags, from)?;
+        let n = whole.len();
         let copied = n.min(room);
         iov::write(out, &whole[..copied])?;
         let ret = if flags & MSG_TRUNC != 0 { n } else { copied };
@@ -201,15 +200,13 @@ fn checksum(data: &[u8]) -> u16 {
 }
 
 /// One message of an IPv4 ping socket as a raw socket delivers it (an IPv4 header, then the ICMP
-/// message, the echo identifier `ident` put back) into `out` (64 KiB): its length and the source
-/// address's length.
+/// message, the echo identifier `ident` put back), and the source address's length.
 fn recv_v4(
     fd: BorrowedFd,
     ident: Option<[u8; 2]>,
-    out: &mut [u8],
     flags: u32,
     from: Option<&mut [u8]>,
-) -> Result<(usize, usize), Errno> {
+) -> Result<(Vec<u8>, usize), Errno> {
     let mut body = vec![0u8; 65536];
     let mut src: libc::sockaddr_in = zero_sockaddr_in();
     let mut control = [0u64; 16];
@@ -268,8 +265,6 @@ fn recv_v4(
     let sum = checksum(&header);
     header[10..12].copy_from_slice(&sum.to_be_bytes());
     let whole: Vec<u8> = header.iter().chain(body.iter()).copied().collect();
-    let copied = whole.len().min(out.len());
-    out[..copied].copy_from_slice(&whole[..copied]);
     let mut from_len = 0;
     if let Some(from) = from {
         // A raw socket's source address has no port.
@@ -279,7 +274,7 @@ fn recv_v4(
         from[..k].copy_from_slice(&bytes[..k]);
         from_len = bytes.len();
     }
-    Ok((copied, from_len))
+    Ok((whole, from_len))
 }
 
 fn zero_sockaddr_in() -> libc::sockaddr_in {
