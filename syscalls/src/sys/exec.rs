@@ -14,8 +14,9 @@
 //!   the guest's own arguments, so the host kernel decides, down to ENOEXEC.
 //!
 //! Close-on-exec fds are closed by the host execve. The socket table (the objects of sockets that
-//! are not plain host sockets) goes to the next emulator as `--sockets`. A failed exec returns the errno and the guest
-//! carries on. `/proc/self/exe` names the guest program, as it does for open(2).
+//! are not plain host sockets) goes to the next emulator as `--sockets`. A failed exec returns
+//! the errno and the guest carries on. `/proc/self/exe` names the guest program, as it does for
+//! open(2).
 //!
 //! Not done: a program that may be executed but not read (mode 0111, not root) runs only if it is
 //! a host program.

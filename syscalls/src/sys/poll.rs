@@ -221,7 +221,8 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
     });
     let mut r = r.map(|count| count as u32 + nval.len() as u32);
     if r.is_ok() && adjust_sockets(&mut fds) {
-        r = Ok(fds.iter().filter(|p| p.revents != 0).count() as u32);
+        // The emulator's fds were polled as -1 (revents 0): they count as POLLNVAL.
+        r = Ok((fds.iter().filter(|p| p.revents != 0).count() + nval.len()) as u32);
     }
     for &i in &nval {
         if let Some(p) = fds.get_mut(i) {
