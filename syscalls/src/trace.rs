@@ -9,9 +9,8 @@
 //! values: an unreadable argument shows as its address.
 
 use crate::abi::{errno, nr};
+use crate::call::{Arg, Args, Call, Ret};
 use crate::mem::GuestMemory;
-use crate::table::{Arg, Args, Entry, Ret};
-use crate::task::Ctx;
 use crate::Errno;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -128,9 +127,9 @@ pub struct Before {
 
 /// What [`Before`] keeps of a call that is starting; `esp` is the caller's stack pointer (only
 /// read for a sigreturn).
-pub fn before<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, esp: u32, mem: &M) -> Before {
+pub fn before<M: TraceMemory + ?Sized>(call: &Call, args: &Args, esp: u32, mem: &M) -> Before {
     let mut before = Before::default();
-    for (i, kind) in entry.args.iter().enumerate() {
+    for (i, kind) in call.args.iter().enumerate() {
         before.args[i] = match *kind {
             Arg::UserDescInOut => {
                 let mut text = String::new();
@@ -163,21 +162,11 @@ fn read_as_call_starts(kind: Arg) -> bool {
     matches!(kind, Arg::Itimerval | Arg::Itimerspec | Arg::Itimerspec64)
 }
 
-/// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
-/// does not return (printed before the call runs, as `= ?`); `before` what was read as it started.
-pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>, before: &Before) {
-    let mut text = format_call(entry, args, &*ctx.mem, value, before);
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
-    }
-}
-
 /// One call as strace shows it, without the newline: `write(1, "hi\n", 3) = 3`. `value` is the
 /// result register, `None` for a call that does not return (`= ?`); `before` what [`before`] read
 /// as the call started (a default one: nothing was read, the arguments show as they are now).
 pub fn format_call<M: TraceMemory + ?Sized>(
-    entry: &Entry,
+    call: &Call,
     args: &Args,
     mem: &M,
     value: Option<u32>,
@@ -186,12 +175,12 @@ pub fn format_call<M: TraceMemory + ?Sized>(
     // A sigreturn's value is what the interrupted code had in %eax.
     let value = before.restored.or(value);
     let mut text = String::new();
-    let _ = write!(text, "{}(", entry.name);
+    let _ = write!(text, "{}(", call.name);
     let mut suffix = None;
     let mut first = true;
-    for (i, kind) in entry.args.iter().enumerate() {
+    for (i, kind) in call.args.iter().enumerate() {
         let mut part = String::new();
-        let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, entry.nr, args[0]))
+        let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, call.nr, args[0]))
             || arg(mem, &mut part, *kind, args, i, value, &mut suffix, before.args[i].as_deref());
         if !shown {
             continue;
@@ -205,7 +194,7 @@ pub fn format_call<M: TraceMemory + ?Sized>(
     text.push_str(") = ");
     match value {
         None => text.push('?'),
-        Some(v) => result(&mut text, entry.ret, v, args),
+        Some(v) => result(&mut text, call.ret, v, args),
     }
     if let (Some(s), Some(v)) = (suffix, value) {
         if !failed(Some(v)) {
@@ -269,15 +258,6 @@ pub fn signal_name(sig: i32) -> String {
         _ if sig == 32 => "SIGRTMIN".to_string(),
         _ if (33..=64).contains(&sig) => format!("SIGRT_{}", sig - 32),
         _ => sig.to_string(),
-    }
-}
-
-/// Trace a number the table does not know.
-pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
-    let mut text = format_unknown(nr, args, value);
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
     }
 }
 

@@ -211,7 +211,7 @@ fn split_args(text: &str) -> Vec<&str> {
 
 /// Table rows by name, for the argument kinds.
 static BY_NAME: LazyLock<HashMap<&'static str, &'static Entry>> =
-    LazyLock::new(|| (0..nr::NAMES.len() as u32).filter_map(table::lookup).map(|e| (e.name, e)).collect());
+    LazyLock::new(|| (0..nr::NAMES.len() as u32).filter_map(table::lookup).map(|e| (e.call.name, e)).collect());
 
 /// Whether a result is one of the kernel-internal restart codes a ptrace exit stop can show
 /// (ERESTARTSYS … ERESTART_RESTARTBLOCK, 512-516): the tracee itself sees EINTR or a restarted call.
@@ -380,7 +380,7 @@ impl Rewriter<'_> {
                 continue;
             }
             // The tracer leaves out the arguments strace does not show on their own.
-            let shown = entry.and_then(|e| e.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
+            let shown = entry.and_then(|e| e.call.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
             let kind = match shown {
                 Some(kind) => addr_kind(kind),
                 None => AddrKind::Pointer,
@@ -406,8 +406,11 @@ impl Rewriter<'_> {
             ("times", _) if value.is_some_and(|v| v >= 0) => out.push_str("TICKS"),
             _ if restart_code(result) => out.push_str("-1 EINTR (Interrupted system call)"),
             _ => {
-                let kind =
-                    if matches!(entry, Some(e) if e.ret != Ret::Hex) { AddrKind::Never } else { AddrKind::Pointer };
+                let kind = if matches!(entry, Some(e) if e.call.ret != Ret::Hex) {
+                    AddrKind::Never
+                } else {
+                    AddrKind::Pointer
+                };
                 let pids = PID_RESULTS.contains(&call);
                 self.numbers(result, Addr { kind, offsets, pids }, &mut out);
             }

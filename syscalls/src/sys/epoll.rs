@@ -13,7 +13,7 @@ use crate::abi::poll::*;
 use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemoryExt, Prot};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::IntoBytes;

@@ -16,7 +16,7 @@ use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::replay::DeadlineClock;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use zerocopy::little_endian::U64;

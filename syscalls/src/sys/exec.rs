@@ -23,7 +23,7 @@ use crate::abi::sched::*;
 use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::ffi::{CString, OsString};
@@ -147,8 +147,10 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
         } else {
             (nr::execve, [path_ptr, argv_ptr, envp_ptr, 0, 0, 0])
         };
-        let text = crate::table::lookup(nr)
-            .map(|e| crate::trace::format_call(e, &args, &*ctx.mem, Some(0), &Default::default()))
+        let text = ENTRIES
+            .iter()
+            .find(|e| e.call.nr == nr)
+            .map(|e| crate::trace::format_call(&e.call, &args, &*ctx.mem, Some(0), &Default::default()))
             .unwrap_or_default();
         (t.share(), text + "\n")
     });

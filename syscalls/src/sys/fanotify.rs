@@ -16,7 +16,7 @@ use super::fs::{path, Follow};
 use super::hostarg::{int, lohi, new_fd, ret, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 

@@ -32,7 +32,7 @@ use crate::abi::time::Rusage32;
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
 use std::ptr::null_mut;
@@ -212,9 +212,8 @@ fn settls_entry(ctx: &mut Ctx, tls: u32) -> Result<(u32, u64), Errno> {
     }
     // set_thread_area(2) decodes and checks the descriptor; it runs on the parent's GDT, whose
     // entry is put back.
-    let set_thread_area = crate::table::lookup(nr::set_thread_area).ok_or(Errno::NOSYS)?;
     let saved = ctx.mem.gdt_entry(index);
-    let result = (set_thread_area.handler)(ctx, &[tls, 0, 0, 0, 0, 0]);
+    let result = super::process::set_thread_area(ctx, &[tls, 0, 0, 0, 0, 0]);
     let desc = ctx.mem.gdt_entry(index);
     ctx.mem.set_gdt_entry(index, saved);
     match result {

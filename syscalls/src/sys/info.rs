@@ -19,7 +19,7 @@ use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemoryExt, PAGE_SIZE};
 use crate::replay::Kind;
-use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::c_long;

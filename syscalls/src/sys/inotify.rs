@@ -8,7 +8,7 @@ use super::hostarg::{int, new_fd, ret, uint, HostStr};
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::PATH_MAX;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 

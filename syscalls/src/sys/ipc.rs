@@ -12,8 +12,8 @@ use crate::abi::nr;
 use crate::entry;
 use crate::host;
 use crate::mem::{Backing, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::row::{Arg::*, Args, Entry, When};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
-use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 
@@ -24,7 +24,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::semtimedop_time64, semtimedop_time64, [Int, Ptr, Uint, Ptr]).blocks(),
     entry!(nr::shmget, shmget, [Int, Uint, Hex]),
     entry!(nr::shmctl, shmctl, [Int, Hex, Ptr]),
-    entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::table::Ret::Hex),
+    entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::row::Ret::Hex),
     entry!(nr::shmdt, shmdt, [Ptr]),
     entry!(nr::msgget, msgget, [Int, Hex]),
     entry!(nr::msgsnd, msgsnd, [Int, Ptr, Uint, Hex]).blocks(),

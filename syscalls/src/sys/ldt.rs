@@ -10,8 +10,8 @@
 
 use crate::entry;
 use crate::mem::GuestMemoryExt;
+use crate::row::{Arg::*, Args, Entry};
 use crate::sys::process::UserDesc;
-use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};

@@ -55,7 +55,7 @@ pub mod time;
 pub mod userfaultfd;
 pub mod xattr;
 
-use crate::table::Entry;
+use crate::row::Entry;
 use crate::Errno;
 use std::os::fd::BorrowedFd;
 

@@ -20,7 +20,7 @@ use crate::abi::nr;
 use crate::abi::sched::*;
 use crate::entry;
 use crate::host;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};

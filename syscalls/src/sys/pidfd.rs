@@ -5,7 +5,7 @@ use super::fd::host_fd;
 use super::hostarg::{int, new_fd, ret, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 

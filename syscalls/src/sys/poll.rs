@@ -20,7 +20,7 @@ use crate::abi::time::{KernelTimespec, Timespec32, Timeval32};
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicUsize, Ordering};

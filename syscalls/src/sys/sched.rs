@@ -40,7 +40,7 @@ use crate::abi::time::{
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::replay::DeadlineClock;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::ffi::CString;

@@ -19,7 +19,7 @@ use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::replay::{DeadlineClock, Layout};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::ptr::{null, null_mut};

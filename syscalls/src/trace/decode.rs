@@ -363,8 +363,7 @@ pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) 
             None => pointer(&mut t, control),
         }
     }
-    let _ =
-        write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, crate::sys::socket::MSG_NAMES));
+    let _ = write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, names::MSG_NAMES));
     Some(t)
 }
 
@@ -717,7 +716,7 @@ fn c_hex(v: u32) -> String {
 /// a `struct __kernel_timespec` (futex_time64).
 pub fn futex<M: TraceMemory + ?Sized>(mem: &M, args: &[u32; 6], time64: bool) -> String {
     let [_, op, val, timeout, uaddr2, val3] = *args;
-    let mut t = enum_str(crate::sys::futex::OP_NAMES, op);
+    let mut t = enum_str(names::FUTEX_OPS, op);
     let ts = |t: &mut String| match timespec(mem, timeout, time64, false) {
         Some(s) => t.push_str(&s),
         None => pointer(t, timeout),
