@@ -23,6 +23,7 @@ mod control;
 mod decode;
 pub mod names;
 mod net;
+mod process;
 mod scalar;
 mod sigevent;
 mod siginfo;
@@ -30,7 +31,6 @@ mod strings;
 mod text;
 
 use control::LEASES;
-use net::sockaddr;
 use text::{
     array_len, buffer, flags, hex, memfd_flags, named_flags, open_flags, pointer, quoted, quoted_upto, string_array,
     unknown_bits,
@@ -133,7 +133,7 @@ pub fn before<M: TraceMemory + ?Sized>(call: &Call, args: &Args, esp: u32, mem: 
         before.args[i] = match *kind {
             Arg::UserDescInOut => {
                 let mut text = String::new();
-                match decode::user_desc(mem, args[i]) {
+                match process::user_desc(mem, args[i]) {
                     Some(desc) => text.push_str(&desc),
                     None => pointer(&mut text, args[i]),
                 }
@@ -450,10 +450,10 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::SockProto(family) => net::sock_proto(text, v, a.at(family)),
         Arg::SockLevel => text.push_str(&decode::name_or(names::SOCK_LEVELS, v, |l| l.to_string())),
         Arg::SockOptName(level) => net::sockopt_name(text, v, a.at(level)),
-        Arg::SockOptVal(len) => a.decoded(text, decode::sockopt_val(mem, v, a.at(len), args[1], args[2])),
+        Arg::SockOptVal(len) => a.decoded(text, net::sockopt_val(mem, v, a.at(len), args[1], args[2])),
         Arg::SockOptOut(len) => net::sockopt_out(&a, text, len),
-        Arg::Msghdr => a.decoded(text, decode::msghdr(mem, v, None)),
-        Arg::MsghdrOut => a.written(text, |n| decode::msghdr(mem, v, Some(n))),
+        Arg::Msghdr => a.decoded(text, net::msghdr(mem, v, None)),
+        Arg::MsghdrOut => a.written(text, |n| net::msghdr(mem, v, Some(n))),
         // fcntl and ioctl.
         Arg::FcntlArg => return control::fcntl_arg(&a, text),
         Arg::IoctlReq(names) => control::ioctl_request(text, v, names),
@@ -493,13 +493,13 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::IovecOut(n) => a.written(text, |len| decode::iovec(mem, v, a.at(n), Some(len))),
         Arg::Rlimit => a.decoded(text, decode::rlimit(mem, v, false)),
         Arg::Rlimit64 => a.decoded(text, decode::rlimit(mem, v, true)),
-        Arg::Clone => text.push_str(&decode::clone_args(mem, args, !a.failed())),
+        Arg::Clone => text.push_str(&process::clone_args(mem, args, !a.failed())),
         Arg::Clone3Args => a.decoded(text, scalar::clone3_flags(mem, v)),
-        Arg::UserDesc => a.decoded(text, decode::user_desc(mem, v)),
-        Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, decode::user_desc(mem, v)),
+        Arg::UserDesc => a.decoded(text, process::user_desc(mem, v)),
+        Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, process::user_desc(mem, v)),
         Arg::UserDescSized(_) => pointer(text, v),
-        Arg::Rusage => a.decoded(text, decode::rusage(mem, v)),
-        Arg::Futex { time64 } => text.push_str(&decode::futex(mem, args, time64)),
+        Arg::Rusage => a.decoded(text, process::rusage(mem, v)),
+        Arg::Futex { time64 } => text.push_str(&process::futex(mem, args, time64)),
         // EPOLL_CTL_DEL reads no event: strace shows the address.
         Arg::EpollCtlEvent if a.prev() == 2 => pointer(text, v),
         Arg::EpollCtlEvent => a.decoded(text, decode::epoll_ctl_event(mem, v)),
@@ -507,7 +507,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::UserDescInOut => {
             match before {
                 Some(b) => text.push_str(b),
-                None => a.decoded(text, decode::user_desc(mem, v)),
+                None => a.decoded(text, process::user_desc(mem, v)),
             }
             // strace's set_thread_area: the entry number the kernel chose, after the result.
             if let Some(b) = a.succeeded().and_then(|_| read_exact(mem, v, 4)) {
@@ -519,7 +519,7 @@ fn arg<M: TraceMemory + ?Sized>(
             None => return false,
         },
         Arg::WaitStatus => match a.succeeded() {
-            Some(n) if n != 0 => a.decoded(text, decode::wait_status(mem, v)),
+            Some(n) if n != 0 => a.decoded(text, process::wait_status(mem, v)),
             _ => pointer(text, v),
         },
     }

@@ -1,5 +1,6 @@
 //! The tracer, line by line against what strace prints.
 
+use super::net::sockaddr;
 use super::*;
 
 #[test]
