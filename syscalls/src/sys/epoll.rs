@@ -12,7 +12,7 @@ use super::poll::{masked, read_sigmask, read_timeout, Deadline, Sigmask, TimeAbi
 use crate::abi::poll::*;
 use crate::entry;
 use crate::host;
-use crate::mem::{GuestMemoryExt, Prot};
+use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
@@ -112,8 +112,8 @@ fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mas
     };
     // ep_send_events(): stop at the first event that cannot be stored; EFAULT if it is the first.
     for (i, ev) in local.iter().take(r as usize).enumerate() {
-        let at = events.checked_add(i as u32 * 12);
-        if at.is_none_or(|at| ctx.mem.write_obj(at, ev).is_err()) {
+        let at = GuestAddr::new(events).index::<EpollEvent>(i as u32);
+        if at.and_then(|at| ctx.mem.write_obj(at, ev)).is_err() {
             return if i == 0 { Err(Errno::FAULT.into()) } else { Ok(i as u32) };
         }
     }

@@ -31,7 +31,7 @@ use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
 use crate::host;
-use crate::mem::GuestMemoryExt;
+use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
@@ -95,10 +95,9 @@ fn clone3(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let mut tids = Vec::new();
     if set_tid != 0 {
-        let addr = u32::try_from(set_tid).map_err(|_| Errno::FAULT)?;
+        let addr = GuestAddr::new(u32::try_from(set_tid).map_err(|_| Errno::FAULT)?);
         for i in 0..set_tid_size as u32 {
-            let at = addr.checked_add(4 * i).ok_or(Errno::FAULT)?;
-            tids.push(ctx.mem.read_u32(at)? as i32);
+            tids.push(ctx.mem.read_u32(addr.index::<u32>(i)?)? as i32);
         }
     }
     // clone3_args_valid().
@@ -141,7 +140,7 @@ fn clone3(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn read_clone_args(ctx: &mut Ctx, uargs: u32, size: u32) -> Result<CloneArgs, Errno> {
     let known = CLONE_ARGS_SIZE_VER2;
     if size > known {
-        let tail = ctx.mem.slice(uargs.checked_add(known).ok_or(Errno::FAULT)?, (size - known) as usize)?;
+        let tail = ctx.mem.slice(GuestAddr::new(uargs).offset(known)?.get(), (size - known) as usize)?;
         if tail.iter().any(|&b| b != 0) {
             return Err(Errno::TOOBIG);
         }
@@ -444,7 +443,7 @@ fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (pid, uid, status) = unsafe { (info.si_pid(), info.si_uid(), info.si_status()) };
     let fields = [info.si_signo as u32, 0, info.si_code as u32, pid as u32, uid, status as u32];
     for (i, value) in (0u32..).zip(fields) {
-        ctx.mem.write_u32(infop.checked_add(4 * i).ok_or(Errno::FAULT)?, value)?;
+        ctx.mem.write_u32(GuestAddr::new(infop).index::<u32>(i)?, value)?;
     }
     Ok(0)
 }

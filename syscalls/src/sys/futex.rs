@@ -24,7 +24,7 @@ use crate::abi::futex::*;
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::mem::{GuestMemoryExt, Prot};
+use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
@@ -254,8 +254,7 @@ fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut list = Vec::with_capacity(nr as usize);
     let mut faulted = false;
     for i in 0..nr {
-        let entry = waiters.checked_add(i * size_of::<FutexWaitv>() as u32).ok_or(Errno::FAULT);
-        match entry.and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
+        match GuestAddr::new(waiters).index::<FutexWaitv>(i).and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
             Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
             Err(_) => {
                 faulted = true;

@@ -9,7 +9,7 @@ use super::hostarg::{call, int, uint};
 use crate::abi::nr;
 use crate::entry;
 use crate::host;
-use crate::mem::GuestMemoryExt;
+use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
@@ -91,14 +91,12 @@ fn getgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
         if n > size as u32 {
             return Err(Errno::INVAL.into());
         }
-        let mut addr = a[1];
-        for g in groups {
+        let list = GuestAddr::new(a[1]);
+        for (i, g) in (0u32..).zip(groups) {
             if wide {
-                ctx.mem.write_u32(addr, g)?;
-                addr = addr.wrapping_add(4);
+                ctx.mem.write_u32(list.index::<u32>(i)?, g)?;
             } else {
-                ctx.mem.write_obj(addr, &U16::new(high2low(g, overflowgid())))?;
-                addr = addr.wrapping_add(2);
+                ctx.mem.write_obj(list.index::<U16>(i)?, &U16::new(high2low(g, overflowgid())))?;
             }
         }
     }

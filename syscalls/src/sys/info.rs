@@ -18,7 +18,7 @@ use crate::abi::info::{
 use crate::abi::nr;
 use crate::entry;
 use crate::host;
-use crate::mem::{GuestMemoryExt, PAGE_SIZE};
+use crate::mem::{GuestAddr, GuestMemoryExt, PAGE_SIZE};
 use crate::replay::Kind;
 use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
@@ -175,9 +175,10 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     if ctx.mem.slice_mut(buf, len as usize).is_err() {
         ok = 0;
         while ok < len {
-            let page_left = PAGE_SIZE - (buf.wrapping_add(ok) % PAGE_SIZE);
+            let Ok(at) = GuestAddr::new(buf).offset(ok) else { break };
+            let page_left = PAGE_SIZE - (at.get() % PAGE_SIZE);
             let step = page_left.min(len - ok);
-            if ctx.mem.slice_mut(buf.wrapping_add(ok), step as usize).is_err() {
+            if ctx.mem.slice_mut(at.get(), step as usize).is_err() {
                 break;
             }
             ok += step;
@@ -304,7 +305,7 @@ fn old_getrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let r = own_limit(a[0])?;
     ctx.mem.write_u32(a[1], r.rlim_cur.min(OLD_RLIM_MAX) as u32)?;
-    ctx.mem.write_u32(a[1].wrapping_add(4), r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
+    ctx.mem.write_u32(GuestAddr::new(a[1]).offset(4)?, r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
     Ok(0)
 }
 

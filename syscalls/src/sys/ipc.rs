@@ -11,7 +11,7 @@
 use crate::abi::nr;
 use crate::entry;
 use crate::host;
-use crate::mem::{Backing, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::mem::{Backing, GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, When};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
 use crate::task::Ctx;
@@ -118,7 +118,7 @@ fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
                     return Err(Errno::INVAL.into());
                 }
                 let msgp = ctx.mem.read_u32(ptr)?;
-                let msgtyp = ctx.mem.read_u32(ptr.wrapping_add(4))?;
+                let msgtyp = ctx.mem.read_u32(GuestAddr::new(ptr).offset(4)?)?;
                 msgrcv(ctx, &[first, msgp, second, msgtyp, third, 0])
             }
             _ => msgrcv(ctx, &[first, ptr, second, fifth, third, 0]),
@@ -534,7 +534,7 @@ fn msgsnd(ctx: &mut Ctx, a: &Args) -> SysResult {
     if mtype < 1 {
         return Err(Errno::INVAL.into());
     }
-    let text = ctx.mem.slice(msgp.wrapping_add(4), size as usize)?;
+    let text = ctx.mem.slice(GuestAddr::new(msgp).offset(4)?.get(), size as usize)?;
     let mut buf = Vec::with_capacity(8 + text.len());
     buf.extend_from_slice(&i64::from(mtype).to_le_bytes());
     buf.extend_from_slice(text);
@@ -558,7 +558,7 @@ fn msgrcv(ctx: &mut Ctx, a: &Args) -> SysResult {
             as usize;
     let mtype = i64::from_le_bytes(buf[..8].try_into().unwrap_or_default()) as u32;
     ctx.mem.write_u32(msgp, mtype)?;
-    ctx.mem.write(msgp.wrapping_add(4), &buf[8..8 + n.min(cap)])?;
+    ctx.mem.write(GuestAddr::new(msgp).offset(4)?, &buf[8..8 + n.min(cap)])?;
     Ok(n as u32)
 }
 
@@ -628,9 +628,9 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // 16-bit one at offset 48 (old).
             let set = read_set_perm(ctx, ptr, ipc64)?;
             let qbytes = if ipc64 {
-                u64::from(ctx.mem.read_u32(ptr.wrapping_add(68))?)
+                u64::from(ctx.mem.read_u32(GuestAddr::new(ptr).offset(68)?)?)
             } else {
-                let b: [u8; 2] = ctx.mem.read_obj(ptr.wrapping_add(48))?;
+                let b: [u8; 2] = ctx.mem.read_obj(GuestAddr::new(ptr).offset(48)?)?;
                 u64::from(u16::from_le_bytes(b))
             };
             // SAFETY: plain data.

@@ -19,7 +19,7 @@ use crate::abi::signal::UNBLOCKABLE;
 use crate::abi::time::{KernelTimespec, Timespec32, Timeval32};
 use crate::entry;
 use crate::host;
-use crate::mem::GuestMemoryExt;
+use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
@@ -226,7 +226,7 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
         }
     }
     for (i, p) in fds.iter().enumerate() {
-        let at = ufds.checked_add(i as u32 * 8 + POLLFD_REVENTS).ok_or(Errno::FAULT)?;
+        let at = GuestAddr::new(ufds).index::<PollFd>(i as u32)?.offset(POLLFD_REVENTS)?;
         ctx.mem.write(at, &p.revents.to_le_bytes())?;
     }
     Ok(r?)
@@ -368,7 +368,7 @@ fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>
         let Some(set) = set else { continue };
         for i in 0..words32 {
             let word = set.get(i / 2).map_or(0, |w| (w >> (32 * (i % 2))) as u32);
-            let at = addr.checked_add(i as u32 * 4).ok_or(Errno::FAULT)?;
+            let at = GuestAddr::new(addr).index::<u32>(i as u32)?;
             ctx.mem.write_u32(at, word)?;
         }
     }

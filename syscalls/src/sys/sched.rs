@@ -38,7 +38,7 @@ use crate::abi::time::{
     TIMER_FLAGS,
 };
 use crate::entry;
-use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::mem::{GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -428,7 +428,7 @@ fn capget(ctx: &mut Ctx, a: &Args) -> SysResult {
         Ok(v) => v,
         Err(e) => return Err(e.into()),
     };
-    let pid = ctx.mem.read_u32(header.wrapping_add(4))? as i32;
+    let pid = ctx.mem.read_u32(GuestAddr::new(header).offset(4)?)? as i32;
     if pid < 0 {
         return Err(Errno::INVAL.into());
     }
@@ -444,7 +444,7 @@ fn capget(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn capset(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [header, data, ..] = *a;
     let (version, count) = cap_version(ctx, header)?;
-    let pid = ctx.mem.read_u32(header.wrapping_add(4))? as i32;
+    let pid = ctx.mem.read_u32(GuestAddr::new(header).offset(4)?)? as i32;
     if pid != 0 && pid != gettid() {
         return Err(Errno::PERM.into());
     }

@@ -17,7 +17,7 @@ use crate::abi::time::{
 };
 use crate::entry;
 use crate::host;
-use crate::mem::GuestMemoryExt;
+use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::replay::{DeadlineClock, Layout};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -242,7 +242,7 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
             (tv.tv_sec, tv.tv_usec) = (word(0).into(), word(4).into());
         }
         ctx.mem.write_obj(a[0], &tv.tv_sec)?;
-        ctx.mem.write_obj(a[0].wrapping_add(4), &tv.tv_usec)?;
+        ctx.mem.write_obj(GuestAddr::new(a[0]).offset(4)?, &tv.tv_usec)?;
     }
     if a[1] != 0 {
         ctx.mem.write_obj(a[1], &tz)?;
@@ -256,7 +256,7 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn settimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
     let tv = if a[0] != 0 {
         let sec = ctx.mem.read_obj::<I32>(a[0])?.get();
-        let usec = ctx.mem.read_obj::<I32>(a[0].wrapping_add(4))?.get();
+        let usec = ctx.mem.read_obj::<I32>(GuestAddr::new(a[0]).offset(4)?)?.get();
         if !(0..=1_000_000).contains(&usec) {
             return Err(Errno::INVAL.into());
         }
