@@ -8,6 +8,7 @@
 //! - [`table`]: the one syscall table (number → name, handler, argument kinds) and the one dispatcher,
 //!   the only place where a handler's result becomes the guest's `%eax`.
 //! - [`sys`]: the handlers, one file per family.
+//! - [`hostcall`]: safe wrappers of the host calls rustix lacks, so that handlers hold no unsafe.
 //! - [`trace`]: strace-format output, driven by the table's argument kinds.
 //! - [`replay`]: the native run's random bytes and clock readings handed back under `emu386 diff`.
 //!
@@ -20,6 +21,7 @@
 pub mod abi;
 #[forbid(unsafe_code)]
 pub mod call;
+pub mod hostcall;
 pub mod mem;
 pub mod replay;
 #[forbid(unsafe_code)]

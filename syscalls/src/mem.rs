@@ -57,6 +57,32 @@ impl GuestAddr {
     }
 }
 
+/// Guest memory as a host address, for a host call that reads or writes it in place (the host
+/// faults, EFAULT or a short transfer, exactly where and when the guest's kernel would). Only the
+/// memory layer hands one out ([`GuestMemoryExt::host_buf`]), so a host call given one touches
+/// guest memory and nothing of the emulator's. Never dereferenced from Rust.
+#[derive(Debug, Clone, Copy)]
+pub struct HostRange {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl HostRange {
+    /// The host address of the first byte.
+    pub fn as_ptr(self) -> *mut u8 {
+        self.ptr
+    }
+
+    /// How many bytes the range covers.
+    pub fn len(self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
 impl From<u32> for GuestAddr {
     fn from(addr: u32) -> Self {
         GuestAddr(addr)
@@ -172,6 +198,13 @@ pub trait GuestMemoryExt: GuestMemory {
 
     fn write_u32(&mut self, addr: impl Into<GuestAddr>, value: u32) -> Result<(), Errno> {
         self.write(addr, &value.to_le_bytes())
+    }
+
+    /// `[addr, addr+len)` for a host call that accesses it with `access`: see
+    /// [`GuestMemory::host_range`].
+    fn host_buf(&self, addr: impl Into<GuestAddr>, len: usize, access: Prot) -> Result<HostRange, Errno> {
+        let ptr = self.host_range(addr.into().get(), len, access)?;
+        Ok(HostRange { ptr, len })
     }
 
     /// Read a NUL-terminated string of at most `max` bytes before the NUL, even across page
