@@ -5,4 +5,6 @@
 //! of another shape are refused, and guest memory reaches the host only as a
 //! [`HostRange`](crate::mem::HostRange), which only the memory layer hands out.
 
+pub mod ids;
+pub mod info;
 pub mod ipc;

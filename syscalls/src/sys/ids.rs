@@ -8,13 +8,12 @@
 use super::hostarg::{call, int, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::host;
+use crate::hostcall::ids as hostids;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::c_long;
-use std::ptr::{null, null_mut};
 use std::sync::OnceLock;
 use zerocopy::little_endian::U16;
 
@@ -56,26 +55,6 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getsid, getsid, [Int]),
 ];
 
-/// getresuid/getresgid on the host.
-fn host_getres(nr: c_long) -> Result<[u32; 3], Errno> {
-    let mut ids = [0u32; 3];
-    let [r, e, s] = &mut ids;
-    // SAFETY: three writable u32 for the duration of the call.
-    host(unsafe { libc::syscall(nr, r as *mut u32, e as *mut u32, s as *mut u32) })?;
-    Ok(ids)
-}
-
-/// The host's supplementary groups.
-fn host_groups() -> Result<Vec<u32>, Errno> {
-    // SAFETY: a zero size only asks for the count.
-    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, 0, null_mut::<u32>()) })?;
-    let mut groups = vec![0u32; n as usize];
-    // SAFETY: `groups` has room for `n` ids.
-    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, n, groups.as_mut_ptr()) })?;
-    groups.truncate(n as usize);
-    Ok(groups)
-}
-
 /// `NGROUPS_MAX`.
 const NGROUPS_MAX: u32 = 65536;
 
@@ -85,7 +64,7 @@ fn getgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
     if size < 0 {
         return Err(Errno::INVAL.into());
     }
-    let groups = host_groups()?;
+    let groups = hostids::getgroups()?;
     let n = u32::try_from(groups.len()).map_err(|_| Errno::INVAL)?;
     if size != 0 {
         if n > size as u32 {
@@ -120,20 +99,9 @@ fn setgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
             bytes.chunks_exact(2).map(|c| low2high(u16::from_le_bytes([c[0], c[1]]))).collect()
         })
     };
-    let ptr = match read() {
-        Ok(groups) => {
-            // SAFETY: `groups` holds `size` ids and outlives the call.
-            return call_setgroups(size, groups.as_ptr());
-        }
-        Err(_) => null(),
-    };
-    call_setgroups(size, ptr)
-}
-
-fn call_setgroups(size: u32, list: *const u32) -> SysResult {
-    // SAFETY: `list` is NULL (then the host answers an error, never success, as size > 0 here or
-    // the read could not have failed) or `size` readable ids.
-    host(unsafe { libc::syscall(libc::SYS_setgroups, int(size), list) })?;
+    // The list unread: no list (the host answers an error, never success, as size > 0 here or
+    // the read could not have failed).
+    hostids::setgroups(int(size), read().ok().as_deref())?;
     Ok(0)
 }
 
@@ -177,8 +145,8 @@ fn id16(v: u32) -> c_long {
 }
 
 /// getres[ug]id for either width: the three ids are stored one after the other.
-fn getres_as(ctx: &mut Ctx, a: &Args, nr: c_long, wide: Option<u16>) -> SysResult {
-    let ids = host_getres(nr)?;
+fn getres_as(ctx: &mut Ctx, a: &Args, group: bool, wide: Option<u16>) -> SysResult {
+    let ids = hostids::getres(group)?;
     for (addr, id) in a.iter().zip(ids) {
         match wide {
             None => ctx.mem.write_u32(*addr, id)?,
@@ -206,11 +174,11 @@ fn getegid32(_: &mut Ctx, _: &Args) -> SysResult {
 }
 /// Implements getresuid32(2).
 fn getresuid32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresuid, None)
+    getres_as(ctx, a, false, None)
 }
 /// Implements getresgid32(2).
 fn getresgid32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresgid, None)
+    getres_as(ctx, a, true, None)
 }
 /// Implements getgroups32(2).
 fn getgroups32(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -271,11 +239,11 @@ fn getegid16(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 /// Implements getresuid(2) with 16-bit ids.
 fn getresuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresuid, Some(overflowuid()))
+    getres_as(ctx, a, false, Some(overflowuid()))
 }
 /// Implements getresgid(2) with 16-bit ids.
 fn getresgid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresgid, Some(overflowgid()))
+    getres_as(ctx, a, true, Some(overflowgid()))
 }
 /// Implements getgroups(2) with 16-bit ids.
 fn getgroups16(ctx: &mut Ctx, a: &Args) -> SysResult {

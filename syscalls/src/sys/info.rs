@@ -17,14 +17,14 @@ use crate::abi::info::{
 };
 use crate::abi::nr;
 use crate::entry;
-use crate::host;
+use crate::hostcall::info as hostinfo;
 use crate::mem::{GuestAddr, GuestMemoryExt, PAGE_SIZE};
 use crate::replay::Kind;
 use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::c_long;
-use std::ptr::{null, null_mut};
+use rustix::rand::GetRandomFlags;
 use std::sync::OnceLock;
 use zerocopy::little_endian::{U16, U32, U64};
 
@@ -144,10 +144,7 @@ fn compat_sysinfo(s: &libc::sysinfo) -> Sysinfo32 {
 
 /// Implements sysinfo(2) with the i386 `struct sysinfo` (compat_sys_sysinfo).
 fn sysinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: sysinfo is plain data; all-zero is a valid value.
-    let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
-    // SAFETY: `s` is valid and writable for the duration of the call.
-    host(unsafe { libc::syscall(libc::SYS_sysinfo, &mut s) })?;
+    let s = hostinfo::sysinfo()?;
     ctx.mem.write_obj(a[0], &compat_sysinfo(&s))?;
     Ok(0)
 }
@@ -186,8 +183,7 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     if len == 0 {
         // Like the kernel, only the flags are looked at: no byte to write, no fault.
-        // SAFETY: a zero-length request never touches its buffer.
-        host(unsafe { libc::syscall(libc::SYS_getrandom, null_mut::<u8>(), 0usize, flags) })?;
+        rustix::rand::getrandom(&mut [0u8; 0][..], GetRandomFlags::from_bits_retain(flags))?;
         return Ok(0);
     }
     if ok == 0 {
@@ -200,8 +196,7 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Ok(e.data.len() as u32);
     }
     let out = ctx.mem.slice_mut(buf, ok as usize)?;
-    // SAFETY: `out` is a writable host slice of exactly `out.len()` bytes.
-    let n = host(unsafe { libc::syscall(libc::SYS_getrandom, out.as_mut_ptr(), out.len(), flags) })?;
+    let n = rustix::rand::getrandom(out, GetRandomFlags::from_bits_retain(flags))?;
     Ok(n as u32)
 }
 
@@ -254,9 +249,7 @@ fn set_nofile(new: &libc::rlimit64) -> Result<(), Errno> {
 /// prlimit64 on the host: limits are `struct rlimit64` there too.
 fn host_prlimit(pid: c_long, resource: u32, new: Option<&libc::rlimit64>) -> Result<libc::rlimit64, Errno> {
     let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
-    let new_ptr = new.map_or(null(), |r| r as *const libc::rlimit64);
-    // SAFETY: `new_ptr` is NULL or a local the host only reads; `old` is writable.
-    host(unsafe { libc::syscall(libc::SYS_prlimit64, pid, uint(resource), new_ptr, &mut old) })?;
+    hostinfo::prlimit64(pid, uint(resource), new, Some(&mut old))?;
     Ok(old)
 }
 
@@ -276,10 +269,8 @@ fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
             set_nofile(new)?;
         }
     } else {
-        let new_ptr = new.as_ref().map_or(null(), |r| r as *const libc::rlimit64);
-        let old_ptr = if a[3] != 0 { &mut old as *mut libc::rlimit64 } else { null_mut() };
-        // SAFETY: both pointers are NULL or locals that outlive the call.
-        host(unsafe { libc::syscall(libc::SYS_prlimit64, int(a[0]), uint(a[1]), new_ptr, old_ptr) })?;
+        let old = (a[3] != 0).then_some(&mut old);
+        hostinfo::prlimit64(int(a[0]), uint(a[1]), new.as_ref(), old)?;
     }
     if a[3] != 0 {
         let r = Rlimit64 { rlim_cur: U64::new(old.rlim_cur), rlim_max: U64::new(old.rlim_max) };
@@ -333,8 +324,7 @@ fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements sched_yield(2).
 fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: no arguments.
-    host(unsafe { libc::syscall(libc::SYS_sched_yield) })?;
+    rustix::thread::sched_yield();
     Ok(0)
 }
 
@@ -355,9 +345,8 @@ fn nr_cpu_ids() -> u32 {
 /// The host's CPU mask of `pid`, and `cpumask_size()` (how many bytes of it the kernel hands out).
 fn host_affinity(pid: c_long) -> Result<([u8; MASK_MAX], usize), Errno> {
     let mut mask = [0u8; MASK_MAX];
-    // SAFETY: `mask` is writable for MASK_MAX bytes.
-    let n = host(unsafe { libc::syscall(libc::SYS_sched_getaffinity, pid, MASK_MAX, mask.as_mut_ptr()) })?;
-    Ok((mask, (n as usize).min(MASK_MAX)))
+    let n = hostinfo::sched_getaffinity(pid, &mut mask)?;
+    Ok((mask, n.min(MASK_MAX)))
 }
 
 /// Implements sched_getaffinity(2) (compat_sys_sched_getaffinity): `len` must cover
@@ -384,8 +373,7 @@ fn sched_setaffinity(ctx: &mut Ctx, a: &Args) -> SysResult {
     let dst = mask.get_mut(..words).ok_or(Errno::INVAL)?;
     ctx.mem.read(a[2], dst)?;
     let host_len = words.div_ceil(8) * 8;
-    // SAFETY: `mask` holds at least `host_len` readable bytes (host_len <= size <= MASK_MAX).
-    host(unsafe { libc::syscall(libc::SYS_sched_setaffinity, int(a[0]), host_len, mask.as_ptr()) })?;
+    hostinfo::sched_setaffinity(int(a[0]), mask.get(..host_len).ok_or(Errno::INVAL)?)?;
     Ok(0)
 }
 
@@ -404,44 +392,11 @@ fn personality(_: &mut Ctx, a: &Args) -> SysResult {
 /// MDWE) are among those refused.
 fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [option, a2, a3, a4, a5, _] = *a;
-    let forward = |a2: c_long| -> SysResult {
-        // SAFETY: the forwarded options take numbers only (pointer-taking ones are handled below).
-        let r = host(unsafe { libc::syscall(libc::SYS_prctl, uint(option), a2, uint(a3), uint(a4), uint(a5)) })?;
-        Ok(r as u32)
-    };
+    let rest = [uint(a3), uint(a4), uint(a5)];
     match option {
-        pr::SET_PDEATHSIG
-        | pr::GET_DUMPABLE
-        | pr::SET_DUMPABLE
-        | pr::GET_KEEPCAPS
-        | pr::SET_KEEPCAPS
-        | pr::GET_TIMING
-        | pr::SET_TIMING
-        | pr::GET_SECCOMP
-        | pr::CAPBSET_READ
-        | pr::CAPBSET_DROP
-        | pr::GET_SECUREBITS
-        | pr::SET_SECUREBITS
-        | pr::SET_TIMERSLACK
-        | pr::GET_TIMERSLACK
-        | pr::TASK_PERF_EVENTS_DISABLE
-        | pr::TASK_PERF_EVENTS_ENABLE
-        | pr::MCE_KILL
-        | pr::MCE_KILL_GET
-        | pr::SET_CHILD_SUBREAPER
-        | pr::SET_NO_NEW_PRIVS
-        | pr::GET_NO_NEW_PRIVS
-        | pr::SET_THP_DISABLE
-        | pr::GET_THP_DISABLE
-        | pr::CAP_AMBIENT
-        | pr::GET_SPECULATION_CTRL
-        | pr::SET_SPECULATION_CTRL
-        | pr::SET_IO_FLUSHER
-        | pr::GET_IO_FLUSHER => forward(uint(a2)),
         // put_user(value, (int __user *)arg2), after the host has produced the value.
         pr::GET_PDEATHSIG | pr::GET_CHILD_SUBREAPER | pr::GET_TSC => {
-            let mut value: libc::c_int = 0;
-            forward(&mut value as *mut libc::c_int as c_long)?;
+            let value = hostinfo::prctl_get_int(option, rest)?;
             ctx.mem.write_u32(a2, value as u32)?;
             Ok(0)
         }
@@ -455,15 +410,16 @@ fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
             };
             let mut comm = [0u8; pr::TASK_COMM_LEN];
             comm[..name.len()].copy_from_slice(name);
-            forward(comm.as_ptr() as c_long)
+            Ok(hostinfo::prctl_set_name(&comm, rest)? as u32)
         }
         pr::GET_NAME => {
-            let mut comm = [0u8; pr::TASK_COMM_LEN];
-            forward(comm.as_mut_ptr() as c_long)?;
+            let comm = hostinfo::prctl_get_name(rest)?;
             ctx.mem.write(a2, &comm)?;
             Ok(0)
         }
-        _ => Err(Errno::INVAL.into()),
+        // The options whose arguments are numbers go to the host (hostcall::info's list); the
+        // rest are EINVAL.
+        _ => Ok(hostinfo::prctl_numbers(option, [uint(a2), uint(a3), uint(a4), uint(a5)])? as u32),
     }
 }
 
