@@ -8,3 +8,4 @@
 pub mod ids;
 pub mod info;
 pub mod ipc;
+pub mod time;
