@@ -6,35 +6,6 @@ use crate::{host, Errno};
 use libc::c_long;
 use std::ptr::null;
 
-/// The host calls whose arguments are all numbers, for [`numbers`].
-const NUMBER_CALLS: &[c_long] = &[
-    libc::SYS_getuid,
-    libc::SYS_geteuid,
-    libc::SYS_getgid,
-    libc::SYS_getegid,
-    libc::SYS_setuid,
-    libc::SYS_setgid,
-    libc::SYS_setreuid,
-    libc::SYS_setregid,
-    libc::SYS_setresuid,
-    libc::SYS_setresgid,
-    libc::SYS_setfsuid,
-    libc::SYS_setfsgid,
-    libc::SYS_getpgid,
-    libc::SYS_getsid,
-    libc::SYS_personality,
-];
-
-/// A host call with up to three arguments, all numbers: the id calls, getpgid, getsid,
-/// personality. Any other call is ENOSYS.
-pub fn numbers(nr: c_long, args: [c_long; 3]) -> Result<i64, Errno> {
-    if !NUMBER_CALLS.contains(&nr) {
-        return Err(Errno::NOSYS);
-    }
-    // SAFETY: the calls above take numbers only.
-    host(unsafe { libc::syscall(nr, args[0], args[1], args[2]) })
-}
-
 /// getresuid(2) (`group`: getresgid(2)): the real, effective and saved ids.
 pub fn getres(group: bool) -> Result<[u32; 3], Errno> {
     let nr = if group { libc::SYS_getresgid } else { libc::SYS_getresuid };

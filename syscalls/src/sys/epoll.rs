@@ -12,6 +12,7 @@ use super::poll::{masked, read_sigmask, read_timeout, Deadline, Sigmask, TimeAbi
 use crate::abi::poll::*;
 use crate::entry;
 use crate::host;
+use crate::hostcall::numbers;
 use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -34,8 +35,7 @@ pub static ENTRIES: &[Entry] = &[
 
 /// A new host epoll fd as a guest fd.
 fn create(flags: u32) -> SysResult {
-    // SAFETY: no pointers.
-    let fd = host(unsafe { libc::syscall(libc::SYS_epoll_create1, flags as libc::c_int) })?;
+    let fd = numbers(libc::SYS_epoll_create1, &[(flags as libc::c_int).into()])?;
     Ok(super::fd::new_guest_fd(fd as i32)?)
 }
 

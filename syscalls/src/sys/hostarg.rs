@@ -20,7 +20,7 @@ pub(super) fn ret(r: c_long) -> SysResult {
 /// A raw host syscall with up to three arguments, all numbers (no pointers), that answers a
 /// number: the id calls, getpgid, getsid, personality.
 pub(super) fn call(nr: c_long, args: [c_long; 3]) -> SysResult {
-    Ok(crate::hostcall::ids::numbers(nr, args)? as u32)
+    Ok(crate::hostcall::numbers(nr, &args)? as u32)
 }
 
 /// A host call that made a new fd: hand it to the guest.

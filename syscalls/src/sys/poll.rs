@@ -112,9 +112,8 @@ const STICKY_TIMEOUTS: i32 = 0x0400_0000;
 /// Whether the process runs with STICKY_TIMEOUTS (personality is the host process's own: the
 /// guest's personality(2) passes through).
 fn sticky_timeouts() -> bool {
-    // SAFETY: 0xffffffff only queries the persona.
-    let persona = unsafe { libc::personality(0xffff_ffff) };
-    persona != -1 && persona & STICKY_TIMEOUTS != 0
+    // 0xffffffff only queries the persona.
+    crate::hostcall::numbers(libc::SYS_personality, &[0xffff_ffff]).is_ok_and(|p| p as i32 & STICKY_TIMEOUTS != 0)
 }
 
 /// poll_select_finish(): write the time left to a non-zero guest timeout, unless the personality

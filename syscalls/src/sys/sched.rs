@@ -170,8 +170,7 @@ pub(crate) fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize 
 
 /// The host thread id of the caller, which is the guest's.
 fn gettid() -> i32 {
-    // SAFETY: gettid has no arguments and cannot fail.
-    unsafe { libc::gettid() }
+    rustix::thread::gettid().as_raw_nonzero().get()
 }
 
 // ---------------------------------------------------------------------------------------------
