@@ -112,3 +112,11 @@ pub fn prctl_get_name(args: [c_long; 3]) -> Result<[u8; pr::TASK_COMM_LEN], Errn
     host(unsafe { libc::syscall(libc::SYS_prctl, c_long::from(pr::GET_NAME), comm.as_mut_ptr(), a3, a4, a5) })?;
     Ok(comm)
 }
+
+/// getcpu(2): the CPU and the NUMA node the calling thread runs on.
+pub fn getcpu() -> Result<(u32, u32), Errno> {
+    let (mut cpu, mut node): (u32, u32) = (0, 0);
+    // SAFETY: two writable locals; the cache argument is unused by the kernel.
+    host(unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu, &mut node, null_mut::<u8>()) })?;
+    Ok((cpu, node))
+}
