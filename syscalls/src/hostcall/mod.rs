@@ -11,6 +11,7 @@ use libc::c_long;
 pub mod ids;
 pub mod info;
 pub mod ipc;
+pub mod poll;
 pub mod time;
 
 /// The host calls whose arguments are all numbers (no pointer the host would follow), which
