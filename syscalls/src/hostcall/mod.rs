@@ -13,6 +13,7 @@ pub mod info;
 pub mod ipc;
 pub mod poll;
 pub mod time;
+pub mod wait;
 
 /// The host calls whose arguments are all numbers (no pointer the host would follow), which
 /// [`numbers`] makes: ids, process groups and sessions, personality, the fd-making calls that
@@ -32,6 +33,8 @@ const NUMBER_CALLS: &[c_long] = &[
     libc::SYS_setfsgid,
     libc::SYS_getpgid,
     libc::SYS_getsid,
+    libc::SYS_setpgid,
+    libc::SYS_setsid,
     libc::SYS_personality,
     libc::SYS_inotify_init1,
     libc::SYS_inotify_rm_watch,

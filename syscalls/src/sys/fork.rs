@@ -31,11 +31,11 @@ use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
 use crate::host;
+use crate::hostcall;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
-use std::ptr::null_mut;
 use zerocopy::FromBytes;
 
 pub static ENTRIES: &[Entry] = &[
@@ -401,18 +401,14 @@ fn waitpid(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is valid.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ru_arg = if rusage_ptr != 0 { &mut ru as *mut libc::rusage } else { null_mut() };
-    // SAFETY: `status` and `ru` outlive the call. The host checks options and pid as the kernel does.
-    let ret = host(unsafe { libc::syscall(libc::SYS_wait4, pid as i32, &mut status, options as libc::c_int, ru_arg) })?;
+    // The host checks options and pid as the kernel does.
+    let (ret, status, ru) = hostcall::wait::wait4(pid as i32, options as libc::c_int, rusage_ptr != 0)?;
     if ret > 0 {
         if status_ptr != 0 {
             ctx.mem.write_u32(status_ptr, status as u32)?;
         }
-        if rusage_ptr != 0 {
-            ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(&ru))?;
+        if let Some(ru) = &ru {
+            ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(ru))?;
         }
     }
     Ok(ret as u32)
@@ -423,25 +419,16 @@ fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32)
 /// at 12, 16, 20 in the i386 layout), the rest of the struct untouched.
 fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (which, id, infop, options, rusage_ptr) = (a[0], a[1], a[2], a[3], a[4]);
-    // SAFETY: all-zero siginfo and rusage are valid; zero si_signo means "no child".
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ru_arg = if rusage_ptr != 0 { &mut ru as *mut libc::rusage } else { null_mut() };
-    // SAFETY: `info` and `ru` outlive the call. A pidfd is a guest fd, which is a host fd; the
-    // emulator's own fds are not pidfds, so the host answers EBADF for them as for closed ones.
-    host(unsafe {
-        libc::syscall(libc::SYS_waitid, which as libc::c_int, id as i32, &mut info, options as libc::c_int, ru_arg)
-    })?;
-    if info.si_signo != 0 && rusage_ptr != 0 {
-        ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(&ru))?;
+    // A pidfd is a guest fd, which is a host fd; the emulator's own fds are not pidfds, so the
+    // host answers EBADF for them as for closed ones.
+    let (info, ru) = hostcall::wait::waitid(which as libc::c_int, id as i32, options as libc::c_int, rusage_ptr != 0)?;
+    if let Some(ru) = ru.as_ref().filter(|_| info.signo != 0) {
+        ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(ru))?;
     }
     if infop == 0 {
         return Ok(0);
     }
-    // SAFETY: the host filled a SIGCHLD siginfo (or left it zero); these are its fields.
-    let (pid, uid, status) = unsafe { (info.si_pid(), info.si_uid(), info.si_status()) };
-    let fields = [info.si_signo as u32, 0, info.si_code as u32, pid as u32, uid, status as u32];
+    let fields = [info.signo as u32, 0, info.code as u32, info.pid as u32, info.uid, info.status as u32];
     for (i, value) in (0u32..).zip(fields) {
         ctx.mem.write_u32(GuestAddr::new(infop).index::<u32>(i)?, value)?;
     }
@@ -450,14 +437,12 @@ fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements setpgid(2).
 fn setpgid(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    Ok(host(unsafe { libc::syscall(libc::SYS_setpgid, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(hostcall::numbers(libc::SYS_setpgid, &[(a[0] as i32).into(), (a[1] as i32).into()])? as u32)
 }
 
 /// Implements setsid(2).
 fn setsid(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: no arguments.
-    Ok(host(unsafe { libc::syscall(libc::SYS_setsid) })? as u32)
+    Ok(hostcall::numbers(libc::SYS_setsid, &[])? as u32)
 }
 
 #[cfg(test)]
