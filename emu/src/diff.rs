@@ -13,8 +13,10 @@
 //! (`syscalls::replay`), which reports back what it replayed and where it stopped.
 
 mod kernel_values;
+mod line;
 mod native;
 mod normalize;
+mod times;
 
 use normalize::Process;
 use serde_json::json;

@@ -2,9 +2,13 @@
 //!
 //! - [`abi`]: constants and structs exactly as i386 Linux lays them out (size asserts under each).
 //! - [`mem`]: the fallible, typed view of guest memory every handler uses; any bad byte is `EFAULT`.
+//! - [`call`]: a syscall as seen from outside its handler: the argument registers and how the tracer
+//!   shows each argument and the result.
+//! - [`row`]: one row of the table: the call, its handler and the facts about it.
 //! - [`table`]: the one syscall table (number → name, handler, argument kinds) and the one dispatcher,
 //!   the only place where a handler's result becomes the guest's `%eax`.
 //! - [`sys`]: the handlers, one file per family.
+//! - [`hostcall`]: safe wrappers of the host calls rustix lacks, so that handlers hold no unsafe.
 //! - [`trace`]: strace-format output, driven by the table's argument kinds.
 //! - [`replay`]: the native run's random bytes and clock readings handed back under `emu386 diff`.
 //!
@@ -15,8 +19,13 @@
 // the memory layer, the host calls of the handlers and the emulator's CPU code.
 #[forbid(unsafe_code)]
 pub mod abi;
+#[forbid(unsafe_code)]
+pub mod call;
+pub mod hostcall;
 pub mod mem;
 pub mod replay;
+#[forbid(unsafe_code)]
+pub mod row;
 pub mod sys;
 #[forbid(unsafe_code)]
 pub mod table;

@@ -16,6 +16,79 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 /// Guest page size.
 pub const PAGE_SIZE: u32 = 4096;
 
+/// A guest address: where a guest pointer points. Arithmetic on it is checked: an address past
+/// the 4 GiB the guest addresses is `EFAULT`, as access_ok() refuses a range that wraps, where
+/// arithmetic on a bare `u32` would wrap to the bottom of memory. A `u32` converts, and
+/// [`GuestMemoryExt`] takes either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GuestAddr(u32);
+
+impl GuestAddr {
+    pub const NULL: GuestAddr = GuestAddr(0);
+
+    pub const fn new(addr: u32) -> Self {
+        GuestAddr(addr)
+    }
+
+    /// The address as the guest's register holds it.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
+    pub const fn is_null(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The address `bytes` further on (a field of the struct here, the rest of a buffer); `EFAULT`
+    /// past 4 GiB.
+    pub fn offset(self, bytes: u32) -> Result<GuestAddr, Errno> {
+        self.0.checked_add(bytes).map(GuestAddr).ok_or(Errno::FAULT)
+    }
+
+    /// Element `i` of an array of `size`-byte elements that starts here; `EFAULT` past 4 GiB.
+    pub fn element(self, i: u32, size: usize) -> Result<GuestAddr, Errno> {
+        let off = u64::try_from(size).ok().and_then(|s| s.checked_mul(u64::from(i))).ok_or(Errno::FAULT)?;
+        u32::try_from(u64::from(self.0) + off).map(GuestAddr).map_err(|_| Errno::FAULT)
+    }
+
+    /// Element `i` of an array of `T` (laid out as the guest lays it out) that starts here.
+    pub fn index<T>(self, i: u32) -> Result<GuestAddr, Errno> {
+        self.element(i, size_of::<T>())
+    }
+}
+
+/// Guest memory as a host address, for a host call that reads or writes it in place (the host
+/// faults, EFAULT or a short transfer, exactly where and when the guest's kernel would). Only the
+/// memory layer hands one out ([`GuestMemoryExt::host_buf`]), so a host call given one touches
+/// guest memory and nothing of the emulator's. Never dereferenced from Rust.
+#[derive(Debug, Clone, Copy)]
+pub struct HostRange {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl HostRange {
+    /// The host address of the first byte.
+    pub fn as_ptr(self) -> *mut u8 {
+        self.ptr
+    }
+
+    /// How many bytes the range covers.
+    pub fn len(self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+impl From<u32> for GuestAddr {
+    fn from(addr: u32) -> Self {
+        GuestAddr(addr)
+    }
+}
+
 bitflags! {
     /// Page permissions, as `PROT_*` on i386.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,44 +166,52 @@ pub trait GuestMemory {
     fn gdt_entry(&self, index: u32) -> u64;
 }
 
-/// Typed helpers over [`GuestMemory`] (vm-memory's `Bytes`).
+/// Typed helpers over [`GuestMemory`] (vm-memory's `Bytes`). Each takes a [`GuestAddr`] or a
+/// plain `u32`.
 pub trait GuestMemoryExt: GuestMemory {
     /// Copy `buf.len()` guest bytes at `addr` into `buf`.
-    fn read(&self, addr: u32, buf: &mut [u8]) -> Result<(), Errno> {
-        buf.copy_from_slice(self.slice(addr, buf.len())?);
+    fn read(&self, addr: impl Into<GuestAddr>, buf: &mut [u8]) -> Result<(), Errno> {
+        buf.copy_from_slice(self.slice(addr.into().get(), buf.len())?);
         Ok(())
     }
 
     /// Copy `buf` to guest memory at `addr`.
-    fn write(&mut self, addr: u32, buf: &[u8]) -> Result<(), Errno> {
-        self.slice_mut(addr, buf.len())?.copy_from_slice(buf);
+    fn write(&mut self, addr: impl Into<GuestAddr>, buf: &[u8]) -> Result<(), Errno> {
+        self.slice_mut(addr.into().get(), buf.len())?.copy_from_slice(buf);
         Ok(())
     }
 
     /// Read a guest struct laid out as `T`.
-    fn read_obj<T: FromBytes>(&self, addr: u32) -> Result<T, Errno> {
-        let bytes = self.slice(addr, size_of::<T>())?;
+    fn read_obj<T: FromBytes>(&self, addr: impl Into<GuestAddr>) -> Result<T, Errno> {
+        let bytes = self.slice(addr.into().get(), size_of::<T>())?;
         T::read_from_bytes(bytes).map_err(|_| Errno::FAULT)
     }
 
     /// Write a guest struct laid out as `T`.
-    fn write_obj<T: IntoBytes + Immutable>(&mut self, addr: u32, value: &T) -> Result<(), Errno> {
+    fn write_obj<T: IntoBytes + Immutable>(&mut self, addr: impl Into<GuestAddr>, value: &T) -> Result<(), Errno> {
         self.write(addr, value.as_bytes())
     }
 
-    fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+    fn read_u32(&self, addr: impl Into<GuestAddr>) -> Result<u32, Errno> {
         self.read_obj::<[u8; 4]>(addr).map(u32::from_le_bytes)
     }
 
-    fn write_u32(&mut self, addr: u32, value: u32) -> Result<(), Errno> {
+    fn write_u32(&mut self, addr: impl Into<GuestAddr>, value: u32) -> Result<(), Errno> {
         self.write(addr, &value.to_le_bytes())
+    }
+
+    /// `[addr, addr+len)` for a host call that accesses it with `access`: see
+    /// [`GuestMemory::host_range`].
+    fn host_buf(&self, addr: impl Into<GuestAddr>, len: usize, access: Prot) -> Result<HostRange, Errno> {
+        let ptr = self.host_range(addr.into().get(), len, access)?;
+        Ok(HostRange { ptr, len })
     }
 
     /// Read a NUL-terminated string of at most `max` bytes before the NUL, even across page
     /// boundaries. `EFAULT` if a byte before the NUL is unreadable, `too_long` if there is no NUL
     /// within `max` bytes (ENAMETOOLONG for paths, E2BIG for exec strings).
-    fn read_cstr(&self, addr: u32, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
-        let run = self.readable_prefix(addr, max + 1);
+    fn read_cstr(&self, addr: impl Into<GuestAddr>, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
+        let run = self.readable_prefix(addr.into().get(), max + 1);
         match run.iter().position(|&b| b == 0) {
             Some(n) => Ok(run[..n].to_vec()),
             None if run.len() > max => Err(too_long),
@@ -139,7 +220,7 @@ pub trait GuestMemoryExt: GuestMemory {
     }
 
     /// A path argument: at most `PATH_MAX - 1` bytes, and `ENOENT` when empty (getname()).
-    fn read_path(&self, addr: u32) -> Result<Vec<u8>, Errno> {
+    fn read_path(&self, addr: impl Into<GuestAddr>) -> Result<Vec<u8>, Errno> {
         let path = self.read_cstr(addr, PATH_MAX - 1, Errno::NAMETOOLONG)?;
         if path.is_empty() {
             return Err(Errno::NOENT);
@@ -254,5 +335,16 @@ mod tests {
         assert_eq!(m.read(0x1006, &mut buf), Err(Errno::FAULT));
         assert_eq!(m.read_u32(0xffff_fffe), Err(Errno::FAULT));
         assert!(m.read(0x1004, &mut buf).is_ok());
+    }
+
+    #[test]
+    fn address_arithmetic_past_4_gib_is_efault() {
+        let top = GuestAddr::new(0xffff_fff0);
+        assert_eq!(top.offset(0xf).map(GuestAddr::get), Ok(0xffff_ffff));
+        assert_eq!(top.offset(0x10), Err(Errno::FAULT));
+        assert_eq!(top.element(3, 4).map(GuestAddr::get), Ok(0xffff_fffc));
+        assert_eq!(top.element(4, 4), Err(Errno::FAULT));
+        assert_eq!(GuestAddr::new(0x1000).index::<u64>(u32::MAX), Err(Errno::FAULT));
+        assert_eq!(GuestAddr::new(0x1000).index::<[u8; 12]>(2).map(GuestAddr::get), Ok(0x1018));
     }
 }

@@ -9,9 +9,8 @@
 //! values: an unreadable argument shows as its address.
 
 use crate::abi::{errno, nr};
+use crate::call::{Arg, Args, Call, Ret};
 use crate::mem::GuestMemory;
-use crate::table::{Arg, Args, Entry, Ret};
-use crate::task::Ctx;
 use crate::Errno;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -24,6 +23,7 @@ mod control;
 mod decode;
 pub mod names;
 mod net;
+mod process;
 mod scalar;
 mod sigevent;
 mod siginfo;
@@ -31,7 +31,6 @@ mod strings;
 mod text;
 
 use control::LEASES;
-use net::sockaddr;
 use text::{
     array_len, buffer, flags, hex, memfd_flags, named_flags, open_flags, pointer, quoted, quoted_upto, string_array,
     unknown_bits,
@@ -128,13 +127,13 @@ pub struct Before {
 
 /// What [`Before`] keeps of a call that is starting; `esp` is the caller's stack pointer (only
 /// read for a sigreturn).
-pub fn before<M: TraceMemory + ?Sized>(entry: &Entry, args: &Args, esp: u32, mem: &M) -> Before {
+pub fn before<M: TraceMemory + ?Sized>(call: &Call, args: &Args, esp: u32, mem: &M) -> Before {
     let mut before = Before::default();
-    for (i, kind) in entry.args.iter().enumerate() {
+    for (i, kind) in call.args.iter().enumerate() {
         before.args[i] = match *kind {
             Arg::UserDescInOut => {
                 let mut text = String::new();
-                match decode::user_desc(mem, args[i]) {
+                match process::user_desc(mem, args[i]) {
                     Some(desc) => text.push_str(&desc),
                     None => pointer(&mut text, args[i]),
                 }
@@ -163,21 +162,11 @@ fn read_as_call_starts(kind: Arg) -> bool {
     matches!(kind, Arg::Itimerval | Arg::Itimerspec | Arg::Itimerspec64)
 }
 
-/// Trace a call described by the table. `value` is the guest's `%eax`, or `None` for a call that
-/// does not return (printed before the call runs, as `= ?`); `before` what was read as it started.
-pub fn call(ctx: &mut Ctx, _nr: u32, entry: &Entry, args: &Args, value: Option<u32>, before: &Before) {
-    let mut text = format_call(entry, args, &*ctx.mem, value, before);
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
-    }
-}
-
 /// One call as strace shows it, without the newline: `write(1, "hi\n", 3) = 3`. `value` is the
 /// result register, `None` for a call that does not return (`= ?`); `before` what [`before`] read
 /// as the call started (a default one: nothing was read, the arguments show as they are now).
 pub fn format_call<M: TraceMemory + ?Sized>(
-    entry: &Entry,
+    call: &Call,
     args: &Args,
     mem: &M,
     value: Option<u32>,
@@ -186,12 +175,12 @@ pub fn format_call<M: TraceMemory + ?Sized>(
     // A sigreturn's value is what the interrupted code had in %eax.
     let value = before.restored.or(value);
     let mut text = String::new();
-    let _ = write!(text, "{}(", entry.name);
+    let _ = write!(text, "{}(", call.name);
     let mut suffix = None;
     let mut first = true;
-    for (i, kind) in entry.args.iter().enumerate() {
+    for (i, kind) in call.args.iter().enumerate() {
         let mut part = String::new();
-        let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, entry.nr, args[0]))
+        let shown = (i == 0 && value == Some(0) && utsname(mem, &mut part, call.nr, args[0]))
             || arg(mem, &mut part, *kind, args, i, value, &mut suffix, before.args[i].as_deref());
         if !shown {
             continue;
@@ -205,7 +194,7 @@ pub fn format_call<M: TraceMemory + ?Sized>(
     text.push_str(") = ");
     match value {
         None => text.push('?'),
-        Some(v) => result(&mut text, entry.ret, v, args),
+        Some(v) => result(&mut text, call.ret, v, args),
     }
     if let (Some(s), Some(v)) = (suffix, value) {
         if !failed(Some(v)) {
@@ -269,15 +258,6 @@ pub fn signal_name(sig: i32) -> String {
         _ if sig == 32 => "SIGRTMIN".to_string(),
         _ if (33..=64).contains(&sig) => format!("SIGRT_{}", sig - 32),
         _ => sig.to_string(),
-    }
-}
-
-/// Trace a number the table does not know.
-pub fn unknown(ctx: &mut Ctx, nr: u32, args: &Args, value: Option<u32>) {
-    let mut text = format_unknown(nr, args, value);
-    text.push('\n');
-    if let Some(t) = ctx.task.tracer.as_mut() {
-        t.line(&text);
     }
 }
 
@@ -470,10 +450,10 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::SockProto(family) => net::sock_proto(text, v, a.at(family)),
         Arg::SockLevel => text.push_str(&decode::name_or(names::SOCK_LEVELS, v, |l| l.to_string())),
         Arg::SockOptName(level) => net::sockopt_name(text, v, a.at(level)),
-        Arg::SockOptVal(len) => a.decoded(text, decode::sockopt_val(mem, v, a.at(len), args[1], args[2])),
+        Arg::SockOptVal(len) => a.decoded(text, net::sockopt_val(mem, v, a.at(len), args[1], args[2])),
         Arg::SockOptOut(len) => net::sockopt_out(&a, text, len),
-        Arg::Msghdr => a.decoded(text, decode::msghdr(mem, v, None)),
-        Arg::MsghdrOut => a.written(text, |n| decode::msghdr(mem, v, Some(n))),
+        Arg::Msghdr => a.decoded(text, net::msghdr(mem, v, None)),
+        Arg::MsghdrOut => a.written(text, |n| net::msghdr(mem, v, Some(n))),
         // fcntl and ioctl.
         Arg::FcntlArg => return control::fcntl_arg(&a, text),
         Arg::IoctlReq(names) => control::ioctl_request(text, v, names),
@@ -513,13 +493,13 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::IovecOut(n) => a.written(text, |len| decode::iovec(mem, v, a.at(n), Some(len))),
         Arg::Rlimit => a.decoded(text, decode::rlimit(mem, v, false)),
         Arg::Rlimit64 => a.decoded(text, decode::rlimit(mem, v, true)),
-        Arg::Clone => text.push_str(&decode::clone_args(mem, args, !a.failed())),
+        Arg::Clone => text.push_str(&process::clone_args(mem, args, !a.failed())),
         Arg::Clone3Args => a.decoded(text, scalar::clone3_flags(mem, v)),
-        Arg::UserDesc => a.decoded(text, decode::user_desc(mem, v)),
-        Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, decode::user_desc(mem, v)),
+        Arg::UserDesc => a.decoded(text, process::user_desc(mem, v)),
+        Arg::UserDescSized(n) if a.at(n) == 16 => a.decoded(text, process::user_desc(mem, v)),
         Arg::UserDescSized(_) => pointer(text, v),
-        Arg::Rusage => a.decoded(text, decode::rusage(mem, v)),
-        Arg::Futex { time64 } => text.push_str(&decode::futex(mem, args, time64)),
+        Arg::Rusage => a.decoded(text, process::rusage(mem, v)),
+        Arg::Futex { time64 } => text.push_str(&process::futex(mem, args, time64)),
         // EPOLL_CTL_DEL reads no event: strace shows the address.
         Arg::EpollCtlEvent if a.prev() == 2 => pointer(text, v),
         Arg::EpollCtlEvent => a.decoded(text, decode::epoll_ctl_event(mem, v)),
@@ -527,7 +507,7 @@ fn arg<M: TraceMemory + ?Sized>(
         Arg::UserDescInOut => {
             match before {
                 Some(b) => text.push_str(b),
-                None => a.decoded(text, decode::user_desc(mem, v)),
+                None => a.decoded(text, process::user_desc(mem, v)),
             }
             // strace's set_thread_area: the entry number the kernel chose, after the result.
             if let Some(b) = a.succeeded().and_then(|_| read_exact(mem, v, 4)) {
@@ -539,7 +519,7 @@ fn arg<M: TraceMemory + ?Sized>(
             None => return false,
         },
         Arg::WaitStatus => match a.succeeded() {
-            Some(n) if n != 0 => a.decoded(text, decode::wait_status(mem, v)),
+            Some(n) if n != 0 => a.decoded(text, process::wait_status(mem, v)),
             _ => pointer(text, v),
         },
     }

@@ -23,7 +23,7 @@
 //! A binary record is rewritten in the escaped text the tracer shows: the escapes of the field's
 //! bytes are replaced by the symbol in braces, the rest stays as it was.
 
-use super::normalize::name;
+use super::line::{name, Quotes};
 use std::collections::HashMap;
 
 /// What the tracer's first quoted string of a line shows, one escape (or character) per byte.
@@ -213,20 +213,12 @@ impl KernelValues {
     fn ipc_tokens(&self, line: &str) -> String {
         let bytes = line.as_bytes();
         let mut out: Vec<u8> = Vec::with_capacity(line.len());
-        let (mut quoted, mut escaped, mut i) = (false, false, 0);
+        let (mut quotes, mut i) = (Quotes::default(), 0);
         while i < bytes.len() {
             let b = bytes[i];
-            if quoted {
-                match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => quoted = false,
-                    _ => {}
-                }
-            } else if b == b'"' {
-                quoted = true;
-            } else if b.is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
-            {
+            let starts_token =
+                b.is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+            if !quotes.inside(b) && starts_token {
                 let end = bytes[i..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(bytes.len(), |n| i + n);
                 let token = &line[i..end];
                 out.extend_from_slice(self.ipc_ids.get(token).map_or(token, String::as_str).as_bytes());

@@ -135,8 +135,8 @@ fn format(pid: i32, number: u32, args: &Args, value: Option<u32>, before: &Befor
         })
         .flatten();
     match (entry, unpacked) {
-        (_, Some((e, direct_args))) => format_call(e, &direct_args, &mem, value, before),
-        (Some(e), None) => format_call(e, args, &mem, value, before),
+        (_, Some((e, direct_args))) => format_call(&e.call, &direct_args, &mem, value, before),
+        (Some(e), None) => format_call(&e.call, args, &mem, value, before),
         (None, None) => format_unknown(number, args, value),
     }
 }
@@ -403,9 +403,10 @@ fn syscall_stop(pid: i32, proc: &mut Proc, replay: bool) {
             let number = regs.orig_rax as u32;
             let args = [regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi, regs.rbp].map(|r| r as u32);
             // As the emulator's dispatcher reads it when the call starts.
-            let at_entry =
-                lookup(number).map(|e| before(e, &args, regs.rsp as u32, &PtraceMemory { pid })).unwrap_or_default();
-            if lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
+            let at_entry = lookup(number)
+                .map(|e| before(&e.call, &args, regs.rsp as u32, &PtraceMemory { pid }))
+                .unwrap_or_default();
+            if lookup(number).is_some_and(|e| e.call.ret == Ret::NoReturn) {
                 proc.stream.push(format(pid, number, &args, None, &at_entry));
             }
             proc.exec_line =
@@ -413,7 +414,7 @@ fn syscall_stop(pid: i32, proc: &mut Proc, replay: bool) {
             proc.pending = Pending::Call(number, args, at_entry);
         }
         Pending::Call(number, args, at_entry) => {
-            if !lookup(number).is_some_and(|e| e.ret == Ret::NoReturn) {
+            if !lookup(number).is_some_and(|e| e.call.ret == Ret::NoReturn) {
                 let line = format(pid, number, &args, Some(regs.rax as u32), &at_entry);
                 proc.stream.push(line);
             }

@@ -24,6 +24,9 @@
 //!   in files, whose size when a program looks depends on when its other processes wrote.
 
 use super::kernel_values::KernelValues;
+pub use super::line::name;
+use super::line::{result_start, split_args, Quotes};
+use super::times::{stdio_sizes, sub_second_times, time_left, SELECTS};
 use super::Stream;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -73,11 +76,6 @@ impl Process {
     pub fn killed(&self) -> bool {
         self.end.as_deref().is_some_and(|e| e.starts_with("+++ killed by"))
     }
-}
-
-/// A call's name (`write` in `write(1, …) = 1`), or the whole line for `+++ … +++` lines.
-pub fn name(line: &str) -> &str {
-    line.split('(').next().unwrap_or(line)
 }
 
 /// The decimal result of a line (`… = 123`), if it has one.
@@ -155,63 +153,9 @@ impl Addresses {
     }
 }
 
-/// Where, in a line, the result starts: after the last ` = ` outside a quoted string.
-fn result_start(line: &str) -> usize {
-    let bytes = line.as_bytes();
-    let mut quoted = false;
-    let mut escaped = false;
-    let mut start = bytes.len();
-    for (i, &b) in bytes.iter().enumerate() {
-        if quoted {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => quoted = false,
-                _ => {}
-            }
-        } else if b == b'"' {
-            quoted = true;
-        } else if bytes[i..].starts_with(b" = ") {
-            start = i + 3;
-        }
-    }
-    start
-}
-
-/// The top-level arguments of `text` (the part between the parentheses): split at `, ` outside
-/// quotes and braces.
-fn split_args(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut parts = Vec::new();
-    let (mut quoted, mut escaped, mut depth, mut start) = (false, false, 0usize, 0);
-    for (i, &b) in bytes.iter().enumerate() {
-        if quoted {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => quoted = true,
-            b'{' | b'[' | b'(' => depth += 1,
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            b',' if depth == 0 && bytes.get(i + 1) == Some(&b' ') => {
-                parts.push(&text[start..i]);
-                start = i + 2;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
 /// Table rows by name, for the argument kinds.
 static BY_NAME: LazyLock<HashMap<&'static str, &'static Entry>> =
-    LazyLock::new(|| (0..nr::NAMES.len() as u32).filter_map(table::lookup).map(|e| (e.name, e)).collect());
+    LazyLock::new(|| (0..nr::NAMES.len() as u32).filter_map(table::lookup).map(|e| (e.call.name, e)).collect());
 
 /// Whether a result is one of the kernel-internal restart codes a ptrace exit stop can show
 /// (ERESTARTSYS … ERESTART_RESTARTBLOCK, 512-516): the tracee itself sees EINTR or a restarted call.
@@ -263,7 +207,7 @@ impl Rewriter<'_> {
     /// kernel may pick, and, where `addresses` is set, hex addresses.
     fn numbers(&mut self, text: &str, addresses: Addr, out: &mut String) {
         let bytes = text.as_bytes();
-        let (mut quoted, mut escaped, mut i) = (false, false, 0);
+        let (mut quotes, mut i) = (Quotes::default(), 0);
         while i < bytes.len() {
             let b = bytes[i];
             let starts_token = b.is_ascii_digit()
@@ -289,20 +233,11 @@ impl Rewriter<'_> {
                     i = end;
                     continue;
                 }
-                out.push_str(&self.token(token, quoted, addresses, text[..i].ends_with("htons(")));
+                out.push_str(&self.token(token, quotes.quoted(), addresses, text[..i].ends_with("htons(")));
                 i = end;
                 continue;
             }
-            if quoted {
-                match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => quoted = false,
-                    _ => {}
-                }
-            } else if b == b'"' {
-                quoted = true;
-            }
+            quotes.inside(b);
             let len = text[i..].chars().next().map_or(1, char::len_utf8);
             out.push_str(&text[i..i + len]);
             i += len;
@@ -380,7 +315,7 @@ impl Rewriter<'_> {
                 continue;
             }
             // The tracer leaves out the arguments strace does not show on their own.
-            let shown = entry.and_then(|e| e.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
+            let shown = entry.and_then(|e| e.call.args.iter().filter(|k| !matches!(k, Arg::Skip)).nth(i));
             let kind = match shown {
                 Some(kind) => addr_kind(kind),
                 None => AddrKind::Pointer,
@@ -406,8 +341,11 @@ impl Rewriter<'_> {
             ("times", _) if value.is_some_and(|v| v >= 0) => out.push_str("TICKS"),
             _ if restart_code(result) => out.push_str("-1 EINTR (Interrupted system call)"),
             _ => {
-                let kind =
-                    if matches!(entry, Some(e) if e.ret != Ret::Hex) { AddrKind::Never } else { AddrKind::Pointer };
+                let kind = if matches!(entry, Some(e) if e.call.ret != Ret::Hex) {
+                    AddrKind::Never
+                } else {
+                    AddrKind::Pointer
+                };
                 let pids = PID_RESULTS.contains(&call);
                 self.numbers(result, Addr { kind, offsets, pids }, &mut out);
             }
@@ -535,92 +473,6 @@ fn threaded(streams: &HashMap<i32, Stream>, order: &[(i32, Option<i32>)]) -> Has
     group.into_iter().filter(|(_, leader)| size.get(leader).is_some_and(|&n| n > 1)).map(|(pid, _)| pid).collect()
 }
 
-/// The calls that write back what is left of their timeout.
-const SELECTS: &[&str] = &["select", "_newselect", "pselect6", "pselect6_time64", "ppoll", "ppoll_time64"];
-
-/// What is left of the timeout of a call that returned ready descriptors: anything from nothing
-/// to all of it, depending on how long the call took (`tv_nsec=0` too).
-fn time_left(line: &str) -> String {
-    line.replace("tv_nsec=0}", "tv_nsec=NSEC}").replace("tv_usec=0}", "tv_usec=USEC}")
-}
-
-/// The time fields of a line made equal; see the module comment.
-fn sub_second_times(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = ["tv_nsec=", "tv_usec=", "ru_utime=", "ru_stime=", "si_utime=", "si_stime="]
-        .iter()
-        .filter_map(|key| rest.find(key).map(|i| (i, *key)))
-        .min()
-    {
-        let (i, key) = at;
-        out.push_str(&rest[..i + key.len()]);
-        rest = &rest[i + key.len()..];
-        if key.starts_with("ru_") {
-            // `{tv_sec=0, tv_usec=181}`: the whole struct.
-            let end = rest.find('}').map_or(rest.len(), |e| e + 1);
-            out.push_str("TIME");
-            rest = &rest[end..];
-            continue;
-        }
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if key.starts_with("si_") {
-            // A child's CPU time in a siginfo, in clock ticks.
-            out.push_str("TIME");
-            rest = &rest[digits..];
-            continue;
-        }
-        match &rest[..digits] {
-            "" | "0" => {}
-            _ if key == "tv_nsec=" => out.push_str("NSEC"),
-            _ => out.push_str("USEC"),
-        }
-        if matches!(&rest[..digits], "" | "0") {
-            out.push_str(&rest[..digits]);
-        }
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    if out.contains("TIMER_ABSTIME") {
-        // An absolute deadline is a clock reading plus an interval: the seconds too.
-        out = absolute_seconds(&out);
-    }
-    out
-}
-
-/// The size of standard output or error in a stat of fd 1 or 2 becomes `SIZE`: the tool captures
-/// them in files, whose size when the program looks depends on when its other processes wrote.
-fn stdio_sizes(line: &str) -> String {
-    let stdio = ["statx(1, ", "statx(2, ", "fstat64(1, ", "fstat64(2, ", "fstat(1, ", "fstat(2, "];
-    if !stdio.iter().any(|p| line.starts_with(p)) {
-        return line.to_string();
-    }
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(i) = ["stx_size=", "st_size="].iter().filter_map(|k| rest.find(k).map(|i| i + k.len())).min() {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        out.push_str(if digits > 0 { "SIZE" } else { "" });
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `tv_sec=1863` → `tv_sec=SEC` throughout `line`.
-fn absolute_seconds(line: &str) -> String {
-    let mut parts = line.split("tv_sec=");
-    let mut out = parts.next().unwrap_or("").to_string();
-    for part in parts {
-        let digits = part.bytes().take_while(u8::is_ascii_digit).count();
-        out.push_str("tv_sec=");
-        out.push_str(if digits > 0 { "SEC" } else { "" });
-        out.push_str(&part[digits..]);
-    }
-    out
-}
-
 /// Where an argument of this kind may show an address: kinds shown as a number never do; every
 /// kind that points at memory does (as an address when the call failed or the pointer is bad,
 /// and inside decoded structs that hold pointers).
@@ -696,46 +548,6 @@ fn addr_kind(kind: &Arg) -> AddrKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sub_second_times_are_made_equal() {
-        assert_eq!(
-            sub_second_times("select(7, PTR, NULL, NULL, {tv_sec=4, tv_usec=999998}) = 1"),
-            "select(7, PTR, NULL, NULL, {tv_sec=4, tv_usec=USEC}) = 1"
-        );
-        assert_eq!(
-            sub_second_times("nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0"),
-            "nanosleep({tv_sec=1, tv_nsec=0}, NULL) = 0"
-        );
-        assert_eq!(
-            sub_second_times("wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime={tv_sec=0, tv_usec=181}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = PID2"),
-            "wait4(PID2, [{WIFEXITED(s)}], 0, {ru_utime=TIME, ru_stime=TIME, ...}) = PID2"
-        );
-        assert_eq!(
-            sub_second_times("rt_sigtimedwait([CHLD], {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=PID2, si_uid=0, si_status=0, si_utime=3, si_stime=0}, NULL, 8) = 17 (SIGCHLD)"),
-            "rt_sigtimedwait([CHLD], {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=PID2, si_uid=0, si_status=0, si_utime=TIME, si_stime=TIME}, NULL, 8) = 17 (SIGCHLD)"
-        );
-    }
-
-    #[test]
-    fn the_size_of_standard_output_is_timing() {
-        assert_eq!(
-            stdio_sizes(
-                "statx(1, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_mode=S_IFREG|0644, stx_size=42, ...}) = 0"
-            ),
-            "statx(1, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_mode=S_IFREG|0644, stx_size=SIZE, ...}) = 0"
-        );
-        let other = "statx(3, \"\", AT_EMPTY_PATH, STATX_BASIC_STATS, {stx_size=42, ...}) = 0";
-        assert_eq!(stdio_sizes(other), other);
-    }
-
-    #[test]
-    fn absolute_deadlines_lose_their_seconds() {
-        assert_eq!(
-            sub_second_times("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=1863, tv_nsec=5}, 0x1000) = 0"),
-            "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=SEC, tv_nsec=NSEC}, 0x1000) = 0"
-        );
-    }
 
     fn side(lines: &[(i32, &str)]) -> HashMap<i32, Stream> {
         let mut map: HashMap<i32, Stream> = HashMap::new();

@@ -6,6 +6,7 @@
 
 pub mod errno;
 pub mod fcntl;
+pub mod futex;
 pub mod info;
 pub mod net;
 pub mod netdev;

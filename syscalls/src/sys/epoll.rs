@@ -11,12 +11,12 @@
 use super::poll::{masked, read_sigmask, read_timeout, Deadline, Sigmask, TimeAbi};
 use crate::abi::poll::*;
 use crate::entry;
-use crate::host;
-use crate::mem::{GuestMemoryExt, Prot};
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::hostcall::poll::{self as hostpoll, EventsOut};
+use crate::mem::{GuestAddr, GuestMemoryExt, HostRange, Prot};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
-use zerocopy::IntoBytes;
 
 const CREATE_FLAGS: &[(u32, &str)] = &[(0o2000000, "EPOLL_CLOEXEC")];
 const CTL_OPS: &[(u32, &str)] =
@@ -34,8 +34,7 @@ pub static ENTRIES: &[Entry] = &[
 
 /// A new host epoll fd as a guest fd.
 fn create(flags: u32) -> SysResult {
-    // SAFETY: no pointers.
-    let fd = host(unsafe { libc::syscall(libc::SYS_epoll_create1, flags as libc::c_int) })?;
+    let fd = numbers(libc::SYS_epoll_create1, &[(flags as libc::c_int).into()])?;
     Ok(super::fd::new_guest_fd(fd as i32)?)
 }
 
@@ -57,15 +56,13 @@ fn epoll_create1(_: &mut Ctx, a: &Args) -> SysResult {
 fn epoll_ctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (epfd, op, fd) = (super::fd::host_fd(a[0]), a[1], super::fd::host_fd(a[2]));
     let event: Option<EpollEvent> = if op == EPOLL_CTL_DEL { None } else { Some(ctx.mem.read_obj(a[3])?) };
-    let p = event.as_ref().map_or(std::ptr::null(), |e| e.as_bytes().as_ptr());
-    // SAFETY: the event is NULL or a local of the host's 12-byte layout.
-    Ok(host(unsafe { libc::syscall(libc::SYS_epoll_ctl, epfd, op as libc::c_int, fd, p) })? as u32)
+    Ok(hostpoll::epoll_ctl(epfd, op as libc::c_int, fd, event.as_ref())? as u32)
 }
 
 /// What the host is given for the events buffer.
 enum Events {
-    /// The guest's buffer itself.
-    Guest(*mut u8),
+    /// The guest's buffer itself (`None`: a count the host refuses first).
+    Guest(Option<HostRange>),
     /// A local buffer, for a guest buffer the host cannot be handed as it is (a page that is
     /// mapped but not writable): events are stored from it one by one.
     Local(Vec<EpollEvent>),
@@ -82,38 +79,27 @@ fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mas
     let len = max as usize * size_of::<EpollEvent>();
     let mut buf = if max as i32 <= 0 || max > EP_MAX_EVENTS {
         // The host answers EINVAL, or EBADF first where its kernel checks the fd first.
-        Events::Guest(std::ptr::null_mut())
+        Events::Guest(None)
     } else {
-        match ctx.mem.host_range(events, len, Prot::WRITE) {
-            Ok(p) => Events::Guest(p),
+        match ctx.mem.host_buf(events, len, Prot::WRITE) {
+            Ok(p) => Events::Guest(Some(p)),
             Err(_) => Events::Local(vec![EpollEvent::default(); (max as usize).min(1024)]),
         }
     };
-    let (ptr, n) = match &mut buf {
-        Events::Guest(p) => (p.cast::<libc::c_void>(), max as i32 as isize as usize),
-        Events::Local(v) => (v.as_mut_ptr().cast(), v.len()),
+    let out = match &mut buf {
+        Events::Guest(Some(range)) => EventsOut::Guest(*range),
+        Events::Guest(None) => EventsOut::Refused(max as i32),
+        Events::Local(v) => EventsOut::Local(v),
     };
-    let mask_ptr = mask.map_or(std::ptr::null(), |m| m.as_ptr());
-    let r = match ts {
-        // SAFETY: `ptr` is writable guest memory (or unmapped, so the host faults) or a local
-        // of `n` events; the timeout and mask are NULL or locals.
-        Some(d) => {
-            let t = d.remaining();
-            // SAFETY: as said above the match.
-            host(unsafe {
-                libc::syscall(libc::SYS_epoll_pwait2, epfd, ptr, n, &t as *const libc::timespec, mask_ptr, 8usize)
-            })?
-        }
-        // SAFETY: as above.
-        None => host(unsafe { libc::syscall(libc::SYS_epoll_pwait, epfd, ptr, n, timeout, mask_ptr, 8usize) })?,
-    };
+    let t = ts.map(|d| d.remaining());
+    let r = hostpoll::epoll_pwait(epfd, out, timeout, t.as_ref(), mask)?;
     let Events::Local(local) = buf else {
         return Ok(r as u32);
     };
     // ep_send_events(): stop at the first event that cannot be stored; EFAULT if it is the first.
     for (i, ev) in local.iter().take(r as usize).enumerate() {
-        let at = events.checked_add(i as u32 * 12);
-        if at.is_none_or(|at| ctx.mem.write_obj(at, ev).is_err()) {
+        let at = GuestAddr::new(events).index::<EpollEvent>(i as u32);
+        if at.and_then(|at| ctx.mem.write_obj(at, ev)).is_err() {
             return if i == 0 { Err(Errno::FAULT.into()) } else { Ok(i as u32) };
         }
     }

@@ -9,14 +9,14 @@
 
 use super::fd::host_fd;
 use super::fd::new_guest_fd;
-use super::hostarg::{int, new_fd, uint};
+use super::hostarg::{int, uint};
 use crate::abi::nr;
 use crate::abi::time::{GuestItimerspec, Itimerspec32, KernelItimerspec, CLOCK_NAMES};
 use crate::entry;
-use crate::host;
+use crate::hostcall::time as hosttime;
 use crate::mem::GuestMemoryExt;
 use crate::replay::DeadlineClock;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use zerocopy::little_endian::U64;
@@ -51,14 +51,12 @@ pub static ENTRIES: &[Entry] = &[
 
 /// Implements eventfd(2): eventfd2 with no flags.
 fn eventfd(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_eventfd2, uint(a[0]), 0) })
+    Ok(new_guest_fd(hosttime::eventfd2(uint(a[0]), 0)? as i32)?)
 }
 
 /// Implements eventfd2(2); the host answers EINVAL for a flag outside `EFD_FLAGS_SET`.
 fn eventfd2(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_eventfd2, uint(a[0]), int(a[1])) })
+    Ok(new_guest_fd(hosttime::eventfd2(uint(a[0]), int(a[1]))? as i32)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,8 +64,7 @@ fn eventfd2(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements timerfd_create(2): clock and flags are the host's to check.
 fn timerfd_create(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_timerfd_create, int(a[0]), int(a[1])) })
+    Ok(new_guest_fd(hosttime::timerfd_create(int(a[0]), int(a[1]))? as i32)?)
 }
 
 /// timerfd_settime for either layout, in the order of fs/timerfd.c: the new value is read first
@@ -78,10 +75,7 @@ fn settime<T: GuestItimerspec>(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut new = ctx.mem.read_obj::<T>(new)?.to_host();
     // TFD_TIMER_ABSTIME.
     crate::replay::deadline(DeadlineClock::Timerfd(host_fd(fd)), flags & 1 != 0, &mut new.it_value);
-    // SAFETY: all-zero is a valid itimerspec.
-    let mut prev: libc::itimerspec = unsafe { std::mem::zeroed() };
-    // SAFETY: `new` and `prev` are valid for the call.
-    host(unsafe { libc::syscall(libc::SYS_timerfd_settime, host_fd(fd), int(flags), &new, &mut prev) })?;
+    let prev = hosttime::timerfd_settime(host_fd(fd), int(flags), &new)?;
     if old != 0 {
         ctx.mem.write_obj(old, &T::from_host(&prev))?;
     }
@@ -90,10 +84,7 @@ fn settime<T: GuestItimerspec>(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// timerfd_gettime for either layout: the fd is checked before the pointer.
 fn gettime<T: GuestItimerspec>(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: all-zero is a valid itimerspec.
-    let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
-    // SAFETY: `cur` is valid for the call.
-    host(unsafe { libc::syscall(libc::SYS_timerfd_gettime, host_fd(a[0]), &mut cur) })?;
+    let cur = hosttime::timerfd_gettime(host_fd(a[0]))?;
     ctx.mem.write_obj(a[1], &T::from_host(&cur))?;
     Ok(0)
 }
@@ -143,8 +134,7 @@ fn do_signalfd4(ctx: &mut Ctx, ufd: u32, set: u32, size: u32, flags: u32) -> Sys
             fd => fd,
         },
     };
-    // SAFETY: an 8-byte set that outlives the call.
-    let r = host(unsafe { libc::syscall(libc::SYS_signalfd4, fd, &set, SIGSET_SIZE as usize, int(flags)) })?;
+    let r = hosttime::signalfd4(fd, set, int(flags))?;
     Ok(new_guest_fd(r as i32)?)
 }
 

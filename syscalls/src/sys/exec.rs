@@ -24,8 +24,8 @@
 use crate::abi::sched::*;
 use crate::entry;
 use crate::host;
-use crate::mem::{GuestMemoryExt, PATH_MAX};
-use crate::table::{Arg::*, Args, Entry};
+use crate::mem::{GuestAddr, GuestMemoryExt, PATH_MAX};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::ffi::{CString, OsString};
@@ -149,8 +149,10 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
         } else {
             (nr::execve, [path_ptr, argv_ptr, envp_ptr, 0, 0, 0])
         };
-        let text = crate::table::lookup(nr)
-            .map(|e| crate::trace::format_call(e, &args, &*ctx.mem, Some(0), &Default::default()))
+        let text = ENTRIES
+            .iter()
+            .find(|e| e.call.nr == nr)
+            .map(|e| crate::trace::format_call(&e.call, &args, &*ctx.mem, Some(0), &Default::default()))
             .unwrap_or_default();
         (t.share(), text + "\n")
     });
@@ -212,8 +214,7 @@ fn count(ctx: &Ctx, base: u32) -> Result<u32, Errno> {
     }
     let mut i: u32 = 0;
     loop {
-        let addr = u64::from(i).checked_mul(4).and_then(|off| u32::try_from(u64::from(base) + off).ok());
-        let ptr = ctx.mem.read_u32(addr.ok_or(Errno::FAULT)?)?;
+        let ptr = ctx.mem.read_u32(GuestAddr::new(base).index::<u32>(i)?)?;
         if ptr == 0 {
             return Ok(i);
         }
@@ -261,7 +262,7 @@ fn copy_strings(ctx: &Ctx, base: u32, n: u32, space: &mut ArgSpace) -> Result<Ve
     let mut out = vec![Vec::new(); n as usize];
     for i in (0..n).rev() {
         // count() read every pointer already, so the address is in range.
-        let ptr = ctx.mem.read_u32(base.wrapping_add(i.wrapping_mul(4)))?;
+        let ptr = ctx.mem.read_u32(GuestAddr::new(base).index::<u32>(i)?)?;
         let s = ctx.mem.read_cstr(ptr, MAX_ARG_STRLEN - 1, Errno::TOOBIG)?;
         space.take(s.len() + 1)?;
         if let Some(slot) = out.get_mut(i as usize) {

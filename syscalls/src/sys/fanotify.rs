@@ -13,10 +13,11 @@
 
 use super::fd::host_fd;
 use super::fs::{path, Follow};
-use super::hostarg::{int, lohi, new_fd, ret, uint};
+use super::hostarg::{int, lohi, ret, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 
@@ -64,8 +65,7 @@ pub static ENTRIES: &[Entry] = &[
 /// Implements fanotify_init(2): the host's call (flags, then CAP_SYS_ADMIN for what needs it, then
 /// event_f_flags, in fs/notify/fanotify/fanotify_user.c's order).
 fn fanotify_init(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_fanotify_init, uint(a[0]), uint(a[1])) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_fanotify_init, &[uint(a[0]), uint(a[1])])? as i32)?)
 }
 
 /// Implements fanotify_mark(2) as compat_sys_fanotify_mark() does: the mask from two registers,

@@ -24,7 +24,7 @@ use crate::abi::termios;
 use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
@@ -152,8 +152,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::dup, dup, [Fd]),
     entry!(nr::dup2, dup2, [Fd, Fd]),
     entry!(nr::dup3, dup3, [Fd, Fd, Flags(CLOEXEC_FLAG)]),
-    entry!(nr::fcntl, fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::table::Ret::Fcntl).blocks().restarts(),
-    entry!(nr::fcntl64, fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::table::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl, fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl64, fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
     entry!(nr::ioctl, ioctl, [Fd, IoctlReq(IOCTL_NAMES), IoctlArg]).restarts(),
     entry!(nr::pipe, pipe, [FdPair]),
     entry!(nr::pipe2, pipe2, [FdPair, Flags(PIPE_FLAGS)]),

@@ -2,10 +2,11 @@
 //! an i386 guest passes split over two registers, low word first (arch/x86/kernel/sys_ia32.c).
 
 use super::fd::host_fd;
-use super::hostarg::{int, lohi, ret, uint};
+use super::hostarg::{int, lohi, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 
@@ -30,20 +31,17 @@ pub static ENTRIES: &[Entry] = &[
 /// Implements fallocate(2): `ia32_fallocate(fd, mode, offset_lo, offset_hi, len_lo, len_hi)`.
 fn fallocate(_: &mut Ctx, a: &Args) -> SysResult {
     let (offset, len) = (lohi(a[2], a[3]), lohi(a[4], a[5]));
-    // SAFETY: integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_fallocate, host_fd(a[0]), int(a[1]), offset, len) })
+    Ok(numbers(libc::SYS_fallocate, &[host_fd(a[0]).into(), int(a[1]), offset, len])? as u32)
 }
 
 /// Implements sync_file_range(2): `ia32_sync_file_range(fd, off_lo, off_hi, n_lo, n_hi, flags)`.
 fn sync_file_range(_: &mut Ctx, a: &Args) -> SysResult {
     let (offset, nbytes) = (lohi(a[1], a[2]), lohi(a[3], a[4]));
-    // SAFETY: integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_sync_file_range, host_fd(a[0]), offset, nbytes, uint(a[5])) })
+    Ok(numbers(libc::SYS_sync_file_range, &[host_fd(a[0]).into(), offset, nbytes, uint(a[5])])? as u32)
 }
 
 /// Implements readahead(2): `ia32_readahead(fd, off_lo, off_hi, count)`.
 fn readahead(_: &mut Ctx, a: &Args) -> SysResult {
     let offset = lohi(a[1], a[2]);
-    // SAFETY: integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_readahead, host_fd(a[0]), offset, a[3] as usize) })
+    Ok(numbers(libc::SYS_readahead, &[host_fd(a[0]).into(), offset, a[3] as libc::c_long])? as u32)
 }

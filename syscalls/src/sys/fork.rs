@@ -31,11 +31,11 @@ use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
 use crate::host;
-use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall;
+use crate::mem::{GuestAddr, GuestMemoryExt};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
-use std::ptr::null_mut;
 use zerocopy::FromBytes;
 
 pub static ENTRIES: &[Entry] = &[
@@ -95,10 +95,9 @@ fn clone3(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let mut tids = Vec::new();
     if set_tid != 0 {
-        let addr = u32::try_from(set_tid).map_err(|_| Errno::FAULT)?;
+        let addr = GuestAddr::new(u32::try_from(set_tid).map_err(|_| Errno::FAULT)?);
         for i in 0..set_tid_size as u32 {
-            let at = addr.checked_add(4 * i).ok_or(Errno::FAULT)?;
-            tids.push(ctx.mem.read_u32(at)? as i32);
+            tids.push(ctx.mem.read_u32(addr.index::<u32>(i)?)? as i32);
         }
     }
     // clone3_args_valid().
@@ -141,7 +140,7 @@ fn clone3(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn read_clone_args(ctx: &mut Ctx, uargs: u32, size: u32) -> Result<CloneArgs, Errno> {
     let known = CLONE_ARGS_SIZE_VER2;
     if size > known {
-        let tail = ctx.mem.slice(uargs.checked_add(known).ok_or(Errno::FAULT)?, (size - known) as usize)?;
+        let tail = ctx.mem.slice(GuestAddr::new(uargs).offset(known)?.get(), (size - known) as usize)?;
         if tail.iter().any(|&b| b != 0) {
             return Err(Errno::TOOBIG);
         }
@@ -212,9 +211,8 @@ fn settls_entry(ctx: &mut Ctx, tls: u32) -> Result<(u32, u64), Errno> {
     }
     // set_thread_area(2) decodes and checks the descriptor; it runs on the parent's GDT, whose
     // entry is put back.
-    let set_thread_area = crate::table::lookup(nr::set_thread_area).ok_or(Errno::NOSYS)?;
     let saved = ctx.mem.gdt_entry(index);
-    let result = (set_thread_area.handler)(ctx, &[tls, 0, 0, 0, 0, 0]);
+    let result = super::process::set_thread_area(ctx, &[tls, 0, 0, 0, 0, 0]);
     let desc = ctx.mem.gdt_entry(index);
     ctx.mem.set_gdt_entry(index, saved);
     match result {
@@ -403,18 +401,14 @@ fn waitpid(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is valid.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ru_arg = if rusage_ptr != 0 { &mut ru as *mut libc::rusage } else { null_mut() };
-    // SAFETY: `status` and `ru` outlive the call. The host checks options and pid as the kernel does.
-    let ret = host(unsafe { libc::syscall(libc::SYS_wait4, pid as i32, &mut status, options as libc::c_int, ru_arg) })?;
+    // The host checks options and pid as the kernel does.
+    let (ret, status, ru) = hostcall::wait::wait4(pid as i32, options as libc::c_int, rusage_ptr != 0)?;
     if ret > 0 {
         if status_ptr != 0 {
             ctx.mem.write_u32(status_ptr, status as u32)?;
         }
-        if rusage_ptr != 0 {
-            ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(&ru))?;
+        if let Some(ru) = &ru {
+            ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(ru))?;
         }
     }
     Ok(ret as u32)
@@ -425,41 +419,30 @@ fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32)
 /// at 12, 16, 20 in the i386 layout), the rest of the struct untouched.
 fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (which, id, infop, options, rusage_ptr) = (a[0], a[1], a[2], a[3], a[4]);
-    // SAFETY: all-zero siginfo and rusage are valid; zero si_signo means "no child".
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ru_arg = if rusage_ptr != 0 { &mut ru as *mut libc::rusage } else { null_mut() };
-    // SAFETY: `info` and `ru` outlive the call. A pidfd is a guest fd, which is a host fd; the
-    // emulator's own fds are not pidfds, so the host answers EBADF for them as for closed ones.
-    host(unsafe {
-        libc::syscall(libc::SYS_waitid, which as libc::c_int, id as i32, &mut info, options as libc::c_int, ru_arg)
-    })?;
-    if info.si_signo != 0 && rusage_ptr != 0 {
-        ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(&ru))?;
+    // A pidfd is a guest fd, which is a host fd; the emulator's own fds are not pidfds, so the
+    // host answers EBADF for them as for closed ones.
+    let (info, ru) = hostcall::wait::waitid(which as libc::c_int, id as i32, options as libc::c_int, rusage_ptr != 0)?;
+    if let Some(ru) = ru.as_ref().filter(|_| info.signo != 0) {
+        ctx.mem.write_obj(rusage_ptr, &Rusage32::from_host(ru))?;
     }
     if infop == 0 {
         return Ok(0);
     }
-    // SAFETY: the host filled a SIGCHLD siginfo (or left it zero); these are its fields.
-    let (pid, uid, status) = unsafe { (info.si_pid(), info.si_uid(), info.si_status()) };
-    let fields = [info.si_signo as u32, 0, info.si_code as u32, pid as u32, uid, status as u32];
+    let fields = [info.signo as u32, 0, info.code as u32, info.pid as u32, info.uid, info.status as u32];
     for (i, value) in (0u32..).zip(fields) {
-        ctx.mem.write_u32(infop.checked_add(4 * i).ok_or(Errno::FAULT)?, value)?;
+        ctx.mem.write_u32(GuestAddr::new(infop).index::<u32>(i)?, value)?;
     }
     Ok(0)
 }
 
 /// Implements setpgid(2).
 fn setpgid(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    Ok(host(unsafe { libc::syscall(libc::SYS_setpgid, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(hostcall::numbers(libc::SYS_setpgid, &[(a[0] as i32).into(), (a[1] as i32).into()])? as u32)
 }
 
 /// Implements setsid(2).
 fn setsid(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: no arguments.
-    Ok(host(unsafe { libc::syscall(libc::SYS_setsid) })? as u32)
+    Ok(hostcall::numbers(libc::SYS_setsid, &[])? as u32)
 }
 
 #[cfg(test)]

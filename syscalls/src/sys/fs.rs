@@ -20,7 +20,7 @@ use super::procfs;
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::{c_char, c_long};
@@ -96,7 +96,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::utimensat_time64, utimensat_time64, [DirFd, Str, Timespec64, Flags(AT_FLAGS)]),
     entry!(nr::truncate, truncate, [Str, Int]),
     entry!(nr::truncate64, truncate64, [Str, Off64, Skip]),
-    entry!(nr::umask, umask, [Mode], crate::table::Ret::Octal),
+    entry!(nr::umask, umask, [Mode], crate::row::Ret::Octal),
     entry!(nr::mknod, mknod, [Str, Mode, Hex]),
     entry!(nr::mknodat, mknodat, [DirFd, Str, Mode, Hex]),
     entry!(nr::sync, sync, []),

@@ -20,12 +20,13 @@
 //! here when a thread ends ([`exit_robust_list`]); when a process ends, only the list of the thread
 //! that ended it is walked.
 
+use crate::abi::futex::*;
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::mem::{GuestMemoryExt, Prot};
+use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::replay::DeadlineClock;
-use crate::table::{Arg::*, Args, Entry, When};
+use crate::row::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{errno_of, Errno, SysResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -39,62 +40,6 @@ pub static ENTRIES: &[Entry] = &[
         .restarts_if(When::If(restarts)),
     // futex_wait_multiple() answers -ERESTARTSYS when a signal comes; the timeout is absolute.
     entry!(nr::futex_waitv, futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
-];
-
-/// Futex commands (linux/futex.h).
-pub const FUTEX_WAIT: u32 = 0;
-pub const FUTEX_WAKE: u32 = 1;
-pub const FUTEX_REQUEUE: u32 = 3;
-pub const FUTEX_CMP_REQUEUE: u32 = 4;
-pub const FUTEX_WAKE_OP: u32 = 5;
-pub const FUTEX_LOCK_PI: u32 = 6;
-pub const FUTEX_UNLOCK_PI: u32 = 7;
-pub const FUTEX_TRYLOCK_PI: u32 = 8;
-pub const FUTEX_WAIT_BITSET: u32 = 9;
-pub const FUTEX_WAKE_BITSET: u32 = 10;
-pub const FUTEX_WAIT_REQUEUE_PI: u32 = 11;
-pub const FUTEX_CMP_REQUEUE_PI: u32 = 12;
-pub const FUTEX_LOCK_PI2: u32 = 13;
-pub const FUTEX_PRIVATE_FLAG: u32 = 128;
-pub const FUTEX_CLOCK_REALTIME: u32 = 256;
-/// The command bits of `op`.
-pub const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-
-/// How strace names the operation (its `futexops` table).
-pub static OP_NAMES: &[(u32, &str)] = &[
-    (FUTEX_WAIT, "FUTEX_WAIT"),
-    (FUTEX_WAKE, "FUTEX_WAKE"),
-    (2, "FUTEX_FD"),
-    (FUTEX_REQUEUE, "FUTEX_REQUEUE"),
-    (FUTEX_CMP_REQUEUE, "FUTEX_CMP_REQUEUE"),
-    (FUTEX_WAKE_OP, "FUTEX_WAKE_OP"),
-    (FUTEX_LOCK_PI, "FUTEX_LOCK_PI"),
-    (FUTEX_UNLOCK_PI, "FUTEX_UNLOCK_PI"),
-    (FUTEX_TRYLOCK_PI, "FUTEX_TRYLOCK_PI"),
-    (FUTEX_WAIT_BITSET, "FUTEX_WAIT_BITSET"),
-    (FUTEX_WAKE_BITSET, "FUTEX_WAKE_BITSET"),
-    (FUTEX_WAIT_REQUEUE_PI, "FUTEX_WAIT_REQUEUE_PI"),
-    (FUTEX_CMP_REQUEUE_PI, "FUTEX_CMP_REQUEUE_PI"),
-    (FUTEX_LOCK_PI2, "FUTEX_LOCK_PI2"),
-    (FUTEX_WAIT | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_PRIVATE"),
-    (FUTEX_WAKE | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_PRIVATE"),
-    (FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG, "FUTEX_REQUEUE_PRIVATE"),
-    (FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, "FUTEX_CMP_REQUEUE_PRIVATE"),
-    (FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_OP_PRIVATE"),
-    (FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_LOCK_PI_PRIVATE"),
-    (FUTEX_UNLOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_UNLOCK_PI_PRIVATE"),
-    (FUTEX_TRYLOCK_PI | FUTEX_PRIVATE_FLAG, "FUTEX_TRYLOCK_PI_PRIVATE"),
-    (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_BITSET_PRIVATE"),
-    (FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG, "FUTEX_WAKE_BITSET_PRIVATE"),
-    (FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG, "FUTEX_WAIT_REQUEUE_PI_PRIVATE"),
-    (FUTEX_CMP_REQUEUE_PI | FUTEX_PRIVATE_FLAG, "FUTEX_CMP_REQUEUE_PI_PRIVATE"),
-    (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"),
-    (FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
-    (
-        FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME,
-        "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME",
-    ),
-    (FUTEX_WAIT_REQUEUE_PI | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_REQUEUE_PI|FUTEX_CLOCK_REALTIME"),
 ];
 
 /// futex_cmd_has_timeout(): the fourth argument is a timeout for these, a count (`val2`) for
@@ -309,8 +254,7 @@ fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut list = Vec::with_capacity(nr as usize);
     let mut faulted = false;
     for i in 0..nr {
-        let entry = waiters.checked_add(i * size_of::<FutexWaitv>() as u32).ok_or(Errno::FAULT);
-        match entry.and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
+        match GuestAddr::new(waiters).index::<FutexWaitv>(i).and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
             Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
             Err(_) => {
                 faulted = true;

@@ -17,6 +17,12 @@ pub(super) fn ret(r: c_long) -> SysResult {
     Ok(host(r)? as u32)
 }
 
+/// A raw host syscall with up to three arguments, all numbers (no pointers), that answers a
+/// number: the id calls, getpgid, getsid, personality.
+pub(super) fn call(nr: c_long, args: [c_long; 3]) -> SysResult {
+    Ok(crate::hostcall::numbers(nr, &args)? as u32)
+}
+
 /// A host call that made a new fd: hand it to the guest.
 pub(super) fn new_fd(r: c_long) -> SysResult {
     Ok(new_guest_fd(host(r)? as i32)?)

@@ -1,7 +1,7 @@
 //! System and process information: uname(2) in its three generations, sysinfo(2), getrandom(2),
 //! resource limits (prlimit64(2), getrlimit(2) old and new, setrlimit(2)), CPU affinity and
-//! sched_yield(2), user and group ids (32-bit and the 16-bit originals of kernel/uid16.c), process
-//! groups and sessions, personality(2) and prctl(2).
+//! sched_yield(2), personality(2) and prctl(2). User and group ids, process groups and sessions
+//! are in [`super::ids`].
 //!
 //! The host answers the questions (guest pids, ids and limits are the emulator process's own), and
 //! the answer comes back through the kernel's compat rules: `compat_sysinfo` scaling, 32-bit
@@ -10,20 +10,21 @@
 //! what the guest asked for. Id changes are made with the raw per-thread syscalls, as the guest's
 //! libc expects (it broadcasts to its other threads itself).
 
+use super::hostarg::{call, int, uint};
 use crate::abi::info::{
     pr, NewUtsname, OldOldUtsname, OldUtsname, Rlimit32, Rlimit64, Sysinfo32, GRND_INSECURE, GRND_NAMES, GRND_NONBLOCK,
     GRND_RANDOM, OLD_RLIM_MAX, OLD_UTS_FIELD, RLIM32_INFINITY, RLIMIT_NAMES, RLIM_NLIMITS, UTS_FIELD,
 };
 use crate::abi::nr;
 use crate::entry;
-use crate::host;
-use crate::mem::{GuestMemoryExt, PAGE_SIZE};
+use crate::hostcall::info as hostinfo;
+use crate::mem::{GuestAddr, GuestMemoryExt, PAGE_SIZE};
 use crate::replay::Kind;
-use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::c_long;
-use std::ptr::{null, null_mut};
+use rustix::rand::GetRandomFlags;
 use std::sync::OnceLock;
 use zerocopy::little_endian::{U16, U32, U64};
 
@@ -53,54 +54,9 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::sched_yield, sched_yield, []).blocks(),
     entry!(nr::sched_getaffinity, sched_getaffinity, [Int, Uint, Ptr]),
     entry!(nr::sched_setaffinity, sched_setaffinity, [Int, Uint, Ptr]),
-    entry!(nr::getuid32, getuid32, []),
-    entry!(nr::geteuid32, geteuid32, []),
-    entry!(nr::getgid32, getgid32, []),
-    entry!(nr::getegid32, getegid32, []),
-    entry!(nr::getresuid32, getresuid32, [Ptr, Ptr, Ptr]),
-    entry!(nr::getresgid32, getresgid32, [Ptr, Ptr, Ptr]),
-    entry!(nr::getgroups32, getgroups32, [Int, Ptr]),
-    entry!(nr::setgroups32, setgroups32, [Int, Ptr]),
-    entry!(nr::setuid32, setuid32, [Int]),
-    entry!(nr::setgid32, setgid32, [Int]),
-    entry!(nr::setreuid32, setreuid32, [Int, Int]),
-    entry!(nr::setregid32, setregid32, [Int, Int]),
-    entry!(nr::setresuid32, setresuid32, [Int, Int, Int]),
-    entry!(nr::setresgid32, setresgid32, [Int, Int, Int]),
-    entry!(nr::setfsuid32, setfsuid32, [Int]),
-    entry!(nr::setfsgid32, setfsgid32, [Int]),
-    entry!(nr::getuid, getuid16, []),
-    entry!(nr::geteuid, geteuid16, []),
-    entry!(nr::getgid, getgid16, []),
-    entry!(nr::getegid, getegid16, []),
-    entry!(nr::getresuid, getresuid16, [Ptr, Ptr, Ptr]),
-    entry!(nr::getresgid, getresgid16, [Ptr, Ptr, Ptr]),
-    entry!(nr::getgroups, getgroups16, [Int, Ptr]),
-    entry!(nr::setgroups, setgroups16, [Int, Ptr]),
-    entry!(nr::setuid, setuid16, [Int]),
-    entry!(nr::setgid, setgid16, [Int]),
-    entry!(nr::setreuid, setreuid16, [Int, Int]),
-    entry!(nr::setregid, setregid16, [Int, Int]),
-    entry!(nr::setresuid, setresuid16, [Int, Int, Int]),
-    entry!(nr::setresgid, setresgid16, [Int, Int, Int]),
-    entry!(nr::setfsuid, setfsuid16, [Int]),
-    entry!(nr::setfsgid, setfsgid16, [Int]),
-    entry!(nr::getpgrp, getpgrp, []),
-    entry!(nr::getpgid, getpgid, [Int]),
-    entry!(nr::getsid, getsid, [Int]),
     entry!(nr::personality, personality, [Hex], Ret::Hex),
     entry!(nr::prctl, prctl, [Enum(PR_NAMES), Hex, Hex, Hex, Hex]),
 ];
-
-/// A guest `int`/`pid_t` argument as a host syscall argument (sign-extended).
-fn int(v: u32) -> c_long {
-    c_long::from(v as i32)
-}
-
-/// A guest `unsigned int`/`unsigned long` argument as a host syscall argument (zero-extended).
-fn ulong(v: u32) -> c_long {
-    c_long::from(v)
-}
 
 // ---------------------------------------------------------------------------------------------
 // uname
@@ -188,10 +144,7 @@ fn compat_sysinfo(s: &libc::sysinfo) -> Sysinfo32 {
 
 /// Implements sysinfo(2) with the i386 `struct sysinfo` (compat_sys_sysinfo).
 fn sysinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: sysinfo is plain data; all-zero is a valid value.
-    let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
-    // SAFETY: `s` is valid and writable for the duration of the call.
-    host(unsafe { libc::syscall(libc::SYS_sysinfo, &mut s) })?;
+    let s = hostinfo::sysinfo()?;
     ctx.mem.write_obj(a[0], &compat_sysinfo(&s))?;
     Ok(0)
 }
@@ -219,9 +172,10 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     if ctx.mem.slice_mut(buf, len as usize).is_err() {
         ok = 0;
         while ok < len {
-            let page_left = PAGE_SIZE - (buf.wrapping_add(ok) % PAGE_SIZE);
+            let Ok(at) = GuestAddr::new(buf).offset(ok) else { break };
+            let page_left = PAGE_SIZE - (at.get() % PAGE_SIZE);
             let step = page_left.min(len - ok);
-            if ctx.mem.slice_mut(buf.wrapping_add(ok), step as usize).is_err() {
+            if ctx.mem.slice_mut(at.get(), step as usize).is_err() {
                 break;
             }
             ok += step;
@@ -229,8 +183,7 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     if len == 0 {
         // Like the kernel, only the flags are looked at: no byte to write, no fault.
-        // SAFETY: a zero-length request never touches its buffer.
-        host(unsafe { libc::syscall(libc::SYS_getrandom, null_mut::<u8>(), 0usize, flags) })?;
+        rustix::rand::getrandom(&mut [0u8; 0][..], GetRandomFlags::from_bits_retain(flags))?;
         return Ok(0);
     }
     if ok == 0 {
@@ -243,8 +196,7 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Ok(e.data.len() as u32);
     }
     let out = ctx.mem.slice_mut(buf, ok as usize)?;
-    // SAFETY: `out` is a writable host slice of exactly `out.len()` bytes.
-    let n = host(unsafe { libc::syscall(libc::SYS_getrandom, out.as_mut_ptr(), out.len(), flags) })?;
+    let n = rustix::rand::getrandom(out, GetRandomFlags::from_bits_retain(flags))?;
     Ok(n as u32)
 }
 
@@ -297,9 +249,7 @@ fn set_nofile(new: &libc::rlimit64) -> Result<(), Errno> {
 /// prlimit64 on the host: limits are `struct rlimit64` there too.
 fn host_prlimit(pid: c_long, resource: u32, new: Option<&libc::rlimit64>) -> Result<libc::rlimit64, Errno> {
     let mut old = libc::rlimit64 { rlim_cur: 0, rlim_max: 0 };
-    let new_ptr = new.map_or(null(), |r| r as *const libc::rlimit64);
-    // SAFETY: `new_ptr` is NULL or a local the host only reads; `old` is writable.
-    host(unsafe { libc::syscall(libc::SYS_prlimit64, pid, ulong(resource), new_ptr, &mut old) })?;
+    hostinfo::prlimit64(pid, uint(resource), new, Some(&mut old))?;
     Ok(old)
 }
 
@@ -319,10 +269,8 @@ fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
             set_nofile(new)?;
         }
     } else {
-        let new_ptr = new.as_ref().map_or(null(), |r| r as *const libc::rlimit64);
-        let old_ptr = if a[3] != 0 { &mut old as *mut libc::rlimit64 } else { null_mut() };
-        // SAFETY: both pointers are NULL or locals that outlive the call.
-        host(unsafe { libc::syscall(libc::SYS_prlimit64, int(a[0]), ulong(a[1]), new_ptr, old_ptr) })?;
+        let old = (a[3] != 0).then_some(&mut old);
+        hostinfo::prlimit64(int(a[0]), uint(a[1]), new.as_ref(), old)?;
     }
     if a[3] != 0 {
         let r = Rlimit64 { rlim_cur: U64::new(old.rlim_cur), rlim_max: U64::new(old.rlim_max) };
@@ -348,7 +296,7 @@ fn old_getrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let r = own_limit(a[0])?;
     ctx.mem.write_u32(a[1], r.rlim_cur.min(OLD_RLIM_MAX) as u32)?;
-    ctx.mem.write_u32(a[1].wrapping_add(4), r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
+    ctx.mem.write_u32(GuestAddr::new(a[1]).offset(4)?, r.rlim_max.min(OLD_RLIM_MAX) as u32)?;
     Ok(0)
 }
 
@@ -376,8 +324,7 @@ fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements sched_yield(2).
 fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: no arguments.
-    host(unsafe { libc::syscall(libc::SYS_sched_yield) })?;
+    rustix::thread::sched_yield();
     Ok(0)
 }
 
@@ -398,9 +345,8 @@ fn nr_cpu_ids() -> u32 {
 /// The host's CPU mask of `pid`, and `cpumask_size()` (how many bytes of it the kernel hands out).
 fn host_affinity(pid: c_long) -> Result<([u8; MASK_MAX], usize), Errno> {
     let mut mask = [0u8; MASK_MAX];
-    // SAFETY: `mask` is writable for MASK_MAX bytes.
-    let n = host(unsafe { libc::syscall(libc::SYS_sched_getaffinity, pid, MASK_MAX, mask.as_mut_ptr()) })?;
-    Ok((mask, (n as usize).min(MASK_MAX)))
+    let n = hostinfo::sched_getaffinity(pid, &mut mask)?;
+    Ok((mask, n.min(MASK_MAX)))
 }
 
 /// Implements sched_getaffinity(2) (compat_sys_sched_getaffinity): `len` must cover
@@ -427,297 +373,8 @@ fn sched_setaffinity(ctx: &mut Ctx, a: &Args) -> SysResult {
     let dst = mask.get_mut(..words).ok_or(Errno::INVAL)?;
     ctx.mem.read(a[2], dst)?;
     let host_len = words.div_ceil(8) * 8;
-    // SAFETY: `mask` holds at least `host_len` readable bytes (host_len <= size <= MASK_MAX).
-    host(unsafe { libc::syscall(libc::SYS_sched_setaffinity, int(a[0]), host_len, mask.as_ptr()) })?;
+    hostinfo::sched_setaffinity(int(a[0]), mask.get(..host_len).ok_or(Errno::INVAL)?)?;
     Ok(0)
-}
-
-// ---------------------------------------------------------------------------------------------
-// User and group ids
-
-/// A raw host syscall with up to three arguments that answers a number.
-fn call(nr: c_long, args: [c_long; 3]) -> SysResult {
-    // SAFETY: only id syscalls go through here; their arguments are numbers, not pointers.
-    let r = host(unsafe { libc::syscall(nr, args[0], args[1], args[2]) })?;
-    Ok(r as u32)
-}
-
-/// getresuid/getresgid on the host.
-fn host_getres(nr: c_long) -> Result<[u32; 3], Errno> {
-    let mut ids = [0u32; 3];
-    let [r, e, s] = &mut ids;
-    // SAFETY: three writable u32 for the duration of the call.
-    host(unsafe { libc::syscall(nr, r as *mut u32, e as *mut u32, s as *mut u32) })?;
-    Ok(ids)
-}
-
-/// The host's supplementary groups.
-fn host_groups() -> Result<Vec<u32>, Errno> {
-    // SAFETY: a zero size only asks for the count.
-    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, 0, null_mut::<u32>()) })?;
-    let mut groups = vec![0u32; n as usize];
-    // SAFETY: `groups` has room for `n` ids.
-    let n = host(unsafe { libc::syscall(libc::SYS_getgroups, n, groups.as_mut_ptr()) })?;
-    groups.truncate(n as usize);
-    Ok(groups)
-}
-
-/// `NGROUPS_MAX`.
-const NGROUPS_MAX: u32 = 65536;
-
-/// Implements getgroups(2) for both id widths (groups_to_user / groups16_to_user).
-fn getgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
-    let size = a[0] as i32;
-    if size < 0 {
-        return Err(Errno::INVAL.into());
-    }
-    let groups = host_groups()?;
-    let n = u32::try_from(groups.len()).map_err(|_| Errno::INVAL)?;
-    if size != 0 {
-        if n > size as u32 {
-            return Err(Errno::INVAL.into());
-        }
-        let mut addr = a[1];
-        for g in groups {
-            if wide {
-                ctx.mem.write_u32(addr, g)?;
-                addr = addr.wrapping_add(4);
-            } else {
-                ctx.mem.write_obj(addr, &U16::new(high2low(g, overflowgid())))?;
-                addr = addr.wrapping_add(2);
-            }
-        }
-    }
-    Ok(n)
-}
-
-/// Implements setgroups(2) for both id widths. Whenever the list cannot be read (too long, bad
-/// pointer), the host is asked with NULL so that its earlier checks (EPERM without CAP_SETGID,
-/// then EINVAL) come first, as in the kernel.
-fn setgroups_as(ctx: &mut Ctx, a: &Args, wide: bool) -> SysResult {
-    let size = a[0];
-    let read = || -> Result<Vec<u32>, Errno> {
-        if size > NGROUPS_MAX {
-            return Err(Errno::INVAL);
-        }
-        let width = if wide { 4 } else { 2 };
-        let bytes = ctx.mem.slice(a[1], size as usize * width)?;
-        Ok(if wide {
-            bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-        } else {
-            bytes.chunks_exact(2).map(|c| low2high(u16::from_le_bytes([c[0], c[1]]))).collect()
-        })
-    };
-    let ptr = match read() {
-        Ok(groups) => {
-            // SAFETY: `groups` holds `size` ids and outlives the call.
-            return call_setgroups(size, groups.as_ptr());
-        }
-        Err(_) => null(),
-    };
-    call_setgroups(size, ptr)
-}
-
-fn call_setgroups(size: u32, list: *const u32) -> SysResult {
-    // SAFETY: `list` is NULL (then the host answers an error, never success, as size > 0 here or
-    // the read could not have failed) or `size` readable ids.
-    host(unsafe { libc::syscall(libc::SYS_setgroups, int(size), list) })?;
-    Ok(0)
-}
-
-/// `/proc/sys/kernel/overflow{u,g}id`: what a 16-bit id call answers for an id above 65535.
-fn overflow_id(which: &str, cell: &'static OnceLock<u16>) -> u16 {
-    *cell.get_or_init(|| {
-        std::fs::read_to_string(format!("/proc/sys/kernel/{which}"))
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(65534)
-    })
-}
-
-fn overflowuid() -> u16 {
-    static C: OnceLock<u16> = OnceLock::new();
-    overflow_id("overflowuid", &C)
-}
-
-fn overflowgid() -> u16 {
-    static C: OnceLock<u16> = OnceLock::new();
-    overflow_id("overflowgid", &C)
-}
-
-/// high2lowuid(): an id that does not fit 16 bits becomes the overflow id.
-fn high2low(id: u32, overflow: u16) -> u16 {
-    u16::try_from(id).unwrap_or(overflow)
-}
-
-/// low2highuid(): the 16-bit -1 ("unchanged") stays -1.
-fn low2high(id: u16) -> u32 {
-    if id == u16::MAX {
-        u32::MAX
-    } else {
-        u32::from(id)
-    }
-}
-
-/// A 16-bit id argument as the 32-bit id the kernel uses (`old_uid_t` is the low 16 bits).
-fn id16(v: u32) -> c_long {
-    c_long::from(low2high(v as u16))
-}
-
-/// getres[ug]id for either width: the three ids are stored one after the other.
-fn getres_as(ctx: &mut Ctx, a: &Args, nr: c_long, wide: Option<u16>) -> SysResult {
-    let ids = host_getres(nr)?;
-    for (addr, id) in a.iter().zip(ids) {
-        match wide {
-            None => ctx.mem.write_u32(*addr, id)?,
-            Some(overflow) => ctx.mem.write_obj(*addr, &U16::new(high2low(id, overflow)))?,
-        }
-    }
-    Ok(0)
-}
-
-/// Implements getuid32(2).
-fn getuid32(_: &mut Ctx, _: &Args) -> SysResult {
-    call(libc::SYS_getuid, [0; 3])
-}
-/// Implements geteuid32(2).
-fn geteuid32(_: &mut Ctx, _: &Args) -> SysResult {
-    call(libc::SYS_geteuid, [0; 3])
-}
-/// Implements getgid32(2).
-fn getgid32(_: &mut Ctx, _: &Args) -> SysResult {
-    call(libc::SYS_getgid, [0; 3])
-}
-/// Implements getegid32(2).
-fn getegid32(_: &mut Ctx, _: &Args) -> SysResult {
-    call(libc::SYS_getegid, [0; 3])
-}
-/// Implements getresuid32(2).
-fn getresuid32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresuid, None)
-}
-/// Implements getresgid32(2).
-fn getresgid32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresgid, None)
-}
-/// Implements getgroups32(2).
-fn getgroups32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getgroups_as(ctx, a, true)
-}
-/// Implements setgroups32(2).
-fn setgroups32(ctx: &mut Ctx, a: &Args) -> SysResult {
-    setgroups_as(ctx, a, true)
-}
-/// Implements setuid32(2).
-fn setuid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setuid, [ulong(a[0]), 0, 0])
-}
-/// Implements setgid32(2).
-fn setgid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setgid, [ulong(a[0]), 0, 0])
-}
-/// Implements setreuid32(2).
-fn setreuid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setreuid, [ulong(a[0]), ulong(a[1]), 0])
-}
-/// Implements setregid32(2).
-fn setregid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setregid, [ulong(a[0]), ulong(a[1]), 0])
-}
-/// Implements setresuid32(2).
-fn setresuid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setresuid, [ulong(a[0]), ulong(a[1]), ulong(a[2])])
-}
-/// Implements setresgid32(2).
-fn setresgid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setresgid, [ulong(a[0]), ulong(a[1]), ulong(a[2])])
-}
-/// Implements setfsuid32(2): answers the previous fsuid, never an error.
-fn setfsuid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setfsuid, [ulong(a[0]), 0, 0])
-}
-/// Implements setfsgid32(2).
-fn setfsgid32(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setfsgid, [ulong(a[0]), 0, 0])
-}
-
-/// Implements getuid(2) with 16-bit ids (sys_getuid16).
-fn getuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    Ok(high2low(getuid32(ctx, a)?, overflowuid()).into())
-}
-/// Implements geteuid(2) with 16-bit ids.
-fn geteuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    Ok(high2low(geteuid32(ctx, a)?, overflowuid()).into())
-}
-/// Implements getgid(2) with 16-bit ids.
-fn getgid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    Ok(high2low(getgid32(ctx, a)?, overflowgid()).into())
-}
-/// Implements getegid(2) with 16-bit ids.
-fn getegid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    Ok(high2low(getegid32(ctx, a)?, overflowgid()).into())
-}
-/// Implements getresuid(2) with 16-bit ids.
-fn getresuid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresuid, Some(overflowuid()))
-}
-/// Implements getresgid(2) with 16-bit ids.
-fn getresgid16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getres_as(ctx, a, libc::SYS_getresgid, Some(overflowgid()))
-}
-/// Implements getgroups(2) with 16-bit ids.
-fn getgroups16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    getgroups_as(ctx, a, false)
-}
-/// Implements setgroups(2) with 16-bit ids.
-fn setgroups16(ctx: &mut Ctx, a: &Args) -> SysResult {
-    setgroups_as(ctx, a, false)
-}
-/// Implements setuid(2) with a 16-bit id.
-fn setuid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setuid, [id16(a[0]), 0, 0])
-}
-/// Implements setgid(2) with a 16-bit id.
-fn setgid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setgid, [id16(a[0]), 0, 0])
-}
-/// Implements setreuid(2) with 16-bit ids.
-fn setreuid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setreuid, [id16(a[0]), id16(a[1]), 0])
-}
-/// Implements setregid(2) with 16-bit ids.
-fn setregid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setregid, [id16(a[0]), id16(a[1]), 0])
-}
-/// Implements setresuid(2) with 16-bit ids.
-fn setresuid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setresuid, [id16(a[0]), id16(a[1]), id16(a[2])])
-}
-/// Implements setresgid(2) with 16-bit ids.
-fn setresgid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setresgid, [id16(a[0]), id16(a[1]), id16(a[2])])
-}
-/// Implements setfsuid(2) with a 16-bit id: the previous fsuid comes back unconverted
-/// (sys_setfsuid16 returns __sys_setfsuid()'s 32-bit value).
-fn setfsuid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setfsuid, [id16(a[0]), 0, 0])
-}
-/// Implements setfsgid(2) with a 16-bit id.
-fn setfsgid16(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_setfsgid, [id16(a[0]), 0, 0])
-}
-
-/// Implements getpgrp(2).
-fn getpgrp(_: &mut Ctx, _: &Args) -> SysResult {
-    call(libc::SYS_getpgid, [0; 3])
-}
-/// Implements getpgid(2).
-fn getpgid(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_getpgid, [int(a[0]), 0, 0])
-}
-/// Implements getsid(2).
-fn getsid(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_getsid, [int(a[0]), 0, 0])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,7 +383,7 @@ fn getsid(_: &mut Ctx, a: &Args) -> SysResult {
 /// Implements personality(2): 0xffffffff only asks. The emulator process carries the persona, so
 /// the host's answers (uname's machine under PER_LINUX32, for one) follow it.
 fn personality(_: &mut Ctx, a: &Args) -> SysResult {
-    call(libc::SYS_personality, [ulong(a[0]), 0, 0])
+    call(libc::SYS_personality, [uint(a[0]), 0, 0])
 }
 
 /// Implements prctl(2) for the options that carry no layout or only an `int` or a name; the
@@ -735,44 +392,11 @@ fn personality(_: &mut Ctx, a: &Args) -> SysResult {
 /// MDWE) are among those refused.
 fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [option, a2, a3, a4, a5, _] = *a;
-    let forward = |a2: c_long| -> SysResult {
-        // SAFETY: the forwarded options take numbers only (pointer-taking ones are handled below).
-        let r = host(unsafe { libc::syscall(libc::SYS_prctl, ulong(option), a2, ulong(a3), ulong(a4), ulong(a5)) })?;
-        Ok(r as u32)
-    };
+    let rest = [uint(a3), uint(a4), uint(a5)];
     match option {
-        pr::SET_PDEATHSIG
-        | pr::GET_DUMPABLE
-        | pr::SET_DUMPABLE
-        | pr::GET_KEEPCAPS
-        | pr::SET_KEEPCAPS
-        | pr::GET_TIMING
-        | pr::SET_TIMING
-        | pr::GET_SECCOMP
-        | pr::CAPBSET_READ
-        | pr::CAPBSET_DROP
-        | pr::GET_SECUREBITS
-        | pr::SET_SECUREBITS
-        | pr::SET_TIMERSLACK
-        | pr::GET_TIMERSLACK
-        | pr::TASK_PERF_EVENTS_DISABLE
-        | pr::TASK_PERF_EVENTS_ENABLE
-        | pr::MCE_KILL
-        | pr::MCE_KILL_GET
-        | pr::SET_CHILD_SUBREAPER
-        | pr::SET_NO_NEW_PRIVS
-        | pr::GET_NO_NEW_PRIVS
-        | pr::SET_THP_DISABLE
-        | pr::GET_THP_DISABLE
-        | pr::CAP_AMBIENT
-        | pr::GET_SPECULATION_CTRL
-        | pr::SET_SPECULATION_CTRL
-        | pr::SET_IO_FLUSHER
-        | pr::GET_IO_FLUSHER => forward(ulong(a2)),
         // put_user(value, (int __user *)arg2), after the host has produced the value.
         pr::GET_PDEATHSIG | pr::GET_CHILD_SUBREAPER | pr::GET_TSC => {
-            let mut value: libc::c_int = 0;
-            forward(&mut value as *mut libc::c_int as c_long)?;
+            let value = hostinfo::prctl_get_int(option, rest)?;
             ctx.mem.write_u32(a2, value as u32)?;
             Ok(0)
         }
@@ -786,15 +410,16 @@ fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
             };
             let mut comm = [0u8; pr::TASK_COMM_LEN];
             comm[..name.len()].copy_from_slice(name);
-            forward(comm.as_ptr() as c_long)
+            Ok(hostinfo::prctl_set_name(&comm, rest)? as u32)
         }
         pr::GET_NAME => {
-            let mut comm = [0u8; pr::TASK_COMM_LEN];
-            forward(comm.as_mut_ptr() as c_long)?;
+            let comm = hostinfo::prctl_get_name(rest)?;
             ctx.mem.write(a2, &comm)?;
             Ok(0)
         }
-        _ => Err(Errno::INVAL.into()),
+        // The options whose arguments are numbers go to the host (hostcall::info's list); the
+        // rest are EINVAL.
+        _ => Ok(hostinfo::prctl_numbers(option, [uint(a2), uint(a3), uint(a4), uint(a5)])? as u32),
     }
 }
 
@@ -822,13 +447,5 @@ mod tests {
         let swap = compat_sysinfo(&host_sysinfo(1 << 30, 8 << 30, 1));
         assert_eq!((swap.totalram.get(), swap.totalswap.get(), swap.mem_unit.get()), (1 << 18, 2 << 20, 4096));
         assert_eq!(swap.procs.get(), 7);
-    }
-
-    #[test]
-    fn sixteen_bit_ids_overflow_and_keep_minus_one() {
-        assert_eq!(high2low(70000, 65534), 65534);
-        assert_eq!(high2low(1000, 65534), 1000);
-        assert_eq!(low2high(0xffff), u32::MAX);
-        assert_eq!(id16(0x1_0005), 5);
     }
 }

@@ -4,11 +4,12 @@
 //! over-long path is answered where the kernel answers it.
 
 use super::fd::host_fd;
-use super::hostarg::{int, new_fd, ret, uint, HostStr};
+use super::hostarg::{int, ret, uint, HostStr};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::numbers;
 use crate::mem::PATH_MAX;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 
@@ -51,15 +52,13 @@ pub static ENTRIES: &[Entry] = &[
 
 /// Implements inotify_init(2).
 fn inotify_init(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: an integer argument.
-    new_fd(unsafe { libc::syscall(libc::SYS_inotify_init1, 0) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_inotify_init1, &[0])? as i32)?)
 }
 
 /// Implements inotify_init1(2); the host answers EINVAL for flags other than IN_CLOEXEC and
 /// IN_NONBLOCK.
 fn inotify_init1(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: an integer argument.
-    new_fd(unsafe { libc::syscall(libc::SYS_inotify_init1, int(a[0])) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_inotify_init1, &[int(a[0])])? as i32)?)
 }
 
 /// Implements inotify_add_watch(2). The kernel checks the mask and the fd before it reads the path,
@@ -72,6 +71,5 @@ fn inotify_add_watch(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements inotify_rm_watch(2).
 fn inotify_rm_watch(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_inotify_rm_watch, host_fd(a[0]), int(a[1])) })
+    Ok(numbers(libc::SYS_inotify_rm_watch, &[host_fd(a[0]).into(), int(a[1])])? as u32)
 }

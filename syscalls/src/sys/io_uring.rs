@@ -19,7 +19,7 @@
 
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 

@@ -10,10 +10,10 @@
 
 use crate::abi::nr;
 use crate::entry;
-use crate::host;
-use crate::mem::{Backing, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::hostcall::ipc as hostipc;
+use crate::mem::{Backing, GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::row::{Arg::*, Args, Entry, When};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
-use crate::table::{Arg::*, Args, Entry, When};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 
@@ -24,7 +24,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::semtimedop_time64, semtimedop_time64, [Int, Ptr, Uint, Ptr]).blocks(),
     entry!(nr::shmget, shmget, [Int, Uint, Hex]),
     entry!(nr::shmctl, shmctl, [Int, Hex, Ptr]),
-    entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::table::Ret::Hex),
+    entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::row::Ret::Hex),
     entry!(nr::shmdt, shmdt, [Ptr]),
     entry!(nr::msgget, msgget, [Int, Hex]),
     entry!(nr::msgsnd, msgsnd, [Int, Ptr, Uint, Hex]).blocks(),
@@ -118,7 +118,7 @@ fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
                     return Err(Errno::INVAL.into());
                 }
                 let msgp = ctx.mem.read_u32(ptr)?;
-                let msgtyp = ctx.mem.read_u32(ptr.wrapping_add(4))?;
+                let msgtyp = ctx.mem.read_u32(GuestAddr::new(ptr).offset(4)?)?;
                 msgrcv(ctx, &[first, msgp, second, msgtyp, third, 0])
             }
             _ => msgrcv(ctx, &[first, ptr, second, fifth, third, 0]),
@@ -220,8 +220,7 @@ fn parse_cmd(cmd: u32) -> (i32, bool) {
 // Shared memory.
 
 fn shmget(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: numbers only.
-    Ok(host(unsafe { libc::syscall(libc::SYS_shmget, a[0] as i32, a[1] as usize, a[2] as i32) })? as u32)
+    Ok(hostipc::shmget(a[0] as i32, a[1] as usize, a[2] as i32)? as u32)
 }
 
 fn shmctl(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -231,10 +230,7 @@ fn shmctl(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
     match cmd {
         IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
-            // SAFETY: plain data.
-            let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
-            // SAFETY: `ds` is the host's shmid64_ds, written by the kernel.
-            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &mut ds) })?;
+            let (r, ds) = hostipc::shmctl_stat(id, cmd)?;
             let mut out = Vec::with_capacity(84);
             if ipc64 {
                 put_perm64(&mut out, &ds.shm_perm);
@@ -256,9 +252,9 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         }
         IPC_INFO => {
             // struct shminfo64: nine longs (shminfo without IPC_64: the first five).
-            let mut info = [0u64; 9];
-            // SAFETY: the host's shminfo64 is nine unsigned longs.
-            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
+            let mut buf = [0u64; 14];
+            let r = hostipc::shmctl_into(id, cmd, &mut buf)?;
+            let info: [u64; 9] = std::array::from_fn(|i| buf[i]);
             // put_compat_shminfo64(): shmmax past INT_MAX reads as INT_MAX, the rest is cut to 32
             // bits.
             let mut v = info.map(|x| x as u32);
@@ -270,9 +266,8 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         }
         SHM_INFO => {
             // struct shm_info: int used_ids; then five unsigned longs.
-            let mut info = [0u64; 6];
-            // SAFETY: an int then five longs fit in six u64s (the int padded).
-            let r = host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, info.as_mut_ptr()) })?;
+            let mut info = [0u64; 14];
+            let r = hostipc::shmctl_into(id, cmd, &mut info)?;
             let used = info[0] as u32;
             let mut out = Vec::new();
             u32s(&mut out, &[used, info[1] as u32, info[2] as u32, info[3] as u32, info[4] as u32, info[5] as u32]);
@@ -281,19 +276,10 @@ fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         }
         IPC_SET => {
             let set = read_set_perm(ctx, ptr, ipc64)?;
-            // SAFETY: plain data.
-            let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
-            ds.shm_perm.uid = set.uid;
-            ds.shm_perm.gid = set.gid;
-            ds.shm_perm.mode = set.mode as _;
-            // SAFETY: the kernel reads `ds`.
-            Ok(host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, &ds) })? as u32)
+            Ok(hostipc::shmctl_set(id, set.uid, set.gid, set.mode)? as u32)
         }
         // IPC_RMID, SHM_LOCK, SHM_UNLOCK and unknown commands: the host decides (EINVAL).
-        _ => {
-            // SAFETY: no pointer is passed for these.
-            Ok(host(unsafe { libc::syscall(libc::SYS_shmctl, id, cmd, 0usize) })? as u32)
-        }
+        _ => Ok(hostipc::shmctl_none(id, cmd)? as u32),
     }
 }
 
@@ -319,10 +305,7 @@ fn do_shmat(ctx: &mut Ctx, id: i32, addr: u32, flags: u32) -> Result<u32, Errno>
     let host_flags = (flags & (SHM_RDONLY | SHM_EXEC)) as i32;
     // The segment's size (and existence: EINVAL or EIDRM as shmat would say; attaching needs read
     // permission, as IPC_STAT does). The permission check proper is the host's shmat below.
-    // SAFETY: plain data; then the kernel fills `ds`.
-    let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
-    // SAFETY: `ds` is a local of the size IPC_STAT writes.
-    host(unsafe { libc::syscall(libc::SYS_shmctl, id, IPC_STAT, &mut ds) })?;
+    let (_, ds) = hostipc::shmctl_stat(id, IPC_STAT)?;
     let size = u64::from(ds.shm_segsz as u32).div_ceil(u64::from(PAGE_SIZE)) * u64::from(PAGE_SIZE);
     let size = u32::try_from(size).map_err(|_| Errno::NOMEM)?;
     if size == 0 {
@@ -393,16 +376,12 @@ fn shmdt(ctx: &mut Ctx, a: &Args) -> SysResult {
 // Semaphores.
 
 fn semget(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: numbers only.
-    Ok(host(unsafe { libc::syscall(libc::SYS_semget, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
+    Ok(hostipc::semget(a[0] as i32, a[1] as i32, a[2] as i32)? as u32)
 }
 
 /// The number of semaphores in set `id` (for GETALL and SETALL).
 fn nsems(id: i32) -> Result<usize, Errno> {
-    // SAFETY: plain data, filled by the kernel.
-    let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
-    // SAFETY: `ds` is a local of the size IPC_STAT writes.
-    host(unsafe { libc::syscall(libc::SYS_semctl, id, 0, IPC_STAT, &mut ds) })?;
+    let (_, ds) = hostipc::semctl_stat(id, 0, IPC_STAT)?;
     Ok(ds.sem_nsems as usize)
 }
 
@@ -413,10 +392,7 @@ fn semctl(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) -> SysResult {
     match cmd {
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
-            // SAFETY: plain data; the kernel fills it.
-            let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
-            // SAFETY: `ds` is a local of the size these commands write.
-            let r = host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &mut ds) })?;
+            let (r, ds) = hostipc::semctl_stat(id, num, cmd)?;
             let mut out = Vec::with_capacity(64);
             if ipc64 {
                 put_perm64(&mut out, &ds.sem_perm);
@@ -434,38 +410,27 @@ fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) 
         }
         IPC_INFO | SEM_INFO => {
             // struct seminfo: ten ints, the same everywhere.
-            let mut info = [0i32; 10];
-            // SAFETY: the kernel fills ten ints.
-            let r = host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, info.as_mut_ptr()) })?;
+            let mut buf = [0i32; 26];
+            let r = hostipc::semctl_into(id, num, cmd, &mut buf)?;
             let mut out = Vec::new();
-            u32s(&mut out, &info.map(|v| v as u32));
+            u32s(&mut out, &buf[..10].iter().map(|&v| v as u32).collect::<Vec<_>>());
             ctx.mem.write(arg, &out)?;
             Ok(r as u32)
         }
         IPC_SET => {
             let set = read_set_perm(ctx, arg, ipc64)?;
-            // SAFETY: plain data.
-            let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
-            ds.sem_perm.uid = set.uid;
-            ds.sem_perm.gid = set.gid;
-            ds.sem_perm.mode = set.mode as _;
-            // SAFETY: the kernel reads `ds`.
-            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, &ds) })? as u32)
+            Ok(hostipc::semctl_set(id, num, set.uid, set.gid, set.mode)? as u32)
         }
         GETALL | SETALL => {
             let n = nsems(id)?;
             let len = n * 2;
             let access = if cmd == GETALL { Prot::WRITE } else { Prot::READ };
             // The host reads or writes the u16 array in place: it faults where the guest would.
-            let p = ctx.mem.host_range(arg, len, access)?;
-            // SAFETY: `p` covers `len` bytes of the guest space (or faults with EFAULT).
-            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, p) })? as u32)
+            let values = ctx.mem.host_buf(arg, len, access)?;
+            Ok(hostipc::semctl_all(id, num, cmd == SETALL, values)? as u32)
         }
         // GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID: numbers.
-        _ => {
-            // SAFETY: `arg` is a number for these (SETVAL's int).
-            Ok(host(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, arg as i32 as libc::c_long) })? as u32)
-        }
+        _ => Ok(hostipc::semctl_value(id, num, cmd, libc::c_long::from(arg as i32))? as u32),
     }
 }
 
@@ -494,12 +459,8 @@ fn semtimedop(ctx: &mut Ctx, id: u32, sops: u32, nsops: u32, timeout: Option<Tim
             Some(libc::timespec { tv_sec: t[0], tv_nsec: t[1] })
         }
     };
-    let ops =
-        if nsops > SEMOPM_MAX { std::ptr::null() } else { ctx.mem.host_range(sops, nsops as usize * 6, Prot::READ)? };
-    let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: `ops` covers the array in the guest space (the host faults where the guest would);
-    // `tsp` is NULL or a live timespec.
-    Ok(host(unsafe { libc::syscall(libc::SYS_semtimedop, id as i32, ops, nsops as usize, tsp) })? as u32)
+    let ops = if nsops > SEMOPM_MAX { None } else { Some(ctx.mem.host_buf(sops, nsops as usize * 6, Prot::READ)?) };
+    Ok(hostipc::semtimedop(id as i32, ops, nsops as usize, ts.as_ref())? as u32)
 }
 
 fn semtimedop_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
@@ -510,15 +471,13 @@ fn semtimedop_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 // Message queues.
 
 fn msgget(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: numbers only.
-    Ok(host(unsafe { libc::syscall(libc::SYS_msgget, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(hostipc::msgget(a[0] as i32, a[1] as i32)? as u32)
 }
 
 /// The largest message the host accepts (msg_ctlmax).
 fn msgmax() -> usize {
-    let mut info = [0i32; 8];
-    // SAFETY: struct msginfo is seven ints and a short.
-    match host(unsafe { libc::syscall(libc::SYS_msgctl, 0, IPC_INFO, info.as_mut_ptr()) }) {
+    let mut info = [0i32; 30];
+    match hostipc::msgctl_into(0, IPC_INFO, &mut info) {
         Ok(_) => info[2].max(0) as usize,
         Err(_) => 8192,
     }
@@ -534,12 +493,8 @@ fn msgsnd(ctx: &mut Ctx, a: &Args) -> SysResult {
     if mtype < 1 {
         return Err(Errno::INVAL.into());
     }
-    let text = ctx.mem.slice(msgp.wrapping_add(4), size as usize)?;
-    let mut buf = Vec::with_capacity(8 + text.len());
-    buf.extend_from_slice(&i64::from(mtype).to_le_bytes());
-    buf.extend_from_slice(text);
-    // SAFETY: `buf` is a host msgbuf: a long then `size` bytes.
-    Ok(host(unsafe { libc::syscall(libc::SYS_msgsnd, id, buf.as_ptr(), size as usize, flags) })? as u32)
+    let text = ctx.mem.slice(GuestAddr::new(msgp).offset(4)?.get(), size as usize)?;
+    Ok(hostipc::msgsnd(id, i64::from(mtype), text, flags)? as u32)
 }
 
 /// Implements msgrcv(2): the message lands in a host buffer, then goes to the guest with a 4-byte
@@ -552,13 +507,10 @@ fn msgrcv(ctx: &mut Ctx, a: &Args) -> SysResult {
     // No message is longer than the host's largest; a bigger buffer only needs that much.
     let cap = (size as usize).min(msgmax().max(8192));
     let mut buf = vec![0u8; 8 + cap];
-    // SAFETY: `buf` holds a long and `cap` bytes.
-    let n =
-        host(unsafe { libc::syscall(libc::SYS_msgrcv, id, buf.as_mut_ptr(), cap, libc::c_long::from(msgtyp), flags) })?
-            as usize;
+    let n = hostipc::msgrcv(id, &mut buf, libc::c_long::from(msgtyp), flags)? as usize;
     let mtype = i64::from_le_bytes(buf[..8].try_into().unwrap_or_default()) as u32;
     ctx.mem.write_u32(msgp, mtype)?;
-    ctx.mem.write(msgp.wrapping_add(4), &buf[8..8 + n.min(cap)])?;
+    ctx.mem.write(GuestAddr::new(msgp).offset(4)?, &buf[8..8 + n.min(cap)])?;
     Ok(n as u32)
 }
 
@@ -573,10 +525,7 @@ fn msgctl(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
     match cmd {
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
-            // SAFETY: plain data; the kernel fills it.
-            let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
-            // SAFETY: `ds` is a local of the size these commands write.
-            let r = host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &mut ds) })?;
+            let (r, ds) = hostipc::msgctl_stat(id, cmd)?;
             let mut out = Vec::with_capacity(88);
             if ipc64 {
                 put_perm64(&mut out, &ds.msg_perm);
@@ -617,10 +566,9 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
         }
         IPC_INFO | MSG_INFO => {
             // struct msginfo: seven ints and a short, the same everywhere.
-            let mut info = [0u8; 32];
-            // SAFETY: 32 bytes hold the struct.
-            let r = host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, info.as_mut_ptr()) })?;
-            ctx.mem.write(ptr, &info)?;
+            let mut info = [0u8; 120];
+            let r = hostipc::msgctl_into(id, cmd, &mut info)?;
+            ctx.mem.write(ptr, &info[..32])?;
             Ok(r as u32)
         }
         IPC_SET => {
@@ -628,23 +576,13 @@ fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResu
             // 16-bit one at offset 48 (old).
             let set = read_set_perm(ctx, ptr, ipc64)?;
             let qbytes = if ipc64 {
-                u64::from(ctx.mem.read_u32(ptr.wrapping_add(68))?)
+                u64::from(ctx.mem.read_u32(GuestAddr::new(ptr).offset(68)?)?)
             } else {
-                let b: [u8; 2] = ctx.mem.read_obj(ptr.wrapping_add(48))?;
+                let b: [u8; 2] = ctx.mem.read_obj(GuestAddr::new(ptr).offset(48)?)?;
                 u64::from(u16::from_le_bytes(b))
             };
-            // SAFETY: plain data.
-            let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
-            ds.msg_perm.uid = set.uid;
-            ds.msg_perm.gid = set.gid;
-            ds.msg_perm.mode = set.mode as _;
-            ds.msg_qbytes = qbytes as _;
-            // SAFETY: the kernel reads `ds`.
-            Ok(host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, &ds) })? as u32)
+            Ok(hostipc::msgctl_set(id, set.uid, set.gid, set.mode, qbytes)? as u32)
         }
-        _ => {
-            // SAFETY: IPC_RMID and unknown commands take no pointer the host would use.
-            Ok(host(unsafe { libc::syscall(libc::SYS_msgctl, id, cmd, 0usize) })? as u32)
-        }
+        _ => Ok(hostipc::msgctl_none(id, cmd)? as u32),
     }
 }

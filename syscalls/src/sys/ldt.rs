@@ -9,9 +9,9 @@
 //! that loading a selector never writes to the table).
 
 use crate::entry;
-use crate::mem::GuestMemoryExt;
+use crate::mem::{GuestAddr, GuestMemoryExt};
+use crate::row::{Arg::*, Args, Entry};
 use crate::sys::process::UserDesc;
-use crate::table::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -72,7 +72,7 @@ fn read_ldt(ctx: &mut Ctx, ptr: u32, bytecount: u32) -> SysResult {
     let bytes: Vec<u8> = (0..nr_entries as usize).flat_map(|i| entry(i).to_le_bytes()).take(size as usize).collect();
     ctx.mem.write(ptr, &bytes)?;
     if size != bytecount {
-        ctx.mem.write(ptr.wrapping_add(size), &vec![0; (bytecount - size) as usize])?;
+        ctx.mem.write(GuestAddr::new(ptr).offset(size)?, &vec![0; (bytecount - size) as usize])?;
     }
     Ok(bytecount)
 }

@@ -3,7 +3,7 @@
 use super::hostarg::{new_fd, uint, HostStr};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 

@@ -7,7 +7,7 @@
 use super::mm_space::{host_addr, last_errno, vm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::entry;
 use crate::mem::{page_up, Backing, GuestMemoryExt, Prot, PAGE_SIZE};
-use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;

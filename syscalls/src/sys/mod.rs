@@ -27,6 +27,7 @@ pub mod fs;
 pub mod fsioctl;
 pub mod futex;
 mod hostarg;
+pub mod ids;
 pub mod info;
 pub mod inotify;
 pub mod io_uring;
@@ -55,7 +56,7 @@ pub mod time;
 pub mod userfaultfd;
 pub mod xattr;
 
-use crate::table::Entry;
+use crate::row::Entry;
 use crate::Errno;
 use std::os::fd::BorrowedFd;
 
@@ -74,6 +75,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,
+    ids::ENTRIES,
     info::ENTRIES,
     ipc::ENTRIES,
     ldt::ENTRIES,

@@ -13,7 +13,7 @@ use crate::abi::nr;
 use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemory, PAGE_SIZE};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 use libc::c_long;

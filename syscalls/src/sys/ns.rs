@@ -19,8 +19,8 @@
 use crate::abi::nr;
 use crate::abi::sched::*;
 use crate::entry;
-use crate::host;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -72,9 +72,9 @@ fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
     if flags & CLONE_NEWUSER != 0 {
         crate::task::quiesce();
     }
-    // SAFETY: plain flags. The host changes this thread's (and, for namespaces, its children's)
-    // contexts; the guest's view of them is the host's.
-    let r = host(unsafe { libc::unshare(flags as libc::c_int) }.into());
+    // The host changes this thread's (and, for namespaces, its children's) contexts; the guest's
+    // view of them is the host's.
+    let r = numbers(libc::SYS_unshare, &[(flags as libc::c_int).into()]);
     if flags & CLONE_NEWPID != 0 {
         PID_NS_CHANGED.store(true, Relaxed);
     }
@@ -84,8 +84,7 @@ fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
 /// Implements setns(2): the fd is a guest fd, which is a host fd (a namespace file or a pidfd).
 fn setns(_: &mut Ctx, a: &Args) -> SysResult {
     crate::task::quiesce();
-    // SAFETY: plain integer arguments.
-    let r = host(unsafe { libc::setns(a[0] as libc::c_int, a[1] as libc::c_int) }.into());
+    let r = numbers(libc::SYS_setns, &[(a[0] as libc::c_int).into(), (a[1] as libc::c_int).into()]);
     if r.is_ok() {
         PID_NS_CHANGED.store(true, Relaxed);
     }

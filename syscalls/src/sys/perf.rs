@@ -18,7 +18,7 @@ use super::hostarg::{int, new_fd, uint, BAD_PTR};
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 

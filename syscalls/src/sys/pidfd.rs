@@ -2,10 +2,11 @@
 //! the fd is the host's own pidfd.
 
 use super::fd::host_fd;
-use super::hostarg::{int, new_fd, ret, uint};
+use super::hostarg::{int, ret, uint};
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 
@@ -20,8 +21,7 @@ pub static ENTRIES: &[Entry] = &[
 
 /// Implements pidfd_open(2): guest pids are host pids.
 fn pidfd_open(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_pidfd_open, int(a[0]), uint(a[1])) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_pidfd_open, &[int(a[0]), uint(a[1])])? as i32)?)
 }
 
 /// Implements pidfd_send_signal(2): the siginfo is read in the i386 layout and given to the host
@@ -45,6 +45,5 @@ fn pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements pidfd_getfd(2): the target's fd number is its own; the new fd is the guest's.
 fn pidfd_getfd(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    new_fd(unsafe { libc::syscall(libc::SYS_pidfd_getfd, host_fd(a[0]), int(a[1]), uint(a[2])) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_pidfd_getfd, &[host_fd(a[0]).into(), int(a[1]), uint(a[2])])? as i32)?)
 }

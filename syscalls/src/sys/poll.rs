@@ -18,9 +18,9 @@ use crate::abi::poll::*;
 use crate::abi::signal::UNBLOCKABLE;
 use crate::abi::time::{KernelTimespec, Timespec32, Timeval32};
 use crate::entry;
-use crate::host;
-use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::poll as hostpoll;
+use crate::mem::{GuestAddr, GuestMemoryExt};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -112,9 +112,8 @@ const STICKY_TIMEOUTS: i32 = 0x0400_0000;
 /// Whether the process runs with STICKY_TIMEOUTS (personality is the host process's own: the
 /// guest's personality(2) passes through).
 fn sticky_timeouts() -> bool {
-    // SAFETY: 0xffffffff only queries the persona.
-    let persona = unsafe { libc::personality(0xffff_ffff) };
-    persona != -1 && persona & STICKY_TIMEOUTS != 0
+    // 0xffffffff only queries the persona.
+    crate::hostcall::numbers(libc::SYS_personality, &[0xffff_ffff]).is_ok_and(|p| p as i32 & STICKY_TIMEOUTS != 0)
 }
 
 /// poll_select_finish(): write the time left to a non-zero guest timeout, unless the personality
@@ -213,13 +212,7 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
         Some(d) => Some(d.remaining()),
         None => None,
     };
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    let mask_ptr = mask.map_or(std::ptr::null(), |m| m.as_ptr());
-    // SAFETY: every pointer is NULL or a local that outlives the call, of the size given.
-    let r = host(unsafe {
-        libc::syscall(libc::SYS_ppoll, fds.as_mut_ptr(), n, ts_ptr, mask_ptr, SIGSET_SIZE as libc::size_t)
-    });
-    let mut r = r.map(|count| count as u32 + nval.len() as u32);
+    let mut r = hostpoll::ppoll(&mut fds, ts.as_ref(), mask).map(|count| count as u32 + nval.len() as u32);
     if r.is_ok() && adjust_sockets(&mut fds) {
         // The emulator's fds were polled as -1 (revents 0): they count as POLLNVAL.
         r = Ok((fds.iter().filter(|p| p.revents != 0).count() + nval.len()) as u32);
@@ -230,7 +223,7 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
         }
     }
     for (i, p) in fds.iter().enumerate() {
-        let at = ufds.checked_add(i as u32 * 8 + POLLFD_REVENTS).ok_or(Errno::FAULT)?;
+        let at = GuestAddr::new(ufds).index::<PollFd>(i as u32)?.offset(POLLFD_REVENTS)?;
         ctx.mem.write(at, &p.revents.to_le_bytes())?;
     }
     Ok(r?)
@@ -312,8 +305,7 @@ fn guest_max_fds(n: usize) -> usize {
     // One host poll finds the highest open fd in [known, top): closed ones are POLLNVAL.
     let mut fds: Vec<libc::pollfd> =
         (known..top).map(|fd| libc::pollfd { fd: fd as i32, events: 0, revents: 0 }).collect();
-    // SAFETY: a local array of the given length; a zero timeout never waits.
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+    let r = hostpoll::poll_now(&mut fds).unwrap_or(-1);
     let highest = fds.iter().rev().find(|p| p.revents & POLLNVAL == 0).map(|p| p.fd as usize);
     let size = match highest {
         Some(fd) if r >= 0 => fdtable_size(fd),
@@ -375,19 +367,14 @@ fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>
         *slot = Some(set);
     }
     let ts = deadline.map(|d| d.remaining());
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    let pack = mask.map(|m| [m.as_ptr() as usize, SIGSET_SIZE as usize]);
-    let pack_ptr = pack.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());
-    let ptrs: Vec<*mut u64> =
-        host_sets.iter_mut().map(|s| s.as_mut().map_or(std::ptr::null_mut(), |v| v.as_mut_ptr())).collect();
-    // SAFETY: each set is NULL or a local of DIV_ROUND_UP(n, 64) words; the timeout and the
-    // {sigset pointer, size} pack are NULL or locals; all outlive the call.
-    let r = host(unsafe { libc::syscall(libc::SYS_pselect6, n, ptrs[0], ptrs[1], ptrs[2], ts_ptr, pack_ptr) })?;
+    let [s0, s1, s2] = &mut host_sets;
+    let sets_out = [s0.as_deref_mut(), s1.as_deref_mut(), s2.as_deref_mut()];
+    let r = hostpoll::pselect6(n, sets_out, ts.as_ref(), mask)?;
     for (set, &addr) in host_sets.iter().zip(&sets) {
         let Some(set) = set else { continue };
         for i in 0..words32 {
             let word = set.get(i / 2).map_or(0, |w| (w >> (32 * (i % 2))) as u32);
-            let at = addr.checked_add(i as u32 * 4).ok_or(Errno::FAULT)?;
+            let at = GuestAddr::new(addr).index::<u32>(i as u32)?;
             ctx.mem.write_u32(at, word)?;
         }
     }

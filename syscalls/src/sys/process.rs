@@ -3,7 +3,7 @@
 
 use crate::entry;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, Exit, SysError, SysResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -160,7 +160,7 @@ impl UserDesc {
 }
 
 /// Implements set_thread_area(2): do_set_thread_area() with allocation allowed.
-fn set_thread_area(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn set_thread_area(ctx: &mut Ctx, a: &Args) -> SysResult {
     let info: UserDesc = ctx.mem.read_obj(a[0])?;
     if !info.tls_okay() {
         return Err(Errno::INVAL.into());

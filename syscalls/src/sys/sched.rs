@@ -38,9 +38,9 @@ use crate::abi::time::{
     TIMER_FLAGS,
 };
 use crate::entry;
-use crate::mem::{GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::mem::{GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::replay::DeadlineClock;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::ffi::CString;
@@ -170,8 +170,7 @@ pub(crate) fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize 
 
 /// The host thread id of the caller, which is the guest's.
 fn gettid() -> i32 {
-    // SAFETY: gettid has no arguments and cannot fail.
-    unsafe { libc::gettid() }
+    rustix::thread::gettid().as_raw_nonzero().get()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,9 +273,9 @@ const CAP_SYS_NICE: u32 = 23;
 
 /// can_nice(): may the caller run at `nice` (RLIMIT_NICE allows `20 - nice`, or CAP_SYS_NICE)?
 fn can_nice(nice: i32) -> bool {
-    let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: a valid rlimit to fill.
-    let limit_ok = unsafe { libc::getrlimit(libc::RLIMIT_NICE, &mut rl) } == 0 && (20 - nice) as u64 <= rl.rlim_cur;
+    // An infinite limit (RLIM_INFINITY) allows every value.
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nice).current.unwrap_or(u64::MAX);
+    let limit_ok = (20 - nice) as u64 <= limit;
     let header = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let mut data = [0u32; 6];
     let caps = sys!(libc::SYS_capget, &header as *const CapHeader, data.as_mut_ptr());
@@ -428,7 +427,7 @@ fn capget(ctx: &mut Ctx, a: &Args) -> SysResult {
         Ok(v) => v,
         Err(e) => return Err(e.into()),
     };
-    let pid = ctx.mem.read_u32(header.wrapping_add(4))? as i32;
+    let pid = ctx.mem.read_u32(GuestAddr::new(header).offset(4)?)? as i32;
     if pid < 0 {
         return Err(Errno::INVAL.into());
     }
@@ -444,7 +443,7 @@ fn capget(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn capset(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [header, data, ..] = *a;
     let (version, count) = cap_version(ctx, header)?;
-    let pid = ctx.mem.read_u32(header.wrapping_add(4))? as i32;
+    let pid = ctx.mem.read_u32(GuestAddr::new(header).offset(4)?)? as i32;
     if pid != 0 && pid != gettid() {
         return Err(Errno::PERM.into());
     }
@@ -511,9 +510,7 @@ fn chroot(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements getcpu(2): each pointer is optional, both are written even when the first faults,
 /// and either fault is EFAULT (kernel/sys.c). The third argument is unused.
 fn getcpu(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let (mut cpu, mut node): (u32, u32) = (0, 0);
-    // SAFETY: two writable locals; the cache argument is unused by the kernel.
-    crate::host(unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu, &mut node, std::ptr::null_mut::<u8>()) })?;
+    let (cpu, node) = crate::hostcall::info::getcpu()?;
     let mut fault = false;
     for (ptr, v) in [(a[0], cpu), (a[1], node)] {
         if ptr != 0 {

@@ -28,7 +28,7 @@ use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry, Ret};
+use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::{Ctx, Shared};
 use crate::{Errno, SysResult};
 use std::cell::UnsafeCell;

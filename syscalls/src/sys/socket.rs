@@ -8,8 +8,9 @@
 
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
+pub use crate::trace::names::MSG_NAMES;
 use crate::{abi::nr, Errno, SysResult};
 use net::{Buf, NewSocket, Socket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd};
@@ -31,21 +32,6 @@ pub const TYPE_NAMES: &[(u32, &str)] = &[
     (10, "SOCK_PACKET"),
     (0o4000, "SOCK_NONBLOCK"),
     (0o2000000, "SOCK_CLOEXEC"),
-];
-pub const MSG_NAMES: &[(u32, &str)] = &[
-    (0x1, "MSG_OOB"),
-    (0x2, "MSG_PEEK"),
-    (0x4, "MSG_DONTROUTE"),
-    (0x8, "MSG_CTRUNC"),
-    (0x20, "MSG_TRUNC"),
-    (0x40, "MSG_DONTWAIT"),
-    (0x80, "MSG_EOR"),
-    (0x100, "MSG_WAITALL"),
-    (0x2000, "MSG_ERRQUEUE"),
-    (0x4000, "MSG_NOSIGNAL"),
-    (0x8000, "MSG_MORE"),
-    (0x10000, "MSG_WAITFORONE"),
-    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
 ];
 const SHUT_NAMES: &[(u32, &str)] = &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")];
 

@@ -8,7 +8,7 @@ use super::{socket, socketmsg};
 use crate::abi::net::{call, SOCKETCALL_NARGS};
 use crate::entry;
 use crate::mem::GuestMemory;
-use crate::table::{self, Arg::*, Args, Entry, Handler, When};
+use crate::row::{Arg::*, Args, Entry, Handler, When};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 
@@ -63,7 +63,12 @@ fn direct(which: u32) -> Option<u32> {
 /// The direct call's row, for the facts socketcall takes from it (the direct socket calls' facts
 /// do not depend on their arguments).
 fn direct_row(a: &Args) -> Option<&'static Entry> {
-    direct(a[0]).and_then(table::lookup)
+    row(direct(a[0])?)
+}
+
+/// The row of a direct socket syscall.
+fn row(direct: u32) -> Option<&'static Entry> {
+    socket::ENTRIES.iter().chain(socketmsg::ENTRIES).find(|e| e.call.nr == direct)
 }
 
 /// Whether the subcall may block: as its direct syscall.
@@ -78,7 +83,7 @@ fn subcall_restarts(a: &Args) -> bool {
 
 /// The handler of a direct socket syscall.
 fn handler(direct: u32) -> Option<Handler> {
-    socket::ENTRIES.iter().chain(socketmsg::ENTRIES).find(|e| e.nr == direct).map(|e| e.handler)
+    row(direct).map(|e| e.handler)
 }
 
 /// Implements socketcall(2).

@@ -11,7 +11,7 @@ use super::socket::{sock, MSG_NAMES};
 use crate::abi::net::{cmsg_align, CmsgHdr, IoVec, MMsgHdr, MsgHdr};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::{FromBytes, IntoBytes};

@@ -8,7 +8,7 @@
 use super::fd::Dir;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use rustix::fs::OFlags;

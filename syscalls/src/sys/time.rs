@@ -16,13 +16,12 @@ use crate::abi::time::{
     RUSAGE_SELF, RUSAGE_THREAD, TIMER_ABSTIME, TIMER_FLAGS,
 };
 use crate::entry;
-use crate::host;
-use crate::mem::GuestMemoryExt;
+use crate::hostcall::time as hosttime;
+use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::replay::{DeadlineClock, Layout};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
-use std::ptr::{null, null_mut};
 use zerocopy::little_endian::I32;
 
 pub static ENTRIES: &[Entry] = &[
@@ -56,18 +55,12 @@ const ZERO_TS: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 0 };
 
 /// The host's reading of clock `id`; EINVAL for an unknown or dead clock.
 fn host_gettime(id: u32) -> Result<libc::timespec, Errno> {
-    let mut ts = ZERO_TS;
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    host(unsafe { libc::syscall(libc::SYS_clock_gettime, clock(id), &mut ts) })?;
-    Ok(ts)
+    hosttime::clock_gettime(clock(id))
 }
 
 /// The host's resolution of clock `id`.
 fn host_getres(id: u32) -> Result<libc::timespec, Errno> {
-    let mut ts = ZERO_TS;
-    // SAFETY: as in host_gettime.
-    host(unsafe { libc::syscall(libc::SYS_clock_getres, clock(id), &mut ts) })?;
-    Ok(ts)
+    hosttime::clock_getres(clock(id))
 }
 
 /// Under `emu386 diff`, the native run's clock reading for a call that succeeds (the native side
@@ -140,9 +133,7 @@ fn clock_getres_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// clock_settime on the host. `None` (the guest's pointer faulted) asks with NULL: the host
 /// answers EINVAL for a clock that cannot be set, else EFAULT, as the guest's kernel would.
 fn host_settime(id: u32, ts: Option<libc::timespec>) -> SysResult {
-    let ptr = ts.as_ref().map_or(null(), |t| t as *const libc::timespec);
-    // SAFETY: `ptr` is NULL or points to a timespec that outlives the call; the host only reads it.
-    host(unsafe { libc::syscall(libc::SYS_clock_settime, clock(id), ptr) })?;
+    hosttime::clock_settime(clock(id), ts.as_ref())?;
     Ok(0)
 }
 
@@ -177,12 +168,9 @@ fn host_sleep(
     layout: RemLayout,
 ) -> SysResult {
     let mut rem = ZERO_TS;
-    let req_ptr = req.as_ref().map_or(null(), |t| t as *const libc::timespec);
-    // SAFETY: `req_ptr` is NULL or a timespec that outlives the call; `rem` is writable.
-    let r = unsafe { libc::syscall(libc::SYS_clock_nanosleep, clock(id), flags as libc::c_int, req_ptr, &mut rem) };
     // clock_nanosleep returns the error number instead of setting errno only in glibc's wrapper;
     // the raw call follows the usual -1/errno convention.
-    match host(r) {
+    match hosttime::clock_nanosleep(clock(id), flags as libc::c_int, req.as_ref(), &mut rem) {
         Ok(_) => Ok(0),
         Err(Errno::INTR) if rmtp != 0 && flags & TIMER_ABSTIME == 0 => {
             match layout {
@@ -224,12 +212,8 @@ fn clock_nanosleep_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements gettimeofday(2) with a 32-bit `struct timeval` (compat_sys_gettimeofday: seconds and
 /// microseconds are stored one after the other, then the kernel's timezone).
 fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut tv = libc::timeval { tv_sec: 0, tv_usec: 0 };
     // `struct timezone` is two ints on the host too.
-    let mut tz = Timezone::default();
-    // SAFETY: both out-parameters are valid and writable for the duration of the call. The raw
-    // call (not glibc's wrapper, which zeroes `tz`) gives the kernel's `sys_tz`.
-    host(unsafe { libc::syscall(libc::SYS_gettimeofday, &mut tv, &mut tz) })?;
+    let (tv, tz) = hosttime::gettimeofday()?;
     if a[0] != 0 {
         let real = libc::timespec { tv_sec: tv.tv_sec, tv_nsec: tv.tv_usec * 1000 };
         let mut tv = Timeval32::from_host(&tv);
@@ -242,7 +226,7 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
             (tv.tv_sec, tv.tv_usec) = (word(0).into(), word(4).into());
         }
         ctx.mem.write_obj(a[0], &tv.tv_sec)?;
-        ctx.mem.write_obj(a[0].wrapping_add(4), &tv.tv_usec)?;
+        ctx.mem.write_obj(GuestAddr::new(a[0]).offset(4)?, &tv.tv_usec)?;
     }
     if a[1] != 0 {
         ctx.mem.write_obj(a[1], &tz)?;
@@ -256,7 +240,7 @@ fn gettimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn settimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
     let tv = if a[0] != 0 {
         let sec = ctx.mem.read_obj::<I32>(a[0])?.get();
-        let usec = ctx.mem.read_obj::<I32>(a[0].wrapping_add(4))?.get();
+        let usec = ctx.mem.read_obj::<I32>(GuestAddr::new(a[0]).offset(4)?)?.get();
         if !(0..=1_000_000).contains(&usec) {
             return Err(Errno::INVAL.into());
         }
@@ -265,18 +249,14 @@ fn settimeofday(ctx: &mut Ctx, a: &Args) -> SysResult {
         None
     };
     let tz = if a[1] != 0 { Some(ctx.mem.read_obj::<Timezone>(a[1])?) } else { None };
-    let tv_ptr = tv.as_ref().map_or(null(), |t| t as *const libc::timeval);
-    let tz_ptr = tz.as_ref().map_or(null(), |t| t as *const Timezone);
-    // SAFETY: both pointers are NULL or point to locals that outlive the call; the host only reads.
-    host(unsafe { libc::syscall(libc::SYS_settimeofday, tv_ptr, tz_ptr) })?;
+    hosttime::settimeofday(tv.as_ref(), tz.as_ref())?;
     Ok(0)
 }
 
 /// Implements time(2): the seconds of CLOCK_REALTIME (truncated to 32 bits, sys_time32), also
 /// stored at `tloc` unless it is NULL; under `emu386 diff`, the native run's.
 fn time(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: a NULL `tloc` asks only for the return value.
-    let mut now = unsafe { libc::time(null_mut()) } as i32;
+    let mut now = hosttime::time() as i32;
     let real = libc::timespec { tv_sec: now.into(), tv_nsec: 0 };
     if let Some(e) = replayed_clock(ctx, &[nr::time], a[0], Layout::Seconds, &real) {
         now = e.ret as i32;
@@ -289,10 +269,9 @@ fn time(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements times(2): compat_sys_times, clock ticks truncated to 32 bits; NULL `buf` allowed.
 fn times(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut tms = libc::tms { tms_utime: 0, tms_stime: 0, tms_cutime: 0, tms_cstime: 0 };
-    // SAFETY: `tms` is valid and writable for the duration of the call. The raw call never fails
-    // with a valid buffer; its value is the tick count, which the caller must not take for -1.
-    let ticks = unsafe { libc::syscall(libc::SYS_times, &mut tms) };
+    // The raw call never fails with a valid buffer; its value is the tick count, which the caller
+    // must not take for -1.
+    let (ticks, tms) = hosttime::times();
     if a[0] != 0 {
         ctx.mem.write_obj(a[0], &Tms32::from_host(&tms))?;
     }
@@ -306,10 +285,7 @@ fn getrusage(ctx: &mut Ctx, a: &Args) -> SysResult {
     if ![RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD].contains(&who) {
         return Err(Errno::INVAL.into());
     }
-    // SAFETY: rusage is plain data; all-zero is a valid value.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `ru` is valid and writable for the duration of the call.
-    host(unsafe { libc::syscall(libc::SYS_getrusage, who, &mut ru) })?;
+    let ru = hosttime::getrusage(who)?;
     ctx.mem.write_obj(a[1], &Rusage32::from_host(&ru))?;
     Ok(0)
 }

@@ -10,10 +10,11 @@
 //! kernel would stop. Doing it right means translating both ways and making the emulator's accesses
 //! to a registered range wait as a guest fault would: not done.
 
-use super::hostarg::{new_fd, uint};
+use super::hostarg::uint;
 use crate::abi::nr;
 use crate::entry;
-use crate::table::{Arg::*, Args, Entry};
+use crate::hostcall::numbers;
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
 
@@ -29,6 +30,5 @@ pub static ENTRIES: &[Entry] = &[entry!(nr::userfaultfd, userfaultfd, [Flags(UFF
 /// Implements userfaultfd(2): the host's call (the flags, then the privilege check of
 /// vm.unprivileged_userfaultfd, in fs/userfaultfd.c's order).
 fn userfaultfd(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: an integer argument.
-    new_fd(unsafe { libc::syscall(libc::SYS_userfaultfd, uint(a[0])) })
+    Ok(super::fd::new_guest_fd(numbers(libc::SYS_userfaultfd, &[uint(a[0])])? as i32)?)
 }

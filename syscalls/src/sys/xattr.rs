@@ -26,7 +26,7 @@ use super::fs::{Follow, HostPath, BAD_PTR, TOO_LONG};
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PATH_MAX};
-use crate::table::{Arg::*, Args, Entry};
+use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::{c_char, c_long, c_void};

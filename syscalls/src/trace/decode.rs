@@ -1,8 +1,9 @@
 //! Decoders for the structs strace shows: each reads through a [`TraceMemory`] and returns `None`
-//! when the memory is unreadable (the caller then shows the address), never panicking.
+//! when the memory is unreadable (the caller then shows the address), never panicking. Socket
+//! messages and options are in [`super::net`], process and thread arguments in [`super::process`].
 
 use super::names::{self, Names};
-use super::{flags, pointer, quoted, read_exact, signal_name, sockaddr, TraceMemory, STRSIZE};
+use super::{flags, pointer, read_exact, signal_name, TraceMemory, STRSIZE};
 use std::fmt::Write as _;
 
 fn u16_at(b: &[u8], off: usize) -> u16 {
@@ -288,86 +289,6 @@ pub fn iovec<M: TraceMemory + ?Sized>(mem: &M, addr: u32, n: u32, limit: Option<
     Some(format!("[{}{more}]", parts.join(", ")))
 }
 
-fn cmsgs<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32) -> Option<String> {
-    let b = read_exact(mem, addr, (len as usize).min(4096))?;
-    let mut off = 0usize;
-    let mut parts = Vec::new();
-    while off + 12 <= b.len() {
-        let clen = u32_at(&b, off) as usize;
-        let level = u32_at(&b, off + 4);
-        let kind = u32_at(&b, off + 8);
-        if clen < 12 {
-            // A header too short for its data: strace shows the header and stops.
-            parts.push(format!(
-                "{{cmsg_len={clen}, cmsg_level={}, cmsg_type={}}}",
-                enum_str(names::SOCK_LEVELS, level),
-                if (level, kind) == (1, 1) { "SCM_RIGHTS".to_string() } else { format!("{kind:#x}") }
-            ));
-            break;
-        }
-        let data = b.get(off + 12..(off + clen).min(b.len())).unwrap_or(&[]);
-        let mut t = format!("{{cmsg_len={clen}, cmsg_level={}, ", enum_str(names::SOCK_LEVELS, level));
-        match (level, kind) {
-            (1, 1) => {
-                let fds: Vec<String> = data.chunks_exact(4).map(|c| (u32_at(c, 0) as i32).to_string()).collect();
-                let _ = write!(t, "cmsg_type=SCM_RIGHTS, cmsg_data=[{}]}}", fds.join(", "));
-            }
-            (1, 2) if data.len() >= 12 => {
-                let _ = write!(
-                    t,
-                    "cmsg_type=SCM_CREDENTIALS, cmsg_data={{pid={}, uid={}, gid={}}}}}",
-                    u32_at(data, 0),
-                    u32_at(data, 4),
-                    u32_at(data, 8)
-                );
-            }
-            _ => {
-                let _ = write!(t, "cmsg_type={kind:#x}, cmsg_data=");
-                quoted(&mut t, data, data.len());
-                t.push('}');
-            }
-        }
-        parts.push(t);
-        off += (clen + 3) & !3;
-    }
-    Some(format!("[{}]", parts.join(", ")))
-}
-
-/// UIO_MAXIOV (include/uapi/linux/uio.h): the most iovecs a call takes.
-const UIO_MAXIOV: u32 = 1024;
-
-/// `{msg_name=NULL, msg_namelen=0, msg_iov=[…], msg_iovlen=1, msg_controllen=0, msg_flags=0}`;
-/// `filled` is the byte count of a recvmsg (its buffers show only that much).
-pub fn msghdr<M: TraceMemory + ?Sized>(mem: &M, addr: u32, filled: Option<u32>) -> Option<String> {
-    let b = read_exact(mem, addr, 28)?;
-    let (name, namelen, iov, iovlen) = (u32_at(&b, 0), u32_at(&b, 4), u32_at(&b, 8), u32_at(&b, 12));
-    let (control, controllen, msg_flags) = (u32_at(&b, 16), u32_at(&b, 20), u32_at(&b, 24));
-    let mut t = String::from("{msg_name=");
-    match read_exact(mem, name, (namelen as usize).min(128)) {
-        Some(sa) if name != 0 && namelen >= 2 => sockaddr(&mut t, &sa),
-        _ => pointer(&mut t, name),
-    }
-    let _ = write!(t, ", msg_namelen={namelen}, msg_iov=");
-    // More than UIO_MAXIOV entries: the kernel answers EMSGSIZE without reading the array
-    // (copy_msghdr_from_user()), so what lies there is not shown.
-    let read = (iovlen <= UIO_MAXIOV).then(|| iovec(mem, iov, iovlen, filled)).flatten();
-    match read {
-        Some(v) => t.push_str(&v),
-        None => pointer(&mut t, iov),
-    }
-    let _ = write!(t, ", msg_iovlen={iovlen}");
-    if controllen != 0 {
-        t.push_str(", msg_control=");
-        match cmsgs(mem, control, controllen) {
-            Some(c) => t.push_str(&c),
-            None => pointer(&mut t, control),
-        }
-    }
-    let _ =
-        write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flags_str(msg_flags, crate::sys::socket::MSG_NAMES));
-    Some(t)
-}
-
 fn rlim(v: u64, infinity: u64) -> String {
     if v == infinity {
         "RLIM_INFINITY".into()
@@ -393,59 +314,12 @@ pub fn rlimit<M: TraceMemory + ?Sized>(mem: &M, addr: u32, wide: bool) -> Option
     Some(format!("{{rlim_cur={}, rlim_max={}}}", rlim(cur, inf), rlim(max, inf)))
 }
 
-/// `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
-pub fn wait_status<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
-    if addr == 0 {
-        return Some("NULL".into());
-    }
-    let s = u32_at(&read_exact(mem, addr, 4)?, 0);
-    let text = match s & 0x7f {
-        0 => format!("WIFEXITED(s) && WEXITSTATUS(s) == {}", (s >> 8) & 0xff),
-        0x7f => format!("WIFSTOPPED(s) && WSTOPSIG(s) == {}", signal_name(((s >> 8) & 0xff) as i32)),
-        sig => {
-            let core = if s & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
-            format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", signal_name(sig as i32))
-        }
-    };
-    Some(format!("[{{{text}}}]"))
-}
-
 /// An `int` in memory, `[16]`.
 pub fn int_ptr<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
     if addr == 0 {
         return Some("NULL".into());
     }
     Some(format!("[{}]", u32_at(&read_exact(mem, addr, 4)?, 0) as i32))
-}
-
-/// The names of a socket option's level and the option itself.
-pub fn sockopt_names(level: u32) -> Option<Names> {
-    match level {
-        1 => Some(names::SO_NAMES),
-        0 => Some(names::IP_NAMES),
-        6 => Some(names::TCP_NAMES),
-        41 => Some(names::IPV6_NAMES),
-        _ => None,
-    }
-}
-
-/// A socket option's value: `[1]` for an int, `{l_onoff=1, l_linger=0}`, or the bytes.
-pub fn sockopt_val<M: TraceMemory + ?Sized>(mem: &M, addr: u32, len: u32, level: u32, name: u32) -> Option<String> {
-    if addr == 0 {
-        return Some("NULL".into());
-    }
-    let b = read_exact(mem, addr, (len as usize).min(STRSIZE))?;
-    Some(match (level, name, len) {
-        (1, 13, 8) => format!("{{l_onoff={}, l_linger={}}}", u32_at(&b, 0) as i32, u32_at(&b, 4) as i32),
-        (_, _, 4) => format!("[{}]", u32_at(&b, 0) as i32),
-        // An int option with a short value: strace shows where it is.
-        (0 | 1 | 6 | 41, _, 0..4) if !matches!((level, name), (1, 25) | (6, 13)) => return None,
-        _ => {
-            let mut t = String::new();
-            quoted(&mut t, &b, len as usize);
-            t
-        }
-    })
 }
 
 /// `{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}`.
@@ -571,81 +445,6 @@ pub fn flock<M: TraceMemory + ?Sized>(mem: &M, addr: u32, short: bool, pid: bool
     Some(t)
 }
 
-/// A `struct user_desc` (set_thread_area(2), clone's `tls` on i386).
-pub fn user_desc<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
-    let b = read_exact(mem, addr, 16)?;
-    let bits = u32_at(&b, 12);
-    let bit = |n: u32| (bits >> n) & 1;
-    Some(format!(
-        "{{entry_number={}, base_addr={:#08x}, limit={:#08x}, seg_32bit={}, contents={}, read_exec_only={}, \
-         limit_in_pages={}, seg_not_present={}, useable={}}}",
-        u32_at(&b, 0) as i32,
-        u32_at(&b, 4),
-        u32_at(&b, 8),
-        bit(0),
-        (bits >> 1) & 3,
-        bit(3),
-        bit(4),
-        bit(5),
-        bit(6)
-    ))
-}
-
-/// i386 clone(2)'s arguments (flags, stack, parent_tid, tls, child_tid) as strace names them:
-/// `child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x…`.
-pub fn clone_args<M: TraceMemory + ?Sized>(mem: &M, args: &[u32; 6], ok: bool) -> String {
-    let [flags, stack, parent_tid, tls, child_tid, _] = *args;
-    let mut t = String::from("child_stack=");
-    pointer(&mut t, stack);
-    t.push_str(", flags=");
-    let high = flags & !0xff;
-    if high != 0 {
-        t.push_str(&flags_str(high, names::CLONE_FLAGS));
-    }
-    if flags & 0xff != 0 {
-        if high != 0 {
-            t.push('|');
-        }
-        t.push_str(&signal_name((flags & 0xff) as i32));
-    } else if high == 0 {
-        t.push('0');
-    }
-    if flags & 0x0010_0000 != 0 {
-        t.push_str(", parent_tid=");
-        match int_ptr(mem, parent_tid) {
-            Some(v) if ok => t.push_str(&v),
-            _ => pointer(&mut t, parent_tid),
-        }
-    }
-    if flags & 0x0008_0000 != 0 {
-        t.push_str(", tls=");
-        match user_desc(mem, tls) {
-            Some(v) => t.push_str(&v),
-            None => pointer(&mut t, tls),
-        }
-    }
-    if flags & 0x0120_0000 != 0 {
-        t.push_str(", child_tidptr=");
-        pointer(&mut t, child_tid);
-    }
-    t
-}
-
-/// `{ru_utime={tv_sec=0, tv_usec=211}, ru_stime={tv_sec=0, tv_usec=0}, ...}`.
-pub fn rusage<M: TraceMemory + ?Sized>(mem: &M, addr: u32) -> Option<String> {
-    if addr == 0 {
-        return Some("NULL".into());
-    }
-    let b = read_exact(mem, addr, 16)?;
-    Some(format!(
-        "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
-        u32_at(&b, 0) as i32,
-        u32_at(&b, 4) as i32,
-        u32_at(&b, 8) as i32,
-        u32_at(&b, 12) as i32
-    ))
-}
-
 /// `{st_mode=S_IFREG|0644, st_size=5, ...}` from a `struct stat` or (`old`) a
 /// `struct __old_kernel_stat`.
 pub fn stat<M: TraceMemory + ?Sized>(mem: &M, addr: u32, old: bool) -> Option<String> {
@@ -701,112 +500,6 @@ pub fn open_how<M: TraceMemory + ?Sized>(mem: &M, addr: u32, size: u32) -> Optio
     }
     t.push('}');
     Some(t)
-}
-
-/// A C `%#x`: `0` for zero, `0x1f` otherwise.
-fn c_hex(v: u32) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-/// futex(2) from its operation on, showing only the arguments the operation uses, as strace's
-/// do_futex() does: `FUTEX_WAIT_PRIVATE, 1, {tv_sec=0, tv_nsec=10000000}`. `time64`: the timeout is
-/// a `struct __kernel_timespec` (futex_time64).
-pub fn futex<M: TraceMemory + ?Sized>(mem: &M, args: &[u32; 6], time64: bool) -> String {
-    let [_, op, val, timeout, uaddr2, val3] = *args;
-    let mut t = enum_str(crate::sys::futex::OP_NAMES, op);
-    let ts = |t: &mut String| match timespec(mem, timeout, time64, false) {
-        Some(s) => t.push_str(&s),
-        None => pointer(t, timeout),
-    };
-    let bitset = |v: u32| if v == u32::MAX { "FUTEX_BITSET_MATCH_ANY".to_string() } else { c_hex(v) };
-    // strace takes the command as `op & 127`, leaving FUTEX_CLOCK_REALTIME in an unknown op.
-    match op & 127 {
-        // FUTEX_WAIT, FUTEX_WAIT_REQUEUE_PI
-        0 | 11 => {
-            let _ = write!(t, ", {val}, ");
-            ts(&mut t);
-            if op & 127 == 11 {
-                t.push_str(", ");
-                pointer(&mut t, uaddr2);
-            }
-        }
-        // FUTEX_LOCK_PI, FUTEX_LOCK_PI2
-        6 | 13 => {
-            t.push_str(", ");
-            ts(&mut t);
-        }
-        // FUTEX_WAIT_BITSET
-        9 => {
-            let _ = write!(t, ", {val}, ");
-            ts(&mut t);
-            let _ = write!(t, ", {}", bitset(val3));
-        }
-        // FUTEX_WAKE_BITSET
-        10 => {
-            let _ = write!(t, ", {val}, {}", bitset(val3));
-        }
-        // FUTEX_REQUEUE
-        3 => {
-            let _ = write!(t, ", {val}, {timeout}, ");
-            pointer(&mut t, uaddr2);
-        }
-        // FUTEX_CMP_REQUEUE, FUTEX_CMP_REQUEUE_PI
-        4 | 12 => {
-            let _ = write!(t, ", {val}, {timeout}, ");
-            pointer(&mut t, uaddr2);
-            let _ = write!(t, ", {val3}");
-        }
-        // FUTEX_WAKE_OP: the operation word as the FUTEX_OP() parts, shifted into place.
-        5 => {
-            const OPS: Names = &[
-                (0, "FUTEX_OP_SET"),
-                (1, "FUTEX_OP_ADD"),
-                (2, "FUTEX_OP_OR"),
-                (3, "FUTEX_OP_ANDN"),
-                (4, "FUTEX_OP_XOR"),
-            ];
-            const CMPS: Names = &[
-                (0, "FUTEX_OP_CMP_EQ"),
-                (1, "FUTEX_OP_CMP_NE"),
-                (2, "FUTEX_OP_CMP_LT"),
-                (3, "FUTEX_OP_CMP_LE"),
-                (4, "FUTEX_OP_CMP_GT"),
-                (5, "FUTEX_OP_CMP_GE"),
-            ];
-            let _ = write!(t, ", {val}, {timeout}, ");
-            pointer(&mut t, uaddr2);
-            t.push_str(", ");
-            if (val3 >> 28) & 8 != 0 {
-                t.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
-            }
-            let _ = write!(
-                t,
-                "{}<<28|{}<<12|{}<<24|{}",
-                enum_str(OPS, (val3 >> 28) & 7),
-                c_hex((val3 >> 12) & 0xfff),
-                enum_str(CMPS, (val3 >> 24) & 0xf),
-                c_hex(val3 & 0xfff)
-            );
-        }
-        // FUTEX_WAKE, FUTEX_FD
-        1 | 2 => {
-            let _ = write!(t, ", {val}");
-        }
-        // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
-        7 | 8 => {}
-        _ => {
-            let _ = write!(t, ", {val}, ");
-            pointer(&mut t, timeout);
-            t.push_str(", ");
-            pointer(&mut t, uaddr2);
-            let _ = write!(t, ", {}", c_hex(val3));
-        }
-    }
-    t
 }
 
 /// One i386 `struct epoll_event` (packed: 4 bytes of events, 8 of data).

@@ -1,5 +1,6 @@
 //! The tracer, line by line against what strace prints.
 
+use super::net::sockaddr;
 use super::*;
 
 #[test]
@@ -40,7 +41,7 @@ impl TraceMemory for Fake {
 }
 
 fn line(nr: u32, args: [u32; 6], bytes: &[u8], value: u32) -> String {
-    let entry = crate::table::lookup(nr).unwrap();
+    let entry = &crate::table::lookup(nr).unwrap().call;
     format_call(entry, &args, &Fake { base: 0x1000, bytes: bytes.to_vec() }, Some(value), &Before::default())
 }
 
@@ -162,7 +163,7 @@ fn itimerspecs_read_like_strace() {
 #[test]
 fn a_timers_new_value_is_shown_as_it_was_before_the_call() {
     // One struct for the new and the old value: the call reads it, then writes over it.
-    let entry = crate::table::lookup(nr::setitimer).unwrap();
+    let entry = &crate::table::lookup(nr::setitimer).unwrap().call;
     let args = [0, 0x1000, 0x1000, 0, 0, 0];
     let was = Fake { base: 0x1000, bytes: words(&[1, 0, 5, 0]) };
     let now = Fake { base: 0x1000, bytes: words(&[0, 0, 0, 0]) };
@@ -172,7 +173,7 @@ fn a_timers_new_value_is_shown_as_it_was_before_the_call() {
          {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}) = 0"
     );
     // Unreadable as the call started: the address, whatever is there afterwards.
-    let entry = crate::table::lookup(nr::timer_settime64).unwrap();
+    let entry = &crate::table::lookup(nr::timer_settime64).unwrap().call;
     let args = [0, 0, 0x1000, 0, 0, 0];
     let none = Fake { base: 0x1000, bytes: Vec::new() };
     let wide = Fake { base: 0x1000, bytes: words(&[0, 0, 0, 0, 3, 0, 7, 0]) };

@@ -6,7 +6,7 @@
 use super::{dirfd_arg, fd_arg, follow_unless, host, int, path, Follow, HostPath, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::abi::stat::{OldStat, Stat, Stat64, Statfs, Statfs64, STATX_SIZE};
 use crate::mem::GuestMemoryExt;
-use crate::table::Args;
+use crate::row::Args;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use libc::{c_int, c_long};

@@ -1,0 +1,65 @@
+//! Safe wrappers of the host calls that rustix does not have, one per call (or per group of
+//! commands of one call), each documenting why it is sound: the handlers in [`crate::sys`] call
+//! these and hold no `unsafe` of their own. A wrapper is sound whatever its arguments: buffers
+//! are sized for every command the call takes, commands that would write through an argument
+//! of another shape are refused, and guest memory reaches the host only as a
+//! [`HostRange`](crate::mem::HostRange), which only the memory layer hands out.
+
+use crate::{host, Errno};
+use libc::c_long;
+
+pub mod ids;
+pub mod info;
+pub mod ipc;
+pub mod poll;
+pub mod time;
+pub mod wait;
+
+/// The host calls whose arguments are all numbers (no pointer the host would follow), which
+/// [`numbers`] makes: ids, process groups and sessions, personality, the fd-making calls that
+/// take only flags, fallocate, sync_file_range, readahead, unshare and setns.
+const NUMBER_CALLS: &[c_long] = &[
+    libc::SYS_getuid,
+    libc::SYS_geteuid,
+    libc::SYS_getgid,
+    libc::SYS_getegid,
+    libc::SYS_setuid,
+    libc::SYS_setgid,
+    libc::SYS_setreuid,
+    libc::SYS_setregid,
+    libc::SYS_setresuid,
+    libc::SYS_setresgid,
+    libc::SYS_setfsuid,
+    libc::SYS_setfsgid,
+    libc::SYS_getpgid,
+    libc::SYS_getsid,
+    libc::SYS_setpgid,
+    libc::SYS_setsid,
+    libc::SYS_personality,
+    libc::SYS_inotify_init1,
+    libc::SYS_inotify_rm_watch,
+    libc::SYS_epoll_create1,
+    libc::SYS_pidfd_open,
+    libc::SYS_pidfd_getfd,
+    libc::SYS_fanotify_init,
+    libc::SYS_userfaultfd,
+    libc::SYS_fallocate,
+    libc::SYS_sync_file_range,
+    libc::SYS_readahead,
+    libc::SYS_unshare,
+    libc::SYS_setns,
+];
+
+/// A host call whose arguments (up to six) are all numbers, from [`NUMBER_CALLS`]; any other
+/// call is ENOSYS.
+pub fn numbers(nr: c_long, args: &[c_long]) -> Result<i64, Errno> {
+    if !NUMBER_CALLS.contains(&nr) {
+        return Err(Errno::NOSYS);
+    }
+    let mut a = [0 as c_long; 6];
+    for (slot, v) in a.iter_mut().zip(args) {
+        *slot = *v;
+    }
+    // SAFETY: the calls above take numbers only; the arguments past theirs are ignored.
+    host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
+}
