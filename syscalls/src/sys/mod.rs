@@ -44,6 +44,7 @@ pub mod pidfd;
 pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod rseq;
 pub mod sched;
 pub mod signal;
 pub mod socket;
@@ -71,6 +72,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     io_uring::ENTRIES,
     memfd::ENTRIES,
     pidfd::ENTRIES,
+    rseq::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,
