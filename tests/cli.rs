@@ -360,3 +360,27 @@ fn ld_library_path_and_ld_preload_work_as_natively() {
         }
     }
 }
+
+/// A traced emulator keeps an fd of its own (the trace file). Without CAP_SYS_RESOURCE it cannot
+/// place it above the guest's hard limit; with a soft limit below the hard one it sits in the last
+/// 16 fds under the hard limit, so the program still has its whole soft limit (fixture fd_limit
+/// agrees), and a program that raises its soft limit meets EMFILE only in those last 16. (With
+/// the soft limit equal to the hard one there is no room: see `fd::init_nofile`.)
+#[test]
+fn a_traced_program_has_its_whole_soft_limit_without_cap_sys_resource() {
+    let prog = fixture("fd_limit");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let limited = |words: &str| {
+        let script = format!("ulimit -Sn 1024 && ulimit -Hn 4096 && exec {words}");
+        let mut cmd = command("setpriv", dir.path());
+        cmd.args(["--inh-caps=-sys_resource", "--bounding-set=-sys_resource", "sh", "-c", &script]);
+        run(cmd, b"")
+    };
+    let native = limited(&prog);
+    let emulated = limited(&format!("{EMU386} --strace-file {} {prog}", trace.display()));
+    assert_eq!(native.status, "exit status 0", "{}", native.stderr_str());
+    assert_eq!(emulated.stdout_str(), native.stdout_str());
+    assert_eq!(emulated.status, native.status, "{}", emulated.stderr_str());
+    assert!(std::fs::metadata(&trace).is_ok_and(|m| m.len() > 0), "no trace written");
+}
