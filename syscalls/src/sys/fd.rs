@@ -905,7 +905,7 @@ const IOCTLS: &[(u32, Io)] = {
         (PERF_EVENT_IOC_SET_OUTPUT, Value),
         (PERF_EVENT_IOC_SET_BPF, Value),
         (PERF_EVENT_IOC_PAUSE_OUTPUT, Value),
-        // userfaultfd(2) fds: only the handshake (see super::userfaultfd).
+        // userfaultfd(2) fds: the handshake (the range requests: super::userfaultfd).
         (super::userfaultfd::UFFDIO_API, InOut(super::userfaultfd::UFFDIO_API_SIZE)),
     ]
 };
@@ -927,6 +927,9 @@ fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
         return r;
     }
     if let Some(r) = super::fsioctl::ioctl(ctx, fd, req, arg) {
+        return r;
+    }
+    if let Some(r) = super::userfaultfd::ioctl(ctx, fd, req, arg) {
         return r;
     }
     let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {
