@@ -52,6 +52,7 @@ pub mod socketcall;
 pub mod socketmsg;
 pub mod sockopt;
 pub mod splice;
+pub mod syslog;
 pub mod time;
 pub mod userfaultfd;
 pub mod xattr;
@@ -73,6 +74,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     memfd::ENTRIES,
     pidfd::ENTRIES,
     rseq::ENTRIES,
+    syslog::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,
