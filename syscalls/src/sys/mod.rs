@@ -38,6 +38,7 @@ pub mod mm_space;
 pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
+pub mod ni;
 pub mod ns;
 pub mod perf;
 pub mod pidfd;
@@ -74,6 +75,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     memfd::ENTRIES,
     pidfd::ENTRIES,
     rseq::ENTRIES,
+    ni::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
