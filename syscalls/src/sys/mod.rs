@@ -31,6 +31,7 @@ pub mod info;
 pub mod inotify;
 pub mod io_uring;
 pub mod ipc;
+pub mod kcmp;
 pub mod ldt;
 pub mod memfd;
 pub mod mm;
@@ -75,6 +76,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     memfd::ENTRIES,
     pidfd::ENTRIES,
     rseq::ENTRIES,
+    kcmp::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
