@@ -33,6 +33,7 @@ pub mod io_uring;
 pub mod ipc;
 pub mod kcmp;
 pub mod ldt;
+pub mod lsm;
 pub mod memfd;
 pub mod mm;
 pub mod mm_space;
@@ -76,6 +77,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     memfd::ENTRIES,
     pidfd::ENTRIES,
     rseq::ENTRIES,
+    lsm::ENTRIES,
     kcmp::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
