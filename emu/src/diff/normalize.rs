@@ -505,6 +505,10 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
 const THREAD_SCHEDULING: &[&str] = &[
     "futex",
     "futex_time64",
+    "futex_waitv",
+    "futex_wake",
+    "futex_wait",
+    "futex_requeue",
     "nanosleep",
     "clock_nanosleep",
     "clock_nanosleep_time64",
