@@ -146,10 +146,10 @@ fn poll_trace() {
 }
 
 /// Calls whose lines legitimately differ between the host and the emulator: the start-up that
-/// depends on the loader (execve, brk, rseq which the emulator does not offer), the clock (a vDSO
+/// depends on the loader (execve, brk), the clock (a vDSO
 /// call natively), and what strace reads before the call that the emulator's tracer, reading after
 /// it, cannot see (`[4 => 16]`).
-const ENVIRONMENT: &[&str] = &["execve(", "brk(", "rseq(", "getrandom(", "clock_gettime", "+++", "---"];
+const ENVIRONMENT: &[&str] = &["execve(", "brk(", "getrandom(", "clock_gettime", "+++", "---"];
 
 /// Stands for a native line showing what strace read before the call (`[4 => 16]`): the emulator's
 /// line there is not compared.

@@ -7,6 +7,7 @@ mod docs;
 mod elf;
 mod gdb;
 mod mem;
+mod rseq;
 mod run;
 mod signal;
 mod stack;

@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::abi::nr;
 use syscalls::mem::GuestMemory;
+use syscalls::sys::rseq::Event;
 use syscalls::table::Flow;
 use syscalls::task::{Machine, NoMachine, ThreadStart};
 use syscalls::{dispatch, Ctx, Errno, Exit, Task};
@@ -132,6 +133,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         thread::lock();
         space.catch_up();
     }
+    let mut event = if release { Event::Preempt } else { Event::Return };
     let ret = match flow {
         Flow::Return(v) => {
             let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
@@ -168,6 +170,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         thread::unlock();
         thread::lock();
         space.catch_up();
+        event = Event::Preempt;
     }
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
@@ -179,7 +182,14 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         Err(e) => {
             *exit = Some(e);
             let _ = cpu.emu_stop();
+            return;
         }
+    }
+    // After a sigreturn, on the registers it restored; a handler frame already had its check.
+    if let Err(e) = crate::rseq::resume(cpu, space, task, event) {
+        *exit = Some(e);
+        let _ = cpu.emu_stop();
+        return;
     }
     if thread::multi() {
         thread::set_running(cpu.get_handle());
@@ -284,9 +294,12 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         if thread::multi() {
             let mut g = guest.borrow_mut();
             let Guest { space, task, .. } = &mut *g;
-            thread::yield_cpu(cpu, space);
+            let event = if thread::yield_cpu(cpu, space) { Event::Preempt } else { Event::Return };
             // Signals that came while this thread waited for the lock.
             if let Err(exit) = signal::at_stop(cpu, space, task) {
+                return Some(exit);
+            }
+            if let Err(exit) = crate::rseq::resume(cpu, space, task, event) {
                 return Some(exit);
             }
             thread::set_running(cpu.get_handle());

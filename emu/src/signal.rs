@@ -236,6 +236,8 @@ pub fn deliver(
     if !action.is_handler() {
         return default_action(signo, action);
     }
+    // rseq_signal_deliver(): the frame saves the abort handler's address.
+    crate::rseq::resume(cpu, space, task, syscalls::sys::rseq::Event::Signal)?;
     let signals = &mut task.signals;
     let esp = reg(cpu, RegisterX86::ESP);
     let (ss_base, ss_size, ss_flags) = signals.altstack;

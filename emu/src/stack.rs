@@ -113,15 +113,21 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32;
     // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
     // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32: emu386's vDSO pages hold the signal trampolines, not an
-    // ELF image), AT_MINSIGSTKSZ (Linux 5.14; the value is the kernel's signal frame size) and AT_RSEQ_FEATURE_SIZE and
-    // AT_RSEQ_ALIGN (Linux 6.3; emu386 has no rseq). They stay in place as AT_IGNORE, so that the
-    // vector, and with it everything below it on the stack, has the kernel's size: without
-    // randomisation a stack address is then the one the program has natively (`emu386 diff`).
+    // ELF image) and AT_MINSIGSTKSZ (Linux 5.14; the value is the kernel's signal frame size).
+    // They stay in place as AT_IGNORE, so that the vector, and with it everything below it on the
+    // stack, has the kernel's size: without randomisation a stack address is then the one the
+    // program has natively (`emu386 diff`). AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN (Linux 6.3)
+    // are the host's when it has them: emu386's rseq(2) is the host kernel's (the same struct on
+    // i386).
     let ignored = |present: bool, n: usize| std::iter::repeat_n((AT_IGNORE, 0), if present { n } else { 0 });
     const AT_MINSIGSTKSZ: libc::c_ulong = 51;
     const AT_RSEQ_FEATURE_SIZE: libc::c_ulong = 27;
     let head = ignored(host(libc::AT_SYSINFO_EHDR) != 0, 2).chain(ignored(host(AT_MINSIGSTKSZ) != 0, 1));
-    let tail = ignored(host(AT_RSEQ_FEATURE_SIZE) != 0, 2);
+    const AT_RSEQ_ALIGN: libc::c_ulong = 28;
+    let tail = [(AT_RSEQ_FEATURE_SIZE, host(AT_RSEQ_FEATURE_SIZE)), (AT_RSEQ_ALIGN, host(AT_RSEQ_ALIGN))]
+        .into_iter()
+        .filter(|_| host(AT_RSEQ_FEATURE_SIZE) != 0)
+        .map(|(k, v)| (k as u32, v));
     let own: [(u32, u32); 18] = [
         (AT_HWCAP, host(libc::AT_HWCAP)),
         (AT_PAGESZ, 4096),

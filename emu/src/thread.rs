@@ -217,13 +217,16 @@ pub fn quantum_over() -> bool {
     waiters() && monotonic_ns().saturating_sub(HELD_SINCE.load(Relaxed)) >= QUANTUM.as_nanos() as u64
 }
 
-/// Queue behind the threads that wait, if any; then catch up with the address space.
-pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace) {
-    if waiters() {
-        unlock();
-        lock();
-        catch_up(cpu, space);
+/// Queue behind the threads that wait, if any; then catch up with the address space. `true`:
+/// another thread ran meanwhile.
+pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace) -> bool {
+    if !waiters() {
+        return false;
     }
+    unlock();
+    lock();
+    catch_up(cpu, space);
+    true
 }
 
 /// After taking the lock back: make this CPU forget what other threads changed meanwhile.

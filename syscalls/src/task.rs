@@ -131,6 +131,8 @@ pub struct Task {
     /// How to run the emulator again for an i386 program the guest executes (per process, the
     /// same for every thread; `None`: unknown, such an execve fails).
     pub emulator: Option<Arc<crate::sys::exec::Emulator>>,
+    /// rseq(2)'s registration (per thread).
+    pub rseq: Option<crate::sys::rseq::Registration>,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
@@ -147,6 +149,7 @@ impl Task {
             tracer: None,
             signals: crate::sys::signal::Signals::from_host(),
             emulator: None,
+            rseq: None,
             unsupported_seen: HashSet::new(),
         }
     }
@@ -165,6 +168,7 @@ impl Task {
             tracer: self.tracer.as_ref().map(Tracer::for_new_thread),
             signals: self.signals.for_new_thread(),
             emulator: self.emulator.clone(),
+            rseq: None,
             unsupported_seen: self.unsupported_seen.clone(),
         }
     }

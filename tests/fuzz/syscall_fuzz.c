@@ -302,10 +302,11 @@ static const struct call calls[] = {
     C(sched_get_priority_max, K_INT), C(sched_getattr, K_SELF, K_BUF, K_LEN, K_INT), C(ioprio_get, K_INT, K_SELF),
     C(clone3, K_BUF, K_LEN), C(unshare, K_INT), C(setns, K_FD, K_INT),
     C(futex_waitv, K_BUF, K_INT, K_INT, K_TS64, K_INT), C(fanotify_init, K_INT, K_INT), C(userfaultfd, K_INT),
-    C(remap_file_pages, K_MMADDR, K_MMLEN, K_INT, K_INT, K_INT),
+    C(remap_file_pages, K_MMADDR, K_MMLEN, K_INT, K_INT, K_INT), C(rseq, K_BUF, K_LEN, K_INT, K_INT),
     /* getxattrat, listxattrat (no SYS_ names in these headers yet). fanotify_mark is left out (a
      * permission mark would make the fuzzer's own opens wait for an answer), and so is
-     * perf_event_open (a random attr may ask for SIGTRAP or overflow signals). */
+     * perf_event_open (a random attr may ask for SIGTRAP or overflow signals), and syslog (as
+     * root its actions clear the host's kernel log and turn its console off). */
     {464, "getxattrat", {K_DIRFD, K_PATH, K_INT, K_BUF, K_BUF, K_LEN}},
     {465, "listxattrat", {K_DIRFD, K_PATH, K_INT, K_BUF, K_LEN}},
     /* Numbers no i386 kernel has: ENOSYS. */

@@ -12,8 +12,7 @@
 //!   static-pie, the program) sits at different addresses natively and emulated.
 //! - Calls the two sides legitimately make differently are dropped from both streams
 //!   ([`ALWAYS_IGNORED`]): the time calls glibc makes through the vdso natively (the emulator has
-//!   no vdso, so they arrive as syscalls there) and rseq (the kernel registers it, the emulator
-//!   answers ENOSYS; glibc carries on either way). The `clone(…) = 0` line the emulator's tracer
+//!   no vdso, so they arrive as syscalls there). The `clone(…) = 0` line the emulator's tracer
 //!   writes in a new child (the child returns through the same handler) is dropped too.
 //! - Times are clocks' readings, not behaviour: a non-zero `tv_nsec` or `tv_usec` becomes `NSEC` or
 //!   `USEC` (what is left of a select timeout, a time read and set again), and the CPU times of a
@@ -35,11 +34,11 @@ use syscalls::table::{self, Arg, Entry, Ret};
 
 /// Dropped from both streams; see the module comment.
 pub const ALWAYS_IGNORED: &[&str] =
-    &["rseq", "clock_gettime", "clock_gettime64", "gettimeofday", "time", "clock_getres", "clock_getres_time64"];
+    &["clock_gettime", "clock_gettime64", "gettimeofday", "time", "clock_getres", "clock_getres_time64"];
 
 /// Dropped from both streams with replay, where the native run has no vDSO either (its time calls
 /// are syscalls, and their results the ones replayed).
-pub const IGNORED_WITH_REPLAY: &[&str] = &["rseq"];
+pub const IGNORED_WITH_REPLAY: &[&str] = &[];
 
 /// Clock reads: with replay both sides read the same values, compared exactly (but for the
 /// CPU-time clocks named by a pid, which are not replayed).
@@ -444,6 +443,10 @@ pub fn normalize(streams: &HashMap<i32, Stream>, root: i32, ignore: &HashSet<Str
 const THREAD_SCHEDULING: &[&str] = &[
     "futex",
     "futex_time64",
+    "futex_waitv",
+    "futex_wake",
+    "futex_wait",
+    "futex_requeue",
     "nanosleep",
     "clock_nanosleep",
     "clock_nanosleep_time64",
@@ -643,7 +646,7 @@ mod tests {
 
     #[test]
     fn ignored_calls_are_left_out() {
-        let streams = side(&[(7, "rseq(0x1, 0x20) = 0"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
+        let streams = side(&[(7, "time(NULL) = 1700000000"), (7, "uname(0x1) = 0"), (7, "close(3) = 0")]);
         let ignore: HashSet<String> = ["uname".to_string()].into();
         assert_eq!(normalize(&streams, 7, &ignore, false)[0].lines, ["close(3) = 0"]);
         let streams =

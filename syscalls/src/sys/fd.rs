@@ -190,8 +190,18 @@ static FLOOR: OnceLock<i32> = OnceLock::new();
 /// the guest's, checked and enforced by the host kernel. With them, the guest's limit is emulated
 /// and the emulator's fds sit above it: at the guest's hard limit when the host's hard limit can
 /// be that much higher (CAP_SYS_RESOURCE), so the guest may raise its soft limit and use every fd
-/// below, as natively; at its soft limit when only the soft limit can rise; else, with no room at
-/// all, 16 below the soft limit, where the guest then meets EMFILE early.
+/// below, as natively. Without that privilege, 16 below the hard limit when the soft limit is
+/// lower (the host's soft limit rises to the hard one): the guest has its whole soft limit, and
+/// meets EMFILE early only if it raises it into those last 16; else at its soft limit when only
+/// that can rise (a hard limit too large to place fds under); else, with no room at all (soft
+/// limit equal to the hard one), 16 below the soft limit, where the guest meets EMFILE early.
+///
+/// Why not exact there: the kernel checks RLIMIT_NOFILE when it hands out an fd (alloc_fd()), so
+/// an fd of the emulator's above the guest's hard limit can only be made by raising the host's
+/// hard limit, which needs CAP_SYS_RESOURCE. Keeping the trace file in another fd table (a host
+/// thread after unshare(CLONE_FILES)) would free the guest's table, but a guest fork copies only
+/// the calling thread and its table, and the child could then reach the trace file only through
+/// a free slot in a table the guest may have filled.
 pub fn init_nofile(inherited: Option<(u64, u64)>, own_fds: bool) {
     use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
     let set = |cur: u64, max: u64| setrlimit(Resource::Nofile, Rlimit { current: Some(cur), maximum: Some(max) });
@@ -205,6 +215,8 @@ pub fn init_nofile(inherited: Option<(u64, u64)>, own_fds: bool) {
     }
     let floor = if hard <= FLOOR_AT_HARD_MAX && set(hard + OWN_FDS, host_hard.max(hard + OWN_FDS)).is_ok() {
         hard
+    } else if hard <= FLOOR_AT_HARD_MAX && soft + OWN_FDS <= hard && hard <= host_hard && set(hard, host_hard).is_ok() {
+        hard - OWN_FDS
     } else if soft + OWN_FDS <= host_hard && set(soft + OWN_FDS, host_hard).is_ok() {
         soft
     } else {
@@ -918,7 +930,7 @@ const IOCTLS: &[(u32, Io)] = {
         (PERF_EVENT_IOC_SET_OUTPUT, Value),
         (PERF_EVENT_IOC_SET_BPF, Value),
         (PERF_EVENT_IOC_PAUSE_OUTPUT, Value),
-        // userfaultfd(2) fds: only the handshake (see super::userfaultfd).
+        // userfaultfd(2) fds: the handshake (the range requests: super::userfaultfd).
         (super::userfaultfd::UFFDIO_API, InOut(super::userfaultfd::UFFDIO_API_SIZE)),
     ]
 };
@@ -940,6 +952,9 @@ fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
         return r;
     }
     if let Some(r) = super::fsioctl::ioctl(ctx, fd, req, arg) {
+        return r;
+    }
+    if let Some(r) = super::userfaultfd::ioctl(ctx, fd, req, arg) {
         return r;
     }
     let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {

@@ -1,11 +1,13 @@
 //! File data: fallocate(2), sync_file_range(2) and readahead(2), whose 64-bit offsets and lengths
-//! an i386 guest passes split over two registers, low word first (arch/x86/kernel/sys_ia32.c).
+//! an i386 guest passes split over two registers, low word first (arch/x86/kernel/sys_ia32.c);
+//! cachestat(2), whose structs are `__u64` fields only (the same on i386).
 
 use super::fd::host_fd;
-use super::hostarg::{int, lohi, uint};
+use super::hostarg::{buf, int, lohi, ret, uint};
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall::numbers;
+use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
@@ -26,7 +28,24 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::fallocate, fallocate, [Fd, Flags(FALLOC_FLAGS), Off64, Skip, Off64, Skip]),
     entry!(nr::sync_file_range, sync_file_range, [Fd, Off64, Skip, Off64, Skip, Flags(SYNC_FILE_RANGE_FLAGS)]),
     entry!(nr::readahead, readahead, [Fd, Off64, Skip, Uint]),
+    entry!(nr::cachestat, cachestat, [Fd, Ptr, Ptr, Hex]),
 ];
+
+/// `sizeof(struct cachestat_range)` (off, len) and `sizeof(struct cachestat)` (five counters).
+const CACHESTAT_RANGE_SIZE: usize = 16;
+const CACHESTAT_SIZE: usize = 40;
+/// cachestat's x86-64 number (libc has no name for it yet).
+const SYS_CACHESTAT: libc::c_long = 451;
+
+/// Implements cachestat(2): the host's, on the guest's structs in place (its flags, fd, hugetlbfs
+/// and permission checks come before it reads the range).
+fn cachestat(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let range = buf(ctx, a[1], CACHESTAT_RANGE_SIZE, Prot::READ);
+    let out = buf(ctx, a[2], CACHESTAT_SIZE, Prot::WRITE);
+    // SAFETY: the structs are guest memory of their sizes, NULL, or an address the host answers
+    // EFAULT for.
+    ret(unsafe { libc::syscall(SYS_CACHESTAT, host_fd(a[0]), range, out, uint(a[3])) })
+}
 
 /// Implements fallocate(2): `ia32_fallocate(fd, mode, offset_lo, offset_hi, len_lo, len_hi)`.
 fn fallocate(_: &mut Ctx, a: &Args) -> SysResult {

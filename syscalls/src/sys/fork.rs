@@ -277,6 +277,7 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
         })?
     };
     if pid == 0 {
+        crate::sys::rseq::fork_child(ctx.task, c.flags & CLONE_VM != 0);
         child_starts(ctx, &c, tls);
         return Ok(0);
     }

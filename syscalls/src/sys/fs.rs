@@ -82,6 +82,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::chmod, chmod, [Str, Mode]),
     entry!(nr::fchmod, fchmod, [Fd, Mode]),
     entry!(nr::fchmodat, fchmodat, [DirFd, Str, Mode]),
+    entry!(nr::fchmodat2, fchmodat2, [DirFd, Str, Mode, Flags(AT_FLAGS)]),
     entry!(nr::chown, chown16, [Str, Int, Int]),
     entry!(nr::lchown, lchown16, [Str, Int, Int]),
     entry!(nr::fchown, fchown16, [Fd, Int, Int]),
@@ -578,6 +579,13 @@ fn fchmod(_: &mut Ctx, a: &Args) -> SysResult {
 /// Implements fchmodat(2) (three arguments: there are no flags).
 fn fchmodat(ctx: &mut Ctx, a: &Args) -> SysResult {
     sys!(libc::SYS_fchmodat, dirfd_arg(a[0]), path(ctx, a[1], Follow::Yes).ptr(), a[2])
+}
+
+/// Implements fchmodat2(2): fchmodat with AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (the host checks
+/// the flags, and answers for a symlink as the kernel does).
+fn fchmodat2(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let p = path(ctx, a[1], follow_unless(a[3], AT_SYMLINK_NOFOLLOW));
+    sys!(libc::SYS_fchmodat2, dirfd_arg(a[0]), p.ptr(), a[2], int(a[3]))
 }
 
 /// `low2highuid()`: a 16-bit id argument, with 0xffff meaning "unchanged" (-1).

@@ -40,7 +40,84 @@ pub static ENTRIES: &[Entry] = &[
         .restarts_if(When::If(restarts)),
     // futex_wait_multiple() answers -ERESTARTSYS when a signal comes; the timeout is absolute.
     entry!(nr::futex_waitv, futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_wake, futex_wake, [Ptr, Hex, Int, Hex]),
+    entry!(nr::futex_wait, futex_wait, [Ptr, Uint, Hex, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_requeue, futex_requeue, [Ptr, Hex, Int, Int]),
 ];
+
+/// The futex2 calls' x86-64 numbers (libc has no names for them yet).
+const SYS_FUTEX_WAKE: libc::c_long = 454;
+const SYS_FUTEX_WAIT: libc::c_long = 455;
+const SYS_FUTEX_REQUEUE: libc::c_long = 456;
+/// FUTEX2_SIZE_MASK and FUTEX2_SIZE_U64: futex_flags_valid() refuses 64-bit words to a compat
+/// task (whatever a 64-bit caller, the emulator, may be allowed).
+const FUTEX2_SIZE_MASK: u32 = 3;
+const FUTEX2_SIZE_U64: u32 = 3;
+
+/// Implements futex_wake(2): the host's, on the word's host address (a private wake touches no
+/// memory: an unmapped word has no waiters, as natively; the alignment is the host's to check).
+/// The mask is an `unsigned long`, 32 bits on i386 (zero-extended).
+fn futex_wake(_: &mut Ctx, a: &Args) -> SysResult {
+    if a[3] & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
+        return Err(Errno::INVAL.into());
+    }
+    let uaddr = crate::sys::mm_space::host_addr(a[0]).map_or(BAD_FUTEX, |p| p as u64);
+    // SAFETY: the host address of guest memory (or one the host refuses); integer arguments.
+    let r = unsafe { libc::syscall(SYS_FUTEX_WAKE, uaddr, u64::from(a[1]), a[2] as i32, a[3]) };
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()).into());
+    }
+    Ok(r as u32)
+}
+
+/// Implements futex_wait(2): the host's, in sys_futex_wait()'s order (its flag and value checks,
+/// then the clock and the absolute timeout, read as get_timespec64() reads a compat task's, then
+/// the word, which the host reads at its host address: one the guest cannot read is refused).
+fn futex_wait(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [uaddr, val, mask, flags, timeout, clockid] = *a;
+    if flags & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
+        return Err(Errno::INVAL.into());
+    }
+    let word = waitv_word(ctx, u64::from(uaddr));
+    let ts = (timeout != 0).then(|| ctx.mem.read_obj::<KernelTimespec>(timeout).map(|t| t.to_host()));
+    let ts_ptr = match &ts {
+        None => std::ptr::null(),
+        Some(Ok(t)) => t as *const libc::timespec,
+        Some(Err(_)) => BAD_FUTEX as *const libc::timespec,
+    };
+    // SAFETY: the word's host address (or one the host refuses), a local timespec or NULL or an
+    // address the host refuses; integer arguments.
+    let r = unsafe {
+        libc::syscall(SYS_FUTEX_WAIT, word, u64::from(val), u64::from(mask), flags, ts_ptr, clockid as libc::c_int)
+    };
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()).into());
+    }
+    Ok(r as u32)
+}
+
+/// Implements futex_requeue(2): the two `struct futex_waitv` entries copied with their words made
+/// host addresses (as futex_waitv's), then the host's call.
+fn futex_requeue(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let [waiters, flags, nr_wake, nr_requeue, ..] = *a;
+    let mut list = Vec::with_capacity(2);
+    for i in 0..2u32 {
+        let at = waiters.checked_add(i * size_of::<FutexWaitv>() as u32).ok_or(Errno::FAULT);
+        match at.and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
+            Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
+            Err(_) => break,
+        }
+    }
+    let guarded = if list.len() < 2 { Some(FaultingArray::new(&list)?) } else { None };
+    let array = guarded.as_ref().map_or(list.as_ptr(), |g| g.start);
+    // SAFETY: `array` is two entries of host memory, or those before a faulting one followed by an
+    // inaccessible page; each uaddr is a host address of guest memory or refused by the host.
+    let r = unsafe { libc::syscall(SYS_FUTEX_REQUEUE, array, flags, nr_wake as i32, nr_requeue as i32) };
+    if r < 0 {
+        return Err(errno_of(&std::io::Error::last_os_error()).into());
+    }
+    Ok(r as u32)
+}
 
 /// futex_cmd_has_timeout(): the fourth argument is a timeout for these, a count (`val2`) for
 /// the others.

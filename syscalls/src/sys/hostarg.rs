@@ -46,6 +46,16 @@ pub(super) fn lohi(lo: u32, hi: u32) -> i64 {
 /// An address the host rejects with EFAULT (above the user half of the address space).
 pub(super) const BAD_PTR: usize = usize::MAX - 0xfff;
 
+/// A guest buffer of `len` bytes the host reads or writes in place (guest memory is host memory):
+/// NULL stays NULL, a range the guest may not access that way becomes [`BAD_PTR`] (the host then
+/// answers EFAULT where it touches it, after its own earlier checks).
+pub(super) fn buf(ctx: &Ctx, addr: u32, len: usize, access: crate::mem::Prot) -> usize {
+    if addr == 0 {
+        return 0;
+    }
+    ctx.mem.host_range(addr, len.max(1), access).map_or(BAD_PTR, |p| p as usize)
+}
+
 /// A guest string argument as the host will see it: the string, or a stand-in the host fails on
 /// as the kernel fails on the guest's (see the module comment).
 pub(super) enum HostStr {

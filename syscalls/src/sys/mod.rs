@@ -32,19 +32,23 @@ pub mod info;
 pub mod inotify;
 pub mod io_uring;
 pub mod ipc;
+pub mod kcmp;
 pub mod ldt;
+pub mod lsm;
 pub mod memfd;
 pub mod mm;
 pub mod mm_space;
 pub mod mount;
 pub mod mqueue;
 pub mod netioctl;
+pub mod ni;
 pub mod ns;
 pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod rseq;
 pub mod sched;
 pub mod signal;
 pub mod socket;
@@ -52,6 +56,7 @@ pub mod socketcall;
 pub mod socketmsg;
 pub mod sockopt;
 pub mod splice;
+pub mod syslog;
 pub mod time;
 pub mod userfaultfd;
 pub mod xattr;
@@ -72,6 +77,11 @@ pub static FAMILIES: &[&[Entry]] = &[
     io_uring::ENTRIES,
     memfd::ENTRIES,
     pidfd::ENTRIES,
+    rseq::ENTRIES,
+    lsm::ENTRIES,
+    kcmp::ENTRIES,
+    ni::ENTRIES,
+    syslog::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
     futex::ENTRIES,

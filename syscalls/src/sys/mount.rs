@@ -30,7 +30,39 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::open_tree, open_tree, [DirFd, Str, Hex]),
     entry!(nr::fspick, fspick, [DirFd, Str, Hex]),
     entry!(nr::mount_setattr, mount_setattr, [DirFd, Str, Hex, Ptr, Uint]),
+    entry!(nr::statmount, statmount, [Ptr, Ptr, Uint, Hex]),
+    entry!(nr::listmount, listmount, [Ptr, Ptr, Uint, Hex]),
 ];
+
+/// The x86-64 numbers (libc has no names for them yet).
+const SYS_STATMOUNT: c_long = 457;
+const SYS_LISTMOUNT: c_long = 458;
+
+/// A `struct mnt_id_req` for the host, in place: as many bytes as its `size` field says (the host
+/// reads that field first and refuses a size above a page, E2BIG, before reading more).
+fn mnt_id_req(ctx: &Ctx, req: u32) -> usize {
+    use crate::mem::GuestMemoryExt;
+    let size = ctx.mem.read_u32(req).map_or(4, |s| if s as usize > PAGE_SIZE as usize { 4 } else { s.max(4) });
+    super::hostarg::buf(ctx, req, size as usize, crate::mem::Prot::READ)
+}
+
+/// Implements statmount(2): the host's, on the guest's request and buffer in place (`struct
+/// statmount` holds `__u32`/`__u64` fields and string offsets into itself, no pointers).
+fn statmount(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let req = mnt_id_req(ctx, a[0]);
+    let out = super::hostarg::buf(ctx, a[1], a[2] as usize, crate::mem::Prot::WRITE);
+    // SAFETY: guest memory of the sizes the host uses, NULL, or addresses it answers EFAULT for.
+    Ok(host(unsafe { libc::syscall(SYS_STATMOUNT, req, out, a[2] as usize, a[3] as c_long) })? as u32)
+}
+
+/// Implements listmount(2): the host's, on the guest's request and `__u64` id array in place.
+fn listmount(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let req = mnt_id_req(ctx, a[0]);
+    let len = (a[2] as usize).saturating_mul(8);
+    let out = super::hostarg::buf(ctx, a[1], len, crate::mem::Prot::WRITE);
+    // SAFETY: guest memory of the sizes the host uses, NULL, or addresses it answers EFAULT for.
+    Ok(host(unsafe { libc::syscall(SYS_LISTMOUNT, req, out, a[2] as usize, a[3] as c_long) })? as u32)
+}
 
 /// A host call's result as the guest's `%eax`.
 macro_rules! sys {

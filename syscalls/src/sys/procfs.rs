@@ -22,6 +22,17 @@
 //! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
 //! `mem`, `task/<tid>/…`, and every entry of another process (an
 //! emulated one included: its guest state lives in its own emulator).
+//!
+//! Another emulated process's entries, not done: the reader needs that emulator's VMA list. What
+//! would work: each emulator keeps its list, in a fixed binary layout behind a sequence counter,
+//! at a static of the emu386 binary; a reader knows an emulated process by `/proc/PID/exe` (the
+//! same binary), finds the static from the binary's load address in `/proc/PID/maps`, reads it
+//! with process_vm_readv (PTRACE_MODE_ATTACH, where the kernel's maps need only
+//! PTRACE_MODE_READ: under Yama's ptrace_scope 1 a child could not read its parent's) and the
+//! page counts from `/proc/PID/pagemap` at that process's guest base. The list must then be kept
+//! current at every change of the address space (mlock and names included, which the permission
+//! table's generation does not see). A memfd or a socket per process was rejected: either costs
+//! the guest an fd of its table (see `fd::init_nofile`).
 
 use crate::mem::Prot;
 use crate::sys::mm_space::{host_addr, vm, Mm, Vma, VmaKind};

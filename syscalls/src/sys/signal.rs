@@ -47,6 +47,8 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::signal, signal, [Enum(SIGNAL_NAMES), Hex]),
     entry!(nr::rt_sigprocmask, rt_sigprocmask, [Enum(HOW_NAMES), Sigset(3), Out(&Sigset(3)), Uint]),
     entry!(nr::sigprocmask, sigprocmask, [Enum(HOW_NAMES), OldSigset, Out(&OldSigset)]),
+    entry!(nr::sgetmask, sgetmask, []),
+    entry!(nr::ssetmask, ssetmask, [Hex]),
     entry!(nr::rt_sigpending, rt_sigpending, [Out(&Sigset(1)), Uint]),
     entry!(nr::sigpending, sigpending, [Out(&OldSigset)]),
     entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]).blocks(),
@@ -666,6 +668,22 @@ fn sigprocmask(ctx: &mut Ctx, a: &Args) -> SysResult {
         ctx.mem.write_u32(oset, old as u32)?;
     }
     Ok(0)
+}
+
+/// Implements sgetmask(2), nr 68: the first word of the blocked set (`blocked.sig[0]`, 64 bits on
+/// a 64-bit kernel) as an int.
+fn sgetmask(ctx: &mut Ctx, _: &Args) -> SysResult {
+    Ok(ctx.task.signals.mask as u32)
+}
+
+/// Implements ssetmask(2), nr 69: siginitset() of the int sign-extended into the 64-bit first word
+/// (so a negative mask blocks the real-time signals too, and the rest is cleared), then
+/// set_current_blocked(), which keeps SIGKILL and SIGSTOP out; the old first word as an int.
+fn ssetmask(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let old = ctx.task.signals.mask as u32;
+    let new = i64::from(a[0] as i32) as u64;
+    ctx.task.signals.set_mask(new & !UNBLOCKABLE);
+    Ok(old)
 }
 
 /// Pending and blocked signals: the host's pending set plus the recorded ones.
