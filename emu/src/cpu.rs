@@ -121,6 +121,8 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
         Result::<(), _>::from(uc_ctl(uc.get_handle(), op, i32::from(!thread)))?;
     }
+    let direct_base = if crate::mem::direct() { space.base() } else { std::ptr::null_mut() };
+    crate::direct::enable(uc.get_handle(), direct_base)?;
     let (ldt, ldt_len) = syscalls::sys::ldt::table();
     // SAFETY: the reservation, the GDT page and the LDT outlive the CPU (all live for the process).
     unsafe {

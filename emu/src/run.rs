@@ -169,6 +169,8 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         thread::lock();
         space.catch_up();
     }
+    // Pages the syscall wrote that held translated code: their code is stale.
+    space.catch_up();
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
     // Signals: sigreturn, restart or EINTR, handler frames.
@@ -267,6 +269,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         log::error!("cannot hook interrupts: {e:?}");
         return Some(Exit::Signal(SIGSEGV));
     }
+    crate::direct::set_engine(cpu.get_handle());
     signal::install_stopper(cpu);
     crate::warm::install(cpu);
     if let Err(e) = signal::install_fault_hook(cpu) {

@@ -435,9 +435,86 @@ pub fn reinstall_reserved(signals: &Signals) {
     }
 }
 
+/// A function that sees the host's SIGSEGV and SIGBUS before the guest's disposition does, and
+/// says whether the signal was its own (emu386's direct guest addressing: a fault in translated
+/// code is the guest's, a write to a page protected for its translated code is the emulator's).
+pub type FaultFilter = unsafe extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) -> bool;
+
+/// The installed [`FaultFilter`] (0: none).
+static FAULT_FILTER: AtomicUsize = AtomicUsize::new(0);
+/// Under a fault filter, the guest's host disposition of SIGSEGV and SIGBUS: what
+/// [`install_host`] would have installed (`SIG_DFL`, `SIG_IGN` or [`host_handler`]).
+static FILTERED: [AtomicUsize; 2] = [AtomicUsize::new(libc::SIG_DFL), AtomicUsize::new(libc::SIG_DFL)];
+
+fn filtered_slot(sig: u32) -> Option<&'static AtomicUsize> {
+    match sig {
+        SIGSEGV => Some(&FILTERED[0]),
+        SIGBUS => Some(&FILTERED[1]),
+        _ => None,
+    }
+}
+
+/// Let `filter` see every host SIGSEGV and SIGBUS first, from now on: the host handler of both
+/// becomes [`filtered_fault`], and the guest's disposition is kept for what the filter passes on.
+pub fn set_fault_filter(filter: FaultFilter) {
+    FAULT_FILTER.store(filter as usize, Release);
+    for sig in [SIGSEGV, SIGBUS] {
+        // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigfillset(&mut sa.sa_mask);
+            sa.sa_sigaction = filtered_fault as *const () as usize;
+            if libc::sigaction(sig as libc::c_int, &sa, null_mut()) != 0 {
+                log::warn!("signal {sig}: host sigaction failed: {}", std::io::Error::last_os_error());
+            }
+        }
+    }
+}
+
+/// The host handler of SIGSEGV and SIGBUS under a fault filter: the filter first, then what the
+/// guest's disposition would have done on the host.
+extern "C" fn filtered_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let filter = FAULT_FILTER.load(Acquire);
+    if filter != 0 {
+        // SAFETY: only [`set_fault_filter`] stores it, from a `FaultFilter`.
+        let filter: FaultFilter = unsafe { std::mem::transmute::<usize, FaultFilter>(filter) };
+        // SAFETY: the kernel's siginfo and ucontext for this signal.
+        if unsafe { filter(sig, info, uc) } {
+            return;
+        }
+    }
+    let action = u32::try_from(sig).ok().and_then(filtered_slot).map_or(libc::SIG_DFL, |a| a.load(Acquire));
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let code = unsafe { (*info).si_code };
+    if action == host_handler as *const () as usize {
+        host_handler(sig, info, uc);
+    } else if code > 0 || action == libc::SIG_DFL {
+        // A fault of the emulator itself, or a signal the guest leaves at its default: die of it
+        // as the host would (the fault happens again; a sent signal, blocked until this handler
+        // returns, is raised again).
+        // SAFETY: plain libc calls, async-signal-safe.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            if code <= 0 {
+                libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::syscall(libc::SYS_gettid), sig);
+            }
+        }
+    }
+}
+
 /// Mirror the disposition of `sig` on the host.
 pub fn install_host(sig: u32, action: &Action) {
     if UNBLOCKABLE & bit(sig) != 0 {
+        return;
+    }
+    if let Some(slot) = filtered_slot(sig).filter(|_| FAULT_FILTER.load(Acquire) != 0) {
+        let host = match action.handler {
+            SIG_DFL => libc::SIG_DFL,
+            SIG_IGN => libc::SIG_IGN,
+            _ => host_handler as *const () as usize,
+        };
+        slot.store(host, Release);
         return;
     }
     if host_reserved(sig) {
