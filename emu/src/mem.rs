@@ -91,7 +91,15 @@ pub fn protect_code(host_page: usize) {
     if !direct() {
         // The soft MMU sees only this engine's code in a store; see `GuestSpace::catch_up`.
         let mut pages = WRITABLE_CODE.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() < WRITABLE_CODE_MAX {
+        if pages.len() == WRITABLE_CODE_MAX {
+            // Pages unmapped or reprotected since have lost the bit (their code is stale by the log).
+            if let Some(perms) = PERMS.get() {
+                pages.retain(|&p| perms.get(p as usize).is_some_and(|b| b.load(Relaxed) & CODE_PROTECTED != 0));
+            }
+        }
+        if pages.contains(&(page as u32)) {
+            // Already listed (a page mapped again at the same address).
+        } else if pages.len() < WRITABLE_CODE_MAX {
             pages.push(page as u32);
         } else {
             WRITABLE_CODE_LOST.store(true, Relaxed);
@@ -286,7 +294,11 @@ impl GuestSpace {
     /// Without direct addressing, when another thread ran guest code since this one did: its
     /// stores into code this thread's engine translated were not seen (see [`WRITABLE_CODE`]).
     fn after_other_threads(&mut self) {
-        let me = rustix::thread::gettid().as_raw_nonzero().get() as u64;
+        thread_local! {
+            /// This host thread's id, or in a forked child its parent's (still no other thread's).
+            static ME: u64 = rustix::thread::gettid().as_raw_nonzero().get() as u64;
+        }
+        let me = ME.with(|me| *me);
         let before = LAST_RUNNER.swap(me, Relaxed);
         if before == me || before == 0 {
             return;
