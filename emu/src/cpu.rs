@@ -11,8 +11,11 @@
 //! (`GuestSpace::gdt_ptr`), the LDT the process's (`syscalls::sys::ldt`); both are read-only to the
 //! CPU, every descriptor being written with its accessed bit set (as Linux's fill_ldt() does).
 //!
-//! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
-//! fill hook answers each page's real permissions so that a page that is read and written fills once.
+//! Speed: the TCG buffer is set before the first mapping, and translated code addresses guest
+//! memory directly (engine patch 0021, emu/src/direct.rs). What still goes through the soft MMU
+//! (instruction fetch at translation, memory accesses of the engine's helpers, everything under
+//! gdb) uses Unicorn's virtual TLB, whose fill hook answers each page's real permissions so that a
+//! page that is read and written fills once; a host fault in translated code asks that hook too.
 
 use crate::mem::{effective, host_can_read, GuestSpace, Pending, OBJECT_BACKED, SPACE};
 use std::ffi::c_void;

@@ -18,8 +18,9 @@
 //! - faults outside translated code at other addresses are not the guest's: they go to the
 //!   guest's host disposition (syscalls::sys::signal), and an emulator fault still kills.
 //!
-//! Off under the gdb stub (its breakpoints and single steps need the soft MMU's exit checks) and
-//! unless asked for with `EMU386_DIRECT=1`.
+//! On by default; off under the gdb stub (its breakpoints and single steps need the soft MMU's
+//! exit checks, and memory hooks do not see direct accesses) and with `EMU386_DIRECT=0`, where
+//! the engine's soft TLB and the fill hook (emu/src/cpu.rs) check every access as before.
 
 use crate::mem::{self, GUARD, SPACE};
 use std::cell::Cell;
@@ -42,9 +43,9 @@ thread_local! {
     static ENGINE: Cell<*mut uc_engine> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-/// Whether direct addressing is asked for: `EMU386_DIRECT=1`, and no gdb stub.
+/// Whether to address guest memory directly: unless `EMU386_DIRECT=0` or the gdb stub.
 pub fn wanted(gdb: bool) -> bool {
-    !gdb && std::env::var_os("EMU386_DIRECT").is_some_and(|v| v == "1")
+    !gdb && std::env::var_os("EMU386_DIRECT").is_none_or(|v| v != "0")
 }
 
 /// Let the host fault handler see SIGSEGV and SIGBUS first; once per process, before the guest runs.

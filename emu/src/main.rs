@@ -386,8 +386,9 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned());
 
-    // Direct guest addressing (issue 16): host protections follow guest permissions from the
-    // first mapping on, and the host fault handler is in place before the guest runs.
+    // Direct guest addressing (emu/src/direct.rs; EMU386_DIRECT=0 turns it off): host protections
+    // follow guest permissions from the first mapping on, and the host fault handler is in place
+    // before the guest runs.
     mem::set_direct(direct::wanted(cli.gdb.is_some()));
     if mem::direct() {
         direct::install();
