@@ -131,6 +131,14 @@ impl Signals {
             if unsafe { libc::sigaction(sig, null(), &mut old) } != 0 {
                 continue;
             }
+            // Under a fault filter the host handler is the filter's; the guest's is kept apart.
+            let filtered = filtered_slot(sig as u32).filter(|_| FAULT_FILTER.load(Acquire) != 0);
+            if let Some(slot) = filtered {
+                if slot.load(Acquire) == libc::SIG_IGN {
+                    action.handler = SIG_IGN;
+                }
+                continue;
+            }
             if old.sa_sigaction == libc::SIG_IGN {
                 action.handler = SIG_IGN;
             } else if old.sa_sigaction != libc::SIG_DFL {
@@ -461,13 +469,49 @@ pub fn set_fault_filter(filter: FaultFilter) {
     for sig in [SIGSEGV, SIGBUS] {
         // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
         unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_flags = libc::SA_SIGINFO;
-            libc::sigfillset(&mut sa.sa_mask);
-            sa.sa_sigaction = filtered_fault as *const () as usize;
-            if libc::sigaction(sig as libc::c_int, &sa, null_mut()) != 0 {
-                log::warn!("signal {sig}: host sigaction failed: {}", std::io::Error::last_os_error());
+            // An ignored signal stays ignored across execve: the guest's disposition from before.
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig as libc::c_int, null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN {
+                if let Some(slot) = filtered_slot(sig) {
+                    slot.store(libc::SIG_IGN, Release);
+                }
             }
+        }
+        install_filtered(sig);
+    }
+}
+
+/// Make [`filtered_fault`] the host handler of `sig`.
+fn install_filtered(sig: u32) {
+    // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_flags = libc::SA_SIGINFO;
+        libc::sigfillset(&mut sa.sa_mask);
+        sa.sa_sigaction = filtered_fault as *const () as usize;
+        if libc::sigaction(sig as libc::c_int, &sa, null_mut()) != 0 {
+            log::warn!("signal {sig}: host sigaction failed: {}", std::io::Error::last_os_error());
+        }
+    }
+}
+
+/// Around a host execve under a fault filter (`exec` true before it, false after it failed): a
+/// SIGSEGV or SIGBUS the guest ignores must reach the new program ignored, as an ignored signal
+/// does natively, while the host handler is the filter's the rest of the time.
+pub fn dispositions_for_exec(exec: bool) {
+    if FAULT_FILTER.load(Acquire) == 0 {
+        return;
+    }
+    for sig in [SIGSEGV, SIGBUS] {
+        let ignored = filtered_slot(sig).is_some_and(|s| s.load(Acquire) == libc::SIG_IGN);
+        if !ignored {
+            continue;
+        }
+        if exec {
+            // SAFETY: plain libc call.
+            unsafe { libc::signal(sig as libc::c_int, libc::SIG_IGN) };
+        } else {
+            install_filtered(sig);
         }
     }
 }
