@@ -147,7 +147,7 @@ impl Signals {
                 install_host(i as u32 + 1, action);
             }
         }
-        let mask = host_mask().unwrap_or(0) & !UNBLOCKABLE;
+        let mask = (host_mask().unwrap_or(0) | INHERITED_BLOCKED.load(Acquire)) & !UNBLOCKABLE;
         Signals {
             actions: Shared::new(actions),
             mask,
@@ -370,8 +370,9 @@ pub fn sync_host_mask(mask: u64) {
     // SAFETY: 8-byte sets, as the kernel's sigset_t.
     unsafe {
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8);
-        let want = mask | recorded();
+        let want = (mask | recorded()) & !never_blocked();
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &want, null_mut::<u64>(), 8);
+        GUEST_BLOCKED_FAULTS.with(|b| b.set(mask & never_blocked()));
     }
 }
 
@@ -450,6 +451,9 @@ pub type FaultFilter = unsafe extern "C" fn(libc::c_int, *mut libc::siginfo_t, *
 
 /// The installed [`FaultFilter`] (0: none).
 static FAULT_FILTER: AtomicUsize = AtomicUsize::new(0);
+/// SIGSEGV and SIGBUS as blocked in the mask the emulator started with, before the fault filter
+/// unblocked them on the host: part of the guest's initial mask.
+static INHERITED_BLOCKED: AtomicU64 = AtomicU64::new(0);
 /// Under a fault filter, the guest's host disposition of SIGSEGV and SIGBUS: what
 /// [`install_host`] would have installed (`SIG_DFL`, `SIG_IGN` or [`host_handler`]).
 static FILTERED: [AtomicUsize; 2] = [AtomicUsize::new(libc::SIG_DFL), AtomicUsize::new(libc::SIG_DFL)];
@@ -466,6 +470,14 @@ fn filtered_slot(sig: u32) -> Option<&'static AtomicUsize> {
 /// becomes [`filtered_fault`], and the guest's disposition is kept for what the filter passes on.
 pub fn set_fault_filter(filter: FaultFilter) {
     FAULT_FILTER.store(filter as usize, Release);
+    // Blocked when the emulator started (a mask survives execve): the guest's mask says so, the
+    // host's must not (see `never_blocked`).
+    if let Ok(mask) = host_mask() {
+        INHERITED_BLOCKED.store(mask & never_blocked(), Release);
+        let unblock = never_blocked();
+        // SAFETY: an 8-byte set, as the kernel's sigset_t.
+        unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_UNBLOCK, &unblock, null_mut::<u64>(), 8) };
+    }
     for sig in [SIGSEGV, SIGBUS] {
         // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
         unsafe {
@@ -496,11 +508,17 @@ fn install_filtered(sig: u32) {
 }
 
 /// Around a host execve under a fault filter (`exec` true before it, false after it failed): a
-/// SIGSEGV or SIGBUS the guest ignores must reach the new program ignored, as an ignored signal
-/// does natively, while the host handler is the filter's the rest of the time.
+/// SIGSEGV or SIGBUS the guest ignores or blocks must reach the new program ignored or blocked,
+/// as natively, while the host handler is the filter's and they are unblocked the rest of the time.
 pub fn dispositions_for_exec(exec: bool) {
     if FAULT_FILTER.load(Acquire) == 0 {
         return;
+    }
+    let blocked = GUEST_BLOCKED_FAULTS.with(|b| b.get());
+    if blocked != 0 {
+        let how = if exec { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+        // SAFETY: an 8-byte set, as the kernel's sigset_t.
+        unsafe { libc::syscall(libc::SYS_rt_sigprocmask, how, &blocked, null_mut::<u64>(), 8) };
     }
     for sig in [SIGSEGV, SIGBUS] {
         let ignored = filtered_slot(sig).is_some_and(|s| s.load(Acquire) == libc::SIG_IGN);
@@ -531,19 +549,37 @@ extern "C" fn filtered_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *
     let action = u32::try_from(sig).ok().and_then(filtered_slot).map_or(libc::SIG_DFL, |a| a.load(Acquire));
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let code = unsafe { (*info).si_code };
-    if action == host_handler as *const () as usize {
-        host_handler(sig, info, uc);
-    } else if code > 0 || action == libc::SIG_DFL {
-        // A fault of the emulator itself, or a signal the guest leaves at its default: die of it
-        // as the host would (the fault happens again; a sent signal, blocked until this handler
-        // returns, is raised again).
-        // SAFETY: plain libc calls, async-signal-safe.
-        unsafe {
-            libc::signal(sig, libc::SIG_DFL);
-            if code <= 0 {
-                libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::syscall(libc::SYS_gettid), sig);
-            }
-        }
+    if code > 0 {
+        // A fault of the emulator itself: die of it as the host would (the fault happens again).
+        // SAFETY: a plain libc call, async-signal-safe.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+        return;
+    }
+    // A sent signal: recorded for the guest, which delivers it (or takes its default action)
+    // when its mask allows, as for every other signal it does not ignore. It must not stay
+    // blocked on the host, where the filter's own faults (pages with translated code) would then
+    // kill the process: the recorded bit stands for it meanwhile, and a second one merges.
+    let Some(s) = u32::try_from(sig).ok().filter(|s| (1..=NSIG).contains(s)) else { return };
+    if action == libc::SIG_IGN || recorded() & bit(s) != 0 {
+        return;
+    }
+    host_handler(sig, info, uc);
+    // SAFETY: an SA_SIGINFO handler's third argument is the interrupted context.
+    unsafe { libc::sigdelset(&mut (*uc.cast::<libc::ucontext_t>()).uc_sigmask, sig) };
+}
+
+thread_local! {
+    /// SIGSEGV and SIGBUS as this thread's guest blocks them while the host does not
+    /// (`never_blocked`), for a host execve, across which a mask survives.
+    static GUEST_BLOCKED_FAULTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// SIGSEGV and SIGBUS, which a fault filter must always receive.
+fn never_blocked() -> u64 {
+    if FAULT_FILTER.load(Acquire) == 0 {
+        0
+    } else {
+        bit(SIGSEGV) | bit(SIGBUS)
     }
 }
 
