@@ -115,11 +115,10 @@ unsafe extern "C" fn on_fault(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut 
     let guest = if offset < SPACE { offset as u64 } else { SPACE as u64 - 1 };
     restore_mask(uc);
     // SAFETY: as above; the engine first checks that `pc` is in translated code.
-    let granted = unsafe { uc_emu386_host_fault(engine, pc, guest, c_int::from(write)) };
-    // Back here: not translated code, or a host protection out of step with the table (a bug);
-    // either way not the guest's, and the caller's default is to die of it.
+    unsafe { uc_emu386_host_fault(engine, pc, guest, c_int::from(write)) };
+    // Back here (0: not translated code; 1: the hooks granted the access, a host protection out
+    // of step with the table, a bug): not the guest's, and the caller's default is to die of it.
     block_all();
-    let _ = granted;
     false
 }
 
