@@ -11,8 +11,11 @@
 //! (`GuestSpace::gdt_ptr`), the LDT the process's (`syscalls::sys::ldt`); both are read-only to the
 //! CPU, every descriptor being written with its accessed bit set (as Linux's fill_ldt() does).
 //!
-//! Speed: the TCG buffer is set before the first mapping, the TLB is Unicorn's virtual TLB, and the
-//! fill hook answers each page's real permissions so that a page that is read and written fills once.
+//! Speed: the TCG buffer is set before the first mapping, and translated code addresses guest
+//! memory directly (engine patch 0021, emu/src/direct.rs). What still goes through the soft MMU
+//! (instruction fetch at translation, memory accesses of the engine's helpers, everything under
+//! gdb) uses Unicorn's virtual TLB, whose fill hook answers each page's real permissions so that a
+//! page that is read and written fills once; a host fault in translated code asks that hook too.
 
 use crate::mem::{effective, host_can_read, GuestSpace, Pending, OBJECT_BACKED, SPACE};
 use std::ffi::c_void;
@@ -121,6 +124,8 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
         Result::<(), _>::from(uc_ctl(uc.get_handle(), op, i32::from(!thread)))?;
     }
+    let direct_base = if crate::mem::direct() { space.base() } else { std::ptr::null_mut() };
+    crate::direct::enable(uc.get_handle(), direct_base)?;
     let (ldt, ldt_len) = syscalls::sys::ldt::table();
     // SAFETY: the reservation, the GDT page and the LDT outlive the CPU (all live for the process).
     unsafe {

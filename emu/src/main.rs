@@ -3,6 +3,7 @@
 mod binfmt;
 mod cpu;
 mod diff;
+mod direct;
 mod docs;
 mod elf;
 mod gdb;
@@ -394,6 +395,13 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned());
 
+    // Direct guest addressing (emu/src/direct.rs; EMU386_DIRECT=0 turns it off): host protections
+    // follow guest permissions from the first mapping on, and the host fault handler is in place
+    // before the guest runs.
+    mem::set_direct(direct::wanted(cli.gdb.is_some()));
+    if mem::direct() {
+        direct::install();
+    }
     let mut space = match mem::GuestSpace::new() {
         Ok(s) => s,
         Err(e) => {

@@ -12,17 +12,27 @@
 //! change through the address-space generation: each change bumps it (and logs ranges whose
 //! translated code is stale), and a thread catches up ([`GuestSpace::catch_up`]) before it runs
 //! guest code again (emu/src/thread.rs).
+//!
+//! With direct guest addressing ([`set_direct`], emu/src/direct.rs) translated code reads and
+//! writes `base + a` itself, so the host protection of each page is its guest permission
+//! ([`effective`]: none, read, or read and write), and pages that hold translated code are also
+//! write-protected on the host ([`CODE_PROTECTED`]): a write there, by the guest or by the
+//! emulator, first unprotects the page and logs its code as stale (qemu-user's page_unprotect).
+//! Without it, private pages stay host-writable and only the table says what the guest may do.
 
 use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
 use std::collections::VecDeque;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use syscalls::mem::{range_end, Backing, GuestMemory, MapError, Prot, PAGE_SIZE};
 use syscalls::Errno;
 
 /// The guest space size: 4 GiB.
 pub const SPACE: usize = 1 << 32;
+/// Reserved and never mapped after the guest space: a direct access that starts in the guest's
+/// last page and runs past 4 GiB (a 16-byte load at 0xfffffff8) faults here, not in host memory.
+pub const GUARD: usize = 1 << 20;
 const PAGES: usize = SPACE / PAGE_SIZE as usize;
 
 /// What a page with guest permissions `prot` allows on x86: every accessible page is readable
@@ -42,6 +52,116 @@ pub fn effective(prot: Prot) -> Prot {
 /// SIGBUS. The syscall layer probes such pages through the kernel ([`host_can_read`]) before
 /// handing them out as slices: a syscall's argument there is EFAULT, as the kernel's copy says.
 pub(crate) const OBJECT_BACKED: u8 = 0x10;
+
+/// A permission-table bit: the page holds translated code and the guest may write it. Under direct
+/// addressing it is then write-protected on the host; in either mode a write by the emulator (or
+/// by the host kernel for a syscall) first makes its code stale ([`unprotect_code`]).
+pub(crate) const CODE_PROTECTED: u8 = 0x20;
+
+/// Whether translated code addresses guest memory directly (see the module's documentation).
+static DIRECT: AtomicBool = AtomicBool::new(false);
+
+/// Turn direct guest addressing on or off for this process; before the guest space is made.
+pub fn set_direct(on: bool) {
+    DIRECT.store(on, Relaxed);
+}
+
+/// Whether direct guest addressing is on.
+pub fn direct() -> bool {
+    DIRECT.load(Relaxed)
+}
+
+/// The host address of guest address 0 (0 before the space is reserved).
+pub fn host_base() -> usize {
+    BASE.load(Relaxed)
+}
+
+/// Note that the engine translated code on the page at `host_page` and, under direct addressing,
+/// write-protect it on the host, when the guest may write it (a page it may not write is host
+/// read-only already). Called by the engine (emu/src/direct.rs); pages outside the guest space
+/// are not ours.
+pub fn protect_code(host_page: usize) {
+    let Some(page) = guest_page_of(host_page) else { return };
+    let Some(slot) = PERMS.get().and_then(|p| p.get(page)) else { return };
+    let bits = slot.load(Relaxed);
+    if bits & CODE_PROTECTED != 0 || !Prot::from_bits_truncate(u32::from(bits)).contains(Prot::WRITE) {
+        return;
+    }
+    slot.fetch_or(CODE_PROTECTED, Relaxed);
+    if !direct() {
+        // The soft MMU sees only this engine's code in a store; see `GuestSpace::catch_up`.
+        let mut pages = WRITABLE_CODE.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() == WRITABLE_CODE_MAX {
+            // Pages unmapped or reprotected since have lost the bit (their code is stale by the log).
+            if let Some(perms) = PERMS.get() {
+                pages.retain(|&p| perms.get(p as usize).is_some_and(|b| b.load(Relaxed) & CODE_PROTECTED != 0));
+            }
+        }
+        if pages.contains(&(page as u32)) {
+            // Already listed (a page mapped again at the same address).
+        } else if pages.len() < WRITABLE_CODE_MAX {
+            pages.push(page as u32);
+        } else {
+            WRITABLE_CODE_LOST.store(true, Relaxed);
+        }
+        return;
+    }
+    // SAFETY: a mapped guest page inside the reservation; only its host protection changes.
+    let done = unsafe { libc::mprotect(host_page as *mut libc::c_void, PAGE_SIZE as usize, libc::PROT_READ) };
+    if done != 0 {
+        slot.fetch_and(!CODE_PROTECTED, Relaxed);
+    }
+}
+
+/// Make the guest page `page` (a page number) host-writable again if it was write-protected for
+/// its translated code, and log that code as stale for every thread's engine: the page is about
+/// to be written. Whether it was protected. Async-signal-safe: the host fault handler calls it
+/// (the log's storage is reserved when the space is made, so logging never allocates).
+pub fn unprotect_code(page: usize) -> bool {
+    let Some(slot) = PERMS.get().and_then(|p| p.get(page)) else { return false };
+    if slot.load(Relaxed) & CODE_PROTECTED == 0 {
+        return false;
+    }
+    slot.fetch_and(!CODE_PROTECTED, Relaxed);
+    if direct() {
+        let host = BASE.load(Relaxed) + page * PAGE_SIZE as usize;
+        // SAFETY: a mapped, guest-writable page inside the reservation (CODE_PROTECTED is only
+        // set on such pages, and cleared whenever their mapping or protection changes).
+        unsafe { libc::mprotect(host as *mut libc::c_void, PAGE_SIZE as usize, libc::PROT_READ | libc::PROT_WRITE) };
+    }
+    let start = (page * PAGE_SIZE as usize) as u32;
+    log_stale(start, u64::from(start) + u64::from(PAGE_SIZE));
+    true
+}
+
+/// A guest store that went through the engine's soft MMU hit translated code on the page at
+/// `host_page`: the engine dropped its own, other threads' engines must drop theirs.
+pub fn code_stored(host_page: usize) {
+    if let Some(page) = guest_page_of(host_page) {
+        let start = (page * PAGE_SIZE as usize) as u32;
+        log_stale(start, u64::from(start) + u64::from(PAGE_SIZE));
+    }
+}
+
+/// The guest page number of a host address in the guest space.
+fn guest_page_of(host: usize) -> Option<usize> {
+    let offset = host.checked_sub(BASE.load(Relaxed))?;
+    (offset < SPACE).then_some(offset / PAGE_SIZE as usize)
+}
+
+/// Log `[start, end)` as stale translated code at a new generation, which it returns.
+fn log_stale(start: u32, end: u64) -> u64 {
+    let generation = GENERATION.fetch_add(1, Relaxed) + 1;
+    let mut guard = STALE_LOG.lock().unwrap_or_else(|e| e.into_inner());
+    let (log, dropped) = &mut *guard;
+    if log.len() == STALE_LOG_LEN {
+        if let Some((gen, _, _)) = log.pop_front() {
+            *dropped = gen;
+        }
+    }
+    log.push_back((generation, start, end));
+    generation
+}
 
 /// Whether the host page holding `host` can be read without SIGBUS: the kernel's own copy from
 /// user memory fails with EFAULT exactly where a load would raise SIGBUS. rt_sigprocmask copies its
@@ -65,6 +185,18 @@ pub struct Pending {
     /// All translated code may be stale (more changes than the log keeps).
     pub flush_code: bool,
 }
+
+/// Without direct addressing: the guest-writable pages with translated code ([`protect_code`]).
+/// A store by one thread's translated code reaches the soft MMU of that thread's engine only,
+/// which knows its own blocks, not other engines'; so a thread that takes the CPU after another
+/// ran drops its code on these pages (qemu's engines share one cache; Unicorn's do not).
+static WRITABLE_CODE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// How many pages [`WRITABLE_CODE`] keeps; past that a thread switch drops all translated code.
+const WRITABLE_CODE_MAX: usize = 256;
+/// [`WRITABLE_CODE`] overflowed.
+static WRITABLE_CODE_LOST: AtomicBool = AtomicBool::new(false);
+/// The host thread that last caught up, i.e. last ran guest code (0: none yet).
+static LAST_RUNNER: AtomicU64 = AtomicU64::new(0);
 
 /// The address-space generation: bumped by every change of the permission table.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -102,7 +234,7 @@ impl GuestSpace {
         let base = unsafe {
             rustix::mm::mmap_anonymous(
                 std::ptr::null_mut(),
-                SPACE,
+                SPACE + GUARD,
                 ProtFlags::empty(),
                 MapFlags::PRIVATE | MapFlags::NORESERVE,
             )?
@@ -114,6 +246,8 @@ impl GuestSpace {
         // SAFETY: AtomicU8 has the size, alignment and bit validity of u8.
         let perms = unsafe { &*(perms as *mut [u8] as *const [AtomicU8]) };
         syscalls::sys::mm_space::set_host_base(base.cast());
+        // The host fault handler logs stale code: the log must not allocate there.
+        STALE_LOG.lock().unwrap_or_else(|e| e.into_inner()).0.reserve_exact(STALE_LOG_LEN);
         BASE.store(base as usize, Relaxed);
         let _ = PERMS.set(perms);
         let seen = GENERATION.load(Relaxed);
@@ -138,6 +272,9 @@ impl GuestSpace {
     /// Note in `pending` what other threads changed in the address space since this thread's CPU
     /// last caught up.
     pub fn catch_up(&mut self) {
+        if !direct() {
+            self.after_other_threads();
+        }
         let now = GENERATION.load(Relaxed);
         if now == self.seen {
             return;
@@ -152,6 +289,31 @@ impl GuestSpace {
             self.pending.flush_code = true;
         }
         self.seen = now;
+    }
+
+    /// Without direct addressing, when another thread ran guest code since this one did: its
+    /// stores into code this thread's engine translated were not seen (see [`WRITABLE_CODE`]).
+    fn after_other_threads(&mut self) {
+        thread_local! {
+            /// This host thread's id, or in a forked child its parent's (still no other thread's).
+            static ME: u64 = rustix::thread::gettid().as_raw_nonzero().get() as u64;
+        }
+        let me = ME.with(|me| *me);
+        let before = LAST_RUNNER.swap(me, Relaxed);
+        if before == me || before == 0 {
+            return;
+        }
+        if WRITABLE_CODE_LOST.load(Relaxed) {
+            self.pending.flush_code = true;
+            return;
+        }
+        let mut pages = WRITABLE_CODE.lock().unwrap_or_else(|e| e.into_inner());
+        // Pages whose mapping or protection changed since are stale by the log already.
+        pages.retain(|&p| self.perms.get(p as usize).is_some_and(|b| b.load(Relaxed) & CODE_PROTECTED != 0));
+        for &page in pages.iter() {
+            let start = page * PAGE_SIZE;
+            self.pending.stale_code.push((start, u64::from(start) + u64::from(PAGE_SIZE)));
+        }
     }
 
     /// Host address of guest address 0.
@@ -259,25 +421,31 @@ impl GuestSpace {
         let mut had_code = false;
         for p in &self.perms[first..first + count] {
             // The backing stays what it was (see `set_object_backed`).
+            // A new host protection replaced any write protection for code.
             let old = p.load(Relaxed);
             p.store(prot.bits() as u8 | (old & OBJECT_BACKED), Relaxed);
             had_code |= old & Prot::EXEC.bits() as u8 != 0;
         }
         self.pending.flush_tlb = true;
-        let generation = GENERATION.fetch_add(1, Relaxed) + 1;
-        self.seen = generation;
         // Only pages that were executable can have translated code.
         if had_code {
             let range = (addr, u64::from(addr) + u64::from(len));
             self.pending.stale_code.push(range);
-            let mut guard = STALE_LOG.lock().unwrap_or_else(|e| e.into_inner());
-            let (log, dropped) = &mut *guard;
-            if log.len() == STALE_LOG_LEN {
-                if let Some((gen, _, _)) = log.pop_front() {
-                    *dropped = gen;
-                }
-            }
-            log.push_back((generation, range.0, range.1));
+            self.seen = log_stale(range.0, range.1);
+        } else {
+            self.seen = GENERATION.fetch_add(1, Relaxed) + 1;
+        }
+    }
+
+    /// Before the emulator (or the host kernel, for a syscall) writes `[addr, addr+len)`: pages
+    /// write-protected for their translated code become writable, their code stale.
+    fn unprotect_for_write(&self, addr: u32, len: usize) {
+        if len == 0 {
+            return;
+        }
+        let last = (u64::from(addr) + len as u64 - 1).min(SPACE as u64 - 1) / u64::from(PAGE_SIZE);
+        for page in u64::from(addr / PAGE_SIZE)..=last {
+            unprotect_code(page as usize);
         }
     }
 }
@@ -285,12 +453,27 @@ impl GuestSpace {
 /// Host protection for a guest mapping. Private pages stay host-writable so the loader and the
 /// syscall layer can fill them; the guest's own view is the permission table.
 fn host_prot(prot: Prot, shared: bool) -> ProtFlags {
+    if direct() {
+        return direct_host_prot(prot);
+    }
     if prot.is_empty() {
         ProtFlags::empty()
     } else if shared && !prot.contains(Prot::WRITE) {
         ProtFlags::READ
     } else {
         ProtFlags::READ | ProtFlags::WRITE
+    }
+}
+
+/// The host protection of a page under direct addressing: what the guest may do with it.
+fn direct_host_prot(prot: Prot) -> ProtFlags {
+    let prot = effective(prot);
+    if prot.is_empty() {
+        ProtFlags::empty()
+    } else if prot.contains(Prot::WRITE) {
+        ProtFlags::READ | ProtFlags::WRITE
+    } else {
+        ProtFlags::READ
     }
 }
 
@@ -306,6 +489,7 @@ impl GuestMemory for GuestSpace {
 
     fn slice_mut(&mut self, addr: u32, len: usize) -> Result<&mut [u8], Errno> {
         self.check(addr, len, Prot::WRITE)?;
+        self.unprotect_for_write(addr, len);
         if len == 0 {
             return Ok(&mut []);
         }
@@ -322,6 +506,9 @@ impl GuestMemory for GuestSpace {
                 if !prot.is_empty() && !prot.contains(access) {
                     return Err(Errno::FAULT);
                 }
+            }
+            if access.contains(Prot::WRITE) {
+                self.unprotect_for_write(addr, len);
             }
         }
         Ok(self.base.wrapping_add(addr as usize))
@@ -415,7 +602,13 @@ impl GuestMemory for GuestSpace {
 
     fn protect(&mut self, addr: u32, len: u32, prot: Prot) -> Result<(), Errno> {
         let at = self.base.wrapping_add(addr as usize).cast();
-        let want = if prot.is_empty() { MprotectFlags::empty() } else { MprotectFlags::READ | MprotectFlags::WRITE };
+        let want = if prot.is_empty() {
+            MprotectFlags::empty()
+        } else if direct() && !effective(prot).contains(Prot::WRITE) {
+            MprotectFlags::READ
+        } else {
+            MprotectFlags::READ | MprotectFlags::WRITE
+        };
         // SAFETY: the range is mapped guest memory inside the reservation.
         match unsafe { rustix::mm::mprotect(at, len as usize, want) } {
             Ok(()) => {}

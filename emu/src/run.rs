@@ -172,6 +172,8 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         space.catch_up();
         event = Event::Preempt;
     }
+    // Pages the syscall wrote that held translated code: their code is stale.
+    space.catch_up();
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
     // Signals: sigreturn, restart or EINTR, handler frames.
@@ -277,6 +279,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         log::error!("cannot hook interrupts: {e:?}");
         return Some(Exit::Signal(SIGSEGV));
     }
+    crate::direct::set_engine(cpu.get_handle());
     signal::install_stopper(cpu);
     crate::warm::install(cpu);
     if let Err(e) = signal::install_fault_hook(cpu) {

@@ -655,8 +655,10 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &T
     let mapped = task.mm.find(addr).is_some() && !task.mm.is_guard(addr);
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
     // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
-    // mapped page refused the access).
-    let err = (u32::from(fetch) << 4) | 4 | (u32::from(write) << 1) | u32::from(mapped);
+    // mapped page refused the access; a PROT_NONE page has no present entry: its PTE is only
+    // _PAGE_PROTNONE, so the kernel's error code says not present).
+    let present = mapped && !space.page_prot(addr).is_empty();
+    let err = (u32::from(fetch) << 4) | 4 | (u32::from(write) << 1) | u32::from(present);
     let trap = Trap { trapno: 14, err, cr2: addr };
     if mapped && space.past_object_end(addr) {
         return (SIGBUS, BUS_ADRERR, addr, trap);

@@ -419,11 +419,13 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
     let swapped =
         super::fd::nofile_emulated() && rustix::process::setrlimit(rustix::process::Resource::Nofile, guest).is_ok();
     super::fd::unbump();
+    super::signal::dispositions_for_exec(true);
     // SAFETY: NUL-terminated strings and NULL-terminated arrays that outlive the call; on success
     // the call does not return.
     let result = host(unsafe {
         libc::syscall(libc::SYS_execveat, r.dir, path.as_ptr(), argv.as_ptr(), envp.as_ptr(), r.flags as libc::c_int)
     });
+    super::signal::dispositions_for_exec(false);
     if swapped {
         let _ = rustix::process::setrlimit(rustix::process::Resource::Nofile, saved);
     }
@@ -499,6 +501,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     )?;
     request.announce();
     super::fd::unbump();
+    super::signal::dispositions_for_exec(true);
     // SAFETY: as in host_exec; the emulator binary fd is ours and open.
     let result = host(unsafe {
         libc::syscall(
@@ -510,6 +513,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
             libc::AT_EMPTY_PATH,
         )
     });
+    super::signal::dispositions_for_exec(false);
     if let Some((fd, old)) = trace_flags {
         // SAFETY: restoring the flags of our own fd.
         unsafe { libc::fcntl(fd, libc::F_SETFD, old) };

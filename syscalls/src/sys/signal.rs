@@ -133,6 +133,14 @@ impl Signals {
             if unsafe { libc::sigaction(sig, null(), &mut old) } != 0 {
                 continue;
             }
+            // Under a fault filter the host handler is the filter's; the guest's is kept apart.
+            let filtered = filtered_slot(sig as u32).filter(|_| FAULT_FILTER.load(Acquire) != 0);
+            if let Some(slot) = filtered {
+                if slot.load(Acquire) == libc::SIG_IGN {
+                    action.handler = SIG_IGN;
+                }
+                continue;
+            }
             if old.sa_sigaction == libc::SIG_IGN {
                 action.handler = SIG_IGN;
             } else if old.sa_sigaction != libc::SIG_DFL {
@@ -141,7 +149,7 @@ impl Signals {
                 install_host(i as u32 + 1, action);
             }
         }
-        let mask = host_mask().unwrap_or(0) & !UNBLOCKABLE;
+        let mask = (host_mask().unwrap_or(0) | INHERITED_BLOCKED.load(Acquire)) & !UNBLOCKABLE;
         Signals {
             actions: Shared::new(actions),
             mask,
@@ -364,8 +372,9 @@ pub fn sync_host_mask(mask: u64) {
     // SAFETY: 8-byte sets, as the kernel's sigset_t.
     unsafe {
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8);
-        let want = mask | recorded();
+        let want = (mask | recorded()) & !never_blocked();
         libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &want, null_mut::<u64>(), 8);
+        GUEST_BLOCKED_FAULTS.with(|b| b.set(mask & never_blocked()));
     }
 }
 
@@ -437,9 +446,157 @@ pub fn reinstall_reserved(signals: &Signals) {
     }
 }
 
+/// A function that sees the host's SIGSEGV and SIGBUS before the guest's disposition does, and
+/// says whether the signal was its own (emu386's direct guest addressing: a fault in translated
+/// code is the guest's, a write to a page protected for its translated code is the emulator's).
+pub type FaultFilter = unsafe extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) -> bool;
+
+/// The installed [`FaultFilter`] (0: none).
+static FAULT_FILTER: AtomicUsize = AtomicUsize::new(0);
+/// SIGSEGV and SIGBUS as blocked in the mask the emulator started with, before the fault filter
+/// unblocked them on the host: part of the guest's initial mask.
+static INHERITED_BLOCKED: AtomicU64 = AtomicU64::new(0);
+/// Under a fault filter, the guest's host disposition of SIGSEGV and SIGBUS: what
+/// [`install_host`] would have installed (`SIG_DFL`, `SIG_IGN` or [`host_handler`]).
+static FILTERED: [AtomicUsize; 2] = [AtomicUsize::new(libc::SIG_DFL), AtomicUsize::new(libc::SIG_DFL)];
+
+fn filtered_slot(sig: u32) -> Option<&'static AtomicUsize> {
+    match sig {
+        SIGSEGV => Some(&FILTERED[0]),
+        SIGBUS => Some(&FILTERED[1]),
+        _ => None,
+    }
+}
+
+/// Let `filter` see every host SIGSEGV and SIGBUS first, from now on: the host handler of both
+/// becomes [`filtered_fault`], and the guest's disposition is kept for what the filter passes on.
+pub fn set_fault_filter(filter: FaultFilter) {
+    FAULT_FILTER.store(filter as usize, Release);
+    // Blocked when the emulator started (a mask survives execve): the guest's mask says so, the
+    // host's must not (see `never_blocked`).
+    if let Ok(mask) = host_mask() {
+        INHERITED_BLOCKED.store(mask & never_blocked(), Release);
+        let unblock = never_blocked();
+        // SAFETY: an 8-byte set, as the kernel's sigset_t.
+        unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_UNBLOCK, &unblock, null_mut::<u64>(), 8) };
+    }
+    for sig in [SIGSEGV, SIGBUS] {
+        // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
+        unsafe {
+            // An ignored signal stays ignored across execve: the guest's disposition from before.
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig as libc::c_int, null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN {
+                if let Some(slot) = filtered_slot(sig) {
+                    slot.store(libc::SIG_IGN, Release);
+                }
+            }
+        }
+        install_filtered(sig);
+    }
+}
+
+/// Make [`filtered_fault`] the host handler of `sig`.
+fn install_filtered(sig: u32) {
+    // SAFETY: a zeroed sigaction filled field by field; the handler is async-signal-safe.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_flags = libc::SA_SIGINFO;
+        libc::sigfillset(&mut sa.sa_mask);
+        sa.sa_sigaction = filtered_fault as *const () as usize;
+        if libc::sigaction(sig as libc::c_int, &sa, null_mut()) != 0 {
+            log::warn!("signal {sig}: host sigaction failed: {}", std::io::Error::last_os_error());
+        }
+    }
+}
+
+/// Around a host execve under a fault filter (`exec` true before it, false after it failed): a
+/// SIGSEGV or SIGBUS the guest ignores or blocks must reach the new program ignored or blocked,
+/// as natively, while the host handler is the filter's and they are unblocked the rest of the time.
+pub fn dispositions_for_exec(exec: bool) {
+    if FAULT_FILTER.load(Acquire) == 0 {
+        return;
+    }
+    let blocked = GUEST_BLOCKED_FAULTS.with(|b| b.get());
+    if blocked != 0 {
+        let how = if exec { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+        // SAFETY: an 8-byte set, as the kernel's sigset_t.
+        unsafe { libc::syscall(libc::SYS_rt_sigprocmask, how, &blocked, null_mut::<u64>(), 8) };
+    }
+    for sig in [SIGSEGV, SIGBUS] {
+        let ignored = filtered_slot(sig).is_some_and(|s| s.load(Acquire) == libc::SIG_IGN);
+        if !ignored {
+            continue;
+        }
+        if exec {
+            // SAFETY: plain libc call.
+            unsafe { libc::signal(sig as libc::c_int, libc::SIG_IGN) };
+        } else {
+            install_filtered(sig);
+        }
+    }
+}
+
+/// The host handler of SIGSEGV and SIGBUS under a fault filter: the filter first, then what the
+/// guest's disposition would have done on the host.
+extern "C" fn filtered_fault(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let filter = FAULT_FILTER.load(Acquire);
+    if filter != 0 {
+        // SAFETY: only [`set_fault_filter`] stores it, from a `FaultFilter`.
+        let filter: FaultFilter = unsafe { std::mem::transmute::<usize, FaultFilter>(filter) };
+        // SAFETY: the kernel's siginfo and ucontext for this signal.
+        if unsafe { filter(sig, info, uc) } {
+            return;
+        }
+    }
+    let action = u32::try_from(sig).ok().and_then(filtered_slot).map_or(libc::SIG_DFL, |a| a.load(Acquire));
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let code = unsafe { (*info).si_code };
+    if code > 0 {
+        // A fault of the emulator itself: die of it as the host would (the fault happens again).
+        // SAFETY: a plain libc call, async-signal-safe.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+        return;
+    }
+    // A sent signal: recorded for the guest, which delivers it (or takes its default action)
+    // when its mask allows, as for every other signal it does not ignore. It must not stay
+    // blocked on the host, where the filter's own faults (pages with translated code) would then
+    // kill the process: the recorded bit stands for it meanwhile, and a second one merges.
+    let Some(s) = u32::try_from(sig).ok().filter(|s| (1..=NSIG).contains(s)) else { return };
+    if action == libc::SIG_IGN || recorded() & bit(s) != 0 {
+        return;
+    }
+    host_handler(sig, info, uc);
+    // SAFETY: an SA_SIGINFO handler's third argument is the interrupted context.
+    unsafe { libc::sigdelset(&mut (*uc.cast::<libc::ucontext_t>()).uc_sigmask, sig) };
+}
+
+thread_local! {
+    /// SIGSEGV and SIGBUS as this thread's guest blocks them while the host does not
+    /// (`never_blocked`), for a host execve, across which a mask survives.
+    static GUEST_BLOCKED_FAULTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// SIGSEGV and SIGBUS, which a fault filter must always receive.
+fn never_blocked() -> u64 {
+    if FAULT_FILTER.load(Acquire) == 0 {
+        0
+    } else {
+        bit(SIGSEGV) | bit(SIGBUS)
+    }
+}
+
 /// Mirror the disposition of `sig` on the host.
 pub fn install_host(sig: u32, action: &Action) {
     if UNBLOCKABLE & bit(sig) != 0 {
+        return;
+    }
+    if let Some(slot) = filtered_slot(sig).filter(|_| FAULT_FILTER.load(Acquire) != 0) {
+        let host = match action.handler {
+            SIG_DFL => libc::SIG_DFL,
+            SIG_IGN => libc::SIG_IGN,
+            _ => host_handler as *const () as usize,
+        };
+        slot.store(host, Release);
         return;
     }
     if host_reserved(sig) {
