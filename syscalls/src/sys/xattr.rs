@@ -23,10 +23,10 @@
 
 use super::fd::host_fd;
 use super::fs::Follow;
-use crate::hostcall::strings::{HostPath, HostStr};
-use crate::hostcall::xattr::{self, Value, XattrArgs};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::strings::{HostPath, HostStr};
+use crate::hostcall::xattr::{self, Value, XattrArgs};
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
