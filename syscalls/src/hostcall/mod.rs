@@ -12,6 +12,7 @@ pub mod files;
 pub mod ids;
 pub mod info;
 pub mod ipc;
+pub mod mount;
 pub mod pidfd;
 pub mod poll;
 pub mod strings;
