@@ -568,4 +568,49 @@ mod tests {
         assert_eq!(space.take(10), Ok(()));
         assert_eq!(space.take(MAX_ARG_STRLEN + 1), Err(Errno::TOOBIG));
     }
+
+    /// execve(2) and execveat(2) through the table with a fake machine, on their failing paths
+    /// (a successful one replaces the test process): do_execveat_common()'s order (the name, then
+    /// execveat's flags, then opening the file, then argv and envp), nothing asked of the machine,
+    /// and the host's fd limit put back after each.
+    #[test]
+    fn execve_fails_in_the_kernels_order_without_the_machine() {
+        use crate::mem::GuestMemoryExt;
+        use crate::task::testing::parts;
+        use rustix::process::{getrlimit, Resource};
+        let (mut mem, mut task, mut machine) = parts();
+        let limit = || {
+            let l = getrlimit(Resource::Nofile);
+            (l.current, l.maximum)
+        };
+        let before = limit();
+        let mut put = |at: u32, s: &[u8]| mem.write(at, s).unwrap();
+        put(0x10000, b"/nonexistent-emu386-test\0");
+        put(0x10100, b"/dev/null\0");
+        put(0x10200, b"/bin/sh\0");
+        put(0x10300, b"\0");
+        // argv: a pointer past the end of guest memory, then NULL.
+        put(0x10400, &0x3000_0000u32.to_le_bytes());
+        put(0x10404, &0u32.to_le_bytes());
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let errno = |e: Errno| crate::Flow::Return((e.raw_os_error() as u32).wrapping_neg());
+        let mut call = |nr: u32, args: [u32; 6]| crate::table::dispatch(&mut ctx, nr, &args);
+        // The name first: unreadable is EFAULT, empty ENOENT (without AT_EMPTY_PATH).
+        assert_eq!(call(nr::execve, [0x3000_0000, 0, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10300, 0, 0, 0, 0, 0]), errno(Errno::NOENT));
+        // execveat: the name before the flags, the flags before the file.
+        assert_eq!(call(nr::execveat, [AT_FDCWD as u32, 0x3000_0000, 0, 0, 0x1, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execveat, [AT_FDCWD as u32, 0x10000, 0, 0, 0x1, 0]), errno(Errno::INVAL));
+        // AT_EMPTY_PATH with an empty name: the fd is the file (a bad one: EBADF).
+        assert_eq!(call(nr::execveat, [u32::MAX, 0x10300, 0, 0, AT_EMPTY_PATH, 0]), errno(Errno::BADF));
+        // The file: missing, not a regular file.
+        assert_eq!(call(nr::execve, [0x10000, 0, 0, 0, 0, 0]), errno(Errno::NOENT));
+        assert_eq!(call(nr::execve, [0x10100, 0, 0, 0, 0, 0]), errno(Errno::ACCESS));
+        // An executable file, then argv and envp: an array past guest memory, or a string in it.
+        assert_eq!(call(nr::execve, [0x10200, 0x3000_0000, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10200, 0, 0x3000_0000, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10200, 0x10400, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert!(machine.started.is_empty() && machine.stack.is_none() && !machine.reloaded);
+        assert_eq!(limit(), before);
+    }
 }
