@@ -8,12 +8,18 @@
 use crate::{host, Errno};
 use libc::c_long;
 
+pub mod exec;
+pub mod files;
 pub mod ids;
 pub mod info;
 pub mod ipc;
+pub mod mount;
+pub mod pidfd;
 pub mod poll;
+pub mod strings;
 pub mod time;
 pub mod wait;
+pub mod xattr;
 
 /// The host calls whose arguments are all numbers (no pointer the host would follow), which
 /// [`numbers`] makes: ids, process groups and sessions, personality, the fd-making calls that

@@ -23,13 +23,13 @@
 
 use crate::abi::sched::*;
 use crate::entry;
-use crate::host;
+use crate::hostcall::exec;
 use crate::mem::{GuestAddr, GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::ffi::{CString, OsString};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
 
 pub static ENTRIES: &[Entry] = &[
@@ -129,8 +129,7 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
     } else {
         [format!("/dev/fd/{}/", dirfd as i32).as_bytes(), &named].concat()
     };
-    // SAFETY: F_GETFD on any number is harmless.
-    let inaccessible = relative && unsafe { libc::fcntl(dir, libc::F_GETFD) } > 0;
+    let inaccessible = relative && exec::fd_flags(dir).is_ok_and(|f| f > 0);
 
     let argc = count(ctx, argv_ptr)?;
     let envc = count(ctx, envp_ptr)?;
@@ -162,23 +161,16 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
 
 /// do_open_execat(): the file, opened `O_PATH`, if it may be executed.
 fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
-    let raw = if path.is_empty() {
+    let file = if path.is_empty() {
         if dir == AT_FDCWD {
-            // SAFETY: a valid C string; the result is checked.
-            unsafe { libc::open(c".".as_ptr(), libc::O_PATH | libc::O_CLOEXEC) }
+            exec::open_path(AT_FDCWD, c".", true)?
         } else {
-            // SAFETY: duplicating whatever `dir` is; EBADF if nothing.
-            unsafe { libc::fcntl(dir, libc::F_DUPFD_CLOEXEC, 0) }
+            exec::dup_cloexec(dir)?
         }
     } else {
         let cpath = CString::new(path).map_err(|_| Errno::NOENT)?;
-        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-        // SAFETY: a valid C string; the result is checked.
-        unsafe { libc::openat(dir, cpath.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | nofollow) }
+        exec::open_path(dir, &cpath, follow)?
     };
-    host(raw.into())?;
-    // SAFETY: a new fd nothing else owns.
-    let file = unsafe { OwnedFd::from_raw_fd(raw) };
     // may_open(): the type first, then the permission.
     let stat = rustix::fs::fstat(&file)?;
     match stat.st_mode & libc::S_IFMT {
@@ -186,16 +178,7 @@ fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
         libc::S_IFREG => {}
         _ => return Err(Errno::ACCESS),
     }
-    // SAFETY: an empty C string with AT_EMPTY_PATH names the open file itself.
-    host(unsafe {
-        libc::syscall(
-            libc::SYS_faccessat2,
-            file.as_raw_fd(),
-            c"".as_ptr(),
-            libc::X_OK,
-            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
-        )
-    })?;
+    exec::may_execute(file.as_fd())?;
     Ok(file)
 }
 
@@ -394,20 +377,18 @@ fn start(
     Err(Errno::LOOP.into())
 }
 
-/// C strings and the NULL-terminated pointer array over them.
-fn c_array(strings: &[Vec<u8>]) -> Result<(Vec<CString>, Vec<*const libc::c_char>), Errno> {
+/// The strings as C strings (one with a NUL inside is EINVAL).
+fn c_strings(strings: &[Vec<u8>]) -> Result<Vec<CString>, Errno> {
     let owned = strings.iter().map(|s| CString::new(s.as_slice())).collect::<Result<Vec<_>, _>>();
-    let owned = owned.map_err(|_| Errno::INVAL)?;
-    let ptrs = owned.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
-    Ok((owned, ptrs))
+    owned.map_err(|_| Errno::INVAL)
 }
 
 /// Let the host execute what the guest named, with the guest's arguments; `announce`: write the
 /// call's trace line first (the host is expected to accept the file).
 fn host_exec(r: &Request, announce: bool) -> SysResult {
     let path = CString::new(r.path.as_slice()).map_err(|_| Errno::NOENT)?;
-    let (_argv, argv) = c_array(&r.argv)?;
-    let (_envp, envp) = c_array(&r.envp)?;
+    let argv = c_strings(&r.argv)?;
+    let envp = c_strings(&r.envp)?;
     if announce {
         r.announce();
     }
@@ -420,17 +401,12 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
         super::fd::nofile_emulated() && rustix::process::setrlimit(rustix::process::Resource::Nofile, guest).is_ok();
     super::fd::unbump();
     super::signal::dispositions_for_exec(true);
-    // SAFETY: NUL-terminated strings and NULL-terminated arrays that outlive the call; on success
-    // the call does not return.
-    let result = host(unsafe {
-        libc::syscall(libc::SYS_execveat, r.dir, path.as_ptr(), argv.as_ptr(), envp.as_ptr(), r.flags as libc::c_int)
-    });
+    let e = exec::execveat(r.dir, &path, &argv, &envp, r.flags as libc::c_int);
     super::signal::dispositions_for_exec(false);
     if swapped {
         let _ = rustix::process::setrlimit(rustix::process::Resource::Nofile, saved);
     }
-    result?;
-    Err(Errno::NOEXEC.into())
+    Err(e.into())
 }
 
 /// deny_write_access(): whether someone has `file` open for writing (execve's ETXTBSY). The
@@ -438,16 +414,7 @@ fn host_exec(r: &Request, announce: bool) -> SysResult {
 /// lease is refused with EAGAIN while any writer has the file open. Where no lease may be taken
 /// (another user's file without CAP_LEASE, a file system without leases) the answer is no.
 pub fn open_for_writing(file: &std::fs::File) -> bool {
-    use std::os::fd::AsRawFd;
-    let fd = file.as_raw_fd();
-    // SAFETY: F_SETLEASE on our own open fd; the lease is given back at once.
-    unsafe {
-        if libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) == 0 {
-            libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK);
-            return false;
-        }
-        *libc::__errno_location() == libc::EAGAIN
-    }
+    exec::read_lease_refused(file.as_fd())
 }
 
 /// Execute the emulator again for the i386 program `file`.
@@ -485,13 +452,12 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     args.push(b"--".to_vec());
     args.push(program.into_os_string().into_vec());
     args.extend(argv.iter().skip(1).cloned());
-    let (_args, arg_ptrs) = c_array(&args)?;
-    let (_envp, env_ptrs) = c_array(envp)?;
+    let args = c_strings(&args)?;
+    let envp = c_strings(envp)?;
+    // The tracer's own fd must stay open across the execve.
     let trace_flags = emulator.trace_fd.map(|fd| {
-        // SAFETY: the tracer's own fd; it must stay open across the execve.
-        let old = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-        // SAFETY: the same fd; F_SETFD takes no pointer.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, old & !libc::FD_CLOEXEC) };
+        let old = exec::fd_flags(fd).unwrap_or(-1);
+        let _ = exec::set_fd_flags(fd, old & !libc::FD_CLOEXEC);
         (fd, old)
     });
     let exe = rustix::fs::open(
@@ -502,34 +468,18 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     request.announce();
     super::fd::unbump();
     super::signal::dispositions_for_exec(true);
-    // SAFETY: as in host_exec; the emulator binary fd is ours and open.
-    let result = host(unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            exe.as_raw_fd(),
-            c"".as_ptr(),
-            arg_ptrs.as_ptr(),
-            env_ptrs.as_ptr(),
-            libc::AT_EMPTY_PATH,
-        )
-    });
+    let e = exec::execveat(exe.as_raw_fd(), c"", &args, &envp, libc::AT_EMPTY_PATH);
     super::signal::dispositions_for_exec(false);
     if let Some((fd, old)) = trace_flags {
-        // SAFETY: restoring the flags of our own fd.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, old) };
+        let _ = exec::set_fd_flags(fd, old);
     }
-    result?;
-    Err(Errno::NOEXEC.into())
+    Err(e.into())
 }
 
 /// Whether SIGPIPE is ignored on the host: an ignored signal stays ignored across execve, but the
 /// Rust runtime of the next emulator sets SIGPIPE to ignored before `main` whatever it inherited.
 fn sigpipe_ignored() -> bool {
-    // SAFETY: a query only; `old` is written by the call.
-    unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
-    }
+    exec::sigpipe_ignored()
 }
 
 #[cfg(test)]
@@ -571,5 +521,50 @@ mod tests {
         assert_eq!(space.take(11), Err(Errno::TOOBIG));
         assert_eq!(space.take(10), Ok(()));
         assert_eq!(space.take(MAX_ARG_STRLEN + 1), Err(Errno::TOOBIG));
+    }
+
+    /// execve(2) and execveat(2) through the table with a fake machine, on their failing paths
+    /// (a successful one replaces the test process): do_execveat_common()'s order (the name, then
+    /// execveat's flags, then opening the file, then argv and envp), nothing asked of the machine,
+    /// and the host's fd limit put back after each.
+    #[test]
+    fn execve_fails_in_the_kernels_order_without_the_machine() {
+        use crate::mem::GuestMemoryExt;
+        use crate::task::testing::parts;
+        use rustix::process::{getrlimit, Resource};
+        let (mut mem, mut task, mut machine) = parts();
+        let limit = || {
+            let l = getrlimit(Resource::Nofile);
+            (l.current, l.maximum)
+        };
+        let before = limit();
+        let mut put = |at: u32, s: &[u8]| mem.write(at, s).unwrap();
+        put(0x10000, b"/nonexistent-emu386-test\0");
+        put(0x10100, b"/dev/null\0");
+        put(0x10200, b"/bin/sh\0");
+        put(0x10300, b"\0");
+        // argv: a pointer past the end of guest memory, then NULL.
+        put(0x10400, &0x3000_0000u32.to_le_bytes());
+        put(0x10404, &0u32.to_le_bytes());
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let errno = |e: Errno| crate::Flow::Return((e.raw_os_error() as u32).wrapping_neg());
+        let mut call = |nr: u32, args: [u32; 6]| crate::table::dispatch(&mut ctx, nr, &args);
+        // The name first: unreadable is EFAULT, empty ENOENT (without AT_EMPTY_PATH).
+        assert_eq!(call(nr::execve, [0x3000_0000, 0, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10300, 0, 0, 0, 0, 0]), errno(Errno::NOENT));
+        // execveat: the name before the flags, the flags before the file.
+        assert_eq!(call(nr::execveat, [AT_FDCWD as u32, 0x3000_0000, 0, 0, 0x1, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execveat, [AT_FDCWD as u32, 0x10000, 0, 0, 0x1, 0]), errno(Errno::INVAL));
+        // AT_EMPTY_PATH with an empty name: the fd is the file (a bad one: EBADF).
+        assert_eq!(call(nr::execveat, [u32::MAX, 0x10300, 0, 0, AT_EMPTY_PATH, 0]), errno(Errno::BADF));
+        // The file: missing, not a regular file.
+        assert_eq!(call(nr::execve, [0x10000, 0, 0, 0, 0, 0]), errno(Errno::NOENT));
+        assert_eq!(call(nr::execve, [0x10100, 0, 0, 0, 0, 0]), errno(Errno::ACCESS));
+        // An executable file, then argv and envp: an array past guest memory, or a string in it.
+        assert_eq!(call(nr::execve, [0x10200, 0x3000_0000, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10200, 0, 0x3000_0000, 0, 0, 0]), errno(Errno::FAULT));
+        assert_eq!(call(nr::execve, [0x10200, 0x10400, 0, 0, 0, 0]), errno(Errno::FAULT));
+        assert!(machine.started.is_empty() && machine.stack.is_none() && !machine.reloaded);
+        assert_eq!(limit(), before);
     }
 }

@@ -13,7 +13,7 @@
 
 use super::fd::host_fd;
 use super::fs::{path, Follow};
-use super::hostarg::{int, lohi, ret, uint};
+use super::hostarg::{int, lohi, uint};
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall::numbers;
@@ -77,8 +77,6 @@ fn fanotify_mark(ctx: &mut Ctx, a: &Args) -> SysResult {
     let path = path(ctx, pathname, follow);
     // AT_FDCWD is negative; any other dirfd is a guest fd.
     let dfd = if dfd as i32 == libc::AT_FDCWD { int(dfd) } else { libc::c_long::from(host_fd(dfd)) };
-    // SAFETY: the path is a NUL-terminated local, NULL, or an address the host refuses.
-    ret(unsafe {
-        libc::syscall(libc::SYS_fanotify_mark, host_fd(fd), uint(flags), lohi(mask_lo, mask_hi), dfd, path.ptr())
-    })
+    let mask = lohi(mask_lo, mask_hi) as u64;
+    Ok(crate::hostcall::files::fanotify_mark(host_fd(fd), flags, mask, dfd, &path)? as u32)
 }

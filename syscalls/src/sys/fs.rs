@@ -23,7 +23,7 @@ use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
-use libc::{c_char, c_long};
+use libc::c_long;
 use std::ffi::CString;
 
 const AT_FLAGS: &[(u32, &str)] = &[
@@ -146,45 +146,7 @@ fn int(v: u32) -> c_long {
     c_long::from(v as i32)
 }
 
-/// An address the host kernel rejects with EFAULT (above the user half of the address space).
-pub(super) const BAD_PTR: usize = usize::MAX - 0xfff;
-
-/// A guest path argument as the host will see it.
-pub(super) enum HostPath {
-    /// The path (possibly empty: the host decides about AT_EMPTY_PATH).
-    Path(CString),
-    /// The guest passed NULL; some calls accept it (utimensat, AT_EMPTY_PATH), so the host gets NULL.
-    Null,
-    /// Reading it faulted.
-    Fault,
-    /// No NUL within PATH_MAX bytes.
-    TooLong,
-}
-
-/// PATH_MAX bytes with no NUL among them: the host answers ENAMETOOLONG for it.
-pub(super) static TOO_LONG: [u8; PATH_MAX + 1] = {
-    let mut s = [b'x'; PATH_MAX + 1];
-    s[PATH_MAX] = 0;
-    s
-};
-
-impl HostPath {
-    pub(super) fn ptr(&self) -> *const c_char {
-        match self {
-            HostPath::Path(s) => s.as_ptr(),
-            HostPath::Null => std::ptr::null(),
-            HostPath::Fault => BAD_PTR as *const c_char,
-            HostPath::TooLong => TOO_LONG.as_ptr().cast(),
-        }
-    }
-
-    fn bytes(&self) -> Option<&[u8]> {
-        match self {
-            HostPath::Path(s) => Some(s.as_bytes()),
-            _ => None,
-        }
-    }
-}
+pub(super) use crate::hostcall::strings::{HostPath, BAD_PTR, TOO_LONG};
 
 /// Whether a call resolves the last component of a path through a symlink.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,9 @@
 
 use super::fd::new_guest_fd;
 use crate::host;
-use crate::mem::GuestMemoryExt;
 use crate::task::Ctx;
-use crate::{Errno, SysResult};
-use libc::{c_char, c_long};
-use std::ffi::CString;
+use crate::SysResult;
+use libc::c_long;
 
 /// A host call's result as the guest's `%eax`.
 pub(super) fn ret(r: c_long) -> SysResult {
@@ -43,9 +41,6 @@ pub(super) fn lohi(lo: u32, hi: u32) -> i64 {
     ((u64::from(hi) << 32) | u64::from(lo)) as i64
 }
 
-/// An address the host rejects with EFAULT (above the user half of the address space).
-pub(super) const BAD_PTR: usize = usize::MAX - 0xfff;
-
 /// A guest buffer of `len` bytes the host reads or writes in place (guest memory is host memory):
 /// NULL stays NULL, a range the guest may not access that way becomes [`BAD_PTR`] (the host then
 /// answers EFAULT where it touches it, after its own earlier checks).
@@ -56,39 +51,7 @@ pub(super) fn buf(ctx: &Ctx, addr: u32, len: usize, access: crate::mem::Prot) ->
     ctx.mem.host_range(addr, len.max(1), access).map_or(BAD_PTR, |p| p as usize)
 }
 
-/// A guest string argument as the host will see it: the string, or a stand-in the host fails on
-/// as the kernel fails on the guest's (see the module comment).
-pub(super) enum HostStr {
-    Str(CString),
-    /// Reading it faulted: the host gets [`BAD_PTR`].
-    Fault,
-    /// No NUL within the limit: the host gets `too_long`, a string just past the limit.
-    TooLong(Vec<u8>),
-}
-
-impl HostStr {
-    /// Read a guest string of at most `max` bytes before the NUL.
-    pub(super) fn read(ctx: &Ctx, addr: u32, max: usize) -> HostStr {
-        match ctx.mem.read_cstr(addr, max, Errno::NAMETOOLONG) {
-            // read_cstr stops at the first NUL, so there is none inside.
-            Ok(bytes) => CString::new(bytes).map_or(HostStr::Fault, HostStr::Str),
-            Err(Errno::NAMETOOLONG) => {
-                let mut s = vec![b'x'; max + 1];
-                s.push(0);
-                HostStr::TooLong(s)
-            }
-            Err(_) => HostStr::Fault,
-        }
-    }
-
-    pub(super) fn ptr(&self) -> *const c_char {
-        match self {
-            HostStr::Str(s) => s.as_ptr(),
-            HostStr::Fault => BAD_PTR as *const c_char,
-            HostStr::TooLong(s) => s.as_ptr().cast(),
-        }
-    }
-}
+pub(super) use crate::hostcall::strings::{HostStr, BAD_PTR};
 
 #[cfg(test)]
 mod tests {

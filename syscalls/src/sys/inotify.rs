@@ -4,7 +4,7 @@
 //! over-long path is answered where the kernel answers it.
 
 use super::fd::host_fd;
-use super::hostarg::{int, ret, uint, HostStr};
+use super::hostarg::{int, HostStr};
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall::numbers;
@@ -64,9 +64,8 @@ fn inotify_init1(_: &mut Ctx, a: &Args) -> SysResult {
 /// Implements inotify_add_watch(2). The kernel checks the mask and the fd before it reads the path,
 /// so the path reaches the host as a [`HostStr`].
 fn inotify_add_watch(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let path = HostStr::read(ctx, a[1], PATH_MAX - 1);
-    // SAFETY: the path is a NUL-terminated local or a kernel address the host refuses.
-    ret(unsafe { libc::syscall(libc::SYS_inotify_add_watch, host_fd(a[0]), path.ptr(), uint(a[2])) })
+    let path = HostStr::read(ctx.mem, a[1], PATH_MAX - 1);
+    Ok(crate::hostcall::files::inotify_add_watch(host_fd(a[0]), &path, a[2])? as u32)
 }
 
 /// Implements inotify_rm_watch(2).

@@ -1,6 +1,6 @@
 //! memfd_create(2): an anonymous file, a host memfd. The flags are the host's.
 
-use super::hostarg::{new_fd, uint, HostStr};
+use super::hostarg::HostStr;
 use crate::abi::nr;
 use crate::entry;
 use crate::row::{Arg::*, Args, Entry};
@@ -19,7 +19,6 @@ const MFD_NAME_MAX_LEN: usize = 255 - 6;
 /// Implements memfd_create(2). The kernel checks the flags before it reads the name (EFAULT, or
 /// EINVAL past MFD_NAME_MAX_LEN), so the name reaches the host as a [`HostStr`].
 fn memfd_create(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let name = HostStr::read(ctx, a[0], MFD_NAME_MAX_LEN);
-    // SAFETY: the name is a NUL-terminated local or a kernel address the host refuses.
-    new_fd(unsafe { libc::syscall(libc::SYS_memfd_create, name.ptr(), uint(a[1])) })
+    let name = HostStr::read(ctx.mem, a[0], MFD_NAME_MAX_LEN);
+    Ok(super::fd::new_guest_fd(crate::hostcall::files::memfd_create(&name, a[1])? as i32)?)
 }

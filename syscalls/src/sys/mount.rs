@@ -8,10 +8,11 @@
 //! readable of one page), and fsconfig(2)'s value is what its command says it is.
 
 use super::fd::{host_fd, new_guest_fd};
-use super::fs::{path, Follow, HostPath, BAD_PTR};
+use super::fs::{path, Follow, HostPath};
 use crate::abi::nr;
 use crate::entry;
 use crate::host;
+use crate::hostcall::mount::{self, Bytes, FsValue};
 use crate::mem::{GuestMemory, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -65,12 +66,8 @@ fn listmount(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// A host call's result as the guest's `%eax`.
-macro_rules! sys {
-    ($nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: every pointer argument is null, a local buffer of the length the call reads,
-        // or outside user space (BAD_PTR) so that the host answers EFAULT.
-        host(unsafe { libc::syscall($nr $(, $a as c_long)*) }).map(|r| r as u32).map_err(crate::SysError::from)
-    };
+fn ret(r: Result<i64, crate::Errno>) -> SysResult {
+    Ok(r? as u32)
 }
 
 /// A string argument (a path, a source, a file-system type, a key).
@@ -102,12 +99,12 @@ fn bytes(mem: &dyn GuestMemory, addr: u32, n: usize, partial: bool) -> Option<Re
     Some(Ok(buf))
 }
 
-/// The host pointer for [`bytes`]'s answer.
-fn ptr(b: &Option<Result<Vec<u8>, ()>>) -> usize {
+/// [`bytes`]'s answer for the host.
+fn as_bytes(b: &Option<Result<Vec<u8>, ()>>) -> Bytes<'_> {
     match b {
-        None => 0,
-        Some(Ok(v)) => v.as_ptr() as usize,
-        Some(Err(())) => BAD_PTR,
+        None => Bytes::Null,
+        Some(Ok(v)) => Bytes::Local(v),
+        Some(Err(())) => Bytes::Refused,
     }
 }
 
@@ -115,27 +112,27 @@ fn ptr(b: &Option<Result<Vec<u8>, ()>>) -> usize {
 fn mount(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (source, target, fstype) = (string(ctx, a[0]), string(ctx, a[1]), string(ctx, a[2]));
     let data = bytes(ctx.mem, a[4], PAGE_SIZE as usize, true);
-    sys!(libc::SYS_mount, source.ptr(), target.ptr(), fstype.ptr(), a[3], ptr(&data))
+    ret(mount::mount(&source, &target, &fstype, a[3], as_bytes(&data)))
 }
 
 /// Implements the old umount(2) (nr 22): umount2 with no flags (ksys_umount(name, 0)).
 fn umount(ctx: &mut Ctx, a: &Args) -> SysResult {
-    sys!(libc::SYS_umount2, string(ctx, a[0]).ptr(), 0)
+    ret(mount::umount2(&string(ctx, a[0]), 0))
 }
 
 /// Implements umount2(2).
 fn umount2(ctx: &mut Ctx, a: &Args) -> SysResult {
-    sys!(libc::SYS_umount2, string(ctx, a[0]).ptr(), a[1])
+    ret(mount::umount2(&string(ctx, a[0]), a[1] as i32))
 }
 
 /// Implements pivot_root(2).
 fn pivot_root(ctx: &mut Ctx, a: &Args) -> SysResult {
-    sys!(libc::SYS_pivot_root, string(ctx, a[0]).ptr(), string(ctx, a[1]).ptr())
+    ret(mount::pivot_root(&string(ctx, a[0]), &string(ctx, a[1])))
 }
 
 /// Implements fsopen(2).
 fn fsopen(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sys!(libc::SYS_fsopen, string(ctx, a[0]).ptr(), a[1])?;
+    let fd = mount::fsopen(&string(ctx, a[0]), a[1])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
@@ -153,64 +150,64 @@ fn fsconfig(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [fd, cmd, key, value, aux, _] = *a;
     let fd = if (fd as i32) < 0 { c_long::from(fd as i32) } else { c_long::from(host_fd(fd)) };
     let key = if key == 0 { HostPath::Null } else { string(ctx, key) };
-    let mut blob = None;
-    let mut text = HostPath::Null;
     let mut host_aux = c_long::from(aux as i32);
-    let value_ptr = match cmd {
+    let (blob, text);
+    let value = match cmd {
         FSCONFIG_SET_STRING | FSCONFIG_SET_PATH | FSCONFIG_SET_PATH_EMPTY if value != 0 => {
             text = string(ctx, value);
             if cmd != FSCONFIG_SET_STRING {
                 host_aux = dirfd(aux);
             }
-            text.ptr() as usize
+            FsValue::Str(&text)
         }
         FSCONFIG_SET_BINARY if value != 0 => {
             // The kernel checks 0 < aux <= 1 MiB before it copies.
             if (1..=1 << 20).contains(&(aux as i32)) {
                 blob = bytes(ctx.mem, value, aux as usize, false);
-                ptr(&blob)
+                match &blob {
+                    Some(Ok(b)) => FsValue::Blob(b),
+                    _ => FsValue::Refused,
+                }
             } else {
-                BAD_PTR
+                FsValue::Refused
             }
         }
         FSCONFIG_SET_FD => {
             host_aux = c_long::from(host_fd(aux));
             if value == 0 {
-                0
+                FsValue::Null
             } else {
-                BAD_PTR
+                FsValue::Refused
             }
         }
-        _ if value == 0 => 0,
+        _ if value == 0 => FsValue::Null,
         // A value where the command takes none: the host says EINVAL before reading it.
-        _ => BAD_PTR,
+        _ => FsValue::Refused,
     };
-    let r = sys!(libc::SYS_fsconfig, fd, cmd, key.ptr(), value_ptr, host_aux);
-    drop((blob, text));
-    r
+    ret(mount::fsconfig(fd, cmd, &key, value, host_aux))
 }
 
 /// Implements fsmount(2).
 fn fsmount(_: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sys!(libc::SYS_fsmount, host_fd(a[0]), a[1], a[2])?;
+    let fd = mount::fsmount(host_fd(a[0]), a[1], a[2])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
 /// Implements move_mount(2).
 fn move_mount(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (from, to) = (string(ctx, a[1]), string(ctx, a[3]));
-    sys!(libc::SYS_move_mount, dirfd(a[0]), from.ptr(), dirfd(a[2]), to.ptr(), a[4])
+    ret(mount::move_mount(dirfd(a[0]), &from, dirfd(a[2]), &to, a[4]))
 }
 
 /// Implements open_tree(2).
 fn open_tree(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sys!(libc::SYS_open_tree, dirfd(a[0]), string(ctx, a[1]).ptr(), a[2])?;
+    let fd = mount::open_tree(dirfd(a[0]), &string(ctx, a[1]), a[2])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
 /// Implements fspick(2).
 fn fspick(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sys!(libc::SYS_fspick, dirfd(a[0]), string(ctx, a[1]).ptr(), a[2])?;
+    let fd = mount::fspick(dirfd(a[0]), &string(ctx, a[1]), a[2])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
@@ -221,6 +218,6 @@ fn mount_setattr(ctx: &mut Ctx, a: &Args) -> SysResult {
     let p = string(ctx, a[1]);
     let size = (a[4] as usize).min(PAGE_SIZE as usize);
     let attr = if size == 0 { None } else { bytes(ctx.mem, a[3], size, false) };
-    let attr_ptr = if a[3] != 0 && size == 0 { BAD_PTR } else { ptr(&attr) };
-    sys!(libc::SYS_mount_setattr, dirfd(a[0]), p.ptr(), a[2], attr_ptr, a[4])
+    let attr = if a[3] != 0 && size == 0 { Bytes::Refused } else { as_bytes(&attr) };
+    ret(mount::mount_setattr(dirfd(a[0]), &p, a[2], attr, a[4] as usize))
 }

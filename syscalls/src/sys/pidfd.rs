@@ -2,10 +2,11 @@
 //! the fd is the host's own pidfd.
 
 use super::fd::host_fd;
-use super::hostarg::{int, ret, uint};
+use super::hostarg::{int, uint};
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall::numbers;
+use crate::hostcall::pidfd::{self, Info};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
@@ -34,13 +35,12 @@ fn pidfd_send_signal(ctx: &mut Ctx, a: &Args) -> SysResult {
     } else {
         Some(ctx.mem.read_obj::<crate::abi::signal::Siginfo>(a[2]).map(|si| super::signal::siginfo_to_host(&si)))
     };
-    let info_ptr = match &info {
-        None => std::ptr::null(),
-        Some(Ok(raw)) => raw.as_ptr(),
-        Some(Err(_)) => super::hostarg::BAD_PTR as *const u8,
+    let info = match &info {
+        None => Info::Null,
+        Some(Ok(raw)) => Info::Host(raw),
+        Some(Err(_)) => Info::Fault,
     };
-    // SAFETY: the info pointer is null, a local 128-byte siginfo, or outside user space.
-    ret(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, host_fd(a[0]), int(a[1]), info_ptr, uint(a[3])) })
+    Ok(pidfd::pidfd_send_signal(host_fd(a[0]), a[1] as i32, info, a[3])? as u32)
 }
 
 /// Implements pidfd_getfd(2): the target's fd number is its own; the new fd is the guest's.

@@ -1130,4 +1130,64 @@ mod tests {
         assert_eq!((si.fields[0].get(), si.fields[1].get()), (42, 7));
         assert_eq!(siginfo_to_host(&si)[16], 42);
     }
+
+    /// rt_sigreturn(2) and sigreturn(2) through the table with the fake machine: the handler only
+    /// records which frame the run loop restores (nothing asked of the machine, the mask left for
+    /// the run loop to take from the frame), and the trace line shows the mask and the `%eax` the
+    /// frame holds, as strace does, read from the frame below the `%esp` the run loop gave.
+    #[test]
+    fn sigreturn_leaves_the_frame_to_the_run_loop_and_traces_it() {
+        use crate::abi::nr;
+        use crate::abi::signal::{RtSigframe, Sigcontext, Sigframe, Ucontext};
+        use crate::mem::GuestMemoryExt;
+        use crate::task::testing::parts;
+        use std::io::{Read, Seek};
+        use std::mem::offset_of;
+        let (mut mem, mut task, mut machine) = parts();
+        let path = std::env::temp_dir().join(format!("emu386-sigreturn-test-{}", std::process::id()));
+        let file = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        task.tracer = Some(crate::trace::Tracer::new(file.try_clone().unwrap()));
+        task.signals.mask = 0x1;
+        // An rt frame with SIGUSR1 and signal 34 (bits 9 and 33; strace's RT_2) blocked and %eax
+        // 42, `%esp` just past its return address.
+        let esp = 0x18004;
+        let uc = esp - 4 + offset_of!(RtSigframe, uc) as u32;
+        mem.write(uc + offset_of!(Ucontext, sigmask) as u32, &((1u64 << 9) | (1 << 33)).to_le_bytes()).unwrap();
+        let eax = uc + (offset_of!(Ucontext, mcontext) + offset_of!(Sigcontext, eax)) as u32;
+        mem.write_u32(eax, 42).unwrap();
+        // An old frame: its sigcontext's oldmask (SIGUSR2, bit 11) and the extra mask word
+        // (signal 34), %eax 7, `%esp` past the signal number and the return address.
+        let old_esp = 0x1c008;
+        let frame = old_esp - 8;
+        let sc = frame + offset_of!(Sigframe, sc) as u32;
+        mem.write_u32(sc + offset_of!(Sigcontext, oldmask) as u32, 1 << 11).unwrap();
+        mem.write_u32(frame + offset_of!(Sigframe, extramask) as u32, 1 << 1).unwrap();
+        mem.write_u32(sc + offset_of!(Sigcontext, eax) as u32, 7).unwrap();
+
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        ctx.task.signals.esp = esp;
+        let flow = crate::table::dispatch(&mut ctx, nr::rt_sigreturn, &[0; 6]);
+        assert_eq!(flow, crate::Flow::Return(0));
+        assert_eq!(ctx.task.signals.sigreturn.take(), Some(Sigreturn::Rt));
+        ctx.task.signals.esp = old_esp;
+        crate::table::dispatch(&mut ctx, nr::sigreturn, &[0; 6]);
+        assert_eq!(ctx.task.signals.sigreturn.take(), Some(Sigreturn::Old));
+        // A frame the guest cannot read: the handler still only records the request.
+        ctx.task.signals.esp = 0x3000_0000;
+        crate::table::dispatch(&mut ctx, nr::rt_sigreturn, &[0; 6]);
+        assert_eq!(ctx.task.signals.sigreturn, Some(Sigreturn::Rt));
+        assert_eq!(ctx.task.signals.mask, 0x1);
+        assert!(machine.started.is_empty() && machine.stack.is_none() && !machine.reloaded);
+
+        let mut file = file;
+        let mut text = String::new();
+        file.rewind().unwrap();
+        file.read_to_string(&mut text).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            ["rt_sigreturn({mask=[USR1 RT_2]}) = 42", "sigreturn({mask=[USR2 RT_2]}) = 7", "rt_sigreturn() = 0"]
+        );
+    }
 }

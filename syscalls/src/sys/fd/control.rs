@@ -1,0 +1,282 @@
+//! fcntl(2) and ioctl(2) on guest fds.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// fcntl
+
+/// `F_OWNER_PGRP` of `struct f_owner_ex`.
+const F_OWNER_PGRP: i32 = 2;
+
+/// A host fcntl with an integer argument.
+fn host_fcntl(fd: i32, cmd: libc::c_int, arg: libc::c_long) -> Result<i64, Errno> {
+    // SAFETY: the commands passed here take an integer or a pointer to a local of the right size.
+    host(unsafe { libc::syscall(libc::SYS_fcntl, fd, cmd, arg) })
+}
+
+/// `fdget_raw` and the O_PATH rule of `check_fcntl_cmd`, for commands that read guest memory:
+/// those come after both checks.
+fn fcntl_fd_check(fd: i32) -> Result<(), Errno> {
+    let flags = host_fcntl(fd, libc::F_GETFL, 0)?;
+    if flags & i64::from(libc::O_PATH) != 0 {
+        return Err(Errno::BADF);
+    }
+    Ok(())
+}
+
+/// Implements fcntl(2). On the 64-bit kernels this targets, i386's fcntl is fcntl64: the 64-bit
+/// and OFD lock commands work through it too (checked against the host kernel).
+pub(super) fn fcntl(ctx: &mut Ctx, a: &Args) -> SysResult {
+    fcntl64(ctx, a)
+}
+
+/// Implements fcntl64(2) (`do_compat_fcntl64`): F_GETLK/F_SETLK* take the 16-byte i386 `struct
+/// flock`, F_*LK64 and F_OFD_* the 24-byte `struct flock64`.
+pub(super) fn fcntl64(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (fd, cmd, arg) = (host_fd(a[0]), a[1], a[2]);
+    let int_arg = libc::c_long::from(arg as i32);
+    match cmd {
+        F_GETLK => {
+            fcntl_fd_check(fd)?;
+            let mut lock = ctx.mem.read_obj::<Flock32>(arg)?.to_host();
+            host_fcntl(fd, libc::F_GETLK, &mut lock as *mut libc::flock as libc::c_long)?;
+            // fixup_compat_flock(): a start a 32-bit off_t cannot hold is EOVERFLOW.
+            let out = Flock32::from_host(&lock).ok_or(Errno::OVERFLOW)?;
+            ctx.mem.write_obj(arg, &out)?;
+            Ok(0)
+        }
+        F_SETLK | F_SETLKW => {
+            fcntl_fd_check(fd)?;
+            let lock = ctx.mem.read_obj::<Flock32>(arg)?.to_host();
+            let host_cmd = if cmd == F_SETLK { libc::F_SETLK } else { libc::F_SETLKW };
+            host_fcntl(fd, host_cmd, &lock as *const libc::flock as libc::c_long)?;
+            Ok(0)
+        }
+        F_GETLK64 | F_OFD_GETLK => {
+            fcntl_fd_check(fd)?;
+            let mut lock = ctx.mem.read_obj::<Flock64>(arg)?.to_host();
+            let host_cmd = if cmd == F_GETLK64 { libc::F_GETLK } else { libc::F_OFD_GETLK };
+            host_fcntl(fd, host_cmd, &mut lock as *mut libc::flock as libc::c_long)?;
+            ctx.mem.write_obj(arg, &Flock64::from_host(&lock))?;
+            Ok(0)
+        }
+        F_SETLK64 | F_SETLKW64 | F_OFD_SETLK | F_OFD_SETLKW => {
+            fcntl_fd_check(fd)?;
+            let lock = ctx.mem.read_obj::<Flock64>(arg)?.to_host();
+            let host_cmd = match cmd {
+                F_SETLK64 => libc::F_SETLK,
+                F_SETLKW64 => libc::F_SETLKW,
+                F_OFD_SETLK => libc::F_OFD_SETLK,
+                _ => libc::F_OFD_SETLKW,
+            };
+            host_fcntl(fd, host_cmd, &lock as *const libc::flock as libc::c_long)?;
+            Ok(0)
+        }
+        // `struct f_owner_ex` is two ints on both sides; a u64 rw hint is a u64.
+        F_SETOWN_EX | F_SET_RW_HINT => {
+            fcntl_fd_check(fd)?;
+            let val: [u8; 8] = ctx.mem.read_obj(arg)?;
+            host_fcntl(fd, cmd as libc::c_int, val.as_ptr() as libc::c_long)?;
+            Ok(0)
+        }
+        F_GETOWN_EX | F_GET_RW_HINT | F_GETOWNER_UIDS => {
+            fcntl_fd_check(fd)?;
+            let mut val = [0u8; 8];
+            host_fcntl(fd, cmd as libc::c_int, val.as_mut_ptr() as libc::c_long)?;
+            ctx.mem.write(arg, &val)?;
+            Ok(0)
+        }
+        // f_getown(): a process group owner is reported negative. The host's F_GETOWN would make
+        // that look like an error here, so ask with F_GETOWN_EX.
+        F_GETOWN => {
+            let mut owner = [0i32; 2];
+            host_fcntl(fd, F_GETOWN_EX as libc::c_int, owner.as_mut_ptr() as libc::c_long)?;
+            let [kind, pid] = owner;
+            Ok(if kind == F_OWNER_PGRP { pid.wrapping_neg() } else { pid } as u32)
+        }
+        // f_dupfd(): a start at or past the guest's limit is EINVAL (after the fd check).
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let from = if arg < fd_limit() as u32 { int_arg } else { -1 };
+            let new = host_fcntl(fd, cmd as libc::c_int, from)?;
+            Ok(new_guest_fd(new as i32)?)
+        }
+        F_DUPFD_QUERY => Ok(host_fcntl(fd, cmd as libc::c_int, host_fd(arg).into())? as u32),
+        F_GETFD | F_SETFD | F_GETFL | F_SETFL | F_SETOWN | F_SETSIG | F_GETSIG | F_SETLEASE | F_GETLEASE | F_NOTIFY
+        | F_CREATED_QUERY | F_CANCELLK | F_SETPIPE_SZ | F_GETPIPE_SZ | F_ADD_SEALS | F_GET_SEALS => {
+            Ok(host_fcntl(fd, cmd as libc::c_int, int_arg)? as u32)
+        }
+        // do_fcntl()'s default; an O_PATH fd fails check_fcntl_cmd first.
+        _ => {
+            fcntl_fd_check(fd)?;
+            Err(Errno::INVAL.into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ioctl
+
+/// How an ioctl's argument crosses to the host.
+#[derive(Clone, Copy)]
+enum Io {
+    /// An integer, or nothing.
+    Value,
+    /// A pointer to this many bytes the call reads.
+    In(usize),
+    /// A pointer to this many bytes the call writes.
+    Out(usize),
+    /// A pointer to this many bytes the call reads and writes back.
+    InOut(usize),
+    /// An integer; the result is a new fd.
+    NewFd,
+}
+
+const INT: usize = 4;
+
+/// perf_event ioctls (linux/perf_event.h) whose numbers are the same on i386 and x86-64.
+const PERF_EVENT_IOC_ENABLE: u32 = 0x2400;
+const PERF_EVENT_IOC_DISABLE: u32 = 0x2401;
+const PERF_EVENT_IOC_REFRESH: u32 = 0x2402;
+const PERF_EVENT_IOC_RESET: u32 = 0x2403;
+const PERF_EVENT_IOC_PERIOD: u32 = 0x4008_2404;
+const PERF_EVENT_IOC_SET_OUTPUT: u32 = 0x2405;
+const PERF_EVENT_IOC_SET_BPF: u32 = 0x4004_2408;
+const PERF_EVENT_IOC_PAUSE_OUTPUT: u32 = 0x4004_2409;
+
+/// The requests forwarded, with their i386 argument layouts (the same on x86-64).
+const IOCTLS: &[(u32, Io)] = {
+    use termios::*;
+    use Io::*;
+    &[
+        (TCGETS, Out(size_of::<Termios>())),
+        (TCSETS, In(size_of::<Termios>())),
+        (TCSETSW, In(size_of::<Termios>())),
+        (TCSETSF, In(size_of::<Termios>())),
+        (TCGETA, Out(size_of::<Termio>())),
+        (TCSETA, In(size_of::<Termio>())),
+        (TCSETAW, In(size_of::<Termio>())),
+        (TCSETAF, In(size_of::<Termio>())),
+        (TCGETS2, Out(size_of::<Termios2>())),
+        (TCSETS2, In(size_of::<Termios2>())),
+        (TCSETSW2, In(size_of::<Termios2>())),
+        (TCSETSF2, In(size_of::<Termios2>())),
+        (TCSBRK, Value),
+        (TCSBRKP, Value),
+        (TCXONC, Value),
+        (TCFLSH, Value),
+        (TIOCEXCL, Value),
+        (TIOCNXCL, Value),
+        (TIOCGEXCL, Out(INT)),
+        (TIOCSCTTY, Value),
+        (TIOCNOTTY, Value),
+        (TIOCGPGRP, Out(INT)),
+        (TIOCSPGRP, In(INT)),
+        (TIOCGSID, Out(INT)),
+        (TIOCOUTQ, Out(INT)),
+        (TIOCSTI, In(1)),
+        (TIOCGWINSZ, Out(size_of::<Winsize>())),
+        (TIOCSWINSZ, In(size_of::<Winsize>())),
+        (TIOCMGET, Out(INT)),
+        (TIOCMBIS, In(INT)),
+        (TIOCMBIC, In(INT)),
+        (TIOCMSET, In(INT)),
+        (TIOCGETD, Out(INT)),
+        (TIOCSETD, In(INT)),
+        (TIOCSBRK, Value),
+        (TIOCCBRK, Value),
+        (TIOCPKT, In(INT)),
+        (TIOCGPKT, Out(INT)),
+        (TIOCGPTN, Out(INT)),
+        (TIOCSPTLCK, In(INT)),
+        (TIOCGPTLCK, Out(INT)),
+        (TIOCGPTPEER, NewFd),
+        (TIOCGDEV, Out(INT)),
+        (TIOCSIG, Value),
+        (TIOCVHANGUP, Value),
+        (TIOCCONS, Value),
+        (TIOCGSOFTCAR, Out(INT)),
+        (TIOCSSOFTCAR, In(INT)),
+        (TIOCGLCKTRMIOS, Out(size_of::<Termios>())),
+        (TIOCSLCKTRMIOS, In(size_of::<Termios>())),
+        (FIONREAD, Out(INT)),
+        (FIONBIO, In(INT)),
+        (FIOASYNC, In(INT)),
+        (FIOCLEX, Value),
+        (FIONCLEX, Value),
+        (FIOQSIZE, Out(8)),
+        // perf_event_open(2) fds: the requests whose number and argument are the same on i386
+        // (the pointer-sized ones, PERF_EVENT_IOC_ID, SET_FILTER, QUERY_BPF and
+        // MODIFY_ATTRIBUTES, are not: ENOTTY).
+        (PERF_EVENT_IOC_ENABLE, Value),
+        (PERF_EVENT_IOC_DISABLE, Value),
+        (PERF_EVENT_IOC_REFRESH, Value),
+        (PERF_EVENT_IOC_RESET, Value),
+        (PERF_EVENT_IOC_PERIOD, In(8)),
+        (PERF_EVENT_IOC_SET_OUTPUT, Value),
+        (PERF_EVENT_IOC_SET_BPF, Value),
+        (PERF_EVENT_IOC_PAUSE_OUTPUT, Value),
+        // userfaultfd(2) fds: the handshake (the range requests: crate::sys::userfaultfd).
+        (crate::sys::userfaultfd::UFFDIO_API, InOut(crate::sys::userfaultfd::UFFDIO_API_SIZE)),
+    ]
+};
+
+/// A host ioctl.
+fn host_ioctl(fd: i32, req: u32, arg: libc::c_ulong) -> Result<i64, Errno> {
+    // SAFETY: `arg` is an integer or points to a local buffer of the request's size (or the fault
+    // page), as the table says.
+    host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
+}
+
+/// Implements ioctl(2) for the requests in [`IOCTLS`]. The guest's argument is copied through a
+/// local buffer; when the guest cannot access it, the host gets the fault page, so a request the
+/// file does not support is still ENOTTY rather than EFAULT. Other requests: EBADF for a bad fd,
+/// else ENOTTY, what most drivers answer for a request they do not know.
+pub(super) fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let (fd, req, arg) = (host_fd(a[0]), a[1], a[2]);
+    if let Some(r) = crate::sys::netioctl::ioctl(ctx, a[0], req, arg) {
+        return r;
+    }
+    if let Some(r) = crate::sys::fsioctl::ioctl(ctx, fd, req, arg) {
+        return r;
+    }
+    if let Some(r) = crate::sys::userfaultfd::ioctl(ctx, fd, req, arg) {
+        return r;
+    }
+    let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {
+        // fdget(): an O_PATH fd is EBADF here too.
+        fcntl_fd_check(fd)?;
+        return Err(Errno::NOTTY.into());
+    };
+    match io {
+        Io::Value => Ok(host_ioctl(fd, req, arg.into())? as u32),
+        Io::NewFd => Ok(new_guest_fd(host_ioctl(fd, req, arg.into())? as i32)?),
+        Io::In(n) => {
+            let mut buf = vec![0u8; n];
+            let p = match ctx.mem.read(arg, &mut buf) {
+                Ok(()) => buf.as_mut_ptr().cast(),
+                Err(_) => fault_page(),
+            };
+            Ok(host_ioctl(fd, req, p as libc::c_ulong)? as u32)
+        }
+        Io::InOut(n) => {
+            let mut buf = vec![0u8; n];
+            let ok = ctx.mem.read(arg, &mut buf).is_ok() && ctx.mem.slice_mut(arg, n).is_ok();
+            let p = if ok { buf.as_mut_ptr().cast() } else { fault_page() };
+            let r = host_ioctl(fd, req, p as libc::c_ulong);
+            if ok {
+                ctx.mem.write(arg, &buf)?;
+            }
+            Ok(r? as u32)
+        }
+        Io::Out(n) => {
+            let mut buf = vec![0u8; n];
+            let writable = ctx.mem.slice_mut(arg, n).is_ok();
+            let p = if writable { buf.as_mut_ptr().cast() } else { fault_page() };
+            let r = host_ioctl(fd, req, p as libc::c_ulong)?;
+            if writable {
+                ctx.mem.write(arg, &buf)?;
+            }
+            Ok(r as u32)
+        }
+    }
+}
