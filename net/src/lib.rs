@@ -12,6 +12,7 @@
 
 pub mod host;
 pub mod ping;
+pub mod private;
 pub mod registry;
 pub mod socket;
 

@@ -36,6 +36,8 @@ const WILD: Option<u32> = None;
 pub enum Provider {
     /// A host socket of the same family, type and protocol.
     Host,
+    /// A socket of the private network (`--net=private`), standing on a host AF_UNIX socket.
+    Private,
 }
 
 /// One protocol-switch row (`struct inet_protosw`).
@@ -99,6 +101,27 @@ pub fn lookup(family: u32, kind: u32, protocol: u32) -> Result<&'static Row, Err
     Err(err)
 }
 
+/// IPPROTO_TCP, IPPROTO_UDP.
+const IPPROTO_TCP: u32 = 6;
+const IPPROTO_UDP: u32 = 17;
+
+/// On a private network: which provider a socket the registry allows gets, or what a process
+/// without privileges in a fresh network namespace is told (raw and packet sockets: EPERM; a
+/// ping socket: EACCES, `net.ipv4.ping_group_range` being "1 0" there; TCP and UDP protocols
+/// other than those: EPROTONOSUPPORT).
+fn private_row(family: u32, kind: u32, protocol: u32) -> Result<Provider, Errno> {
+    match (family, kind) {
+        (AF_UNIX, _) => Ok(Provider::Private),
+        (AF_INET | AF_INET6, SOCK_STREAM) if protocol == 0 || protocol == IPPROTO_TCP => Ok(Provider::Private),
+        (AF_INET | AF_INET6, SOCK_DGRAM) if protocol == 0 || protocol == IPPROTO_UDP => Ok(Provider::Private),
+        (AF_INET, SOCK_DGRAM) if protocol == 1 => Err(Errno::ACCESS),
+        (AF_INET6, SOCK_DGRAM) if protocol == 58 => Err(Errno::ACCESS),
+        (AF_INET | AF_INET6, SOCK_RAW) | (AF_PACKET, _) => Err(Errno::PERM),
+        (AF_INET | AF_INET6, _) => Err(Errno::PROTONOSUPPORT),
+        _ => Ok(Provider::Host),
+    }
+}
+
 /// socket(2): validate as the kernel does and create the socket. `kind` still carries its flags.
 pub fn create(family: u32, kind: u32, protocol: u32) -> Result<OwnedFd, Errno> {
     let flags = kind & !SOCK_TYPE_MASK;
@@ -122,7 +145,24 @@ pub fn create(family: u32, kind: u32, protocol: u32) -> Result<OwnedFd, Errno> {
         kind_only = SOCK_RAW;
     }
     let row = lookup(family, kind_only, protocol)?;
-    match row.provider {
+    let provider = if crate::private::enabled() { private_row(family, kind_only, protocol)? } else { row.provider };
+    match provider {
+        Provider::Private => {
+            let kind_of = match family {
+                AF_UNIX => crate::private::Kind::Unix,
+                _ => crate::private::Kind::Inet {
+                    v6: family == AF_INET6,
+                    proto: if kind_only == SOCK_STREAM {
+                        crate::private::addr::Proto::Tcp
+                    } else {
+                        crate::private::addr::Proto::Udp
+                    },
+                },
+            };
+            // unix_create() takes SOCK_RAW as SOCK_DGRAM.
+            let host_kind = if family == AF_UNIX && kind_only == SOCK_RAW { SOCK_DGRAM | flags } else { kind };
+            crate::private::create(kind_of, host_kind)
+        }
         Provider::Host => match host::socket(family, kind, protocol) {
             // No CAP_NET_RAW: a ping socket with raw-socket semantics, where the host allows one.
             Err(e @ (Errno::PERM | Errno::ACCESS))

@@ -74,6 +74,15 @@ pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     Ok(fd)
 }
 
+/// The socket operations of guest fd `fd`: a private-network socket's (`--net=private`), or the
+/// host socket's.
+fn ops(fd: BorrowedFd<'static>) -> Box<dyn Socket> {
+    match net::private::lookup(fd) {
+        Some(private) => Box::new(private),
+        None => Box::new(HostSocket(fd)),
+    }
+}
+
 /// The guest fd `raw` as a raw IPv4 ICMP socket standing on a ping socket, if it is one (one
 /// atomic load when there are none).
 pub fn ping_v4(raw: u32) -> Option<(BorrowedFd<'static>, net::ping::Ping)> {
@@ -158,7 +167,7 @@ fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn bind(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
     let addr = addr_in(ctx, a[1], a[2])?;
-    HostSocket(fd).bind(&addr)?;
+    ops(fd).bind(&addr)?;
     Ok(0)
 }
 
@@ -166,13 +175,13 @@ fn bind(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn connect(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
     let addr = addr_in(ctx, a[1], a[2])?;
-    HostSocket(fd).connect(&addr)?;
+    ops(fd).connect(&addr)?;
     Ok(0)
 }
 
 /// Implements listen(2).
 fn listen(_: &mut Ctx, a: &Args) -> SysResult {
-    HostSocket(sock_fd(a[0])?).listen(a[1] as i32)?;
+    ops(sock_fd(a[0])?).listen(a[1] as i32)?;
     Ok(0)
 }
 
@@ -188,7 +197,7 @@ pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let fd = fd?;
     let mut peer = [0u8; SOCKADDR_MAX];
-    let (new, len) = HostSocket(fd).accept(a[3], &mut peer)?;
+    let (new, len) = ops(fd).accept(a[3], &mut peer)?;
     if a[1] != 0 {
         // do_accept(): a failure to report the peer drops the new connection.
         addr_out(ctx, &peer[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
@@ -199,7 +208,7 @@ pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn name(ctx: &mut Ctx, a: &Args, peer: bool) -> SysResult {
     let fd = sock_fd(a[0])?;
     let mut buf = [0u8; SOCKADDR_MAX];
-    let len = HostSocket(fd).name(peer, &mut buf)?;
+    let len = ops(fd).name(peer, &mut buf)?;
     addr_out(ctx, &buf[..len.min(SOCKADDR_MAX)], a[1], a[2])?;
     Ok(0)
 }
@@ -225,6 +234,9 @@ pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     // The host faults where the guest's kernel would (e.g. EPIPE before touching the buffer).
     let ptr = ctx.mem.host_range(a[1], len, Prot::READ)?;
+    if let Some(private) = net::private::lookup(fd) {
+        return Ok(private.send_to_raw(ptr, len, a[3], to.as_deref())? as u32);
+    }
     Ok(HostSocket(fd).send_to_raw(ptr, len, a[3], to.as_deref())? as u32)
 }
 
@@ -245,7 +257,10 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Ok(n as u32);
     }
     let ptr = ctx.mem.host_range(a[1], len, Prot::WRITE)?;
-    let (n, from_len) = HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?;
+    let (n, from_len) = match net::private::lookup(fd) {
+        Some(private) => private.recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?,
+        None => HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?,
+    };
     if want_from {
         addr_out(ctx, &from[..from_len.min(SOCKADDR_MAX)], a[4], a[5])?;
     }
@@ -254,7 +269,7 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements shutdown(2).
 fn shutdown(_: &mut Ctx, a: &Args) -> SysResult {
-    HostSocket(sock_fd(a[0])?).shutdown(a[1])?;
+    ops(sock_fd(a[0])?).shutdown(a[1])?;
     Ok(0)
 }
 
@@ -271,7 +286,7 @@ fn setsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Ok(0);
     }
     let host = super::sockopt::to_host(ctx.mem, a[1], a[2], &value)?;
-    HostSocket(fd).set_option(a[1], a[2], &host)?;
+    ops(fd).set_option(a[1], a[2], &host)?;
     Ok(0)
 }
 
@@ -286,7 +301,7 @@ fn getsockopt(ctx: &mut Ctx, a: &Args) -> SysResult {
     let answered = net::ping::lookup(fd).and_then(|p| net::ping::get_option(&p, a[1], a[2], &mut host));
     let got = match answered {
         Some(got) => got?,
-        None => HostSocket(fd).get_option(a[1], a[2], &mut host)?,
+        None => ops(fd).get_option(a[1], a[2], &mut host)?,
     };
     let guest = super::sockopt::to_guest(a[1], a[2], &host[..got.min(host.len())], len as usize)?;
     // sk_getsockopt() copies the value, then the length; the protocols' getsockopt

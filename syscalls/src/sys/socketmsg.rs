@@ -254,7 +254,10 @@ impl HostMsg {
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = sock_fd(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], false)?;
-    let host = msg.host();
+    let mut host = msg.host();
+    if let Some(private) = net::private::lookup(fd) {
+        return Ok(private.send_msg_raw(&mut host, a[2] & !MSG_CMSG_COMPAT)? as u32);
+    }
     // SAFETY: `host` points into `msg`, alive for the call.
     let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
     if n < 0 {
@@ -271,8 +274,11 @@ fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
-    // SAFETY: as in sendmsg.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) };
+    let n = match net::private::lookup(fd) {
+        Some(private) => private.recv_msg_raw(&mut host, a[2] & !MSG_CMSG_COMPAT)? as isize,
+        // SAFETY: as in sendmsg.
+        None => unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) },
+    };
     if n < 0 {
         return Err(last_errno().into());
     }
