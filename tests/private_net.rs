@@ -236,3 +236,30 @@ fn nothing_is_left_behind() {
     assert!(left.is_empty(), "left behind: {left:?}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "files left in the working directory");
 }
+
+#[test]
+fn suite_cases_on_private_networks_bind_one_port_at_once() {
+    let (bin, _) = build_fixture("net_peer_exec");
+    let expected = "bind(l, (struct sockaddr *)&any, sizeof any) = 0\nlisten(l, 1) = 0\n\
+bind(u, (struct sockaddr *)&any, sizeof any) = 0\nconnect(c, (struct sockaddr *)&a, sizeof a) = 0\ns >= 0 = 1\n\
+sendto(c, \"x\", 1, 0, 0, 0) = 1\n\
+sendto(socket(AF_INET, SOCK_DGRAM, 0), \"y\", 1, 0, (struct sockaddr *)&a, sizeof a) = 1\n\
+recv(s, buf, 1, 0) = 1\nrecv(u, buf, 1, 0) = 1\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::new();
+    // Two cases say `net = "private"`, two take `emu386 suite --net=private`; all four hold
+    // 0.0.0.0:8080 for a second at the same time.
+    for (name, key) in [("a", "net = \"private\"\n"), ("b", "net = \"private\"\n"), ("c", ""), ("d", "")] {
+        manifest += &format!(
+            "[[case]]\nname = \"{name}\"\nprogram = {:?}\nargs = [\"hold\", \"8080\", \"1000\"]\n{key}expect_stdout = {:?}\ntimeout = 15\n",
+            bin.display().to_string(),
+            expected
+        );
+    }
+    std::fs::write(dir.path().join("m.toml"), manifest).unwrap();
+    let mut cmd = command(EMU386, dir.path());
+    cmd.args(["suite", "-j", "4", "--net=private", "m.toml"]);
+    let out = run_for(cmd, b"", Duration::from_secs(30));
+    assert_eq!(out.status, "exit status 0", "{}{}", out.stdout_str(), out.stderr_str());
+    assert!(out.stdout_str().ends_with("4 passed, 0 failed\n"), "{}", out.stdout_str());
+}
