@@ -63,7 +63,7 @@ private_fixture!(ipc_mqueue);
 private_fixture!(mm_fixed_fail);
 private_fixture!(net_epoll_server);
 private_fixture!(net_mmsg);
-private_fixture!(net_msg, "UDP control messages (IP_PKTINFO, IP_TTL) are not synthesised yet");
+private_fixture!(net_msg);
 private_fixture!(
     net_packet,
     "the native run is root in its namespace and opens packet sockets; private mode answers as an unprivileged process in a fresh namespace: EPERM"
@@ -83,8 +83,11 @@ private_fixture!(net_socketcall);
 private_fixture!(net_tcp_basic);
 private_fixture!(net_udp_ipv6);
 private_fixture!(net_unix);
-private_fixture!(netioctl_if, "interface ioctls on a private socket: not answered for lo yet");
-private_fixture!(netioctl_sock, "SIOCGSTAMP and SIOCOUTQNSD on a private socket: not emulated yet");
+private_fixture!(netioctl_if);
+private_fixture!(
+    netioctl_sock,
+    "TCP urgent data: SIOCINQ counts the out-of-band byte on the AF_UNIX stream socket underneath (2), TCP does not (1)"
+);
 private_fixture!(
     splice_kinds,
     "splice(2) from a TCP socket that is not connected: ENOTCONN natively, EINVAL from the AF_UNIX stream socket underneath (splice does not go through the socket layer)"

@@ -16,6 +16,7 @@
 //! Contract: nothing here touches guest memory; with the mode off, [`lookup`] is one atomic load.
 
 pub mod addr;
+pub mod ioctl;
 mod options;
 pub mod socket;
 
@@ -137,6 +138,8 @@ pub struct State {
     pub pending: Option<Errno>,
     /// IP/TCP/UDP-level option values the guest set, as the kernel stored them.
     pub options: Vec<((u32, u32), Vec<u8>)>,
+    /// When the last datagram came (seconds, nanoseconds), for SIOCGSTAMP.
+    pub stamp: Option<(i64, u32)>,
 }
 
 impl State {
@@ -150,6 +153,7 @@ impl State {
             peer: None,
             pending: None,
             options: Vec::new(),
+            stamp: None,
         }
     }
 }

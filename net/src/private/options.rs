@@ -5,7 +5,7 @@
 //! bound or connected, so nothing leaves through it) validates each setsockopt(2), and the value
 //! is kept; getsockopt(2) replays the kept values on a fresh helper and asks it, or asks a
 //! pristine helper for an option never set. What shapes the transport (timeouts, linger, receive
-//! low-water mark, filters, buffer sizes) is also set on the host AF_UNIX socket, and what
+//! low-water mark, filters, buffer sizes, receive timestamps) is also set on the host AF_UNIX socket, and what
 //! describes it (SO_TYPE, SO_ERROR, SO_ACCEPTCONN, the timeouts) comes from there; SO_DOMAIN,
 //! SO_PROTOCOL, SO_REUSEADDR, SO_REUSEPORT and IPV6_V6ONLY come from the emulator's state.
 //! Left out: options whose value depends on a connection (TCP_INFO, TCP_MAXSEG after connect,
@@ -34,10 +34,20 @@ const SO_ACCEPTCONN: u32 = 30;
 const SO_PROTOCOL: u32 = 38;
 const SO_DOMAIN: u32 = 39;
 const SO_LOCK_FILTER: u32 = 44;
+const SO_TIMESTAMP_OLD: u32 = 29;
+const SO_TIMESTAMPNS_OLD: u32 = 35;
+const SO_TIMESTAMP_NEW: u32 = 63;
+const SO_TIMESTAMPNS_NEW: u32 = 64;
 const SO_RCVTIMEO_NEW: u32 = 66;
 const SO_SNDTIMEO_NEW: u32 = 67;
 const IPPROTO_IPV6: u32 = 41;
 const IPV6_V6ONLY: u32 = 26;
+
+/// Whether the guest turned on the int option `level`/`name` (kept by [`set`]).
+pub fn enabled(p: &Private, level: u32, name: u32) -> bool {
+    super::state_of(p.ino)
+        .is_some_and(|s| s.options.iter().any(|(k, v)| *k == (level, name) && v.len() >= 4 && v[..4] != [0; 4]))
+}
 
 /// SOL_SOCKET options that act on the transport: set on (and read from) the host socket.
 fn transport(name: u32) -> bool {
@@ -52,6 +62,10 @@ fn transport(name: u32) -> bool {
             | SO_ATTACH_FILTER
             | SO_DETACH_FILTER
             | SO_LOCK_FILTER
+            | SO_TIMESTAMP_OLD
+            | SO_TIMESTAMPNS_OLD
+            | SO_TIMESTAMP_NEW
+            | SO_TIMESTAMPNS_NEW
     )
 }
 

@@ -398,6 +398,7 @@ impl Private<'_> {
             return Err(e);
         }
         let guest_buf = (msg.msg_name, msg.msg_namelen);
+        let room = msg.msg_controllen;
         let mut host = [0u8; 128];
         msg.msg_name = host.as_mut_ptr().cast();
         msg.msg_namelen = host.len() as u32;
@@ -410,6 +411,16 @@ impl Private<'_> {
             (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
             (r, _) => r?,
         };
+        if let Kind::Inet { proto: Proto::Udp, v6 } = self.state.kind {
+            if flags & libc::MSG_PEEK as u32 == 0 {
+                self.stamp_now();
+            }
+            let dest = self.local().filter(|e| !e.ip.is_wildcard()).map_or(
+                if v6 { Ip::V6(std::net::Ipv6Addr::LOCALHOST.octets()) } else { Ip::V4([127, 0, 0, 1]) },
+                |e| e.ip,
+            );
+            self.add_control(msg, room, v6, dest);
+        }
         if !guest_buf.0.is_null() {
             let shown = match self.inet() {
                 // tcp_recvmsg() reports no address.
@@ -423,6 +434,70 @@ impl Private<'_> {
             msg.msg_namelen = shown.len() as u32;
         }
         Ok(n)
+    }
+}
+
+impl Private<'_> {
+    /// The IP-level control messages a UDP socket asked for (ip_cmsg_recv_offset()'s and
+    /// ip6_datagram_recv_ctl()'s), after those the host socket gave: the packet's destination
+    /// (`dest`) on `lo` (index 1) and the hop limit a loopback packet arrives with (64,
+    /// net.ipv4.ip_default_ttl and the IPv6 default in a fresh namespace). MSG_CTRUNC when
+    /// they do not fit.
+    fn add_control(&self, msg: &mut libc::msghdr, room: usize, v6: bool, dest: Ip) {
+        use super::options::enabled;
+        let mut wanted: Vec<(i32, i32, Vec<u8>)> = Vec::new();
+        if !v6 || matches!(dest, Ip::V4(_)) {
+            let d = match dest {
+                Ip::V4(a) => a,
+                Ip::V6(_) => [127, 0, 0, 1],
+            };
+            if enabled(self, libc::IPPROTO_IP as u32, libc::IP_PKTINFO as u32) {
+                let mut pi = 1i32.to_ne_bytes().to_vec();
+                pi.extend_from_slice(&d);
+                pi.extend_from_slice(&d);
+                wanted.push((libc::IPPROTO_IP, libc::IP_PKTINFO, pi));
+            }
+            if enabled(self, libc::IPPROTO_IP as u32, libc::IP_RECVTTL as u32) {
+                wanted.push((libc::IPPROTO_IP, libc::IP_TTL, 64i32.to_ne_bytes().to_vec()));
+            }
+        }
+        if v6 {
+            let d = match dest {
+                Ip::V6(a) => a,
+                Ip::V4(a) => std::net::Ipv4Addr::from(a).to_ipv6_mapped().octets(),
+            };
+            if enabled(self, libc::IPPROTO_IPV6 as u32, libc::IPV6_RECVPKTINFO as u32) {
+                let mut pi = d.to_vec();
+                pi.extend_from_slice(&1i32.to_ne_bytes());
+                wanted.push((libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, pi));
+            }
+            if enabled(self, libc::IPPROTO_IPV6 as u32, libc::IPV6_RECVHOPLIMIT as u32) {
+                wanted.push((libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT, 64i32.to_ne_bytes().to_vec()));
+            }
+        }
+        if wanted.is_empty() || msg.msg_control.is_null() {
+            return;
+        }
+        let mut used = msg.msg_controllen;
+        for (level, kind, data) in wanted {
+            // SAFETY: CMSG_SPACE/CMSG_LEN are arithmetic.
+            let (space, len) =
+                unsafe { (libc::CMSG_SPACE(data.len() as u32) as usize, libc::CMSG_LEN(data.len() as u32) as usize) };
+            if used + len > room {
+                msg.msg_flags |= libc::MSG_CTRUNC;
+                break;
+            }
+            let hdr = libc::cmsghdr { cmsg_len: len, cmsg_level: level, cmsg_type: kind };
+            // SAFETY: `used + len` bytes of the caller's control buffer are writable (checked above).
+            unsafe {
+                let at = msg.msg_control.cast::<u8>().add(used);
+                std::ptr::copy_nonoverlapping((&raw const hdr).cast::<u8>(), at, size_of::<libc::cmsghdr>());
+                let body = at.add(size_of::<libc::cmsghdr>());
+                std::ptr::copy_nonoverlapping(data.as_ptr(), body, data.len());
+            }
+            used = (used + space).min(room);
+        }
+        msg.msg_controllen = used;
     }
 }
 
@@ -632,7 +707,10 @@ impl Socket for Private<'_> {
         // SAFETY: a new fd returned by accept4(2).
         let new = unsafe { OwnedFd::from_raw_fd(raw) };
         if let Some(ino) = super::socket_inode(std::os::fd::AsFd::as_fd(&new)) {
-            super::remember(ino, State { peer: None, pending: None, options: Vec::new(), ..self.state.clone() });
+            super::remember(
+                ino,
+                State { peer: None, pending: None, options: Vec::new(), stamp: None, ..self.state.clone() },
+            );
         }
         let shown = self.shown(&host[..(len as usize).min(host.len())]);
         let k = shown.len().min(addr_out.len());

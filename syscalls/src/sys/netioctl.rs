@@ -128,8 +128,15 @@ pub fn ioctl(ctx: &mut Ctx, fd: u32, request: u32, arg: u32) -> Option<SysResult
         }
         return Some(Err(Errno::NOTTY.into()));
     };
-    Some(run(ctx, fd, request, arg, io))
+    Some(match net::private::lookup(sock) {
+        // A private-network socket: its own answers, and only `lo` (net::private::ioctl).
+        Some(private) => run(ctx, &|req, a| private.ioctl(req, a), request, arg, io, Some(&private)),
+        None => run(ctx, &|req, a| host_ioctl(fd, req, a.as_mut_ptr()), request, arg, io, None),
+    })
 }
+
+/// The ioctl that does the work on a host-layout argument.
+type Dev<'a> = &'a dyn Fn(u32, &mut [u8]) -> Result<i64, Errno>;
 
 /// A host ioctl with a pointer (or integer) argument.
 fn host_ioctl(fd: i32, req: u32, arg: *mut u8) -> Result<i64, Errno> {
@@ -137,54 +144,56 @@ fn host_ioctl(fd: i32, req: u32, arg: *mut u8) -> Result<i64, Errno> {
     crate::host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
 }
 
-fn run(ctx: &mut Ctx, fd: i32, req: u32, arg: u32, io: Io) -> SysResult {
+fn run(ctx: &mut Ctx, dev: Dev, req: u32, arg: u32, io: Io, private: Option<&net::private::Private>) -> SysResult {
     match io {
         Io::IntIn => {
             let mut v = ctx.mem.read_u32(arg)?.to_le_bytes();
-            Ok(host_ioctl(fd, req, v.as_mut_ptr())? as u32)
+            Ok(dev(req, &mut v)? as u32)
         }
         Io::IntOut => {
             let mut v = [0u8; 4];
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = dev(req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Stamp64 => {
             let mut v = [0u8; 16];
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = dev(req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Stamp32 => {
-            let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-            // The host's SIOCGSTAMP writes a timeval: the same two 64-bit words.
-            let r = host_ioctl(fd, req, (&mut ts as *mut libc::timespec).cast())?;
+            // The host's SIOCGSTAMP writes a timeval, SIOCGSTAMPNS a timespec: two 64-bit words.
+            let mut v = [0u8; 16];
+            let r = dev(req, &mut v)?;
+            let word = |i: usize| i64::from_ne_bytes(v[i..i + 8].try_into().unwrap_or([0; 8]));
+            let ts = libc::timespec { tv_sec: word(0), tv_nsec: word(8) };
             ctx.mem.write_obj(arg, &Timespec32::from_host(&ts))?;
             Ok(r as u32)
         }
         Io::Arpreq => {
             let mut v = [0u8; ARPREQ_SIZE];
             ctx.mem.read(arg, &mut v)?;
-            let r = host_ioctl(fd, req, v.as_mut_ptr())?;
+            let r = dev(req, &mut v)?;
             ctx.mem.write(arg, &v)?;
             Ok(r as u32)
         }
         Io::Ifreq => {
             let mut host = [0u8; HOST_IFREQ_SIZE];
             ctx.mem.read(arg, &mut host[..size_of::<Ifreq32>()])?;
-            let r = host_ioctl(fd, req, host.as_mut_ptr())?;
+            let r = dev(req, &mut host)?;
             ctx.mem.write(arg, &host[..size_of::<Ifreq32>()])?;
             Ok(r as u32)
         }
-        Io::IfMap => ifmap(ctx, fd, req, arg),
-        Io::Ifconf => ifconf(ctx, fd, arg),
+        Io::IfMap => ifmap(ctx, dev, req, arg),
+        Io::Ifconf => ifconf(ctx, dev, arg, private),
     }
 }
 
 /// SIOCGIFMAP/SIOCSIFMAP: the whole 32-byte `compat_ifreq` is copied in and out, as for any
 /// ifreq (`get_user_ifreq`/`put_user_ifreq`); the map's fields are translated and its padding
 /// goes back as the guest left it (`dev_getifmap` fills a `compat_ifmap` in place).
-fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
+fn ifmap(ctx: &mut Ctx, dev: Dev, req: u32, arg: u32) -> SysResult {
     let mut guest: Ifreq32 = ctx.mem.read_obj(arg)?;
     let Ok(map) = IfMap32::read_from_bytes(&guest.ifru) else {
         return Err(Errno::FAULT.into());
@@ -201,7 +210,7 @@ fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
     let mut host = [0u8; HOST_IFREQ_SIZE];
     host[..IFNAMSIZ].copy_from_slice(&guest.name);
     host[IFNAMSIZ..].copy_from_slice(host_map.as_bytes());
-    let r = host_ioctl(fd, req, host.as_mut_ptr())?;
+    let r = dev(req, &mut host)?;
     let Ok(m) = IfMap64::read_from_bytes(&host[IFNAMSIZ..]) else {
         return Err(Errno::FAULT.into());
     };
@@ -223,25 +232,37 @@ fn ifmap(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> SysResult {
 /// dev_ifconf() for a compat task: `{int len; u32 buf}`; a NULL buffer asks for the length
 /// needed; otherwise as many whole 32-byte entries as fit are stored (EFAULT at the first that
 /// cannot be), and the length used goes back to `ifc_len`.
-fn ifconf(ctx: &mut Ctx, fd: i32, arg: u32) -> SysResult {
+fn ifconf(ctx: &mut Ctx, dev: Dev, arg: u32, private: Option<&net::private::Private>) -> SysResult {
     const GUEST: usize = size_of::<Ifreq32>();
     let conf: Ifconf32 = ctx.mem.read_obj(arg)?;
-    // Ask the host how many entries there are (a NULL buffer only counts).
-    let mut probe =
-        libc::ifconf { ifc_len: 0, ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: std::ptr::null_mut() } };
-    host_ioctl(fd, SIOCGIFCONF, (&mut probe as *mut libc::ifconf).cast())?;
-    let count = usize::try_from(probe.ifc_len).unwrap_or(0) / HOST_IFREQ_SIZE;
+    // The host's entries: all of them, or a private network's `lo` only.
+    let list = |buf: Option<&mut [u8]>| -> Result<usize, Errno> {
+        if let Some(p) = private {
+            return p.ifconf(HOST_IFREQ_SIZE, buf);
+        }
+        let (ptr, len) = match buf {
+            Some(b) => (b.as_mut_ptr(), b.len()),
+            None => (std::ptr::null_mut(), 0),
+        };
+        let mut c = libc::ifconf {
+            ifc_len: len as libc::c_int,
+            ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: ptr.cast() },
+        };
+        // SAFETY: the bytes of `c`, a plain C struct, for the length of the call.
+        let bytes = unsafe {
+            std::slice::from_raw_parts_mut((&mut c as *mut libc::ifconf).cast::<u8>(), size_of::<libc::ifconf>())
+        };
+        dev(SIOCGIFCONF, bytes)?;
+        Ok(usize::try_from(c.ifc_len).unwrap_or(0))
+    };
+    // Ask how many entries there are (a NULL buffer only counts).
+    let count = list(None)? / HOST_IFREQ_SIZE;
     let total = if conf.buf.get() == 0 {
         count * GUEST
     } else {
         let fit = usize::try_from(conf.len.get()).unwrap_or(0) / GUEST;
         let mut buf = vec![0u8; fit.min(count) * HOST_IFREQ_SIZE];
-        let mut c = libc::ifconf {
-            ifc_len: buf.len() as libc::c_int,
-            ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: buf.as_mut_ptr().cast() },
-        };
-        host_ioctl(fd, SIOCGIFCONF, (&mut c as *mut libc::ifconf).cast())?;
-        let got = usize::try_from(c.ifc_len).unwrap_or(0) / HOST_IFREQ_SIZE;
+        let got = list(Some(&mut buf))? / HOST_IFREQ_SIZE;
         for (i, entry) in buf.chunks_exact(HOST_IFREQ_SIZE).take(got).enumerate() {
             let at = conf.buf.get().checked_add((i * GUEST) as u32).ok_or(Errno::FAULT)?;
             ctx.mem.write(at, &entry[..GUEST])?;
