@@ -11,12 +11,14 @@
 //! Which host fds are private sockets: a process-wide map from socket inode to [`State`] (filled
 //! at socket(2) and accept(2), copied by fork, carried across execve by [`exec_options`]), and for
 //! fds that arrive otherwise, the socket's host name. The guest's own AF_UNIX sockets are
-//! private too in this mode: their abstract names are put under the network's prefix.
+//! private too in this mode: their abstract names are put under the network's prefix, and
+//! netlink route sockets show only `lo` ([`netlink`]).
 //!
 //! Contract: nothing here touches guest memory; with the mode off, [`lookup`] is one atomic load.
 
 pub mod addr;
 pub mod ioctl;
+pub mod netlink;
 mod options;
 pub mod socket;
 
@@ -98,6 +100,8 @@ pub enum Kind {
     Inet { v6: bool, proto: Proto },
     /// A guest AF_UNIX socket.
     Unix,
+    /// A host netlink socket whose route dumps are cut down to `lo` ([`netlink`]).
+    Netlink,
 }
 
 impl Kind {
@@ -108,6 +112,7 @@ impl Kind {
             Kind::Inet { v6: true, proto: Proto::Tcp } => "tcp6",
             Kind::Inet { v6: true, proto: Proto::Udp } => "udp6",
             Kind::Unix => "unix",
+            Kind::Netlink => "netlink",
         }
     }
 
@@ -118,6 +123,7 @@ impl Kind {
             "tcp6" => Kind::Inet { v6: true, proto: Proto::Tcp },
             "udp6" => Kind::Inet { v6: true, proto: Proto::Udp },
             "unix" => Kind::Unix,
+            "netlink" => Kind::Netlink,
             _ => return None,
         })
     }
@@ -222,8 +228,14 @@ pub fn lookup(fd: BorrowedFd<'_>) -> Option<Private<'_>> {
         return Some(Private { fd, ino, state });
     }
     // An fd that arrived by SCM_RIGHTS, or an AF_UNIX socket the map does not know: its name says.
-    if int_option(fd, libc::SOL_SOCKET, libc::SO_DOMAIN)? != libc::AF_UNIX {
-        return None;
+    match int_option(fd, libc::SOL_SOCKET, libc::SO_DOMAIN)? {
+        libc::AF_UNIX => {}
+        libc::AF_NETLINK => {
+            let state = State::new(Kind::Netlink);
+            remember(ino, state.clone());
+            return Some(Private { fd, ino, state });
+        }
+        _ => return None,
     }
     let net = network()?;
     let kind = host_name(fd, false)

@@ -80,7 +80,7 @@ impl Private<'_> {
     fn inet(&self) -> Option<(bool, Proto)> {
         match self.state.kind {
             Kind::Inet { v6, proto } => Some((v6, proto)),
-            Kind::Unix => None,
+            Kind::Unix | Kind::Netlink => None,
         }
     }
 
@@ -400,16 +400,27 @@ impl Private<'_> {
         let guest_buf = (msg.msg_name, msg.msg_namelen);
         let room = msg.msg_controllen;
         let mut host = [0u8; 128];
-        msg.msg_name = host.as_mut_ptr().cast();
-        msg.msg_namelen = host.len() as u32;
-        // SAFETY: the msghdr's buffers are the caller's; the name buffer is ours for the call.
-        let ret = check(unsafe { libc::recvmsg(self.fd.as_raw_fd(), msg, flags as i32) });
-        let got = (msg.msg_namelen as usize).min(host.len());
-        (msg.msg_name, msg.msg_namelen) = guest_buf;
-        let n = match (ret, self.inet()) {
-            // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN.
-            (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
-            (r, _) => r?,
+        let (n, got) = loop {
+            msg.msg_name = host.as_mut_ptr().cast();
+            msg.msg_namelen = host.len() as u32;
+            msg.msg_controllen = room;
+            // SAFETY: the msghdr's buffers are the caller's; the name buffer is ours for the call.
+            let ret = check(unsafe { libc::recvmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+            let got = (msg.msg_namelen as usize).min(host.len());
+            (msg.msg_name, msg.msg_namelen) = guest_buf;
+            let n = match (ret, self.inet()) {
+                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN.
+                (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
+                (r, _) => r?,
+            };
+            if self.state.kind != Kind::Netlink || n == 0 || flags & libc::MSG_PEEK as u32 != 0 {
+                break (n, got);
+            }
+            // A datagram of other devices only is not one the private network has: the next.
+            let kept = super::netlink::only_lo(msg, n);
+            if kept > 0 {
+                break (kept, got);
+            }
         };
         if let Kind::Inet { proto: Proto::Udp, v6 } = self.state.kind {
             if flags & libc::MSG_PEEK as u32 == 0 {
