@@ -360,9 +360,24 @@ fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let mut host: Vec<libc::mmsghdr> =
         msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
-    // SAFETY: every entry points into `msgs`, alive for the call.
-    let n = unsafe {
-        libc::sendmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32)
+    let n = match net::private::lookup(fd) {
+        // __sys_sendmmsg()'s loop: the first message's error, or how many went.
+        Some(private) => {
+            let mut sent = 0;
+            for h in host.iter_mut() {
+                match private.send_msg_raw(&mut h.msg_hdr, a[3] & !MSG_CMSG_COMPAT) {
+                    Ok(len) => h.msg_len = len as u32,
+                    Err(e) if sent == 0 => return Err(e.into()),
+                    Err(_) => break,
+                }
+                sent += 1;
+            }
+            sent
+        }
+        // SAFETY: every entry points into `msgs`, alive for the call.
+        None => unsafe {
+            libc::sendmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32)
+        },
     };
     if n < 0 {
         return Err(last_errno().into());
@@ -391,10 +406,21 @@ fn do_recvmmsg(
     let mut host: Vec<libc::mmsghdr> =
         msgs.iter_mut().map(|m| libc::mmsghdr { msg_hdr: m.host(), msg_len: 0 }).collect();
     let mut left = timeout;
-    let tsp = left.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
-    // SAFETY: every entry points into `msgs`, alive for the call; `tsp` is null or ours.
-    let n = unsafe {
-        libc::recvmmsg(fd.as_raw_fd(), host.as_mut_ptr(), host.len() as u32, (a[3] & !MSG_CMSG_COMPAT) as i32, tsp)
+    let n = match net::private::lookup(fd) {
+        Some(private) => private_recvmmsg(&private, &mut host, a[3] & !MSG_CMSG_COMPAT, left.as_mut())?,
+        None => {
+            let tsp = left.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
+            // SAFETY: every entry points into `msgs`, alive for the call; `tsp` is null or ours.
+            unsafe {
+                libc::recvmmsg(
+                    fd.as_raw_fd(),
+                    host.as_mut_ptr(),
+                    host.len() as u32,
+                    (a[3] & !MSG_CMSG_COMPAT) as i32,
+                    tsp,
+                )
+            }
+        }
     };
     if n < 0 {
         return Err(last_errno());
@@ -443,6 +469,43 @@ fn ping_recvmmsg(
         libc::timespec { tv_sec: rest.as_secs() as i64, tv_nsec: i64::from(rest.subsec_nanos()) }
     });
     Ok((got, left))
+}
+
+/// do_recvmmsg()'s loop on a private-network socket: after the first message MSG_WAITFORONE
+/// stops waiting, the timeout is looked at once a message has come (the time left written back),
+/// and an error ends the vector (it is the result only when nothing came).
+fn private_recvmmsg(
+    private: &net::private::Private,
+    host: &mut [libc::mmsghdr],
+    flags: u32,
+    timeout: Option<&mut libc::timespec>,
+) -> Result<i32, Errno> {
+    const MSG_WAITFORONE: u32 = 0x1_0000;
+    let start = std::time::Instant::now();
+    let limit = timeout
+        .as_ref()
+        .map(|t| std::time::Duration::new(t.tv_sec.max(0) as u64, t.tv_nsec.clamp(0, 999_999_999) as u32));
+    let mut each = flags & !MSG_WAITFORONE;
+    let mut got = 0;
+    for h in host.iter_mut() {
+        match private.recv_msg_raw(&mut h.msg_hdr, each) {
+            Ok(len) => h.msg_len = len as u32,
+            Err(e) if got == 0 => return Err(e),
+            Err(_) => break,
+        }
+        got += 1;
+        if flags & MSG_WAITFORONE != 0 {
+            each |= libc::MSG_DONTWAIT as u32;
+        }
+        if limit.is_some_and(|l| start.elapsed() >= l) {
+            break;
+        }
+    }
+    if let (Some(t), Some(l)) = (timeout, limit) {
+        let rest = l.saturating_sub(start.elapsed());
+        *t = libc::timespec { tv_sec: rest.as_secs() as i64, tv_nsec: i64::from(rest.subsec_nanos()) };
+    }
+    Ok(got)
 }
 
 fn check_timeout(sec: i64, nsec: i64) -> Result<libc::timespec, Errno> {
