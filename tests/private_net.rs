@@ -266,3 +266,107 @@ recv(s, buf, 1, 0) = 1\nrecv(u, buf, 1, 0) = 1\n";
     assert_eq!(out.status, "exit status 0", "{}{}", out.stdout_str(), out.stderr_str());
     assert!(out.stdout_str().ends_with("4 passed, 0 failed\n"), "{}", out.stdout_str());
 }
+
+fn busybox() -> std::path::PathBuf {
+    let path = std::env::var_os("EMU386_BUSYBOX")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| common::workspace().join("target/busybox/bin/busybox"));
+    assert!(path.exists(), "{} is missing: run tests/fetch-busybox.sh", path.display());
+    path
+}
+
+/// `emu386 --net=private:NET busybox ARGS` started in the background, killed when dropped.
+struct Background(std::process::Child);
+
+impl Background {
+    fn start(net: &str, args: &[&str], dir: &Path, stdin: Stdio) -> Background {
+        let child = command(EMU386, dir)
+            .arg(format!("--net=private:{net}"))
+            .arg(busybox())
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Background(child)
+    }
+
+    /// Its output once it has exited (within 10 s; killed otherwise).
+    fn output(mut self) -> String {
+        for _ in 0..1000 {
+            if self.0.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.0.kill();
+        let mut text = String::new();
+        let _ = self.0.stdout.take().unwrap().read_to_string(&mut text);
+        text
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `emu386 --net=private:NET busybox ARGS` with `stdin`, bounded in time.
+fn applet(net: &str, args: &[&str], dir: &Path, stdin: &[u8]) -> Outcome {
+    let mut cmd = command(EMU386, dir);
+    cmd.arg(format!("--net=private:{net}")).arg(busybox()).args(args);
+    run_for(cmd, stdin, Duration::from_secs(15))
+}
+
+/// Wait until `port` is bound on network `net` (its name is in the abstract namespace).
+fn wait_for_port(net: &str, port: u16) {
+    for _ in 0..500 {
+        if names_of(net).iter().any(|l| l.contains(&format!("/tcp/{port}/"))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("nothing listens on port {port} of network {net}");
+}
+
+#[test]
+fn busybox_httpd_wget_and_nc_both_ways_on_a_private_network() {
+    let net = format!("bb{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "hello from httpd\n").unwrap();
+
+    let httpd = Background::start(&net, &["httpd", "-f", "-p", "127.0.0.1:8080", "-h", "."], dir.path(), Stdio::null());
+    wait_for_port(&net, 8080);
+    let got = applet(&net, &["wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"], dir.path(), b"");
+    assert_eq!(
+        (got.status.as_str(), got.stdout_str().as_str()),
+        ("exit status 0", "hello from httpd\n"),
+        "{}",
+        got.stderr_str()
+    );
+    // Another network has no server there.
+    let other = applet(&format!("{net}x"), &["wget", "-q", "-O", "-", "http://127.0.0.1:8080/"], dir.path(), b"");
+    assert_eq!(other.status, "exit status 1");
+    assert!(other.stderr_str().contains("Connection refused"), "{}", other.stderr_str());
+    drop(httpd);
+
+    // The client sends to the listener.
+    let listener = Background::start(&net, &["nc", "-l", "-p", "9000"], dir.path(), Stdio::null());
+    wait_for_port(&net, 9000);
+    let client = applet(&net, &["nc", "127.0.0.1", "9000"], dir.path(), b"to the listener\n");
+    assert_eq!(client.status, "exit status 0", "{}", client.stderr_str());
+    assert_eq!(listener.output(), "to the listener\n");
+
+    // The listener sends to the client.
+    // The shell's `nc` is the i386 busybox too, which the shell executes under emu386.
+    let script = format!("echo to the client | {} nc -l -p 9001", busybox().display());
+    let listener = Background::start(&net, &["sh", "-c", &script], dir.path(), Stdio::null());
+    wait_for_port(&net, 9001);
+    let client = applet(&net, &["nc", "127.0.0.1", "9001"], dir.path(), b"");
+    assert_eq!(client.stdout_str(), "to the client\n", "{}", client.stderr_str());
+    drop(listener);
+    assert_eq!(names_of(&net), Vec::<String>::new(), "names left behind");
+}
