@@ -146,6 +146,8 @@ pub struct State {
     pub options: Vec<((u32, u32), Vec<u8>)>,
     /// When the last datagram came (seconds, nanoseconds), for SIOCGSTAMP.
     pub stamp: Option<(i64, u32)>,
+    /// Known to have a port (a socket never loses it): no need to ask the host's name.
+    pub bound: bool,
 }
 
 impl State {
@@ -160,6 +162,7 @@ impl State {
             pending: None,
             options: Vec::new(),
             stamp: None,
+            bound: false,
         }
     }
 }

@@ -45,8 +45,7 @@ const IPV6_V6ONLY: u32 = 26;
 
 /// Whether the guest turned on the int option `level`/`name` (kept by [`set`]).
 pub fn enabled(p: &Private, level: u32, name: u32) -> bool {
-    super::state_of(p.ino)
-        .is_some_and(|s| s.options.iter().any(|(k, v)| *k == (level, name) && v.len() >= 4 && v[..4] != [0; 4]))
+    p.state.options.iter().any(|(k, v)| *k == (level, name) && v.len() >= 4 && v[..4] != [0; 4])
 }
 
 /// SOL_SOCKET options that act on the transport: set on (and read from) the host socket.

@@ -159,7 +159,7 @@ impl Private<'_> {
     /// or the port connect(2) picks).
     fn autobind(&self, dest: Option<Ip>) -> Result<(), Errno> {
         let Some((v6, proto)) = self.inet() else { return Ok(()) };
-        if self.local().is_some() {
+        if self.state.bound || self.local().is_some() {
             return Ok(());
         }
         let ip = match dest {
@@ -168,7 +168,9 @@ impl Private<'_> {
             None => Ip::V4([0; 4]),
         };
         let only = v6 && self.state.v6only && ip.is_wildcard();
-        self.bind_endpoint(Endpoint { ip, port: 0, v6, only }, proto)
+        self.bind_endpoint(Endpoint { ip, port: 0, v6, only }, proto)?;
+        update(self.ino, |s| s.bound = true);
+        Ok(())
     }
 
     /// The guest's destination address for this socket's family: the IP and port, or the
@@ -328,19 +330,23 @@ impl Private<'_> {
                 if len > if v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
                     return Err(Errno::MSGSIZE);
                 }
-                let dontwait = flags & libc::MSG_DONTWAIT as u32 != 0 || self.nonblocking();
                 let dropped = |r: Result<usize, Errno>| match r {
                     // A full receive queue drops a UDP datagram; the sender does not know.
-                    Err(Errno::AGAIN) if dontwait => Ok(len),
+                    Err(Errno::AGAIN) if flags & libc::MSG_DONTWAIT as u32 != 0 || self.nonblocking() => Ok(len),
                     other => other,
                 };
                 match dest {
                     Some((ip, port)) => {
                         self.autobind(Some(ip))?;
-                        match self.find(Proto::Udp, ip, port) {
-                            Some(name) => dropped(host_send(msg, Some(&name), flags)),
-                            None => Ok(len),
+                        // The most specific bound name takes it; nobody bound: the datagram is lost.
+                        let net = self.net();
+                        for ep in candidates(ip, port) {
+                            match host_send(msg, Some(&addr::inet_name(net, Proto::Udp, &ep, None)?), flags) {
+                                Err(Errno::CONNREFUSED) => continue,
+                                other => return dropped(other),
+                            }
                         }
+                        Ok(len)
                     }
                     None => {
                         let Some((ip, port)) = super::state_of(self.ino).and_then(|s| s.peer) else {
@@ -426,11 +432,13 @@ impl Private<'_> {
             if flags & libc::MSG_PEEK as u32 == 0 {
                 self.stamp_now();
             }
-            let dest = self.local().filter(|e| !e.ip.is_wildcard()).map_or(
-                if v6 { Ip::V6(std::net::Ipv6Addr::LOCALHOST.octets()) } else { Ip::V4([127, 0, 0, 1]) },
-                |e| e.ip,
-            );
-            self.add_control(msg, room, v6, dest);
+            if !self.state.options.is_empty() {
+                let dest = self.local().filter(|e| !e.ip.is_wildcard()).map_or(
+                    if v6 { Ip::V6(std::net::Ipv6Addr::LOCALHOST.octets()) } else { Ip::V4([127, 0, 0, 1]) },
+                    |e| e.ip,
+                );
+                self.add_control(msg, room, v6, dest);
+            }
         }
         if !guest_buf.0.is_null() {
             let shown = match self.inet() {
@@ -635,7 +643,9 @@ impl Socket for Private<'_> {
             (ip, port)
         };
         let only = v6 && self.state.v6only && ip.is_wildcard();
-        self.bind_endpoint(Endpoint { ip, port, v6, only }, proto)
+        self.bind_endpoint(Endpoint { ip, port, v6, only }, proto)?;
+        update(self.ino, |s| s.bound = true);
+        Ok(())
     }
 
     fn connect(&self, a: &[u8]) -> Result<(), Errno> {
