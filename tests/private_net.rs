@@ -61,6 +61,7 @@ macro_rules! private_fixture {
 private_fixture!(dl_modules);
 private_fixture!(ipc_mqueue);
 private_fixture!(mm_fixed_fail);
+private_fixture!(net_bind_rules);
 private_fixture!(net_epoll_server);
 private_fixture!(net_mmsg);
 private_fixture!(net_msg);
@@ -98,6 +99,7 @@ const LISTED: &[&str] = &[
     "dl_modules",
     "ipc_mqueue",
     "mm_fixed_fail",
+    "net_bind_rules",
     "net_epoll_server",
     "net_mmsg",
     "net_msg",

@@ -148,6 +148,8 @@ pub struct State {
     pub stamp: Option<(i64, u32)>,
     /// Known to have a port (a socket never loses it): no need to ask the host's name.
     pub bound: bool,
+    /// A non-blocking TCP connect answered EINPROGRESS: the next connect(2) reports its outcome.
+    pub connecting: bool,
 }
 
 impl State {
@@ -163,6 +165,7 @@ impl State {
             options: Vec::new(),
             stamp: None,
             bound: false,
+            connecting: false,
         }
     }
 }

@@ -663,6 +663,16 @@ impl Socket for Private<'_> {
             let _ = unsafe { libc::connect(self.fd.as_raw_fd(), unspec.as_ptr().cast(), 2) };
             return Ok(());
         }
+        if proto == Proto::Tcp && self.state.connecting {
+            // __inet_stream_connect() after EINPROGRESS: the outcome, once (then EISCONN).
+            update(self.ino, |s| s.connecting = false);
+            if let Some(e) = self.take_pending() {
+                return Err(e);
+            }
+            if host_name(self.fd, true).is_ok() {
+                return Ok(());
+            }
+        }
         if proto == Proto::Tcp && host_name(self.fd, true).is_ok() {
             return Err(Errno::ISCONN);
         }
@@ -695,9 +705,15 @@ impl Socket for Private<'_> {
                 }
                 match result {
                     // A TCP connect never completes at once, even on loopback.
-                    Ok(()) if nonblocking => Err(Errno::INPROGRESS),
+                    Ok(()) if nonblocking => {
+                        update(self.ino, |s| s.connecting = true);
+                        Err(Errno::INPROGRESS)
+                    }
                     Err(Errno::CONNREFUSED) if nonblocking => {
-                        self.set_pending(Errno::CONNREFUSED);
+                        update(self.ino, |s| {
+                            s.connecting = true;
+                            s.pending = Some(Errno::CONNREFUSED);
+                        });
                         Err(Errno::INPROGRESS)
                     }
                     other => other,
