@@ -189,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn a_private_network_answers_as_a_fresh_namespace() {
+        assert_eq!(private_row(AF_INET, SOCK_STREAM, 0), Ok(Provider::Private));
+        assert_eq!(private_row(AF_INET6, SOCK_DGRAM, IPPROTO_UDP), Ok(Provider::Private));
+        assert_eq!(private_row(AF_UNIX, SOCK_SEQPACKET, 0), Ok(Provider::Private));
+        assert_eq!(private_row(AF_INET, SOCK_RAW, 1), Err(Errno::PERM));
+        assert_eq!(private_row(AF_PACKET, SOCK_DGRAM, 0), Err(Errno::PERM));
+        assert_eq!(private_row(AF_INET, SOCK_DGRAM, 1), Err(Errno::ACCESS));
+        assert_eq!(private_row(AF_INET6, SOCK_DGRAM, 58), Err(Errno::ACCESS));
+        assert_eq!(private_row(AF_INET, SOCK_STREAM, 262), Err(Errno::PROTONOSUPPORT));
+        assert_eq!(private_row(AF_NETLINK, SOCK_RAW, 0), Ok(Provider::Host));
+    }
+
+    #[test]
     fn create_checks_flags_and_type_first() {
         assert_eq!(create(AF_INET, SOCK_STREAM | 0x100, 0).unwrap_err(), Errno::INVAL);
         assert_eq!(create(AF_INET, 12, 0).unwrap_err(), Errno::INVAL);

@@ -14,7 +14,14 @@
 //! private too in this mode: their abstract names are put under the network's prefix, and
 //! netlink route sockets show only `lo` ([`netlink`]).
 //!
-//! Contract: nothing here touches guest memory; with the mode off, [`lookup`] is one atomic load.
+//! Contract: nothing here touches guest memory (beyond handing the kernel the host ranges over it
+//! that the syscall layer passes, as `host.rs` does); with the mode off, [`lookup`] is one atomic
+//! load.
+//!
+//! Shaped for a per-process socket table of socket objects: [`State`] is what an object holds
+//! (one per socket, shared by its fds), [`create`] is the registry row's constructor, the
+//! name-based recognition in [`lookup`] is a provider's claim on an fd the table does not know,
+//! and [`Kind`]'s text in [`exec_options`] is the state an execve carries.
 
 pub mod addr;
 pub mod ioctl;
