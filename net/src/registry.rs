@@ -14,7 +14,7 @@
 //! provider is one file with a [`Provider`] and its rows here; nothing else names it.
 
 use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
-use crate::{host, ping, Errno};
+use crate::{host, ping, private, Errno};
 use std::os::fd::BorrowedFd;
 use std::sync::{Arc, LazyLock};
 
@@ -83,6 +83,7 @@ pub struct Provider {
     pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
     /// Recognise a host fd the socket table does not know (inherited from a parent that is not
     /// an emulator, or arrived by SCM_RIGHTS from another process) as one of this provider's.
+    /// Asked only once some provider has called [`crate::table::claims_on`].
     pub claim: Option<ClaimFn>,
 }
 
@@ -117,19 +118,36 @@ const IPPROTO_ICMPV6: u32 = 58;
 /// NETLINK_ROUTE: the rtnetlink messages are made of fixed-size fields, the same on i386.
 const NETLINK_ROUTE: u32 = 0;
 
+const fn private(kind: u32, protocol: Option<u32>) -> Row {
+    Row { kind, protocol, provider: &private::PROVIDER }
+}
+
 /// The registry. Protocol numbers are the host kernel's business for host rows (it answers
 /// EPROTONOSUPPORT itself), so most rows are wildcards; netlink is limited to the protocols whose
-/// messages have the same layout on i386 and x86-64.
+/// messages have the same layout on i386 and x86-64. The private network's rows come first in
+/// the families it takes over while its mode is on (they answer "not mine" otherwise).
 pub static FAMILIES: &[Family] = &[
     // unix_create() takes SOCK_RAW as SOCK_DGRAM.
     Family {
         family: AF_UNIX,
-        rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD), host(SOCK_SEQPACKET, WILD)],
+        rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
+            private(SOCK_SEQPACKET, WILD),
+            host(SOCK_STREAM, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_RAW, WILD),
+            host(SOCK_SEQPACKET, WILD),
+        ],
     },
     // Raw ICMP without CAP_NET_RAW: a ping socket underneath (ping.rs).
     Family {
         family: AF_INET,
         rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
             host(SOCK_STREAM, WILD),
             host(SOCK_DGRAM, WILD),
             host(SOCK_RAW, WILD),
@@ -139,14 +157,34 @@ pub static FAMILIES: &[Family] = &[
     Family {
         family: AF_INET6,
         rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
             host(SOCK_STREAM, WILD),
             host(SOCK_DGRAM, WILD),
             host(SOCK_RAW, WILD),
             Row { kind: SOCK_RAW, protocol: Some(IPPROTO_ICMPV6), provider: &ping::PROVIDER },
         ],
     },
-    Family { family: AF_NETLINK, rows: &[host(SOCK_RAW, Some(NETLINK_ROUTE)), host(SOCK_DGRAM, Some(NETLINK_ROUTE))] },
-    Family { family: AF_PACKET, rows: &[host(SOCK_RAW, WILD), host(SOCK_DGRAM, WILD), host(SOCK_PACKET, WILD)] },
+    Family {
+        family: AF_NETLINK,
+        rows: &[
+            private(SOCK_RAW, Some(NETLINK_ROUTE)),
+            host(SOCK_RAW, Some(NETLINK_ROUTE)),
+            host(SOCK_DGRAM, Some(NETLINK_ROUTE)),
+        ],
+    },
+    Family {
+        family: AF_PACKET,
+        rows: &[
+            private(SOCK_RAW, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_PACKET, WILD),
+            host(SOCK_RAW, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_PACKET, WILD),
+        ],
+    },
 ];
 
 /// The rows that take a request, in order, or the kernel's errno for why there are none.
@@ -264,14 +302,17 @@ mod tests {
         assert_eq!(lookup(3, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT); // AF_AX25: not registered
         assert_eq!(lookup(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT); // SOCK_RDM
         assert_eq!(lookup(AF_NETLINK, SOCK_RAW, 9).unwrap_err(), Errno::PROTONOSUPPORT);
-        assert_eq!(lookup(AF_INET, SOCK_STREAM, 0).unwrap()[0].provider.name, "host");
-        // Raw ICMP: the host row first, the ping row after it (tried when the host refuses).
-        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 1).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host", "ping"]);
-        let names: Vec<_> = lookup(AF_INET6, SOCK_RAW, 58).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host", "ping"]);
-        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 6).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host"]);
+        let names = |family, kind, protocol| -> Vec<&str> {
+            lookup(family, kind, protocol).unwrap().iter().map(|r| r.provider.name).collect()
+        };
+        // The private network's rows first (not mine while its mode is off), then the host's.
+        assert_eq!(names(AF_INET, SOCK_STREAM, 0), ["private", "host"]);
+        assert_eq!(names(AF_UNIX, SOCK_SEQPACKET, 0), ["private", "host"]);
+        assert_eq!(names(AF_NETLINK, SOCK_RAW, 0), ["private", "host"]);
+        // Raw ICMP: the host row, the ping row after it (tried when the host refuses).
+        assert_eq!(names(AF_INET, SOCK_RAW, 1), ["private", "host", "ping"]);
+        assert_eq!(names(AF_INET6, SOCK_RAW, 58), ["private", "host", "ping"]);
+        assert_eq!(names(AF_INET, SOCK_RAW, 6), ["private", "host"]);
     }
 
     #[test]
@@ -315,7 +356,7 @@ mod tests {
     #[test]
     fn every_provider_once_and_by_name() {
         let names: Vec<_> = providers().iter().map(|p| p.name).collect();
-        assert_eq!(names, ["host", "ping"]);
+        assert_eq!(names, ["private", "host", "ping"]);
         assert!(provider("ping").is_some());
         assert!(provider("nothing").is_none());
     }

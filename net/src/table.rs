@@ -18,7 +18,8 @@
 //! Entries are not removed on close (the socket may live on in another fd, or in a message in
 //! flight); once there are many, those no open fd reaches any more are dropped.
 //!
-//! While the table is empty and no provider claims fds, a lookup costs one relaxed atomic load.
+//! While the table is empty and no provider has said it claims fds ([`claims_on`]), a lookup
+//! costs one relaxed atomic load.
 
 use crate::registry::{self, Provider};
 use crate::socket::Socket;
@@ -35,6 +36,7 @@ type Identity = (u64, u64);
 const PRUNE_AT: usize = 1024;
 
 static ANY: AtomicBool = AtomicBool::new(false);
+static CLAIMING: AtomicBool = AtomicBool::new(false);
 static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
 
 fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -> R {
@@ -74,15 +76,26 @@ pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
     ANY.store(true, Relaxed);
 }
 
+/// From now on, ask the providers' claims about sockets the table does not know: called by a
+/// provider when a mode in which its claim may answer is turned on (until then, sockets the
+/// table does not know are plain host sockets without a question asked).
+pub fn claims_on() {
+    CLAIMING.store(true, Relaxed);
+}
+
 /// The object of a socket the table knows or a provider claims: `None` for a plain host socket
 /// (and for an fd that is not a socket).
 pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
-    if !ANY.load(Relaxed) && registry::claimers().is_empty() {
+    let claiming = CLAIMING.load(Relaxed);
+    if !ANY.load(Relaxed) && !claiming {
         return None;
     }
     let id = identity(fd)?;
     if let Some(ops) = with_table(|t| t.get(&id).cloned()) {
         return Some(ops);
+    }
+    if !claiming {
+        return None;
     }
     let ops = registry::claimers().iter().find_map(|claim| claim(fd))?;
     insert(fd, Some(ops.clone()));
