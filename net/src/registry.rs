@@ -10,7 +10,9 @@
 //! provider order), and each provider gives an [`Answer`]: the socket, a refusal (the result), or
 //! "not mine" (the next row is asked); a refusal for lack of privilege ([`Answer::Unprivileged`],
 //! the host's EPERM or EACCES) lets the later rows stand in, and stays the result when none
-//! does. A provider that takes over a family in a mode of its own puts its rows first. A
+//! does. A provider that takes over a family in a mode of its own puts its rows first; a row
+//! of kind [`ANY_KIND`] is asked before the type is looked at (for a family whose checks come
+//! before the type's, as packet_create()'s capability check). A
 //! provider is one file with a [`Provider`] and its rows here; nothing else names it.
 
 use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
@@ -38,6 +40,9 @@ pub const SOCK_PACKET: u32 = 10;
 
 /// Matches any protocol (and a request for protocol 0 matches the row's), as in inetsw.
 const WILD: Option<u32> = None;
+/// A row's kind that is asked for every type, before the type's rows; a type that only such
+/// rows take still answers as if it had no row (ESOCKTNOSUPPORT).
+pub const ANY_KIND: u32 = u32::MAX;
 
 /// What socket(2) asked for, after the registry's own checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,9 +182,8 @@ pub static FAMILIES: &[Family] = &[
     Family {
         family: AF_PACKET,
         rows: &[
-            private(SOCK_RAW, WILD),
-            private(SOCK_DGRAM, WILD),
-            private(SOCK_PACKET, WILD),
+            // packet_create(): the capability before the type.
+            private(ANY_KIND, WILD),
             host(SOCK_RAW, WILD),
             host(SOCK_DGRAM, WILD),
             host(SOCK_PACKET, WILD),
@@ -238,21 +242,38 @@ fn request(family: u32, kind: u32, protocol: u32) -> Result<Request, Errno> {
 /// socket(2): validate as the kernel does and have the first row that takes the request make
 /// the socket. `kind` still carries its flags.
 pub fn create(family: u32, kind: u32, protocol: u32) -> Result<NewSocket, Errno> {
-    let req = request(family, kind, protocol)?;
+    let mut req = request(family, kind, protocol)?;
+    // The family's rows for every type first (a family whose create checks more before the
+    // type, as packet_create() checks the capability).
+    let any: Vec<&Row> = FAMILIES
+        .iter()
+        .filter(|f| f.family == req.family)
+        .flat_map(|f| f.rows)
+        .filter(|r| r.kind == ANY_KIND)
+        .collect();
+    if let Some(made) = ask_each(&any, &mut req) {
+        return made;
+    }
     ask(&lookup(req.family, req.kind, req.protocol)?, req)
 }
 
 /// The rows' providers asked in turn (see the module's rules).
 fn ask(rows: &[&Row], mut req: Request) -> Result<NewSocket, Errno> {
+    ask_each(rows, &mut req).unwrap_or(Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT)))
+}
+
+/// The rows' providers asked in turn: the result once one made the socket or refused it, `None`
+/// when none did (a privilege refusal kept in `req`).
+fn ask_each(rows: &[&Row], req: &mut Request) -> Option<Result<NewSocket, Errno>> {
     for row in rows {
-        match (row.provider.create)(&req) {
-            Answer::Made(socket) => return Ok(socket),
-            Answer::Refused(e) => return Err(e),
+        match (row.provider.create)(req) {
+            Answer::Made(socket) => return Some(Ok(socket)),
+            Answer::Refused(e) => return Some(Err(e)),
             Answer::Unprivileged(e) => req.refused = req.refused.or(Some(e)),
             Answer::NotMine => {}
         }
     }
-    Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT))
+    None
 }
 
 /// socketpair(2) after its flag check and fd reservation: the family's rows decide, as
@@ -321,6 +342,8 @@ mod tests {
         assert_eq!(create(AF_INET, 12, 0).unwrap_err(), Errno::INVAL);
         assert_eq!(create(200, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT);
         assert_eq!(create(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
+        // A row for every type that is not the provider's leaves the type's answer.
+        assert_eq!(create(AF_PACKET, SOCK_STREAM, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
         assert_eq!(socketpair(AF_INET, SOCK_STREAM | 0x100, 0).err(), Some(Errno::INVAL));
     }
 

@@ -269,7 +269,7 @@ const IPPROTO_ICMP: u32 = 1;
 const IPPROTO_ICMPV6: u32 = 58;
 
 /// What a fresh network namespace makes of a request (for an unprivileged process: raw and
-/// packet sockets EPERM, a ping socket EACCES as `net.ipv4.ping_group_range` is "1 0" there, TCP
+/// packet sockets EPERM (a packet socket of any type), a ping socket EACCES as `net.ipv4.ping_group_range` is "1 0" there, TCP
 /// and UDP protocols other than those EPROTONOSUPPORT), as the kind of private socket to make.
 /// `None`: a host socket's business (netlink is a host socket with a private object).
 fn kind_for(req: &Request) -> Option<Result<Kind, Errno>> {
@@ -280,6 +280,9 @@ fn kind_for(req: &Request) -> Option<Result<Kind, Errno>> {
         (AF_INET | AF_INET6, SOCK_STREAM, 0 | IPPROTO_TCP) => Ok(Kind::Inet { v6, proto: Proto::Tcp }),
         (AF_INET | AF_INET6, SOCK_DGRAM, 0 | IPPROTO_UDP) => Ok(Kind::Inet { v6, proto: Proto::Udp }),
         (AF_INET, SOCK_DGRAM, IPPROTO_ICMP) | (AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6) => Err(Errno::ACCESS),
+        // inet_create(): protocol 0 matches no raw row (EPROTONOSUPPORT) before the capability
+        // is checked.
+        (AF_INET | AF_INET6, SOCK_RAW, 0) => Err(Errno::PROTONOSUPPORT),
         (AF_INET | AF_INET6, SOCK_RAW, _) | (AF_PACKET, _, _) => Err(Errno::PERM),
         (AF_INET | AF_INET6, _, _) => Err(Errno::PROTONOSUPPORT),
         _ => return None,
@@ -490,6 +493,8 @@ mod tests {
         assert_eq!(kind_for(&req(AF_NETLINK, SOCK_RAW, 0)), Some(Ok(Kind::Netlink)));
         assert_eq!(kind_for(&req(AF_INET, SOCK_RAW, 1)), Some(Err(Errno::PERM)));
         assert_eq!(kind_for(&req(AF_PACKET, SOCK_DGRAM, 0)), Some(Err(Errno::PERM)));
+        assert_eq!(kind_for(&req(AF_PACKET, SOCK_STREAM, 0)), Some(Err(Errno::PERM)));
+        assert_eq!(kind_for(&req(AF_INET6, SOCK_RAW, 0)), Some(Err(Errno::PROTONOSUPPORT)));
         assert_eq!(kind_for(&req(AF_INET, SOCK_DGRAM, 1)), Some(Err(Errno::ACCESS)));
         assert_eq!(kind_for(&req(AF_INET6, SOCK_DGRAM, 58)), Some(Err(Errno::ACCESS)));
         assert_eq!(kind_for(&req(AF_INET, SOCK_STREAM, 262)), Some(Err(Errno::PROTONOSUPPORT)));
