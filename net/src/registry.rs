@@ -116,6 +116,9 @@ fn private_row(family: u32, kind: u32, protocol: u32) -> Result<Provider, Errno>
         (AF_INET | AF_INET6, SOCK_DGRAM) if protocol == 0 || protocol == IPPROTO_UDP => Ok(Provider::Private),
         (AF_INET, SOCK_DGRAM) if protocol == 1 => Err(Errno::ACCESS),
         (AF_INET6, SOCK_DGRAM) if protocol == 58 => Err(Errno::ACCESS),
+        // inet_create(): protocol 0 matches no raw row (EPROTONOSUPPORT) before the capability
+        // is checked.
+        (AF_INET | AF_INET6, SOCK_RAW) if protocol == 0 => Err(Errno::PROTONOSUPPORT),
         (AF_INET | AF_INET6, SOCK_RAW) | (AF_PACKET, _) => Err(Errno::PERM),
         (AF_INET | AF_INET6, _) => Err(Errno::PROTONOSUPPORT),
         _ => Ok(Provider::Host),
@@ -143,6 +146,10 @@ pub fn create(family: u32, kind: u32, protocol: u32) -> Result<OwnedFd, Errno> {
     if family == AF_NETLINK && kind_only == SOCK_DGRAM {
         // netlink_create() treats SOCK_DGRAM as SOCK_RAW.
         kind_only = SOCK_RAW;
+    }
+    if family == AF_PACKET && crate::private::enabled() {
+        // packet_create() checks CAP_NET_RAW before the type.
+        return Err(Errno::PERM);
     }
     let row = lookup(family, kind_only, protocol)?;
     let provider = if crate::private::enabled() { private_row(family, kind_only, protocol)? } else { row.provider };
@@ -194,6 +201,7 @@ mod tests {
         assert_eq!(private_row(AF_INET6, SOCK_DGRAM, IPPROTO_UDP), Ok(Provider::Private));
         assert_eq!(private_row(AF_UNIX, SOCK_SEQPACKET, 0), Ok(Provider::Private));
         assert_eq!(private_row(AF_INET, SOCK_RAW, 1), Err(Errno::PERM));
+        assert_eq!(private_row(AF_INET6, SOCK_RAW, 0), Err(Errno::PROTONOSUPPORT));
         assert_eq!(private_row(AF_PACKET, SOCK_DGRAM, 0), Err(Errno::PERM));
         assert_eq!(private_row(AF_INET, SOCK_DGRAM, 1), Err(Errno::ACCESS));
         assert_eq!(private_row(AF_INET6, SOCK_DGRAM, 58), Err(Errno::ACCESS));
