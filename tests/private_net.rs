@@ -32,6 +32,26 @@ fn check_private(name: &str, linking: Linking) {
     check_commands(&format!("{name} --net=private"), native, emulated, b"");
 }
 
+/// `setpriv` as `nobody`.
+const NOBODY: &[&str] = &["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"];
+
+/// Fixture NAME with --net=private against the kernel in a fresh network namespace, both run as
+/// `nobody`: raw and packet sockets answer on a private network as they answer an unprivileged
+/// process in a fresh namespace (as root there the native run could open them).
+fn check_private_unprivileged(name: &str, linking: Linking) {
+    use std::os::unix::fs::PermissionsExt;
+    let (bin, args) = build_fixture_as(name, linking);
+    let (native_dir, emu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&native_dir, &emu_dir] {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let mut native = command("unshare", native_dir.path());
+    native.args(["--net", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"]).args(NOBODY).arg(&bin).args(&args);
+    let mut emulated = command(NOBODY[0], emu_dir.path());
+    emulated.args(&NOBODY[1..]).arg(EMU386).arg("--net=private").arg(&bin).args(&args);
+    check_commands(&format!("{name} --net=private as nobody"), native, emulated, b"");
+}
+
 macro_rules! private_fixture {
     ($name:ident) => {
         #[test]
@@ -44,6 +64,20 @@ macro_rules! private_fixture {
             #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
             fn dynamic() {
                 super::check_private(stringify!($name), super::Linking::Dynamic);
+            }
+        }
+    };
+    ($name:ident, unprivileged) => {
+        #[test]
+        #[cfg_attr(emu386_no_netns, ignore = "no network namespace or setpriv for the native run here")]
+        fn $name() {
+            check_private_unprivileged(stringify!($name), Linking::Static);
+        }
+        mod $name {
+            #[test]
+            #[cfg_attr(emu386_no_netns, ignore = "no network namespace or setpriv for the native run here")]
+            fn dynamic() {
+                super::check_private_unprivileged(stringify!($name), super::Linking::Dynamic);
             }
         }
     };
@@ -65,24 +99,12 @@ private_fixture!(net_bind_rules);
 private_fixture!(net_epoll_server);
 private_fixture!(net_mmsg);
 private_fixture!(net_msg);
-private_fixture!(
-    net_packet,
-    "the native run is root in its namespace and opens packet sockets; private mode answers as an unprivileged process in a fresh namespace: EPERM"
-);
+private_fixture!(net_packet, unprivileged);
 private_fixture!(net_parity);
 private_fixture!(net_peer_exec);
-private_fixture!(
-    net_raw_icmp,
-    "the native run is root in its namespace and opens raw sockets; private mode answers as an unprivileged process in a fresh namespace: EPERM (no ping socket either: ping_group_range is \"1 0\" there)"
-);
-private_fixture!(
-    net_raw_icmp_exec,
-    "the native run is root in its namespace and opens raw sockets; private mode answers as an unprivileged process in a fresh namespace: EPERM"
-);
-private_fixture!(
-    net_raw_icmp_recv,
-    "the native run is root in its namespace and opens raw sockets; private mode answers as an unprivileged process in a fresh namespace: EPERM"
-);
+private_fixture!(net_raw_icmp, unprivileged);
+private_fixture!(net_raw_icmp_exec, unprivileged);
+private_fixture!(net_raw_icmp_recv, unprivileged);
 private_fixture!(net_select_server);
 private_fixture!(net_socketcall);
 private_fixture!(net_tcp_basic);
