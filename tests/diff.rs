@@ -308,6 +308,7 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // getsockname() of a netlink socket bound to port id 0 answers the id the kernel assigned:
     // the process's pid, inside a sockaddr.
     ("net_bind_rules", "a netlink socket's assigned port id is its pid"),
+    ("net_sock_rw", "a netlink dump carries the socket's port id (its pid)"),
     // The normaliser learns which fds are raw IPv4 sockets from socket(2) calls: the program
     // the exec starts inherits its socket, so the IPv4 identification field of what it reads
     // (the kernel's counter) is not renamed there.
