@@ -1,8 +1,9 @@
 //! The private socket object: one per socket (its fds share it through the socket table), holding
 //! the socket's [`State`]; each operation is a [`Call`] on the fd the guest named.
 
+use super::addr::Proto;
 use super::socket::Call;
-use super::{State, PROVIDER};
+use super::{Kind, State, PROVIDER};
 use crate::registry::Provider;
 use crate::socket::{Buf, NewSocket, Socket};
 use crate::Errno;
@@ -99,6 +100,23 @@ impl Socket for Private {
 
     fn ioctl(&self, fd: BorrowedFd, request: u32, arg: &mut [u8]) -> Result<i64, Errno> {
         self.call(fd).ioctl(request, arg)
+    }
+
+    /// A pending error is readiness: tcp_poll() after a refused connect (sk_err, and a closed
+    /// socket's POLLHUP, POLLIN and POLLOUT), udp_poll()'s POLLERR for an ICMP error. The host
+    /// socket underneath has neither.
+    fn poll(&self, _fd: BorrowedFd, events: i16, revents: i16) -> i16 {
+        let state = self.snapshot();
+        if state.pending.is_none() {
+            return revents;
+        }
+        match state.kind {
+            Kind::Inet { proto: Proto::Tcp, .. } => {
+                let asked = libc::POLLIN | libc::POLLRDNORM | libc::POLLOUT | libc::POLLWRNORM | libc::POLLRDHUP;
+                revents | (events & asked) | libc::POLLERR | libc::POLLHUP
+            }
+            _ => revents | libc::POLLERR,
+        }
     }
 
     /// SIOCGIFCONF: `lo` only.
