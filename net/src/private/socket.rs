@@ -237,6 +237,15 @@ impl Private<'_> {
         }
     }
 
+    /// What splice(2) from this socket answers for the host's `e`: tcp_splice_read() says
+    /// ENOTCONN where the AF_UNIX stream socket underneath says EINVAL (not connected).
+    pub fn splice_read_errno(&self, e: Errno) -> Errno {
+        match (e, self.inet()) {
+            (Errno::INVAL, Some((_, Proto::Tcp))) => Errno::NOTCONN,
+            _ => e,
+        }
+    }
+
     /// A pending error (a UDP send to nobody), taken.
     fn take_pending(&self) -> Option<Errno> {
         let mut out = None;

@@ -122,7 +122,18 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
         off_out.as_mut(),
         a[4] as usize,
         flags,
-    )?;
+    )
+    // A private-network socket spliced into a pipe answers as the socket it stands for.
+    .map_err(|e| {
+        let to_pipe = super::fd(a[2])
+            .ok()
+            .and_then(|out| rustix::fs::fstat(out).ok())
+            .is_some_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_fifo());
+        match super::fd(a[0]).ok().and_then(net::private::lookup) {
+            Some(p) if to_pipe => p.splice_read_errno(e),
+            _ => e,
+        }
+    })?;
     write_offsets(ctx, a, off_in, off_out)?;
     Ok(n as u32)
 }
