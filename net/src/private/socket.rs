@@ -285,7 +285,9 @@ impl Private<'_> {
             0
         } else {
             // SAFETY: the caller's msghdr names msg_iovlen iovecs.
-            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }.iter().map(|v| v.iov_len).sum()
+            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
+                .iter()
+                .fold(0usize, |n, v| n.saturating_add(v.iov_len))
         };
         let host_send = |msg: &mut libc::msghdr, name: Option<&[u8]>, flags: u32| -> Result<usize, Errno> {
             let keep = (msg.msg_name, msg.msg_namelen);
