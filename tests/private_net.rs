@@ -116,10 +116,7 @@ private_fixture!(
     netioctl_sock,
     "TCP urgent data: SIOCINQ counts the out-of-band byte on the AF_UNIX stream socket underneath (2), TCP does not (1)"
 );
-private_fixture!(
-    splice_kinds,
-    "splice(2) from a TCP socket that is not connected: ENOTCONN natively, EINVAL from the AF_UNIX stream socket underneath (splice does not go through the socket layer)"
-);
+private_fixture!(splice_kinds);
 
 /// The fixtures listed above, by name.
 const LISTED: &[&str] = &[

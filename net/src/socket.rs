@@ -192,6 +192,12 @@ pub trait Socket: Send + Sync {
     fn ifconf(&self, _fd: BorrowedFd, _buf: Option<&mut [u8]>) -> Result<usize, Errno> {
         Err(Errno::NOTTY)
     }
+    /// What splice(2) from the socket into a pipe answers when the host's splice on its fd
+    /// failed with `e` (the host's splice moves the data; a provider whose socket's
+    /// `splice_read` answers otherwise maps the error).
+    fn splice_read_error(&self, _fd: BorrowedFd, e: Errno) -> Errno {
+        e
+    }
     /// The poll events (`POLLIN`, …) the socket reports for the `events` asked, given what the
     /// host reported for its fd: a provider whose readiness differs from its host fd's adjusts
     /// them. Asked by poll(2) and ppoll(2) once the host's poll returned (the wait is the host

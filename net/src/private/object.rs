@@ -102,6 +102,10 @@ impl Socket for Private {
         self.call(fd).ioctl(request, arg)
     }
 
+    fn splice_read_error(&self, fd: BorrowedFd, e: Errno) -> Errno {
+        self.call(fd).splice_read_errno(e)
+    }
+
     /// A pending error is readiness: tcp_poll() after a refused connect (sk_err, and a closed
     /// socket's POLLHUP, POLLIN and POLLOUT), udp_poll()'s POLLERR for an ICMP error. The host
     /// socket underneath has neither.

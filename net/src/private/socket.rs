@@ -241,6 +241,15 @@ impl Call<'_> {
         }
     }
 
+    /// What splice(2) from this socket answers for the host's `e`: tcp_splice_read() says
+    /// ENOTCONN where the AF_UNIX stream socket underneath says EINVAL (not connected).
+    pub fn splice_read_errno(&self, e: Errno) -> Errno {
+        match (e, self.inet()) {
+            (Errno::INVAL, Some((_, Proto::Tcp))) => Errno::NOTCONN,
+            _ => e,
+        }
+    }
+
     /// A pending error (a UDP send to nobody), taken.
     fn take_pending(&self) -> Option<Errno> {
         let mut out = None;
@@ -280,7 +289,9 @@ impl Call<'_> {
             0
         } else {
             // SAFETY: the caller's msghdr names msg_iovlen iovecs.
-            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }.iter().map(|v| v.iov_len).sum()
+            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
+                .iter()
+                .fold(0usize, |n, v| n.saturating_add(v.iov_len))
         };
         let host_send = |msg: &mut libc::msghdr, name: Option<&[u8]>, flags: u32| -> Result<usize, Errno> {
             let keep = (msg.msg_name, msg.msg_namelen);
