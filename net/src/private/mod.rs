@@ -268,6 +268,25 @@ pub fn lookup(fd: BorrowedFd<'_>) -> Option<Private<'_>> {
     Some(Private { fd, ino, state })
 }
 
+/// The sockfs device, learnt from the first private socket (0: none yet).
+static SOCKFS_DEV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The guest fd `fd` as a private socket the map knows, with one fstat and nothing else: an fd on
+/// the sockfs device whose inode is a private socket's is that socket (the syscall layer's hot
+/// paths skip their own is-it-a-socket check with it; the host's call on the fd still refuses an
+/// O_PATH fd, with EBADF).
+pub fn known(fd: BorrowedFd<'_>) -> Option<Private<'_>> {
+    if !enabled() {
+        return None;
+    }
+    let st = rustix::fs::fstat(fd).ok()?;
+    let dev = SOCKFS_DEV.load(Relaxed);
+    if st.st_mode & libc::S_IFMT != libc::S_IFSOCK || dev == 0 || st.st_dev != dev {
+        return None;
+    }
+    state_of(st.st_ino).map(|state| Private { fd, ino: st.st_ino, state })
+}
+
 /// socket(2) for a private socket: `family` AF_INET or AF_INET6 (`proto` TCP or UDP) or AF_UNIX,
 /// `kind` the guest's type with its flags.
 pub fn create(kind_of: Kind, kind: u32) -> Result<OwnedFd, Errno> {
@@ -278,8 +297,9 @@ pub fn create(kind_of: Kind, kind: u32) -> Result<OwnedFd, Errno> {
     }
     // SAFETY: `raw` was just returned by socket(2).
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    if let Some(ino) = socket_inode(std::os::fd::AsFd::as_fd(&fd)) {
-        remember(ino, State::new(kind_of));
+    if let Ok(st) = rustix::fs::fstat(&fd) {
+        SOCKFS_DEV.store(st.st_dev, Relaxed);
+        remember(st.st_ino, State::new(kind_of));
     }
     Ok(fd)
 }

@@ -74,6 +74,17 @@ pub fn sock_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     Ok(fd)
 }
 
+/// sock_fd() and the fd's private-network socket: one host call (an fstat) for a socket the
+/// private network knows, [`sock_fd`] and [`net::private::lookup`] for any other.
+pub fn sock_fd_private(raw: u32) -> Result<(BorrowedFd<'static>, Option<net::private::Private<'static>>), Errno> {
+    let fd = super::fd(raw)?;
+    if let Some(private) = net::private::known(fd) {
+        return Ok((fd, Some(private)));
+    }
+    rustix::net::sockopt::socket_type(fd)?;
+    Ok((fd, net::private::lookup(fd)))
+}
+
 /// The socket operations of guest fd `fd`: a private-network socket's (`--net=private`), or the
 /// host socket's.
 fn ops(fd: BorrowedFd<'static>) -> Box<dyn Socket> {
@@ -226,7 +237,7 @@ fn getpeername(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements sendto(2); send(2) is sendto without an address.
 pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
-    let fd = sock_fd(a[0])?;
+    let (fd, private) = sock_fd_private(a[0])?;
     let to = if a[4] != 0 { Some(addr_in(ctx, a[4], a[5])?) } else { None };
     if let Some(ping) = net::ping::lookup(fd) {
         // A raw ICMP socket standing on a ping socket: it learns the echo identifier first.
@@ -234,7 +245,7 @@ pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     // The host faults where the guest's kernel would (e.g. EPIPE before touching the buffer).
     let ptr = ctx.mem.host_range(a[1], len, Prot::READ)?;
-    if let Some(private) = net::private::lookup(fd) {
+    if let Some(private) = private {
         return Ok(private.send_to_raw(ptr, len, a[3], to.as_deref())? as u32);
     }
     Ok(HostSocket(fd).send_to_raw(ptr, len, a[3], to.as_deref())? as u32)
@@ -243,7 +254,7 @@ pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements recvfrom(2); recv(2) is recvfrom without an address.
 pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
-    let fd = sock_fd(a[0])?;
+    let (fd, private) = sock_fd_private(a[0])?;
     let mut from = [0u8; SOCKADDR_MAX];
     let want_from = a[4] != 0;
     if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
@@ -257,7 +268,7 @@ pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Ok(n as u32);
     }
     let ptr = ctx.mem.host_range(a[1], len, Prot::WRITE)?;
-    let (n, from_len) = match net::private::lookup(fd) {
+    let (n, from_len) = match private {
         Some(private) => private.recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?,
         None => HostSocket(fd).recv_from_raw(ptr, len, a[3], want_from.then_some(&mut from[..]))?,
     };

@@ -252,10 +252,10 @@ impl HostMsg {
 
 /// Implements sendmsg(2).
 fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, private) = super::socket::sock_fd_private(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], false)?;
     let mut host = msg.host();
-    if let Some(private) = net::private::lookup(fd) {
+    if let Some(private) = private {
         return Ok(private.send_msg_raw(&mut host, a[2] & !MSG_CMSG_COMPAT)? as u32);
     }
     // SAFETY: `host` points into `msg`, alive for the call.
@@ -268,13 +268,13 @@ fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements recvmsg(2).
 fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let fd = sock_fd(a[0])?;
+    let (fd, private) = super::socket::sock_fd_private(a[0])?;
     if let Some(ping) = net::ping::lookup(fd).filter(|p| p.is_ipv4()) {
         return Ok(ping_recvmsg(ctx, fd, &ping, a[1], a[2])?);
     }
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
-    let n = match net::private::lookup(fd) {
+    let n = match private {
         Some(private) => private.recv_msg_raw(&mut host, a[2] & !MSG_CMSG_COMPAT)? as isize,
         // SAFETY: as in sendmsg.
         None => unsafe { libc::recvmsg(fd.as_raw_fd(), &mut host, (a[2] & !MSG_CMSG_COMPAT) as i32) },
