@@ -91,9 +91,16 @@ pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
         return None;
     }
     let id = identity(fd)?;
-    if let Some(ops) = with_table(|t| t.get(&id).cloned()) {
-        return Some(ops);
-    }
+    find(id).or_else(|| claimed(fd, claiming))
+}
+
+/// The table's object for the socket `id`.
+fn find(id: Identity) -> Option<Arc<dyn Socket>> {
+    with_table(|t| t.get(&id).cloned())
+}
+
+/// A socket the table does not know, as the providers' claims see it (recorded when claimed).
+fn claimed(fd: BorrowedFd, claiming: bool) -> Option<Arc<dyn Socket>> {
     if !claiming {
         return None;
     }
@@ -110,9 +117,24 @@ pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
 /// sockfd_lookup_light(): the fd as a socket and its object; EBADF or ENOTSOCK otherwise. The
 /// host kernel's own lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF,
 /// even one opened on a socket's path, before sock_from_file() says ENOTSOCK.
+///
+/// A socket the table knows is found with its identity alone (one fstat, no getsockopt: the
+/// socket calls of a program on the private network are its hot path). A key is a sockfs inode,
+/// which an O_PATH fd opened on a socket's path never has (its device is its filesystem's); left
+/// out: an O_PATH fd reopened from `/proc/self/fd/N` of a known socket is taken for the socket,
+/// and its operations answer EBADF only where they reach the host fd.
 pub fn lookup(fd: BorrowedFd) -> Result<Arc<dyn Socket>, Errno> {
+    let claiming = CLAIMING.load(Relaxed);
+    if !ANY.load(Relaxed) && !claiming {
+        rustix::net::sockopt::socket_type(fd)?;
+        return Ok(crate::host::object());
+    }
+    let id = identity(fd);
+    if let Some(ops) = id.and_then(find) {
+        return Ok(ops);
+    }
     rustix::net::sockopt::socket_type(fd)?;
-    Ok(object(fd))
+    Ok(id.and_then(|_| claimed(fd, claiming)).unwrap_or_else(crate::host::object))
 }
 
 fn hex(bytes: &[u8]) -> String {
