@@ -291,6 +291,19 @@ mod tests {
         with_table(|t| t.clear());
 
         assert_eq!(lookup(devnull.as_fd()).err(), Some(Errno::NOTSOCK));
+
+        // With a known socket bound to a path, an O_PATH fd on that path is not the socket (its
+        // device is the filesystem's): EBADF, as fdget() answers.
+        let dir = std::env::temp_dir().join(format!("emu386-table-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let bound = create(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let addr = rustix::net::SocketAddrUnix::new(&dir).unwrap();
+        rustix::net::bind(&bound.fd, &addr).unwrap();
+        insert(bound.fd.as_fd(), Some(Arc::new(Marked(9))));
+        let path = rustix::fs::open(&dir, rustix::fs::OFlags::PATH | rustix::fs::OFlags::CLOEXEC, 0.into()).unwrap();
+        assert_eq!(lookup(path.as_fd()).err(), Some(Errno::BADF));
+        assert_eq!(lookup(bound.fd.as_fd()).map(|o| o.state()).ok(), Some(vec![9]));
+        let _ = std::fs::remove_file(&dir);
     }
 
     #[test]
