@@ -107,6 +107,7 @@ private_fixture!(net_raw_icmp_exec, unprivileged);
 private_fixture!(net_raw_icmp_recv, unprivileged);
 private_fixture!(net_select_server);
 private_fixture!(net_sock_rw);
+private_fixture!(net_socketpair_refused, unprivileged);
 private_fixture!(net_socketcall);
 private_fixture!(net_tcp_basic);
 private_fixture!(net_udp_ipv6);
@@ -135,6 +136,7 @@ const LISTED: &[&str] = &[
     "net_raw_icmp_recv",
     "net_select_server",
     "net_sock_rw",
+    "net_socketpair_refused",
     "net_socketcall",
     "net_tcp_basic",
     "net_udp_ipv6",

@@ -245,13 +245,7 @@ pub fn create(family: u32, kind: u32, protocol: u32) -> Result<NewSocket, Errno>
     let mut req = request(family, kind, protocol)?;
     // The family's rows for every type first (a family whose create checks more before the
     // type, as packet_create() checks the capability).
-    let any: Vec<&Row> = FAMILIES
-        .iter()
-        .filter(|f| f.family == req.family)
-        .flat_map(|f| f.rows)
-        .filter(|r| r.kind == ANY_KIND)
-        .collect();
-    if let Some(made) = ask_each(&any, &mut req) {
+    if let Some(made) = ask_each(&any_kind(req.family), &mut req) {
         return made;
     }
     ask(&lookup(req.family, req.kind, req.protocol)?, req)
@@ -281,11 +275,18 @@ fn ask_each(rows: &[&Row], req: &mut Request) -> Option<Result<NewSocket, Errno>
 /// pair.
 pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno> {
     let req = request(family, kind, protocol)?;
-    let rows = lookup(req.family, req.kind, req.protocol)?;
-    rows.iter()
-        .filter_map(|r| r.provider.pair)
-        .find_map(|pair| pair(family, kind, protocol))
-        .unwrap_or(Err(Errno::OPNOTSUPP))
+    // The pair's provider sees the family __sock_create() settled on, and the type as asked.
+    let ask =
+        |rows: &[&Row]| rows.iter().filter_map(|r| r.provider.pair).find_map(|pair| pair(req.family, kind, protocol));
+    if let Some(made) = ask(&any_kind(req.family)) {
+        return made;
+    }
+    ask(&lookup(req.family, req.kind, req.protocol)?).unwrap_or(Err(Errno::OPNOTSUPP))
+}
+
+/// The family's rows of kind [`ANY_KIND`].
+fn any_kind(family: u32) -> Vec<&'static Row> {
+    FAMILIES.iter().filter(|f| f.family == family).flat_map(|f| f.rows).filter(|r| r.kind == ANY_KIND).collect()
 }
 
 /// Every provider that has a row, each once, in row order.

@@ -313,10 +313,18 @@ fn create(req: &Request) -> Answer {
     }
 }
 
-/// socketpair(2) of the guest's AF_UNIX sockets while the mode is on.
+/// socketpair(2) while the mode is on: the guest's AF_UNIX sockets, or a fresh namespace's
+/// refusal of the sockets (__sys_socketpair() makes them before it asks the family for a pair);
+/// the other families' EOPNOTSUPP is the host's.
 fn pair(family: u32, kind: u32, protocol: u32) -> Option<Result<(NewSocket, NewSocket), Errno>> {
-    if !enabled() || family != AF_UNIX {
+    if !enabled() {
         return None;
+    }
+    let req = Request { family, kind: kind & 0xf, flags: kind & !0xf, protocol, refused: None };
+    match kind_for(&req)? {
+        Err(e) => return Some(Err(e)),
+        Ok(Kind::Unix) => {}
+        Ok(_) => return None,
     }
     let made = crate::host::socketpair(family, kind, protocol).map(|(a, b)| {
         let new = |fd| NewSocket { fd, ops: Some(object(State::new(Kind::Unix))) };
