@@ -306,6 +306,13 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // The echo identifier and the payload nonce are computed from getpid() (pids are not
     // replayed: the program acts on them).
     ("net_raw_icmp_recv", "its ICMP id and nonce are derived from its pid"),
+    // The parent passes the ephemeral ports the kernel picked to the program it executes, in its
+    // argv (ports are not replayed).
+    ("net_peer_exec", "passes kernel-chosen ports to an execve in argv"),
+    // getsockname() of a netlink socket bound to port id 0 answers the id the kernel assigned:
+    // the process's pid, inside a sockaddr.
+    ("net_bind_rules", "a netlink socket's assigned port id is its pid"),
+    ("net_sock_rw", "a netlink dump carries the socket's port id (its pid)"),
     // The normaliser learns which fds are raw IPv4 sockets from socket(2) calls: the program
     // the exec starts inherits its socket, so the IPv4 identification field of what it reads
     // (the kernel's counter) is not renamed there.

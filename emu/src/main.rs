@@ -107,6 +107,12 @@ struct Cli {
     #[arg(long, value_name = "TABLE", hide = true)]
     sockets: Option<String>,
 
+    /// The network the program and everything it forks or executes sees: `host` (the default)
+    /// or `private[:NAME]`, a network of its own with only a loopback interface (emulators given
+    /// the same NAME share one; without a NAME the network is this invocation's own).
+    #[arg(long, value_name = "MODE", value_parser = parse_net)]
+    net: Option<Net>,
+
     /// Wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port; the port
     /// is printed on stderr).
     #[arg(short = 'g', value_name = "PORT")]
@@ -328,6 +334,27 @@ fn die_of(signal: i32) -> ! {
     std::process::exit(128 + signal)
 }
 
+/// The network given by `--net`.
+#[derive(Debug, Clone)]
+enum Net {
+    Host,
+    /// A private network, by name (`None`: a fresh one).
+    Private(Option<String>),
+}
+
+/// `--net host|private|private:NAME`.
+fn parse_net(s: &str) -> Result<Net, String> {
+    match s.split_once(':') {
+        None if s == "host" => Ok(Net::Host),
+        None if s == "private" => Ok(Net::Private(None)),
+        Some(("private", name)) => {
+            net::private::valid_name(name)?;
+            Ok(Net::Private(Some(name.to_owned())))
+        }
+        _ => Err("expected host, private or private:NAME".into()),
+    }
+}
+
 /// `--nofile SOFT:HARD`.
 fn parse_nofile(s: &str) -> Result<(u64, u64), String> {
     let (soft, hard) = s.split_once(':').ok_or("expected SOFT:HARD")?;
@@ -363,6 +390,11 @@ fn main() -> ExitCode {
     // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
     syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
+    // The network first: the inherited socket table may hold its sockets.
+    if let Some(Net::Private(name)) = &cli.net {
+        let name = name.clone().unwrap_or_else(net::private::fresh_name);
+        net::private::enable(&name, syscalls::sys::fd::fd_floor());
+    }
     if let Some(table) = &cli.sockets {
         syscalls::sys::socket::inherit_table(table);
     }

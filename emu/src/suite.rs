@@ -40,6 +40,7 @@ MANIFEST: a TOML file of [[case]] tables; unknown keys are an error.
   expect_signal = \"SIGSEGV\"  # or a number: the program must be killed by this signal
   diff = true                # instead of expect_*: also run it natively, compare status, stdout, stderr
   skip = \"reason\"            # not run; reported as SKIP
+  net = \"private\"           # a private network of the case's own (emu386 --net=private); or \"host\"
 
 Each case runs under this emu386, in its own process group; when the program exits, whatever it
 left running is killed: its process group, and processes that left the group (daemons that called
@@ -72,6 +73,11 @@ struct SuiteCli {
     /// Run only the cases whose name contains SUBSTRING.
     #[arg(long, value_name = "SUBSTRING")]
     filter: Option<String>,
+
+    /// The network of the cases whose manifest entry has no `net`: host (the default) or private
+    /// (each case on a private network of its own: emu386 --net=private).
+    #[arg(long, value_name = "MODE", value_parser = ["host", "private"])]
+    net: Option<String>,
 
     /// The suite's manifest (TOML).
     manifest: PathBuf,
@@ -119,6 +125,8 @@ struct Context {
     emulator: PathBuf,
     /// The runner's PATH, passed on to every case.
     path: String,
+    /// `emu386 suite --net=private`.
+    private_net: bool,
 }
 
 pub fn main(args: &[OsString]) -> ExitCode {
@@ -147,8 +155,11 @@ pub fn main(args: &[OsString]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let context =
-        Context { emulator, path: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".to_owned()) };
+    let context = Context {
+        emulator,
+        path: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".to_owned()),
+        private_net: cli.net.as_deref() == Some("private"),
+    };
     let selected: Vec<&Case> = cases
         .iter()
         .enumerate()
@@ -336,8 +347,10 @@ fn run_once(case: &Case, context: &Context, emulated: bool, left_behind: &mut Ve
     let args = case.args.iter().map(OsString::from);
     let (program, args): (&Path, Vec<OsString>) = if emulated {
         // `--` ends emu386's options: the program and its arguments follow whatever they look like.
+        let private = case.private_net.unwrap_or(context.private_net);
+        let net = private.then(|| OsString::from("--net=private"));
         let head = [OsString::from("--"), case.program.clone().into_os_string()];
-        (&context.emulator, head.into_iter().chain(args).collect())
+        (&context.emulator, net.into_iter().chain(head).chain(args).collect())
     } else {
         (&case.program, args.collect())
     };

@@ -10,14 +10,16 @@
 //! ([`socket`]'s memory contract). Addresses travel as the raw `sockaddr` bytes, whose layout is
 //! the same for i386 and x86-64 (`sockaddr_in`, `_in6`, `_un`, `_nl`, `_ll`).
 //!
-//! Providers, one file each: [`host`] (host sockets: the guest's fd number is the host fd, so the
-//! host kernel validates addresses and options and answers with the kernel's own errno; the
-//! default for every fd) and [`ping`] (raw ICMP on a ping socket when the host refuses raw
-//! sockets).
+//! Providers, one file (or folder) each: [`host`] (host sockets: the guest's fd number is the
+//! host fd, so the host kernel validates addresses and options and answers with the kernel's own
+//! errno; the default for every fd), [`ping`] (raw ICMP on a ping socket when the host refuses
+//! raw sockets) and [`private`] (`--net=private`: a network with only `lo`, whose TCP and UDP
+//! sockets stand on host AF_UNIX sockets).
 
 pub mod host;
 pub mod iov;
 pub mod ping;
+pub mod private;
 pub mod registry;
 pub mod socket;
 pub mod table;
@@ -25,3 +27,9 @@ pub mod table;
 pub use registry::{create, socketpair, Answer, Provider};
 pub use rustix::io::Errno;
 pub use socket::{Buf, NewSocket, Socket};
+
+/// The options a guest execve passes to the next emulator so that it is on the same network
+/// (the sockets themselves travel in the socket table's handoff, [`table::export`]).
+pub fn exec_options() -> Vec<String> {
+    private::exec_options()
+}

@@ -10,11 +10,13 @@
 //! provider order), and each provider gives an [`Answer`]: the socket, a refusal (the result), or
 //! "not mine" (the next row is asked); a refusal for lack of privilege ([`Answer::Unprivileged`],
 //! the host's EPERM or EACCES) lets the later rows stand in, and stays the result when none
-//! does. A provider that takes over a family in a mode of its own puts its rows first. A
+//! does. A provider that takes over a family in a mode of its own puts its rows first; a row
+//! of kind [`ANY_KIND`] is asked before the type is looked at (for a family whose checks come
+//! before the type's, as packet_create()'s capability check). A
 //! provider is one file with a [`Provider`] and its rows here; nothing else names it.
 
 use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
-use crate::{host, ping, Errno};
+use crate::{host, ping, private, Errno};
 use std::os::fd::BorrowedFd;
 use std::sync::{Arc, LazyLock};
 
@@ -38,6 +40,9 @@ pub const SOCK_PACKET: u32 = 10;
 
 /// Matches any protocol (and a request for protocol 0 matches the row's), as in inetsw.
 const WILD: Option<u32> = None;
+/// A row's kind that is asked for every type, before the type's rows; a type that only such
+/// rows take still answers as if it had no row (ESOCKTNOSUPPORT).
+pub const ANY_KIND: u32 = u32::MAX;
 
 /// What socket(2) asked for, after the registry's own checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +88,7 @@ pub struct Provider {
     pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
     /// Recognise a host fd the socket table does not know (inherited from a parent that is not
     /// an emulator, or arrived by SCM_RIGHTS from another process) as one of this provider's.
+    /// Asked only once some provider has called [`crate::table::claims_on`].
     pub claim: Option<ClaimFn>,
 }
 
@@ -117,19 +123,36 @@ const IPPROTO_ICMPV6: u32 = 58;
 /// NETLINK_ROUTE: the rtnetlink messages are made of fixed-size fields, the same on i386.
 const NETLINK_ROUTE: u32 = 0;
 
+const fn private(kind: u32, protocol: Option<u32>) -> Row {
+    Row { kind, protocol, provider: &private::PROVIDER }
+}
+
 /// The registry. Protocol numbers are the host kernel's business for host rows (it answers
 /// EPROTONOSUPPORT itself), so most rows are wildcards; netlink is limited to the protocols whose
-/// messages have the same layout on i386 and x86-64.
+/// messages have the same layout on i386 and x86-64. The private network's rows come first in
+/// the families it takes over while its mode is on (they answer "not mine" otherwise).
 pub static FAMILIES: &[Family] = &[
     // unix_create() takes SOCK_RAW as SOCK_DGRAM.
     Family {
         family: AF_UNIX,
-        rows: &[host(SOCK_STREAM, WILD), host(SOCK_DGRAM, WILD), host(SOCK_RAW, WILD), host(SOCK_SEQPACKET, WILD)],
+        rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
+            private(SOCK_SEQPACKET, WILD),
+            host(SOCK_STREAM, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_RAW, WILD),
+            host(SOCK_SEQPACKET, WILD),
+        ],
     },
     // Raw ICMP without CAP_NET_RAW: a ping socket underneath (ping.rs).
     Family {
         family: AF_INET,
         rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
             host(SOCK_STREAM, WILD),
             host(SOCK_DGRAM, WILD),
             host(SOCK_RAW, WILD),
@@ -139,14 +162,33 @@ pub static FAMILIES: &[Family] = &[
     Family {
         family: AF_INET6,
         rows: &[
+            private(SOCK_STREAM, WILD),
+            private(SOCK_DGRAM, WILD),
+            private(SOCK_RAW, WILD),
             host(SOCK_STREAM, WILD),
             host(SOCK_DGRAM, WILD),
             host(SOCK_RAW, WILD),
             Row { kind: SOCK_RAW, protocol: Some(IPPROTO_ICMPV6), provider: &ping::PROVIDER },
         ],
     },
-    Family { family: AF_NETLINK, rows: &[host(SOCK_RAW, Some(NETLINK_ROUTE)), host(SOCK_DGRAM, Some(NETLINK_ROUTE))] },
-    Family { family: AF_PACKET, rows: &[host(SOCK_RAW, WILD), host(SOCK_DGRAM, WILD), host(SOCK_PACKET, WILD)] },
+    Family {
+        family: AF_NETLINK,
+        rows: &[
+            private(SOCK_RAW, Some(NETLINK_ROUTE)),
+            host(SOCK_RAW, Some(NETLINK_ROUTE)),
+            host(SOCK_DGRAM, Some(NETLINK_ROUTE)),
+        ],
+    },
+    Family {
+        family: AF_PACKET,
+        rows: &[
+            // packet_create(): the capability before the type.
+            private(ANY_KIND, WILD),
+            host(SOCK_RAW, WILD),
+            host(SOCK_DGRAM, WILD),
+            host(SOCK_PACKET, WILD),
+        ],
+    },
 ];
 
 /// The rows that take a request, in order, or the kernel's errno for why there are none.
@@ -200,21 +242,32 @@ fn request(family: u32, kind: u32, protocol: u32) -> Result<Request, Errno> {
 /// socket(2): validate as the kernel does and have the first row that takes the request make
 /// the socket. `kind` still carries its flags.
 pub fn create(family: u32, kind: u32, protocol: u32) -> Result<NewSocket, Errno> {
-    let req = request(family, kind, protocol)?;
+    let mut req = request(family, kind, protocol)?;
+    // The family's rows for every type first (a family whose create checks more before the
+    // type, as packet_create() checks the capability).
+    if let Some(made) = ask_each(&any_kind(req.family), &mut req) {
+        return made;
+    }
     ask(&lookup(req.family, req.kind, req.protocol)?, req)
 }
 
 /// The rows' providers asked in turn (see the module's rules).
 fn ask(rows: &[&Row], mut req: Request) -> Result<NewSocket, Errno> {
+    ask_each(rows, &mut req).unwrap_or(Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT)))
+}
+
+/// The rows' providers asked in turn: the result once one made the socket or refused it, `None`
+/// when none did (a privilege refusal kept in `req`).
+fn ask_each(rows: &[&Row], req: &mut Request) -> Option<Result<NewSocket, Errno>> {
     for row in rows {
-        match (row.provider.create)(&req) {
-            Answer::Made(socket) => return Ok(socket),
-            Answer::Refused(e) => return Err(e),
+        match (row.provider.create)(req) {
+            Answer::Made(socket) => return Some(Ok(socket)),
+            Answer::Refused(e) => return Some(Err(e)),
             Answer::Unprivileged(e) => req.refused = req.refused.or(Some(e)),
             Answer::NotMine => {}
         }
     }
-    Err(req.refused.unwrap_or(Errno::PROTONOSUPPORT))
+    None
 }
 
 /// socketpair(2) after its flag check and fd reservation: the family's rows decide, as
@@ -222,11 +275,18 @@ fn ask(rows: &[&Row], mut req: Request) -> Result<NewSocket, Errno> {
 /// pair.
 pub fn socketpair(family: u32, kind: u32, protocol: u32) -> Result<(NewSocket, NewSocket), Errno> {
     let req = request(family, kind, protocol)?;
-    let rows = lookup(req.family, req.kind, req.protocol)?;
-    rows.iter()
-        .filter_map(|r| r.provider.pair)
-        .find_map(|pair| pair(family, kind, protocol))
-        .unwrap_or(Err(Errno::OPNOTSUPP))
+    // The pair's provider sees the family __sock_create() settled on, and the type as asked.
+    let ask =
+        |rows: &[&Row]| rows.iter().filter_map(|r| r.provider.pair).find_map(|pair| pair(req.family, kind, protocol));
+    if let Some(made) = ask(&any_kind(req.family)) {
+        return made;
+    }
+    ask(&lookup(req.family, req.kind, req.protocol)?).unwrap_or(Err(Errno::OPNOTSUPP))
+}
+
+/// The family's rows of kind [`ANY_KIND`].
+fn any_kind(family: u32) -> Vec<&'static Row> {
+    FAMILIES.iter().filter(|f| f.family == family).flat_map(|f| f.rows).filter(|r| r.kind == ANY_KIND).collect()
 }
 
 /// Every provider that has a row, each once, in row order.
@@ -264,14 +324,17 @@ mod tests {
         assert_eq!(lookup(3, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT); // AF_AX25: not registered
         assert_eq!(lookup(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT); // SOCK_RDM
         assert_eq!(lookup(AF_NETLINK, SOCK_RAW, 9).unwrap_err(), Errno::PROTONOSUPPORT);
-        assert_eq!(lookup(AF_INET, SOCK_STREAM, 0).unwrap()[0].provider.name, "host");
-        // Raw ICMP: the host row first, the ping row after it (tried when the host refuses).
-        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 1).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host", "ping"]);
-        let names: Vec<_> = lookup(AF_INET6, SOCK_RAW, 58).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host", "ping"]);
-        let names: Vec<_> = lookup(AF_INET, SOCK_RAW, 6).unwrap().iter().map(|r| r.provider.name).collect();
-        assert_eq!(names, ["host"]);
+        let names = |family, kind, protocol| -> Vec<&str> {
+            lookup(family, kind, protocol).unwrap().iter().map(|r| r.provider.name).collect()
+        };
+        // The private network's rows first (not mine while its mode is off), then the host's.
+        assert_eq!(names(AF_INET, SOCK_STREAM, 0), ["private", "host"]);
+        assert_eq!(names(AF_UNIX, SOCK_SEQPACKET, 0), ["private", "host"]);
+        assert_eq!(names(AF_NETLINK, SOCK_RAW, 0), ["private", "host"]);
+        // Raw ICMP: the host row, the ping row after it (tried when the host refuses).
+        assert_eq!(names(AF_INET, SOCK_RAW, 1), ["private", "host", "ping"]);
+        assert_eq!(names(AF_INET6, SOCK_RAW, 58), ["private", "host", "ping"]);
+        assert_eq!(names(AF_INET, SOCK_RAW, 6), ["private", "host"]);
     }
 
     #[test]
@@ -280,6 +343,8 @@ mod tests {
         assert_eq!(create(AF_INET, 12, 0).unwrap_err(), Errno::INVAL);
         assert_eq!(create(200, SOCK_STREAM, 0).unwrap_err(), Errno::AFNOSUPPORT);
         assert_eq!(create(AF_INET, 4, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
+        // A row for every type that is not the provider's leaves the type's answer.
+        assert_eq!(create(AF_PACKET, SOCK_STREAM, 0).unwrap_err(), Errno::SOCKTNOSUPPORT);
         assert_eq!(socketpair(AF_INET, SOCK_STREAM | 0x100, 0).err(), Some(Errno::INVAL));
     }
 
@@ -315,7 +380,7 @@ mod tests {
     #[test]
     fn every_provider_once_and_by_name() {
         let names: Vec<_> = providers().iter().map(|p| p.name).collect();
-        assert_eq!(names, ["host", "ping"]);
+        assert_eq!(names, ["private", "host", "ping"]);
         assert!(provider("ping").is_some());
         assert!(provider("nothing").is_none());
     }

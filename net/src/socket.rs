@@ -192,11 +192,17 @@ pub trait Socket: Send + Sync {
     fn ifconf(&self, _fd: BorrowedFd, _buf: Option<&mut [u8]>) -> Result<usize, Errno> {
         Err(Errno::NOTTY)
     }
-    /// The poll events (`POLLIN`, …) the socket reports, given what the host reported for its
-    /// fd: a provider whose readiness differs from its host fd's adjusts them. Asked by poll(2)
-    /// and ppoll(2); select(2) and epoll report the host fd's readiness (no provider needs
-    /// otherwise yet).
-    fn poll(&self, _fd: BorrowedFd, revents: i16) -> i16 {
+    /// What splice(2) from the socket into a pipe answers when the host's splice on its fd
+    /// failed with `e` (the host's splice moves the data; a provider whose socket's
+    /// `splice_read` answers otherwise maps the error).
+    fn splice_read_error(&self, _fd: BorrowedFd, e: Errno) -> Errno {
+        e
+    }
+    /// The poll events (`POLLIN`, …) the socket reports for the `events` asked, given what the
+    /// host reported for its fd: a provider whose readiness differs from its host fd's adjusts
+    /// them. Asked by poll(2) and ppoll(2) once the host's poll returned (the wait is the host
+    /// fd's); select(2) and epoll report the host fd's readiness.
+    fn poll(&self, _fd: BorrowedFd, _events: i16, revents: i16) -> i16 {
         revents
     }
 }

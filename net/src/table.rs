@@ -18,7 +18,8 @@
 //! Entries are not removed on close (the socket may live on in another fd, or in a message in
 //! flight); once there are many, those no open fd reaches any more are dropped.
 //!
-//! While the table is empty and no provider claims fds, a lookup costs one relaxed atomic load.
+//! While the table is empty and no provider has said it claims fds ([`claims_on`]), a lookup
+//! costs one relaxed atomic load.
 
 use crate::registry::{self, Provider};
 use crate::socket::Socket;
@@ -35,6 +36,7 @@ type Identity = (u64, u64);
 const PRUNE_AT: usize = 1024;
 
 static ANY: AtomicBool = AtomicBool::new(false);
+static CLAIMING: AtomicBool = AtomicBool::new(false);
 static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
 
 fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -> R {
@@ -74,15 +76,33 @@ pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
     ANY.store(true, Relaxed);
 }
 
+/// From now on, ask the providers' claims about sockets the table does not know: called by a
+/// provider when a mode in which its claim may answer is turned on (until then, sockets the
+/// table does not know are plain host sockets without a question asked).
+pub fn claims_on() {
+    CLAIMING.store(true, Relaxed);
+}
+
 /// The object of a socket the table knows or a provider claims: `None` for a plain host socket
 /// (and for an fd that is not a socket).
 pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
-    if !ANY.load(Relaxed) && registry::claimers().is_empty() {
+    let claiming = CLAIMING.load(Relaxed);
+    if !ANY.load(Relaxed) && !claiming {
         return None;
     }
     let id = identity(fd)?;
-    if let Some(ops) = with_table(|t| t.get(&id).cloned()) {
-        return Some(ops);
+    find(id).or_else(|| claimed(fd, claiming))
+}
+
+/// The table's object for the socket `id`.
+fn find(id: Identity) -> Option<Arc<dyn Socket>> {
+    with_table(|t| t.get(&id).cloned())
+}
+
+/// A socket the table does not know, as the providers' claims see it (recorded when claimed).
+fn claimed(fd: BorrowedFd, claiming: bool) -> Option<Arc<dyn Socket>> {
+    if !claiming {
+        return None;
     }
     let ops = registry::claimers().iter().find_map(|claim| claim(fd))?;
     insert(fd, Some(ops.clone()));
@@ -97,9 +117,24 @@ pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
 /// sockfd_lookup_light(): the fd as a socket and its object; EBADF or ENOTSOCK otherwise. The
 /// host kernel's own lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF,
 /// even one opened on a socket's path, before sock_from_file() says ENOTSOCK.
+///
+/// A socket the table knows is found with its identity alone (one fstat, no getsockopt: the
+/// socket calls of a program on the private network are its hot path). A key is a sockfs inode,
+/// which an O_PATH fd opened on a socket's path never has (its device is its filesystem's); left
+/// out: an O_PATH fd reopened from `/proc/self/fd/N` of a known socket is taken for the socket,
+/// and its operations answer EBADF only where they reach the host fd.
 pub fn lookup(fd: BorrowedFd) -> Result<Arc<dyn Socket>, Errno> {
+    let claiming = CLAIMING.load(Relaxed);
+    if !ANY.load(Relaxed) && !claiming {
+        rustix::net::sockopt::socket_type(fd)?;
+        return Ok(crate::host::object());
+    }
+    let id = identity(fd);
+    if let Some(ops) = id.and_then(find) {
+        return Ok(ops);
+    }
     rustix::net::sockopt::socket_type(fd)?;
-    Ok(object(fd))
+    Ok(id.and_then(|_| claimed(fd, claiming)).unwrap_or_else(crate::host::object))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -256,6 +291,19 @@ mod tests {
         with_table(|t| t.clear());
 
         assert_eq!(lookup(devnull.as_fd()).err(), Some(Errno::NOTSOCK));
+
+        // With a known socket bound to a path, an O_PATH fd on that path is not the socket (its
+        // device is the filesystem's): EBADF, as fdget() answers.
+        let dir = std::env::temp_dir().join(format!("emu386-table-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let bound = create(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+        let addr = rustix::net::SocketAddrUnix::new(&dir).unwrap();
+        rustix::net::bind(&bound.fd, &addr).unwrap();
+        insert(bound.fd.as_fd(), Some(Arc::new(Marked(9))));
+        let path = rustix::fs::open(&dir, rustix::fs::OFlags::PATH | rustix::fs::OFlags::CLOEXEC, 0.into()).unwrap();
+        assert_eq!(lookup(path.as_fd()).err(), Some(Errno::BADF));
+        assert_eq!(lookup(bound.fd.as_fd()).map(|o| o.state()).ok(), Some(vec![9]));
+        let _ = std::fs::remove_file(&dir);
     }
 
     #[test]

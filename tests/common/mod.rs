@@ -190,10 +190,17 @@ pub fn check_same(program: &Path, args: &[String], stdin: &[u8]) -> Outcome {
     native.args(args);
     let mut emulated = command(EMU386, emu_dir.path());
     emulated.arg(program).args(args);
+    check_commands(&format!("{} {args:?}", program.display()), native, emulated, stdin)
+}
+
+/// Run the `native` and `emulated` commands (each with `stdin`) and fail the test with the
+/// differences unless status, stdout and stderr agree; a native run that times out fails the test
+/// by itself. `label` names the program in messages.
+pub fn check_commands(label: &str, native: Command, emulated: Command, stdin: &[u8]) -> Outcome {
     let n = run(native, stdin);
     // A program that hangs natively is a broken test, not a behaviour to agree with: both runs
     // timing out would otherwise compare equal.
-    assert!(!n.status.starts_with("timed out"), "{} {args:?} {} natively: fix the test", program.display(), n.status);
+    assert!(!n.status.starts_with("timed out"), "{label} {} natively: fix the test", n.status);
     let e = run(emulated, stdin);
     let mut report = String::new();
     if n.status != e.status {
@@ -201,7 +208,7 @@ pub fn check_same(program: &Path, args: &[String], stdin: &[u8]) -> Outcome {
     }
     report += &show_diff("stdout", &n.stdout, &e.stdout);
     report += &show_diff("stderr", &n.stderr, &e.stderr);
-    assert!(report.is_empty(), "{} disagrees with the kernel:\n{report}", program.display());
+    assert!(report.is_empty(), "{label} disagrees with the kernel:\n{report}");
     n
 }
 

@@ -23,6 +23,7 @@ const KNOWN_KEYS: &[&str] = &[
     "expect_signal",
     "diff",
     "skip",
+    "net",
 ];
 
 /// How long a case may run when the manifest does not say.
@@ -44,6 +45,8 @@ pub struct Case {
     pub check: Check,
     /// `Some(reason)`: not run, reported as skipped.
     pub skip: Option<String>,
+    /// `net = "private"` (true) or `"host"` (false); `None`: as `emu386 suite --net` says.
+    pub private_net: Option<bool>,
 }
 
 /// A case's time limit, kept as written for messages ("timed out after 0.5s").
@@ -99,6 +102,7 @@ struct RawCase {
     #[serde(default)]
     diff: bool,
     skip: Option<String>,
+    net: Option<String>,
 }
 
 /// The whole file: only `[[case]]` tables, each kept with its place for messages.
@@ -193,6 +197,12 @@ fn check_case(table: toml::Table, base: &Path, number: usize) -> Result<Case, St
     if !(timeout > 0.0 && timeout <= 1e6) {
         return bad(format!("\"timeout\" must be a number of seconds above 0, not {timeout}"));
     }
+    let private_net = match raw.net.as_deref() {
+        None => None,
+        Some("host") => Some(false),
+        Some("private") => Some(true),
+        Some(other) => return bad(format!("\"net\" must be \"host\" or \"private\", not {other:?}")),
+    };
     let check = if raw.diff {
         let set = [
             ("expect_stdout", raw.expect_stdout.is_some()),
@@ -229,6 +239,7 @@ fn check_case(table: toml::Table, base: &Path, number: usize) -> Result<Case, St
         timeout: Timeout(timeout),
         check,
         skip: raw.skip,
+        private_net,
     })
 }
 

@@ -439,6 +439,7 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         args.push(b"--sigpipe-ignored".to_vec());
     }
     args.extend(crate::replay::exec_options().into_iter().map(String::into_bytes));
+    args.extend(net::exec_options().into_iter().map(String::into_bytes));
     if super::fd::nofile_emulated() {
         let (soft, hard) = super::fd::guest_nofile();
         args.push(format!("--nofile={soft}:{hard}").into_bytes());

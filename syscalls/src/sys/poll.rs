@@ -236,7 +236,7 @@ fn adjust_sockets(fds: &mut [libc::pollfd]) -> bool {
     let mut changed = false;
     for p in fds.iter_mut().filter(|p| p.fd >= 0) {
         if let Some((fd, sock)) = super::socket::known(p.fd as u32) {
-            let revents = sock.poll(fd, p.revents);
+            let revents = sock.poll(fd, p.events, p.revents);
             changed |= revents != p.revents;
             p.revents = revents;
         }

@@ -122,7 +122,18 @@ fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
         off_out.as_mut(),
         a[4] as usize,
         flags,
-    )?;
+    )
+    // A socket spliced into a pipe answers through its object (sock_splice_read()).
+    .map_err(|e| {
+        let to_pipe = super::fd(a[2])
+            .ok()
+            .and_then(|out| rustix::fs::fstat(out).ok())
+            .is_some_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_fifo());
+        match super::socket::known(a[0]) {
+            Some((fd, sock)) if to_pipe => sock.splice_read_error(fd, e),
+            _ => e,
+        }
+    })?;
     write_offsets(ctx, a, off_in, off_out)?;
     Ok(n as u32)
 }

@@ -1,0 +1,858 @@
+//! The operations of a private socket, for one call on one of its fds ([`Call`]; the object that
+//! implements [`crate::Socket`] is [`super::object`]'s), in the order of the kernel's checks:
+//! `__inet_bind()`, `__inet6_bind()`, `inet_stream_connect()`/`tcp_v4_connect()`,
+//! `ip4_datagram_connect()`, `udp_sendmsg()`/`udpv6_sendmsg()`; the transport underneath is the
+//! host AF_UNIX socket.
+
+use super::addr::{self, Endpoint, Ip, Parsed, Proto, AF_INET, AF_INET6, AF_UNIX, SIN6_LEN_RFC2133, SIN_LEN};
+use super::object::Private;
+use super::{host_name, int_option, last_errno, network, Kind, Lock, State};
+use crate::socket::NewSocket;
+use crate::Errno;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::Arc;
+
+const AF_UNSPEC: u16 = 0;
+/// __SO_ACCEPTCON in /proc/net/unix's Flags column.
+const SO_ACCEPTCON: u32 = 1 << 16;
+/// The largest UDP payload: 65535 less the UDP and IP headers.
+const UDP_MAX_V4: usize = 65535 - 8 - 20;
+const UDP_MAX_V6: usize = 65535 - 8;
+
+/// One call on a private socket: the host fd the guest named, the socket's object, and its state
+/// as the call began (changes go to the object).
+pub struct Call<'a> {
+    pub fd: BorrowedFd<'a>,
+    pub obj: &'a Private,
+    pub state: State,
+}
+
+fn check(ret: isize) -> Result<usize, Errno> {
+    if ret < 0 {
+        Err(last_errno())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+fn unix_bind(fd: BorrowedFd, name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `name` is a sockaddr_un of its length.
+    check(unsafe { libc::bind(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) } as isize).map(drop)
+}
+
+fn unix_connect(fd: BorrowedFd, name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: as in unix_bind.
+    check(unsafe { libc::connect(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) } as isize).map(drop)
+}
+
+/// /proc/sys/net/ipv4/ip_unprivileged_port_start (1024 when unreadable).
+fn unprivileged_port_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(1024)
+}
+
+/// inet_port_requires_bind_service() without CAP_NET_BIND_SERVICE (approximated by root).
+fn port_needs_privilege(port: u16) -> bool {
+    // SAFETY: plain syscall.
+    port != 0 && port < unprivileged_port_start() && unsafe { libc::geteuid() } != 0
+}
+
+/// The endpoints a packet or connection for `ip` may reach, most specific first (the kernel's
+/// lookup order: an exact address before a wildcard).
+fn candidates(ip: Ip, port: u16) -> Vec<Endpoint> {
+    let ep = |ip, v6, only| Endpoint { ip, port, v6, only };
+    match ip {
+        Ip::V4(_) => {
+            vec![
+                ep(ip, false, false),
+                ep(ip, true, false),
+                ep(Ip::V4([0; 4]), false, false),
+                ep(Ip::V6([0; 16]), true, false),
+            ]
+        }
+        Ip::V6(_) => vec![ep(ip, true, false), ep(Ip::V6([0; 16]), true, false), ep(Ip::V6([0; 16]), true, true)],
+    }
+}
+
+impl Call<'_> {
+    fn net(&self) -> &'static str {
+        network().unwrap_or("")
+    }
+
+    fn inet(&self) -> Option<(bool, Proto)> {
+        match self.state.kind {
+            Kind::Inet { v6, proto } => Some((v6, proto)),
+            Kind::Unix | Kind::Netlink => None,
+        }
+    }
+
+    fn nonblocking(&self) -> bool {
+        // SAFETY: plain fcntl.
+        let flags = unsafe { libc::fcntl(self.fd.as_raw_fd(), libc::F_GETFL) };
+        flags >= 0 && flags & libc::O_NONBLOCK != 0
+    }
+
+    /// The endpoint this socket's host name stands for, if it is bound.
+    fn local(&self) -> Option<Endpoint> {
+        let name = host_name(self.fd, false).ok()?;
+        match addr::parse_name(self.net(), addr::abstract_name(&name)?)? {
+            Parsed::Inet(_, ep) => Some(ep),
+            Parsed::Unix(_) => None,
+        }
+    }
+
+    /// Whether the socket has a port.
+    pub(crate) fn local_bound(&self) -> bool {
+        self.local().is_some()
+    }
+
+    /// The endpoint of a host name (`None`: not a private IP name).
+    fn endpoint_of(&self, name: &[u8]) -> Option<Endpoint> {
+        match addr::parse_name(self.net(), addr::abstract_name(name)?)? {
+            Parsed::Inet(_, ep) => Some(ep),
+            Parsed::Unix(_) => None,
+        }
+    }
+
+    /// Bind the host socket to a name for `ep` (port 0: an ephemeral port), deciding conflicts
+    /// as inet_csk_get_port()/udp_lib_get_port() do. The network's lock is held throughout.
+    fn bind_endpoint(&self, mut ep: Endpoint, proto: Proto) -> Result<(), Errno> {
+        let net = self.net();
+        let _lock = Lock::take(net);
+        let bound = bound_names(net, proto);
+        if ep.port == 0 {
+            let (lo, hi) = super::port_range();
+            let span = u32::from(hi - lo) + 1;
+            let mut seed = [0u8; 4];
+            let _ = rustix::rand::getrandom(&mut seed[..], rustix::rand::GetRandomFlags::empty());
+            let start = u32::from_ne_bytes(seed);
+            for i in 0..span {
+                ep.port = lo + ((start.wrapping_add(i)) % span) as u16;
+                if bound.iter().any(|b| b.0.port == ep.port) {
+                    continue;
+                }
+                match unix_bind(self.fd, &addr::inet_name(net, proto, &ep, None)?) {
+                    Err(Errno::ADDRINUSE) => continue,
+                    other => return other,
+                }
+            }
+            return Err(Errno::ADDRINUSE);
+        }
+        let same_port: Vec<_> = bound.iter().filter(|b| b.0.port == ep.port).collect();
+        let conflicts: Vec<_> = same_port.iter().filter(|b| b.0.overlaps(&ep)).collect();
+        let mut suffix = None;
+        if !conflicts.is_empty() {
+            // Assumed of the other sockets: the same SO_REUSEPORT/SO_REUSEADDR as this one.
+            let shared = self.state.reuseport
+                || (self.state.reuseaddr && (proto == Proto::Udp || conflicts.iter().all(|c| !c.2)));
+            if !shared {
+                return Err(Errno::ADDRINUSE);
+            }
+            let taken: Vec<u32> = same_port.iter().filter(|b| b.0 == ep).map(|b| b.1.unwrap_or(0)).collect();
+            suffix = (if taken.contains(&0) { 1.. } else { 0.. }).find(|k| !taken.contains(k)).filter(|k| *k > 0);
+        }
+        match unix_bind(self.fd, &addr::inet_name(net, proto, &ep, suffix)?) {
+            Err(Errno::INVAL) => Err(Errno::INVAL),
+            other => other,
+        }
+    }
+
+    /// An unbound socket gets an ephemeral port on the source address for `dest` (inet_autobind(),
+    /// or the port connect(2) picks).
+    fn autobind(&self, dest: Option<Ip>) -> Result<(), Errno> {
+        let Some((v6, proto)) = self.inet() else { return Ok(()) };
+        if self.state.bound || self.local().is_some() {
+            return Ok(());
+        }
+        let ip = match dest {
+            Some(d) => d.source(),
+            None if v6 => Ip::V6([0; 16]),
+            None => Ip::V4([0; 4]),
+        };
+        let only = v6 && self.state.v6only && ip.is_wildcard();
+        self.bind_endpoint(Endpoint { ip, port: 0, v6, only }, proto)?;
+        self.obj.update(|s| s.bound = true);
+        Ok(())
+    }
+
+    /// The guest's destination address for this socket's family: the IP and port, or the
+    /// kernel's errno (EINVAL short, EAFNOSUPPORT other family, ENETUNREACH off loopback).
+    fn destination(&self, a: &[u8]) -> Result<(Ip, u16), Errno> {
+        let Some((v6, _)) = self.inet() else { return Err(Errno::INVAL) };
+        let family = if a.len() >= 2 { u16::from_ne_bytes([a[0], a[1]]) } else { u16::MAX };
+        let (ip, port) = if v6 && family == AF_INET {
+            // udpv6_sendmsg() passes an AF_INET address on to udp_sendmsg().
+            if self.state.v6only {
+                return Err(Errno::NETUNREACH);
+            }
+            if a.len() < SIN_LEN {
+                return Err(Errno::INVAL);
+            }
+            addr::parse_inet(a).ok_or(Errno::INVAL)?
+        } else if v6 {
+            if a.len() < SIN6_LEN_RFC2133 {
+                return Err(Errno::INVAL);
+            }
+            if family != AF_INET6 {
+                return Err(Errno::AFNOSUPPORT);
+            }
+            let (ip, port) = addr::parse_inet(a).ok_or(Errno::INVAL)?;
+            if matches!(ip, Ip::V4(_)) && self.state.v6only {
+                return Err(Errno::NETUNREACH);
+            }
+            (ip, port)
+        } else {
+            if a.len() < SIN_LEN {
+                return Err(Errno::INVAL);
+            }
+            if family != AF_INET {
+                return Err(Errno::AFNOSUPPORT);
+            }
+            addr::parse_inet(a).ok_or(Errno::INVAL)?
+        };
+        let ip = ip.as_destination();
+        if !ip.is_local() {
+            return Err(Errno::NETUNREACH);
+        }
+        Ok((ip, port))
+    }
+
+    /// The host name of the socket that takes traffic for `ip:port` now, if one does (`proto`
+    /// decides how a name is probed: a stream connect, a datagram connect).
+    fn find(&self, proto: Proto, ip: Ip, port: u16) -> Option<Vec<u8>> {
+        let net = self.net();
+        candidates(ip, port).into_iter().find_map(|ep| {
+            let name = addr::inet_name(net, proto, &ep, None).ok()?;
+            exists(&name).then_some(name)
+        })
+    }
+
+    /// The sockaddr to show the guest for a host name: a private IP socket's, in this socket's
+    /// family, or a guest AF_UNIX name without the network's prefix.
+    fn shown(&self, host: &[u8]) -> Vec<u8> {
+        match self.inet() {
+            Some((v6, _)) => match self.endpoint_of(host) {
+                Some(ep) => addr::render(ep.ip, ep.port, v6),
+                None => addr::render(if v6 { Ip::V6([0; 16]) } else { Ip::V4([0; 4]) }, 0, v6),
+            },
+            None => unix_out(self.net(), host),
+        }
+    }
+
+    /// What splice(2) from this socket answers for the host's `e`: tcp_splice_read() says
+    /// ENOTCONN where the AF_UNIX stream socket underneath says EINVAL (not connected).
+    pub fn splice_read_errno(&self, e: Errno) -> Errno {
+        match (e, self.inet()) {
+            (Errno::INVAL, Some((_, Proto::Tcp))) => Errno::NOTCONN,
+            _ => e,
+        }
+    }
+
+    /// A pending error (a UDP send to nobody), taken.
+    fn take_pending(&self) -> Option<Errno> {
+        let mut out = None;
+        self.obj.update(|s| out = s.pending.take());
+        out.or(self.state.pending)
+    }
+
+    fn set_pending(&self, e: Errno) {
+        self.obj.update(|s| s.pending = Some(e));
+    }
+
+    /// sendto(2) from a host range that may fault (the host kernel reports EFAULT).
+    pub fn send_to_raw(&self, buf: *const u8, len: usize, flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
+        // SAFETY: an all-zero msghdr is valid; the one iovec points at the caller's range.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        let mut iov = libc::iovec { iov_base: buf as *mut _, iov_len: len };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        let mut name = to.map(<[u8]>::to_vec);
+        if let Some(n) = name.as_mut() {
+            msg.msg_name = n.as_mut_ptr().cast();
+            msg.msg_namelen = n.len() as u32;
+        }
+        self.send_msg_raw(&mut msg, flags)
+    }
+
+    /// sendmsg(2) with a host msghdr whose buffers may fault; its name is the guest's sockaddr
+    /// and is replaced by the host name it stands for.
+    pub fn send_msg_raw(&self, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        let guest_name = if msg.msg_name.is_null() || msg.msg_namelen == 0 {
+            None
+        } else {
+            // SAFETY: the caller's msghdr names a buffer of msg_namelen readable bytes.
+            Some(unsafe { std::slice::from_raw_parts(msg.msg_name.cast::<u8>(), msg.msg_namelen as usize) }.to_vec())
+        };
+        let len: usize = if msg.msg_iov.is_null() {
+            0
+        } else {
+            // SAFETY: the caller's msghdr names msg_iovlen iovecs.
+            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
+                .iter()
+                .fold(0usize, |n, v| n.saturating_add(v.iov_len))
+        };
+        let host_send = |msg: &mut libc::msghdr, name: Option<&[u8]>, flags: u32| -> Result<usize, Errno> {
+            let keep = (msg.msg_name, msg.msg_namelen);
+            match name {
+                Some(n) => {
+                    msg.msg_name = n.as_ptr() as *mut _;
+                    msg.msg_namelen = n.len() as u32;
+                }
+                None => {
+                    msg.msg_name = std::ptr::null_mut();
+                    msg.msg_namelen = 0;
+                }
+            }
+            // SAFETY: the msghdr's buffers are the caller's; the name is ours for the call.
+            let ret = check(unsafe { libc::sendmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+            (msg.msg_name, msg.msg_namelen) = keep;
+            ret
+        };
+        match self.inet() {
+            None => {
+                let name = match guest_name {
+                    Some(n) => Some(unix_in(self.net(), &n)?),
+                    None => None,
+                };
+                host_send(msg, name.as_deref(), flags)
+            }
+            Some((_, Proto::Tcp)) => {
+                // tcp_sendmsg() ignores the address; a socket that is not connected, or whose
+                // sending side is shut down: EPIPE, with SIGPIPE unless MSG_NOSIGNAL.
+                match host_send(msg, None, flags | libc::MSG_NOSIGNAL as u32) {
+                    Err(Errno::NOTCONN | Errno::PIPE) => {
+                        if flags & libc::MSG_NOSIGNAL as u32 == 0 {
+                            // SAFETY: sk_stream_error(): the kernel sends SIGPIPE to the caller.
+                            unsafe { libc::raise(libc::SIGPIPE) };
+                        }
+                        Err(Errno::PIPE)
+                    }
+                    other => other,
+                }
+            }
+            Some((v6, Proto::Udp)) => {
+                if len > 0xffff {
+                    return Err(Errno::MSGSIZE);
+                }
+                let dest = match guest_name {
+                    Some(n) => {
+                        let d = self.destination(&n)?;
+                        Some(d)
+                    }
+                    None => None,
+                };
+                if len > if v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
+                    return Err(Errno::MSGSIZE);
+                }
+                let dropped = |r: Result<usize, Errno>| match r {
+                    // A full receive queue drops a UDP datagram; the sender does not know.
+                    Err(Errno::AGAIN) if flags & libc::MSG_DONTWAIT as u32 != 0 || self.nonblocking() => Ok(len),
+                    other => other,
+                };
+                match dest {
+                    Some((ip, port)) => {
+                        self.autobind(Some(ip))?;
+                        // The most specific bound name takes it; nobody bound: the datagram is lost.
+                        let net = self.net();
+                        for ep in candidates(ip, port) {
+                            match host_send(msg, Some(&addr::inet_name(net, Proto::Udp, &ep, None)?), flags) {
+                                Err(Errno::CONNREFUSED) => continue,
+                                other => return dropped(other),
+                            }
+                        }
+                        Ok(len)
+                    }
+                    None => {
+                        let Some((ip, port)) = Some(self.obj.snapshot()).and_then(|s| s.peer) else {
+                            return Err(Errno::DESTADDRREQ);
+                        };
+                        match dropped(host_send(msg, None, flags)) {
+                            Err(Errno::NOTCONN) | Err(Errno::CONNREFUSED) => match self.find(Proto::Udp, ip, port) {
+                                Some(name) => dropped(host_send(msg, Some(&name), flags)),
+                                None => {
+                                    self.set_pending(Errno::CONNREFUSED);
+                                    Ok(len)
+                                }
+                            },
+                            other => other,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// recvfrom(2) into a host range that may fault: the bytes and the sender's address length
+    /// (written to `from`, in this socket's family).
+    pub fn recv_from_raw(
+        &self,
+        buf: *mut u8,
+        len: usize,
+        flags: u32,
+        from: Option<&mut [u8]>,
+    ) -> Result<(usize, usize), Errno> {
+        // SAFETY: an all-zero msghdr is valid; the one iovec points at the caller's range.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        let mut iov = libc::iovec { iov_base: buf.cast(), iov_len: len };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        let want = from.is_some();
+        let mut name = [0u8; 128];
+        if want {
+            msg.msg_name = name.as_mut_ptr().cast();
+            msg.msg_namelen = name.len() as u32;
+        }
+        let n = self.recv_msg_raw(&mut msg, flags)?;
+        let shown = msg.msg_namelen as usize;
+        if let Some(out) = from {
+            let k = shown.min(out.len());
+            out[..k].copy_from_slice(&name[..k]);
+        }
+        Ok((n, if want { shown } else { 0 }))
+    }
+
+    /// recvmsg(2) with a host msghdr: the name the host reports is replaced by the guest's
+    /// sockaddr (msg_namelen its full length; msg_name must have room for 128 bytes).
+    pub fn recv_msg_raw(&self, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        if let Some(e) = self.inet().filter(|i| i.1 == Proto::Udp).and_then(|_| self.take_pending()) {
+            return Err(e);
+        }
+        let guest_buf = (msg.msg_name, msg.msg_namelen);
+        let room = msg.msg_controllen;
+        let mut host = [0u8; 128];
+        let (n, got) = loop {
+            msg.msg_name = host.as_mut_ptr().cast();
+            msg.msg_namelen = host.len() as u32;
+            msg.msg_controllen = room;
+            // SAFETY: the msghdr's buffers are the caller's; the name buffer is ours for the call.
+            let ret = check(unsafe { libc::recvmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+            let got = (msg.msg_namelen as usize).min(host.len());
+            (msg.msg_name, msg.msg_namelen) = guest_buf;
+            let n = match (ret, self.inet()) {
+                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN.
+                (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
+                (r, _) => r?,
+            };
+            if self.state.kind != Kind::Netlink || n == 0 || flags & libc::MSG_PEEK as u32 != 0 {
+                break (n, got);
+            }
+            // A datagram of other devices only is not one the private network has: the next.
+            let kept = super::netlink::only_lo(msg, n);
+            if kept > 0 {
+                break (kept, got);
+            }
+        };
+        if let Kind::Inet { proto: Proto::Udp, v6 } = self.state.kind {
+            if flags & libc::MSG_PEEK as u32 == 0 {
+                self.stamp_now();
+            }
+            if !self.state.options.is_empty() {
+                let dest = self.local().filter(|e| !e.ip.is_wildcard()).map_or(
+                    if v6 { Ip::V6(std::net::Ipv6Addr::LOCALHOST.octets()) } else { Ip::V4([127, 0, 0, 1]) },
+                    |e| e.ip,
+                );
+                self.add_control(msg, room, v6, dest);
+            }
+        }
+        if !guest_buf.0.is_null() {
+            let shown = match self.inet() {
+                // tcp_recvmsg() reports no address.
+                Some((_, Proto::Tcp)) => Vec::new(),
+                _ if got <= 2 => Vec::new(),
+                _ => self.shown(&host[..got]),
+            };
+            let k = shown.len().min(guest_buf.1 as usize);
+            // SAFETY: the caller's name buffer has msg_namelen writable bytes.
+            unsafe { std::ptr::copy_nonoverlapping(shown.as_ptr(), guest_buf.0.cast::<u8>(), k) };
+            msg.msg_namelen = shown.len() as u32;
+        }
+        Ok(n)
+    }
+}
+
+impl Call<'_> {
+    /// The IP-level control messages a UDP socket asked for (ip_cmsg_recv_offset()'s and
+    /// ip6_datagram_recv_ctl()'s), after those the host socket gave: the packet's destination
+    /// (`dest`) on `lo` (index 1) and the hop limit a loopback packet arrives with (64,
+    /// net.ipv4.ip_default_ttl and the IPv6 default in a fresh namespace). MSG_CTRUNC when
+    /// they do not fit.
+    fn add_control(&self, msg: &mut libc::msghdr, room: usize, v6: bool, dest: Ip) {
+        use super::options::enabled;
+        let mut wanted: Vec<(i32, i32, Vec<u8>)> = Vec::new();
+        if !v6 || matches!(dest, Ip::V4(_)) {
+            let d = match dest {
+                Ip::V4(a) => a,
+                Ip::V6(_) => [127, 0, 0, 1],
+            };
+            if enabled(self, libc::IPPROTO_IP as u32, libc::IP_PKTINFO as u32) {
+                let mut pi = 1i32.to_ne_bytes().to_vec();
+                pi.extend_from_slice(&d);
+                pi.extend_from_slice(&d);
+                wanted.push((libc::IPPROTO_IP, libc::IP_PKTINFO, pi));
+            }
+            if enabled(self, libc::IPPROTO_IP as u32, libc::IP_RECVTTL as u32) {
+                wanted.push((libc::IPPROTO_IP, libc::IP_TTL, 64i32.to_ne_bytes().to_vec()));
+            }
+        }
+        if v6 {
+            let d = match dest {
+                Ip::V6(a) => a,
+                Ip::V4(a) => std::net::Ipv4Addr::from(a).to_ipv6_mapped().octets(),
+            };
+            if enabled(self, libc::IPPROTO_IPV6 as u32, libc::IPV6_RECVPKTINFO as u32) {
+                let mut pi = d.to_vec();
+                pi.extend_from_slice(&1i32.to_ne_bytes());
+                wanted.push((libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, pi));
+            }
+            if enabled(self, libc::IPPROTO_IPV6 as u32, libc::IPV6_RECVHOPLIMIT as u32) {
+                wanted.push((libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT, 64i32.to_ne_bytes().to_vec()));
+            }
+        }
+        if wanted.is_empty() || msg.msg_control.is_null() {
+            return;
+        }
+        let mut used = msg.msg_controllen;
+        for (level, kind, data) in wanted {
+            // SAFETY: CMSG_SPACE/CMSG_LEN are arithmetic.
+            let (space, len) =
+                unsafe { (libc::CMSG_SPACE(data.len() as u32) as usize, libc::CMSG_LEN(data.len() as u32) as usize) };
+            if used + len > room {
+                msg.msg_flags |= libc::MSG_CTRUNC;
+                break;
+            }
+            let hdr = libc::cmsghdr { cmsg_len: len, cmsg_level: level, cmsg_type: kind };
+            // SAFETY: `used + len` bytes of the caller's control buffer are writable (checked above).
+            unsafe {
+                let at = msg.msg_control.cast::<u8>().add(used);
+                std::ptr::copy_nonoverlapping((&raw const hdr).cast::<u8>(), at, size_of::<libc::cmsghdr>());
+                let body = at.add(size_of::<libc::cmsghdr>());
+                std::ptr::copy_nonoverlapping(data.as_ptr(), body, data.len());
+            }
+            used = (used + space).min(room);
+        }
+        msg.msg_controllen = used;
+    }
+}
+
+/// A guest AF_UNIX address as the host sees it: abstract names under the network's prefix.
+fn unix_in(net: &str, guest: &[u8]) -> Result<Vec<u8>, Errno> {
+    match addr::abstract_name(guest) {
+        Some(name) if guest.len() > 2 + 1 || !name.is_empty() => {
+            let mut path = format!("{}{net}/unix/", addr::PREFIX).into_bytes();
+            path.extend_from_slice(name);
+            // unix_validate_addr(): a name longer than sun_path: EINVAL.
+            addr::abstract_addr(&path).map_err(|_| Errno::INVAL)
+        }
+        _ => Ok(guest.to_vec()),
+    }
+}
+
+/// A host AF_UNIX address as the guest sees it: the network's prefix removed.
+fn unix_out(net: &str, host: &[u8]) -> Vec<u8> {
+    match addr::abstract_name(host).and_then(|n| addr::parse_name(net, n)) {
+        Some(Parsed::Unix(name)) => {
+            let mut out = AF_UNIX.to_ne_bytes().to_vec();
+            out.push(0);
+            out.extend_from_slice(&name);
+            out
+        }
+        _ => host.to_vec(),
+    }
+}
+
+/// Whether an abstract name is bound now: a probe socket cannot bind it.
+fn exists(name: &[u8]) -> bool {
+    // SAFETY: plain syscall.
+    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return false;
+    }
+    // SAFETY: `raw` was just returned by socket(2).
+    let probe = unsafe { OwnedFd::from_raw_fd(raw) };
+    matches!(unix_bind(std::os::fd::AsFd::as_fd(&probe), name), Err(Errno::ADDRINUSE))
+}
+
+/// The names bound on network `net`'s `proto` ports: (endpoint, `#K` suffix, listening).
+fn bound_names(net: &str, proto: Proto) -> Vec<(Endpoint, Option<u32>, bool)> {
+    let Ok(text) = std::fs::read_to_string("/proc/net/unix") else { return Vec::new() };
+    let prefix = format!("@{}{net}/{}/", addr::PREFIX, proto.text());
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let Some(rest) = fields.get(7).and_then(|p| p.strip_prefix(&prefix)) else { continue };
+        let listening =
+            fields.get(3).and_then(|f| u32::from_str_radix(f, 16).ok()).is_some_and(|f| f & SO_ACCEPTCON != 0);
+        let Some((port, ep)) = rest.split_once('/') else { continue };
+        let (ep, suffix) = match ep.split_once('#') {
+            Some((e, k)) => (e, k.parse().ok()),
+            None => (ep, None),
+        };
+        if let Some(ep) = port.parse().ok().and_then(|p| Endpoint::parse(ep, p)) {
+            out.push((ep, suffix, listening));
+        }
+    }
+    out
+}
+
+/// The operations behind [`crate::Socket`]'s for a private socket.
+impl Call<'_> {
+    pub fn bind(&self, a: &[u8]) -> Result<(), Errno> {
+        let Some((v6, proto)) = self.inet() else {
+            return unix_bind(self.fd, &unix_in(self.net(), a)?);
+        };
+        let family = if a.len() >= 2 { u16::from_ne_bytes([a[0], a[1]]) } else { u16::MAX };
+        let bound = self.local().is_some();
+        let (ip, port) = if v6 {
+            // __inet6_bind()
+            if a.len() < SIN6_LEN_RFC2133 {
+                return Err(Errno::INVAL);
+            }
+            if family != AF_INET6 {
+                return Err(Errno::AFNOSUPPORT);
+            }
+            let (ip, port) = addr::parse_inet(a).ok_or(Errno::INVAL)?;
+            if port_needs_privilege(port) {
+                return Err(Errno::ACCESS);
+            }
+            if bound {
+                return Err(Errno::INVAL);
+            }
+            match ip {
+                Ip::V4(_) if self.state.v6only => return Err(Errno::INVAL),
+                Ip::V6(b) if b[0] == 0xfe && b[1] & 0xc0 == 0x80 => {
+                    // A link-local address names its interface; only lo (1) exists.
+                    let scope = a.get(24..28).map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]));
+                    return Err(if scope == 0 {
+                        Errno::INVAL
+                    } else if scope != 1 {
+                        Errno::NODEV
+                    } else {
+                        Errno::ADDRNOTAVAIL
+                    });
+                }
+                _ => {}
+            }
+            if !ip.is_wildcard() && !ip.is_local() {
+                return Err(Errno::ADDRNOTAVAIL);
+            }
+            (ip, port)
+        } else {
+            // __inet_bind()
+            if a.len() < SIN_LEN {
+                return Err(Errno::INVAL);
+            }
+            if family != AF_INET && !(family == AF_UNSPEC && a[4..8] == [0; 4]) {
+                return Err(Errno::AFNOSUPPORT);
+            }
+            let ip = Ip::V4([a[4], a[5], a[6], a[7]]);
+            let port = u16::from_be_bytes([a[2], a[3]]);
+            if !ip.is_wildcard() && !ip.is_local() {
+                return Err(Errno::ADDRNOTAVAIL);
+            }
+            if port_needs_privilege(port) {
+                return Err(Errno::ACCESS);
+            }
+            if bound {
+                return Err(Errno::INVAL);
+            }
+            (ip, port)
+        };
+        let only = v6 && self.state.v6only && ip.is_wildcard();
+        self.bind_endpoint(Endpoint { ip, port, v6, only }, proto)?;
+        self.obj.update(|s| s.bound = true);
+        Ok(())
+    }
+
+    pub fn connect(&self, a: &[u8]) -> Result<(), Errno> {
+        let Some((_, proto)) = self.inet() else {
+            return unix_connect(self.fd, &unix_in(self.net(), a)?);
+        };
+        if a.len() < 2 {
+            return Err(Errno::INVAL);
+        }
+        if u16::from_ne_bytes([a[0], a[1]]) == AF_UNSPEC {
+            // inet_dgram_connect()/inet_stream_connect(): AF_UNSPEC disconnects.
+            self.obj.update(|s| s.peer = None);
+            let unspec = AF_UNSPEC.to_ne_bytes();
+            // SAFETY: a two-byte sockaddr.
+            let _ = unsafe { libc::connect(self.fd.as_raw_fd(), unspec.as_ptr().cast(), 2) };
+            return Ok(());
+        }
+        if proto == Proto::Tcp && self.state.connecting {
+            // __inet_stream_connect() after EINPROGRESS: the outcome, once (then EISCONN).
+            self.obj.update(|s| s.connecting = false);
+            if let Some(e) = self.take_pending() {
+                return Err(e);
+            }
+            if host_name(self.fd, true).is_ok() {
+                return Ok(());
+            }
+        }
+        if proto == Proto::Tcp && host_name(self.fd, true).is_ok() {
+            return Err(Errno::ISCONN);
+        }
+        let (ip, port) = self.destination(a)?;
+        self.autobind(Some(ip))?;
+        match proto {
+            Proto::Udp => {
+                self.obj.update(|s| s.peer = Some((ip, port)));
+                match self.find(Proto::Udp, ip, port) {
+                    Some(name) => {
+                        let _ = unix_connect(self.fd, &name);
+                    }
+                    None => {
+                        let unspec = AF_UNSPEC.to_ne_bytes();
+                        // SAFETY: a two-byte sockaddr.
+                        let _ = unsafe { libc::connect(self.fd.as_raw_fd(), unspec.as_ptr().cast(), 2) };
+                    }
+                }
+                Ok(())
+            }
+            Proto::Tcp => {
+                let nonblocking = self.nonblocking();
+                let net = self.net();
+                let mut result = Err(Errno::CONNREFUSED);
+                for ep in candidates(ip, port) {
+                    result = unix_connect(self.fd, &addr::inet_name(net, Proto::Tcp, &ep, None)?);
+                    if result != Err(Errno::CONNREFUSED) {
+                        break;
+                    }
+                }
+                match result {
+                    // A TCP connect never completes at once, even on loopback.
+                    Ok(()) if nonblocking => {
+                        self.obj.update(|s| s.connecting = true);
+                        Err(Errno::INPROGRESS)
+                    }
+                    Err(Errno::CONNREFUSED) if nonblocking => {
+                        self.obj.update(|s| {
+                            s.connecting = true;
+                            s.pending = Some(Errno::CONNREFUSED);
+                        });
+                        Err(Errno::INPROGRESS)
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    pub fn listen(&self, backlog: i32) -> Result<(), Errno> {
+        if let Some((_, Proto::Tcp)) = self.inet() {
+            if host_name(self.fd, true).is_err() {
+                self.autobind(None)?;
+            }
+        }
+        // SAFETY: plain syscall.
+        check(unsafe { libc::listen(self.fd.as_raw_fd(), backlog) } as isize).map(drop)
+    }
+
+    pub fn accept(&self, flags: u32, addr_out: &mut [u8]) -> Result<(NewSocket, usize), Errno> {
+        let mut host = [0u8; 128];
+        let mut len = host.len() as libc::socklen_t;
+        // SAFETY: `host` is writable for `len` bytes.
+        let raw = unsafe { libc::accept4(self.fd.as_raw_fd(), host.as_mut_ptr().cast(), &mut len, flags as i32) };
+        if raw < 0 {
+            // unix_accept() on a socket that does not listen: EINVAL, as inet_accept().
+            return Err(last_errno());
+        }
+        // SAFETY: a new fd returned by accept4(2).
+        let new = unsafe { OwnedFd::from_raw_fd(raw) };
+        let state = State {
+            peer: None,
+            pending: None,
+            options: Vec::new(),
+            stamp: None,
+            connecting: false,
+            ..self.state.clone()
+        };
+        let shown = self.shown(&host[..(len as usize).min(host.len())]);
+        let k = shown.len().min(addr_out.len());
+        addr_out[..k].copy_from_slice(&shown[..k]);
+        Ok((NewSocket { fd: new, ops: Some(Arc::new(Private::new(state))) }, shown.len()))
+    }
+
+    pub fn name(&self, peer: bool, addr_out: &mut [u8]) -> Result<usize, Errno> {
+        let shown = match self.inet() {
+            None => unix_out(self.net(), &host_name(self.fd, peer)?),
+            Some((v6, proto)) => {
+                let peer_ep = match proto {
+                    Proto::Udp => Some(self.obj.snapshot()).and_then(|s| s.peer),
+                    Proto::Tcp => {
+                        host_name(self.fd, true).ok().and_then(|n| self.endpoint_of(&n)).map(|e| (e.ip, e.port))
+                    }
+                };
+                if peer {
+                    let (ip, port) = peer_ep.ok_or(Errno::NOTCONN)?;
+                    addr::render(ip, port, v6)
+                } else {
+                    match self.local() {
+                        // A wildcard-bound socket with a peer shows the address it talks from.
+                        Some(ep) if ep.ip.is_wildcard() && peer_ep.is_some() => {
+                            let ip = peer_ep.map_or(ep.ip, |p| p.0.source());
+                            addr::render(ip, ep.port, v6)
+                        }
+                        Some(ep) => addr::render(ep.ip, ep.port, v6),
+                        None => addr::render(if v6 { Ip::V6([0; 16]) } else { Ip::V4([0; 4]) }, 0, v6),
+                    }
+                }
+            }
+        };
+        let k = shown.len().min(addr_out.len());
+        addr_out[..k].copy_from_slice(&shown[..k]);
+        Ok(shown.len())
+    }
+
+    pub fn shutdown(&self, how: u32) -> Result<(), Errno> {
+        if how > 2 {
+            return Err(Errno::INVAL);
+        }
+        if let Some((_, proto)) = self.inet() {
+            // inet_shutdown(): a socket that is neither connected nor listening: ENOTCONN.
+            let connected = match proto {
+                Proto::Tcp => host_name(self.fd, true).is_ok(),
+                Proto::Udp => Some(self.obj.snapshot()).is_some_and(|s| s.peer.is_some()),
+            };
+            let listening = int_option(self.fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN) == Some(1);
+            if !connected && !listening {
+                return Err(Errno::NOTCONN);
+            }
+        }
+        // SAFETY: plain syscall.
+        let ret = check(unsafe { libc::shutdown(self.fd.as_raw_fd(), how as i32) } as isize).map(drop);
+        match (ret, self.inet()) {
+            // A UDP socket connected to nobody on the host.
+            (Err(Errno::NOTCONN), Some((_, Proto::Udp))) => Ok(()),
+            (r, _) => r,
+        }
+    }
+
+    pub fn set_option(&self, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
+        super::options::set(self, level, name, value)
+    }
+
+    pub fn get_option(&self, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
+        super::options::get(self, level, name, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_names_are_prefixed_and_unprefixed() {
+        let mut guest = AF_UNIX.to_ne_bytes().to_vec();
+        guest.extend_from_slice(b"\0srv");
+        let host = unix_in("n", &guest).unwrap();
+        assert_eq!(addr::abstract_name(&host).unwrap(), b"emu386-net/n/unix/srv");
+        assert_eq!(unix_out("n", &host), guest);
+        let mut path = AF_UNIX.to_ne_bytes().to_vec();
+        path.extend_from_slice(b"/tmp/x\0");
+        assert_eq!(unix_in("n", &path).unwrap(), path);
+        let long = [&AF_UNIX.to_ne_bytes()[..], &[0u8; 108]].concat();
+        assert_eq!(unix_in("n", &long).unwrap_err(), Errno::INVAL);
+    }
+}

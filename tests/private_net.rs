@@ -1,0 +1,402 @@
+//! `emu386 --net=private`: every fixture that uses the network runs under emu386 on a private
+//! network and natively in a fresh network namespace with `lo` up (`unshare --net`, the oracle for
+//! private mode), and the runs must agree as in tests/fixtures.rs. Then what only a private network
+//! promises: two runs bind one fixed port at the same time, a host listener is out of reach,
+//! emulators started separately meet on a named network, and nothing is left behind.
+//!
+//! Needs `unshare --net` (root) for the comparisons: ignored, saying why, without it (emu/build.rs
+//! probes it). The other tests need nothing.
+
+mod common;
+
+use common::{build_fixture, build_fixture_as, check_commands, command, run_for, Linking, Outcome, EMU386};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// `PROGRAM ARGS` natively in a fresh network namespace whose `lo` is up.
+fn native_in_netns(program: &Path, args: &[String], dir: &Path) -> Command {
+    let mut cmd = command("unshare", dir);
+    cmd.args(["--net", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""]).arg(program).args(args);
+    cmd
+}
+
+/// Fixture NAME with --net=private against the kernel in a fresh network namespace.
+fn check_private(name: &str, linking: Linking) {
+    let (bin, args) = build_fixture_as(name, linking);
+    let (native_dir, emu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let native = native_in_netns(&bin, &args, native_dir.path());
+    let mut emulated = command(EMU386, emu_dir.path());
+    emulated.arg("--net=private").arg(&bin).args(&args);
+    check_commands(&format!("{name} --net=private"), native, emulated, b"");
+}
+
+/// `setpriv` as `nobody`.
+const NOBODY: &[&str] = &["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"];
+
+/// Fixture NAME with --net=private against the kernel in a fresh network namespace, both run as
+/// `nobody`: raw and packet sockets answer on a private network as they answer an unprivileged
+/// process in a fresh namespace (as root there the native run could open them).
+fn check_private_unprivileged(name: &str, linking: Linking) {
+    use std::os::unix::fs::PermissionsExt;
+    let (bin, args) = build_fixture_as(name, linking);
+    let (native_dir, emu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&native_dir, &emu_dir] {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let mut native = command("unshare", native_dir.path());
+    native.args(["--net", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"]).args(NOBODY).arg(&bin).args(&args);
+    let mut emulated = command(NOBODY[0], emu_dir.path());
+    emulated.args(&NOBODY[1..]).arg(EMU386).arg("--net=private").arg(&bin).args(&args);
+    check_commands(&format!("{name} --net=private as nobody"), native, emulated, b"");
+}
+
+macro_rules! private_fixture {
+    ($name:ident) => {
+        #[test]
+        #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+        fn $name() {
+            check_private(stringify!($name), Linking::Static);
+        }
+        mod $name {
+            #[test]
+            #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+            fn dynamic() {
+                super::check_private(stringify!($name), super::Linking::Dynamic);
+            }
+        }
+    };
+    ($name:ident, unprivileged) => {
+        #[test]
+        #[cfg_attr(emu386_no_netns, ignore = "no network namespace or setpriv for the native run here")]
+        fn $name() {
+            check_private_unprivileged(stringify!($name), Linking::Static);
+        }
+        mod $name {
+            #[test]
+            #[cfg_attr(emu386_no_netns, ignore = "no network namespace or setpriv for the native run here")]
+            fn dynamic() {
+                super::check_private_unprivileged(stringify!($name), super::Linking::Dynamic);
+            }
+        }
+    };
+    ($name:ident, $why:literal) => {
+        #[test]
+        #[ignore = $why]
+        fn $name() {
+            check_private(stringify!($name), Linking::Static);
+        }
+    };
+}
+
+// Every fixture that names an IP, packet or netlink socket (`uses_the_network` keeps this list
+// complete), and what keeps a few from agreeing in private mode.
+private_fixture!(dl_modules);
+private_fixture!(ipc_mqueue);
+private_fixture!(mm_fixed_fail);
+private_fixture!(net_bind_rules);
+private_fixture!(net_epoll_server);
+private_fixture!(net_mmsg);
+private_fixture!(net_msg);
+private_fixture!(net_packet, unprivileged);
+private_fixture!(net_parity);
+private_fixture!(net_peer_exec);
+private_fixture!(net_raw_icmp, unprivileged);
+private_fixture!(net_raw_icmp_exec, unprivileged);
+private_fixture!(net_raw_icmp_recv, unprivileged);
+private_fixture!(net_select_server);
+private_fixture!(net_sock_rw);
+private_fixture!(net_socketpair_refused, unprivileged);
+private_fixture!(net_socketcall);
+private_fixture!(net_tcp_basic);
+private_fixture!(net_udp_ipv6);
+private_fixture!(net_unix);
+private_fixture!(netioctl_if);
+private_fixture!(
+    netioctl_sock,
+    "TCP urgent data: SIOCINQ counts the out-of-band byte on the AF_UNIX stream socket underneath (2), TCP does not (1)"
+);
+private_fixture!(splice_kinds);
+
+/// The fixtures listed above, by name.
+const LISTED: &[&str] = &[
+    "dl_modules",
+    "ipc_mqueue",
+    "mm_fixed_fail",
+    "net_bind_rules",
+    "net_epoll_server",
+    "net_mmsg",
+    "net_msg",
+    "net_packet",
+    "net_parity",
+    "net_peer_exec",
+    "net_raw_icmp",
+    "net_raw_icmp_exec",
+    "net_raw_icmp_recv",
+    "net_select_server",
+    "net_sock_rw",
+    "net_socketpair_refused",
+    "net_socketcall",
+    "net_tcp_basic",
+    "net_udp_ipv6",
+    "net_unix",
+    "netioctl_if",
+    "netioctl_sock",
+    "splice_kinds",
+];
+
+#[test]
+fn uses_the_network() {
+    let dir = common::workspace().join("fixtures");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "c") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let network = ["AF_INET", "PF_INET", "AF_PACKET", "AF_NETLINK"].iter().any(|w| source.contains(w));
+        if network && !LISTED.contains(&name.as_str()) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "fixtures using the network without a private-mode test: {missing:?}");
+}
+
+/// `emu386 EMU_ARGS net_peer_exec ARGS`, bounded in time.
+fn peer(emu_args: &[&str], args: &[&str]) -> Outcome {
+    let (bin, _) = build_fixture("net_peer_exec");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(EMU386, dir.path());
+    cmd.args(emu_args).arg(&bin).args(args);
+    run_for(cmd, b"", Duration::from_secs(20))
+}
+
+/// The abstract names of network `net` the host has now.
+fn names_of(net: &str) -> Vec<String> {
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    table.lines().filter(|l| l.contains(&format!("@emu386-net/{net}/"))).map(str::to_owned).collect()
+}
+
+#[test]
+fn two_private_runs_bind_the_same_fixed_port_at_once() {
+    // Each run binds 0.0.0.0:8080 for TCP and UDP and holds it for a second.
+    let runs: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(|| peer(&["--net=private"], &["hold", "8080", "1000"])))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    for out in &runs {
+        assert_eq!(out.status, "exit status 0", "{}", out.stderr_str());
+        let text = out.stdout_str();
+        assert!(!text.contains("= -1"), "a call failed:\n{text}");
+        assert_eq!(text.lines().count(), 9, "{text}");
+    }
+}
+
+#[test]
+fn a_host_listener_is_out_of_reach() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    listener.set_nonblocking(true).unwrap();
+    // The host can reach it: the same program in host mode gets the greeting.
+    let greeter = std::thread::spawn(move || {
+        for _ in 0..400 {
+            if let Ok((mut s, _)) = listener.accept() {
+                let _ = s.write_all(b"hello");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    });
+    let host = peer(&[], &["connect", &port]);
+    assert!(host.stdout_str().contains("got \"hello\""), "host mode: {}", host.stdout_str());
+    let _ = greeter.join();
+    let private = peer(&["--net=private"], &["connect", &port]);
+    assert!(private.stdout_str().starts_with("connect(c, (struct sockaddr *)&a, sizeof a) = -1 ECONNREFUSED\n"));
+}
+
+#[test]
+fn separately_started_emulators_meet_on_a_named_network() {
+    let net = format!("t{}", std::process::id());
+    let (bin, _) = build_fixture("net_peer_exec");
+    let mut server = Command::new(EMU386)
+        .arg(format!("--net=private:{net}"))
+        .arg(&bin)
+        .args(["listen", "9090", "10000"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.ends_with("listening\n") {
+        if out.read_line(&mut seen).unwrap() == 0 {
+            break;
+        }
+    }
+    assert!(seen.ends_with("listening\n"), "the server did not start: {seen}");
+    // Another network does not see it, the same one does.
+    let other = peer(&[&format!("--net=private:{net}x")], &["connect", "9090"]);
+    assert!(other.stdout_str().contains("ECONNREFUSED"), "{}", other.stdout_str());
+    assert!(!names_of(&net).is_empty(), "the listener's name is not in the abstract namespace");
+    let client = peer(&[&format!("--net=private:{net}")], &["connect", "9090"]);
+    assert!(client.stdout_str().contains("got \"hello\""), "{}", client.stdout_str());
+    let mut rest = String::new();
+    let _ = out.read_to_string(&mut rest);
+    let status = server.wait().unwrap();
+    assert!(status.success(), "server: {seen}{rest}");
+    assert!(rest.contains("send(s, \"hello\", 5, MSG_NOSIGNAL) = 5"), "server: {seen}{rest}");
+    // The last process is gone: so are the names.
+    assert_eq!(names_of(&net), Vec::<String>::new());
+}
+
+#[test]
+fn nothing_is_left_behind() {
+    // A fork and an execve on the invocation's own network (named after the top emulator's pid).
+    let (bin, _) = build_fixture("net_peer_exec");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(EMU386, dir.path()).arg("--net=private").arg(&bin).stdout(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let mut text = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+    assert!(child.wait().unwrap().success(), "{text}");
+    assert!(text.contains("child got \"reply\""), "{text}");
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    let left: Vec<_> = table.lines().filter(|l| l.contains(&format!("@emu386-net/p{pid}-"))).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "files left in the working directory");
+}
+
+#[test]
+fn suite_cases_on_private_networks_bind_one_port_at_once() {
+    let (bin, _) = build_fixture("net_peer_exec");
+    let expected = "bind(l, (struct sockaddr *)&any, sizeof any) = 0\nlisten(l, 1) = 0\n\
+bind(u, (struct sockaddr *)&any, sizeof any) = 0\nconnect(c, (struct sockaddr *)&a, sizeof a) = 0\ns >= 0 = 1\n\
+sendto(c, \"x\", 1, 0, 0, 0) = 1\n\
+sendto(socket(AF_INET, SOCK_DGRAM, 0), \"y\", 1, 0, (struct sockaddr *)&a, sizeof a) = 1\n\
+recv(s, buf, 1, 0) = 1\nrecv(u, buf, 1, 0) = 1\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::new();
+    // Two cases say `net = "private"`, two take `emu386 suite --net=private`; all four hold
+    // 0.0.0.0:8080 for a second at the same time.
+    for (name, key) in [("a", "net = \"private\"\n"), ("b", "net = \"private\"\n"), ("c", ""), ("d", "")] {
+        manifest += &format!(
+            "[[case]]\nname = \"{name}\"\nprogram = {:?}\nargs = [\"hold\", \"8080\", \"1000\"]\n{key}expect_stdout = {:?}\ntimeout = 15\n",
+            bin.display().to_string(),
+            expected
+        );
+    }
+    std::fs::write(dir.path().join("m.toml"), manifest).unwrap();
+    let mut cmd = command(EMU386, dir.path());
+    cmd.args(["suite", "-j", "4", "--net=private", "m.toml"]);
+    let out = run_for(cmd, b"", Duration::from_secs(30));
+    assert_eq!(out.status, "exit status 0", "{}{}", out.stdout_str(), out.stderr_str());
+    assert!(out.stdout_str().ends_with("4 passed, 0 failed\n"), "{}", out.stdout_str());
+}
+
+fn busybox() -> std::path::PathBuf {
+    let path = std::env::var_os("EMU386_BUSYBOX")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| common::workspace().join("target/busybox/bin/busybox"));
+    assert!(path.exists(), "{} is missing: run tests/fetch-busybox.sh", path.display());
+    path
+}
+
+/// `emu386 --net=private:NET busybox ARGS` started in the background, killed when dropped.
+struct Background(std::process::Child);
+
+impl Background {
+    fn start(net: &str, args: &[&str], dir: &Path, stdin: Stdio) -> Background {
+        let child = command(EMU386, dir)
+            .arg(format!("--net=private:{net}"))
+            .arg(busybox())
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Background(child)
+    }
+
+    /// Its output once it has exited (within 10 s; killed otherwise).
+    fn output(mut self) -> String {
+        for _ in 0..1000 {
+            if self.0.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.0.kill();
+        let mut text = String::new();
+        let _ = self.0.stdout.take().unwrap().read_to_string(&mut text);
+        text
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `emu386 --net=private:NET busybox ARGS` with `stdin`, bounded in time.
+fn applet(net: &str, args: &[&str], dir: &Path, stdin: &[u8]) -> Outcome {
+    let mut cmd = command(EMU386, dir);
+    cmd.arg(format!("--net=private:{net}")).arg(busybox()).args(args);
+    run_for(cmd, stdin, Duration::from_secs(15))
+}
+
+/// Wait until `port` is bound on network `net` (its name is in the abstract namespace).
+fn wait_for_port(net: &str, port: u16) {
+    for _ in 0..500 {
+        if names_of(net).iter().any(|l| l.contains(&format!("/tcp/{port}/"))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("nothing listens on port {port} of network {net}");
+}
+
+#[test]
+fn busybox_httpd_wget_and_nc_both_ways_on_a_private_network() {
+    let net = format!("bb{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "hello from httpd\n").unwrap();
+
+    let httpd = Background::start(&net, &["httpd", "-f", "-p", "127.0.0.1:8080", "-h", "."], dir.path(), Stdio::null());
+    wait_for_port(&net, 8080);
+    let got = applet(&net, &["wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"], dir.path(), b"");
+    assert_eq!(
+        (got.status.as_str(), got.stdout_str().as_str()),
+        ("exit status 0", "hello from httpd\n"),
+        "{}",
+        got.stderr_str()
+    );
+    // Another network has no server there.
+    let other = applet(&format!("{net}x"), &["wget", "-q", "-O", "-", "http://127.0.0.1:8080/"], dir.path(), b"");
+    assert_eq!(other.status, "exit status 1");
+    assert!(other.stderr_str().contains("Connection refused"), "{}", other.stderr_str());
+    drop(httpd);
+
+    // The client sends to the listener.
+    let listener = Background::start(&net, &["nc", "-l", "-p", "9000"], dir.path(), Stdio::null());
+    wait_for_port(&net, 9000);
+    let client = applet(&net, &["nc", "127.0.0.1", "9000"], dir.path(), b"to the listener\n");
+    assert_eq!(client.status, "exit status 0", "{}", client.stderr_str());
+    assert_eq!(listener.output(), "to the listener\n");
+
+    // The listener sends to the client.
+    // The shell's `nc` is the i386 busybox too, which the shell executes under emu386.
+    let script = format!("echo to the client | {} nc -l -p 9001", busybox().display());
+    let listener = Background::start(&net, &["sh", "-c", &script], dir.path(), Stdio::null());
+    wait_for_port(&net, 9001);
+    let client = applet(&net, &["nc", "127.0.0.1", "9001"], dir.path(), b"");
+    assert_eq!(client.stdout_str(), "to the client\n", "{}", client.stderr_str());
+    drop(listener);
+    assert_eq!(names_of(&net), Vec::<String>::new(), "names left behind");
+}
