@@ -445,16 +445,22 @@ fn busybox_telnetd_and_telnet_on_a_private_network() {
     if !have_applets("telnetd", &["telnetd", "telnet", "nc", "timeout"]) {
         return;
     }
-    // telnetd gives the login program (busybox called "sh") a pty; the client sends a line after
-    // the prompt (2 s: a shell starts well within that, emulated too) and keeps its stdin open
-    // until the shell has exited and telnetd closed the connection.
+    // telnetd gives the login program (busybox called "sh") a pty; the client's output goes to a
+    // file, and its input sends a line once the prompt is there (typed-ahead input would be echoed
+    // by the tty before the shell's line editor takes over: timing) and stays open until telnetd
+    // has closed the connection (the shell exited), each wait bounded (10 s). A redraw of the
+    // prompt (the window size the client sends, seen by the line editor after the prompt) is
+    // timing, and so is the shell's "Terminated" for the server it kills.
     let script = format!(
         "BB=$1\n{WAIT_TCP}ln -s $BB ./sh\n\
+         until_seen() {{ i=0; while ! $BB grep -q \"$1\" out && [ $i -lt 100 ]; do $BB sleep 0.1; i=$((i+1)); done; }}\n\
          PS1='PROMPT$ ' $BB telnetd -F -K -p 23 -b 127.0.0.1 -l ./sh -f /dev/null & d=$!\n\
-         wait_tcp 23\n\
-         {{ $BB sleep 2; printf 'echo marker-$((6*7)); tty >/dev/null && echo has-a-tty; sleep 1; exit 3\\r\\n'; \
-         $BB sleep 3; }} | $BB timeout 10 $BB telnet 127.0.0.1 23\n\
-         echo \"telnet: $?\"\nkill $d; wait $d; echo \"telnetd: $?\"\n"
+         wait_tcp 23; : >out\n\
+         {{ until_seen 'PROMPT\\$ '; printf 'echo marker-$((6*7)); tty >/dev/null && echo has-a-tty; sleep 1; exit 3\\r\\n'; \
+         until_seen 'Connection closed'; }} | $BB timeout 20 $BB telnet 127.0.0.1 23 >out\n\
+         echo \"telnet: $?\"\n\
+         $BB sed \"s/$(printf '\\r')PROMPT\\$ $(printf '\\033')\\[J//g\" out\n\
+         {{ kill $d; wait $d; }} 2>/dev/null; echo \"telnetd: $?\"\n"
     );
     let native = check_busybox_script("telnet", &script);
     let text = native.stdout_str();
@@ -476,7 +482,7 @@ fn busybox_ftpd_ftpput_and_ftpget_on_a_private_network() {
          $BB timeout 10 $BB ftpget -P 21 127.0.0.1 got.txt stored.txt; echo \"ftpget: $?\"\n\
          $BB timeout 10 $BB ftpget -P 21 127.0.0.1 none.txt missing.txt; echo \"ftpget missing: $?\"\n\
          $BB cmp up.txt root/stored.txt && $BB cmp up.txt got.txt && echo same content\n\
-         kill $d; wait $d\n"
+         {{ kill $d; wait $d; }} 2>/dev/null\n"
     );
     let native = check_busybox_script("ftp", &script);
     assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
@@ -495,7 +501,7 @@ fn busybox_tftpd_and_tftp_on_a_private_network() {
          $BB timeout 10 $BB tftp -g -r file.txt -l got.txt 127.0.0.1 69; echo \"tftp: $?\"\n\
          $BB timeout 10 $BB tftp -g -r missing.txt -l none.txt 127.0.0.1 69; echo \"tftp missing: $?\"\n\
          $BB cmp root/file.txt got.txt && echo same content\n\
-         kill $d; wait $d\n";
+         { kill $d; wait $d; } 2>/dev/null\n";
     let native = check_busybox_script("tftp", script);
     assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
 }
@@ -512,7 +518,7 @@ fn busybox_dnsd_and_nslookup_on_a_private_network() {
          $BB sleep 1\n\
          $BB timeout 10 $BB nslookup host.private.test 127.0.0.1; echo \"nslookup: $?\"\n\
          $BB timeout 10 $BB nslookup missing.private.test 127.0.0.1; echo \"nslookup missing: $?\"\n\
-         kill $d; wait $d\n";
+         { kill $d; wait $d; } 2>/dev/null\n";
     let native = check_busybox_script("dns", script);
     assert!(native.stdout_str().contains("10.1.2.3"), "native: {}", native.stdout_str());
 }
