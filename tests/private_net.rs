@@ -400,3 +400,137 @@ fn busybox_httpd_wget_and_nc_both_ways_on_a_private_network() {
     drop(listener);
     assert_eq!(names_of(&net), Vec::<String>::new(), "names left behind");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Busybox network scenarios: one shell script (busybox sh, its servers and clients, all i386)
+// runs natively in a fresh network namespace and under `emu386 --net=private:NAME`, where every
+// program the script starts runs emulated on the same named network. Ports are fixed: the network
+// is private. The script ends its own servers, and each step is bounded by busybox `timeout`.
+
+/// The applets of `names` the busybox at hand lacks.
+fn missing_applets(names: &[&str]) -> Vec<String> {
+    let out = Command::new(busybox()).arg("--list").output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    names.iter().filter(|n| !list.lines().any(|l| l == **n)).map(|n| n.to_string()).collect()
+}
+
+/// Whether the scenario can run; prints why not when an applet is missing.
+fn have_applets(scenario: &str, names: &[&str]) -> bool {
+    let missing = missing_applets(names);
+    if !missing.is_empty() {
+        println!("{scenario}: skipped, this busybox has no {}", missing.join(", "));
+    }
+    missing.is_empty()
+}
+
+/// `busybox sh -c SCRIPT sh BUSYBOX` natively in a fresh network namespace and under emu386 on a
+/// private network named after `label`: the same status, stdout and stderr.
+fn check_busybox_script(label: &str, script: &str) -> Outcome {
+    let bb = busybox();
+    let args: Vec<String> = vec!["sh".into(), "-c".into(), script.into(), "sh".into(), bb.display().to_string()];
+    let (native_dir, emu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let native = native_in_netns(&bb, &args, native_dir.path());
+    let mut emulated = command(EMU386, emu_dir.path());
+    emulated.arg(format!("--net=private:{label}{}", std::process::id())).arg(&bb).args(&args);
+    check_commands(&format!("busybox {label} --net=private"), native, emulated, b"")
+}
+
+/// Wait (up to 5 s) until TCP port $2 of 127.0.0.1 accepts connections (`nc -z`).
+const WAIT_TCP: &str = "wait_tcp() { i=0; while ! $BB nc -z 127.0.0.1 $1 2>/dev/null && [ $i -lt 50 ]; \
+                        do $BB sleep 0.1; i=$((i+1)); done; }\n";
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_telnetd_and_telnet_on_a_private_network() {
+    if !have_applets("telnetd", &["telnetd", "telnet", "nc", "timeout"]) {
+        return;
+    }
+    // telnetd gives the login program (busybox called "sh") a pty; the client's output goes to a
+    // file, and its input sends a line once the prompt is there (typed-ahead input would be echoed
+    // by the tty before the shell's line editor takes over: timing) and stays open until telnetd
+    // has closed the connection (the shell exited), each wait bounded (10 s). A redraw of the
+    // prompt (the window size the client sends, seen by the line editor after the prompt) is
+    // timing, and so is the shell's "Terminated" for the server it kills.
+    let script = format!(
+        "BB=$1\n{WAIT_TCP}ln -s $BB ./sh\n\
+         until_seen() {{ i=0; while ! $BB grep -q \"$1\" out && [ $i -lt 100 ]; do $BB sleep 0.1; i=$((i+1)); done; }}\n\
+         PS1='PROMPT$ ' $BB telnetd -F -K -p 23 -b 127.0.0.1 -l ./sh -f /dev/null & d=$!\n\
+         wait_tcp 23; : >out\n\
+         {{ until_seen 'PROMPT\\$ '; printf 'echo marker-$((6*7)); tty >/dev/null && echo has-a-tty; sleep 1; exit 3\\r\\n'; \
+         until_seen 'Connection closed'; }} | $BB timeout 20 $BB telnet 127.0.0.1 23 >out\n\
+         echo \"telnet: $?\"\n\
+         $BB sed \"s/$(printf '\\r')PROMPT\\$ $(printf '\\033')\\[J//g\" out\n\
+         {{ kill $d; wait $d; }} 2>/dev/null; echo \"telnetd: $?\"\n"
+    );
+    let native = check_busybox_script("telnet", &script);
+    let text = native.stdout_str();
+    assert!(text.contains("\r\nmarker-42\r\nhas-a-tty\r\nConnection closed by foreign host"), "native: {text:?}");
+}
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_ftpd_ftpput_and_ftpget_on_a_private_network() {
+    if !have_applets("ftpd", &["tcpsvd", "ftpd", "ftpget", "ftpput", "nc", "timeout"]) {
+        return;
+    }
+    // ftpd (anonymous, writable) under tcpsvd on port 21; ftpput stores a file, ftpget fetches it.
+    let script = format!(
+        "BB=$1\n{WAIT_TCP}mkdir root; $BB seq 1 20000 > up.txt\n\
+         $BB tcpsvd 127.0.0.1 21 $BB ftpd -w root 2>/dev/null & d=$!\n\
+         wait_tcp 21\n\
+         $BB timeout 10 $BB ftpput -P 21 127.0.0.1 stored.txt up.txt; echo \"ftpput: $?\"\n\
+         $BB timeout 10 $BB ftpget -P 21 127.0.0.1 got.txt stored.txt; echo \"ftpget: $?\"\n\
+         $BB timeout 10 $BB ftpget -P 21 127.0.0.1 none.txt missing.txt; echo \"ftpget missing: $?\"\n\
+         $BB cmp up.txt root/stored.txt && $BB cmp up.txt got.txt && echo same content\n\
+         {{ kill $d; wait $d; }} 2>/dev/null\n"
+    );
+    let native = check_busybox_script("ftp", &script);
+    assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
+}
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_tftpd_and_tftp_on_a_private_network() {
+    if !have_applets("tftpd", &["udpsvd", "tftpd", "tftp", "timeout"]) {
+        return;
+    }
+    // tftpd under udpsvd on port 69 serves its directory; tftp -g fetches a file and a missing one.
+    let script = "BB=$1\nmkdir root; $BB seq 1 20000 > root/file.txt\n\
+         $BB udpsvd -E 127.0.0.1 69 $BB tftpd root 2>/dev/null & d=$!\n\
+         $BB sleep 1\n\
+         $BB timeout 10 $BB tftp -g -r file.txt -l got.txt 127.0.0.1 69; echo \"tftp: $?\"\n\
+         $BB timeout 10 $BB tftp -g -r missing.txt -l none.txt 127.0.0.1 69; echo \"tftp missing: $?\"\n\
+         $BB cmp root/file.txt got.txt && echo same content\n\
+         { kill $d; wait $d; } 2>/dev/null\n";
+    let native = check_busybox_script("tftp", script);
+    assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
+}
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_dnsd_and_nslookup_on_a_private_network() {
+    if !have_applets("dnsd", &["dnsd", "nslookup", "timeout"]) {
+        return;
+    }
+    // dnsd answers from a hosts file on 127.0.0.1:53; nslookup asks for a name it has and one it has not.
+    let script = "BB=$1\necho 'host.private.test 10.1.2.3' > hosts\n\
+         $BB dnsd -c hosts -i 127.0.0.1 -p 53 2>/dev/null & d=$!\n\
+         $BB sleep 1\n\
+         $BB timeout 10 $BB nslookup host.private.test 127.0.0.1; echo \"nslookup: $?\"\n\
+         $BB timeout 10 $BB nslookup missing.private.test 127.0.0.1; echo \"nslookup missing: $?\"\n\
+         { kill $d; wait $d; } 2>/dev/null\n";
+    let native = check_busybox_script("dns", script);
+    assert!(native.stdout_str().contains("10.1.2.3"), "native: {}", native.stdout_str());
+}
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_nslookup_without_a_dns_server_on_a_private_network() {
+    if !have_applets("nslookup", &["nslookup", "timeout"]) {
+        return;
+    }
+    // Nothing listens on 127.0.0.1:53: the port-unreachable error of the first query is reported
+    // by the send of the second, natively at once.
+    let script = "BB=$1\n$BB timeout 10 $BB nslookup host.private.test 127.0.0.1 2>&1; echo \"nslookup: $?\"\n";
+    check_busybox_script("nodns", script);
+}

@@ -19,6 +19,8 @@
 #   udprtt   200,000 UDP round trips between two processes under the same runner
 #   forkwait fork + _exit + waitpid cycles per second
 #   httpd    busybox httpd (a fork per request) under wrk, 16 connections, 8 s (needs wrk)
+#   httpload 5,000 GETs without keep-alive from 4 processes to busybox httpd, both under emu386 in
+#            host mode and both on one private network (--net=private: wrk cannot reach it)
 #   tcpbulk and udprtt run a third time under emu386 --net=private (both processes on one private
 #   network), compared with emu386's host mode
 # The CPU basket, user CPU time (/usr/bin/time %U) of each runner, and the ratio to qemu-i386's,
@@ -69,7 +71,7 @@ fi
 
 mkdir -p "$out"
 programs=(hello hello-dyn cpu getppid)
-for p in hello cpu getppid tcpbulk udprtt forkwait churn threadmem faults; do
+for p in hello cpu getppid tcpbulk udprtt forkwait churn threadmem faults httpload; do
     gcc -m32 -static -O2 -Wall -pthread -o "$out/$p" "$here/$p.c" || {
         echo "run.sh: gcc -m32 failed for $p.c (apt-get install gcc-multilib)" >&2
         exit 1
@@ -278,6 +280,36 @@ if [ -x "$busybox" ] && command -v wrk >/dev/null; then
     done
     rm -rf "$www"
 fi
+# The private network's httpd target: busybox httpd and httpload (a connection per request, from
+# 4 processes) under the same runner, emu386 in host mode and on a private network (a fixed port
+# there: the network is the run's own). Median requests/s of the repetitions.
+load_count=5000
+declare -A load load_fails
+if [ -x "$busybox" ]; then
+    www=$(mktemp -d)
+    head -c 1024 /dev/zero | tr '\0' x >"$www/index.html"
+    # Host mode and private mode alternate, so that a change in the machine's load hits both.
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    declare -A results=([emu]="" [private]="")
+    for ((i = 0; i < reps; i++)); do
+        for r in emu private; do
+            p=$port
+            [ "$r" = private ] && p=8080
+            # shellcheck disable=SC2086
+            ${cmd[$r]} "$busybox" httpd -f -p "127.0.0.1:$p" -h "$www" &
+            httpd=$!
+            # shellcheck disable=SC2086
+            results[$r]+="$(${cmd[$r]} "$out/httpload" "$p" "$load_count" 4 || echo "0 $load_count")"$'\n'
+            kill -KILL "$httpd" 2>/dev/null
+            wait "$httpd" 2>/dev/null || true
+        done
+    done
+    for r in emu private; do
+        load[$r]=$(printf '%s' "${results[$r]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+        load_fails[$r]=$(printf '%s' "${results[$r]}" | awk '{ n += $2 } END { print n + 0 }')
+    done
+    rm -rf "$www"
+fi
 
 cpu_basket
 
@@ -356,6 +388,15 @@ if [ -n "${rps[emu]:-}" ]; then
     echo "httpd: native ${fails[native]}; qemu-i386 ${fails[qemu]}; emu386 ${fails[emu]}"
 else
     echo "httpd: skipped (needs $busybox from tests/fetch-busybox.sh and wrk: apt-get install wrk)"
+fi
+if [ -n "${load[private]:-}" ]; then
+    load_ratio=$(awk -v p="${load[private]}" -v e="${load[emu]}" 'BEGIN { printf "%.2f", (e > 0) ? p / e : 0 }')
+    # shellcheck disable=SC2059
+    printf "$fmt" "httpd, private" "" "" "${load[private]} /s" "" "" \
+        "httpload: ${load_ratio}x host mode's ${load[emu]} /s, >= 0.9x: $(awk -v r="$load_ratio" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }')"
+    echo "httpload: $((reps * load_count)) requests each; failed: host mode ${load_fails[emu]}, private ${load_fails[private]}"
+else
+    echo "httpd, private: skipped (needs $busybox from tests/fetch-busybox.sh)"
 fi
 
 echo

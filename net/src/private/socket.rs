@@ -257,6 +257,16 @@ impl Call<'_> {
         out.or(self.state.pending)
     }
 
+    /// A UDP send fails with the pending error and takes it: sock_alloc_send_pskb() checks
+    /// sock_error() before the datagram is built (udp_sendmsg() -> ip_make_skb() ->
+    /// __ip_append_data()), after the length, address and destination checks.
+    fn send_pending(&self) -> Result<(), Errno> {
+        match self.take_pending() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     fn set_pending(&self, e: Errno) {
         self.obj.update(|s| s.pending = Some(e));
     }
@@ -354,6 +364,7 @@ impl Call<'_> {
                 match dest {
                     Some((ip, port)) => {
                         self.autobind(Some(ip))?;
+                        self.send_pending()?;
                         // The most specific bound name takes it; nobody bound: the datagram is lost.
                         let net = self.net();
                         for ep in candidates(ip, port) {
@@ -368,6 +379,7 @@ impl Call<'_> {
                         let Some((ip, port)) = Some(self.obj.snapshot()).and_then(|s| s.peer) else {
                             return Err(Errno::DESTADDRREQ);
                         };
+                        self.send_pending()?;
                         match dropped(host_send(msg, None, flags)) {
                             Err(Errno::NOTCONN) | Err(Errno::CONNREFUSED) => match self.find(Proto::Udp, ip, port) {
                                 Some(name) => dropped(host_send(msg, Some(&name), flags)),
