@@ -144,6 +144,16 @@ fn execve_works_after_the_emulator_binary_is_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("emu386-copy");
     std::fs::copy(EMU386, &copy).unwrap();
+    // Another test thread's fork may still hold the copy's write fd for a moment (until its child
+    // execs): exec would then fail with ETXTBSY. Wait until the copy runs.
+    for _ in 0..100 {
+        match std::process::Command::new(&copy).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => break,
+        }
+    }
     let bb = busybox.to_str().unwrap();
     let script =
         format!("ls /proc/$$/fd; while [ -e {0} ]; do sleep 0.05; done; exec {1} echo still runs", copy.display(), bb);

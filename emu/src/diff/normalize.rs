@@ -502,6 +502,10 @@ const PID_RESULTS: &[&str] = &[
 /// Whether an argument of this kind may hold a pid: not one that is a length, a count, flags, a
 /// mode or an offset (text a program writes may: it prints its pid).
 fn may_hold_pid(kind: &Arg) -> bool {
+    // Resource limits are sizes and counts (a stack limit of 8192 KiB is not pid 8192).
+    if let Arg::Rlimit | Arg::Rlimit64 | Arg::Out(Arg::Rlimit | Arg::Rlimit64) = kind {
+        return false;
+    }
     !matches!(
         kind,
         Arg::Uint
