@@ -12,7 +12,7 @@ pub fn resume(cpu: &Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task, ev
     if task.rseq.is_none() {
         return Ok(());
     }
-    let eip = cpu.pc_read().unwrap_or(0) as u32;
+    let eip = || cpu.pc_read().unwrap_or(0) as u32;
     match syscalls::sys::rseq::resume(space, task, eip, event) {
         Ok(Some(abort)) => crate::signal::set_eip(cpu, abort),
         Ok(None) => {}

@@ -138,7 +138,14 @@ pub fn fork_child(task: &mut Task, clone_vm: bool) {
 /// __rseq_handle_notify_resume() for a thread about to run guest code at `ip`: the critical
 /// section abort when `event` is a preemption or a signal, then the CPU fields. `Ok(Some(ip))`:
 /// the guest resumes there instead. `Err`: the kernel's force_sigsegv().
-pub fn resume(mem: &mut dyn GuestMemory, task: &mut Task, ip: u32, event: Event) -> Result<Option<u32>, Errno> {
+/// `ip` gives the guest's instruction pointer; it is asked only when a critical section may need
+/// the abort (the common syscall return does not read the CPU).
+pub fn resume(
+    mem: &mut dyn GuestMemory,
+    task: &mut Task,
+    ip: impl FnOnce() -> u32,
+    event: Event,
+) -> Result<Option<u32>, Errno> {
     let Some(reg) = task.rseq else {
         return Ok(None);
     };
@@ -149,7 +156,7 @@ pub fn resume(mem: &mut dyn GuestMemory, task: &mut Task, ip: u32, event: Event)
     // A registration's first return (the kernel's notify-resume without an event) only writes
     // the fields; a return after a migration is a preemption in the kernel's terms, but no other
     // guest thread ran, so no critical section can have lost its atomicity.
-    let new_ip = if event == Event::Return { None } else { ip_fixup(mem, &reg, ip)? };
+    let new_ip = if event == Event::Return { None } else { ip_fixup(mem, &reg, ip())? };
     write_ids(mem, reg.addr, (ids.0, ids.0, ids.1, ids.2))?;
     if let Some(r) = task.rseq.as_mut() {
         r.written = Some(ids);
@@ -312,18 +319,18 @@ mod tests {
         mem.write_u32(0x10200, SIG).unwrap();
         arm(&mut mem);
         // Outside the section: rseq_cs is cleared, the thread resumes where it was.
-        assert_eq!(resume(&mut mem, &mut task, 0x10110, Event::Preempt), Ok(None));
+        assert_eq!(resume(&mut mem, &mut task, || 0x10110, Event::Preempt), Ok(None));
         assert_eq!(read_u64(&mem, 0x10008), Ok(0));
         arm(&mut mem);
         // A syscall return without preemption leaves it alone.
-        assert_eq!(resume(&mut mem, &mut task, 0x10108, Event::Return), Ok(None));
+        assert_eq!(resume(&mut mem, &mut task, || 0x10108, Event::Return), Ok(None));
         assert_eq!(read_u64(&mem, 0x10008), Ok(0x10040));
-        assert_eq!(resume(&mut mem, &mut task, 0x1010f, Event::Signal), Ok(Some(0x10204)));
+        assert_eq!(resume(&mut mem, &mut task, || 0x1010f, Event::Signal), Ok(Some(0x10204)));
         assert_eq!(read_u64(&mem, 0x10008), Ok(0));
         // A wrong signature before abort_ip.
         arm(&mut mem);
         mem.write_u32(0x10200, SIG + 1).unwrap();
-        assert_eq!(resume(&mut mem, &mut task, 0x10100, Event::Preempt), Err(Errno::INVAL));
+        assert_eq!(resume(&mut mem, &mut task, || 0x10100, Event::Preempt), Err(Errno::INVAL));
         // The CPU fields are the host's.
         let (cpu, node, cid) = host_cpu();
         assert_eq!(mem.read_u32(0x10000), Ok(cpu));
