@@ -16,6 +16,7 @@ macro_rules! sys {
     };
 }
 
+pub mod admin;
 pub mod epoll;
 pub mod eventfd;
 pub mod exec;
@@ -67,6 +68,7 @@ use std::os::fd::BorrowedFd;
 
 /// Every family's rows; [`crate::table`] indexes them by number.
 pub static FAMILIES: &[&[Entry]] = &[
+    admin::ENTRIES,
     epoll::ENTRIES,
     exec::ENTRIES,
     fd::ENTRIES,
