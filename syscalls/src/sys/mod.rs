@@ -59,6 +59,7 @@ pub mod sockopt;
 pub mod splice;
 pub mod syslog;
 pub mod time;
+pub mod timex;
 pub mod userfaultfd;
 pub mod xattr;
 
@@ -105,6 +106,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     socketmsg::ENTRIES,
     splice::ENTRIES,
     time::ENTRIES,
+    timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
 ];
