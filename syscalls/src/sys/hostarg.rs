@@ -36,6 +36,20 @@ pub(super) fn uint(v: u32) -> c_long {
     c_long::from(v)
 }
 
+/// A guest fd argument for the host (see [`super::fd::host_fd`]).
+pub(super) fn fd(raw: u32) -> c_long {
+    c_long::from(super::fd::host_fd(raw))
+}
+
+/// A guest dirfd argument for the host: AT_FDCWD, or the guest's fd.
+pub(super) fn dirfd(raw: u32) -> c_long {
+    if raw as i32 == libc::AT_FDCWD {
+        c_long::from(libc::AT_FDCWD)
+    } else {
+        fd(raw)
+    }
+}
+
 /// A 64-bit value passed in two registers, low word first.
 pub(super) fn lohi(lo: u32, hi: u32) -> i64 {
     ((u64::from(hi) << 32) | u64::from(lo)) as i64

@@ -62,6 +62,10 @@ pub mod time;
 pub mod timex;
 pub mod userfaultfd;
 pub mod xattr;
+pub mod procmm;
+pub mod landlock;
+pub mod handle;
+pub mod fileattr;
 
 use crate::row::Entry;
 use crate::Errno;
@@ -109,6 +113,10 @@ pub static FAMILIES: &[&[Entry]] = &[
     timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
+    procmm::ENTRIES,
+    landlock::ENTRIES,
+    handle::ENTRIES,
+    fileattr::ENTRIES,
 ];
 
 /// A guest fd argument as a host fd (guest fds are host fds below the emulator's own): EBADF for

@@ -29,6 +29,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::fsmount, fsmount, [Fd, Hex, Hex]),
     entry!(nr::move_mount, move_mount, [DirFd, Str, DirFd, Str, Hex]),
     entry!(nr::open_tree, open_tree, [DirFd, Str, Hex]),
+    entry!(nr::open_tree_attr, open_tree_attr, [DirFd, Str, Hex, Ptr, Uint]),
     entry!(nr::fspick, fspick, [DirFd, Str, Hex]),
     entry!(nr::mount_setattr, mount_setattr, [DirFd, Str, Hex, Ptr, Uint]),
     entry!(nr::statmount, statmount, [Ptr, Ptr, Uint, Hex]),
@@ -202,6 +203,19 @@ fn move_mount(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements open_tree(2).
 fn open_tree(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = mount::open_tree(dirfd(a[0]), &string(ctx, a[1]), a[2])?;
+    Ok(new_guest_fd(fd as i32)?)
+}
+
+/// Implements open_tree_attr(2) (Linux 6.15): open_tree() with a `struct mount_attr` (all
+/// `__u64`) applied to the new detached tree; the host reads `size` bytes of it in place (up to a
+/// page: it refuses more, E2BIG, first).
+fn open_tree_attr(ctx: &mut Ctx, a: &Args) -> SysResult {
+    const SYS_OPEN_TREE_ATTR: c_long = 467;
+    let p = string(ctx, a[1]);
+    let attr = super::hostarg::buf(ctx, a[3], (a[4] as usize).min(PAGE_SIZE as usize), crate::mem::Prot::READ);
+    // SAFETY: a NUL-terminated local string (or NULL, or an address the host answers EFAULT for)
+    // and guest memory of the size the host reads.
+    let fd = host(unsafe { libc::syscall(SYS_OPEN_TREE_ATTR, dirfd(a[0]), p.ptr(), a[2] as c_long, attr, a[4] as c_long) })?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
