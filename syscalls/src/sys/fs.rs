@@ -64,6 +64,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::readlinkat, readlinkat, [DirFd, Str, OutBuf, Int]),
     entry!(nr::getdents, getdents, [Fd, Ptr, Uint]),
     entry!(nr::getdents64, getdents64, [Fd, Ptr, Uint]),
+    entry!(nr::readdir, readdir, [Fd, Ptr, Uint]),
     entry!(nr::getcwd, getcwd, [Ptr, Uint]),
     entry!(nr::chdir, chdir, [Str]),
     entry!(nr::fchdir, fchdir, [Fd]),
@@ -358,6 +359,73 @@ fn getdents(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements getdents64(2).
 fn getdents64(ctx: &mut Ctx, a: &Args) -> SysResult {
     compat_dents(ctx, nr::getdents64, a)
+}
+
+/// Implements readdir(2), the old one-entry call (compat_old_readdir(), fs/readdir.c): the host's
+/// own i386 call into the bounce buffer (so ext4 hands out 32-bit hashes as for a native i386
+/// task), then `struct old_linux_dirent` (`d_ino`, `d_offset`, `d_namlen`, the name and its
+/// NUL) copied out. The kernel writes the entry before it moves the directory on, so when the
+/// guest's entry is not writable the position goes back to where it was, and the answer is
+/// EFAULT. `count` is ignored, as the kernel ignores it. Without `int $0x80` on the host the
+/// call is a host getdents64 of one entry (offsets as the 64-bit API gives them).
+fn readdir(ctx: &mut Ctx, a: &Args) -> SysResult {
+    let fd = fd_arg(a[0]);
+    // SAFETY: numbers only; the answer is the 64-bit position, or -1 (not a seekable fd).
+    let start = unsafe { libc::lseek(fd as i32, 0, libc::SEEK_CUR) };
+    let start = (start >= 0).then_some(start);
+    let (n, entry) = if compat::available() {
+        let bounce = compat::bounce()?;
+        // SAFETY: the bounce buffer holds BOUNCE_LEN bytes, more than one entry (10 bytes, a
+        // name of at most 255 and its NUL); only this thread uses it.
+        let n = compat::result(unsafe { compat::int80(nr::readdir, fd as u32, bounce, a[2], 0) })?;
+        // SAFETY: as above: the host wrote at most one entry there.
+        let bytes = unsafe { std::slice::from_raw_parts(bounce as usize as *const u8, 10 + 256) };
+        let len = 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]])) + 1;
+        (n, bytes[..len.min(bytes.len())].to_vec())
+    } else {
+        one_dirent64(fd, start)?
+    };
+    if n == 0 {
+        return Ok(0);
+    }
+    if let Err(e) = ctx.mem.write(a[1], &entry) {
+        seek(fd, start);
+        return Err(e.into());
+    }
+    Ok(n)
+}
+
+/// Move directory `fd` back to `pos` (when known).
+fn seek(fd: c_long, pos: Option<i64>) {
+    if let Some(pos) = pos {
+        // SAFETY: numbers only.
+        unsafe { libc::lseek(fd as i32, pos, libc::SEEK_SET) };
+    }
+}
+
+/// readdir(2) with a host getdents64: the first entry as `struct old_linux_dirent` and the
+/// directory moved to just after it (EOVERFLOW, not moved, for an inode past 32 bits).
+fn one_dirent64(fd: c_long, start: Option<i64>) -> Result<(u32, Vec<u8>), Errno> {
+    let mut local = vec![0u8; 1024];
+    // SAFETY: a local buffer of the length given.
+    let n = crate::host(unsafe { libc::syscall(libc::SYS_getdents64, fd, local.as_mut_ptr(), local.len()) })? as usize;
+    if n < 19 {
+        return Ok((0, Vec::new()));
+    }
+    let ino = u64::from_le_bytes(local[0..8].try_into().unwrap_or_default());
+    let next = i64::from_le_bytes(local[8..16].try_into().unwrap_or_default());
+    let reclen = usize::from(u16::from_le_bytes([local[16], local[17]])).clamp(19, n);
+    let name = &local[19..reclen];
+    let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+    seek(fd, if u32::try_from(ino).is_err() { start } else { Some(next) });
+    let ino = u32::try_from(ino).map_err(|_| Errno::OVERFLOW)?;
+    let mut out = Vec::with_capacity(11 + name.len());
+    out.extend_from_slice(&ino.to_le_bytes());
+    out.extend_from_slice(&(start.unwrap_or(0) as u32).to_le_bytes());
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    out.extend_from_slice(name);
+    out.push(0);
+    Ok((1, out))
 }
 
 /// Largest read a getdents call makes at once; a larger guest buffer just gets fewer entries

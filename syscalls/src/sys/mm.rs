@@ -270,7 +270,7 @@ fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements mprotect(2), in do_mprotect_pkey()'s order.
-fn mprotect(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn mprotect(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (addr, len, prot) = (a[0], a[1], a[2]);
     if prot & PROT_GROWS == PROT_GROWS || !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::INVAL.into());

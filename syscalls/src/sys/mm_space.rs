@@ -177,6 +177,9 @@ pub struct Mm {
     /// ([`Mm::protect_guards`]) and a fault there is SEGV_MAPERR, as on a page never mapped.
     /// munmap and MAP_FIXED drop them, mprotect keeps them.
     pub guards: BTreeSet<u32>,
+    /// Bit 0 of the kernel's `mm->context.pkey_allocation_map` on a CPU without PKU: set by the
+    /// first pkey_alloc(2), never cleared (see [`super::pkey`]); forks copy it, exec starts clear.
+    pub pkey0_taken: bool,
 }
 
 /// Highest free, page-aligned range of `len` bytes ending at or below `top`, between the used

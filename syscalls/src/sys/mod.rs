@@ -62,6 +62,9 @@ pub mod time;
 pub mod timex;
 pub mod userfaultfd;
 pub mod xattr;
+pub mod restart;
+pub mod pkey;
+pub mod archprctl;
 pub mod procmm;
 pub mod landlock;
 pub mod handle;
@@ -113,6 +116,9 @@ pub static FAMILIES: &[&[Entry]] = &[
     timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
+    restart::ENTRIES,
+    pkey::ENTRIES,
+    archprctl::ENTRIES,
     procmm::ENTRIES,
     landlock::ENTRIES,
     handle::ENTRIES,
