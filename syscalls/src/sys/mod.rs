@@ -62,6 +62,7 @@ pub mod time;
 pub mod timex;
 pub mod userfaultfd;
 pub mod xattr;
+pub mod keys;
 pub mod restart;
 pub mod pkey;
 pub mod archprctl;
@@ -116,6 +117,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
+    keys::ENTRIES,
     restart::ENTRIES,
     pkey::ENTRIES,
     archprctl::ENTRIES,
