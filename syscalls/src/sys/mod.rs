@@ -62,6 +62,7 @@ pub mod time;
 pub mod timex;
 pub mod userfaultfd;
 pub mod xattr;
+pub mod mempolicy;
 pub mod keys;
 pub mod restart;
 pub mod pkey;
@@ -117,6 +118,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
+    mempolicy::ENTRIES,
     keys::ENTRIES,
     restart::ENTRIES,
     pkey::ENTRIES,
