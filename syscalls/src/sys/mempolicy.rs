@@ -177,7 +177,13 @@ fn move_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
     } else {
         Vec::new()
     };
-    let pages_ptr = if count == 0 { pages as usize } else if host_pages.is_empty() { BAD_PTR } else { host_pages.as_ptr() as usize };
+    let pages_ptr = if count == 0 {
+        pages as usize
+    } else if host_pages.is_empty() {
+        BAD_PTR
+    } else {
+        host_pages.as_ptr() as usize
+    };
     let nodes_ptr = buf(ctx, nodes, count * 4, Prot::READ);
     let status_ptr = buf(ctx, status, count * 4, Prot::WRITE);
     // SAFETY: a local array of host page addresses (only looked up), guest `int` arrays of

@@ -215,7 +215,8 @@ fn open_tree_attr(ctx: &mut Ctx, a: &Args) -> SysResult {
     let attr = super::hostarg::buf(ctx, a[3], (a[4] as usize).min(PAGE_SIZE as usize), crate::mem::Prot::READ);
     // SAFETY: a NUL-terminated local string (or NULL, or an address the host answers EFAULT for)
     // and guest memory of the size the host reads.
-    let fd = host(unsafe { libc::syscall(SYS_OPEN_TREE_ATTR, dirfd(a[0]), p.ptr(), a[2] as c_long, attr, a[4] as c_long) })?;
+    let fd =
+        host(unsafe { libc::syscall(SYS_OPEN_TREE_ATTR, dirfd(a[0]), p.ptr(), a[2] as c_long, attr, a[4] as c_long) })?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
