@@ -57,6 +57,7 @@ pub mod poll;
 pub mod process;
 pub mod procfs;
 pub mod procmm;
+pub mod quota;
 pub mod restart;
 pub mod rseq;
 pub mod sched;
@@ -118,6 +119,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     timex::ENTRIES,
     userfaultfd::ENTRIES,
     xattr::ENTRIES,
+    quota::ENTRIES,
     mempolicy::ENTRIES,
     keys::ENTRIES,
     restart::ENTRIES,
