@@ -353,6 +353,9 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // As ipc_mqueue: the SIGEV_THREAD thread's last calls (after the handler ran) may not happen
     // before the main thread ends the process (scheduling; about one run in three here).
     ("sig_posix_timer", "a notification thread's last calls race the process's exit"),
+    // The kernel picks key serial numbers at random (key_alloc_serial()); add_key, request_key
+    // and keyctl return them.
+    ("sys_keys", "key serial numbers are random"),
 ];
 
 /// `emu386 diff` with replay calls every fixture (statically linked, with its `// args:`) the

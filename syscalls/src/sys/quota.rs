@@ -68,7 +68,7 @@ impl Addr {
     }
 }
 
-/// put the host's `if_dqblk` as the compat one: the first 68 bytes (the kernel copies the
+/// The host's `if_dqblk` as the compat one: the first 68 bytes (the kernel copies the
 /// `__u64`s and `dqb_valid`, which are at the same offsets).
 fn dqblk32(host: &[u8]) -> Vec<u8> {
     host[..DQBLK32].to_vec()
