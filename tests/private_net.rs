@@ -110,13 +110,11 @@ private_fixture!(net_sock_rw);
 private_fixture!(net_socketpair_refused, unprivileged);
 private_fixture!(net_socketcall);
 private_fixture!(net_tcp_basic);
+private_fixture!(net_tcp_urgent);
 private_fixture!(net_udp_ipv6);
 private_fixture!(net_unix);
 private_fixture!(netioctl_if);
-private_fixture!(
-    netioctl_sock,
-    "TCP urgent data: SIOCINQ counts the out-of-band byte on the AF_UNIX stream socket underneath (2), TCP does not (1)"
-);
+private_fixture!(netioctl_sock);
 private_fixture!(splice_kinds);
 
 /// The fixtures listed above, by name.
@@ -139,6 +137,7 @@ const LISTED: &[&str] = &[
     "net_socketpair_refused",
     "net_socketcall",
     "net_tcp_basic",
+    "net_tcp_urgent",
     "net_udp_ipv6",
     "net_unix",
     "netioctl_if",

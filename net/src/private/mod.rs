@@ -29,6 +29,7 @@ pub mod netlink;
 mod object;
 mod options;
 pub mod socket;
+mod urgent;
 
 use crate::registry::{Answer, Provider, Request, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX};
 use crate::registry::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};

@@ -109,9 +109,16 @@ impl Socket for Private {
     /// A pending error is readiness: tcp_poll() after a refused connect (sk_err, and a closed
     /// socket's POLLHUP, POLLIN and POLLOUT), udp_poll()'s POLLERR for an ICMP error. The host
     /// socket underneath has neither.
-    fn poll(&self, _fd: BorrowedFd, events: i16, revents: i16) -> i16 {
+    /// TCP urgent data: readable only with data beyond an urgent byte at the head
+    /// ([`super::urgent`]).
+    fn poll(&self, fd: BorrowedFd, events: i16, revents: i16) -> i16 {
         let state = self.snapshot();
         if state.pending.is_none() {
+            let tcp = matches!(state.kind, Kind::Inet { proto: Proto::Tcp, .. });
+            let readable = libc::POLLIN | libc::POLLRDNORM;
+            if tcp && revents & readable != 0 && !self.call(fd).tcp_readable() {
+                return revents & !readable;
+            }
             return revents;
         }
         match state.kind {

@@ -443,8 +443,14 @@ impl Call<'_> {
             let got = (msg.msg_namelen as usize).min(host.len());
             (msg.msg_name, msg.msg_namelen) = guest_buf;
             let n = match (ret, self.inet()) {
-                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN.
-                (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
+                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN, but
+                // tcp_recv_urg() EINVAL for MSG_OOB, except on a listening socket.
+                (Err(Errno::INVAL), Some((_, Proto::Tcp)))
+                    if flags & libc::MSG_OOB as u32 == 0
+                        || int_option(self.fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN) == Some(1) =>
+                {
+                    return Err(Errno::NOTCONN)
+                }
                 (r, _) => r?,
             };
             if self.state.kind != Kind::Netlink || n == 0 || flags & libc::MSG_PEEK as u32 != 0 {
