@@ -97,6 +97,7 @@ private_fixture!(ipc_mqueue);
 private_fixture!(mm_fixed_fail);
 private_fixture!(net_bind_rules);
 private_fixture!(net_epoll_server);
+private_fixture!(net_error_ready);
 private_fixture!(net_mmsg);
 private_fixture!(net_msg);
 private_fixture!(net_packet, unprivileged);
@@ -124,6 +125,7 @@ const LISTED: &[&str] = &[
     "mm_fixed_fail",
     "net_bind_rules",
     "net_epoll_server",
+    "net_error_ready",
     "net_mmsg",
     "net_msg",
     "net_packet",

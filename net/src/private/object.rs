@@ -106,27 +106,26 @@ impl Socket for Private {
         self.call(fd).splice_read_errno(e)
     }
 
-    /// A pending error is readiness: tcp_poll() after a refused connect (sk_err, and a closed
-    /// socket's POLLHUP, POLLIN and POLLOUT), udp_poll()'s POLLERR for an ICMP error. The host
-    /// socket underneath has neither.
-    /// TCP urgent data: readable only with data beyond an urgent byte at the head
-    /// ([`super::urgent`]).
+    /// A pending error is readiness (sk_err: POLLERR), and a refused TCP connect leaves a
+    /// closed socket (tcp_poll() after tcp_done(): POLLHUP, POLLIN, POLLRDHUP and POLLOUT, also
+    /// once SO_ERROR took the error); the host socket underneath has neither. TCP urgent data:
+    /// readable only with data beyond an urgent byte at the head ([`super::urgent`]).
     fn poll(&self, fd: BorrowedFd, events: i16, revents: i16) -> i16 {
         let state = self.snapshot();
-        if state.pending.is_none() {
-            let tcp = matches!(state.kind, Kind::Inet { proto: Proto::Tcp, .. });
-            let readable = libc::POLLIN | libc::POLLRDNORM;
-            if tcp && revents & readable != 0 && !self.call(fd).tcp_readable() {
-                return revents & !readable;
-            }
-            return revents;
-        }
+        let err = if state.pending.is_some() { libc::POLLERR } else { 0 };
         match state.kind {
-            Kind::Inet { proto: Proto::Tcp, .. } => {
+            Kind::Inet { proto: Proto::Tcp, .. } if state.refused => {
                 let asked = libc::POLLIN | libc::POLLRDNORM | libc::POLLOUT | libc::POLLWRNORM | libc::POLLRDHUP;
-                revents | (events & asked) | libc::POLLERR | libc::POLLHUP
+                revents | (events & asked) | err | libc::POLLHUP
             }
-            _ => revents | libc::POLLERR,
+            Kind::Inet { proto: Proto::Tcp, .. } => {
+                let readable = libc::POLLIN | libc::POLLRDNORM;
+                if revents & readable != 0 && !self.call(fd).tcp_readable() {
+                    return (revents & !readable) | err;
+                }
+                revents | err
+            }
+            _ => revents | err,
         }
     }
 

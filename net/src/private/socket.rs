@@ -700,12 +700,17 @@ impl Call<'_> {
         }
         if proto == Proto::Tcp && self.state.connecting {
             // __inet_stream_connect() after EINPROGRESS: the outcome, once (then EISCONN).
-            self.obj.update(|s| s.connecting = false);
+            self.obj.update(|s| (s.connecting, s.refused) = (false, false));
             if let Some(e) = self.take_pending() {
                 return Err(e);
             }
             if host_name(self.fd, true).is_ok() {
                 return Ok(());
+            }
+            if self.state.refused {
+                // sock_error() with the error already taken (SO_ERROR): ECONNABORTED; the
+                // socket is disconnected and can connect again.
+                return Err(Errno::CONNABORTED);
             }
         }
         if proto == Proto::Tcp && host_name(self.fd, true).is_ok() {
@@ -747,6 +752,7 @@ impl Call<'_> {
                     Err(Errno::CONNREFUSED) if nonblocking => {
                         self.obj.update(|s| {
                             s.connecting = true;
+                            s.refused = true;
                             s.pending = Some(Errno::CONNREFUSED);
                         });
                         Err(Errno::INPROGRESS)
@@ -784,6 +790,7 @@ impl Call<'_> {
             options: Vec::new(),
             stamp: None,
             connecting: false,
+            refused: false,
             ..self.state.clone()
         };
         let shown = self.shown(&host[..(len as usize).min(host.len())]);
