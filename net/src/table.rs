@@ -19,14 +19,20 @@
 //! flight); once there are many, those no open fd reaches any more are dropped.
 //!
 //! While the table is empty and no provider has said it claims fds ([`claims_on`]), a lookup
-//! costs one relaxed atomic load.
+//! costs one relaxed atomic load. Otherwise an fd below [`PLAIN_FDS`] found open and not a socket
+//! is remembered as such (a file never becomes a socket) until its number is closed or replaced
+//! ([`forget`], which close(2), dup2(2), dup3(2) and close_range(2) call after the host's call):
+//! read(2) and write(2) on files, pipes and terminals then cost one relaxed load more, not an
+//! fstat. A socket arriving by dup, SCM_RIGHTS or fork takes a number that was free, which holds
+//! no such memory; a forked child copies it with the table, and a new emulator after execve
+//! starts without.
 
 use crate::registry::{self, Provider};
 use crate::socket::Socket;
 use crate::Errno;
 use std::collections::HashMap;
-use std::os::fd::{BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
 /// A socket's identity: (st_dev, st_ino) of its sockfs inode.
@@ -36,6 +42,51 @@ type Identity = (u64, u64);
 const PRUNE_AT: usize = 1024;
 
 static ANY: AtomicBool = AtomicBool::new(false);
+
+/// Guest fds below this are remembered when found open and not sockets.
+pub const PLAIN_FDS: usize = 1024;
+/// One bit per fd below [`PLAIN_FDS`]: open and not a socket when last looked at.
+static PLAIN: [AtomicU64; PLAIN_FDS / 64] = [const { AtomicU64::new(0) }; PLAIN_FDS / 64];
+/// Counts [`forget`]s: a look that a forget overtook is not remembered.
+static FORGETS: AtomicU64 = AtomicU64::new(0);
+
+fn plain_bit(fd: BorrowedFd) -> Option<(&'static AtomicU64, u64)> {
+    let fd = usize::try_from(fd.as_raw_fd()).ok().filter(|&fd| fd < PLAIN_FDS)?;
+    Some((&PLAIN[fd / 64], 1 << (fd % 64)))
+}
+
+/// The guest closed or replaced fd `fd` (after the host did): what it was is forgotten.
+pub fn forget(fd: RawFd) {
+    forget_range(fd, fd);
+}
+
+/// The guest closed fds `first..=last` (after the host did).
+pub fn forget_range(first: RawFd, last: RawFd) {
+    FORGETS.fetch_add(1, SeqCst);
+    let (lo, hi) = (first.max(0) as usize, (last.max(-1) as isize + 1).min(PLAIN_FDS as isize));
+    for fd in lo..hi.max(0) as usize {
+        PLAIN[fd / 64].fetch_and(!(1 << (fd % 64)), SeqCst);
+    }
+}
+
+/// The identity of the socket at `fd`, remembering an open fd that is not a socket.
+fn look(fd: BorrowedFd) -> Option<Identity> {
+    let Some((word, bit)) = plain_bit(fd) else { return identity(fd) };
+    if word.load(Relaxed) & bit != 0 {
+        return None;
+    }
+    let before = FORGETS.load(SeqCst);
+    let st = rustix::fs::fstat(fd).ok()?;
+    if st.st_mode & libc::S_IFMT == libc::S_IFSOCK {
+        return Some((st.st_dev, st.st_ino));
+    }
+    word.fetch_or(bit, SeqCst);
+    if FORGETS.load(SeqCst) != before {
+        // A close may have come between the fstat and the mark: not remembered.
+        word.fetch_and(!bit, SeqCst);
+    }
+    None
+}
 static CLAIMING: AtomicBool = AtomicBool::new(false);
 static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
 
@@ -90,7 +141,7 @@ pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
     if !ANY.load(Relaxed) && !claiming {
         return None;
     }
-    let id = identity(fd)?;
+    let id = look(fd)?;
     find(id).or_else(|| claimed(fd, claiming))
 }
 
@@ -189,7 +240,7 @@ pub fn import(text: &str) {
 mod tests {
     use super::*;
     use crate::registry::{create, Answer, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::AsFd;
 
     /// A stand-in provider whose objects carry a byte of state.
     struct Marked(u8);
@@ -304,6 +355,19 @@ mod tests {
         assert_eq!(lookup(path.as_fd()).err(), Some(Errno::BADF));
         assert_eq!(lookup(bound.fd.as_fd()).map(|o| o.state()).ok(), Some(vec![9]));
         let _ = std::fs::remove_file(&dir);
+
+        // A file's number is remembered as no socket until it is forgotten: a socket put there
+        // (dup2 onto it) is found once the number is forgotten, as the guest's dup2 forgets it.
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let n = file.as_raw_fd();
+        assert!(known(file.as_fd()).is_none());
+        assert!(known(file.as_fd()).is_none(), "remembered");
+        // SAFETY: `n` is `file`'s fd, which dup2 replaces by a copy of `bound`.
+        assert_eq!(unsafe { libc::dup2(bound.fd.as_raw_fd(), n) }, n);
+        assert!(known(file.as_fd()).is_none(), "not looked at again until forgotten");
+        forget(n);
+        assert_eq!(known(file.as_fd()).map(|o| o.state()), Some(vec![9]));
+        forget_range(0, RawFd::MAX);
     }
 
     #[test]

@@ -64,6 +64,13 @@ pub fn known(raw: u32) -> Option<(BorrowedFd<'static>, Arc<dyn Socket>)> {
     net::table::known(fd).map(|ops| (fd, ops))
 }
 
+/// Guest fds `first..=last` were closed or replaced (after the host's call): the socket table
+/// forgets what it knew of their numbers.
+pub fn fds_closed(first: u32, last: u32) {
+    let fd = |raw: u32| i32::try_from(raw).unwrap_or(i32::MAX);
+    net::table::forget_range(fd(first), fd(last));
+}
+
 /// A new socket as a guest fd: EMFILE past the guest's limit, else recorded in the socket table.
 pub fn install(new: NewSocket) -> Result<u32, Errno> {
     let raw = super::fd::new_guest_fd(new.fd.into_raw_fd())?;
