@@ -8,8 +8,8 @@
 //! whatever it holds now:
 //!
 //! - a socket the table does not know is offered to the providers that can recognise their
-//!   sockets from the host fd ([`Provider::claim`]); any other is a plain host socket and costs
-//!   no entry;
+//!   sockets from the host fd (the claims they gave [`claims_on`]); any other is a plain host
+//!   socket and costs no entry;
 //! - a forked child copies the table with the emulator's memory;
 //! - execve carries it in [`export`]'s text (each open fd of a known socket, with the object's
 //!   [`Socket::state`] under its provider's name), which the next emulator gives to [`import`];
@@ -27,8 +27,7 @@
 //! no such memory; a forked child copies it with the table, and a new emulator after execve
 //! starts without.
 
-use crate::registry::{self, Provider};
-use crate::socket::Socket;
+use crate::socket::{ClaimFn, Provider, Socket};
 use crate::Errno;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
@@ -88,6 +87,8 @@ fn look(fd: BorrowedFd) -> Option<Identity> {
     None
 }
 static CLAIMING: AtomicBool = AtomicBool::new(false);
+/// The claims of the providers whose mode is on ([`claims_on`]).
+static CLAIMS: Mutex<Vec<ClaimFn>> = Mutex::new(Vec::new());
 static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
 
 fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -> R {
@@ -127,10 +128,14 @@ pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
     ANY.store(true, Relaxed);
 }
 
-/// From now on, ask the providers' claims about sockets the table does not know: called by a
-/// provider when a mode in which its claim may answer is turned on (until then, sockets the
-/// table does not know are plain host sockets without a question asked).
-pub fn claims_on() {
+/// From now on, ask `claim` about sockets the table does not know: called by a provider when a
+/// mode in which its claim may answer is turned on (until then, sockets the table does not know
+/// are plain host sockets without a question asked).
+pub fn claims_on(claim: ClaimFn) {
+    let mut claims = CLAIMS.lock().unwrap_or_else(|e| e.into_inner());
+    if !claims.iter().any(|c| std::ptr::fn_addr_eq(*c, claim)) {
+        claims.push(claim);
+    }
     CLAIMING.store(true, Relaxed);
 }
 
@@ -155,17 +160,14 @@ fn claimed(fd: BorrowedFd, claiming: bool) -> Option<Arc<dyn Socket>> {
     if !claiming {
         return None;
     }
-    let ops = registry::claimers().iter().find_map(|claim| claim(fd))?;
+    let claims: Vec<ClaimFn> = CLAIMS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let ops = claims.iter().find_map(|claim| claim(fd))?;
     insert(fd, Some(ops.clone()));
     Some(ops)
 }
 
-/// The object of the socket at `fd`: the table's, or the host provider's.
-pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
-    known(fd).unwrap_or_else(crate::host::object)
-}
-
-/// sockfd_lookup_light(): the fd as a socket and its object; EBADF or ENOTSOCK otherwise. The
+/// sockfd_lookup_light(): the fd as a socket and its object (`None`: a plain host socket, whose
+/// object is the host provider's); EBADF or ENOTSOCK otherwise. The
 /// host kernel's own lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF,
 /// even one opened on a socket's path, before sock_from_file() says ENOTSOCK.
 ///
@@ -174,18 +176,18 @@ pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
 /// which an O_PATH fd opened on a socket's path never has (its device is its filesystem's); left
 /// out: an O_PATH fd reopened from `/proc/self/fd/N` of a known socket is taken for the socket,
 /// and its operations answer EBADF only where they reach the host fd.
-pub fn lookup(fd: BorrowedFd) -> Result<Arc<dyn Socket>, Errno> {
+pub fn lookup(fd: BorrowedFd) -> Result<Option<Arc<dyn Socket>>, Errno> {
     let claiming = CLAIMING.load(Relaxed);
     if !ANY.load(Relaxed) && !claiming {
         rustix::net::sockopt::socket_type(fd)?;
-        return Ok(crate::host::object());
+        return Ok(None);
     }
     let id = identity(fd);
     if let Some(ops) = id.and_then(find) {
-        return Ok(ops);
+        return Ok(Some(ops));
     }
     rustix::net::sockopt::socket_type(fd)?;
-    Ok(id.and_then(|_| claimed(fd, claiming)).unwrap_or_else(crate::host::object))
+    Ok(id.and_then(|_| claimed(fd, claiming)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -216,15 +218,16 @@ pub fn export(limit: RawFd) -> String {
     })
 }
 
-/// Take the table [`export`] gave the previous emulator. Entries that do not parse, name a
-/// provider this emulator does not have, or whose fd is no longer a socket, are dropped (and the
-/// first two logged).
-pub fn import(text: &str) {
+/// Take the table [`export`] gave the previous emulator, finding each entry's provider by its
+/// name with `provider` (the registry's). Entries that do not parse, name a provider this
+/// emulator does not have, or whose fd is no longer a socket, are dropped (and the first two
+/// logged).
+pub fn import(text: &str, provider: fn(&str) -> Option<&'static Provider>) {
     for item in text.split(',').filter(|s| !s.is_empty()) {
         let parsed = (|| {
             let mut f = item.splitn(3, ':');
             let fd: RawFd = f.next()?.parse().ok().filter(|fd| *fd >= 0)?;
-            let provider: &Provider = registry::provider(f.next()?)?;
+            let provider: &Provider = provider(f.next()?)?;
             let ops = (provider.restore)(&unhex(f.next()?)?)?;
             Some((fd, ops))
         })();
@@ -244,8 +247,7 @@ mod tests {
 
     /// A stand-in provider whose objects carry a byte of state.
     struct Marked(u8);
-    static MARKED: Provider =
-        Provider { name: "marked", create: |_| Answer::NotMine, pair: None, restore: |_| None, claim: None };
+    static MARKED: Provider = Provider { name: "marked", create: |_| Answer::NotMine, pair: None, restore: |_| None };
     impl Socket for Marked {
         fn provider(&self) -> &'static Provider {
             &MARKED
@@ -265,7 +267,7 @@ mod tests {
         // A plain host socket has no entry and gets the host object.
         let plain = create(AF_UNIX, SOCK_STREAM, 0).unwrap();
         assert!(known(plain.fd.as_fd()).is_none());
-        assert_eq!(lookup(plain.fd.as_fd()).unwrap().provider().name, "host");
+        assert!(lookup(plain.fd.as_fd()).unwrap().is_none());
 
         // A socket with an object: found by its fd, and by a dup of it after the first is closed.
         let special = create(AF_UNIX, SOCK_DGRAM, 0).unwrap();
@@ -329,12 +331,15 @@ mod tests {
         with_table(|t| t.clear());
         let ping = rustix::io::dup(&other.fd).unwrap();
         let devnull = std::fs::File::open("/dev/null").unwrap();
-        import(&format!(
-            "3:nothing:00,x,{}:ping:0200,{}:ping:0200,{}:host:",
-            ping.as_raw_fd(),
-            devnull.as_raw_fd(),
-            plain.fd.as_raw_fd()
-        ));
+        import(
+            &format!(
+                "3:nothing:00,x,{}:ping:0200,{}:ping:0200,{}:host:",
+                ping.as_raw_fd(),
+                devnull.as_raw_fd(),
+                plain.fd.as_raw_fd()
+            ),
+            crate::registry::provider,
+        );
         assert_eq!(known(ping.as_fd()).map(|o| o.provider().name), Some("ping"));
         assert_eq!(known(other.fd.as_fd()).map(|o| o.provider().name), Some("ping"), "the same socket");
         assert_eq!(known(plain.fd.as_fd()).map(|o| o.provider().name), Some("host"));
@@ -353,7 +358,7 @@ mod tests {
         insert(bound.fd.as_fd(), Some(Arc::new(Marked(9))));
         let path = rustix::fs::open(&dir, rustix::fs::OFlags::PATH | rustix::fs::OFlags::CLOEXEC, 0.into()).unwrap();
         assert_eq!(lookup(path.as_fd()).err(), Some(Errno::BADF));
-        assert_eq!(lookup(bound.fd.as_fd()).map(|o| o.state()).ok(), Some(vec![9]));
+        assert_eq!(lookup(bound.fd.as_fd()).ok().flatten().map(|o| o.state()), Some(vec![9]));
         let _ = std::fs::remove_file(&dir);
 
         // A file's number is remembered as no socket until it is forgotten: a socket put there

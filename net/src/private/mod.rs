@@ -31,9 +31,8 @@ mod options;
 pub mod socket;
 mod urgent;
 
-use crate::registry::{Answer, Provider, Request, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX};
-use crate::registry::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
-use crate::socket::{NewSocket, Socket};
+use crate::socket::{Answer, NewSocket, Provider, Request, Socket};
+use crate::socket::{AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::Errno;
 use addr::{Ip, Proto};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -43,7 +42,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use object::Private;
 
 /// The private network's provider (see the module).
-pub static PROVIDER: Provider = Provider { name: "private", create, pair: Some(pair), restore, claim: Some(claim) };
+pub static PROVIDER: Provider = Provider { name: "private", create, pair: Some(pair), restore };
 
 static ON: AtomicBool = AtomicBool::new(false);
 static NETWORK: OnceLock<Network> = OnceLock::new();
@@ -81,7 +80,7 @@ pub fn fresh_name() -> String {
 pub fn enable(name: &str, fd_floor: i32) {
     if NETWORK.set(Network { name: name.to_owned(), fd_floor }).is_ok() {
         ON.store(true, Relaxed);
-        crate::table::claims_on();
+        crate::table::claims_on(claim);
     }
 }
 

@@ -4,8 +4,7 @@
 use super::addr::Proto;
 use super::socket::Call;
 use super::{Kind, State, PROVIDER};
-use crate::registry::Provider;
-use crate::socket::{Buf, NewSocket, Socket};
+use crate::socket::{Buf, NewSocket, Provider, Socket};
 use crate::Errno;
 use std::os::fd::BorrowedFd;
 use std::sync::Mutex;
