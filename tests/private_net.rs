@@ -97,6 +97,7 @@ private_fixture!(ipc_mqueue);
 private_fixture!(mm_fixed_fail);
 private_fixture!(net_bind_rules);
 private_fixture!(net_epoll_server);
+private_fixture!(net_fork_state);
 private_fixture!(net_error_ready);
 private_fixture!(net_mmsg);
 private_fixture!(net_msg);
@@ -125,6 +126,7 @@ const LISTED: &[&str] = &[
     "mm_fixed_fail",
     "net_bind_rules",
     "net_epoll_server",
+    "net_fork_state",
     "net_error_ready",
     "net_mmsg",
     "net_msg",

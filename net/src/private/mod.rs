@@ -28,6 +28,7 @@ pub mod ioctl;
 pub mod netlink;
 mod object;
 mod options;
+mod shared;
 pub mod socket;
 mod urgent;
 
@@ -79,6 +80,7 @@ pub fn fresh_name() -> String {
 /// before the inherited socket table is taken over).
 pub fn enable(name: &str, fd_floor: i32) {
     if NETWORK.set(Network { name: name.to_owned(), fd_floor }).is_ok() {
+        shared::init();
         ON.store(true, Relaxed);
         crate::table::claims_on(claim);
     }
