@@ -10,7 +10,9 @@
 //! and steps over an urgent byte (or an urgent byte already taken) at the head.
 //!
 //! Left out: a second urgent byte arriving while the reader is at an unread first one drops the
-//! first (tcp_check_urg()); on AF_UNIX the first becomes data.
+//! first (tcp_check_urg()); on AF_UNIX the first becomes data. With SO_OOBINLINE the count is
+//! the host's, which on some kernels (6.18) stays one too high once a read has stepped over an
+//! urgent byte nobody read (the skipped byte is not taken off unix_inq_len()'s count).
 
 use super::last_errno;
 use super::socket::Call;
