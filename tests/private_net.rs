@@ -97,6 +97,8 @@ private_fixture!(ipc_mqueue);
 private_fixture!(mm_fixed_fail);
 private_fixture!(net_bind_rules);
 private_fixture!(net_epoll_server);
+private_fixture!(net_fork_state);
+private_fixture!(net_error_ready);
 private_fixture!(net_mmsg);
 private_fixture!(net_msg);
 private_fixture!(net_packet, unprivileged);
@@ -110,13 +112,11 @@ private_fixture!(net_sock_rw);
 private_fixture!(net_socketpair_refused, unprivileged);
 private_fixture!(net_socketcall);
 private_fixture!(net_tcp_basic);
+private_fixture!(net_tcp_urgent);
 private_fixture!(net_udp_ipv6);
 private_fixture!(net_unix);
 private_fixture!(netioctl_if);
-private_fixture!(
-    netioctl_sock,
-    "TCP urgent data: SIOCINQ counts the out-of-band byte on the AF_UNIX stream socket underneath (2), TCP does not (1)"
-);
+private_fixture!(netioctl_sock);
 private_fixture!(splice_kinds);
 
 /// The fixtures listed above, by name.
@@ -126,6 +126,8 @@ const LISTED: &[&str] = &[
     "mm_fixed_fail",
     "net_bind_rules",
     "net_epoll_server",
+    "net_fork_state",
+    "net_error_ready",
     "net_mmsg",
     "net_msg",
     "net_packet",
@@ -139,6 +141,7 @@ const LISTED: &[&str] = &[
     "net_socketpair_refused",
     "net_socketcall",
     "net_tcp_basic",
+    "net_tcp_urgent",
     "net_udp_ipv6",
     "net_unix",
     "netioctl_if",

@@ -4,8 +4,7 @@
 //! families, privileges) and answers with its own errno. Every host fd the socket table does not
 //! know is one of these. The object has no state: one [`Host`] serves every host socket.
 
-use crate::registry::{Answer, Provider};
-use crate::socket::{Buf, NewSocket, Socket};
+use crate::socket::{Answer, Buf, NewSocket, Provider, Socket};
 use crate::Errno;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, LazyLock};
@@ -21,7 +20,6 @@ pub static PROVIDER: Provider = Provider {
         Some(socketpair(family, kind, protocol).map(|(a, b)| (NewSocket::host(a), NewSocket::host(b))))
     }),
     restore: |_| Some(object()),
-    claim: None,
 };
 
 static OBJECT: LazyLock<Arc<dyn Socket>> = LazyLock::new(|| Arc::new(Host));

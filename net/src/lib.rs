@@ -4,6 +4,9 @@
 //! (the kernel's `proto_ops`), and the process's socket table ([`table`]) that finds a guest fd's
 //! object again.
 //!
+//! Layers, each using only those below it: [`socket`] (the trait and what a provider is asked)
+//! and [`table`] at the bottom, the providers above them, the registry on top.
+//!
 //! Contract: this crate never touches guest memory. The syscall layer copies addresses, options
 //! and control messages in and out and converts their i386 layouts; the socket operations get the
 //! emulator's buffers in the host's layout, and data as host ranges the host kernel checks
@@ -24,9 +27,9 @@ pub mod registry;
 pub mod socket;
 pub mod table;
 
-pub use registry::{create, socketpair, Answer, Provider};
+pub use registry::{create, socketpair};
 pub use rustix::io::Errno;
-pub use socket::{Buf, NewSocket, Socket};
+pub use socket::{Answer, Buf, NewSocket, Provider, Socket};
 
 /// The options a guest execve passes to the next emulator so that it is on the same network
 /// (the sockets themselves travel in the socket table's handoff, [`table::export`]).

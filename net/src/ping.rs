@@ -24,8 +24,7 @@
 //! (EINVAL), as a ping socket refuses them.
 
 use crate::host::Host;
-use crate::registry::{Answer, Provider, Request, AF_INET, AF_INET6, SOCK_DGRAM};
-use crate::socket::{Buf, NewSocket, Socket};
+use crate::socket::{Answer, Buf, NewSocket, Provider, Request, Socket, AF_INET, AF_INET6, SOCK_DGRAM};
 use crate::{iov, Errno};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::{Arc, Mutex};
@@ -42,7 +41,7 @@ const SOL_ICMPV6: u32 = 58;
 const ICMP6_FILTER: u32 = 1;
 const MSG_TRUNC: u32 = libc::MSG_TRUNC as u32;
 
-pub static PROVIDER: Provider = Provider { name: "ping", create, pair: None, restore, claim: None };
+pub static PROVIDER: Provider = Provider { name: "ping", create, pair: None, restore };
 
 /// What the emulator keeps for one socket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

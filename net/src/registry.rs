@@ -15,10 +15,12 @@
 //! before the type's, as packet_create()'s capability check). A
 //! provider is one file with a [`Provider`] and its rows here; nothing else names it.
 
-use crate::socket::{NewSocket, Socket, SOCK_CLOEXEC, SOCK_NONBLOCK};
+pub use crate::socket::{Answer, PairFn, Provider, Request};
+use crate::socket::{NewSocket, SOCK_CLOEXEC, SOCK_NONBLOCK};
+pub use crate::socket::{AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX};
+pub use crate::socket::{SOCK_DGRAM, SOCK_PACKET, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM};
 use crate::{host, ping, private, Errno};
-use std::os::fd::BorrowedFd;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 /// AF_MAX in linux/socket.h (NPROTO).
 const AF_MAX: u32 = 46;
@@ -26,77 +28,11 @@ const AF_MAX: u32 = 46;
 const SOCK_MAX: u32 = 11;
 const SOCK_TYPE_MASK: u32 = 0xf;
 
-pub const AF_UNIX: u32 = 1;
-pub const AF_INET: u32 = 2;
-pub const AF_INET6: u32 = 10;
-pub const AF_NETLINK: u32 = 16;
-pub const AF_PACKET: u32 = 17;
-
-pub const SOCK_STREAM: u32 = 1;
-pub const SOCK_DGRAM: u32 = 2;
-pub const SOCK_RAW: u32 = 3;
-pub const SOCK_SEQPACKET: u32 = 5;
-pub const SOCK_PACKET: u32 = 10;
-
 /// Matches any protocol (and a request for protocol 0 matches the row's), as in inetsw.
 const WILD: Option<u32> = None;
 /// A row's kind that is asked for every type, before the type's rows; a type that only such
 /// rows take still answers as if it had no row (ESOCKTNOSUPPORT).
 pub const ANY_KIND: u32 = u32::MAX;
-
-/// What socket(2) asked for, after the registry's own checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request {
-    pub family: u32,
-    /// The type without flags (SOCK_PACKET on AF_INET already moved to AF_PACKET, netlink's
-    /// SOCK_DGRAM already SOCK_RAW).
-    pub kind: u32,
-    /// SOCK_NONBLOCK and SOCK_CLOEXEC.
-    pub flags: u32,
-    pub protocol: u32,
-    /// What an earlier row's provider answered when it was refused for lack of privilege.
-    pub refused: Option<Errno>,
-}
-
-/// What a provider answers to a request its row matched.
-#[derive(Debug)]
-pub enum Answer {
-    /// The socket.
-    Made(NewSocket),
-    /// The result is this error.
-    Refused(Errno),
-    /// Refused for lack of privilege: a later row may stand in; else the result is this error.
-    Unprivileged(Errno),
-    /// Not for this provider: the next row is asked.
-    NotMine,
-}
-
-/// A provider's socketpair(2) (`kind` with its flags): `None` when the pair is not for it.
-pub type PairFn = fn(family: u32, kind: u32, protocol: u32) -> Option<Result<(NewSocket, NewSocket), Errno>>;
-/// A provider's recognition of a host fd as one of its sockets.
-pub type ClaimFn = fn(BorrowedFd) -> Option<Arc<dyn Socket>>;
-
-/// Who implements sockets: one per file (`host.rs`, `ping.rs`, …).
-pub struct Provider {
-    /// The provider's name, which keys its sockets' state in the handoff across execve.
-    pub name: &'static str,
-    /// Make a socket for a request its row matched.
-    pub create: fn(&Request) -> Answer,
-    /// socketpair(2); a family whose rows have none answers sock_no_socketpair's EOPNOTSUPP.
-    pub pair: Option<PairFn>,
-    /// The object of a socket carried across execve with the state [`Socket::state`] gave.
-    pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
-    /// Recognise a host fd the socket table does not know (inherited from a parent that is not
-    /// an emulator, or arrived by SCM_RIGHTS from another process) as one of this provider's.
-    /// Asked only once some provider has called [`crate::table::claims_on`].
-    pub claim: Option<ClaimFn>,
-}
-
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
 
 /// One protocol-switch row (`struct inet_protosw`).
 #[derive(Debug, Clone, Copy)]
@@ -303,12 +239,6 @@ pub fn providers() -> &'static [&'static Provider] {
     &PROVIDERS
 }
 
-/// The providers that can claim a host fd ([`Provider::claim`]).
-pub fn claimers() -> &'static [ClaimFn] {
-    static CLAIMERS: LazyLock<Vec<ClaimFn>> = LazyLock::new(|| providers().iter().filter_map(|p| p.claim).collect());
-    &CLAIMERS
-}
-
 /// The provider called `name`.
 pub fn provider(name: &str) -> Option<&'static Provider> {
     providers().iter().copied().find(|p| p.name == name)
@@ -358,9 +288,8 @@ mod tests {
             _ => Answer::Made(NewSocket::host(std::fs::File::open("/dev/null").unwrap().into())),
         }
     }
-    static FIRST: Provider = Provider { name: "first", create: answer, pair: None, restore: |_| None, claim: None };
-    static SECOND: Provider =
-        Provider { name: "second", create: |_| Answer::NotMine, pair: None, restore: |_| None, claim: None };
+    static FIRST: Provider = Provider { name: "first", create: answer, pair: None, restore: |_| None };
+    static SECOND: Provider = Provider { name: "second", create: |_| Answer::NotMine, pair: None, restore: |_| None };
 
     #[test]
     fn rows_are_asked_in_turn() {

@@ -5,7 +5,9 @@
 //! host fd it is called on: dup'd fds share one object, as they share one `struct file`.
 //!
 //! Every method has a default answering what the kernel's `sock_no_*` helpers answer, so a
-//! provider implements only what its sockets support.
+//! provider implements only what its sockets support. The provider's side of the registry (what
+//! a row's [`Provider`] is asked and answers) is here too, below the registry and the providers:
+//! the providers and the table depend on this module, the registry on them.
 //!
 //! Memory contract: addresses, option values, ioctl arguments and the names and control messages
 //! of a `msghdr` are the emulator's own buffers, in the host's layout. Data buffers (`Buf`, the
@@ -13,7 +15,6 @@
 //! kernel, which answers EFAULT where the guest's kernel would, or go through [`crate::iov`];
 //! never dereference them from Rust.
 
-use crate::registry::Provider;
 use crate::Errno;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::Arc;
@@ -24,6 +25,71 @@ pub const SOCK_CLOEXEC: u32 = 0o2000000;
 
 const MSG_DONTWAIT: u32 = 0x40;
 const MSG_WAITFORONE: u32 = 0x1_0000;
+
+/// Address families and socket types the registry and the providers name.
+pub const AF_UNIX: u32 = 1;
+pub const AF_INET: u32 = 2;
+pub const AF_INET6: u32 = 10;
+pub const AF_NETLINK: u32 = 16;
+pub const AF_PACKET: u32 = 17;
+
+pub const SOCK_STREAM: u32 = 1;
+pub const SOCK_DGRAM: u32 = 2;
+pub const SOCK_RAW: u32 = 3;
+pub const SOCK_SEQPACKET: u32 = 5;
+pub const SOCK_PACKET: u32 = 10;
+
+/// What socket(2) asked for, after the registry's own checks ([`crate::registry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub family: u32,
+    /// The type without flags (SOCK_PACKET on AF_INET already moved to AF_PACKET, netlink's
+    /// SOCK_DGRAM already SOCK_RAW).
+    pub kind: u32,
+    /// SOCK_NONBLOCK and SOCK_CLOEXEC.
+    pub flags: u32,
+    pub protocol: u32,
+    /// What an earlier row's provider answered when it was refused for lack of privilege.
+    pub refused: Option<Errno>,
+}
+
+/// What a provider answers to a request its row matched.
+#[derive(Debug)]
+pub enum Answer {
+    /// The socket.
+    Made(NewSocket),
+    /// The result is this error.
+    Refused(Errno),
+    /// Refused for lack of privilege: a later row may stand in; else the result is this error.
+    Unprivileged(Errno),
+    /// Not for this provider: the next row is asked.
+    NotMine,
+}
+
+/// A provider's socketpair(2) (`kind` with its flags): `None` when the pair is not for it.
+pub type PairFn = fn(family: u32, kind: u32, protocol: u32) -> Option<Result<(NewSocket, NewSocket), Errno>>;
+/// A provider's recognition of a host fd the socket table does not know (inherited from a parent
+/// that is not an emulator, or arrived by SCM_RIGHTS from another process) as one of its sockets,
+/// which the provider gives the table when its mode is on ([`crate::table::claims_on`]).
+pub type ClaimFn = fn(BorrowedFd) -> Option<Arc<dyn Socket>>;
+
+/// Who implements sockets: one per file (`host.rs`, `ping.rs`, …), named in the registry's rows.
+pub struct Provider {
+    /// The provider's name, which keys its sockets' state in the handoff across execve.
+    pub name: &'static str,
+    /// Make a socket for a request its row matched.
+    pub create: fn(&Request) -> Answer,
+    /// socketpair(2); a family whose rows have none answers sock_no_socketpair's EOPNOTSUPP.
+    pub pair: Option<PairFn>,
+    /// The object of a socket carried across execve with the state [`Socket::state`] gave.
+    pub restore: fn(&[u8]) -> Option<Arc<dyn Socket>>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
 
 /// A host range over guest memory (see the module's memory contract).
 #[derive(Debug, Clone, Copy)]

@@ -8,8 +8,8 @@
 //! whatever it holds now:
 //!
 //! - a socket the table does not know is offered to the providers that can recognise their
-//!   sockets from the host fd ([`Provider::claim`]); any other is a plain host socket and costs
-//!   no entry;
+//!   sockets from the host fd (the claims they gave [`claims_on`]); any other is a plain host
+//!   socket and costs no entry;
 //! - a forked child copies the table with the emulator's memory;
 //! - execve carries it in [`export`]'s text (each open fd of a known socket, with the object's
 //!   [`Socket::state`] under its provider's name), which the next emulator gives to [`import`];
@@ -19,14 +19,19 @@
 //! flight); once there are many, those no open fd reaches any more are dropped.
 //!
 //! While the table is empty and no provider has said it claims fds ([`claims_on`]), a lookup
-//! costs one relaxed atomic load.
+//! costs one relaxed atomic load. Otherwise an fd below [`PLAIN_FDS`] found open and not a socket
+//! is remembered as such (a file never becomes a socket) until its number is closed or replaced
+//! ([`forget`], which close(2), dup2(2), dup3(2) and close_range(2) call after the host's call):
+//! read(2) and write(2) on files, pipes and terminals then cost one relaxed load more, not an
+//! fstat. A socket arriving by dup, SCM_RIGHTS or fork takes a number that was free, which holds
+//! no such memory; a forked child copies it with the table, and a new emulator after execve
+//! starts without.
 
-use crate::registry::{self, Provider};
-use crate::socket::Socket;
+use crate::socket::{ClaimFn, Provider, Socket};
 use crate::Errno;
 use std::collections::HashMap;
-use std::os::fd::{BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
 /// A socket's identity: (st_dev, st_ino) of its sockfs inode.
@@ -36,7 +41,54 @@ type Identity = (u64, u64);
 const PRUNE_AT: usize = 1024;
 
 static ANY: AtomicBool = AtomicBool::new(false);
+
+/// Guest fds below this are remembered when found open and not sockets.
+pub const PLAIN_FDS: usize = 1024;
+/// One bit per fd below [`PLAIN_FDS`]: open and not a socket when last looked at.
+static PLAIN: [AtomicU64; PLAIN_FDS / 64] = [const { AtomicU64::new(0) }; PLAIN_FDS / 64];
+/// Counts [`forget`]s: a look that a forget overtook is not remembered.
+static FORGETS: AtomicU64 = AtomicU64::new(0);
+
+fn plain_bit(fd: BorrowedFd) -> Option<(&'static AtomicU64, u64)> {
+    let fd = usize::try_from(fd.as_raw_fd()).ok().filter(|&fd| fd < PLAIN_FDS)?;
+    Some((&PLAIN[fd / 64], 1 << (fd % 64)))
+}
+
+/// The guest closed or replaced fd `fd` (after the host did): what it was is forgotten.
+pub fn forget(fd: RawFd) {
+    forget_range(fd, fd);
+}
+
+/// The guest closed fds `first..=last` (after the host did).
+pub fn forget_range(first: RawFd, last: RawFd) {
+    FORGETS.fetch_add(1, SeqCst);
+    let (lo, hi) = (first.max(0) as usize, (last.max(-1) as isize + 1).min(PLAIN_FDS as isize));
+    for fd in lo..hi.max(0) as usize {
+        PLAIN[fd / 64].fetch_and(!(1 << (fd % 64)), SeqCst);
+    }
+}
+
+/// The identity of the socket at `fd`, remembering an open fd that is not a socket.
+fn look(fd: BorrowedFd) -> Option<Identity> {
+    let Some((word, bit)) = plain_bit(fd) else { return identity(fd) };
+    if word.load(Relaxed) & bit != 0 {
+        return None;
+    }
+    let before = FORGETS.load(SeqCst);
+    let st = rustix::fs::fstat(fd).ok()?;
+    if st.st_mode & libc::S_IFMT == libc::S_IFSOCK {
+        return Some((st.st_dev, st.st_ino));
+    }
+    word.fetch_or(bit, SeqCst);
+    if FORGETS.load(SeqCst) != before {
+        // A close may have come between the fstat and the mark: not remembered.
+        word.fetch_and(!bit, SeqCst);
+    }
+    None
+}
 static CLAIMING: AtomicBool = AtomicBool::new(false);
+/// The claims of the providers whose mode is on ([`claims_on`]).
+static CLAIMS: Mutex<Vec<ClaimFn>> = Mutex::new(Vec::new());
 static TABLE: Mutex<Option<HashMap<Identity, Arc<dyn Socket>>>> = Mutex::new(None);
 
 fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -> R {
@@ -76,10 +128,14 @@ pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
     ANY.store(true, Relaxed);
 }
 
-/// From now on, ask the providers' claims about sockets the table does not know: called by a
-/// provider when a mode in which its claim may answer is turned on (until then, sockets the
-/// table does not know are plain host sockets without a question asked).
-pub fn claims_on() {
+/// From now on, ask `claim` about sockets the table does not know: called by a provider when a
+/// mode in which its claim may answer is turned on (until then, sockets the table does not know
+/// are plain host sockets without a question asked).
+pub fn claims_on(claim: ClaimFn) {
+    let mut claims = CLAIMS.lock().unwrap_or_else(|e| e.into_inner());
+    if !claims.iter().any(|c| std::ptr::fn_addr_eq(*c, claim)) {
+        claims.push(claim);
+    }
     CLAIMING.store(true, Relaxed);
 }
 
@@ -90,7 +146,7 @@ pub fn known(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
     if !ANY.load(Relaxed) && !claiming {
         return None;
     }
-    let id = identity(fd)?;
+    let id = look(fd)?;
     find(id).or_else(|| claimed(fd, claiming))
 }
 
@@ -104,17 +160,14 @@ fn claimed(fd: BorrowedFd, claiming: bool) -> Option<Arc<dyn Socket>> {
     if !claiming {
         return None;
     }
-    let ops = registry::claimers().iter().find_map(|claim| claim(fd))?;
+    let claims: Vec<ClaimFn> = CLAIMS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let ops = claims.iter().find_map(|claim| claim(fd))?;
     insert(fd, Some(ops.clone()));
     Some(ops)
 }
 
-/// The object of the socket at `fd`: the table's, or the host provider's.
-pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
-    known(fd).unwrap_or_else(crate::host::object)
-}
-
-/// sockfd_lookup_light(): the fd as a socket and its object; EBADF or ENOTSOCK otherwise. The
+/// sockfd_lookup_light(): the fd as a socket and its object (`None`: a plain host socket, whose
+/// object is the host provider's); EBADF or ENOTSOCK otherwise. The
 /// host kernel's own lookup answers (one getsockopt): fdget() refuses an O_PATH fd with EBADF,
 /// even one opened on a socket's path, before sock_from_file() says ENOTSOCK.
 ///
@@ -123,18 +176,18 @@ pub fn object(fd: BorrowedFd) -> Arc<dyn Socket> {
 /// which an O_PATH fd opened on a socket's path never has (its device is its filesystem's); left
 /// out: an O_PATH fd reopened from `/proc/self/fd/N` of a known socket is taken for the socket,
 /// and its operations answer EBADF only where they reach the host fd.
-pub fn lookup(fd: BorrowedFd) -> Result<Arc<dyn Socket>, Errno> {
+pub fn lookup(fd: BorrowedFd) -> Result<Option<Arc<dyn Socket>>, Errno> {
     let claiming = CLAIMING.load(Relaxed);
     if !ANY.load(Relaxed) && !claiming {
         rustix::net::sockopt::socket_type(fd)?;
-        return Ok(crate::host::object());
+        return Ok(None);
     }
     let id = identity(fd);
     if let Some(ops) = id.and_then(find) {
-        return Ok(ops);
+        return Ok(Some(ops));
     }
     rustix::net::sockopt::socket_type(fd)?;
-    Ok(id.and_then(|_| claimed(fd, claiming)).unwrap_or_else(crate::host::object))
+    Ok(id.and_then(|_| claimed(fd, claiming)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -165,15 +218,16 @@ pub fn export(limit: RawFd) -> String {
     })
 }
 
-/// Take the table [`export`] gave the previous emulator. Entries that do not parse, name a
-/// provider this emulator does not have, or whose fd is no longer a socket, are dropped (and the
-/// first two logged).
-pub fn import(text: &str) {
+/// Take the table [`export`] gave the previous emulator, finding each entry's provider by its
+/// name with `provider` (the registry's). Entries that do not parse, name a provider this
+/// emulator does not have, or whose fd is no longer a socket, are dropped (and the first two
+/// logged).
+pub fn import(text: &str, provider: fn(&str) -> Option<&'static Provider>) {
     for item in text.split(',').filter(|s| !s.is_empty()) {
         let parsed = (|| {
             let mut f = item.splitn(3, ':');
             let fd: RawFd = f.next()?.parse().ok().filter(|fd| *fd >= 0)?;
-            let provider: &Provider = registry::provider(f.next()?)?;
+            let provider: &Provider = provider(f.next()?)?;
             let ops = (provider.restore)(&unhex(f.next()?)?)?;
             Some((fd, ops))
         })();
@@ -189,12 +243,11 @@ pub fn import(text: &str) {
 mod tests {
     use super::*;
     use crate::registry::{create, Answer, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM};
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::AsFd;
 
     /// A stand-in provider whose objects carry a byte of state.
     struct Marked(u8);
-    static MARKED: Provider =
-        Provider { name: "marked", create: |_| Answer::NotMine, pair: None, restore: |_| None, claim: None };
+    static MARKED: Provider = Provider { name: "marked", create: |_| Answer::NotMine, pair: None, restore: |_| None };
     impl Socket for Marked {
         fn provider(&self) -> &'static Provider {
             &MARKED
@@ -214,7 +267,7 @@ mod tests {
         // A plain host socket has no entry and gets the host object.
         let plain = create(AF_UNIX, SOCK_STREAM, 0).unwrap();
         assert!(known(plain.fd.as_fd()).is_none());
-        assert_eq!(lookup(plain.fd.as_fd()).unwrap().provider().name, "host");
+        assert!(lookup(plain.fd.as_fd()).unwrap().is_none());
 
         // A socket with an object: found by its fd, and by a dup of it after the first is closed.
         let special = create(AF_UNIX, SOCK_DGRAM, 0).unwrap();
@@ -278,12 +331,15 @@ mod tests {
         with_table(|t| t.clear());
         let ping = rustix::io::dup(&other.fd).unwrap();
         let devnull = std::fs::File::open("/dev/null").unwrap();
-        import(&format!(
-            "3:nothing:00,x,{}:ping:0200,{}:ping:0200,{}:host:",
-            ping.as_raw_fd(),
-            devnull.as_raw_fd(),
-            plain.fd.as_raw_fd()
-        ));
+        import(
+            &format!(
+                "3:nothing:00,x,{}:ping:0200,{}:ping:0200,{}:host:",
+                ping.as_raw_fd(),
+                devnull.as_raw_fd(),
+                plain.fd.as_raw_fd()
+            ),
+            crate::registry::provider,
+        );
         assert_eq!(known(ping.as_fd()).map(|o| o.provider().name), Some("ping"));
         assert_eq!(known(other.fd.as_fd()).map(|o| o.provider().name), Some("ping"), "the same socket");
         assert_eq!(known(plain.fd.as_fd()).map(|o| o.provider().name), Some("host"));
@@ -302,8 +358,21 @@ mod tests {
         insert(bound.fd.as_fd(), Some(Arc::new(Marked(9))));
         let path = rustix::fs::open(&dir, rustix::fs::OFlags::PATH | rustix::fs::OFlags::CLOEXEC, 0.into()).unwrap();
         assert_eq!(lookup(path.as_fd()).err(), Some(Errno::BADF));
-        assert_eq!(lookup(bound.fd.as_fd()).map(|o| o.state()).ok(), Some(vec![9]));
+        assert_eq!(lookup(bound.fd.as_fd()).ok().flatten().map(|o| o.state()), Some(vec![9]));
         let _ = std::fs::remove_file(&dir);
+
+        // A file's number is remembered as no socket until it is forgotten: a socket put there
+        // (dup2 onto it) is found once the number is forgotten, as the guest's dup2 forgets it.
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let n = file.as_raw_fd();
+        assert!(known(file.as_fd()).is_none());
+        assert!(known(file.as_fd()).is_none(), "remembered");
+        // SAFETY: `n` is `file`'s fd, which dup2 replaces by a copy of `bound`.
+        assert_eq!(unsafe { libc::dup2(bound.fd.as_raw_fd(), n) }, n);
+        assert!(known(file.as_fd()).is_none(), "not looked at again until forgotten");
+        forget(n);
+        assert_eq!(known(file.as_fd()).map(|o| o.state()), Some(vec![9]));
+        forget_range(0, RawFd::MAX);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! missing device when the caller is root, as dev_ioctl() checks the capability first), so that
 //! the host's `lo` is never touched. SIOCGSTAMP answers the time the socket
 //! last received a datagram (ENOENT before, and always for TCP, which does not keep one), and
-//! SIOCOUTQNSD 0 (on loopback nothing waits unsent).
+//! SIOCOUTQNSD 0 (on loopback nothing waits unsent); SIOCINQ on TCP is tcp_inq()'s ([`super::urgent`]).
 
 use super::addr::Proto;
 use super::socket::Call;
@@ -16,6 +16,8 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 const SIOCGSTAMP_OLD: u32 = 0x8906;
 const SIOCGSTAMPNS_OLD: u32 = 0x8907;
 const SIOCOUTQNSD: u32 = 0x894b;
+/// FIONREAD = SIOCINQ.
+const FIONREAD: u32 = 0x541b;
 const SIOCGIFCONF: u32 = 0x8912;
 const SIOCGIFNAME: u32 = 0x8910;
 const IFNAMSIZ: usize = 16;
@@ -81,6 +83,11 @@ impl Call<'_> {
         }
         let tcp = matches!(self.state.kind, Kind::Inet { proto: Proto::Tcp, .. });
         match kind {
+            FIONREAD if tcp => {
+                let n = self.tcp_inq()?;
+                arg.iter_mut().zip(n.to_ne_bytes()).for_each(|(b, v)| *b = v);
+                Ok(0)
+            }
             SIOCOUTQNSD if tcp => {
                 arg.iter_mut().take(4).for_each(|b| *b = 0);
                 Ok(0)

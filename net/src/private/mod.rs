@@ -28,11 +28,12 @@ pub mod ioctl;
 pub mod netlink;
 mod object;
 mod options;
+mod shared;
 pub mod socket;
+mod urgent;
 
-use crate::registry::{Answer, Provider, Request, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX};
-use crate::registry::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
-use crate::socket::{NewSocket, Socket};
+use crate::socket::{Answer, NewSocket, Provider, Request, Socket};
+use crate::socket::{AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::Errno;
 use addr::{Ip, Proto};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -42,7 +43,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use object::Private;
 
 /// The private network's provider (see the module).
-pub static PROVIDER: Provider = Provider { name: "private", create, pair: Some(pair), restore, claim: Some(claim) };
+pub static PROVIDER: Provider = Provider { name: "private", create, pair: Some(pair), restore };
 
 static ON: AtomicBool = AtomicBool::new(false);
 static NETWORK: OnceLock<Network> = OnceLock::new();
@@ -79,8 +80,9 @@ pub fn fresh_name() -> String {
 /// before the inherited socket table is taken over).
 pub fn enable(name: &str, fd_floor: i32) {
     if NETWORK.set(Network { name: name.to_owned(), fd_floor }).is_ok() {
+        shared::init();
         ON.store(true, Relaxed);
-        crate::table::claims_on();
+        crate::table::claims_on(claim);
     }
 }
 
@@ -162,6 +164,9 @@ pub struct State {
     pub bound: bool,
     /// A non-blocking TCP connect answered EINPROGRESS: the next connect(2) reports its outcome.
     pub connecting: bool,
+    /// That connect was refused: until the next connect(2) the socket is as tcp_done() leaves it
+    /// (TCP_CLOSE, both directions shut down), which poll reports.
+    pub refused: bool,
 }
 
 impl State {
@@ -178,18 +183,19 @@ impl State {
             stamp: None,
             bound: false,
             connecting: false,
+            refused: false,
         }
     }
 
     /// The handoff bytes: the kind; a flags byte (v6only, reuseaddr, reuseport, bound,
-    /// connecting, has a peer, has a pending error); the peer (a family byte, 4 or 16 address
+    /// connecting, has a peer, has a pending error, refused); the peer (a family byte, 4 or 16 address
     /// bytes, the port); the pending errno (4 bytes); then each option as level, name (4 bytes
     /// each), length (2) and value. The receive stamp is left behind (SIOCGSTAMP asks about the
     /// last datagram this program received).
     pub fn encode(&self) -> Vec<u8> {
         let flags = [self.v6only, self.reuseaddr, self.reuseport, self.bound, self.connecting]
             .iter()
-            .chain([self.peer.is_some(), self.pending.is_some()].iter())
+            .chain([self.peer.is_some(), self.pending.is_some(), self.refused].iter())
             .enumerate()
             .fold(0u8, |f, (i, on)| f | (u8::from(*on) << i));
         let mut out = vec![self.kind.code(), flags];
@@ -224,8 +230,8 @@ impl State {
         let mut state = State::new(Kind::from_code(r.byte()?)?);
         let flags = r.byte()?;
         let on = |i: u8| flags & (1 << i) != 0;
-        (state.v6only, state.reuseaddr, state.reuseport, state.bound, state.connecting) =
-            (on(0), on(1), on(2), on(3), on(4));
+        (state.v6only, state.reuseaddr, state.reuseport, state.bound, state.connecting, state.refused) =
+            (on(0), on(1), on(2), on(3), on(4), on(7));
         if on(5) {
             let ip = match r.byte()? {
                 4 => Ip::V4(r.take(4)?.try_into().ok()?),
@@ -531,6 +537,7 @@ mod tests {
             stamp: None,
             bound: true,
             connecting: true,
+            refused: true,
         };
         let v4_peer = State {
             peer: Some((Ip::V4([127, 0, 0, 2]), 1)),

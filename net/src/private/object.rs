@@ -1,34 +1,82 @@
 //! The private socket object: one per socket (its fds share it through the socket table), holding
-//! the socket's [`State`]; each operation is a [`Call`] on the fd the guest named.
+//! the socket's [`State`]; each operation is a [`Call`] on the fd the guest named. An IP socket's
+//! state lives in a slot of the memory the process tree shares ([`super::shared`]), so that the
+//! processes holding the socket after fork see one state; the time of the last datagram
+//! received (SIOCGSTAMP) is each process's own.
 
 use super::addr::Proto;
+use super::shared::Slot;
 use super::socket::Call;
 use super::{Kind, State, PROVIDER};
-use crate::registry::Provider;
-use crate::socket::{Buf, NewSocket, Socket};
+use crate::socket::{Buf, NewSocket, Provider, Socket};
 use crate::Errno;
 use std::os::fd::BorrowedFd;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard};
 
 /// A private socket's object.
-pub struct Private(Mutex<State>);
+pub struct Private {
+    /// The state, when it is not in a slot (and the receive stamp always).
+    local: Mutex<State>,
+    slot: Option<Slot>,
+    /// The slot knows the socket's inode.
+    identified: AtomicBool,
+    /// The state outgrew its slot: the process keeps it from then on.
+    own: AtomicBool,
+}
 
 impl Private {
     pub fn new(state: State) -> Private {
-        Private(Mutex::new(state))
+        let slot = if matches!(state.kind, Kind::Inet { .. }) { Slot::take(&state) } else { None };
+        Private { local: Mutex::new(state), slot, identified: AtomicBool::new(false), own: AtomicBool::new(false) }
+    }
+
+    fn local(&self) -> MutexGuard<'_, State> {
+        self.local.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn shared(&self) -> Option<&Slot> {
+        self.slot.as_ref().filter(|_| !self.own.load(Relaxed))
     }
 
     /// The state now.
     pub fn snapshot(&self) -> State {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let local = self.local();
+        match self.shared().and_then(Slot::read) {
+            Some(state) => State { stamp: local.stamp, ..state },
+            None => local.clone(),
+        }
     }
 
     /// Change the state.
     pub fn update(&self, f: impl FnOnce(&mut State)) {
-        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut local = self.local();
+        let Some(slot) = self.shared() else { return f(&mut local) };
+        let stamp = local.stamp;
+        match slot.modify(|s| {
+            s.stamp = stamp;
+            f(s);
+        }) {
+            Some((state, true)) => local.stamp = state.stamp,
+            Some((state, false)) => {
+                log::warn!(
+                    "private socket state of {} bytes does not fit a shared slot: kept by this process",
+                    state.encode().len()
+                );
+                self.own.store(true, Relaxed);
+                *local = state;
+            }
+            // Not parsed: what this process last knew.
+            None => {}
+        }
     }
 
     fn call<'a>(&'a self, fd: BorrowedFd<'a>) -> Call<'a> {
+        if let Some(slot) = self.shared().filter(|_| !self.identified.swap(true, Relaxed)) {
+            if let Ok(st) = rustix::fs::fstat(fd) {
+                slot.identify(st.st_ino);
+            }
+        }
         Call { fd, obj: self, state: self.snapshot() }
     }
 }
@@ -106,20 +154,26 @@ impl Socket for Private {
         self.call(fd).splice_read_errno(e)
     }
 
-    /// A pending error is readiness: tcp_poll() after a refused connect (sk_err, and a closed
-    /// socket's POLLHUP, POLLIN and POLLOUT), udp_poll()'s POLLERR for an ICMP error. The host
-    /// socket underneath has neither.
-    fn poll(&self, _fd: BorrowedFd, events: i16, revents: i16) -> i16 {
+    /// A pending error is readiness (sk_err: POLLERR), and a refused TCP connect leaves a
+    /// closed socket (tcp_poll() after tcp_done(): POLLHUP, POLLIN, POLLRDHUP and POLLOUT, also
+    /// once SO_ERROR took the error); the host socket underneath has neither. TCP urgent data:
+    /// readable only with data beyond an urgent byte at the head ([`super::urgent`]).
+    fn poll(&self, fd: BorrowedFd, events: i16, revents: i16) -> i16 {
         let state = self.snapshot();
-        if state.pending.is_none() {
-            return revents;
-        }
+        let err = if state.pending.is_some() { libc::POLLERR } else { 0 };
         match state.kind {
-            Kind::Inet { proto: Proto::Tcp, .. } => {
+            Kind::Inet { proto: Proto::Tcp, .. } if state.refused => {
                 let asked = libc::POLLIN | libc::POLLRDNORM | libc::POLLOUT | libc::POLLWRNORM | libc::POLLRDHUP;
-                revents | (events & asked) | libc::POLLERR | libc::POLLHUP
+                revents | (events & asked) | err | libc::POLLHUP
             }
-            _ => revents | libc::POLLERR,
+            Kind::Inet { proto: Proto::Tcp, .. } => {
+                let readable = libc::POLLIN | libc::POLLRDNORM;
+                if revents & readable != 0 && !self.call(fd).tcp_readable() {
+                    return (revents & !readable) | err;
+                }
+                revents | err
+            }
+            _ => revents | err,
         }
     }
 

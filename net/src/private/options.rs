@@ -5,7 +5,7 @@
 //! bound or connected, so nothing leaves through it) validates each setsockopt(2), and the value
 //! is kept; getsockopt(2) replays the kept values on a fresh helper and asks it, or asks a
 //! pristine helper for an option never set. What shapes the transport (timeouts, linger, receive
-//! low-water mark, filters, buffer sizes, receive timestamps) is also set on the host AF_UNIX socket, and what
+//! low-water mark, filters, buffer sizes, receive timestamps, urgent data inline) is also set on the host AF_UNIX socket, and what
 //! describes it (SO_TYPE, SO_ERROR, SO_ACCEPTCONN, the timeouts) comes from there; SO_DOMAIN,
 //! SO_PROTOCOL, SO_REUSEADDR, SO_REUSEPORT and IPV6_V6ONLY come from the emulator's state.
 //! Left out: options whose value depends on a connection (TCP_INFO, TCP_MAXSEG after connect,
@@ -23,6 +23,7 @@ const SO_TYPE: u32 = 3;
 const SO_ERROR: u32 = 4;
 const SO_SNDBUF: u32 = 7;
 const SO_RCVBUF: u32 = 8;
+const SO_OOBINLINE: u32 = 10;
 const SO_LINGER: u32 = 13;
 const SO_REUSEPORT: u32 = 15;
 const SO_RCVLOWAT: u32 = 18;
@@ -52,7 +53,8 @@ pub fn enabled(p: &Call, level: u32, name: u32) -> bool {
 fn transport(name: u32) -> bool {
     matches!(
         name,
-        SO_LINGER
+        SO_OOBINLINE
+            | SO_LINGER
             | SO_RCVLOWAT
             | SO_RCVTIMEO_OLD
             | SO_SNDTIMEO_OLD

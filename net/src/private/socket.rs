@@ -443,8 +443,14 @@ impl Call<'_> {
             let got = (msg.msg_namelen as usize).min(host.len());
             (msg.msg_name, msg.msg_namelen) = guest_buf;
             let n = match (ret, self.inet()) {
-                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN.
-                (Err(Errno::INVAL), Some((_, Proto::Tcp))) => return Err(Errno::NOTCONN),
+                // unix_stream_read_generic(): EINVAL when not connected; TCP says ENOTCONN, but
+                // tcp_recv_urg() EINVAL for MSG_OOB, except on a listening socket.
+                (Err(Errno::INVAL), Some((_, Proto::Tcp)))
+                    if flags & libc::MSG_OOB as u32 == 0
+                        || int_option(self.fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN) == Some(1) =>
+                {
+                    return Err(Errno::NOTCONN)
+                }
                 (r, _) => r?,
             };
             if self.state.kind != Kind::Netlink || n == 0 || flags & libc::MSG_PEEK as u32 != 0 {
@@ -694,12 +700,17 @@ impl Call<'_> {
         }
         if proto == Proto::Tcp && self.state.connecting {
             // __inet_stream_connect() after EINPROGRESS: the outcome, once (then EISCONN).
-            self.obj.update(|s| s.connecting = false);
+            self.obj.update(|s| (s.connecting, s.refused) = (false, false));
             if let Some(e) = self.take_pending() {
                 return Err(e);
             }
             if host_name(self.fd, true).is_ok() {
                 return Ok(());
+            }
+            if self.state.refused {
+                // sock_error() with the error already taken (SO_ERROR): ECONNABORTED; the
+                // socket is disconnected and can connect again.
+                return Err(Errno::CONNABORTED);
             }
         }
         if proto == Proto::Tcp && host_name(self.fd, true).is_ok() {
@@ -741,6 +752,7 @@ impl Call<'_> {
                     Err(Errno::CONNREFUSED) if nonblocking => {
                         self.obj.update(|s| {
                             s.connecting = true;
+                            s.refused = true;
                             s.pending = Some(Errno::CONNREFUSED);
                         });
                         Err(Errno::INPROGRESS)
@@ -778,6 +790,7 @@ impl Call<'_> {
             options: Vec::new(),
             stamp: None,
             connecting: false,
+            refused: false,
             ..self.state.clone()
         };
         let shown = self.shown(&host[..(len as usize).min(host.len())]);

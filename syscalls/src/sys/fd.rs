@@ -382,7 +382,9 @@ fn llseek(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements close(2).
 fn close(_: &mut Ctx, a: &Args) -> SysResult {
     // SAFETY: closing a guest fd the guest asked to close; the emulator's own fds are never passed.
-    ret(unsafe { libc::syscall(libc::SYS_close, host_fd(a[0])) })
+    let r = ret(unsafe { libc::syscall(libc::SYS_close, host_fd(a[0])) });
+    super::socket::fds_closed(a[0], a[0]);
+    r
 }
 
 /// Implements dup(2).
@@ -409,7 +411,9 @@ fn dup2(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
     let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
     // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_dup2, old, new) })
+    let r = ret(unsafe { libc::syscall(libc::SYS_dup2, old, new) });
+    super::socket::fds_closed(a[1], a[1]);
+    r
 }
 
 /// Implements dup3(2): EINVAL for flags other than O_CLOEXEC or when both fds are the same, then
@@ -418,7 +422,9 @@ fn dup3(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
     let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
     // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_dup3, old, new, a[2] as libc::c_int) })
+    let r = ret(unsafe { libc::syscall(libc::SYS_dup3, old, new, a[2] as libc::c_int) });
+    super::socket::fds_closed(a[1], a[1]);
+    r
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,7 +527,9 @@ fn close_range(_: &mut Ctx, a: &Args) -> SysResult {
         return Ok(0);
     }
     // SAFETY: integer arguments; the range holds guest fds only.
-    ret(unsafe { libc::syscall(libc::SYS_close_range, uint(first), uint(last.min(top)), uint(flags)) })
+    let r = ret(unsafe { libc::syscall(libc::SYS_close_range, uint(first), uint(last.min(top)), uint(flags)) });
+    super::socket::fds_closed(first, last.min(top));
+    r
 }
 
 #[cfg(test)]

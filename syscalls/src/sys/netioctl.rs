@@ -1,8 +1,9 @@
 //! Socket ioctls (`_IOC_TYPE` 0x89) as a 32-bit task sees them on a 64-bit kernel
 //! (net/socket.c `compat_sock_ioctl_trans`), on top of the host's own.
 //!
-//! [`ioctl`] takes the requests whose type is SOCK_IOC_TYPE on a socket; everything else
-//! (FIONREAD, SIOCOUTQ = TIOCOUTQ, FIONBIO, non-sockets) stays with ioctl(2) in [`super::fd`].
+//! [`ioctl`] takes the requests whose type is SOCK_IOC_TYPE on a socket, and FIONREAD (= SIOCINQ)
+//! on a socket whose object the socket table knows; everything else (FIONREAD on other files,
+//! SIOCOUTQ = TIOCOUTQ, FIONBIO, non-sockets) stays with ioctl(2) in [`super::fd`].
 //! The socket object's `ioctl` does the work on local copies in the host's layout; the guest's
 //! structs are translated:
 //!
@@ -119,6 +120,12 @@ fn untranslated(req: u32) -> bool {
 /// Socket ioctls: `None` when `request` is not a socket request or `fd` is not a socket (ioctl(2)
 /// in [`super::fd`] answers), else the answer.
 pub fn ioctl(ctx: &mut Ctx, fd: u32, request: u32, arg: u32) -> Option<SysResult> {
+    if request == crate::abi::termios::FIONREAD {
+        // SIOCINQ is FIONREAD: sock_ioctl() hands it to the protocol (tcp_ioctl()'s count is not
+        // the AF_UNIX one of a private TCP socket's host fd). A plain host socket's is the host's.
+        let (fd, sock) = super::socket::known(fd)?;
+        return Some(run(ctx, Sock(fd, &*sock), request, arg, Io::IntOut));
+    }
     if (request >> 8) & 0xff != SOCK_IOC_TYPE {
         return None;
     }

@@ -206,17 +206,35 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
             libc::pollfd { fd: if fd >= floor { -1 } else { fd }, events: p.events.get(), revents: 0 }
         })
         .collect();
-    // An fd with events (POLLNVAL counts) ends the wait at once.
-    let ts = match deadline {
-        _ if !nval.is_empty() => Some(libc::timespec { tv_sec: 0, tv_nsec: 0 }),
-        Some(d) => Some(d.remaining()),
-        None => None,
+    // An fd with events (POLLNVAL counts, and a socket object's own readiness) ends the wait at
+    // once.
+    let own = fds.iter().any(|p| p.fd >= 0 && socket_readiness(p.fd, p.events) != 0);
+    let r = loop {
+        let ts = match deadline {
+            _ if !nval.is_empty() || own => Some(libc::timespec { tv_sec: 0, tv_nsec: 0 }),
+            Some(d) => Some(d.remaining()),
+            None => None,
+        };
+        let mut r = hostpoll::ppoll(&mut fds, ts.as_ref(), mask).map(|count| count as u32 + nval.len() as u32);
+        if r.is_ok() && adjust_sockets(&mut fds) {
+            // The emulator's fds were polled as -1 (revents 0): they count as POLLNVAL.
+            r = Ok((fds.iter().filter(|p| p.revents != 0).count() + nval.len()) as u32);
+            // The host's readiness was not the sockets' (urgent data the host counts as data):
+            // not the end of the wait, which goes on in short slices (the host fd stays ready),
+            // each a signal can end as it ends the wait.
+            let left = deadline.map_or(Some(SLICE_NS), |d| d.end.map(|e| e - now_ns()));
+            if let (Ok(0), Some(left @ 1..)) = (r, left) {
+                fds.iter_mut().for_each(|p| p.revents = 0);
+                let slice = left.min(SLICE_NS) as i64;
+                let ts = libc::timespec { tv_sec: 0, tv_nsec: slice };
+                match hostpoll::ppoll(&mut [], Some(&ts), mask) {
+                    Ok(_) => continue,
+                    Err(e) => break Err(e),
+                }
+            }
+        }
+        break r;
     };
-    let mut r = hostpoll::ppoll(&mut fds, ts.as_ref(), mask).map(|count| count as u32 + nval.len() as u32);
-    if r.is_ok() && adjust_sockets(&mut fds) {
-        // The emulator's fds were polled as -1 (revents 0): they count as POLLNVAL.
-        r = Ok((fds.iter().filter(|p| p.revents != 0).count() + nval.len()) as u32);
-    }
     for &i in &nval {
         if let Some(p) = fds.get_mut(i) {
             p.revents = POLLNVAL;
@@ -229,9 +247,21 @@ fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask
     Ok(r?)
 }
 
+/// How long a wait sleeps between two looks when the host fds are ready but the sockets are not.
+const SLICE_NS: i128 = 10_000_000;
+
+/// The readiness the object of a socket the socket table knows has of its own, whatever its host
+/// fd says (`net::Socket::poll` with nothing from the host: a pending error, a refused connect),
+/// for the `events` asked; 0 for every other fd. A wait that finds some does not wait.
+pub(super) fn socket_readiness(fd: i32, events: i16) -> i16 {
+    match super::socket::known(fd as u32) {
+        Some((fd, sock)) => sock.poll(fd, events, 0),
+        None => 0,
+    }
+}
+
 /// The readiness the socket objects the socket table knows report for their fds, where it
-/// differs from their host fds' (`net::Socket::poll`): whether any changed. Select and epoll
-/// report the host fds' readiness.
+/// differs from their host fds' (`net::Socket::poll`): whether any changed.
 fn adjust_sockets(fds: &mut [libc::pollfd]) -> bool {
     let mut changed = false;
     for p in fds.iter_mut().filter(|p| p.fd >= 0) {
@@ -366,10 +396,23 @@ fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>
         }
         *slot = Some(set);
     }
-    let ts = deadline.map(|d| d.remaining());
+    // Socket objects' own readiness (a pending error): the sets it puts each fd in, and no wait.
+    let own = own_readiness(&host_sets);
+    let ts =
+        if own.is_empty() { deadline.map(|d| d.remaining()) } else { Some(libc::timespec { tv_sec: 0, tv_nsec: 0 }) };
     let [s0, s1, s2] = &mut host_sets;
     let sets_out = [s0.as_deref_mut(), s1.as_deref_mut(), s2.as_deref_mut()];
-    let r = hostpoll::pselect6(n, sets_out, ts.as_ref(), mask)?;
+    let mut r = hostpoll::pselect6(n, sets_out, ts.as_ref(), mask)?;
+    if !own.is_empty() {
+        for &(fd, which) in &own {
+            for (set, on) in host_sets.iter_mut().zip(which) {
+                if let (Some(set), true) = (set, on) {
+                    set[fd / 64] |= 1 << (fd % 64);
+                }
+            }
+        }
+        r = host_sets.iter().flatten().flatten().map(|w| i64::from(w.count_ones())).sum();
+    }
     for (set, &addr) in host_sets.iter().zip(&sets) {
         let Some(set) = set else { continue };
         for i in 0..words32 {
@@ -379,6 +422,38 @@ fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>
         }
     }
     Ok(r as u32)
+}
+
+/// The select sets' masks (fs/select.c POLLIN_SET, POLLOUT_SET, POLLEX_SET).
+const SELECT_SETS: [i16; 3] = [
+    libc::POLLRDNORM | libc::POLLRDBAND | libc::POLLIN | libc::POLLHUP | libc::POLLERR,
+    libc::POLLWRBAND | libc::POLLWRNORM | libc::POLLOUT | libc::POLLERR,
+    libc::POLLPRI,
+];
+
+/// The fds of the (host-layout) select sets whose socket objects are ready of their own
+/// ([`socket_readiness`], asked for the events of the sets each fd is in, as do_select()'s
+/// wait key), with the sets that readiness puts them in.
+fn own_readiness(sets: &[Option<Vec<u64>>; 3]) -> Vec<(usize, [bool; 3])> {
+    let words = sets.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for w in 0..words {
+        let word = |i: usize| sets[i].as_ref().and_then(|s| s.get(w)).copied().unwrap_or(0);
+        let mut any = word(0) | word(1) | word(2);
+        while any != 0 {
+            let bit = any.trailing_zeros() as usize;
+            any &= any - 1;
+            let fd = w * 64 + bit;
+            let member = [0, 1, 2].map(|i| word(i) & (1 << bit) != 0);
+            let asked = (0..3).filter(|&i| member[i]).fold(0, |m, i| m | SELECT_SETS[i]);
+            let ready = socket_readiness(fd as i32, asked);
+            let which = [0, 1, 2].map(|i| member[i] && ready & SELECT_SETS[i] != 0);
+            if which.contains(&true) {
+                out.push((fd, which));
+            }
+        }
+    }
+    out
 }
 
 /// do_compat_select(): the timeval (EFAULT, EINVAL), then the select.

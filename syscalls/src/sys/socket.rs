@@ -54,7 +54,7 @@ pub static ENTRIES: &[Entry] = &[
 /// sockfd_lookup_light(): the fd and its socket object, EBADF or ENOTSOCK otherwise.
 pub fn sock(raw: u32) -> Result<(BorrowedFd<'static>, Arc<dyn Socket>), Errno> {
     let fd = super::fd(raw)?;
-    Ok((fd, net::table::lookup(fd)?))
+    Ok((fd, net::table::lookup(fd)?.unwrap_or_else(net::host::object)))
 }
 
 /// The object of a guest fd that is a socket the socket table knows (not a plain host socket),
@@ -62,6 +62,13 @@ pub fn sock(raw: u32) -> Result<(BorrowedFd<'static>, Arc<dyn Socket>), Errno> {
 pub fn known(raw: u32) -> Option<(BorrowedFd<'static>, Arc<dyn Socket>)> {
     let fd = super::fd(raw).ok()?;
     net::table::known(fd).map(|ops| (fd, ops))
+}
+
+/// Guest fds `first..=last` were closed or replaced (after the host's call): the socket table
+/// forgets what it knew of their numbers.
+pub fn fds_closed(first: u32, last: u32) {
+    let fd = |raw: u32| i32::try_from(raw).unwrap_or(i32::MAX);
+    net::table::forget_range(fd(first), fd(last));
 }
 
 /// A new socket as a guest fd: EMFILE past the guest's limit, else recorded in the socket table.
@@ -80,7 +87,7 @@ pub fn table_for_exec() -> String {
 
 /// Take over the socket table the previous emulator handed to this one.
 pub fn inherit_table(text: &str) {
-    net::table::import(text);
+    net::table::import(text, net::registry::provider);
 }
 
 /// move_addr_to_kernel(): the guest's address bytes.
