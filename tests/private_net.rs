@@ -534,3 +534,45 @@ fn busybox_nslookup_without_a_dns_server_on_a_private_network() {
     let script = "BB=$1\n$BB timeout 10 $BB nslookup host.private.test 127.0.0.1 2>&1; echo \"nslookup: $?\"\n";
     check_busybox_script("nodns", script);
 }
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_ifconfig_ip_route_and_netstat_see_the_private_network() {
+    if !have_applets("netstat", &["ifconfig", "ip", "route", "netstat", "nc", "httpd", "telnetd", "sed", "sort"]) {
+        return;
+    }
+    // The interfaces, addresses and routes before any traffic (lo's counters: no packets are
+    // emulated, and natively none has been sent yet), then three listeners and a connection as
+    // netstat and /proc/net show them. Each wait polls netstat (no packets) for at most 5 s.
+    // Normalised, because the kernel chooses it differently on each run: an ephemeral port
+    // (PORT, ports 32768 and up), the `sl` column and the order of the table lines (hash slots
+    // under a per-namespace random mix), inode numbers, the hashed kernel pointer and the TCP
+    // internals printed after it (rto, ato, cwnd: timing), and sockstat's host-wide counts
+    // (sockets allocated and memory, which natively count the host's sockets too).
+    let script = "BB=$1\n\
+        wait_netstat() { i=0; while [ \"$($BB netstat $1 | $BB grep -c \"$3\")\" -lt $2 ] && [ $i -lt 50 ]; do $BB sleep 0.1; i=$((i+1)); done; }\n\
+        table() { for f; do echo \"== ${f##*/}\"; $BB head -n 1 $f | $BB sed 's/ *$//'; $BB tail -n +2 $f | $BB sed -E \
+        's/^ *[0-9]+: /SL: /; s/ [0-9]+ [0-9]+ [0-9a-f]{16}( .*)?$/ INODE/; s/:[89A-F][0-9A-F]{3} /:PORT /g' | $BB sort; done; }\n\
+        $BB ifconfig -a; echo \"ifconfig: $?\"\n\
+        $BB ip addr; echo \"ip addr: $?\"; $BB ip route; echo \"ip route: $?\"; $BB ip -6 route; echo \"ip -6 route: $?\"\n\
+        $BB route; echo \"route: $?\"; $BB route -n -A inet6 2>&1; echo \"route -A inet6: $?\"\n\
+        $BB cat /proc/sys/net/ipv4/ip_local_port_range /proc/self/net/if_inet6 /proc/$$/net/route /proc/net/arp\n\
+        $BB cat /proc/net/snmp /proc/net/netstat /proc/net/snmp6 | $BB md5sum\n\
+        $BB sleep 5 | $BB nc -l -p 9000 >/dev/null & l=$!\n\
+        $BB httpd -f -p 127.0.0.1:8080 -h . & h=$!\n\
+        $BB telnetd -F -p 2323 -b ::1 -l /bin/true & t=$!\n\
+        wait_netstat -tln 3 LISTEN\n\
+        $BB netstat -tuln | $BB sort; echo \"netstat -tuln: $?\"\n\
+        table /proc/net/tcp /proc/$$/net/tcp6 /proc/self/net/udp /proc/net/udp6\n\
+        $BB sed -E 's/(alloc|mem) [0-9]+/\\1 N/g' /proc/net/sockstat /proc/net/sockstat6\n\
+        $BB sleep 5 | $BB nc 127.0.0.1 9000 >/dev/null & c=$!\n\
+        wait_netstat -tn 2 ESTABLISHED\n\
+        $BB netstat -tn | $BB sed -E 's/:[0-9]{5} /:PORT  /' | $BB sort; echo \"netstat -tn: $?\"\n\
+        table /proc/net/tcp /proc/net/tcp6\n\
+        { kill $l $h $t $c; wait; } 2>/dev/null\n";
+    let native = check_busybox_script("netstat", script);
+    let text = native.stdout_str();
+    for seen in ["inet addr:127.0.0.1", ":::9000", "::1:2323", "127.0.0.1:8080", "::ffff:127.0.0.1:9000"] {
+        assert!(text.contains(seen), "native: no {seen} in {text}");
+    }
+}
