@@ -5,14 +5,18 @@
 # with `dpkg -x` into target/sysroot. This is also how a user makes a sysroot for `emu386 -L`.
 #
 # Usage: tests/fetch-sysroot.sh [PACKAGE...]   (default: the programs the tests run)
+#        EMU386_SYSROOT_DIR=DIR tests/fetch-sysroot.sh PACKAGE...   (another sysroot at DIR, relative to
+#        the workspace; its .debs beside it: target/servers holds the servers of tests/private_net.rs)
 #
 # Idempotent: does nothing when target/sysroot/.packages lists the same packages. Needs dpkg and
 # apt-get (Debian) and the i386 architecture (added when missing, which needs root).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-sysroot=$root/target/sysroot
+sysroot=${EMU386_SYSROOT_DIR:-$root/target/sysroot}
+case $sysroot in /*) ;; *) sysroot=$root/$sysroot ;; esac
 debs=$root/target/debs/sysroot
+[ "$sysroot" = "$root/target/sysroot" ] || debs=$sysroot.debs
 packages=("$@")
 [ ${#packages[@]} -gt 0 ] || packages=(wget python3.11-minimal openssh-client lighttpd)
 

@@ -4,6 +4,11 @@
 //! promises: two runs bind one fixed port at the same time, a host listener is out of reach,
 //! emulators started separately meet on a named network, and nothing is left behind.
 //!
+//! Last, busybox scenarios (servers and clients, and ifconfig/ip/route/netstat over /proc/net)
+//! as one shell script natively in a fresh namespace and under emu386; where Debian's busybox
+//! lacks a server (ftpd, tftpd, dnsd), Debian's i386 vsftpd, tftpd-hpa and dnsmasq serve
+//! (target/servers, which tests/setup.sh fetches).
+//!
 //! Needs `unshare --net` (root) for the comparisons: ignored, saying why, without it (emu/build.rs
 //! probes it). The other tests need nothing.
 
@@ -470,60 +475,128 @@ fn busybox_telnetd_and_telnet_on_a_private_network() {
     assert!(text.contains("\r\nmarker-42\r\nhas-a-tty\r\nConnection closed by foreign host"), "native: {text:?}");
 }
 
+/// Debian's i386 servers the busybox at hand may lack (vsftpd, tftpd-hpa, dnsmasq), unpacked
+/// with their libraries by tests/fetch-sysroot.sh into target/servers (tests/setup.sh does).
+fn servers() -> String {
+    let root = common::workspace().join("target/servers");
+    assert!(
+        root.join(".packages").is_file(),
+        "no servers at {}: run `EMU386_SYSROOT_DIR=target/servers tests/fetch-sysroot.sh tftpd-hpa dnsmasq-base vsftpd` (tests/setup.sh does)",
+        root.display()
+    );
+    root.canonicalize().unwrap().display().to_string()
+}
+
+/// The servers write to a file, never to the test's pipes: one left running after a failed
+/// step cannot keep the test waiting for the end of its output.
+/// A script's `run PROGRAM ARGS &`: a program of the servers' sysroot ($2), loaded by its own
+/// ld-linux.so.2 with its libraries, natively and (the loader being an i386 program) emulated.
+/// It execs, so that `$!` is the server itself, which the script's `kill $d` ends (a server
+/// left running would hold the test's output pipe open).
+const RUN: &str = "R=$2\nrun() { exec $R/lib/ld-linux.so.2 --library-path $R/lib/i386-linux-gnu:$R/usr/lib/i386-linux-gnu \"$@\"; }\n";
+
+/// Wait (up to 5 s) until `netstat -$1ln` lists port $2 (no packets are sent meanwhile).
+const WAIT_LISTEN: &str = "wait_listen() { i=0; while ! $BB netstat -$1ln | $BB grep -q \":$2 \" && [ $i -lt 50 ]; \
+                           do $BB sleep 0.1; i=$((i+1)); done; }\n";
+
+/// `busybox sh -c SCRIPT sh BUSYBOX SERVERS` as [`check_busybox_script`] runs it.
+fn check_server_script(label: &str, script: &str) -> Outcome {
+    let bb = busybox();
+    let args: Vec<String> =
+        vec!["sh".into(), "-c".into(), script.into(), "sh".into(), bb.display().to_string(), servers()];
+    let (native_dir, emu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let native = native_in_netns(&bb, &args, native_dir.path());
+    let mut emulated = command(EMU386, emu_dir.path());
+    emulated.arg(format!("--net=private:{label}{}", std::process::id())).arg(&bb).args(&args);
+    check_commands(&format!("busybox {label} --net=private"), native, emulated, b"")
+}
+
+/// The steps of the FTP scenario once a server listens on 127.0.0.1:21 with a writable `pub`
+/// under its root `root`: ftpput stores a file, ftpget fetches one and a missing one.
+const FTP_CLIENT: &str = "wait_listen t 21\n\
+    $BB timeout 10 $BB ftpput -P 21 127.0.0.1 pub/stored.txt up.txt; echo \"ftpput: $?\"\n\
+    $BB timeout 10 $BB ftpget -P 21 127.0.0.1 got.txt pub/there.txt; echo \"ftpget: $?\"\n\
+    $BB timeout 10 $BB ftpget -P 21 127.0.0.1 none.txt pub/missing.txt; echo \"ftpget missing: $?\"\n\
+    $BB cmp up.txt root/pub/stored.txt && $BB cmp root/pub/there.txt got.txt && echo same content\n\
+    { kill $d; wait $d; } 2>/dev/null\n";
+
 #[test]
 #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
-fn busybox_ftpd_ftpput_and_ftpget_on_a_private_network() {
-    if !have_applets("ftpd", &["tcpsvd", "ftpd", "ftpget", "ftpput", "nc", "timeout"]) {
-        return;
-    }
-    // ftpd (anonymous, writable) under tcpsvd on port 21; ftpput stores a file, ftpget fetches it.
-    let script = format!(
-        "BB=$1\n{WAIT_TCP}mkdir root; $BB seq 1 20000 > up.txt\n\
-         $BB tcpsvd 127.0.0.1 21 $BB ftpd -w root 2>/dev/null & d=$!\n\
-         wait_tcp 21\n\
-         $BB timeout 10 $BB ftpput -P 21 127.0.0.1 stored.txt up.txt; echo \"ftpput: $?\"\n\
-         $BB timeout 10 $BB ftpget -P 21 127.0.0.1 got.txt stored.txt; echo \"ftpget: $?\"\n\
-         $BB timeout 10 $BB ftpget -P 21 127.0.0.1 none.txt missing.txt; echo \"ftpget missing: $?\"\n\
-         $BB cmp up.txt root/stored.txt && $BB cmp up.txt got.txt && echo same content\n\
-         {{ kill $d; wait $d; }} 2>/dev/null\n"
-    );
-    let native = check_busybox_script("ftp", &script);
-    assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
+fn busybox_ftpget_and_ftpput_against_an_ftp_server_on_a_private_network() {
+    let setup = "BB=$1\nchmod 755 .; mkdir -p root/pub empty; chmod 755 root empty; chmod 777 root/pub\n\
+                 $BB seq 1 20000 > up.txt; $BB seq 5 9999 > root/pub/there.txt\n";
+    let script = if missing_applets(&["tcpsvd", "ftpd"]).is_empty() {
+        // busybox ftpd (anonymous, writable) under tcpsvd.
+        format!("{setup}{WAIT_LISTEN}$BB tcpsvd 127.0.0.1 21 $BB ftpd -w root 2>/dev/null & d=$!\n{FTP_CLIENT}")
+    } else {
+        // Debian's vsftpd, standalone in the foreground: anonymous as `daemon` (its home must
+        // exist: vsftpd enters it before anon_root), uploads allowed, passive ports fixed, no
+        // logs, and none of its sandboxes (seccomp, network and pid namespaces).
+        format!(
+            "{setup}{RUN}{WAIT_LISTEN}cat > vsftpd.conf <<END\n\
+             listen=YES\nlisten_address=127.0.0.1\nlisten_port=21\nbackground=NO\n\
+             anonymous_enable=YES\nlocal_enable=NO\nanon_root=$PWD/root\nftp_username=daemon\nnopriv_user=nobody\n\
+             write_enable=YES\nanon_upload_enable=YES\nanon_umask=022\nsecure_chroot_dir=$PWD/empty\n\
+             seccomp_sandbox=NO\nisolate=NO\nisolate_network=NO\nconnect_from_port_20=NO\n\
+             pasv_min_port=30000\npasv_max_port=30009\nxferlog_enable=NO\nsyslog_enable=NO\n\
+             vsftpd_log_file=/dev/null\ntcp_wrappers=NO\nEND\n\
+             run $R/usr/sbin/vsftpd vsftpd.conf >log 2>&1 & d=$!\n{FTP_CLIENT}$BB cat log\n"
+        )
+    };
+    let native = check_server_script("ftp", &script);
+    let text = native.stdout_str();
+    assert!(text.contains("ftpget missing: 1") && text.contains("same content"), "native: {text}");
 }
 
 #[test]
 #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
-fn busybox_tftpd_and_tftp_on_a_private_network() {
-    if !have_applets("tftpd", &["udpsvd", "tftpd", "tftp", "timeout"]) {
-        return;
-    }
-    // tftpd under udpsvd on port 69 serves its directory; tftp -g fetches a file and a missing one.
-    let script = "BB=$1\nmkdir root; $BB seq 1 20000 > root/file.txt\n\
-         $BB udpsvd -E 127.0.0.1 69 $BB tftpd root 2>/dev/null & d=$!\n\
-         $BB sleep 1\n\
+fn busybox_tftp_against_a_tftp_server_on_a_private_network() {
+    let setup = "BB=$1\nmkdir root; $BB seq 1 20000 > root/file.txt\n";
+    let server = if missing_applets(&["udpsvd", "tftpd"]).is_empty() {
+        // busybox tftpd under udpsvd.
+        "$BB udpsvd -E 127.0.0.1 69 $BB tftpd root 2>/dev/null & d=$!\n"
+    } else {
+        // Debian's tftpd-hpa in the foreground, chrooted to root. Bound to the IPv4 wildcard:
+        // it resolves an address with getaddrinfo(AI_ADDRCONFIG), which finds no IPv4 address
+        // configured where lo is the only interface (natively it exits with 66).
+        "run $R/usr/sbin/in.tftpd -L -4 -s -a :69 $PWD/root >log 2>&1 & d=$!\n"
+    };
+    let script = format!(
+        "{setup}{RUN}{WAIT_LISTEN}{server}wait_listen u 69\n\
          $BB timeout 10 $BB tftp -g -r file.txt -l got.txt 127.0.0.1 69; echo \"tftp: $?\"\n\
          $BB timeout 10 $BB tftp -g -r missing.txt -l none.txt 127.0.0.1 69; echo \"tftp missing: $?\"\n\
          $BB cmp root/file.txt got.txt && echo same content\n\
-         { kill $d; wait $d; } 2>/dev/null\n";
-    let native = check_busybox_script("tftp", script);
-    assert!(native.stdout_str().contains("same content"), "native: {}", native.stdout_str());
+         {{ kill $d; wait $d; }} 2>/dev/null\n: >>log; $BB cat log\n"
+    );
+    let native = check_server_script("tftp", &script);
+    let text = native.stdout_str();
+    assert!(text.contains("tftp missing: 1") && text.contains("same content"), "native: {text}");
 }
 
 #[test]
 #[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
-fn busybox_dnsd_and_nslookup_on_a_private_network() {
-    if !have_applets("dnsd", &["dnsd", "nslookup", "timeout"]) {
-        return;
-    }
-    // dnsd answers from a hosts file on 127.0.0.1:53; nslookup asks for a name it has and one it has not.
-    let script = "BB=$1\necho 'host.private.test 10.1.2.3' > hosts\n\
-         $BB dnsd -c hosts -i 127.0.0.1 -p 53 2>/dev/null & d=$!\n\
-         $BB sleep 1\n\
-         $BB timeout 10 $BB nslookup host.private.test 127.0.0.1; echo \"nslookup: $?\"\n\
+fn busybox_nslookup_against_a_dns_server_on_a_private_network() {
+    let server = if missing_applets(&["dnsd"]).is_empty() {
+        // busybox dnsd answers from a hosts file.
+        "echo 'host.private.test 10.1.2.3' > hosts\n$BB dnsd -c hosts -i 127.0.0.1 -p 53 2>/dev/null & d=$!\n"
+    } else {
+        // Debian's dnsmasq in the foreground on 127.0.0.1:53 only, no configuration files, no
+        // upstream: private.test is its own (a name it has not is NXDOMAIN). Its log (stderr)
+        // is compared too.
+        "run $R/usr/sbin/dnsmasq -d -C /dev/null -u root -p 53 --no-resolv --no-hosts --listen-address=127.0.0.1 \
+         --bind-interfaces --pid-file= --local=/private.test/ --address=/host.private.test/10.1.2.3 >log 2>&1 & d=$!\n"
+    };
+    // The servers' sockets as netstat sees them, then the queries.
+    let script = format!(
+        "BB=$1\n: >log\n{RUN}{WAIT_LISTEN}{server}wait_listen u 53\n\
+         $BB netstat -tuln | $BB sort\n\
+         $BB timeout 10 $BB nslookup -type=a host.private.test 127.0.0.1; echo \"nslookup: $?\"\n\
          $BB timeout 10 $BB nslookup missing.private.test 127.0.0.1; echo \"nslookup missing: $?\"\n\
-         { kill $d; wait $d; } 2>/dev/null\n";
-    let native = check_busybox_script("dns", script);
-    assert!(native.stdout_str().contains("10.1.2.3"), "native: {}", native.stdout_str());
+         {{ kill $d; wait $d; }} 2>/dev/null\n$BB cat log\n"
+    );
+    let native = check_server_script("dns", &script);
+    let text = native.stdout_str();
+    assert!(text.contains("Address: 10.1.2.3") && text.contains("udp        0      0 127.0.0.1:53"), "native: {text}");
 }
 
 #[test]
@@ -536,4 +609,46 @@ fn busybox_nslookup_without_a_dns_server_on_a_private_network() {
     // by the send of the second, natively at once.
     let script = "BB=$1\n$BB timeout 10 $BB nslookup host.private.test 127.0.0.1 2>&1; echo \"nslookup: $?\"\n";
     check_busybox_script("nodns", script);
+}
+
+#[test]
+#[cfg_attr(emu386_no_netns, ignore = "no network namespace for the native run here (needs unshare -n)")]
+fn busybox_ifconfig_ip_route_and_netstat_see_the_private_network() {
+    if !have_applets("netstat", &["ifconfig", "ip", "route", "netstat", "nc", "httpd", "telnetd", "sed", "sort"]) {
+        return;
+    }
+    // The interfaces, addresses and routes before any traffic (lo's counters: no packets are
+    // emulated, and natively none has been sent yet), then three listeners and a connection as
+    // netstat and /proc/net show them. Each wait polls netstat (no packets) for at most 5 s.
+    // Normalised, because the kernel chooses it differently on each run: an ephemeral port
+    // (PORT, ports 32768 and up), the `sl` column and the order of the table lines (hash slots
+    // under a per-namespace random mix), inode numbers, the hashed kernel pointer and the TCP
+    // internals printed after it (rto, ato, cwnd: timing), and sockstat's host-wide counts
+    // (sockets allocated and memory, which natively count the host's sockets too).
+    let script = "BB=$1\n\
+        wait_netstat() { i=0; while [ \"$($BB netstat $1 | $BB grep -c \"$3\")\" -lt $2 ] && [ $i -lt 50 ]; do $BB sleep 0.1; i=$((i+1)); done; }\n\
+        table() { for f; do echo \"== ${f##*/}\"; $BB head -n 1 $f | $BB sed 's/ *$//'; $BB tail -n +2 $f | $BB sed -E \
+        's/^ *[0-9]+: /SL: /; s/ [0-9]+ [0-9]+ [0-9a-f]{16}( .*)?$/ INODE/; s/:[89A-F][0-9A-F]{3} /:PORT /g' | $BB sort; done; }\n\
+        $BB ifconfig -a; echo \"ifconfig: $?\"\n\
+        $BB ip addr; echo \"ip addr: $?\"; $BB ip route; echo \"ip route: $?\"; $BB ip -6 route; echo \"ip -6 route: $?\"\n\
+        $BB route; echo \"route: $?\"; $BB route -n -A inet6 2>&1; echo \"route -A inet6: $?\"\n\
+        $BB cat /proc/sys/net/ipv4/ip_local_port_range /proc/self/net/if_inet6 /proc/$$/net/route /proc/net/arp\n\
+        $BB cat /proc/net/snmp /proc/net/netstat /proc/net/snmp6 | $BB md5sum\n\
+        $BB sleep 5 | $BB nc -l -p 9000 >/dev/null & l=$!\n\
+        $BB httpd -f -p 127.0.0.1:8080 -h . & h=$!\n\
+        $BB telnetd -F -p 2323 -b ::1 -l /bin/true & t=$!\n\
+        wait_netstat -tln 3 LISTEN\n\
+        $BB netstat -tuln | $BB sort; echo \"netstat -tuln: $?\"\n\
+        table /proc/net/tcp /proc/$$/net/tcp6 /proc/self/net/udp /proc/net/udp6\n\
+        $BB sed -E 's/(alloc|mem) [0-9]+/\\1 N/g' /proc/net/sockstat /proc/net/sockstat6\n\
+        $BB sleep 5 | $BB nc 127.0.0.1 9000 >/dev/null & c=$!\n\
+        wait_netstat -tn 2 ESTABLISHED\n\
+        $BB netstat -tn | $BB sed -E 's/:[0-9]{5} /:PORT  /' | $BB sort; echo \"netstat -tn: $?\"\n\
+        table /proc/net/tcp /proc/net/tcp6\n\
+        { kill $l $h $t $c; wait; } 2>/dev/null\n";
+    let native = check_busybox_script("netstat", script);
+    let text = native.stdout_str();
+    for seen in ["inet addr:127.0.0.1", ":::9000", "::1:2323", "127.0.0.1:8080", "::ffff:127.0.0.1:9000"] {
+        assert!(text.contains(seen), "native: no {seen} in {text}");
+    }
 }

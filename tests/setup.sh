@@ -8,6 +8,8 @@
 #   busybox-static:i386 real programs for the busybox tests (tests/fetch-busybox.sh)
 #   target/sysroot    Debian's i386 wget, python3.11-minimal, openssh-client, lighttpd and libraries
 #                     (tests/fetch-sysroot.sh) for the tests of real dynamic programs
+#   target/servers    Debian's i386 vsftpd, tftpd-hpa and dnsmasq and their libraries (the same
+#                     script), servers for the busybox clients in tests/private_net.rs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -30,6 +32,7 @@ fi
 
 bash tests/fetch-busybox.sh
 bash tests/fetch-sysroot.sh
+EMU386_SYSROOT_DIR=target/servers bash tests/fetch-sysroot.sh vsftpd tftpd-hpa dnsmasq-base
 bash emu/unicorn/prepare.sh
 cargo build --release
 mkdir -p target/fixtures

@@ -102,6 +102,11 @@ struct Cli {
     #[arg(long, value_name = "SOFT:HARD", hide = true, value_parser = parse_nofile)]
     nofile: Option<(u64, u64)>,
 
+    /// (Set by a guest execve.) The program's RLIMIT_AS, SOFT:HARD (kept by the emulator: the
+    /// host's limit is the emulator's own).
+    #[arg(long, value_name = "SOFT:HARD", hide = true, value_parser = parse_nofile)]
+    as_limit: Option<(u64, u64)>,
+
     /// (Set by a guest execve.) The socket table of the program that executed this one: the
     /// sockets that are not plain host sockets, with their state (net::table::export).
     #[arg(long, value_name = "TABLE", hide = true)]
@@ -390,6 +395,9 @@ fn main() -> ExitCode {
     // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
     syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
+    if let Some((soft, hard)) = cli.as_limit {
+        syscalls::sys::mm_space::set_address_space_limit(soft, hard);
+    }
     // The network first: the inherited socket table may hold its sockets.
     if let Some(Net::Private(name)) = &cli.net {
         let name = name.clone().unwrap_or_else(net::private::fresh_name);

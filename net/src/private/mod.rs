@@ -24,6 +24,7 @@
 //! after one atomic load.
 
 pub mod addr;
+pub mod census;
 pub mod ioctl;
 pub mod netlink;
 mod object;
@@ -435,17 +436,10 @@ impl Lock {
     }
 }
 
-/// /proc/sys/net/ipv4/ip_local_port_range (32768-60999 when unreadable, the kernel's default).
-pub(crate) fn port_range() -> (u16, u16) {
-    static RANGE: OnceLock<(u16, u16)> = OnceLock::new();
-    *RANGE.get_or_init(|| {
-        let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
-        let mut it = text.split_whitespace().filter_map(|w| w.parse::<u16>().ok());
-        match (it.next(), it.next()) {
-            (Some(lo), Some(hi)) if lo <= hi && lo > 0 => (lo, hi),
-            _ => (32768, 60999),
-        }
-    })
+/// The network's `ip_local_port_range`: a fresh network namespace's, 32768-60999
+/// (net/ipv4/af_inet.c `inet_init_net()`), whatever the host's is.
+pub fn port_range() -> (u16, u16) {
+    (32768, 60999)
 }
 
 /// A helper host socket of the guest's family, type and protocol, out of the guest's fd range,

@@ -444,6 +444,10 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         let (soft, hard) = super::fd::guest_nofile();
         args.push(format!("--nofile={soft}:{hard}").into_bytes());
     }
+    if super::mm_space::address_space_limit_set() {
+        let (soft, hard) = super::mm_space::address_space_limit();
+        args.push(format!("--as-limit={soft}:{hard}").into_bytes());
+    }
     let sockets = super::socket::table_for_exec();
     if !sockets.is_empty() {
         args.push(format!("--sockets={sockets}").into_bytes());

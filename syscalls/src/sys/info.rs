@@ -206,6 +206,10 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// RLIMIT_NOFILE, which the guest has emulated (see `fd::init_nofile`).
 const RLIMIT_NOFILE: u32 = 7;
 
+/// RLIMIT_AS, which the guest has emulated (see `mm_space::address_space_limit`): the host's
+/// would limit the emulator, whose reservation of the guest space alone is 4 GiB.
+const RLIMIT_AS: u32 = 9;
+
 /// Whether prlimit's `pid` is the calling process (0 or its own pid).
 fn is_self(pid: u32) -> bool {
     pid == 0 || pid == rustix::process::getpid().as_raw_nonzero().get() as u32
@@ -217,7 +221,37 @@ fn own_limit(resource: u32) -> Result<libc::rlimit64, Errno> {
         let (cur, max) = super::fd::guest_nofile();
         return Ok(libc::rlimit64 { rlim_cur: cur, rlim_max: max });
     }
+    if resource == RLIMIT_AS {
+        let (cur, max) = super::mm_space::address_space_limit();
+        return Ok(libc::rlimit64 { rlim_cur: cur, rlim_max: max });
+    }
     host_prlimit(0, resource, None)
+}
+
+/// do_prlimit() for the guest's RLIMIT_AS: soft above hard is EINVAL, raising the hard limit
+/// needs CAP_SYS_RESOURCE (EPERM); the host's limit stays the emulator's.
+fn set_address_space(new: &libc::rlimit64) -> Result<(), Errno> {
+    if new.rlim_cur > new.rlim_max {
+        return Err(Errno::INVAL);
+    }
+    let (_, max) = super::mm_space::address_space_limit();
+    if new.rlim_max > max && !capable(CAP_SYS_RESOURCE) {
+        return Err(Errno::PERM);
+    }
+    super::mm_space::set_address_space_limit(new.rlim_cur, new.rlim_max);
+    Ok(())
+}
+
+const CAP_SYS_RESOURCE: u32 = 24;
+
+/// capable(): whether the calling process has capability `cap` in its effective set.
+fn capable(cap: u32) -> bool {
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << cap) != 0)
 }
 
 /// do_prlimit() for the guest's RLIMIT_NOFILE: soft above hard is EINVAL, a hard limit above
@@ -268,6 +302,11 @@ fn prlimit64(ctx: &mut Ctx, a: &Args) -> SysResult {
         if let Some(new) = &new {
             set_nofile(new)?;
         }
+    } else if a[1] == RLIMIT_AS && is_self(a[0]) {
+        old = own_limit(RLIMIT_AS)?;
+        if let Some(new) = &new {
+            set_address_space(new)?;
+        }
     } else {
         let old = (a[3] != 0).then_some(&mut old);
         hostinfo::prlimit64(int(a[0]), uint(a[1]), new.as_ref(), old)?;
@@ -313,6 +352,10 @@ fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
     let new = libc::rlimit64 { rlim_cur: wide(r.rlim_cur.get()), rlim_max: wide(r.rlim_max.get()) };
     if a[0] == RLIMIT_NOFILE {
         set_nofile(&new)?;
+        return Ok(0);
+    }
+    if a[0] == RLIMIT_AS {
+        set_address_space(&new)?;
         return Ok(0);
     }
     host_prlimit(0, a[0], Some(&new))?;

@@ -188,6 +188,11 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     if locked && !mlock_future_ok(mm.locked_vm() + u64::from(len)) {
         return Err(Errno::AGAIN.into());
     }
+    // mmap_region(): may_expand_vm(), less what a fixed mapping replaces.
+    let (from, to) = (u64::from(start), u64::from(start) + u64::from(len));
+    if !mm.may_expand_vm(u64::from(len) - if fixed { mm.mapped_in(from, to) } else { 0 }) {
+        return Err(Errno::NOMEM.into());
+    }
     let offset = pgoff * u64::from(PAGE_SIZE);
     let (backing, kind) = match file {
         None => (Backing::Anon { shared }, VmaKind::Anon),

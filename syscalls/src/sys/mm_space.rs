@@ -286,6 +286,16 @@ impl Mm {
         self.vmas.values()
     }
 
+    /// Bytes of `[start, end)` that VMAs cover (count_vma_pages_range(), in bytes).
+    pub fn mapped_in(&self, start: u64, end: u64) -> u64 {
+        self.vmas.values().map(|v| v.end.min(end).saturating_sub(u64::from(v.start).max(start))).sum()
+    }
+
+    /// may_expand_vm(): whether `more` bytes of mappings fit under the guest's RLIMIT_AS.
+    pub fn may_expand_vm(&self, more: u64) -> bool {
+        self.total_vm().saturating_add(more) <= address_space_limit().0
+    }
+
     /// The VMA containing `addr`.
     pub fn find(&self, addr: u32) -> Option<&Vma> {
         self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| u64::from(addr) < v.end)
@@ -490,6 +500,11 @@ impl Mm {
             if old_len > vma.end - u64::from(addr) {
                 return Err(Errno::FAULT);
             }
+            // may_expand_vm() for what the mapping grows by (a duplicate counts whole).
+            let grows = if dont_unmap { new_len64 } else { new_len64.saturating_sub(old_len) };
+            if !self.may_expand_vm(grows) {
+                return Err(Errno::NOMEM);
+            }
         }
         // mremap_to() with MREMAP_FIXED clears the target first and drops the tail of a shrink.
         if fixed {
@@ -676,7 +691,10 @@ impl Mm {
             return self.brk;
         };
         if new_top > old_top {
-            if !self.is_free(u64::from(old_top), u64::from(new_top)) {
+            // do_brk_flags(): may_expand_vm().
+            if !self.is_free(u64::from(old_top), u64::from(new_top))
+                || !self.may_expand_vm(u64::from(new_top - old_top))
+            {
                 return self.brk;
             }
             if self
@@ -698,6 +716,30 @@ impl Mm {
         self.brk = new;
         self.brk
     }
+}
+
+/// The guest's RLIMIT_AS (soft, hard) once it has set one: the host's limit is the emulator's,
+/// whose reservation of the whole guest space alone is 4 GiB of address space, so the guest's is
+/// kept here and checked against the guest's own mappings ([`Mm::may_expand_vm`]).
+static GUEST_AS: std::sync::Mutex<Option<(u64, u64)>> = std::sync::Mutex::new(None);
+
+/// The guest's RLIMIT_AS: the one it set, else the one inherited from the host.
+pub fn address_space_limit() -> (u64, u64) {
+    if let Some(limit) = *GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()) {
+        return limit;
+    }
+    let host = rustix::process::getrlimit(rustix::process::Resource::As);
+    (host.current.unwrap_or(u64::MAX), host.maximum.unwrap_or(u64::MAX))
+}
+
+/// Set the guest's RLIMIT_AS (checked by the caller as do_prlimit() checks it).
+pub fn set_address_space_limit(soft: u64, hard: u64) {
+    *GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()) = Some((soft, hard));
+}
+
+/// Whether the guest's RLIMIT_AS is its own (it set one; execve hands it on).
+pub fn address_space_limit_set() -> bool {
+    GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()).is_some()
 }
 
 #[cfg(test)]

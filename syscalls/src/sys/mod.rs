@@ -56,6 +56,7 @@ pub mod pkey;
 pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod procfs_net;
 pub mod procmm;
 pub mod quota;
 pub mod restart;

@@ -102,6 +102,11 @@ pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> 
     const O_ACCMODE: u32 = 3;
     let plain = flags & O_ACCMODE == 0
         && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
+    if plain {
+        if let Some(text) = super::procfs_net::text(path, proc_self_pid()) {
+            return Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0));
+        }
+    }
     let text = match classify(path) {
         Some(Own::Maps) if plain => maps(&task.mm),
         Some(Own::Smaps) if plain => smaps(&task.mm),
