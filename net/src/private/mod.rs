@@ -168,6 +168,10 @@ pub struct State {
     /// That connect was refused: until the next connect(2) the socket is as tcp_done() leaves it
     /// (TCP_CLOSE, both directions shut down), which poll reports.
     pub refused: bool,
+    /// shutdown(2) of the sending side (SHUT_WR or SHUT_RDWR) was called on this socket: TCP
+    /// reports POLLHUP only then (both directions shut down), where the AF_UNIX socket underneath
+    /// reports it as soon as its peer is gone.
+    pub shut_wr: bool,
 }
 
 impl State {
@@ -185,11 +189,12 @@ impl State {
             bound: false,
             connecting: false,
             refused: false,
+            shut_wr: false,
         }
     }
 
     /// The handoff bytes: the kind; a flags byte (v6only, reuseaddr, reuseport, bound,
-    /// connecting, has a peer, has a pending error, refused); the peer (a family byte, 4 or 16 address
+    /// connecting, has a peer, has a pending error, refused); a second flags byte (shut_wr); the peer (a family byte, 4 or 16 address
     /// bytes, the port); the pending errno (4 bytes); then each option as level, name (4 bytes
     /// each), length (2) and value. The receive stamp is left behind (SIOCGSTAMP asks about the
     /// last datagram this program received).
@@ -199,7 +204,7 @@ impl State {
             .chain([self.peer.is_some(), self.pending.is_some(), self.refused].iter())
             .enumerate()
             .fold(0u8, |f, (i, on)| f | (u8::from(*on) << i));
-        let mut out = vec![self.kind.code(), flags];
+        let mut out = vec![self.kind.code(), flags, u8::from(self.shut_wr)];
         if let Some((ip, port)) = self.peer {
             match ip {
                 Ip::V4(a) => {
@@ -233,6 +238,7 @@ impl State {
         let on = |i: u8| flags & (1 << i) != 0;
         (state.v6only, state.reuseaddr, state.reuseport, state.bound, state.connecting, state.refused) =
             (on(0), on(1), on(2), on(3), on(4), on(7));
+        state.shut_wr = r.byte()? & 1 != 0;
         if on(5) {
             let ip = match r.byte()? {
                 4 => Ip::V4(r.take(4)?.try_into().ok()?),
@@ -532,6 +538,7 @@ mod tests {
             bound: true,
             connecting: true,
             refused: true,
+            shut_wr: true,
         };
         let v4_peer = State {
             peer: Some((Ip::V4([127, 0, 0, 2]), 1)),
@@ -542,7 +549,7 @@ mod tests {
         }
         assert_eq!(State::decode(&[]), None);
         assert_eq!(State::decode(&[9, 0]), None, "no such kind");
-        assert_eq!(State::decode(&[1, 1 << 5, 4, 127]), None, "a peer cut short");
-        assert_eq!(State::decode(&[1, 0, 1, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1]), None, "an option cut short");
+        assert_eq!(State::decode(&[1, 1 << 5, 0, 4, 127]), None, "a peer cut short");
+        assert_eq!(State::decode(&[1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1]), None, "an option cut short");
     }
 }

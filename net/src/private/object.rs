@@ -156,7 +156,8 @@ impl Socket for Private {
 
     /// A pending error is readiness (sk_err: POLLERR), and a refused TCP connect leaves a
     /// closed socket (tcp_poll() after tcp_done(): POLLHUP, POLLIN, POLLRDHUP and POLLOUT, also
-    /// once SO_ERROR took the error); the host socket underneath has neither. TCP urgent data:
+    /// once SO_ERROR took the error); the host socket underneath has neither. A connected TCP
+    /// socket whose peer closed is POLLHUP only once it shut down its own sending side. TCP urgent data:
     /// readable only with data beyond an urgent byte at the head ([`super::urgent`]).
     fn poll(&self, fd: BorrowedFd, events: i16, revents: i16) -> i16 {
         let state = self.snapshot();
@@ -167,6 +168,9 @@ impl Socket for Private {
                 revents | (events & asked) | err | libc::POLLHUP
             }
             Kind::Inet { proto: Proto::Tcp, .. } => {
+                // tcp_poll(): POLLHUP once both directions are shut down; a peer's close shuts
+                // down only the receiving side (POLLIN, POLLRDHUP), AF_UNIX's both.
+                let revents = if state.shut_wr { revents } else { revents & !libc::POLLHUP };
                 let readable = libc::POLLIN | libc::POLLRDNORM;
                 if revents & readable != 0 && !self.call(fd).tcp_readable() {
                     return (revents & !readable) | err;

@@ -847,6 +847,9 @@ impl Call<'_> {
         }
         // SAFETY: plain syscall.
         let ret = check(unsafe { libc::shutdown(self.fd.as_raw_fd(), how as i32) } as isize).map(drop);
+        if ret.is_ok() && how != libc::SHUT_RD as u32 {
+            self.obj.update(|s| s.shut_wr = true);
+        }
         match (ret, self.inet()) {
             // A UDP socket connected to nobody on the host.
             (Err(Errno::NOTCONN), Some((_, Proto::Udp))) => Ok(()),
