@@ -101,6 +101,8 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             Err(SysError::Errno(Errno::NOSYS))
         }
     };
+    // Another process reading this one's /proc entries finds the address space as it now is.
+    sys::procfs_other::publish(ctx.task);
     let flow = flow(&result);
     let value = match flow {
         Flow::Return(v) => Some(v),

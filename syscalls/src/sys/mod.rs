@@ -48,6 +48,7 @@ pub mod pidfd;
 pub mod poll;
 pub mod process;
 pub mod procfs;
+pub mod procfs_other;
 pub mod rseq;
 pub mod sched;
 pub mod signal;
