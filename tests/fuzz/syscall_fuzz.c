@@ -303,6 +303,8 @@ static const struct call calls[] = {
     C(clone3, K_BUF, K_LEN), C(unshare, K_INT), C(setns, K_FD, K_INT),
     C(futex_waitv, K_BUF, K_INT, K_INT, K_TS64, K_INT), C(fanotify_init, K_INT, K_INT), C(userfaultfd, K_INT),
     C(remap_file_pages, K_MMADDR, K_MMLEN, K_INT, K_INT, K_INT), C(rseq, K_BUF, K_LEN, K_INT, K_INT),
+    /* process_vm_writev is left out: on itself it would write random bytes over the fuzzer. */
+    C(process_vm_readv, K_SELF, K_IOVEC, K_INT, K_IOVEC, K_INT, K_INT),
     /* getxattrat, listxattrat (no SYS_ names in these headers yet). fanotify_mark is left out (a
      * permission mark would make the fuzzer's own opens wait for an answer), and so is
      * perf_event_open (a random attr may ask for SIGTRAP or overflow signals), and syslog (as

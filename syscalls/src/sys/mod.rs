@@ -47,6 +47,7 @@ pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
+pub mod process_vm;
 pub mod procfs;
 pub mod procfs_other;
 pub mod rseq;
@@ -81,6 +82,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     rseq::ENTRIES,
     lsm::ENTRIES,
     kcmp::ENTRIES,
+    process_vm::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
