@@ -107,6 +107,11 @@ struct Cli {
     #[arg(long, value_name = "TABLE", hide = true)]
     sockets: Option<String>,
 
+    /// (Set by a guest execve.) The seccomp mode and filters of the program that executed this
+    /// one (syscalls::sys::seccomp::State::for_exec).
+    #[arg(long, value_name = "FILTERS", hide = true)]
+    seccomp: Option<String>,
+
     /// The network the program and everything it forks or executes sees: `host` (the default)
     /// or `private[:NAME]`, a network of its own with only a loopback interface (emulators given
     /// the same NAME share one; without a NAME the network is this invocation's own).
@@ -448,6 +453,9 @@ fn main() -> ExitCode {
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    if let Some(state) = cli.seccomp.as_deref().and_then(syscalls::sys::seccomp::State::from_exec) {
+        task.seccomp = state;
+    }
     task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
         Ok(i) => i,

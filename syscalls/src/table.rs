@@ -94,9 +94,10 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             traced(ctx, trace::format_call(&e.call, args, &*ctx.mem, None, &before));
         }
     }
-    let result = match entry {
-        Some(e) => (e.handler)(ctx, args),
-        None => {
+    let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
+        (Some(verdict), _) => verdict,
+        (None, Some(e)) => (e.handler)(ctx, args),
+        (None, None) => {
             ctx.task.unsupported(nr);
             Err(SysError::Errno(Errno::NOSYS))
         }

@@ -52,6 +52,7 @@ pub mod procfs;
 pub mod procfs_other;
 pub mod rseq;
 pub mod sched;
+pub mod seccomp;
 pub mod signal;
 pub mod socket;
 pub mod socketcall;
@@ -83,6 +84,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     lsm::ENTRIES,
     kcmp::ENTRIES,
     process_vm::ENTRIES,
+    seccomp::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,

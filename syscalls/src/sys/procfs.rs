@@ -678,6 +678,11 @@ pub fn status(mm: &Space) -> Option<String> {
     let mut out = String::new();
     for l in host.lines() {
         let name = l.split(':').next().unwrap_or("");
+        if name == "Seccomp" || name == "Seccomp_filters" {
+            let value = if name == "Seccomp" { mm.seccomp.0 } else { mm.seccomp.1 };
+            let _ = writeln!(out, "{name}:\t{value}");
+            continue;
+        }
         if name == "Threads" {
             // The emulator's own helper threads (named emu386-…) are not the guest's.
             let host_threads: u64 = l[name.len() + 1..].trim().parse().unwrap_or(1);

@@ -65,6 +65,12 @@ static CURRENT: Mutex<(u64, Vec<u8>)> = Mutex::new((u64::MAX, Vec::new()));
 /// [`CURRENT`]'s generation, readable without the lock.
 static PUBLISHED_GEN: AtomicU64 = AtomicU64::new(u64::MAX);
 
+/// Publish again at the next syscall's end (something published other than the VMA list changed:
+/// the seccomp mode).
+pub fn republish() {
+    PUBLISHED_GEN.store(u64::MAX, Ordering::Relaxed);
+}
+
 /// Publish the calling process's address space if it changed since the last time.
 #[inline]
 pub fn publish(task: &Task) {
@@ -79,7 +85,8 @@ fn publish_now(task: &Task, generation: u64) {
     let Some(base) = crate::sys::mm_space::host_addr(0) else {
         return;
     };
-    let data = serialise(&task.mm, task.exe.as_os_str().as_encoded_bytes());
+    let seccomp = (task.seccomp.mode, task.seccomp.filters());
+    let data = serialise(&task.mm, task.exe.as_os_str().as_encoded_bytes(), seccomp);
     let Ok(mut current) = CURRENT.lock() else {
         return;
     };
@@ -94,8 +101,9 @@ fn publish_now(task: &Task, generation: u64) {
     PUBLISHED_GEN.store(generation, Ordering::Relaxed);
 }
 
-/// The serialised list: version, stack floor, peak size, the program's path, then each VMA.
-fn serialise(mm: &Mm, exe: &[u8]) -> Vec<u8> {
+/// The serialised list: version, stack floor, peak size, seccomp mode and filter count, the
+/// program's path, then each VMA.
+fn serialise(mm: &Mm, exe: &[u8], seccomp: (u32, u32)) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + mm.vmas().count() * 48);
     let bytes = |out: &mut Vec<u8>, b: &[u8]| {
         out.extend_from_slice(&(b.len() as u32).to_le_bytes());
@@ -104,6 +112,8 @@ fn serialise(mm: &Mm, exe: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&mm.stack_floor.to_le_bytes());
     out.extend_from_slice(&mm.hiwater_vm.to_le_bytes());
+    out.extend_from_slice(&seccomp.0.to_le_bytes());
+    out.extend_from_slice(&seccomp.1.to_le_bytes());
     bytes(&mut out, exe);
     out.extend_from_slice(&(mm.vmas().count() as u32).to_le_bytes());
     for v in mm.vmas() {
@@ -173,6 +183,9 @@ pub struct Space {
     pub base: usize,
     /// The process, or `None` for the caller itself.
     pub pid: Option<u32>,
+    /// seccomp's mode and filter count (the calling thread's; another process's main thread's
+    /// when it published last).
+    pub seccomp: (u32, u32),
 }
 
 impl Space {
@@ -185,6 +198,7 @@ impl Space {
             exe: task.exe.clone(),
             base: crate::sys::mm_space::host_addr(0).map_or(0, |p| p as usize),
             pid: None,
+            seccomp: (task.seccomp.mode, task.seccomp.filters()),
         }
     }
 
@@ -214,6 +228,7 @@ impl Space {
         }
         let stack_floor = c.u32()?;
         let hiwater_vm = c.u64()?;
+        let seccomp = (c.u32()?, c.u32()?);
         let exe = PathBuf::from(std::ffi::OsString::from_vec(c.bytes()?));
         let count = c.u32()?;
         let mut vmas = Vec::new();
@@ -243,7 +258,7 @@ impl Space {
             }
             vmas.push(Vma { start, end, prot, shared, kind, flags });
         }
-        Some(Space { vmas, stack_floor, hiwater_vm, exe, base, pid: Some(pid) })
+        Some(Space { vmas, stack_floor, hiwater_vm, exe, base, pid: Some(pid), seccomp })
     }
 }
 
@@ -361,13 +376,14 @@ mod tests {
         let mut mm = Mm::new(0x4000_0000);
         mm.stack_floor = 0xbffd_f000;
         mm.hiwater_vm = 1 << 20;
-        let data = serialise(&mm, b"/bin/prog");
+        let data = serialise(&mm, b"/bin/prog", (2, 3));
         let s = Space::parse(&data, 0x1000, 7).expect("parses");
         assert_eq!(
             (s.stack_floor, s.hiwater_vm, s.exe.as_os_str().as_encoded_bytes()),
             (0xbffd_f000, 1 << 20, &b"/bin/prog"[..])
         );
         assert!(s.vmas.is_empty());
+        assert_eq!(s.seccomp, (2, 3));
         // A cut buffer is refused, not read past.
         assert!(Space::parse(&data[..data.len() - 1], 0, 7).is_none());
     }
