@@ -16,6 +16,7 @@ macro_rules! sys {
     };
 }
 
+pub mod aio;
 pub mod epoll;
 pub mod eventfd;
 pub mod exec;
@@ -84,6 +85,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     lsm::ENTRIES,
     kcmp::ENTRIES,
     process_vm::ENTRIES,
+    aio::ENTRIES,
     seccomp::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
