@@ -94,6 +94,9 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             traced(ctx, trace::format_call(&e.call, args, &*ctx.mem, None, &before));
         }
     }
+    // Another process reading this one's /proc entries finds the address space as it is when
+    // this call (which may be how it learns of a change) starts.
+    sys::procfs_other::publish(ctx.task, nr);
     let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
         (Some(verdict), _) => verdict,
         (None, Some(e)) => (e.handler)(ctx, args),
@@ -102,8 +105,6 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             Err(SysError::Errno(Errno::NOSYS))
         }
     };
-    // Another process reading this one's /proc entries finds the address space as it now is.
-    sys::procfs_other::publish(ctx.task);
     let flow = flow(&result);
     let value = match flow {
         Flow::Return(v) => Some(v),

@@ -4,8 +4,12 @@
 //! Every emulator keeps its guest's VMA list (with the program's path, the stack's floor and the
 //! peak size) serialised in a buffer of its own heap, and the buffer's address, length and the
 //! guest base (host address of guest address 0) in [`PUBLISHED`], a static of the emu386 binary,
-//! behind a sequence counter. The dispatcher republishes after any call that changed the list
-//! ([`publish`]: one comparison of [`Mm::generation`] per call otherwise). Publishing costs the
+//! behind a sequence counter. The dispatcher republishes at the start of a call when the list
+//! changed since ([`publish`]: one comparison of [`Mm::generation`] per call otherwise), except
+//! at the memory calls themselves ([`DEFERRED`]), so that a run of mmap/munmap/brk calls pays
+//! for one publication, at the next call that may tell another process something (a write, a
+//! kill, a futex wake, exit). A process that changes its mappings and then tells another only
+//! through shared memory, without a syscall, is seen as it was at its last other call. Publishing costs the
 //! guest nothing it can see: no fd, no mapping, no thread (a memfd or a socket per process was
 //! rejected for the fd it takes from the guest's table).
 //!
@@ -25,6 +29,7 @@
 //! A process that has exited (a zombie: no mm) or exits while being read has nothing to read:
 //! the host's entry is served, which for a zombie is what the kernel shows too.
 
+use crate::abi::nr;
 use crate::mem::Prot;
 use crate::sys::mm_space::{Mm, Vma, VmaKind};
 use crate::task::Task;
@@ -71,11 +76,33 @@ pub fn republish() {
     PUBLISHED_GEN.store(u64::MAX, Ordering::Relaxed);
 }
 
-/// Publish the calling process's address space if it changed since the last time.
+/// The calls that change the address space and tell no other process anything: publication
+/// waits for the next call that is not one of them.
+const DEFERRED: &[u32] = &[
+    nr::brk,
+    nr::mmap,
+    nr::mmap2,
+    nr::munmap,
+    nr::mprotect,
+    nr::mremap,
+    nr::madvise,
+    nr::mlock,
+    nr::mlock2,
+    nr::munlock,
+    nr::mlockall,
+    nr::munlockall,
+    nr::mincore,
+    nr::msync,
+    nr::remap_file_pages,
+    nr::pkey_mprotect,
+];
+
+/// Publish the calling process's address space, at the start of syscall `nr`, if it changed
+/// since the last time.
 #[inline]
-pub fn publish(task: &Task) {
+pub fn publish(task: &Task, nr: u32) {
     let generation = task.mm.generation();
-    if PUBLISHED_GEN.load(Ordering::Relaxed) != generation {
+    if PUBLISHED_GEN.load(Ordering::Relaxed) != generation && !DEFERRED.contains(&nr) {
         publish_now(task, generation);
     }
 }
