@@ -453,8 +453,15 @@ fn main() -> ExitCode {
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
-    if let Some(state) = cli.seccomp.as_deref().and_then(syscalls::sys::seccomp::State::from_exec) {
-        task.seccomp = state;
+    // The filters the program was executed under: without them it must not run at all.
+    if let Some(text) = cli.seccomp.as_deref() {
+        match syscalls::sys::seccomp::State::from_exec(text) {
+            Some(state) => task.seccomp = state,
+            None => {
+                eprintln!("emu386: --seccomp: not a seccomp state: {text}");
+                return ExitCode::from(126);
+            }
+        }
     }
     task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {

@@ -192,6 +192,11 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
                 break;
             }
         };
+        // The same iocb twice: it is lent (translated) already.
+        if lent.iter().any(|l| l.at == user) {
+            ptrs.push(host_addr(user).map_or(0, |p| p as usize));
+            continue;
+        }
         match lend(ctx, user, &mut vecs) {
             Ok(l) => {
                 ptrs.push(host_addr(user).map_or(0, |p| p as usize));
