@@ -19,12 +19,13 @@
 //!   the same way (VmLck from the guest's locked VMAs). There is no `[vdso]`: the guest has none.
 //!   Other opens, stat and access see the host's file (same mode and owner).
 //!
-//! The same entries of another emulated process (`/proc/<pid>/maps` …, `exe` excepted) describe
-//! that process's guest: [`crate::sys::procfs_other`] reads the address space it publishes. A
-//! process that is not emulated, or cannot be read, gets the host's file.
+//! The same entries of another emulated process (`/proc/<pid>/maps` …) describe that process's
+//! guest: [`crate::sys::procfs_other`] reads the address space it publishes, and readlink(2) of
+//! its `exe` answers its guest program. A process that is not emulated, or cannot be read, gets
+//! the host's file.
 //!
 //! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
-//! `mem`, `task/<tid>/…`, and another process's `exe`.
+//! `mem`, `task/<tid>/…`, and another process's `exe` followed (open, stat, execve).
 
 use crate::mem::Prot;
 use crate::sys::mm_space::{vm, Vma, VmaKind};

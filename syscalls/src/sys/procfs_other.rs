@@ -381,6 +381,18 @@ impl Other {
     }
 }
 
+/// readlink(2) of `/proc/<pid>/exe` of another emulated process: its guest program.
+pub fn other_exe(path: &[u8]) -> Option<PathBuf> {
+    match other_entry(path)? {
+        (pid, b"exe") if Some(pid) != own_pid() => Other::find(pid).map(|s| s.exe),
+        _ => None,
+    }
+}
+
+fn own_pid() -> Option<u32> {
+    std::fs::read_link("/proc/self").ok()?.to_str()?.parse().ok()
+}
+
 /// The pid named by `/proc/<pid>/<name>` when it is not the caller's, with `name`.
 pub fn other_entry(path: &[u8]) -> Option<(u32, &[u8])> {
     let rest = path.strip_prefix(b"/proc/")?;
