@@ -353,6 +353,9 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // As ipc_mqueue: the SIGEV_THREAD thread's last calls (after the handler ran) may not happen
     // before the main thread ends the process (scheduling; about one run in three here).
     ("sig_posix_timer", "a notification thread's last calls race the process's exit"),
+    ("fs_proc_other", "reads other processes' /proc/PID/maps: emu386 serves them from a memfd"),
+    ("sys_seccomp", "reads /proc/self/status: emu386 serves it from a memfd"),
+    ("sys_aio", "reads /proc/self/maps: emu386 serves it from a memfd"),
 ];
 
 /// `emu386 diff` with replay calls every fixture (statically linked, with its `// args:`) the
