@@ -20,9 +20,12 @@
 //!   USER_NOTIF action's availability) is answered as a kernel before 5.0 answers: EINVAL and
 //!   EOPNOTSUPP. A listener fd would need the whole notification protocol (its ioctls, the
 //!   target waiting in its syscall while another process answers) emulated across emulators.
-//! - TSYNC puts the filter on the calling thread only; other threads that exist already keep
-//!   theirs (their tasks are out of reach of this one). KILL_THREAD in a process with more than
-//!   one thread ends the whole process.
+//! - TSYNC: the caller's state is published process-wide ([`SYNCED`]) and every other thread
+//!   takes it at its next syscall entry, where filters act (so a thread blocked in a call is
+//!   judged by it from its next call on, as with the kernel). A thread whose own filters are not
+//!   an ancestor of the caller's takes it too, where the kernel fails the call with that
+//!   thread's id (or ESRCH). KILL_THREAD in a process with more than one thread ends the whole
+//!   process.
 //! - A host (non-i386) program the guest executes runs without the filters.
 //! - `/proc/PID/status` of another emulated process shows the mode and filters of the thread
 //!   that made its last syscall before the read (each thread has its own; the kernel's shows
@@ -107,7 +110,14 @@ pub struct Filter {
 pub struct State {
     pub mode: u32,
     filter: Option<Arc<Filter>>,
+    /// The [`SYNCED`] serial this thread has taken.
+    synced: u64,
 }
+
+/// The state a SECCOMP_FILTER_FLAG_TSYNC call gave every thread of the process, with its serial
+/// (0: none yet; the serial is in [`SYNC_SERIAL`] too, for the one load per syscall).
+static SYNCED: std::sync::Mutex<Option<State>> = std::sync::Mutex::new(None);
+static SYNC_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl State {
     /// How many filters are attached (`filter_count`, /proc's Seccomp_filters).
@@ -170,17 +180,33 @@ impl State {
             }
             filter = Some(Arc::new(Filter { prog, log, prev: filter }));
         }
-        Some(State { mode, filter })
+        Some(State { mode, filter, synced: 0 })
     }
 }
 
 /// The filters' verdict on a syscall about to run: `None` to run it, or its result.
 #[inline]
 pub fn enter(ctx: &mut Ctx, nr: u32, args: &Args) -> Option<SysResult> {
+    let serial = SYNC_SERIAL.load(std::sync::atomic::Ordering::Relaxed);
+    if ctx.task.seccomp.mode == MODE_DISABLED && serial == 0 {
+        return None;
+    }
+    if serial != ctx.task.seccomp.synced {
+        take_synced(&mut ctx.task.seccomp, serial);
+    }
     if ctx.task.seccomp.mode == MODE_DISABLED {
         return None;
     }
     judge(ctx, nr, args)
+}
+
+/// Take the state another thread's TSYNC gave the process.
+#[cold]
+fn take_synced(state: &mut State, serial: u64) {
+    if let Some(s) = SYNCED.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        *state = s.clone();
+    }
+    state.synced = serial;
 }
 
 #[cold]
@@ -535,6 +561,13 @@ fn set_filter(ctx: &mut Ctx, flags: u32, uargs: u32) -> SysResult {
     }
     s.filter = Some(Arc::new(Filter { prog, log: flags & FLAG_LOG != 0, prev: s.filter.take() }));
     s.mode = MODE_FILTER;
+    if flags & FLAG_TSYNC != 0 {
+        let mut synced = SYNCED.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = SYNC_SERIAL.load(std::sync::atomic::Ordering::Relaxed) + 1;
+        s.synced = serial;
+        *synced = Some(s.clone());
+        SYNC_SERIAL.store(serial, std::sync::atomic::Ordering::Relaxed);
+    }
     super::procfs_other::republish();
     Ok(0)
 }
@@ -613,7 +646,11 @@ mod tests {
     fn the_state_survives_exec() {
         let prog = vec![i(RET | K, 0, 0, RET_ALLOW)];
         let first = Arc::new(Filter { prog: prog.clone(), log: false, prev: None });
-        let s = State { mode: MODE_FILTER, filter: Some(Arc::new(Filter { prog, log: true, prev: Some(first) })) };
+        let s = State {
+            mode: MODE_FILTER,
+            filter: Some(Arc::new(Filter { prog, log: true, prev: Some(first) })),
+            synced: 0,
+        };
         let text = s.for_exec().unwrap_or_default();
         let back = State::from_exec(&text).expect("parses");
         assert_eq!((back.mode, back.filters(), back.for_exec()), (MODE_FILTER, 2, Some(text)));
