@@ -3,7 +3,8 @@
 //! A filter installed on the host would judge the emulator's own 64-bit calls, not the guest's,
 //! so seccomp is emulated: each guest thread carries its mode and its chain of classic-BPF
 //! programs ([`State`], in its [`crate::task::Task`]), and the dispatcher runs them on every
-//! guest syscall before the handler ([`enter`]: one comparison when the thread has none), over
+//! guest syscall before the handler ([`enter`]: the thread's mode and one relaxed load of [`SYNC_SERIAL`]
+//! when no filter is in use), over
 //! `struct seccomp_data` as an i386 task produces it (nr, AUDIT_ARCH_I386, the address after the
 //! `int $0x80`, the six argument registers zero-extended). Filters are inherited by threads and
 //! forks (the task is copied) and kept across execve (handed to the next emulator as
