@@ -356,6 +356,9 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     // The kernel picks key serial numbers at random (key_alloc_serial()); add_key, request_key
     // and keyctl return them.
     ("sys_keys", "key serial numbers are random"),
+    ("fs_proc_other", "reads other processes' /proc/PID/maps: emu386 serves them from a memfd"),
+    ("sys_seccomp", "reads /proc/self/status: emu386 serves it from a memfd"),
+    ("sys_aio", "reads /proc/self/maps: emu386 serves it from a memfd"),
 ];
 
 /// `emu386 diff` with replay calls every fixture (statically linked, with its `// args:`) the

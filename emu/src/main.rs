@@ -112,6 +112,11 @@ struct Cli {
     #[arg(long, value_name = "TABLE", hide = true)]
     sockets: Option<String>,
 
+    /// (Set by a guest execve.) The seccomp mode and filters of the program that executed this
+    /// one (syscalls::sys::seccomp::State::for_exec).
+    #[arg(long, value_name = "FILTERS", hide = true)]
+    seccomp: Option<String>,
+
     /// The network the program and everything it forks or executes sees: `host` (the default)
     /// or `private[:NAME]`, a network of its own with only a loopback interface (emulators given
     /// the same NAME share one; without a NAME the network is this invocation's own).
@@ -456,6 +461,16 @@ fn main() -> ExitCode {
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    // The filters the program was executed under: without them it must not run at all.
+    if let Some(text) = cli.seccomp.as_deref() {
+        match syscalls::sys::seccomp::State::from_exec(text) {
+            Some(state) => task.seccomp = state,
+            None => {
+                eprintln!("emu386: --seccomp: not a seccomp state: {text}");
+                return ExitCode::from(126);
+            }
+        }
+    }
     task.sysroot = cli.sysroot.clone();
     let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
         Ok(i) => i,

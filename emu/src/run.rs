@@ -100,6 +100,9 @@ impl Machine for CpuMachine<'_, '_> {
     fn reload_segments(&mut self) {
         self.reload_segments = true;
     }
+    fn eip(&self) -> u32 {
+        self.cpu.reg_read(RegisterX86::EIP).unwrap_or(0) as u32
+    }
 }
 
 /// One `int $0x80`.

@@ -94,9 +94,13 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
             traced(ctx, trace::format_call(&e.call, args, &*ctx.mem, None, &before));
         }
     }
-    let result = match entry {
-        Some(e) => (e.handler)(ctx, args),
-        None => {
+    // Another process reading this one's /proc entries finds the address space as it is when
+    // this call (which may be how it learns of a change) starts.
+    sys::procfs_other::publish(ctx.task, nr);
+    let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
+        (Some(verdict), _) => verdict,
+        (None, Some(e)) => (e.handler)(ctx, args),
+        (None, None) => {
             ctx.task.unsupported(nr);
             Err(SysError::Errno(Errno::NOSYS))
         }

@@ -43,6 +43,12 @@ pub trait Machine {
     /// When the call returns, `%fs` and `%gs` are loaded again from the GDT (`CLONE_SETTLS`
     /// changed an entry they may hold).
     fn reload_segments(&mut self);
+
+    /// `%eip` of the calling thread: the address after its `int $0x80` (seccomp_data's
+    /// instruction_pointer; 0 where there is no CPU).
+    fn eip(&self) -> u32 {
+        0
+    }
 }
 
 /// The machine of a context that runs no guest code (a thread that is exiting): it starts no
@@ -133,6 +139,8 @@ pub struct Task {
     pub emulator: Option<Arc<crate::sys::exec::Emulator>>,
     /// rseq(2)'s registration (per thread).
     pub rseq: Option<crate::sys::rseq::Registration>,
+    /// seccomp's mode and filters (per thread, inherited by threads, forks and execve).
+    pub seccomp: crate::sys::seccomp::State,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
@@ -150,6 +158,7 @@ impl Task {
             signals: crate::sys::signal::Signals::from_host(),
             emulator: None,
             rseq: None,
+            seccomp: crate::sys::seccomp::State::default(),
             unsupported_seen: HashSet::new(),
         }
     }
@@ -169,6 +178,7 @@ impl Task {
             signals: self.signals.for_new_thread(),
             emulator: self.emulator.clone(),
             rseq: None,
+            seccomp: self.seccomp.clone(),
             unsupported_seen: self.unsupported_seen.clone(),
         }
     }

@@ -317,6 +317,14 @@ static const struct call calls[] = {
      * test's terminal, open_tree_attr's detached mounts, file_setattr's immutable flags, keys
      * piling up in the host's keyrings), landlock_restrict_self (it would lock the fuzzer out of
      * its own files), and arch_prctl (ARCH_SET_CPUID(0) makes every later native CPUID fault). */
+    /* process_vm_writev is left out: on itself it would write random bytes over the fuzzer. */
+    C(process_vm_readv, K_SELF, K_IOVEC, K_INT, K_IOVEC, K_INT, K_INT),
+    /* AIO: contexts from io_setup are rarely valid ids for the others (EINVAL), which is the point. */
+    C(io_setup, K_INT, K_BUF), C(io_destroy, K_INT), C(io_submit, K_INT, K_INT, K_BUF),
+    C(io_cancel, K_INT, K_BUF, K_BUF), C(io_getevents, K_INT, K_INT, K_INT, K_BUF, K_TIMESPEC),
+    C(io_pgetevents, K_INT, K_INT, K_INT, K_BUF, K_TIMESPEC, K_BUF),
+    /* seccomp is left out: a random filter that installs would kill the fuzzer or make the rest
+     * of its calls answer differently. */
     /* getxattrat, listxattrat (no SYS_ names in these headers yet). fanotify_mark is left out (a
      * permission mark would make the fuzzer's own opens wait for an answer), and so is
      * perf_event_open (a random attr may ask for SIGTRAP or overflow signals), and syslog (as

@@ -121,6 +121,7 @@ pub mod pr {
     pub const SET_NAME: u32 = 15;
     pub const GET_NAME: u32 = 16;
     pub const GET_SECCOMP: u32 = 21;
+    pub const SET_SECCOMP: u32 = 22;
     pub const CAPBSET_READ: u32 = 23;
     pub const CAPBSET_DROP: u32 = 24;
     pub const GET_TSC: u32 = 25;

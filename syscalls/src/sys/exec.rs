@@ -83,6 +83,8 @@ struct Request {
     announce: Option<(crate::trace::Tracer, String)>,
     /// How to run the emulator again (the task's), for an i386 program.
     emulator: Option<std::sync::Arc<Emulator>>,
+    /// The caller's seccomp filters, which the executed program keeps.
+    seccomp: crate::sys::seccomp::State,
 }
 
 impl Request {
@@ -155,7 +157,16 @@ fn exec(ctx: &mut Ctx, dirfd: u32, path_ptr: u32, argv_ptr: u32, envp_ptr: u32, 
             .unwrap_or_default();
         (t.share(), text + "\n")
     });
-    let request = Request { dir, path, flags, argv, envp, announce, emulator: ctx.task.emulator.clone() };
+    let request = Request {
+        dir,
+        path,
+        flags,
+        argv,
+        envp,
+        announce,
+        emulator: ctx.task.emulator.clone(),
+        seccomp: ctx.task.seccomp.clone(),
+    };
     start(file, filename, inaccessible, space, request)
 }
 
@@ -447,6 +458,9 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
     if super::mm_space::address_space_limit_set() {
         let (soft, hard) = super::mm_space::address_space_limit();
         args.push(format!("--as-limit={soft}:{hard}").into_bytes());
+    }
+    if let Some(filters) = request.seccomp.for_exec() {
+        args.push(format!("--seccomp={filters}").into_bytes());
     }
     let sockets = super::socket::table_for_exec();
     if !sockets.is_empty() {

@@ -431,8 +431,8 @@ fn personality(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements prctl(2) for the options that carry no layout or only an `int` or a name; the
 /// rest answer EINVAL (what the kernel answers for an option it does not know). Options that
-/// would reach into the emulator itself (seccomp, syscall user dispatch, memory-map fields,
-/// MDWE) are among those refused.
+/// would reach into the emulator itself (syscall user dispatch, memory-map fields, MDWE) are
+/// among those refused; seccomp's are emulated.
 fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [option, a2, a3, a4, a5, _] = *a;
     let rest = [uint(a3), uint(a4), uint(a5)];
@@ -460,6 +460,9 @@ fn prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
             ctx.mem.write(a2, &comm)?;
             Ok(0)
         }
+        // Emulated (sys/seccomp.rs): a host filter would judge the emulator's own calls.
+        pr::GET_SECCOMP => crate::sys::seccomp::prctl_get(ctx),
+        pr::SET_SECCOMP => crate::sys::seccomp::prctl_set(ctx, a2, a3),
         // The options whose arguments are numbers go to the host (hostcall::info's list); the
         // rest are EINVAL.
         _ => Ok(hostinfo::prctl_numbers(option, [uint(a2), uint(a3), uint(a4), uint(a5)])? as u32),

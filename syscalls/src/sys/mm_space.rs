@@ -180,6 +180,8 @@ pub struct Mm {
     /// Bit 0 of the kernel's `mm->context.pkey_allocation_map` on a CPU without PKU: set by the
     /// first pkey_alloc(2), never cleared (see [`super::pkey`]); forks copy it, exec starts clear.
     pub pkey0_taken: bool,
+    /// Bumped by every change of the VMA list (see [`Mm::generation`]).
+    generation: u64,
 }
 
 /// Highest free, page-aligned range of `len` bytes ending at or below `top`, between the used
@@ -215,6 +217,13 @@ pub const VDSO_SIGRETURN: u32 = 0x0;
 pub const VDSO_RT_SIGRETURN: u32 = 0x10;
 
 impl Mm {
+    /// A number that changes whenever the VMA list may have (a mapping, its protection, flags or
+    /// name): what another process reads of this one is republished when it moved
+    /// (`procfs_other::publish`).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     pub fn new(mmap_base: u32) -> Self {
         Mm { mmap_base, ..Default::default() }
     }
@@ -225,6 +234,7 @@ impl Mm {
     /// (arch/x86/entry/vdso/vdso32/sigreturn.S); there is no AT_SYSINFO_EHDR, so nothing else in
     /// it is looked up. Answers the `[vdso]` address.
     pub fn map_vdso(&mut self, mem: &mut dyn GuestMemory) -> Result<u32, Errno> {
+        self.generation += 1;
         let total: u32 = VDSO_AREAS.iter().map(|a| a.1).sum();
         let mut at = self.find_free_below(total, u64::from(self.mmap_base)).ok_or(Errno::NOMEM)?;
         for (name, len, prot) in VDSO_AREAS {
@@ -255,6 +265,7 @@ impl Mm {
     /// acct_stack_growth()), or less than `guard` bytes left above an accessible VMA below
     /// (stack_guard_gap).
     pub fn grow_down(&mut self, mem: &mut dyn GuestMemory, addr: u32, limit: u64, guard: u64) -> bool {
+        self.generation += 1;
         let new_start = addr & !(PAGE_SIZE - 1);
         if new_start < MMAP_MIN_ADDR || self.find(addr).is_some() {
             return false;
@@ -337,6 +348,7 @@ impl Mm {
         backing: Backing,
         kind: VmaKind,
     ) -> Result<(), Errno> {
+        self.generation += 1;
         let end = u64::from(addr) + u64::from(len);
         if len == 0 || end > TASK_SIZE || !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::INVAL);
@@ -373,6 +385,7 @@ impl Mm {
     /// Set and clear `vm_flags` bits over the VMA parts inside `[start, end)` (the VMAs split
     /// there, as mlock_fixup() splits them). `f` answers the new flags from the old.
     pub fn change_flags(&mut self, start: u32, end: u64, f: &dyn Fn(&Vma) -> u32) {
+        self.generation += 1;
         self.split_at(start);
         if end < 1 << 32 {
             self.split_at(end as u32);
@@ -386,6 +399,7 @@ impl Mm {
     /// a shared anonymous mapping, `/dev/zero (deleted)`, or a System V segment,
     /// `/SYSVkey (deleted)`, with their device and inode). Nothing changes without a host range.
     pub fn name_from_host(&mut self, addr: u32) {
+        self.generation += 1;
         let Some(kind) = host_addr(addr).and_then(|h| host_vma_kind(h as usize)) else {
             return;
         };
@@ -401,6 +415,7 @@ impl Mm {
 
     /// Unmap `[addr, addr+len)`; holes are fine (munmap semantics).
     pub fn unmap(&mut self, mem: &mut dyn GuestMemory, addr: u32, len: u32) -> Result<(), Errno> {
+        self.generation += 1;
         let len = page_up(len).ok_or(Errno::INVAL)?;
         let end = u64::from(addr) + u64::from(len);
         if !addr.is_multiple_of(PAGE_SIZE) || len == 0 || end > TASK_SIZE {
@@ -414,6 +429,7 @@ impl Mm {
     /// when `addr` is unmapped; otherwise the mapped run from `addr` changes and a later hole
     /// answers ENOMEM.
     pub fn protect(&mut self, mem: &mut dyn GuestMemory, addr: u32, len: u32, prot: Prot) -> Result<(), Errno> {
+        self.generation += 1;
         let end = u64::from(addr) + u64::from(len);
         if self.find(addr).is_none() {
             return Err(Errno::NOMEM);
@@ -487,6 +503,7 @@ impl Mm {
     /// mremap(2) after its argument checks (see `sys::mm::mremap`): `addr`, `old_len`, `new_len`
     /// and `new_addr` are page aligned and `new_len` is at most [`TASK_SIZE`].
     pub fn remap(&mut self, mem: &mut dyn GuestMemory, req: Remap) -> Result<u32, Errno> {
+        self.generation += 1;
         let Remap { addr, mut old_len, new_len, may_move, fixed, dont_unmap, new_addr } = req;
         let vma = self.find(addr).cloned().ok_or(Errno::FAULT)?;
         let new_len64 = u64::from(new_len);
@@ -658,6 +675,7 @@ impl Mm {
     /// Describe `[vma.start, vma.end)` as `vma` from now on, replacing the VMA parts there: the
     /// pages were remapped by the host already (remap_file_pages(2)).
     pub fn replace(&mut self, vma: Vma) {
+        self.generation += 1;
         self.remove_range(vma.start, vma.end);
         self.vmas.insert(vma.start, vma);
     }
@@ -684,6 +702,7 @@ impl Mm {
     /// Like the kernel, a request below the heap start or one that would run into another mapping
     /// leaves the break where it is and answers it (no errno).
     pub fn set_brk(&mut self, mem: &mut dyn GuestMemory, new: u32) -> u32 {
+        self.generation += 1;
         if new < self.brk_start {
             return self.brk;
         }

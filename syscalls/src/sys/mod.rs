@@ -17,6 +17,7 @@ macro_rules! sys {
 }
 
 pub mod admin;
+pub mod aio;
 pub mod archprctl;
 pub mod epoll;
 pub mod eventfd;
@@ -55,13 +56,16 @@ pub mod pidfd;
 pub mod pkey;
 pub mod poll;
 pub mod process;
+pub mod process_vm;
 pub mod procfs;
 pub mod procfs_net;
 pub mod procmm;
 pub mod quota;
 pub mod restart;
+pub mod procfs_other;
 pub mod rseq;
 pub mod sched;
+pub mod seccomp;
 pub mod signal;
 pub mod socket;
 pub mod socketcall;
@@ -94,6 +98,9 @@ pub static FAMILIES: &[&[Entry]] = &[
     rseq::ENTRIES,
     lsm::ENTRIES,
     kcmp::ENTRIES,
+    process_vm::ENTRIES,
+    aio::ENTRIES,
+    seccomp::ENTRIES,
     ni::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,

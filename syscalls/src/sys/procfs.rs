@@ -19,23 +19,18 @@
 //!   the same way (VmLck from the guest's locked VMAs). There is no `[vdso]`: the guest has none.
 //!   Other opens, stat and access see the host's file (same mode and owner).
 //!
-//! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
-//! `mem`, `task/<tid>/…`, and every entry of another process (an
-//! emulated one included: its guest state lives in its own emulator).
+//! The same entries of another emulated process (`/proc/<pid>/maps` …) describe that process's
+//! guest: [`crate::sys::procfs_other`] reads the address space it publishes, and readlink(2) of
+//! its `exe` answers its guest program. A process that is not emulated, or cannot be read, gets
+//! the host's file.
 //!
-//! Another emulated process's entries, not done: the reader needs that emulator's VMA list. What
-//! would work: each emulator keeps its list, in a fixed binary layout behind a sequence counter,
-//! at a static of the emu386 binary; a reader knows an emulated process by `/proc/PID/exe` (the
-//! same binary), finds the static from the binary's load address in `/proc/PID/maps`, reads it
-//! with process_vm_readv (PTRACE_MODE_ATTACH, where the kernel's maps need only
-//! PTRACE_MODE_READ: under Yama's ptrace_scope 1 a child could not read its parent's) and the
-//! page counts from `/proc/PID/pagemap` at that process's guest base. The list must then be kept
-//! current at every change of the address space (mlock and names included, which the permission
-//! table's generation does not see). A memfd or a socket per process was rejected: either costs
-//! the guest an fd of its table (see `fd::init_nofile`).
+//! Not served (the host's answer about the emulator shows through): `auxv`, `environ`, `stat`,
+//! `mem`, `task/<tid>/…`, and another process's `exe` followed (open, stat, execve).
 
 use crate::mem::Prot;
-use crate::sys::mm_space::{host_addr, vm, Mm, Vma, VmaKind};
+use crate::sys::mm_space::{vm, Vma, VmaKind};
+pub use crate::sys::procfs_other::Space;
+use crate::sys::procfs_other::{other_entry, Other};
 use crate::task::Task;
 use crate::Errno;
 use std::fmt::Write as _;
@@ -70,6 +65,11 @@ pub fn classify(path: &[u8]) -> Option<Own> {
     if !own {
         return None;
     }
+    entry(name)
+}
+
+/// Which generated entry a `/proc/<pid>/` name is.
+fn entry(name: &[u8]) -> Option<Own> {
     match name {
         b"exe" => Some(Own::Exe),
         b"maps" => Some(Own::Maps),
@@ -102,18 +102,32 @@ pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> 
     const O_ACCMODE: u32 = 3;
     let plain = flags & O_ACCMODE == 0
         && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
-    if plain {
-        if let Some(text) = super::procfs_net::text(path, proc_self_pid()) {
-            return Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0));
-        }
+    if !plain {
+        return None;
     }
-    let text = match classify(path) {
-        Some(Own::Maps) if plain => maps(&task.mm),
-        Some(Own::Smaps) if plain => smaps(&task.mm),
-        Some(Own::SmapsRollup) if plain => smaps_rollup(&task.mm),
-        Some(Own::Status) if plain => status(task)?,
-        Some(Own::Statm) if plain => statm(task),
-        _ => return None,
+    if let Some(text) = super::procfs_net::text(path, proc_self_pid()) {
+        return Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0));
+    }
+    let (which, space) = match classify(path) {
+        Some(Own::Exe) => return None,
+        Some(own) => (own, Space::own(task)),
+        None => {
+            let (pid, name) = other_entry(path)?;
+            let which = entry(name).filter(|&w| w != Own::Exe)?;
+            // The kernel decides who may read it (ptrace_may_access): its error is the answer.
+            if let Err(e) = std::fs::File::open(std::ffi::OsStr::from_bytes(path)) {
+                return Some(Err(crate::errno_of(&e)));
+            }
+            (which, Other::find(pid)?)
+        }
+    };
+    let text = match which {
+        Own::Maps => maps(&space),
+        Own::Smaps => smaps(&space),
+        Own::SmapsRollup => smaps_rollup(&space),
+        Own::Status => status(&space)?,
+        Own::Statm => statm(&space),
+        Own::Exe => return None,
     };
     Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0))
 }
@@ -182,7 +196,7 @@ pub fn generated(fd: std::os::fd::BorrowedFd<'_>) -> bool {
 
 /// The guest's `/proc/self/maps`. Neighbours the kernel would have merged into one VMA (same
 /// permissions and kind, contiguous, file offsets continuing) are shown as one line.
-pub fn maps(mm: &Mm) -> String {
+pub fn maps(mm: &Space) -> String {
     let mut out = String::new();
     for v in merged(mm) {
         line(&mut out, &v);
@@ -192,16 +206,16 @@ pub fn maps(mm: &Mm) -> String {
 
 /// The guest's VMAs as the kernel would have them: the stack only as far down as it would have
 /// grown (the lower of [`Mm::stack_floor`] and the lowest page the program touched).
-fn visible(mm: &Mm) -> Vec<Vma> {
-    let stack: Vec<&Vma> = mm.vmas().filter(|v| v.kind == VmaKind::Stack).collect();
-    let lowest = stack.iter().find_map(|v| lowest_resident(v.start, v.end));
+fn visible(mm: &Space) -> Vec<Vma> {
+    let stack: Vec<&Vma> = mm.vmas.iter().filter(|v| v.kind == VmaKind::Stack).collect();
+    let lowest = stack.iter().find_map(|v| lowest_resident(mm, v.start, v.end));
     let floor = match (mm.stack_floor, lowest) {
         (0, _) => 0,
         (f, Some(l)) => f.min(l),
         (f, None) => f,
     };
     let mut out = Vec::new();
-    for v in mm.vmas() {
+    for v in &mm.vmas {
         if v.kind == VmaKind::Stack && floor != 0 {
             if v.end <= u64::from(floor) {
                 continue;
@@ -216,10 +230,21 @@ fn visible(mm: &Mm) -> Vec<Vma> {
     out
 }
 
-/// The lowest guest page of `[start, end)` that is resident on the host.
-fn lowest_resident(start: u32, end: u64) -> Option<u32> {
-    let host = host_addr(start)?;
+/// The lowest guest page of `[start, end)` that is resident on the host (another process's: that
+/// has a page table entry, present or swapped).
+fn lowest_resident(mm: &Space, start: u32, end: u64) -> Option<u32> {
+    if mm.base == 0 {
+        return None;
+    }
+    let host = (mm.base + start as usize) as *mut libc::c_void;
     let pages = ((end - u64::from(start)) / 4096) as usize;
+    if mm.pid.is_some() {
+        let info = PageInfo::open(mm);
+        let mut raw = vec![0u8; pages * 8];
+        info.pagemap.as_ref()?.read_exact_at(&mut raw, host as u64 / 4096 * 8).ok()?;
+        let used = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & (PM_PRESENT | PM_SWAP) != 0;
+        return raw.chunks_exact(8).position(used).map(|i| start + (i as u32) * 4096);
+    }
     let mut vec = vec![0u8; pages];
     // SAFETY: the range is guest memory inside the reservation; `vec` has a byte per page.
     let r = unsafe { libc::mincore(host, pages * 4096, vec.as_mut_ptr()) };
@@ -230,7 +255,7 @@ fn lowest_resident(start: u32, end: u64) -> Option<u32> {
 }
 
 /// The guest's VMAs as maps shows them: neighbours the kernel would have merged are one.
-fn merged(mm: &Mm) -> Vec<Vma> {
+fn merged(mm: &Space) -> Vec<Vma> {
     let mut out: Vec<Vma> = Vec::new();
     for vma in &visible(mm) {
         match out.last_mut() {
@@ -243,9 +268,9 @@ fn merged(mm: &Mm) -> Vec<Vma> {
 
 /// The guest's `/proc/self/smaps`: each maps line, then its page counts (from the host's page
 /// table for the guest's pages, /proc/self/pagemap) and its `vm_flags`, in show_smap()'s format.
-pub fn smaps(mm: &Mm) -> String {
+pub fn smaps(mm: &Space) -> String {
     let mut out = String::new();
-    let pages = PageInfo::open();
+    let pages = PageInfo::open(mm);
     let pkey = host_has_protection_key();
     for v in merged(mm) {
         line(&mut out, &v);
@@ -267,8 +292,8 @@ pub fn smaps(mm: &Mm) -> String {
 
 /// The guest's `/proc/self/smaps_rollup`: the sums of smaps over every VMA under one line that
 /// spans them all (show_smaps_rollup()).
-pub fn smaps_rollup(mm: &Mm) -> String {
-    let pages = PageInfo::open();
+pub fn smaps_rollup(mm: &Space) -> String {
+    let pages = PageInfo::open(mm);
     let mut total = Stats::default();
     let (mut first, mut last) = (None, 0);
     for v in &visible(mm) {
@@ -431,16 +456,19 @@ impl Stats {
 /// frame's map count and flags, for PSS and dirtiness.
 struct PageInfo {
     pagemap: Option<std::fs::File>,
+    /// Host address of guest address 0 in the process `pagemap` describes (0: none).
+    base: usize,
     count: Option<std::fs::File>,
     flags: Option<std::fs::File>,
     zero_pfn: u64,
 }
 
 impl PageInfo {
-    fn open() -> PageInfo {
+    fn open(space: &Space) -> PageInfo {
         let file = |p: &str| std::fs::File::open(p).ok();
         let mut info = PageInfo {
-            pagemap: file("/proc/self/pagemap"),
+            pagemap: file(&format!("{}/pagemap", space.proc_dir())),
+            base: space.base,
             count: file("/proc/kpagecount"),
             flags: file("/proc/kpageflags"),
             zero_pfn: 0,
@@ -460,7 +488,14 @@ impl PageInfo {
                 return 0;
             }
             std::ptr::read_volatile(p.cast::<u8>());
-            let e = self.entry(p as u64 / 4096);
+            let own = PageInfo {
+                pagemap: std::fs::File::open("/proc/self/pagemap").ok(),
+                base: 0,
+                count: None,
+                flags: None,
+                zero_pfn: 0,
+            };
+            let e = own.entry(p as u64 / 4096);
             libc::munmap(p, 4096);
             e.unwrap_or(0) & PFN_MASK
         }
@@ -495,9 +530,10 @@ impl PageInfo {
     /// smaps_account() over the guest pages `[start, end)`.
     fn stats(&self, start: u32, end: u64) -> Stats {
         let mut st = Stats::default();
-        let Some(host) = host_addr(start) else {
+        if self.base == 0 {
             return st;
-        };
+        }
+        let host = self.base + start as usize;
         let (Some(pagemap), first) = (self.pagemap.as_ref(), host as u64 / 4096) else {
             return st;
         };
@@ -574,12 +610,12 @@ struct MemSummary {
     total: u64,
 }
 
-fn summary(task: &Task) -> MemSummary {
-    let pages = PageInfo::open();
+fn summary(space: &Space) -> MemSummary {
+    let pages = PageInfo::open(space);
     let mut m = MemSummary::default();
     let mut tables = std::collections::BTreeSet::new();
-    let exe = rustix::fs::stat(&task.exe).map(|st| (st.st_dev, st.st_ino)).ok();
-    for v in &visible(&task.mm) {
+    let exe = rustix::fs::stat(&space.exe).map(|st| (st.st_dev, st.st_ino)).ok();
+    for v in &visible(space) {
         m.total += v.end - u64::from(v.start);
         let size = v.end - u64::from(v.start);
         let st = pages.stats(v.start, v.end);
@@ -619,10 +655,9 @@ fn summary(task: &Task) -> MemSummary {
 
 /// The guest's `/proc/self/status`: the host's, with the memory lines (task_mem()) computed from
 /// the guest's VMAs and pages. `None` when the host file cannot be read.
-pub fn status(task: &Task) -> Option<String> {
-    let host = std::fs::read_to_string("/proc/self/status").ok()?;
-    let mm = &task.mm;
-    let m = summary(task);
+pub fn status(mm: &Space) -> Option<String> {
+    let host = std::fs::read_to_string(format!("{}/status", mm.proc_dir())).ok()?;
+    let m = summary(mm);
     let rss = m.rss_anon + m.rss_file + m.rss_shmem;
     let total = m.total;
     // The peak as the kernel would have counted it, without the stack's unused part.
@@ -647,10 +682,15 @@ pub fn status(task: &Task) -> Option<String> {
     let mut out = String::new();
     for l in host.lines() {
         let name = l.split(':').next().unwrap_or("");
+        if name == "Seccomp" || name == "Seccomp_filters" {
+            let value = if name == "Seccomp" { mm.seccomp.0 } else { mm.seccomp.1 };
+            let _ = writeln!(out, "{name}:\t{value}");
+            continue;
+        }
         if name == "Threads" {
             // The emulator's own helper threads (named emu386-…) are not the guest's.
             let host_threads: u64 = l[name.len() + 1..].trim().parse().unwrap_or(1);
-            let _ = writeln!(out, "Threads:\t{}", host_threads.saturating_sub(helper_threads()).max(1));
+            let _ = writeln!(out, "Threads:\t{}", host_threads.saturating_sub(helper_threads(mm)).max(1));
             continue;
         }
         match lines.iter().find(|(n, _)| *n == name) {
@@ -668,8 +708,8 @@ pub fn status(task: &Task) -> Option<String> {
 
 /// This process's threads that the emulator started for itself (the preemption thread, the
 /// helpers of processes that share memory): their names start with `emu386-`.
-fn helper_threads() -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+fn helper_threads(mm: &Space) -> u64 {
+    let Ok(dir) = std::fs::read_dir(format!("{}/task", mm.proc_dir())) else {
         return 0;
     };
     dir.filter_map(Result::ok)
@@ -679,8 +719,8 @@ fn helper_threads() -> u64 {
 
 /// The guest's `/proc/self/statm` (task_statm(), in pages): size, resident, shared (file and
 /// shmem), text, lib (0), data (data and stack), dt (0).
-pub fn statm(task: &Task) -> String {
-    let m = summary(task);
+pub fn statm(space: &Space) -> String {
+    let m = summary(space);
     let p = |bytes: u64| bytes / 4096;
     let shared = m.rss_file + m.rss_shmem;
     format!("{} {} {} {} 0 {} 0\n", p(m.total), p(shared + m.rss_anon), p(shared), p(m.text), p(m.data + m.stack))

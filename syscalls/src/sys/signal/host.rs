@@ -106,6 +106,23 @@ pub(super) fn take_from(ready: u64) -> Option<(u32, Siginfo)> {
     Some((sig, siginfo_from_host(&raw)))
 }
 
+/// Record a signal the kernel would force on the calling thread (a seccomp SIGSYS) with its host
+/// `siginfo_t`, for the run loop to deliver at the syscall's return as if the host handler had
+/// taken it. The caller has checked that the guest handles it and does not block it.
+pub fn record_forced(sig: u32, raw: [u8; 128]) {
+    if !(1..=NSIG).contains(&sig) {
+        return;
+    }
+    // SAFETY: the slot is this thread's and its bit is clear until the store below (a signal
+    // with a set bit is blocked on the host, so the host handler does not write it meanwhile).
+    INFO.with(|i| unsafe {
+        if let Some(slot) = (*i.0.get()).get_mut(sig as usize - 1) {
+            *slot = raw;
+        }
+    });
+    RECORDED.with(|r| r.fetch_or(bit(sig), Release));
+}
+
 /// In a new child process (fork/clone): no signal is pending (the parent's recorded ones stay
 /// the parent's), and the host mask is the guest's again.
 pub fn after_fork_child(signals: &Signals) {

@@ -31,6 +31,10 @@ pub fn siginfo_from_host(raw: &[u8; 128]) -> Siginfo {
         f[2] = U32::new(word(raw, 24)); // status
         f[3] = U32::new(word(raw, 32)); // utime (low half)
         f[4] = U32::new(word(raw, 40)); // stime
+    } else if code > 0 && code != SI_KERNEL && signo == SIGSYS {
+        f[0] = U32::new(word(raw, 16)); // call_addr (low half)
+        f[1] = U32::new(word(raw, 24)); // syscall
+        f[2] = U32::new(word(raw, 28)); // arch
     } else if code > 0 && code != SI_KERNEL && fault {
         f[0] = U32::new(word(raw, 16)); // addr (low half)
     } else if poll || (code > 0 && code != SI_KERNEL && signo == SIGIO) {

@@ -1,0 +1,140 @@
+//! process_vm_readv(2) and process_vm_writev(2): the host's transfer, with each side's guest
+//! addresses turned into that process's host addresses.
+//!
+//! The local iovecs are the caller's guest buffers ([`import_iovec`]: the host copy faults where
+//! the guest's would), and so are the remote ones when the target is the caller. For another
+//! emulated process, whose guest base it publishes ([`Other::guest_base`]), each remote segment
+//! becomes `base + addr`, cut at the top of the 32-bit task's space
+//! (TASK_SIZE), where the next byte stands for the kernel's fault and the transfer stops there
+//! as process_vm_rw_core() stops at a segment's failure. A target that is not an emulated
+//! process (a host program, no such pid, one the caller may not reach) gets the addresses as
+//! they are: its addresses are real ones, and the host answers ESRCH and EPERM as the kernel.
+//!
+//! Not the kernel's: a write into another emulator's guest code does not make that emulator drop
+//! the code it translated from those bytes (it runs the old instructions until it translates the
+//! page again), and a page that emulator keeps write-protected to watch for self-modifying code
+//! is EFAULT to the writer where the kernel writes it.
+
+use super::fd::{import_iovec, Dir};
+use super::hostarg::ret;
+use super::mm_space::TASK_SIZE;
+use super::procfs_other::Other;
+use crate::abi::nr;
+use crate::entry;
+use crate::mem::GuestMemoryExt;
+use crate::row::{Arg::*, Args, Entry};
+use crate::task::Ctx;
+use crate::{Errno, SysResult};
+
+pub static ENTRIES: &[Entry] = &[
+    entry!(nr::process_vm_readv, process_vm_readv, [Int, Iovec(2), Uint, Iovec(4), Uint, Hex]),
+    entry!(nr::process_vm_writev, process_vm_writev, [Int, Iovec(2), Uint, Iovec(4), Uint, Hex]),
+];
+
+/// `UIO_MAXIOV`.
+const IOV_MAX: u32 = 1024;
+
+/// Implements process_vm_readv(2).
+fn process_vm_readv(ctx: &mut Ctx, a: &Args) -> SysResult {
+    process_vm_rw(ctx, a, false)
+}
+
+/// Implements process_vm_writev(2).
+fn process_vm_writev(ctx: &mut Ctx, a: &Args) -> SysResult {
+    process_vm_rw(ctx, a, true)
+}
+
+/// mm/process_vm_access.c process_vm_rw(): flags (EINVAL), the local iovecs (import_iovec:
+/// EINVAL, EFAULT), nothing to move (0), the remote iovecs (iovec_from_user: EINVAL, EFAULT),
+/// then the target (ESRCH, EPERM) and the transfer, which the host does.
+fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
+    let [pid, lvec, liovcnt, rvec, riovcnt, flags] = *a;
+    if flags != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    // The local buffers: read from for a write, written for a read.
+    let dir = if write { Dir::FromGuest } else { Dir::ToGuest };
+    let local = import_iovec(ctx.mem, lvec, liovcnt, dir)?;
+    if local.iter().all(|v| v.iov_len == 0) {
+        return Ok(0);
+    }
+    if riovcnt > IOV_MAX {
+        return Err(Errno::INVAL.into());
+    }
+    let mut remote = Vec::with_capacity(riovcnt as usize);
+    for i in 0..riovcnt {
+        let at = rvec.checked_add(i * 8).ok_or(Errno::FAULT)?;
+        let raw: [u8; 8] = ctx.mem.read_obj(at)?;
+        let base = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+        let len = i32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+        if len < 0 {
+            return Err(Errno::INVAL.into());
+        }
+        remote.push((base, len as usize));
+    }
+    let own = rustix::process::getpid().as_raw_nonzero().get() as u32;
+    let other = if pid != own && pid as i32 > 0 { Other::guest_base(pid) } else { None };
+    let remote = match other {
+        // The caller's own guest memory, as its buffers are: the host's copy stops at the first
+        // page the guest may not access that way (pin_user_pages_remote() without FOLL_FORCE).
+        _ if pid == own => {
+            let dir = if write { Dir::ToGuest } else { Dir::FromGuest };
+            import_iovec(ctx.mem, rvec, riovcnt, dir)?
+        }
+        Some(base) => translate(&remote, base),
+        None => {
+            remote.iter().map(|&(b, l)| libc::iovec { iov_base: b as usize as *mut libc::c_void, iov_len: l }).collect()
+        }
+    };
+    let call = if write { libc::SYS_process_vm_writev } else { libc::SYS_process_vm_readv };
+    // SAFETY: the local iovecs are the caller's guest buffers or the fault region (import_iovec);
+    // the remote ones are addresses in the target, which the host checks.
+    ret(unsafe {
+        libc::syscall(
+            call,
+            pid as i32 as libc::c_long,
+            local.as_ptr(),
+            local.len() as libc::c_ulong,
+            remote.as_ptr(),
+            remote.len() as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    })
+}
+
+/// The target's guest segments as its host addresses (`base` + guest address), cut where they
+/// leave the 32-bit space: the first segment that does becomes its part below TASK_SIZE and then
+/// the bytes from TASK_SIZE on (never mapped in the target's reservation, so the host's copy
+/// faults there), and nothing after it is tried.
+fn translate(segs: &[(u32, usize)], base: usize) -> Vec<libc::iovec> {
+    let mut out = Vec::with_capacity(segs.len());
+    let host = |addr: u64| (base as u64 + addr) as usize as *mut libc::c_void;
+    for &(addr, len) in segs {
+        let end = u64::from(addr) + len as u64;
+        if end <= TASK_SIZE {
+            out.push(libc::iovec { iov_base: host(addr.into()), iov_len: len });
+            continue;
+        }
+        let below = TASK_SIZE.saturating_sub(addr.into()) as usize;
+        if below > 0 {
+            out.push(libc::iovec { iov_base: host(addr.into()), iov_len: below });
+        }
+        out.push(libc::iovec { iov_base: host(TASK_SIZE.max(addr.into())), iov_len: len - below });
+        break;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_segments_stop_at_the_top_of_the_space() {
+        let v = translate(&[(0x1000, 16), (0xffff_d000, 0x3000), (0x2000, 8)], 0x10_0000_0000);
+        let got: Vec<(usize, usize)> = v.iter().map(|v| (v.iov_base as usize, v.iov_len)).collect();
+        assert_eq!(got, [(0x10_0000_1000, 16), (0x10_ffff_d000, 0x1000), (0x10_ffff_e000, 0x2000)],);
+        let v = translate(&[(0xffff_f000, 4)], 0);
+        assert_eq!((v[0].iov_base as usize, v[0].iov_len), (0xffff_f000, 4));
+    }
+}
