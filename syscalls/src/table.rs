@@ -96,7 +96,7 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     }
     // Another process reading this one's /proc entries finds the address space as it is when
     // this call (which may be how it learns of a change) starts.
-    sys::procfs_other::publish(ctx.task, nr);
+    sys::procfs::other::publish(ctx.task, nr);
     let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
         (Some(verdict), _) => verdict,
         (None, Some(e)) => (e.handler)(ctx, args),

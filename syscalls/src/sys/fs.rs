@@ -340,7 +340,7 @@ fn do_readlinkat(ctx: &mut Ctx, dfd: c_long, addr: u32, buf: u32, bufsiz: u32) -
         None => {
             let n = sys!(libc::SYS_readlinkat, dfd, p.ptr(), local.as_mut_ptr(), local.len())? as usize;
             // Another emulated process's exe (the host allowed the read): its guest program.
-            match p.bytes().and_then(super::procfs_other::other_exe) {
+            match p.bytes().and_then(super::procfs::other::other_exe) {
                 Some(exe) => {
                     let exe = std::os::unix::ffi::OsStrExt::as_bytes(exe.as_os_str());
                     let n = exe.len().min(local.len());

@@ -219,7 +219,7 @@ pub const VDSO_RT_SIGRETURN: u32 = 0x10;
 impl Mm {
     /// A number that changes whenever the VMA list may have (a mapping, its protection, flags or
     /// name): what another process reads of this one is republished when it moved
-    /// (`procfs_other::publish`).
+    /// (`procfs::other::publish`).
     pub fn generation(&self) -> u64 {
         self.generation
     }

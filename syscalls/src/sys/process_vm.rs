@@ -18,7 +18,7 @@
 use super::fd::{import_iovec, Dir};
 use super::hostarg::ret;
 use super::mm_space::TASK_SIZE;
-use super::procfs_other::Other;
+use super::procfs::other::Other;
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::GuestMemoryExt;

@@ -514,7 +514,7 @@ fn set_strict(ctx: &mut Ctx) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     s.mode = MODE_STRICT;
-    super::procfs_other::republish();
+    super::procfs::other::republish();
     Ok(0)
 }
 
@@ -569,7 +569,7 @@ fn set_filter(ctx: &mut Ctx, flags: u32, uargs: u32) -> SysResult {
         *synced = Some(s.clone());
         SYNC_SERIAL.store(serial, std::sync::atomic::Ordering::Relaxed);
     }
-    super::procfs_other::republish();
+    super::procfs::other::republish();
     Ok(0)
 }
 
