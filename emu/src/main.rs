@@ -449,7 +449,9 @@ fn main() -> ExitCode {
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), exe, release);
     task.sysroot = cli.sysroot.clone();
-    let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
+    // The only thread takes the emulator lock for good (threads it starts queue for it).
+    let mut held = thread::lock();
+    let image = match elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref()) {
         Ok(i) => i,
         Err(elf::LoadError::NotFound(e)) => {
             // The interpreter is missing: execve fails with ENOENT, as for a missing program.
@@ -472,8 +474,9 @@ fn main() -> ExitCode {
     // land at the same addresses (and what glibc derives from them, such as the trimming of a
     // thread's malloc arena to a 1 MiB boundary, is the same).
     if let Some((start, end)) = syscalls::replay::vdso_range() {
-        if task.mm.is_free(start.into(), end.into()) {
-            task.mm.reserved = Some((start, end));
+        let mm = task.mm.get_mut(&mut held);
+        if mm.is_free(start.into(), end.into()) {
+            mm.reserved = Some((start, end));
         }
     }
 
@@ -483,7 +486,7 @@ fn main() -> ExitCode {
     let envp = environment(&cli);
     show_guest_argv(&argv);
     let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
-    let esp = match stack::build(&mut space, &mut task.mm, &image, &info) {
+    let esp = match stack::build(&mut space, task.mm.get_mut(&mut held), &image, &info) {
         Ok(sp) => sp,
         Err(e) => {
             eprintln!("emu386: {shown}: cannot set up the stack: {e}");
@@ -536,7 +539,7 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     };
-    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task));
+    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));
     if let Some(t) = tracer.as_mut() {
         syscalls::trace::exited(t, exit);
     }

@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64};
 use std::time::Duration;
 use syscalls::abi::sched::*;
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
-use syscalls::task::{NoMachine, ThreadStart, GDT_ENTRIES};
+use syscalls::task::{Held, NoMachine, ThreadStart, GDT_ENTRIES};
 use syscalls::{Ctx, Errno, Exit, Task};
 use unicorn_engine::{uc_engine, RegisterX86, Unicorn};
 
@@ -62,8 +62,18 @@ fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), op | libc::FUTEX_PRIVATE_FLAG, val, 0usize, 0usize, 0) };
 }
 
-/// Take the emulator lock (after every thread that asked before).
-pub fn lock() {
+/// Take the emulator lock (after every thread that asked before) and get its proof, which the
+/// syscall layer asks for to reach state the process's threads share (`syscalls::task::Held`).
+pub fn lock() -> Held {
+    take();
+    // SAFETY: the lock is held now; its previous holder let it go with [`release`], whose callers
+    // keep their proof borrowed until they have the lock again or never use it again.
+    unsafe { Held::new() }
+}
+
+/// Take the lock, without a proof: for a thread that has its proof but let the lock go meanwhile
+/// (its proof stayed borrowed, see [`yield_cpu`] and `run::CpuMachine::unlocked`).
+pub(crate) fn take() {
     let ticket = NEXT.fetch_add(1, Relaxed);
     let shared = VM_EVER.load(Relaxed);
     if shared {
@@ -101,8 +111,9 @@ pub fn lock() {
     }
 }
 
-/// Let the emulator lock go.
-pub fn unlock() {
+/// Let the emulator lock go, without giving up a proof: the caller keeps its proof borrowed until
+/// it has the lock again ([`take`]), or never uses it again (a thread or process that ends).
+pub(crate) fn release() {
     set_running(null_mut());
     if VM_EVER.load(Relaxed) {
         TICKET_PID[SERVING.load(Relaxed) as usize % TICKETS].store(0, Relaxed);
@@ -202,7 +213,7 @@ pub fn is_vm_child() -> bool {
 /// guest): let the lock go, which this process would otherwise take with it.
 pub fn release_for_exit() {
     if VM_EVER.load(Relaxed) && VM_PROCS.iter().any(|s| s.used.load(Relaxed)) && multi() {
-        unlock();
+        release();
     }
 }
 
@@ -219,12 +230,12 @@ pub fn quantum_over() -> bool {
 
 /// Queue behind the threads that wait, if any; then catch up with the address space. `true`:
 /// another thread ran meanwhile.
-pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace) -> bool {
+pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace, _held: &mut Held) -> bool {
     if !waiters() {
         return false;
     }
-    unlock();
-    lock();
+    release();
+    take();
     catch_up(cpu, space);
     true
 }
@@ -460,13 +471,14 @@ pub fn spawn(
     caller: &mut Task,
     regs: Regs,
     start: ThreadStart,
+    held: &Held,
 ) -> Result<(u32, i32), Errno> {
     let mut gdt = [0u64; GDT_ENTRIES as usize];
     for (i, slot) in (0..).zip(gdt.iter_mut()) {
         *slot = mem.gdt_entry(i);
     }
     if start.flags & CLONE_THREAD == 0 {
-        return spawn_vm_process(caller, start, regs, gdt);
+        return spawn_vm_process(caller, start, regs, gdt, held);
     }
     let clear = if start.flags & syscalls::abi::sched::CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = caller.new_thread(clear);
@@ -484,7 +496,7 @@ pub fn spawn(
         syscalls::replay::enter(place);
         thread_main(regs, gdt, start, task, tx)
     });
-    syscalls::sys::signal::reinstall_reserved(&caller.signals);
+    syscalls::sys::signal::reinstall_reserved(&caller.signals, held);
     // SAFETY: as above.
     unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
     let started = match spawned {
@@ -546,13 +558,14 @@ fn spawn_vm_process(
     start: ThreadStart,
     regs: Regs,
     gdt: [u64; GDT_ENTRIES as usize],
+    held: &Held,
 ) -> Result<(u32, i32), Errno> {
     let slot =
         VM_PROCS.iter().find(|s| s.used.compare_exchange(false, true, Acquire, Relaxed).is_ok()).ok_or(Errno::AGAIN)?;
     VM_EVER.store(true, Relaxed);
     let flags = start.flags;
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
-    let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
+    let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0, held);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
     let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
     let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
@@ -674,9 +687,6 @@ fn vm_child_main(child: VmChild) -> ! {
     slot.tid.store(rustix::process::getpid().as_raw_nonzero().get() as u32, Relaxed);
     VM_CHILD.set(true);
     MY_PID.set(0);
-    if start.clear_sighand {
-        task.signals.clear_handlers();
-    }
     let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
         let _ = tx.send(Err(Errno::NOMEM));
         // SAFETY: ends this host process only.
@@ -686,9 +696,15 @@ fn vm_child_main(child: VmChild) -> ! {
     syscalls::sys::signal::after_fork_child(&task.signals);
     let _ = tx.send(Ok(tid));
     drop(tx);
-    lock();
-    let (exit, tracer) = crate::run::run_thread(cpu, space, task).unwrap_or((Exit::Status(0), None));
-    unlock();
+    let mut held = lock();
+    // Its own dispositions (clone3 refuses CLONE_CLEAR_SIGHAND with CLONE_SIGHAND), on its own
+    // host handlers; its signals stay blocked until it runs.
+    if start.clear_sighand {
+        task.signals.clear_handlers(&mut held);
+    }
+    let (exit, tracer) = crate::run::run_thread(cpu, space, task, held).unwrap_or((Exit::Status(0), None));
+    // Its proof went with its guest.
+    release();
     if let Some(mut t) = tracer {
         syscalls::trace::exited(&mut t, exit);
     }
@@ -715,9 +731,9 @@ fn vm_child_main(child: VmChild) -> ! {
 
 /// The guest side of an ending process that shares memory: mm_release() clears and wakes its
 /// `clear_child_tid` word (the memory is still in use by the parent).
-pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task) {
+pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task, held: &mut Held) {
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, addr);
 }
 
 /// The CPU of a new task as a copy of its parent's registers (`%eax` 0, the new stack and TLS);
@@ -781,11 +797,11 @@ fn thread_main(
     if tx.send(Ok(tid)).is_err() {
         return;
     }
-    lock();
-    match crate::run::run_thread(cpu, space, task) {
+    let held = lock();
+    match crate::run::run_thread(cpu, space, task, held) {
         Some((exit, tracer)) => exit_process(exit, tracer),
-        // The CPU is closed; the other threads go on.
-        None => unlock(),
+        // The CPU is closed (and the proof went with its guest); the other threads go on.
+        None => release(),
     }
 }
 
@@ -796,12 +812,12 @@ fn thread_main(
 /// is closed): the kernel's mm_release() wake for `clear_child_tid`, then the thread no longer
 /// counts. Answers false (and does nothing) when it is the last thread, whose exit ends the
 /// process.
-pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
+pub fn exit_thread(space: &mut GuestSpace, task: &mut Task, held: &mut Held) -> bool {
     if !multi() || is_vm_child() {
         return false;
     }
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, addr);
     THREADS.fetch_sub(1, Relaxed);
     if let Some(slot) = own_slot() {
         slot.threads.fetch_sub(1, Relaxed);
@@ -813,7 +829,8 @@ pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
 /// The main thread ended while others run: end only its host thread (the process lives on, as
 /// a Linux process whose thread-group leader exited).
 pub fn end_main_thread() -> ! {
-    unlock();
+    // The thread's proof went with its guest.
+    release();
     loop {
         // SAFETY: SYS_exit ends the calling thread only; nothing of this thread is used again.
         unsafe { libc::syscall(libc::SYS_exit, 0) };

@@ -3,9 +3,44 @@
 //!
 //! A [`Task`] is one guest thread: its own tid bookkeeping (`clear_child_tid`, the robust list),
 //! signal mask, alternate stack and tracer. The per-process parts — the address space ([`Mm`]) and
-//! the signal dispositions — are [`Shared`] between the tasks of one process. The emulator runs
-//! one guest thread at a time under its emulator lock (emu/src/thread.rs); that lock is what makes
-//! a `Shared` value safe to reach, see [`Shared`].
+//! the signal dispositions — are [`Shared`] between the tasks of one process.
+//!
+//! # Locking, checked by the type system
+//!
+//! The emulator runs one guest thread at a time under its emulator lock (emu/src/thread.rs), and
+//! lets go of it only around the handlers of calls that may block (their rows say so:
+//! [`crate::table::Entry::blocking`]). Whoever holds the lock holds the one [`Held`] value, a
+//! zero-sized proof that only the lock hands out; a [`Shared`] value is reached only by showing it
+//! (`task.mm.get(held)`, `task.mm.get_mut(held)`), as qcell's `TCell` is reached through its owner:
+//! reading needs `&Held`, writing `&mut Held`, so two borrows of shared state never overlap.
+//!
+//! Handlers get the proof in their context: [`Ctx`] (the handlers of rows that never block)
+//! carries `held: &mut Held`. The handlers of rows that may block get a [`BlockingCtx`] whose
+//! `held` is an `Option`: `None` while the call may block (the lock may be let go), `Some` only
+//! when the row's `blocking` predicate says these arguments do not block (ipc's shmat), so a
+//! blocking path that touches shared state does not compile:
+//!
+//! ```compile_fail,E0308
+//! use syscalls::task::BlockingCtx;
+//! fn wait(ctx: &mut BlockingCtx) -> u32 {
+//!     ctx.task.mm.get(ctx.held).brk // error: expected `&Held`, found `Option<&mut Held>`
+//! }
+//! ```
+//! while the same under the lock does:
+//! ```
+//! use syscalls::task::Ctx;
+//! fn brk(ctx: &mut Ctx) -> u32 {
+//!     ctx.task.mm.get(ctx.held).brk
+//! }
+//! ```
+//! and neither does reaching shared state without the proof (`Shared` has no `Deref`):
+//! ```compile_fail,E0609
+//! fn brk(task: &syscalls::Task) -> u32 {
+//!     task.mm.brk
+//! }
+//! ```
+//! Helpers that touch no shared state take any context (`fn f<H>(ctx: &mut Ctx<H>)`), so the
+//! direct socket calls and socketcall's subcalls share them.
 
 use crate::mem::GuestMemory;
 use crate::sys::mm_space::Mm;
@@ -13,14 +48,79 @@ use crate::trace::Tracer;
 use crate::Errno;
 use std::cell::UnsafeCell;
 use std::collections::HashSet;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-/// What a handler gets: guest memory, the thread it acts for, and the machine running that thread.
-pub struct Ctx<'a> {
+/// What a handler gets: guest memory, the thread it acts for, the machine running that thread, and
+/// `held`: the proof that the emulator lock is held ([`Held`]) when `H` is `&mut Held` (the
+/// default), none or maybe one in a [`BlockingCtx`].
+pub struct Ctx<'a, H = &'a mut Held> {
     pub mem: &'a mut dyn GuestMemory,
     pub task: &'a mut Task,
     pub machine: &'a mut dyn Machine,
+    pub held: H,
+}
+
+/// The context of a handler whose row may block: `held` is `None` whenever the call may block
+/// (the emulator lock may be let go meanwhile), `Some` when the row's `blocking` predicate says
+/// these arguments do not block.
+pub type BlockingCtx<'a> = Ctx<'a, Option<&'a mut Held>>;
+
+impl<H> Ctx<'_, H> {
+    /// The same context without the proof (a handler that may block, called with the lock held:
+    /// it gets `Some`).
+    pub fn maybe_blocking(&mut self) -> BlockingCtx<'_>
+    where
+        H: LockState,
+    {
+        Ctx { mem: &mut *self.mem, task: &mut *self.task, machine: &mut *self.machine, held: self.held.proof() }
+    }
+}
+
+impl BlockingCtx<'_> {
+    /// The same context with the proof, when this call runs under the lock (`None` when it may
+    /// block).
+    pub fn locked(&mut self) -> Option<Ctx<'_>> {
+        let held = self.held.as_deref_mut()?;
+        Some(Ctx { mem: &mut *self.mem, task: &mut *self.task, machine: &mut *self.machine, held })
+    }
+}
+
+/// What a context's `held` may be: the proof, or maybe the proof.
+pub trait LockState {
+    /// The proof, lent, if there is one.
+    fn proof(&mut self) -> Option<&mut Held>;
+}
+
+impl LockState for &mut Held {
+    fn proof(&mut self) -> Option<&mut Held> {
+        Some(&mut **self)
+    }
+}
+
+impl LockState for Option<&mut Held> {
+    fn proof(&mut self) -> Option<&mut Held> {
+        self.as_deref_mut()
+    }
+}
+
+/// The proof that the calling host thread holds the emulator lock: zero-sized, neither `Clone`
+/// nor `Send`, made only by the lock (emu/src/thread.rs) and given up when the lock is let go. At
+/// most one exists at a time, so `&mut Held` is exclusive access to every [`Shared`] value.
+pub struct Held {
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Held {
+    /// The proof of a lock just taken.
+    ///
+    /// # Safety
+    /// The caller holds the emulator lock (or is the only thread that can reach the [`Shared`]
+    /// values this proof will open) and no other `Held` exists until this one is dropped.
+    pub unsafe fn new() -> Held {
+        Held { _not_send: PhantomData }
+    }
 }
 
 /// What a handler asks of the machine that runs the calling guest thread: what only the owner of
@@ -35,7 +135,13 @@ pub trait Machine {
         mem: &mut dyn GuestMemory,
         task: &mut Task,
         start: ThreadStart,
+        held: &mut Held,
     ) -> Result<(u32, i32), Errno>;
+
+    /// Run `call` (a call that may block) with the emulator lock let go when another guest thread
+    /// could use it meanwhile. `held` stays borrowed throughout, so `call` cannot reach shared
+    /// state.
+    fn unlocked(&mut self, held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine));
 
     /// When the call returns, `%esp` is `esp` (a process clone(2) gave a stack of its own).
     fn set_stack(&mut self, esp: u32);
@@ -50,8 +156,17 @@ pub trait Machine {
 pub struct NoMachine;
 
 impl Machine for NoMachine {
-    fn start_task(&mut self, _: &mut dyn GuestMemory, _: &mut Task, _: ThreadStart) -> Result<(u32, i32), Errno> {
+    fn start_task(
+        &mut self,
+        _: &mut dyn GuestMemory,
+        _: &mut Task,
+        _: ThreadStart,
+        _: &mut Held,
+    ) -> Result<(u32, i32), Errno> {
         Err(Errno::NOSYS)
+    }
+    fn unlocked(&mut self, _: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
+        call(self)
     }
     fn set_stack(&mut self, _: u32) {}
     fn reload_segments(&mut self) {}
@@ -63,18 +178,28 @@ pub const TLS_ENTRY_MAX: u32 = 14;
 /// GDT entries a CPU has (GDT_ENTRIES on a 64-bit kernel).
 pub const GDT_ENTRIES: u32 = 16;
 
-/// Process-wide state that every thread of a guest process reaches through its own [`Task`].
-///
-/// The contract: a `Shared` value is read or written only by the guest thread that holds the
-/// emulator lock, which is held whenever guest code or a syscall handler runs, except around the
-/// handlers of calls that may block (their table rows say so: [`crate::table::Entry::blocking`]);
-/// those handlers touch only per-thread state. With one thread the lock is trivially held.
-/// Cloning shares the value.
+/// Process-wide state that every thread of a guest process reaches through its own [`Task`],
+/// only with the proof that the emulator lock is held ([`Held`], see the module doc). Cloning
+/// shares the value.
 pub struct Shared<T>(Arc<UnsafeCell<T>>);
 
 impl<T> Shared<T> {
     pub fn new(value: T) -> Self {
         Shared(Arc::new(UnsafeCell::new(value)))
+    }
+
+    /// The value, to read while the lock is held.
+    pub fn get<'a>(&'a self, _held: &'a Held) -> &'a T {
+        // SAFETY: the one `Held` is borrowed for as long as the result lives, and a `&mut T` is
+        // only handed out against `&mut Held` (get_mut), so no `&mut T` to the value exists.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The value, to change while the lock is held.
+    pub fn get_mut<'a>(&'a self, _held: &'a mut Held) -> &'a mut T {
+        // SAFETY: the one `Held` is borrowed exclusively for as long as the result lives, so no
+        // other reference to any `Shared` value is handed out meanwhile.
+        unsafe { &mut *self.0.get() }
     }
 }
 
@@ -84,28 +209,13 @@ impl<T> Clone for Shared<T> {
     }
 }
 
-// SAFETY: the value moves between host threads only as the emulator lock does (see the type's
-// contract), so at most one thread reaches it at a time.
+// SAFETY: the value is reached only through the one `Held`, which is not `Send`: whichever host
+// thread holds it is the only one reaching any `Shared` value.
 unsafe impl<T: Send> Send for Shared<T> {}
 
-impl<T> std::ops::Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: only the lock holder reaches the value (the type's contract).
-        unsafe { &*self.0.get() }
-    }
-}
-
-impl<T> std::ops::DerefMut for Shared<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: only the lock holder reaches the value (the type's contract).
-        unsafe { &mut *self.0.get() }
-    }
-}
-
-impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
+impl<T> std::fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (**self).fmt(f)
+        f.write_str("Shared(..)")
     }
 }
 
@@ -176,10 +286,10 @@ impl Task {
     /// The task of a process that shares this one's address space (clone with `CLONE_VM` but
     /// not `CLONE_THREAD`): dispositions shared with `CLONE_SIGHAND`, copied otherwise, the rest
     /// as for a thread. (`CLONE_CLEAR_SIGHAND` is the child's to apply, on its own host handlers.)
-    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool) -> Task {
+    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool, held: &Held) -> Task {
         let mut task = self.new_thread(clear_child_tid);
         if !share_sighand {
-            task.signals.actions = Shared::new(*self.signals.actions);
+            task.signals.actions = Shared::new(*self.signals.actions.get(held));
         }
         task
     }
@@ -227,6 +337,22 @@ pub fn quiesce() {
 }
 
 #[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_value_is_the_same_for_every_clone() {
+        // SAFETY: this test's values are its own.
+        let mut held = unsafe { Held::new() };
+        let a = Shared::new(1);
+        let b = a.clone();
+        *b.get_mut(&mut held) = 2;
+        assert_eq!(*a.get(&held), 2);
+        assert_eq!(std::mem::size_of::<Held>(), 0);
+    }
+}
+
+#[cfg(test)]
 pub mod testing {
     //! A fake [`Machine`] and a task over flat memory, for handler unit tests.
     use super::*;
@@ -246,9 +372,13 @@ pub mod testing {
             _: &mut dyn GuestMemory,
             _: &mut Task,
             start: ThreadStart,
+            _: &mut Held,
         ) -> Result<(u32, i32), Errno> {
             self.started.push(start);
             Ok((999 + self.started.len() as u32, -1))
+        }
+        fn unlocked(&mut self, _: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
+            call(self)
         }
         fn set_stack(&mut self, esp: u32) {
             self.stack = Some(esp);
@@ -258,9 +388,11 @@ pub mod testing {
         }
     }
 
-    /// Memory at `[0x10000, 0x20000)`, a task, a fake machine.
-    pub fn parts() -> (FlatMemory, Task, FakeMachine) {
+    /// Memory at `[0x10000, 0x20000)`, a task, a fake machine, and the lock's proof for them.
+    pub fn parts() -> (FlatMemory, Task, FakeMachine, Held) {
         let task = Task::new(Mm::new(0x4000_0000), PathBuf::from("/prog"), "6.1.0".to_owned());
-        (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default())
+        // SAFETY: the task is new and this test's own: nothing else reaches its shared values.
+        let held = unsafe { Held::new() };
+        (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default(), held)
     }
 }

@@ -533,7 +533,7 @@ mod tests {
         use crate::mem::GuestMemoryExt;
         use crate::task::testing::parts;
         use rustix::process::{getrlimit, Resource};
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let limit = || {
             let l = getrlimit(Resource::Nofile);
             (l.current, l.maximum)
@@ -547,7 +547,7 @@ mod tests {
         // argv: a pointer past the end of guest memory, then NULL.
         put(0x10400, &0x3000_0000u32.to_le_bytes());
         put(0x10404, &0u32.to_le_bytes());
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         let errno = |e: Errno| crate::Flow::Return((e.raw_os_error() as u32).wrapping_neg());
         let mut call = |nr: u32, args: [u32; 6]| crate::table::dispatch(&mut ctx, nr, &args);
         // The name first: unreadable is EFAULT, empty ENOENT (without AT_EMPTY_PATH).

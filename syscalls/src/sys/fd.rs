@@ -29,7 +29,7 @@ use crate::entry;
 use crate::host;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
 use std::sync::OnceLock;
@@ -148,34 +148,36 @@ const CLOSE_RANGE_FLAGS: &[(u32, &str)] =
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
-    entry!(nr::read, read, [Fd, OutBuf, Uint]).blocks().restarts(),
-    entry!(nr::write, write, [Fd, InBuf(2), Uint]).blocks().restarts(),
-    entry!(nr::readv, readv, [Fd, IovecOut(2), Int]).blocks().restarts(),
-    entry!(nr::writev, writev, [Fd, Iovec(2), Int]).blocks().restarts(),
-    entry!(nr::pread64, pread64, [Fd, OutBuf, Uint, Off64, Skip]).blocks().restarts(),
-    entry!(nr::pwrite64, pwrite64, [Fd, InBuf(2), Uint, Off64, Skip]).blocks().restarts(),
-    entry!(nr::preadv, preadv, [Fd, IovecOut(2), Int, Off64, Skip]).blocks().restarts(),
-    entry!(nr::pwritev, pwritev, [Fd, Iovec(2), Int, Off64, Skip]).blocks().restarts(),
-    entry!(nr::preadv2, preadv2, [Fd, IovecOut(2), Int, Off64, Skip, Hex]).blocks().restarts(),
-    entry!(nr::pwritev2, pwritev2, [Fd, Iovec(2), Int, Off64, Skip, Hex]).blocks().restarts(),
+    entry!(nr::read, may_block read, [Fd, OutBuf, Uint]).blocks().restarts(),
+    entry!(nr::write, may_block write, [Fd, InBuf(2), Uint]).blocks().restarts(),
+    entry!(nr::readv, may_block readv, [Fd, IovecOut(2), Int]).blocks().restarts(),
+    entry!(nr::writev, may_block writev, [Fd, Iovec(2), Int]).blocks().restarts(),
+    entry!(nr::pread64, may_block pread64, [Fd, OutBuf, Uint, Off64, Skip]).blocks().restarts(),
+    entry!(nr::pwrite64, may_block pwrite64, [Fd, InBuf(2), Uint, Off64, Skip]).blocks().restarts(),
+    entry!(nr::preadv, may_block preadv, [Fd, IovecOut(2), Int, Off64, Skip]).blocks().restarts(),
+    entry!(nr::pwritev, may_block pwritev, [Fd, Iovec(2), Int, Off64, Skip]).blocks().restarts(),
+    entry!(nr::preadv2, may_block preadv2, [Fd, IovecOut(2), Int, Off64, Skip, Hex]).blocks().restarts(),
+    entry!(nr::pwritev2, may_block pwritev2, [Fd, Iovec(2), Int, Off64, Skip, Hex]).blocks().restarts(),
     entry!(nr::lseek, lseek, [Fd, Int, Enum(WHENCE)]),
     entry!(nr::_llseek, llseek, [Fd, Off64Hi, Skip, Out(&Int64Ptr), Enum(WHENCE)]),
     entry!(nr::close, close, [Fd]),
     entry!(nr::dup, dup, [Fd]),
     entry!(nr::dup2, dup2, [Fd, Fd]),
     entry!(nr::dup3, dup3, [Fd, Fd, Flags(CLOEXEC_FLAG)]),
-    entry!(nr::fcntl, fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
-    entry!(nr::fcntl64, fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl, may_block fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl64, may_block fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl)
+        .blocks()
+        .restarts(),
     entry!(nr::ioctl, ioctl, [Fd, IoctlReq(IOCTL_NAMES), IoctlArg]).restarts(),
     entry!(nr::pipe, pipe, [FdPair]),
     entry!(nr::pipe2, pipe2, [FdPair, Flags(PIPE_FLAGS)]),
-    entry!(nr::fsync, fsync, [Fd]).blocks().restarts(),
-    entry!(nr::fdatasync, fdatasync, [Fd]).blocks(),
+    entry!(nr::fsync, may_block fsync, [Fd]).blocks().restarts(),
+    entry!(nr::fdatasync, may_block fdatasync, [Fd]).blocks(),
     entry!(nr::ftruncate, ftruncate, [Fd, Uint]),
     entry!(nr::ftruncate64, ftruncate64, [Fd, Off64, Skip]),
     entry!(nr::fadvise64, fadvise64, [Fd, Uint, Uint, Uint, Int]),
     entry!(nr::fadvise64_64, fadvise64_64, [Fd, Uint, Uint, Uint, Uint, Int]),
-    entry!(nr::flock, flock, [Fd, Flags(crate::trace::names::LOCK_OPS)]).blocks().restarts(),
+    entry!(nr::flock, may_block flock, [Fd, Flags(crate::trace::names::LOCK_OPS)]).blocks().restarts(),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -457,13 +459,13 @@ fn pipe2(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements fsync(2).
-fn fsync(_: &mut Ctx, a: &Args) -> SysResult {
+fn fsync(_: &mut BlockingCtx, a: &Args) -> SysResult {
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_fsync, host_fd(a[0])) })
 }
 
 /// Implements fdatasync(2).
-fn fdatasync(_: &mut Ctx, a: &Args) -> SysResult {
+fn fdatasync(_: &mut BlockingCtx, a: &Args) -> SysResult {
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_fdatasync, host_fd(a[0])) })
 }
@@ -501,7 +503,7 @@ fn fadvise64_64(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements flock(2). The host checks the operation before the fd, as the guest's kernel does
 /// (and ignores LOCK_MAND entirely).
-fn flock(_: &mut Ctx, a: &Args) -> SysResult {
+fn flock(_: &mut BlockingCtx, a: &Args) -> SysResult {
     // SAFETY: plain integer arguments.
     ret(unsafe { libc::syscall(libc::SYS_flock, host_fd(a[0]), a[1]) })
 }

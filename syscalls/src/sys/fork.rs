@@ -34,7 +34,7 @@ use crate::host;
 use crate::hostcall;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
+use crate::task::{BlockingCtx, Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::FromBytes;
 
@@ -43,9 +43,9 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::vfork, vfork, []).starts_task(),
     entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]).starts_task(),
     entry!(nr::clone3, clone3, [Clone3Args, Uint]).starts_task(),
-    entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
-    entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
-    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
+    entry!(nr::wait4, may_block wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
+    entry!(nr::waitpid, may_block waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
+    entry!(nr::waitid, may_block waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
         .blocks()
         .restarts(),
     entry!(nr::setpgid, setpgid, [Int, Int]),
@@ -320,12 +320,12 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     // delivered yet.
     super::signal::after_fork_child(&ctx.task.signals);
     // dup_mmap(): memory locks are not inherited (nor mlockall's MCL_FUTURE).
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     let locked = super::mm_space::vm::LOCKED_MASK;
     mm.def_flags &= !locked;
     mm.change_flags(0, super::mm_space::TASK_SIZE, &|v| v.flags & !locked);
     if c.clear_sighand {
-        ctx.task.signals.clear_handlers();
+        ctx.task.signals.clear_handlers(ctx.held);
     }
     if c.flags & CLONE_CHILD_SETTID != 0 {
         // schedule_tail() ignores a failure to store it.
@@ -368,7 +368,7 @@ fn spawn_task(ctx: &mut Ctx, c: Clone) -> SysResult {
     }
     let start =
         crate::task::ThreadStart { flags, clear_sighand: c.clear_sighand, newsp: c.newsp, tls, child_tid: c.child_tid };
-    let (tid, pidfd) = match ctx.machine.start_task(ctx.mem, ctx.task, start) {
+    let (tid, pidfd) = match ctx.machine.start_task(ctx.mem, ctx.task, start, ctx.held) {
         Err(Errno::NOSYS) => {
             warn_once_vm(flags);
             return Err(Errno::NOSYS.into());
@@ -392,16 +392,16 @@ fn warn_once_vm(flags: u32) {
 }
 
 /// Implements wait4(2): kernel_wait4() and compat put_compat_rusage(), status first.
-fn wait4(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn wait4(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     wait(ctx, a[0], a[1], a[2], a[3])
 }
 
 /// Implements waitpid(2): wait4 without rusage.
-fn waitpid(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn waitpid(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     wait(ctx, a[0], a[1], a[2], 0)
 }
 
-fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
+fn wait<H>(ctx: &mut Ctx<H>, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
     // The host checks options and pid as the kernel does.
     let (ret, status, ru) = hostcall::wait::wait4(pid as i32, options as libc::c_int, rusage_ptr != 0)?;
     if ret > 0 {
@@ -418,7 +418,7 @@ fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32)
 /// Implements waitid(2) as compat_sys_waitid(): rusage only when a child was found, then the six
 /// `siginfo_t` fields one by one (si_signo, si_errno, si_code at 0, 4, 8; si_pid, si_uid, si_status
 /// at 12, 16, 20 in the i386 layout), the rest of the struct untouched.
-fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn waitid(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (which, id, infop, options, rusage_ptr) = (a[0], a[1], a[2], a[3], a[4]);
     // A pidfd is a guest fd, which is a host fd; the emulator's own fds are not pidfds, so the
     // host answers EBADF for them as for closed ones.
@@ -463,10 +463,10 @@ mod tests {
     fn a_thread_is_started_by_the_machine_after_the_checks() {
         use crate::abi::nr;
         use crate::task::testing::parts;
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
         let clone = |flags: u32, parent_tid: u32| [flags, 0x1_8000, parent_tid, 0, 0, 0];
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         // CLONE_THREAD without CLONE_SIGHAND: EINVAL, and no task.
         let flow = crate::table::dispatch(&mut ctx, nr::clone, &clone(CLONE_VM | CLONE_THREAD, 0));
         assert_eq!(flow, crate::Flow::Return((Errno::INVAL.raw_os_error() as u32).wrapping_neg()));

@@ -244,7 +244,7 @@ const O_LARGEFILE: u32 = 0o100000;
 fn do_open(ctx: &mut Ctx, call: u32, a: &Args, at: usize, (dfd, flags, mode): (c_long, u32, u32)) -> SysResult {
     let p = path(ctx, a[at], follow_unless(flags, libc::O_NOFOLLOW as u32));
     if let Some(bytes) = p.bytes() {
-        if let Some(result) = procfs::open(ctx.task, bytes, flags) {
+        if let Some(result) = procfs::open(ctx.task, ctx.held, bytes, flags) {
             return Ok(super::fd::new_guest_fd(result? as i32)?);
         }
     }

@@ -27,21 +27,21 @@ use crate::entry;
 use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry, When};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{errno_of, Errno, SysResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
+    entry!(nr::futex, may_block futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
         .blocks_if(When::If(may_block))
         .restarts_if(When::If(restarts)),
-    entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
+    entry!(nr::futex_time64, may_block futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
         .blocks_if(When::If(may_block))
         .restarts_if(When::If(restarts)),
     // futex_wait_multiple() answers -ERESTARTSYS when a signal comes; the timeout is absolute.
-    entry!(nr::futex_waitv, futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_waitv, may_block futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
     entry!(nr::futex_wake, futex_wake, [Ptr, Hex, Int, Hex]),
-    entry!(nr::futex_wait, futex_wait, [Ptr, Uint, Hex, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_wait, may_block futex_wait, [Ptr, Uint, Hex, Hex, Timespec64, Int]).blocks().restarts(),
     entry!(nr::futex_requeue, futex_requeue, [Ptr, Hex, Int, Int]),
 ];
 
@@ -73,7 +73,7 @@ fn futex_wake(_: &mut Ctx, a: &Args) -> SysResult {
 /// Implements futex_wait(2): the host's, in sys_futex_wait()'s order (its flag and value checks,
 /// then the clock and the absolute timeout, read as get_timespec64() reads a compat task's, then
 /// the word, which the host reads at its host address: one the guest cannot read is refused).
-fn futex_wait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_wait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uaddr, val, mask, flags, timeout, clockid] = *a;
     if flags & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
         return Err(Errno::INVAL.into());
@@ -166,19 +166,19 @@ fn writes(cmd: u32) -> (bool, bool) {
 }
 
 /// Implements futex(2) with a 32-bit `struct timespec`.
-fn futex(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     do_futex(ctx, a, false)
 }
 
 /// Implements futex_time64(2).
-fn futex_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     do_futex(ctx, a, true)
 }
 
 /// The host address of the futex word at `addr`. A word the kernel would write on a page the guest
 /// mapped without write permission is EFAULT; a misaligned word is left for the host to refuse
 /// (EINVAL, which get_futex_key() checks first).
-fn word(ctx: &Ctx, addr: u32, written: bool) -> Result<usize, Errno> {
+fn word<H>(ctx: &Ctx<H>, addr: u32, written: bool) -> Result<usize, Errno> {
     if written && addr & 3 == 0 {
         ctx.mem.host_range(addr, 4, Prot::WRITE)?;
     }
@@ -187,7 +187,7 @@ fn word(ctx: &Ctx, addr: u32, written: bool) -> Result<usize, Errno> {
     Ok(host as usize)
 }
 
-fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
+fn do_futex<H>(ctx: &mut Ctx<H>, a: &Args, time64: bool) -> SysResult {
     let [uaddr, op, val, utime, uaddr2, val3] = *a;
     let cmd = op & FUTEX_CMD_MASK;
     // sys_futex(): the timeout is read before anything else is looked at.
@@ -244,7 +244,7 @@ const FUTEX_WAITV_MAX: u32 = 128;
 /// address a 32-bit task cannot have (high half set), one the host refuses with EFAULT, its low
 /// bits kept so that a misaligned one is still EINVAL (get_futex_key() checks the alignment
 /// first).
-fn waitv_word(ctx: &Ctx, uaddr: u64) -> u64 {
+fn waitv_word<H>(ctx: &Ctx<H>, uaddr: u64) -> u64 {
     let bad = BAD_FUTEX | (uaddr & 3);
     let Ok(addr) = u32::try_from(uaddr) else { return bad };
     if addr & 3 == 0 && ctx.mem.host_range(addr, 4, Prot::READ).is_err() {
@@ -315,7 +315,7 @@ impl Drop for FaultingArray {
 /// get_timespec64() does for a compat task; its range is the host's to check); then the entries,
 /// each copied with its `uaddr` made a host address, and the host checks each entry and waits on
 /// them all.
-fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_waitv(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [waiters, nr, flags, timeout, clockid, _] = *a;
     if flags != 0 || nr == 0 || nr > FUTEX_WAITV_MAX || waiters == 0 {
         return Err(Errno::INVAL.into());

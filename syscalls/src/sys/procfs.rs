@@ -36,7 +36,7 @@
 
 use crate::mem::Prot;
 use crate::sys::mm_space::{host_addr, vm, Mm, Vma, VmaKind};
-use crate::task::Task;
+use crate::task::{Held, Task};
 use crate::Errno;
 use std::fmt::Write as _;
 use std::os::fd::{IntoRawFd, OwnedFd};
@@ -98,16 +98,16 @@ pub fn rewrite(exe: &std::path::Path, path: &[u8], follow: bool) -> Option<Vec<u
 
 /// Open a generated entry for an open(2) with `flags`; `None` when the host file should be opened
 /// instead (not a generated entry, or not a plain read-only open).
-pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
+pub fn open(task: &Task, held: &Held, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
     const O_ACCMODE: u32 = 3;
     let plain = flags & O_ACCMODE == 0
         && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
     let text = match classify(path) {
-        Some(Own::Maps) if plain => maps(&task.mm),
-        Some(Own::Smaps) if plain => smaps(&task.mm),
-        Some(Own::SmapsRollup) if plain => smaps_rollup(&task.mm),
-        Some(Own::Status) if plain => status(task)?,
-        Some(Own::Statm) if plain => statm(task),
+        Some(Own::Maps) if plain => maps(task.mm.get(held)),
+        Some(Own::Smaps) if plain => smaps(task.mm.get(held)),
+        Some(Own::SmapsRollup) if plain => smaps_rollup(task.mm.get(held)),
+        Some(Own::Status) if plain => status(task, held)?,
+        Some(Own::Statm) if plain => statm(task, held),
         _ => return None,
     };
     Some(memfd(text.as_bytes(), flags & libc::O_CLOEXEC as u32 != 0))
@@ -569,12 +569,12 @@ struct MemSummary {
     total: u64,
 }
 
-fn summary(task: &Task) -> MemSummary {
+fn summary(task: &Task, held: &Held) -> MemSummary {
     let pages = PageInfo::open();
     let mut m = MemSummary::default();
     let mut tables = std::collections::BTreeSet::new();
     let exe = rustix::fs::stat(&task.exe).map(|st| (st.st_dev, st.st_ino)).ok();
-    for v in &visible(&task.mm) {
+    for v in &visible(task.mm.get(held)) {
         m.total += v.end - u64::from(v.start);
         let size = v.end - u64::from(v.start);
         let st = pages.stats(v.start, v.end);
@@ -614,10 +614,10 @@ fn summary(task: &Task) -> MemSummary {
 
 /// The guest's `/proc/self/status`: the host's, with the memory lines (task_mem()) computed from
 /// the guest's VMAs and pages. `None` when the host file cannot be read.
-pub fn status(task: &Task) -> Option<String> {
+pub fn status(task: &Task, held: &Held) -> Option<String> {
     let host = std::fs::read_to_string("/proc/self/status").ok()?;
-    let mm = &task.mm;
-    let m = summary(task);
+    let mm = task.mm.get(held);
+    let m = summary(task, held);
     let rss = m.rss_anon + m.rss_file + m.rss_shmem;
     let total = m.total;
     // The peak as the kernel would have counted it, without the stack's unused part.
@@ -674,8 +674,8 @@ fn helper_threads() -> u64 {
 
 /// The guest's `/proc/self/statm` (task_statm(), in pages): size, resident, shared (file and
 /// shmem), text, lib (0), data (data and stack), dt (0).
-pub fn statm(task: &Task) -> String {
-    let m = summary(task);
+pub fn statm(task: &Task, held: &Held) -> String {
+    let m = summary(task, held);
     let p = |bytes: u64| bytes / 4096;
     let shared = m.rss_file + m.rss_shmem;
     format!("{} {} {} {} 0 {} 0\n", p(m.total), p(shared + m.rss_anon), p(shared), p(m.text), p(m.data + m.stack))

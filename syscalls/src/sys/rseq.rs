@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn registration_checks_in_the_kernels_order() {
-        let (mut mem, mut task, mut machine) = parts();
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let (mut mem, mut task, mut machine, mut held) = parts();
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         assert_eq!(call(&mut ctx, 0x10000, 32, 2, SIG), Err(Errno::INVAL));
         assert_eq!(call(&mut ctx, 0x10000, 32, 1, SIG), Err(Errno::INVAL));
         assert_eq!(call(&mut ctx, 0x10000, 31, 0, SIG), Err(Errno::INVAL));
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_preempted_critical_section_resumes_at_its_abort_handler() {
-        let (mut mem, mut task, _) = parts();
+        let (mut mem, mut task, _, _) = parts();
         task.rseq = Some(Registration { addr: 0x10000, len: 32, sig: SIG, written: None });
         let cs = RseqCs {
             version: U32::new(0),

@@ -29,7 +29,7 @@ use crate::entry;
 use crate::host;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry, Ret};
-use crate::task::{Ctx, Shared};
+use crate::task::{BlockingCtx, Ctx, Held, Shared};
 use crate::{Errno, SysResult};
 use std::cell::UnsafeCell;
 use std::ptr::{null, null_mut};
@@ -51,13 +51,14 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::ssetmask, ssetmask, [Hex]),
     entry!(nr::rt_sigpending, rt_sigpending, [Out(&Sigset(1)), Uint]),
     entry!(nr::sigpending, sigpending, [Out(&OldSigset)]),
-    entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]).blocks(),
-    entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]).blocks(),
-    entry!(nr::pause, pause, []).blocks(),
-    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal).blocks(),
+    entry!(nr::rt_sigsuspend, may_block rt_sigsuspend, [Sigset(1), Uint]).blocks(),
+    entry!(nr::sigsuspend, may_block sigsuspend, [Int, Int, Hex]).blocks(),
+    entry!(nr::pause, may_block pause, []).blocks(),
+    entry!(nr::rt_sigtimedwait, may_block rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal)
+        .blocks(),
     entry!(
         nr::rt_sigtimedwait_time64,
-        rt_sigtimedwait_time64,
+        may_block rt_sigtimedwait_time64,
         [Sigset(3), Out(&SigInfo), Timespec64, Uint],
         Ret::Signal
     )
@@ -176,8 +177,8 @@ impl Signals {
     }
 
     /// The disposition of `sig` (1..=64).
-    pub fn action(&self, sig: u32) -> Action {
-        self.actions.get(sig.wrapping_sub(1) as usize).copied().unwrap_or_default()
+    pub fn action(&self, sig: u32, held: &Held) -> Action {
+        self.actions.get(held).get(sig.wrapping_sub(1) as usize).copied().unwrap_or_default()
     }
 
     /// Set the blocked set (SIGKILL and SIGSTOP removed) and mirror it on the host.
@@ -209,8 +210,8 @@ impl Signals {
     /// clone3's `CLONE_CLEAR_SIGHAND` (flush_signal_handlers(p, 0)): handled signals become
     /// SIG_DFL, ignored ones stay ignored; flags and masks are cleared. The host's dispositions
     /// follow (this process's own: the caller made sure they are not shared).
-    pub fn clear_handlers(&mut self) {
-        for (i, a) in self.actions.iter_mut().enumerate() {
+    pub fn clear_handlers(&mut self, held: &mut Held) {
+        for (i, a) in self.actions.get_mut(held).iter_mut().enumerate() {
             if a.is_handler() {
                 *a = Action::default();
                 install_host(i as u32 + 1, a);
@@ -224,8 +225,8 @@ impl Signals {
 
     /// What execve keeps: ignored signals and the mask; handlers become SIG_DFL (the host does
     /// the same to the emulator's own handlers when the emulator itself is executed again).
-    pub fn on_exec(&mut self) {
-        for (i, a) in self.actions.iter_mut().enumerate() {
+    pub fn on_exec(&mut self, held: &mut Held) {
+        for (i, a) in self.actions.get_mut(held).iter_mut().enumerate() {
             if a.is_handler() {
                 *a = Action::default();
                 install_host(i as u32 + 1, a);
@@ -256,7 +257,7 @@ fn do_sigaction(ctx: &mut Ctx, sig: u32, new: Option<Action>) -> Result<Action, 
     if !valid(sig) || (new.is_some() && UNBLOCKABLE & bit(sig) != 0) {
         return Err(Errno::INVAL);
     }
-    let old = ctx.task.signals.action(sig);
+    let old = ctx.task.signals.action(sig, ctx.held);
     if let Some(mut n) = new {
         n.flags &= UAPI_SA_FLAGS;
         n.mask &= !UNBLOCKABLE;
@@ -266,7 +267,7 @@ fn do_sigaction(ctx: &mut Ctx, sig: u32, new: Option<Action>) -> Result<Action, 
             forget_recorded(sig);
             sync_host_mask(ctx.task.signals.mask);
         }
-        if let Some(slot) = ctx.task.signals.actions.get_mut(sig as usize - 1) {
+        if let Some(slot) = ctx.task.signals.actions.get_mut(ctx.held).get_mut(sig as usize - 1) {
             *slot = n;
         }
     }
@@ -425,7 +426,7 @@ fn sigpending(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Wait with `mask` in force until a handler is to run; the run loop delivers it with the
 /// original mask saved in the frame (`saved_sigmask`).
-fn suspend(ctx: &mut Ctx, mask: u64) -> SysResult {
+fn suspend<H>(ctx: &mut Ctx<H>, mask: u64) -> SysResult {
     let mask = mask & !UNBLOCKABLE;
     let signals = &mut ctx.task.signals;
     let saved = signals.mask;
@@ -440,7 +441,7 @@ fn suspend(ctx: &mut Ctx, mask: u64) -> SysResult {
 }
 
 /// Implements rt_sigsuspend(2).
-fn rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigsuspend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if a[1] != 8 {
         return Err(Errno::INVAL.into());
     }
@@ -449,12 +450,12 @@ fn rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements sigsuspend(2), nr 72: the i386 form takes the one-word mask third.
-fn sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sigsuspend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     suspend(ctx, u64::from(a[2]))
 }
 
 /// Implements pause(2).
-fn pause(ctx: &mut Ctx, _: &Args) -> SysResult {
+fn pause(ctx: &mut BlockingCtx, _: &Args) -> SysResult {
     if !deliverable(ctx.task.signals.mask) {
         // SAFETY: no arguments.
         unsafe { libc::pause() };
@@ -463,7 +464,7 @@ fn pause(ctx: &mut Ctx, _: &Args) -> SysResult {
 }
 
 /// rt_sigtimedwait(): take a signal of `set`, recorded ones first, waiting at most `timeout`.
-fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>) -> SysResult {
+fn timedwait<H>(ctx: &mut Ctx<H>, set: u64, info: u32, timeout: Option<libc::timespec>) -> SysResult {
     let set = set & !UNBLOCKABLE;
     let (sig, si) = match take_from(recorded() & set) {
         Some(taken) => {
@@ -485,7 +486,7 @@ fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>
 }
 
 /// Implements rt_sigtimedwait(2) with a 32-bit `struct timespec`.
-fn rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigtimedwait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uset, info, uts, size, ..] = *a;
     if size != 8 {
         return Err(Errno::INVAL.into());
@@ -497,7 +498,7 @@ fn rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements rt_sigtimedwait_time64(2).
-fn rt_sigtimedwait_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigtimedwait_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uset, info, uts, size, ..] = *a;
     if size != 8 {
         return Err(Errno::INVAL.into());
@@ -697,7 +698,7 @@ mod tests {
         use crate::task::testing::parts;
         use std::io::{Read, Seek};
         use std::mem::offset_of;
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let path = std::env::temp_dir().join(format!("emu386-sigreturn-test-{}", std::process::id()));
         let file = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&path).unwrap();
         let _ = std::fs::remove_file(&path);
@@ -719,7 +720,7 @@ mod tests {
         mem.write_u32(frame + offset_of!(Sigframe, extramask) as u32, 1 << 1).unwrap();
         mem.write_u32(sc + offset_of!(Sigcontext, eax) as u32, 7).unwrap();
 
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         ctx.task.signals.esp = esp;
         let flow = crate::table::dispatch(&mut ctx, nr::rt_sigreturn, &[0; 6]);
         assert_eq!(flow, crate::Flow::Return(0));

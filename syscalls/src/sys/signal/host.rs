@@ -203,9 +203,9 @@ pub(super) fn install_raw(sig: u32, action: &Action) {
 /// Install the guest's dispositions of the glibc-reserved signals again: the host's
 /// pthread_create installs glibc's own handler for them (the emulator calls it after starting a
 /// host thread).
-pub fn reinstall_reserved(signals: &Signals) {
+pub fn reinstall_reserved(signals: &Signals, held: &crate::task::Held) {
     for sig in [32, 33] {
-        install_raw(sig, &signals.action(sig));
+        install_raw(sig, &signals.action(sig, held));
     }
 }
 
