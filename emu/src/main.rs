@@ -524,7 +524,7 @@ fn main() -> ExitCode {
             return ExitCode::from(126);
         }
     }
-    let cpu = match cpu::new_cpu(&mut space, image.start, esp, false) {
+    let cpu = match cpu::new_cpu(&mut space, image.start, esp, false, gdb::active()) {
         Ok(c) => c,
         Err(unicorn_engine::uc_error::VERSION) => {
             eprintln!(

@@ -99,7 +99,7 @@ impl Machine for CpuMachine<'_, '_> {
         start: ThreadStart,
         held: &mut Held,
     ) -> Result<(u32, i32), Errno> {
-        thread::spawn(mem, task, thread::regs_of(self.cpu), start, held)
+        thread::spawn(mem, task, thread::regs_of(self.cpu), start, held, run_thread)
     }
     fn unlocked(&mut self, _held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
         // With one thread nobody else could take the lock: keep it (and its cost) out.
@@ -219,7 +219,7 @@ fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
             crate::umip::Fixup::None => {}
             crate::umip::Fixup::Done(next) => {
                 signal::forget_exception(cpu);
-                signal::set_eip(cpu, next);
+                crate::cpu::set_eip(cpu, next);
                 return;
             }
             crate::umip::Fixup::Fault(addr) => {
@@ -374,7 +374,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         let resume = resume_at.take().filter(|&at| cpu.pc_read().ok() == Some(u64::from(at)));
         let delivered = match result {
             Err(_) if resume.is_some() => {
-                signal::set_eip(cpu, resume.unwrap_or(0));
+                crate::cpu::set_eip(cpu, resume.unwrap_or(0));
                 continue;
             }
             // A time-slice stop (a real fault happens again when the instruction runs again).

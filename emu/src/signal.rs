@@ -9,6 +9,7 @@
 //! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
 //! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
+use crate::cpu::set_eip;
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
@@ -53,23 +54,6 @@ fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {
 
 fn set(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: u32) {
     let _ = cpu.reg_write(r, u64::from(v));
-}
-
-/// Move the guest to `eip`; the one way EIP is written while the CPU runs.
-///
-/// `uc_reg_write` of EIP also sets Unicorn's `skip_sync_pc_on_exit`, which only an exit through
-/// its exit-request helper clears. Written in the interrupt hook (a handler frame, a sigreturn,
-/// a restart), the CPU leaves by the interrupt check instead, so the flag stays set; the next
-/// stop the host handler asks for then leaves EIP wherever it was last stored (a function's entry,
-/// a return address) instead of at the block the guest was about to run, and the signal frame
-/// saves that stale EIP with the current registers. `uc_reg_write_batch` changes EIP and leaves
-/// the block the same way, without the flag.
-pub fn set_eip(cpu: &Unicorn<'_, ()>, eip: u32) {
-    let regs = [RegisterX86::EIP as i32];
-    let value = u64::from(eip);
-    let values = [(&raw const value).cast_mut().cast::<libc::c_void>()];
-    // SAFETY: a valid handle; one register id and a pointer to a value wide enough for it.
-    unsafe { unicorn_engine::uc_reg_write_batch(cpu.get_handle(), regs.as_ptr(), values.as_ptr(), 1) };
 }
 
 /// Read a register of up to 16 bytes (FPU, XMM) through the C API.

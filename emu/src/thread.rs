@@ -464,6 +464,10 @@ pub fn install() {
 /// What a new thread reports back: its tid, or why it could not start.
 type Started = Result<u32, Errno>;
 
+/// What a new task runs under the lock (its caller gives it the proof): the run loop
+/// (`run::run_thread`), until the thread ends (`None`) or how the process ends.
+pub type Body = fn(Cpu, GuestSpace, Task, Held) -> Option<(Exit, Option<syscalls::trace::Tracer>)>;
+
 /// Start a thread as a copy of the calling one (the syscall layer checked the flags and the TLS
 /// entry); answers its tid once it exists and has stored it (`CLONE_CHILD_SETTID`).
 pub fn spawn(
@@ -472,13 +476,14 @@ pub fn spawn(
     regs: Regs,
     start: ThreadStart,
     held: &Held,
+    body: Body,
 ) -> Result<(u32, i32), Errno> {
     let mut gdt = [0u64; GDT_ENTRIES as usize];
     for (i, slot) in (0..).zip(gdt.iter_mut()) {
         *slot = mem.gdt_entry(i);
     }
     if start.flags & CLONE_THREAD == 0 {
-        return spawn_vm_process(caller, start, regs, gdt, held);
+        return spawn_vm_process(caller, start, regs, gdt, held, body);
     }
     let clear = if start.flags & syscalls::abi::sched::CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = caller.new_thread(clear);
@@ -494,7 +499,7 @@ pub fn spawn(
     let place = syscalls::replay::thread_child();
     let spawned = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
         syscalls::replay::enter(place);
-        thread_main(regs, gdt, start, task, tx)
+        thread_main(regs, gdt, start, task, tx, body)
     });
     syscalls::sys::signal::reinstall_reserved(&caller.signals, held);
     // SAFETY: as above.
@@ -530,6 +535,7 @@ struct VmChild {
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
     slot: &'static VmSlot,
+    body: Body,
 }
 
 /// The host's clone flags that a process sharing the address space takes from the guest's: the
@@ -559,6 +565,7 @@ fn spawn_vm_process(
     regs: Regs,
     gdt: [u64; GDT_ENTRIES as usize],
     held: &Held,
+    body: Body,
 ) -> Result<(u32, i32), Errno> {
     let slot =
         VM_PROCS.iter().find(|s| s.used.compare_exchange(false, true, Acquire, Relaxed).is_ok()).ok_or(Errno::AGAIN)?;
@@ -567,7 +574,7 @@ fn spawn_vm_process(
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0, held);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
-    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
+    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot, body });
     let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
     let pidfd = std::sync::Arc::new(AtomicI32::new(-1));
     let helper_pidfd = std::sync::Arc::clone(&pidfd);
@@ -682,7 +689,7 @@ extern "C" fn vm_child_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// A process that shares the address space: set up its CPU like a thread's, run it, and end
 /// only this host process.
 fn vm_child_main(child: VmChild) -> ! {
-    let VmChild { regs, gdt, start, mut task, tx, slot } = child;
+    let VmChild { regs, gdt, start, mut task, tx, slot, body } = child;
     // The helper stores it too, once clone returns; threads started before that must find it.
     slot.tid.store(rustix::process::getpid().as_raw_nonzero().get() as u32, Relaxed);
     VM_CHILD.set(true);
@@ -702,7 +709,7 @@ fn vm_child_main(child: VmChild) -> ! {
     if start.clear_sighand {
         task.signals.clear_handlers(&mut held);
     }
-    let (exit, tracer) = crate::run::run_thread(cpu, space, task, held).unwrap_or((Exit::Status(0), None));
+    let (exit, tracer) = body(cpu, space, task, held).unwrap_or((Exit::Status(0), None));
     // Its proof went with its guest.
     release();
     if let Some(mut t) = tracer {
@@ -749,7 +756,7 @@ fn new_task_cpu(regs: &Regs, gdt: &[u64; GDT_ENTRIES as usize], start: &ThreadSt
         let _ = space.write_u32(start.child_tid, tid);
     }
     let esp = if start.newsp != 0 { start.newsp } else { regs.gp[7] };
-    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true) {
+    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true, crate::gdb::active()) {
         Ok(cpu) => cpu,
         Err(e) => {
             log::warn!("cannot create a CPU for a new task: {e:?}");
@@ -777,6 +784,7 @@ fn thread_main(
     start: ThreadStart,
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
+    body: Body,
 ) {
     // A thread without CLONE_FILES or CLONE_FS gets its own copy of the table or of the root,
     // cwd and umask (the host allows a thread to unshare those two).
@@ -798,7 +806,7 @@ fn thread_main(
         return;
     }
     let held = lock();
-    match crate::run::run_thread(cpu, space, task, held) {
+    match body(cpu, space, task, held) {
         Some((exit, tracer)) => exit_process(exit, tracer),
         // The CPU is closed (and the proof went with its guest); the other threads go on.
         None => release(),
