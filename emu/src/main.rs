@@ -447,7 +447,7 @@ fn main() -> ExitCode {
     }
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
-    let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    let mut task = Task::new(Mm::new(mmap_base), syscalls::sys::signal::Signals::from_host(), exe, release);
     task.sysroot = cli.sysroot.clone();
     // The only thread takes the emulator lock for good (threads it starts queue for it).
     let mut held = thread::lock();

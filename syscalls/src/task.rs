@@ -43,12 +43,11 @@
 //! direct socket calls and socketcall's subcalls share them.
 
 use crate::mem::GuestMemory;
+pub use crate::shared::{Held, Shared};
 use crate::sys::mm_space::Mm;
 use crate::trace::Tracer;
 use crate::Errno;
-use std::cell::UnsafeCell;
 use std::collections::HashSet;
-use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -102,24 +101,6 @@ impl LockState for &mut Held {
 impl LockState for Option<&mut Held> {
     fn proof(&mut self) -> Option<&mut Held> {
         self.as_deref_mut()
-    }
-}
-
-/// The proof that the calling host thread holds the emulator lock: zero-sized, neither `Clone`
-/// nor `Send`, made only by the lock (emu/src/thread.rs) and given up when the lock is let go. At
-/// most one exists at a time, so `&mut Held` is exclusive access to every [`Shared`] value.
-pub struct Held {
-    _not_send: PhantomData<*const ()>,
-}
-
-impl Held {
-    /// The proof of a lock just taken.
-    ///
-    /// # Safety
-    /// The caller holds the emulator lock (or is the only thread that can reach the [`Shared`]
-    /// values this proof will open) and no other `Held` exists until this one is dropped.
-    pub unsafe fn new() -> Held {
-        Held { _not_send: PhantomData }
     }
 }
 
@@ -178,47 +159,6 @@ pub const TLS_ENTRY_MAX: u32 = 14;
 /// GDT entries a CPU has (GDT_ENTRIES on a 64-bit kernel).
 pub const GDT_ENTRIES: u32 = 16;
 
-/// Process-wide state that every thread of a guest process reaches through its own [`Task`],
-/// only with the proof that the emulator lock is held ([`Held`], see the module doc). Cloning
-/// shares the value.
-pub struct Shared<T>(Arc<UnsafeCell<T>>);
-
-impl<T> Shared<T> {
-    pub fn new(value: T) -> Self {
-        Shared(Arc::new(UnsafeCell::new(value)))
-    }
-
-    /// The value, to read while the lock is held.
-    pub fn get<'a>(&'a self, _held: &'a Held) -> &'a T {
-        // SAFETY: the one `Held` is borrowed for as long as the result lives, and a `&mut T` is
-        // only handed out against `&mut Held` (get_mut), so no `&mut T` to the value exists.
-        unsafe { &*self.0.get() }
-    }
-
-    /// The value, to change while the lock is held.
-    pub fn get_mut<'a>(&'a self, _held: &'a mut Held) -> &'a mut T {
-        // SAFETY: the one `Held` is borrowed exclusively for as long as the result lives, so no
-        // other reference to any `Shared` value is handed out meanwhile.
-        unsafe { &mut *self.0.get() }
-    }
-}
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(Arc::clone(&self.0))
-    }
-}
-
-// SAFETY: the value is reached only through the one `Held`, which is not `Send`: whichever host
-// thread holds it is the only one reaching any `Shared` value.
-unsafe impl<T: Send> Send for Shared<T> {}
-
-impl<T> std::fmt::Debug for Shared<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Shared(..)")
-    }
-}
-
 /// Per-thread state, with the per-process parts shared.
 pub struct Task {
     /// The address space (per process).
@@ -237,18 +177,20 @@ pub struct Task {
     /// strace-format output, when asked for.
     pub tracer: Option<Tracer>,
     /// Dispositions (per process), mask, alternate stack (sys/signal.rs).
-    pub signals: crate::sys::signal::Signals,
+    pub signals: crate::state::Signals,
     /// How to run the emulator again for an i386 program the guest executes (per process, the
     /// same for every thread; `None`: unknown, such an execve fails).
-    pub emulator: Option<Arc<crate::sys::exec::Emulator>>,
+    pub emulator: Option<Arc<crate::state::Emulator>>,
     /// rseq(2)'s registration (per thread).
-    pub rseq: Option<crate::sys::rseq::Registration>,
+    pub rseq: Option<crate::state::Registration>,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
 
 impl Task {
-    pub fn new(mm: Mm, exe: PathBuf, kernel_release: String) -> Self {
+    /// A task with address space `mm` and signal state `signals` (the emulator's
+    /// `Signals::from_host()`), running `exe`.
+    pub fn new(mm: Mm, signals: crate::state::Signals, exe: PathBuf, kernel_release: String) -> Self {
         Task {
             mm: Shared::new(mm),
             exe,
@@ -257,7 +199,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             tracer: None,
-            signals: crate::sys::signal::Signals::from_host(),
+            signals,
             emulator: None,
             rseq: None,
             unsupported_seen: HashSet::new(),
@@ -337,22 +279,6 @@ pub fn quiesce() {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_shared_value_is_the_same_for_every_clone() {
-        // SAFETY: this test's values are its own.
-        let mut held = unsafe { Held::new() };
-        let a = Shared::new(1);
-        let b = a.clone();
-        *b.get_mut(&mut held) = 2;
-        assert_eq!(*a.get(&held), 2);
-        assert_eq!(std::mem::size_of::<Held>(), 0);
-    }
-}
-
-#[cfg(test)]
 pub mod testing {
     //! A fake [`Machine`] and a task over flat memory, for handler unit tests.
     use super::*;
@@ -390,7 +316,8 @@ pub mod testing {
 
     /// Memory at `[0x10000, 0x20000)`, a task, a fake machine, and the lock's proof for them.
     pub fn parts() -> (FlatMemory, Task, FakeMachine, Held) {
-        let task = Task::new(Mm::new(0x4000_0000), PathBuf::from("/prog"), "6.1.0".to_owned());
+        let signals = crate::sys::signal::Signals::from_host();
+        let task = Task::new(Mm::new(0x4000_0000), signals, PathBuf::from("/prog"), "6.1.0".to_owned());
         // SAFETY: the task is new and this test's own: nothing else reaches its shared values.
         let held = unsafe { Held::new() };
         (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default(), held)

@@ -28,8 +28,8 @@ use crate::mem::{GuestAddr, GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
-use std::ffi::{CString, OsString};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 
 pub static ENTRIES: &[Entry] = &[
@@ -37,21 +37,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::execveat, execveat, [DirFd, Str, Argv, Envp, Flags(EXECVEAT_NAMES)]),
 ];
 
-/// How the emulator starts itself again for an i386 program; set once at start-up.
-#[derive(Debug)]
-pub struct Emulator {
-    /// The emulator binary's device and inode, read through `/proc/self/exe` at start-up.
-    ///
-    /// The binary is opened again through `/proc/self/exe` when it is executed, which reaches the
-    /// running file even after a rebuild replaced or deleted it. It is not kept open: the
-    /// emulator's fds sit above the guest's, at the top of RLIMIT_NOFILE, and one held there for
-    /// the whole run makes every fork copy an fd table of that size.
-    pub id: (u64, u64),
-    /// Options the next emulator gets (e.g. `--kernel-release=R`).
-    pub options: Vec<OsString>,
-    /// The --strace output fd, handed over as `--strace-fd=N`.
-    pub trace_fd: Option<RawFd>,
-}
+pub use crate::state::Emulator;
 
 const AT_FDCWD: i32 = -100;
 

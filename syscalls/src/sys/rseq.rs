@@ -55,16 +55,7 @@ struct RseqCs {
 }
 const _: () = assert!(size_of::<RseqCs>() == 32);
 
-/// A thread's registration: `current->rseq`, `rseq_len`, `rseq_sig`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Registration {
-    pub addr: u32,
-    pub len: u32,
-    pub sig: u32,
-    /// The (cpu, node, mm_cid) last written to the area; `None` until the first return to the
-    /// guest after registration (rseq_set_notify_resume()).
-    written: Option<(u32, u32, u32)>,
-}
+pub use crate::state::Registration;
 
 /// Why the thread comes back to the guest, for [`resume`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

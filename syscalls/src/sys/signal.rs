@@ -76,50 +76,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getitimer, getitimer, [Enum(ITIMER_NAMES), Out(&Itimerval)]),
 ];
 
-/// One signal's disposition (`struct k_sigaction`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Action {
-    pub handler: u32,
-    pub flags: u32,
-    pub restorer: u32,
-    pub mask: u64,
-}
-
-impl Action {
-    /// Whether a guest function handles the signal.
-    pub fn is_handler(&self) -> bool {
-        self.handler != SIG_DFL && self.handler != SIG_IGN
-    }
-}
-
-/// Which sigreturn the guest asked for; the run loop restores the registers from the frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sigreturn {
-    /// rt_sigreturn(2): `struct rt_sigframe_ia32` at `%esp - 4`.
-    Rt,
-    /// sigreturn(2): `struct sigframe_ia32` at `%esp - 8`.
-    Old,
-}
-
-/// The guest's signal state of one thread; the dispositions are the process's.
-#[derive(Debug, Clone)]
-pub struct Signals {
-    /// Dispositions of signals 1..=64 (index `sig - 1`), shared by the threads of a process.
-    pub actions: Shared<[Action; NSIG as usize]>,
-    /// The blocked set.
-    pub mask: u64,
-    /// The mask to restore after a handler interrupted rt_sigsuspend (`saved_sigmask`).
-    pub saved_mask: Option<u64>,
-    /// sigaltstack(2): base, size, flags (`SS_AUTODISARM`).
-    pub altstack: (u32, u32, u32),
-    /// The guest's `%esp` at the current syscall (set by the run loop for calls that need it).
-    pub esp: u32,
-    /// Set by rt_sigreturn/sigreturn; the run loop restores the frame.
-    pub sigreturn: Option<Sigreturn>,
-    /// Set by a handler whose EINTR must never become a restart (a socket with a timeout:
-    /// sock_intr_errno()); cleared by the run loop after each call.
-    pub no_restart: bool,
-}
+pub use crate::state::{Action, Signals, Sigreturn};
 
 impl Signals {
     /// The state a new process starts with: the emulator's own ignored signals and mask (both
@@ -162,49 +119,10 @@ impl Signals {
         }
     }
 
-    /// The state of a new thread: the same dispositions and mask, nothing pending, no
-    /// alternate stack.
-    pub fn for_new_thread(&self) -> Self {
-        Signals {
-            actions: self.actions.clone(),
-            mask: self.mask,
-            saved_mask: None,
-            altstack: (0, 0, SS_DISABLE),
-            esp: 0,
-            sigreturn: None,
-            no_restart: false,
-        }
-    }
-
-    /// The disposition of `sig` (1..=64).
-    pub fn action(&self, sig: u32, held: &Held) -> Action {
-        self.actions.get(held).get(sig.wrapping_sub(1) as usize).copied().unwrap_or_default()
-    }
-
     /// Set the blocked set (SIGKILL and SIGSTOP removed) and mirror it on the host.
     pub fn set_mask(&mut self, mask: u64) {
         self.mask = mask & !UNBLOCKABLE;
         sync_host_mask(self.mask);
-    }
-
-    /// `on_sig_stack(sp)`.
-    pub fn on_altstack(&self, sp: u32) -> bool {
-        let (base, size, flags) = self.altstack;
-        if flags & SS_AUTODISARM != 0 {
-            return false;
-        }
-        sp > base && sp - base <= size
-    }
-
-    /// `sas_ss_flags(sp)`.
-    pub fn altstack_flags(&self, sp: u32) -> u32 {
-        if self.altstack.1 == 0 {
-            SS_DISABLE
-        } else if self.on_altstack(sp) {
-            SS_ONSTACK
-        } else {
-            0
-        }
     }
 
     /// clone3's `CLONE_CLEAR_SIGHAND` (flush_signal_handlers(p, 0)): handled signals become
