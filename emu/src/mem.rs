@@ -514,6 +514,10 @@ impl GuestMemory for GuestSpace {
         Ok(self.base.wrapping_add(addr as usize))
     }
 
+    fn host_addr(&self, addr: u32) -> Option<*mut u8> {
+        Some(self.base.wrapping_add(addr as usize))
+    }
+
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {
         let mut len = 0usize;
         let mut page = addr & !(PAGE_SIZE - 1);

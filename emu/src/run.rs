@@ -111,6 +111,9 @@ impl Machine for CpuMachine<'_, '_> {
         call(self);
         thread::take();
     }
+    fn quiesce(&mut self) {
+        thread::quiesce();
+    }
     fn set_stack(&mut self, esp: u32) {
         self.stack = Some(esp);
     }
@@ -241,7 +244,6 @@ fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
 /// run, its host thread ends here and the process ends with the last thread.
 /// The guest holds the lock's proof (main.rs took the lock before it loaded the program).
 pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>) {
-    thread::install();
     let guest = Rc::new(RefCell::new(guest));
     let Some(exit) = run_until_exit(&mut cpu, &guest) else {
         thread::end_main_thread();

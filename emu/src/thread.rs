@@ -372,15 +372,10 @@ static TIMER_HANDLE: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std
 /// Asks the preemption thread to end (when the guest has one thread left).
 static TIMER_STOP: AtomicBool = AtomicBool::new(false);
 
-/// Register [`quiesce`] with the syscall layer.
-pub fn install_quiesce() {
-    syscalls::task::set_quiesce(quiesce);
-}
-
 /// With one guest thread left, end the preemption thread and wait until the host counts this
 /// process as single-threaded again (the kernel's thread_group_empty(), which unshare(CLONE_NEWUSER)
 /// and setns require): a single-threaded guest must not see the emulator's helper.
-fn quiesce() {
+pub fn quiesce() {
     if multi() || !TIMER.load(Acquire) {
         return;
     }
@@ -454,11 +449,6 @@ pub fn regs_of(cpu: &Unicorn<'_, ()>) -> Regs {
         fpcw: r(RegisterX86::FPCW),
         mxcsr: r(RegisterX86::MXCSR),
     }
-}
-
-/// Prepare what the syscall layer needs of threads (see [`install_quiesce`]).
-pub fn install() {
-    install_quiesce();
 }
 
 /// What a new thread reports back: its tid, or why it could not start.

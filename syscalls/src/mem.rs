@@ -139,6 +139,13 @@ pub trait GuestMemory {
     /// pages). A page mapped without the permission, or a range past 4 GiB, is EFAULT here.
     /// Never dereference the result from Rust.
     fn host_range(&self, addr: u32, len: usize, access: Prot) -> Result<*mut u8, Errno>;
+    /// The host address of guest `addr`, unchecked, for a host call that must fault exactly as
+    /// the guest's kernel would on whatever is there (a futex word, perf's attr: unmapped guest
+    /// pages are inaccessible host pages); `None` when guest memory is not host memory (unit
+    /// tests' flat memory). Never dereference it from Rust without a check of its own.
+    fn host_addr(&self, _addr: u32) -> Option<*mut u8> {
+        None
+    }
     /// The longest readable run starting at `addr`, at most `max` bytes (empty if `addr` is bad).
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8];
     /// Map `[addr, addr+len)` (page aligned) with `prot`, replacing whatever was there.

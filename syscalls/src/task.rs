@@ -49,7 +49,7 @@ use crate::trace::Tracer;
 use crate::Errno;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// What a handler gets: guest memory, the thread it acts for, the machine running that thread, and
 /// `held`: the proof that the emulator lock is held ([`Held`]) when `H` is `&mut Held` (the
@@ -123,6 +123,11 @@ pub trait Machine {
     /// could use it meanwhile. `held` stays borrowed throughout, so `call` cannot reach shared
     /// state.
     fn unlocked(&mut self, held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine));
+
+    /// End the machine's own helper threads if the guest has a single thread, so that the host
+    /// sees a single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER),
+    /// setns).
+    fn quiesce(&mut self) {}
 
     /// When the call returns, `%esp` is `esp` (a process clone(2) gave a stack of its own).
     fn set_stack(&mut self, esp: u32);
@@ -258,24 +263,6 @@ pub struct ThreadStart {
     pub tls: Option<(u32, u64)>,
     /// `CLONE_CHILD_SETTID` / `CLONE_CHILD_CLEARTID` address.
     pub child_tid: u32,
-}
-
-/// Ends the machine's own helper threads when the guest has one thread, so that the host sees a
-/// single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER), setns).
-pub type Quiesce = fn();
-
-static QUIESCE: OnceLock<Quiesce> = OnceLock::new();
-
-/// Register how the machine ends its helper threads (the first call wins).
-pub fn set_quiesce(quiesce: Quiesce) {
-    let _ = QUIESCE.set(quiesce);
-}
-
-/// End the machine's helper threads if the guest has a single thread (nothing without a machine).
-pub fn quiesce() {
-    if let Some(q) = QUIESCE.get() {
-        q();
-    }
 }
 
 #[cfg(test)]

@@ -57,11 +57,11 @@ const FUTEX2_SIZE_U64: u32 = 3;
 /// Implements futex_wake(2): the host's, on the word's host address (a private wake touches no
 /// memory: an unmapped word has no waiters, as natively; the alignment is the host's to check).
 /// The mask is an `unsigned long`, 32 bits on i386 (zero-extended).
-fn futex_wake(_: &mut Ctx, a: &Args) -> SysResult {
+fn futex_wake(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[3] & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
         return Err(Errno::INVAL.into());
     }
-    let uaddr = crate::sys::mm_space::host_addr(a[0]).map_or(BAD_FUTEX, |p| p as u64);
+    let uaddr = ctx.mem.host_addr(a[0]).map_or(BAD_FUTEX, |p| p as u64);
     // SAFETY: the host address of guest memory (or one the host refuses); integer arguments.
     let r = unsafe { libc::syscall(SYS_FUTEX_WAKE, uaddr, u64::from(a[1]), a[2] as i32, a[3]) };
     if r < 0 {
@@ -183,7 +183,7 @@ fn word<H>(ctx: &Ctx<H>, addr: u32, written: bool) -> Result<usize, Errno> {
         ctx.mem.host_range(addr, 4, Prot::WRITE)?;
     }
     // Unmapped guest pages are inaccessible host pages: the host faults where the kernel would.
-    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
+    let host = ctx.mem.host_addr(addr).ok_or(Errno::FAULT)?;
     Ok(host as usize)
 }
 
@@ -250,7 +250,7 @@ fn waitv_word<H>(ctx: &Ctx<H>, uaddr: u64) -> u64 {
     if addr & 3 == 0 && ctx.mem.host_range(addr, 4, Prot::READ).is_err() {
         return bad;
     }
-    crate::sys::mm_space::host_addr(addr).map_or(bad, |p| p as u64)
+    ctx.mem.host_addr(addr).map_or(bad, |p| p as u64)
 }
 
 /// An address above the host's user half: EFAULT for the host, page-aligned.
@@ -409,10 +409,10 @@ fn futex_death(ctx: &mut Ctx, addr: u32, tid: u32, pi: bool, pending_op: bool) -
     // The word must be guest-writable; it is changed with a host atomic (threads blocked in the
     // host kernel may change it too).
     ctx.mem.slice_mut(addr, 4)?;
-    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
+    let host = ctx.mem.host_addr(addr).ok_or(Errno::FAULT)?;
     // SAFETY: an aligned, mapped, writable word of guest memory, which is host memory.
     let word = unsafe { &*host.cast::<std::sync::atomic::AtomicU32>() };
-    let wake = |host: *mut libc::c_void| {
+    let wake = |host: *mut u8| {
         // SAFETY: a shared-key wake on a mapped word, as the kernel's futex_wake() here.
         unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
     };
@@ -445,7 +445,7 @@ pub fn clear_child_tid(ctx: &mut Ctx, addr: u32) {
     if addr == 0 || ctx.mem.write_u32(addr, 0).is_err() {
         return;
     }
-    if let Some(host) = crate::sys::mm_space::host_addr(addr) {
+    if let Some(host) = ctx.mem.host_addr(addr) {
         // SAFETY: the word was just written, so it is mapped guest memory.
         unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
     }

@@ -67,10 +67,10 @@ pub fn thread_allowed() -> bool {
 }
 
 /// Implements unshare(2): ksys_unshare() on the host.
-fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
+fn unshare(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = a[0];
     if flags & CLONE_NEWUSER != 0 {
-        crate::task::quiesce();
+        ctx.machine.quiesce();
     }
     // The host changes this thread's (and, for namespaces, its children's) contexts; the guest's
     // view of them is the host's.
@@ -82,8 +82,8 @@ fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements setns(2): the fd is a guest fd, which is a host fd (a namespace file or a pidfd).
-fn setns(_: &mut Ctx, a: &Args) -> SysResult {
-    crate::task::quiesce();
+fn setns(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.machine.quiesce();
     let r = numbers(libc::SYS_setns, &[(a[0] as libc::c_int).into(), (a[1] as libc::c_int).into()]);
     if r.is_ok() {
         PID_NS_CHANGED.store(true, Relaxed);

@@ -8,7 +8,9 @@ use super::*;
 // the host kernel picks the thread for a signal exactly as the guest's would (tgkill's target,
 // or a thread that does not block a process-wide one), and the guest thread that runs the handler
 // is the one whose host thread recorded it. These thread-locals have const initialisers and no
-// destructors, so the handler may touch them (no lazy set-up).
+// destructors, so the handler may touch them (no lazy set-up). They are globals because a host
+// signal handler has no context to be handed anything (the one kind of global the emulator and
+// the syscall layer still share: STOP_FN/STOP_ARG are how the handler reaches the CPU).
 thread_local! {
     /// Signals the host handler recorded on this thread and the guest thread has not yet been
     /// given (bit `sig - 1`).
