@@ -7,6 +7,7 @@ mod direct;
 mod docs;
 mod elf;
 mod gdb;
+mod lock;
 mod mem;
 mod rseq;
 mod run;
@@ -450,7 +451,7 @@ fn main() -> ExitCode {
     let mut task = Task::new(Mm::new(mmap_base), syscalls::sys::signal::Signals::from_host(), exe, release);
     task.sysroot = cli.sysroot.clone();
     // The only thread takes the emulator lock for good (threads it starts queue for it).
-    let mut held = thread::lock();
+    let mut held = lock::lock();
     let image = match elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref()) {
         Ok(i) => i,
         Err(elf::LoadError::NotFound(e)) => {

@@ -11,7 +11,7 @@
 //! process's, the GDT page and the pending changes are the thread's. Other threads learn of a
 //! change through the address-space generation: each change bumps it (and logs ranges whose
 //! translated code is stale), and a thread catches up ([`GuestSpace::catch_up`]) before it runs
-//! guest code again (emu/src/thread.rs).
+//! guest code again (emu/src/lock.rs).
 //!
 //! With direct guest addressing ([`set_direct`], emu/src/direct.rs) translated code reads and
 //! writes `base + a` itself, so the host protection of each page is its guest permission

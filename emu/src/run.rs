@@ -7,12 +7,12 @@
 //! when the host handler stopped the CPU (see signal.rs).
 //!
 //! Each guest thread runs this loop on its own host thread and CPU, holding the emulator lock
-//! (thread.rs) except around syscalls that may block; with more than one thread the loop gives the
+//! (lock.rs) except around syscalls that may block; with more than one thread the loop gives the
 //! lock to waiting threads whenever its CPU stops (the preemption thread stops it each time slice).
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
-use crate::{signal, thread};
+use crate::{lock, signal, thread};
 use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::abi::nr;
@@ -37,7 +37,7 @@ pub struct Guest {
     /// stop requested in the hook, and the loop then starts again here.
     resume_at: Option<u32>,
     /// The proof that this thread holds the emulator lock, which it does whenever its code runs
-    /// (what lets go of the lock meanwhile borrows the proof: [`thread::yield_cpu`],
+    /// (what lets go of the lock meanwhile borrows the proof: [`lock::yield_cpu`],
     /// [`CpuMachine::unlocked`]).
     held: Held,
 }
@@ -103,16 +103,16 @@ impl Machine for CpuMachine<'_, '_> {
     }
     fn unlocked(&mut self, _held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
         // With one thread nobody else could take the lock: keep it (and its cost) out.
-        if !thread::multi() {
+        if !lock::multi() {
             return call(self);
         }
-        thread::release();
+        lock::release();
         self.released = true;
         call(self);
-        thread::take();
+        lock::take();
     }
     fn quiesce(&mut self) {
-        thread::quiesce();
+        lock::quiesce();
     }
     fn set_stack(&mut self, esp: u32) {
         self.stack = Some(esp);
@@ -131,9 +131,9 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if entry.is_some_and(|e| e.needs_esp) {
         task.signals.esp = read(RegisterX86::ESP);
     }
-    let multi = thread::multi();
+    let multi = lock::multi();
     if multi {
-        thread::set_running(std::ptr::null_mut());
+        lock::set_running(std::ptr::null_mut());
     }
     // A new process inherits what its parent translated (see warm.rs).
     const CLONE_VM: u32 = 0x100;
@@ -159,7 +159,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             if v == 0 && starts_task {
                 // A new process: only this thread went along.
                 syscalls::replay::forked_child();
-                thread::after_fork_child();
+                lock::after_fork_child();
                 crate::warm::after_fork_child();
                 crate::gdb::after_fork_child();
             }
@@ -181,9 +181,9 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     };
     // A thread that has had the CPU for its quantum while others wait hands it over here, where
     // it costs no stop (a thread that makes syscalls often would otherwise never be preempted).
-    if thread::multi() && thread::quantum_over() {
-        thread::release();
-        thread::take();
+    if lock::multi() && lock::quantum_over() {
+        lock::release();
+        lock::take();
         space.catch_up();
         event = Event::Preempt;
     }
@@ -208,8 +208,8 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         let _ = cpu.emu_stop();
         return;
     }
-    if thread::multi() {
-        thread::set_running(cpu.get_handle());
+    if lock::multi() {
+        lock::set_running(cpu.get_handle());
     }
 }
 
@@ -310,13 +310,13 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         g.space.pending.stale_code.clear();
         g.space.pending.flush_tlb = false;
         // A new thread's view may be behind what other threads changed since it was made.
-        thread::catch_up(cpu, &mut g.space);
+        lock::catch_up(cpu, &mut g.space);
     }
     loop {
-        if thread::multi() {
+        if lock::multi() {
             let mut g = guest.borrow_mut();
             let Guest { space, task, held, .. } = &mut *g;
-            let event = if thread::yield_cpu(cpu, space, held) { Event::Preempt } else { Event::Return };
+            let event = if lock::yield_cpu(cpu, space, held) { Event::Preempt } else { Event::Return };
             // Signals that came while this thread waited for the lock.
             if let Err(exit) = signal::at_stop(cpu, space, task, held) {
                 return Some(exit);
@@ -324,7 +324,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             if let Err(exit) = crate::rseq::resume(cpu, space, task, event) {
                 return Some(exit);
             }
-            thread::set_running(cpu.get_handle());
+            lock::set_running(cpu.get_handle());
         }
         // Under gdb: report the last stop and wait to be resumed (a step runs one instruction).
         let mut count = 0;
@@ -346,9 +346,9 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             result = Ok(());
         }
         let mut preempted = false;
-        if thread::multi() {
-            thread::set_running(std::ptr::null_mut());
-            preempted = thread::preempted(cpu.get_handle());
+        if lock::multi() {
+            lock::set_running(std::ptr::null_mut());
+            preempted = lock::preempted(cpu.get_handle());
         }
         let mut g = guest.borrow_mut();
         if let Some(exit) = g.exit.take() {

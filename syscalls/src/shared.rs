@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// The proof that the calling host thread holds the emulator lock: zero-sized, neither `Clone`
-/// nor `Send`, made only by the lock (emu/src/thread.rs) and given up when the lock is let go. At
+/// nor `Send`, made only by the lock (emu/src/lock.rs) and given up when the lock is let go. At
 /// most one exists at a time, so `&mut Held` is exclusive access to every [`Shared`] value.
 pub struct Held {
     _not_send: PhantomData<*const ()>,

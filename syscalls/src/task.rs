@@ -7,7 +7,7 @@
 //!
 //! # Locking, checked by the type system
 //!
-//! The emulator runs one guest thread at a time under its emulator lock (emu/src/thread.rs), and
+//! The emulator runs one guest thread at a time under its emulator lock (emu/src/lock.rs), and
 //! lets go of it only around the handlers of calls that may block (their rows say so:
 //! [`crate::table::Entry::blocking`]). Whoever holds the lock holds the one [`Held`] value, a
 //! zero-sized proof that only the lock hands out; a [`Shared`] value is reached only by showing it

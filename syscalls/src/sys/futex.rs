@@ -10,7 +10,7 @@
 //! host addresses; and a word the kernel would write (FUTEX_WAKE_OP's second word, the PI words)
 //! on a page the guest mapped without `PROT_WRITE` is EFAULT (the host page of a private mapping
 //! stays writable). The run loop lets other guest threads run while a call waits
-//! (emu/src/thread.rs).
+//! (emu/src/lock.rs).
 //!
 //! futex_waitv(2) takes an array of `struct futex_waitv`, each holding a 64-bit user pointer: the
 //! array is copied with each `uaddr` made a host address, and the host waits on the lot

@@ -6,8 +6,8 @@
 //!
 //! - The kernel refuses `unshare(CLONE_NEWUSER)` and `setns` into a user or mount namespace in a
 //!   multi-threaded process. The emulator's own helper thread (the preemption thread of
-//!   emu/src/thread.rs, which outlives the guest's threads) must not make a single-threaded guest
-//!   look multi-threaded: the machine ends it first ([`crate::task::quiesce`]).
+//!   emu/src/lock.rs, which outlives the guest's threads) must not make a single-threaded guest
+//!   look multi-threaded: the machine ends it first ([`crate::task::Machine::quiesce`]).
 //! - After `CLONE_NEWPID` (or a setns into a PID namespace) new children live in another PID
 //!   namespace and the kernel refuses `CLONE_THREAD` (copy_process()): the machine's threads are
 //!   host threads, which the host would refuse with a different errno, so clone checks it first
