@@ -10,6 +10,7 @@ use libc::c_long;
 
 pub mod exec;
 pub mod files;
+pub mod fork;
 pub mod ids;
 pub mod info;
 pub mod ipc;

@@ -30,7 +30,6 @@
 use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
-use crate::host;
 use crate::hostcall;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
@@ -251,31 +250,8 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
         ctx.mem.slice_mut(c.pidfd, 4)?;
     }
     let host_flags = flags & !(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID);
-    let mut pidfd: libc::c_int = -1;
-    let pid = if let Some(extra) = &c.clone3 {
-        // The host's clone3 checks set_tid (EEXIST, EPERM, ESRCH...) and the cgroup itself.
-        let mut args = libc_clone_args {
-            flags: u64::from(host_flags & !CSIGNAL) | extra.cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
-            pidfd: &mut pidfd as *mut libc::c_int as u64,
-            exit_signal: u64::from(host_flags & CSIGNAL),
-            set_tid: if extra.set_tid.is_empty() { 0 } else { extra.set_tid.as_ptr() as u64 },
-            set_tid_size: extra.set_tid.len() as u64,
-            cgroup: extra.cgroup.unwrap_or(0),
-            ..Default::default()
-        };
-        // SAFETY: no CLONE_VM and no new stack: the host child is a copy of this process that
-        // returns here, as with fork. `args`, `pidfd` and the set_tid array outlive the call.
-        host(unsafe { libc::syscall(libc::SYS_clone3, &mut args, std::mem::size_of::<libc_clone_args>()) })?
-    } else if host_flags == SIGCHLD {
-        // SAFETY: the emulator is single-threaded; the child continues with a copy of everything.
-        host(unsafe { libc::fork() }.into())?
-    } else {
-        // SAFETY: no CLONE_VM and no new stack: the host child is a copy-on-write copy of this
-        // process that returns here, as with fork. `pidfd` outlives the call.
-        host(unsafe {
-            libc::syscall(libc::SYS_clone, libc::c_ulong::from(host_flags), 0usize, &mut pidfd, 0usize, 0usize)
-        })?
-    };
+    let clone3 = c.clone3.as_ref().map(|e| hostcall::fork::Clone3 { set_tid: &e.set_tid, cgroup: e.cgroup });
+    let (pid, pidfd) = hostcall::fork::copy_process(host_flags, clone3)?;
     if pid == 0 {
         crate::sys::rseq::fork_child(ctx.task, c.flags & CLONE_VM != 0);
         child_starts(ctx, &c, tls);
@@ -291,25 +267,6 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
     }
     Ok(pid as u32)
 }
-
-/// The host's `struct clone_args` (the same layout, host pointers).
-#[derive(Debug, Default)]
-#[repr(C)]
-#[allow(non_camel_case_types)]
-struct libc_clone_args {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
-}
-const _: () = assert!(std::mem::size_of::<libc_clone_args>() == 88);
 
 /// The child's side of clone(2): what copy_process() and schedule_tail() set up for it.
 fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
