@@ -241,6 +241,20 @@ impl<M: GuestMemory + ?Sized> GuestMemoryExt for M {}
 /// `PATH_MAX` from linux/limits.h, including the NUL.
 pub const PATH_MAX: usize = 4096;
 
+/// The guest word at `addr` (aligned, guest-writable) as a host atomic: for words the host
+/// kernel or other guest threads may change meanwhile (a robust futex). EFAULT when the guest
+/// cannot write it or guest memory is not host memory, EINVAL when misaligned.
+pub fn atomic_u32(mem: &mut dyn GuestMemory, addr: u32) -> Result<&std::sync::atomic::AtomicU32, Errno> {
+    if addr & 3 != 0 {
+        return Err(Errno::INVAL);
+    }
+    mem.slice_mut(addr, 4)?;
+    let host = mem.host_addr(addr).ok_or(Errno::FAULT)?;
+    // SAFETY: an aligned, mapped, guest-writable word of guest memory, which is host memory that
+    // lives as long as `mem`; shared with other threads, so reached only atomically.
+    Ok(unsafe { &*host.cast::<std::sync::atomic::AtomicU32>() })
+}
+
 /// Round `n` up to the page size; `None` when that overflows the 32-bit space.
 pub fn page_up(n: u32) -> Option<u32> {
     n.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))

@@ -11,6 +11,7 @@ use libc::c_long;
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod futex;
 pub mod ids;
 pub mod info;
 pub mod ipc;
