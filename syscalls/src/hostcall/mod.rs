@@ -18,6 +18,7 @@ pub mod ipc;
 pub mod mount;
 pub mod pidfd;
 pub mod poll;
+pub mod signal;
 pub mod strings;
 pub mod time;
 pub mod wait;

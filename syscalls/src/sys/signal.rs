@@ -27,6 +27,7 @@ use crate::abi::signal::*;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::host;
+use crate::hostcall;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::{BlockingCtx, Ctx, Held, Shared};
@@ -85,12 +86,9 @@ impl Signals {
         let mut actions = [Action::default(); NSIG as usize];
         for (i, action) in actions.iter_mut().enumerate() {
             let sig = i as libc::c_int + 1;
-            // SAFETY: sigaction is plain data; all-zero is a valid value.
-            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-            // SAFETY: a query (null new action) into a writable struct.
-            if unsafe { libc::sigaction(sig, null(), &mut old) } != 0 {
+            let Some(old) = hostcall::signal::disposition(sig) else {
                 continue;
-            }
+            };
             // Under a fault filter the host handler is the filter's; the guest's is kept apart.
             let filtered = filtered_slot(sig as u32).filter(|_| FAULT_FILTER.load(Acquire) != 0);
             if let Some(slot) = filtered {
@@ -318,9 +316,7 @@ fn ssetmask(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Pending and blocked signals: the host's pending set plus the recorded ones.
 fn pending(ctx: &Ctx) -> Result<u64, Errno> {
-    let mut set: u64 = 0;
-    // SAFETY: an 8-byte set, as the kernel's sigset_t.
-    host(unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut set, 8) })?;
+    let set = hostcall::signal::pending()?;
     Ok((set | recorded()) & ctx.task.signals.mask)
 }
 
@@ -352,8 +348,7 @@ fn suspend<H>(ctx: &mut Ctx<H>, mask: u64) -> SysResult {
     signals.saved_mask = Some(saved);
     if !deliverable(mask) {
         let want = mask | recorded();
-        // SAFETY: an 8-byte set; the host restores its own mask on return.
-        unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &want, 8) };
+        hostcall::signal::suspend(want);
     }
     Err(Errno::INTR.into())
 }
@@ -375,8 +370,7 @@ fn sigsuspend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
 /// Implements pause(2).
 fn pause(ctx: &mut BlockingCtx, _: &Args) -> SysResult {
     if !deliverable(ctx.task.signals.mask) {
-        // SAFETY: no arguments.
-        unsafe { libc::pause() };
+        hostcall::signal::pause();
     }
     Err(Errno::INTR.into())
 }
@@ -390,10 +384,7 @@ fn timedwait<H>(ctx: &mut Ctx<H>, set: u64, info: u32, timeout: Option<libc::tim
             taken
         }
         None => {
-            let mut raw = [0u8; 128];
-            let ts = timeout.as_ref().map_or(null(), |t| t as *const libc::timespec);
-            // SAFETY: an 8-byte set, a 128-byte siginfo buffer, a timespec or NULL.
-            let r = host(unsafe { libc::syscall(libc::SYS_rt_sigtimedwait, &set, raw.as_mut_ptr(), ts, 8) })?;
+            let (r, raw) = hostcall::signal::timedwait(set, timeout.as_ref())?;
             (r as u32, siginfo_from_host(&raw))
         }
     };
@@ -439,8 +430,7 @@ fn check_timeout(ts: Option<&libc::timespec>) -> Result<(), Errno> {
 fn rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
     let si: Siginfo = ctx.mem.read_obj(a[2])?;
     let raw = siginfo_to_host(&si);
-    // SAFETY: a 128-byte siginfo.
-    let r = host(unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, a[0] as i32, a[1] as i32, raw.as_ptr()) })?;
+    let r = hostcall::signal::queueinfo(a[0] as i32, a[1] as i32, &raw)?;
     Ok(r as u32)
 }
 
@@ -448,10 +438,7 @@ fn rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn rt_tgsigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
     let si: Siginfo = ctx.mem.read_obj(a[3])?;
     let raw = siginfo_to_host(&si);
-    // SAFETY: a 128-byte siginfo.
-    let r = host(unsafe {
-        libc::syscall(libc::SYS_rt_tgsigqueueinfo, a[0] as i32, a[1] as i32, a[2] as i32, raw.as_ptr())
-    })?;
+    let r = hostcall::signal::tgqueueinfo(a[0] as i32, a[1] as i32, a[2] as i32, &raw)?;
     Ok(r as u32)
 }
 
@@ -512,26 +499,22 @@ fn sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult {
 
 /// Implements kill(2).
 fn kill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::kill(a[0] as i32, a[1] as i32) } as libc::c_long)? as u32)
+    Ok(hostcall::signal::kill(a[0] as i32, a[1] as i32)? as u32)
 }
 
 /// Implements tkill(2).
 fn tkill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(hostcall::signal::tkill(a[0] as i32, a[1] as i32)? as u32)
 }
 
 /// Implements tgkill(2).
 fn tgkill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
+    Ok(hostcall::signal::tgkill(a[0] as i32, a[1] as i32, a[2] as i32)? as u32)
 }
 
 /// Implements alarm(2).
 fn alarm(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: a plain integer.
-    Ok(unsafe { libc::alarm(a[0]) })
+    Ok(hostcall::signal::alarm(a[0]))
 }
 
 fn itimerval_to_host(v: &Itimerval32) -> libc::itimerval {
@@ -550,21 +533,12 @@ fn itimerval_from_host(v: &libc::itimerval) -> Itimerval32 {
     }
 }
 
-const ZERO_ITIMER: libc::itimerval = libc::itimerval {
-    it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
-    it_value: libc::timeval { tv_sec: 0, tv_usec: 0 },
-};
-
 /// Implements setitimer(2) with i386 `struct itimerval`s (compat_sys_setitimer). A NULL new value
 /// goes to the host as NULL (disarm, as the kernel takes it).
 fn setitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [which, new, old, ..] = *a;
     let new = if new != 0 { Some(itimerval_to_host(&ctx.mem.read_obj::<Itimerval32>(new)?)) } else { None };
-    let mut out = ZERO_ITIMER;
-    let new_ptr = new.as_ref().map_or(null(), |v| v as *const libc::itimerval);
-    let out_ptr = if old != 0 { &mut out as *mut libc::itimerval } else { null_mut() };
-    // SAFETY: valid itimervals or NULL.
-    host(unsafe { libc::syscall(libc::SYS_setitimer, which as i32, new_ptr, out_ptr) })?;
+    let out = hostcall::signal::setitimer(which as i32, new.as_ref(), old != 0)?;
     if old != 0 {
         ctx.mem.write_obj(old, &itimerval_from_host(&out))?;
     }
@@ -573,9 +547,7 @@ fn setitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements getitimer(2): EINVAL for a bad timer comes before EFAULT.
 fn getitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut out = ZERO_ITIMER;
-    // SAFETY: a valid itimerval.
-    host(unsafe { libc::syscall(libc::SYS_getitimer, a[0] as i32, &mut out) })?;
+    let out = hostcall::signal::getitimer(a[0] as i32)?;
     ctx.mem.write_obj(a[1], &itimerval_from_host(&out))?;
     Ok(0)
 }
