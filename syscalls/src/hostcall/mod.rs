@@ -8,6 +8,7 @@
 use crate::{host, Errno};
 use libc::c_long;
 
+pub mod compat;
 pub mod exec;
 pub mod files;
 pub mod fork;
