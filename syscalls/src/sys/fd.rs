@@ -27,6 +27,7 @@ use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
 use crate::host;
+use crate::hostcall::numbers;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
@@ -355,6 +356,11 @@ fn ret(r: libc::c_long) -> SysResult {
     Ok(host(r)? as u32)
 }
 
+/// A host call of numbers only ([`numbers`]), its value for `%eax`.
+fn num(nr: libc::c_long, args: &[libc::c_long]) -> SysResult {
+    Ok(numbers(nr, args)? as u32)
+}
+
 /// A 64-bit value passed in two registers, low word first.
 fn lohi(lo: u32, hi: u32) -> i64 {
     ((u64::from(hi) << 32) | u64::from(lo)) as i64
@@ -367,16 +373,14 @@ fn lohi(lo: u32, hi: u32) -> i64 {
 /// 64 bits and the compat return path truncates it to 32 (`ksys_lseek` has no EOVERFLOW there;
 /// glibc's lseek uses _llseek and checks itself).
 fn lseek(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_lseek, host_fd(a[0]), i64::from(a[1] as i32), a[2]) })
+    num(libc::SYS_lseek, &[host_fd(a[0]).into(), (a[1] as i32).into(), a[2].into()])
 }
 
 /// Implements _llseek(2): `(fd, offset_high, offset_low, loff_t *result, whence)`. The position
 /// moves before the result is stored, so a bad pointer is EFAULT with the file already moved, as
 /// in the kernel.
 fn llseek(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    let pos = host(unsafe { libc::syscall(libc::SYS_lseek, host_fd(a[0]), lohi(a[2], a[1]), a[4]) })?;
+    let pos = numbers(libc::SYS_lseek, &[host_fd(a[0]).into(), lohi(a[2], a[1]), a[4].into()])?;
     ctx.mem.write(a[3], &pos.to_le_bytes())?;
     Ok(0)
 }
@@ -389,8 +393,7 @@ fn close(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements dup(2).
 fn dup(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    let fd = host(unsafe { libc::syscall(libc::SYS_dup, host_fd(a[0])) })?;
+    let fd = numbers(libc::SYS_dup, &[host_fd(a[0]).into()])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
@@ -460,52 +463,41 @@ fn pipe2(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements fsync(2).
 fn fsync(_: &mut BlockingCtx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_fsync, host_fd(a[0])) })
+    num(libc::SYS_fsync, &[host_fd(a[0]).into()])
 }
 
 /// Implements fdatasync(2).
 fn fdatasync(_: &mut BlockingCtx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_fdatasync, host_fd(a[0])) })
+    num(libc::SYS_fdatasync, &[host_fd(a[0]).into()])
 }
 
 /// Implements ftruncate(2) (`compat_sys_ftruncate`): the length is an unsigned 32-bit value.
 fn ftruncate(ctx: &mut Ctx, a: &Args) -> SysResult {
     ctx.mem.objects_resized();
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), i64::from(a[1])) })
+    num(libc::SYS_ftruncate, &[host_fd(a[0]).into(), a[1].into()])
 }
 
 /// Implements ftruncate64(2): `(fd, length_low, length_high)`; a negative length is EINVAL before
 /// the fd is looked at (the host checks in the same order).
 fn ftruncate64(ctx: &mut Ctx, a: &Args) -> SysResult {
     ctx.mem.objects_resized();
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), lohi(a[1], a[2])) })
+    num(libc::SYS_ftruncate, &[host_fd(a[0]).into(), lohi(a[1], a[2])])
 }
 
 /// Implements fadvise64(2) (i386 number 250): `(fd, offset_low, offset_high, size_t len, advice)`.
 fn fadvise64(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe {
-        libc::syscall(libc::SYS_fadvise64, host_fd(a[0]), lohi(a[1], a[2]), i64::from(a[3]), a[4] as libc::c_int)
-    })
+    num(libc::SYS_fadvise64, &[host_fd(a[0]).into(), lohi(a[1], a[2]), a[3].into(), (a[4] as i32).into()])
 }
 
 /// Implements fadvise64_64(2): `(fd, offset_low, offset_high, len_low, len_high, advice)`.
 fn fadvise64_64(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe {
-        libc::syscall(libc::SYS_fadvise64, host_fd(a[0]), lohi(a[1], a[2]), lohi(a[3], a[4]), a[5] as libc::c_int)
-    })
+    num(libc::SYS_fadvise64, &[host_fd(a[0]).into(), lohi(a[1], a[2]), lohi(a[3], a[4]), (a[5] as i32).into()])
 }
 
 /// Implements flock(2). The host checks the operation before the fd, as the guest's kernel does
 /// (and ignores LOCK_MAND entirely).
 fn flock(_: &mut BlockingCtx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_flock, host_fd(a[0]), a[1]) })
+    num(libc::SYS_flock, &[host_fd(a[0]).into(), a[1].into()])
 }
 
 /// Implements close_range(2). The kernel's checks (flags, then `first > last`) are made on the
