@@ -87,6 +87,39 @@ pub fn getdents(call: u32, fd: u32, len: usize, to_null: bool) -> Result<Vec<u8>
     Ok(unsafe { std::slice::from_raw_parts(bounce as usize as *const u8, n.min(len)) }.to_vec())
 }
 
+/// The argument of a compat ioctl: NULL, an address the host can neither read nor write (in
+/// page 0, never mapped), or a copy of the i386 struct.
+pub enum IoctlArg<'a> {
+    Null,
+    Refused,
+    Buf(&'a mut [u8]),
+}
+
+/// i386 ioctl(2) through the host's compat entry: a [`IoctlArg::Buf`] is copied below 4 GiB
+/// for the call and back after it (at most [`BOUNCE_LEN`] bytes, EINVAL beyond).
+pub fn ioctl(fd: i32, req: u32, arg: IoctlArg) -> SysResult {
+    const IOCTL: u32 = 54;
+    let host_arg = match &arg {
+        IoctlArg::Null => 0,
+        IoctlArg::Refused => 8,
+        IoctlArg::Buf(buf) if buf.len() > BOUNCE_LEN => return Err(Errno::INVAL.into()),
+        IoctlArg::Buf(buf) => {
+            let at = bounce()?;
+            // SAFETY: this thread's bounce buffer, BOUNCE_LEN bytes, more than `buf`.
+            unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, buf.len()) }.copy_from_slice(buf);
+            at
+        }
+    };
+    // SAFETY: the argument is NULL, refused by the host, or the bounce buffer, BOUNCE_LEN bytes:
+    // more than any ioctl's struct (_IOC_SIZE is 14 bits).
+    let r = result(unsafe { int80(IOCTL, fd as u32, req, host_arg, 0) });
+    if let IoctlArg::Buf(buf) = arg {
+        // SAFETY: as above; the host is done with it.
+        buf.copy_from_slice(unsafe { std::slice::from_raw_parts(host_arg as usize as *const u8, buf.len()) });
+    }
+    r
+}
+
 /// The value of `%eax` after a 32-bit call: a result or `-errno`.
 pub fn result(eax: i32) -> SysResult {
     u32::try_from(eax).map_err(|_| Errno::from_raw_os_error(eax.wrapping_neg()).into())
