@@ -452,21 +452,10 @@ fn main() -> ExitCode {
     task.sysroot = cli.sysroot.clone();
     // The only thread takes the emulator lock for good (threads it starts queue for it).
     let mut held = lock::lock();
-    let image = match elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref()) {
-        Ok(i) => i,
-        Err(elf::LoadError::NotFound(e)) => {
-            // The interpreter is missing: execve fails with ENOENT, as for a missing program.
-            eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(127);
-        }
-        Err(elf::LoadError::Fatal(why)) => {
-            log::debug!("{shown}: {why}: SIGSEGV");
-            die_of(libc::SIGSEGV);
-        }
-        Err(e) => {
-            eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(126);
-        }
+    let loaded = elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref());
+    let image = match loaded_or_exit(loaded, &shown) {
+        Ok(image) => image,
+        Err(code) => return code,
     };
     drop(file);
     log::debug!("loaded {}: {image:x?}", path.display());
@@ -495,50 +484,18 @@ fn main() -> ExitCode {
         }
     };
 
-    let mut trace_fd = None;
-    if cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() {
-        let out = match (&cli.strace_file, cli.strace_fd) {
-            (_, Some(fd)) => inherited_trace_fd(fd),
-            (Some(p), None) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
-            (None, None) => out_of_guest_range(&rustix::stdio::stderr()),
-        };
-        match out {
-            Ok(f) => {
-                trace_fd = Some(std::os::fd::AsRawFd::as_raw_fd(&f));
-                task.tracer = Some(if cli.strace_pids { Tracer::with_pids(f) } else { Tracer::new(f) });
-            }
-            Err(e) => {
-                eprintln!("emu386: cannot open the trace file: {e}");
-                return ExitCode::from(126);
-            }
-        }
-    }
+    let trace_fd = match open_trace(&cli, &mut task) {
+        Ok(fd) => fd,
+        Err(code) => return code,
+    };
     match reexec_setup(&cli, trace_fd) {
         Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
         Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
     }
 
-    // Before the CPU: with gdb attached it keeps Unicorn's exit checks.
-    if let Some(port) = cli.gdb {
-        if let Err(e) = gdb::listen(port, &space) {
-            eprintln!("emu386: gdb: {e}");
-            return ExitCode::from(126);
-        }
-    }
-    let cpu = match cpu::new_cpu(&mut space, image.start, esp, false, gdb::active()) {
-        Ok(c) => c,
-        Err(unicorn_engine::uc_error::VERSION) => {
-            eprintln!(
-                "emu386: the CPU engine linked in is not Unicorn with emu386's patch series \
-                 (level {}; see emu/unicorn/PATCHES.md)",
-                cpu::ENGINE_PATCH_LEVEL
-            );
-            return ExitCode::from(126);
-        }
-        Err(e) => {
-            eprintln!("emu386: cannot set up the CPU: {e:?}");
-            return ExitCode::from(126);
-        }
+    let cpu = match first_cpu(&cli, &mut space, image.start, esp) {
+        Ok(cpu) => cpu,
+        Err(code) => return code,
     };
     let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));
     if let Some(t) = tracer.as_mut() {
@@ -547,6 +504,81 @@ fn main() -> ExitCode {
     match exit {
         Exit::Status(s) => end(s as u8),
         Exit::Signal(sig) => die_of(sig),
+    }
+}
+
+/// The tracer's output (`--strace`, `--strace-file`, `--strace-fd`), given to `task`: its fd, for
+/// the emulator a guest execve starts; the exit code when it cannot be opened.
+fn open_trace(cli: &Cli, task: &mut Task) -> Result<Option<i32>, ExitCode> {
+    if !(cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some()) {
+        return Ok(None);
+    }
+    let out = match (&cli.strace_file, cli.strace_fd) {
+        (_, Some(fd)) => inherited_trace_fd(fd),
+        (Some(p), None) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
+        (None, None) => out_of_guest_range(&rustix::stdio::stderr()),
+    };
+    match out {
+        Ok(f) => {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+            task.tracer = Some(if cli.strace_pids { Tracer::with_pids(f) } else { Tracer::new(f) });
+            Ok(Some(fd))
+        }
+        Err(e) => {
+            eprintln!("emu386: cannot open the trace file: {e}");
+            Err(ExitCode::from(126))
+        }
+    }
+}
+
+/// The first thread's CPU at `eip` and `esp`, after gdb's listener if asked for (with gdb attached
+/// the CPU keeps Unicorn's exit checks); the exit code when either cannot be set up.
+fn first_cpu(cli: &Cli, space: &mut mem::GuestSpace, eip: u32, esp: u32) -> Result<cpu::Cpu, ExitCode> {
+    if let Some(port) = cli.gdb {
+        if let Err(e) = gdb::listen(port, space) {
+            eprintln!("emu386: gdb: {e}");
+            return Err(ExitCode::from(126));
+        }
+    }
+    match cpu::new_cpu(space, eip, esp, false, gdb::active()) {
+        Ok(c) => Ok(c),
+        Err(unicorn_engine::uc_error::VERSION) => {
+            eprintln!(
+                "emu386: the CPU engine linked in is not Unicorn with emu386's patch series \
+                 (level {}; see emu/unicorn/PATCHES.md)",
+                cpu::ENGINE_PATCH_LEVEL
+            );
+            Err(ExitCode::from(126))
+        }
+        Err(e) => {
+            eprintln!("emu386: cannot set up the CPU: {e:?}");
+            Err(ExitCode::from(126))
+        }
+    }
+}
+
+/// The loaded program, or how the emulator ends when it could not be loaded: 127 for a missing
+/// interpreter (execve's ENOENT), SIGSEGV for a fault the kernel would take after the point of no
+/// return, 126 otherwise.
+fn loaded_or_exit(
+    loaded: Result<elf::Image, elf::LoadError>,
+    shown: &std::path::Display,
+) -> Result<elf::Image, ExitCode> {
+    match loaded {
+        Ok(i) => Ok(i),
+        Err(elf::LoadError::NotFound(e)) => {
+            // The interpreter is missing: execve fails with ENOENT, as for a missing program.
+            eprintln!("emu386: {shown}: {e}");
+            Err(ExitCode::from(127))
+        }
+        Err(elf::LoadError::Fatal(why)) => {
+            log::debug!("{shown}: {why}: SIGSEGV");
+            die_of(libc::SIGSEGV);
+        }
+        Err(e) => {
+            eprintln!("emu386: {shown}: {e}");
+            Err(ExitCode::from(126))
+        }
     }
 }
 
