@@ -104,8 +104,8 @@ pub const XMM: [RegisterX86; 8] = [
 ];
 
 /// Create the CPU over `space`, with segments loaded and `eip`/`esp` set; `thread` for a CPU of a
-/// guest thread other than the first.
-pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Result<Cpu, uc_error> {
+/// guest thread other than the first, `debugged` when gdb is attached (it checks every access).
+pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugged: bool) -> Result<Cpu, uc_error> {
     let mut uc = Unicorn::new(Arch::X86, Mode::MODE_32)?;
     uc.ctl_set_cpu_model(cpu_model() as i32)?;
     if engine_patch_level(&uc) != Some(ENGINE_PATCH_LEVEL) {
@@ -134,7 +134,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool) -> Resu
         uc.mem_map_ptr(LDT_BASE, ldt_len as u64, UcProt::READ, ldt.cast())?;
     }
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
-    set_access_exit_checks(&mut uc, crate::gdb::active())?;
+    set_access_exit_checks(&mut uc, debugged)?;
     let perms = space.perms();
     let base = space.base() as usize;
     uc.add_tlb_hook(0, u64::MAX, move |_, vaddr, access| {
@@ -319,10 +319,19 @@ pub fn invalid_opcode_pending() -> bool {
 }
 
 thread_local! {
+    /// How many times this thread's engine dropped all its translated code, and some of it
+    /// ([`code_drops`]).
+    static DROPS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
     /// Set by the invalid-instruction hook; read (and cleared) by `fault_signal`.
     static INVALID_OPCODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Set while Unicorn drops translated code (see the TLB hook).
     static INVALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// How many times [`forget`] dropped all of this thread's translated code, and some of it: what
+/// keeps track of translated code (warm.rs) compares them with what it saw last.
+pub fn code_drops() -> (u64, u64) {
+    DROPS.get()
 }
 
 /// Make Unicorn forget what a syscall (or another thread) changed: all translated code or that in
@@ -331,10 +340,10 @@ pub fn forget(uc: &mut Unicorn<'_, ()>, pending: &mut Pending) {
     if std::mem::take(&mut pending.flush_code) {
         pending.stale_code.clear();
         let _ = uc.ctl_flush_tb();
-        crate::warm::dropped_all();
+        DROPS.set((DROPS.get().0 + 1, DROPS.get().1));
     }
     if !pending.stale_code.is_empty() {
-        crate::warm::dropped_some();
+        DROPS.set((DROPS.get().0, DROPS.get().1 + 1));
         INVALIDATING.set(true);
         for (start, end) in pending.stale_code.drain(..) {
             let _ = uc.ctl_remove_cache(u64::from(start), end);
@@ -399,6 +408,23 @@ fn set_access_exit_checks(uc: &mut Cpu, on: bool) -> Result<(), uc_error> {
     let op = ControlType(ControlType::EMU386_ACCESS_EXIT_CHECKS.0 | ControlType::IO_WRITE.0);
     // SAFETY: a valid handle; the control takes one int.
     Result::from(unsafe { uc_ctl(uc.get_handle(), op, i32::from(on)) })
+}
+
+/// Move the guest to `eip`; the one way EIP is written while the CPU runs.
+///
+/// `uc_reg_write` of EIP also sets Unicorn's `skip_sync_pc_on_exit`, which only an exit through
+/// its exit-request helper clears. Written in the interrupt hook (a handler frame, a sigreturn,
+/// a restart), the CPU leaves by the interrupt check instead, so the flag stays set; the next
+/// stop the host handler asks for then leaves EIP wherever it was last stored (a function's entry,
+/// a return address) instead of at the block the guest was about to run, and the signal frame
+/// saves that stale EIP with the current registers. `uc_reg_write_batch` changes EIP and leaves
+/// the block the same way, without the flag.
+pub fn set_eip(cpu: &Unicorn<'_, ()>, eip: u32) {
+    let regs = [RegisterX86::EIP as i32];
+    let value = u64::from(eip);
+    let values = [(&raw const value).cast_mut().cast::<libc::c_void>()];
+    // SAFETY: a valid handle; one register id and a pointer to a value wide enough for it.
+    unsafe { unicorn_engine::uc_reg_write_batch(cpu.get_handle(), regs.as_ptr(), values.as_ptr(), 1) };
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod direct;
 mod docs;
 mod elf;
 mod gdb;
+mod lock;
 mod mem;
 mod rseq;
 mod run;
@@ -460,7 +461,7 @@ fn main() -> ExitCode {
     }
     let stack_size = stack_size();
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
-    let mut task = Task::new(Mm::new(mmap_base), exe, release);
+    let mut task = Task::new(Mm::new(mmap_base), syscalls::sys::signal::Signals::from_host(), exe, release);
     // The filters the program was executed under: without them it must not run at all.
     if let Some(text) = cli.seccomp.as_deref() {
         match syscalls::sys::seccomp::State::from_exec(text) {
@@ -472,21 +473,12 @@ fn main() -> ExitCode {
         }
     }
     task.sysroot = cli.sysroot.clone();
-    let image = match elf::load(&file, &path, &mut space, &mut task.mm, cli.sysroot.as_deref()) {
-        Ok(i) => i,
-        Err(elf::LoadError::NotFound(e)) => {
-            // The interpreter is missing: execve fails with ENOENT, as for a missing program.
-            eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(127);
-        }
-        Err(elf::LoadError::Fatal(why)) => {
-            log::debug!("{shown}: {why}: SIGSEGV");
-            die_of(libc::SIGSEGV);
-        }
-        Err(e) => {
-            eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(126);
-        }
+    // The only thread takes the emulator lock for good (threads it starts queue for it).
+    let mut held = lock::lock();
+    let loaded = elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref());
+    let image = match loaded_or_exit(loaded, &shown) {
+        Ok(image) => image,
+        Err(code) => return code,
     };
     drop(file);
     log::debug!("loaded {}: {image:x?}", path.display());
@@ -495,8 +487,9 @@ fn main() -> ExitCode {
     // land at the same addresses (and what glibc derives from them, such as the trimming of a
     // thread's malloc arena to a 1 MiB boundary, is the same).
     if let Some((start, end)) = syscalls::replay::vdso_range() {
-        if task.mm.is_free(start.into(), end.into()) {
-            task.mm.reserved = Some((start, end));
+        let mm = task.mm.get_mut(&mut held);
+        if mm.is_free(start.into(), end.into()) {
+            mm.reserved = Some((start, end));
         }
     }
 
@@ -506,7 +499,7 @@ fn main() -> ExitCode {
     let envp = environment(&cli);
     show_guest_argv(&argv);
     let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
-    let esp = match stack::build(&mut space, &mut task.mm, &image, &info) {
+    let esp = match stack::build(&mut space, task.mm.get_mut(&mut held), &image, &info) {
         Ok(sp) => sp,
         Err(e) => {
             eprintln!("emu386: {shown}: cannot set up the stack: {e}");
@@ -514,58 +507,101 @@ fn main() -> ExitCode {
         }
     };
 
-    let mut trace_fd = None;
-    if cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() {
-        let out = match (&cli.strace_file, cli.strace_fd) {
-            (_, Some(fd)) => inherited_trace_fd(fd),
-            (Some(p), None) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
-            (None, None) => out_of_guest_range(&rustix::stdio::stderr()),
-        };
-        match out {
-            Ok(f) => {
-                trace_fd = Some(std::os::fd::AsRawFd::as_raw_fd(&f));
-                task.tracer = Some(if cli.strace_pids { Tracer::with_pids(f) } else { Tracer::new(f) });
-            }
-            Err(e) => {
-                eprintln!("emu386: cannot open the trace file: {e}");
-                return ExitCode::from(126);
-            }
-        }
-    }
+    let trace_fd = match open_trace(&cli, &mut task) {
+        Ok(fd) => fd,
+        Err(code) => return code,
+    };
     match reexec_setup(&cli, trace_fd) {
         Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
         Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
     }
 
-    // Before the CPU: with gdb attached it keeps Unicorn's exit checks.
-    if let Some(port) = cli.gdb {
-        if let Err(e) = gdb::listen(port, &space) {
-            eprintln!("emu386: gdb: {e}");
-            return ExitCode::from(126);
-        }
-    }
-    let cpu = match cpu::new_cpu(&mut space, image.start, esp, false) {
-        Ok(c) => c,
-        Err(unicorn_engine::uc_error::VERSION) => {
-            eprintln!(
-                "emu386: the CPU engine linked in is not Unicorn with emu386's patch series \
-                 (level {}; see emu/unicorn/PATCHES.md)",
-                cpu::ENGINE_PATCH_LEVEL
-            );
-            return ExitCode::from(126);
-        }
-        Err(e) => {
-            eprintln!("emu386: cannot set up the CPU: {e:?}");
-            return ExitCode::from(126);
-        }
+    let cpu = match first_cpu(&cli, &mut space, image.start, esp) {
+        Ok(cpu) => cpu,
+        Err(code) => return code,
     };
-    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task));
+    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));
     if let Some(t) = tracer.as_mut() {
         syscalls::trace::exited(t, exit);
     }
     match exit {
         Exit::Status(s) => end(s as u8),
         Exit::Signal(sig) => die_of(sig),
+    }
+}
+
+/// The tracer's output (`--strace`, `--strace-file`, `--strace-fd`), given to `task`: its fd, for
+/// the emulator a guest execve starts; the exit code when it cannot be opened.
+fn open_trace(cli: &Cli, task: &mut Task) -> Result<Option<i32>, ExitCode> {
+    if !(cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some()) {
+        return Ok(None);
+    }
+    let out = match (&cli.strace_file, cli.strace_fd) {
+        (_, Some(fd)) => inherited_trace_fd(fd),
+        (Some(p), None) => std::fs::File::create(p).and_then(|f| out_of_guest_range(&f)),
+        (None, None) => out_of_guest_range(&rustix::stdio::stderr()),
+    };
+    match out {
+        Ok(f) => {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+            task.tracer = Some(if cli.strace_pids { Tracer::with_pids(f) } else { Tracer::new(f) });
+            Ok(Some(fd))
+        }
+        Err(e) => {
+            eprintln!("emu386: cannot open the trace file: {e}");
+            Err(ExitCode::from(126))
+        }
+    }
+}
+
+/// The first thread's CPU at `eip` and `esp`, after gdb's listener if asked for (with gdb attached
+/// the CPU keeps Unicorn's exit checks); the exit code when either cannot be set up.
+fn first_cpu(cli: &Cli, space: &mut mem::GuestSpace, eip: u32, esp: u32) -> Result<cpu::Cpu, ExitCode> {
+    if let Some(port) = cli.gdb {
+        if let Err(e) = gdb::listen(port, space) {
+            eprintln!("emu386: gdb: {e}");
+            return Err(ExitCode::from(126));
+        }
+    }
+    match cpu::new_cpu(space, eip, esp, false, gdb::active()) {
+        Ok(c) => Ok(c),
+        Err(unicorn_engine::uc_error::VERSION) => {
+            eprintln!(
+                "emu386: the CPU engine linked in is not Unicorn with emu386's patch series \
+                 (level {}; see emu/unicorn/PATCHES.md)",
+                cpu::ENGINE_PATCH_LEVEL
+            );
+            Err(ExitCode::from(126))
+        }
+        Err(e) => {
+            eprintln!("emu386: cannot set up the CPU: {e:?}");
+            Err(ExitCode::from(126))
+        }
+    }
+}
+
+/// The loaded program, or how the emulator ends when it could not be loaded: 127 for a missing
+/// interpreter (execve's ENOENT), SIGSEGV for a fault the kernel would take after the point of no
+/// return, 126 otherwise.
+fn loaded_or_exit(
+    loaded: Result<elf::Image, elf::LoadError>,
+    shown: &std::path::Display,
+) -> Result<elf::Image, ExitCode> {
+    match loaded {
+        Ok(i) => Ok(i),
+        Err(elf::LoadError::NotFound(e)) => {
+            // The interpreter is missing: execve fails with ENOENT, as for a missing program.
+            eprintln!("emu386: {shown}: {e}");
+            Err(ExitCode::from(127))
+        }
+        Err(elf::LoadError::Fatal(why)) => {
+            log::debug!("{shown}: {why}: SIGSEGV");
+            die_of(libc::SIGSEGV);
+        }
+        Err(e) => {
+            eprintln!("emu386: {shown}: {e}");
+            Err(ExitCode::from(126))
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! process's, the GDT page and the pending changes are the thread's. Other threads learn of a
 //! change through the address-space generation: each change bumps it (and logs ranges whose
 //! translated code is stale), and a thread catches up ([`GuestSpace::catch_up`]) before it runs
-//! guest code again (emu/src/thread.rs).
+//! guest code again (emu/src/lock.rs).
 //!
 //! With direct guest addressing ([`set_direct`], emu/src/direct.rs) translated code reads and
 //! writes `base + a` itself, so the host protection of each page is its guest permission
@@ -512,6 +512,10 @@ impl GuestMemory for GuestSpace {
             }
         }
         Ok(self.base.wrapping_add(addr as usize))
+    }
+
+    fn host_addr(&self, addr: u32) -> Option<*mut u8> {
+        Some(self.base.wrapping_add(addr as usize))
     }
 
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8] {

@@ -14,7 +14,7 @@ pub fn resume(cpu: &Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task, ev
     }
     let eip = || cpu.pc_read().unwrap_or(0) as u32;
     match syscalls::sys::rseq::resume(space, task, eip, event) {
-        Ok(Some(abort)) => crate::signal::set_eip(cpu, abort),
+        Ok(Some(abort)) => crate::cpu::set_eip(cpu, abort),
         Ok(None) => {}
         Err(_) => return Err(Exit::Signal(syscalls::abi::signal::SIGSEGV as i32)),
     }

@@ -7,19 +7,19 @@
 //! when the host handler stopped the CPU (see signal.rs).
 //!
 //! Each guest thread runs this loop on its own host thread and CPU, holding the emulator lock
-//! (thread.rs) except around syscalls that may block; with more than one thread the loop gives the
+//! (lock.rs) except around syscalls that may block; with more than one thread the loop gives the
 //! lock to waiting threads whenever its CPU stops (the preemption thread stops it each time slice).
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
-use crate::{signal, thread};
+use crate::{lock, signal, thread};
 use std::cell::RefCell;
 use std::rc::Rc;
 use syscalls::abi::nr;
 use syscalls::mem::GuestMemory;
 use syscalls::sys::rseq::Event;
 use syscalls::table::Flow;
-use syscalls::task::{Machine, NoMachine, ThreadStart};
+use syscalls::task::{Held, Machine, NoMachine, ThreadStart};
 use syscalls::{dispatch, Ctx, Errno, Exit, Task};
 use unicorn_engine::{RegisterX86, Unicorn};
 
@@ -36,11 +36,15 @@ pub struct Guest {
     /// Where a handler frame starts after such a stop: Unicorn fails the first restart after a
     /// stop requested in the hook, and the loop then starts again here.
     resume_at: Option<u32>,
+    /// The proof that this thread holds the emulator lock, which it does whenever its code runs
+    /// (what lets go of the lock meanwhile borrows the proof: [`lock::yield_cpu`],
+    /// [`CpuMachine::unlocked`]).
+    held: Held,
 }
 
 impl Guest {
-    pub fn new(space: GuestSpace, task: Task) -> Self {
-        Guest { space, task, exit: None, thread_exit: false, fault: None, resume_at: None }
+    pub fn new(space: GuestSpace, task: Task, held: Held) -> Self {
+        Guest { space, task, exit: None, thread_exit: false, fault: None, resume_at: None, held }
     }
 }
 
@@ -83,6 +87,8 @@ struct CpuMachine<'a, 'b> {
     cpu: &'a Unicorn<'b, ()>,
     stack: Option<u32>,
     reload_segments: bool,
+    /// The call let go of the emulator lock (it may block and other threads run).
+    released: bool,
 }
 
 impl Machine for CpuMachine<'_, '_> {
@@ -91,8 +97,22 @@ impl Machine for CpuMachine<'_, '_> {
         mem: &mut dyn GuestMemory,
         task: &mut Task,
         start: ThreadStart,
+        held: &mut Held,
     ) -> Result<(u32, i32), Errno> {
-        thread::spawn(mem, task, thread::regs_of(self.cpu), start)
+        thread::spawn(mem, task, thread::regs_of(self.cpu), start, held, run_thread)
+    }
+    fn unlocked(&mut self, _held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
+        // With one thread nobody else could take the lock: keep it (and its cost) out.
+        if !lock::multi() {
+            return call(self);
+        }
+        lock::release();
+        self.released = true;
+        call(self);
+        lock::take();
+    }
+    fn quiesce(&mut self) {
+        lock::quiesce();
     }
     fn set_stack(&mut self, esp: u32) {
         self.stack = Some(esp);
@@ -110,13 +130,13 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
     let (nr, args) = syscall_regs(cpu);
     let entry = syscalls::table::lookup(nr);
-    let Guest { space, task, exit, thread_exit, .. } = guest;
+    let Guest { space, task, exit, thread_exit, held, .. } = guest;
     if entry.is_some_and(|e| e.needs_esp) {
         task.signals.esp = read(RegisterX86::ESP);
     }
-    let multi = thread::multi();
+    let multi = lock::multi();
     if multi {
-        thread::set_running(std::ptr::null_mut());
+        lock::set_running(std::ptr::null_mut());
     }
     // A new process inherits what its parent translated (see warm.rs).
     const CLONE_VM: u32 = 0x100;
@@ -124,16 +144,11 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     if forks && !multi {
         crate::warm::before_fork(cpu, space.perms());
     }
-    // A call that may block lets the other threads run meanwhile.
-    let release = multi && entry.is_some_and(|e| e.blocking.holds(&args));
+    // A call that may block lets the other threads run meanwhile (CpuMachine::unlocked).
+    let mut machine = CpuMachine { cpu, stack: None, reload_segments: false, released: false };
+    let flow = dispatch(&mut Ctx { mem: space, task, machine: &mut machine, held }, nr, &args);
+    let CpuMachine { stack, reload_segments, released: release, .. } = machine;
     if release {
-        thread::unlock();
-    }
-    let mut machine = CpuMachine { cpu, stack: None, reload_segments: false };
-    let flow = dispatch(&mut Ctx { mem: space, task, machine: &mut machine }, nr, &args);
-    let CpuMachine { stack, reload_segments, .. } = machine;
-    if release {
-        thread::lock();
         space.catch_up();
     }
     let mut event = if release { Event::Preempt } else { Event::Return };
@@ -147,7 +162,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
             if v == 0 && starts_task {
                 // A new process: only this thread went along.
                 syscalls::replay::forked_child();
-                thread::after_fork_child();
+                lock::after_fork_child();
                 crate::warm::after_fork_child();
                 crate::gdb::after_fork_child();
             }
@@ -169,9 +184,9 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     };
     // A thread that has had the CPU for its quantum while others wait hands it over here, where
     // it costs no stop (a thread that makes syscalls often would otherwise never be preempted).
-    if thread::multi() && thread::quantum_over() {
-        thread::unlock();
-        thread::lock();
+    if lock::multi() && lock::quantum_over() {
+        lock::release();
+        lock::take();
         space.catch_up();
         event = Event::Preempt;
     }
@@ -180,7 +195,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     // Address-space changes Unicorn has cached.
     crate::cpu::forget(cpu, &mut space.pending);
     // Signals: sigreturn, restart or EINTR, handler frames.
-    match signal::after_syscall(cpu, space, task, nr, &args, ret) {
+    match signal::after_syscall(cpu, space, task, held, nr, &args, ret) {
         Ok(false) => {}
         // New registers (EIP included) take effect without a stop: Unicorn leaves the block.
         Ok(true) => {}
@@ -196,8 +211,8 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
         let _ = cpu.emu_stop();
         return;
     }
-    if thread::multi() {
-        thread::set_running(cpu.get_handle());
+    if lock::multi() {
+        lock::set_running(cpu.get_handle());
     }
 }
 
@@ -210,7 +225,7 @@ fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
             crate::umip::Fixup::None => {}
             crate::umip::Fixup::Done(next) => {
                 signal::forget_exception(cpu);
-                signal::set_eip(cpu, next);
+                crate::cpu::set_eip(cpu, next);
                 return;
             }
             crate::umip::Fixup::Fault(addr) => {
@@ -230,9 +245,8 @@ fn exception(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, vector: u32) {
 
 /// Run the guest's main thread to the end of the process. If the main thread exits while others
 /// run, its host thread ends here and the process ends with the last thread.
+/// The guest holds the lock's proof (main.rs took the lock before it loaded the program).
 pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>) {
-    thread::install();
-    thread::lock();
     let guest = Rc::new(RefCell::new(guest));
     let Some(exit) = run_until_exit(&mut cpu, &guest) else {
         thread::end_main_thread();
@@ -248,13 +262,18 @@ pub fn run(mut cpu: Cpu, guest: Guest) -> (Exit, Option<syscalls::trace::Tracer>
 
 /// Run a new thread (its caller holds the lock) until it ends: `None` when only the thread ended,
 /// else how the process ends.
-pub fn run_thread(mut cpu: Cpu, space: GuestSpace, task: Task) -> Option<(Exit, Option<syscalls::trace::Tracer>)> {
-    let guest = Rc::new(RefCell::new(Guest::new(space, task)));
+pub fn run_thread(
+    mut cpu: Cpu,
+    space: GuestSpace,
+    task: Task,
+    held: Held,
+) -> Option<(Exit, Option<syscalls::trace::Tracer>)> {
+    let guest = Rc::new(RefCell::new(Guest::new(space, task, held)));
     let exit = run_until_exit(&mut cpu, &guest)?;
     let mut g = guest.borrow_mut();
     if thread::is_vm_child() {
-        let Guest { space, task, .. } = &mut *g;
-        thread::vm_child_exits(space, task);
+        let Guest { space, task, held, .. } = &mut *g;
+        thread::vm_child_exits(space, task, held);
     }
     let tracer = g.task.tracer.take();
     Some((exit, tracer))
@@ -294,21 +313,21 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         g.space.pending.stale_code.clear();
         g.space.pending.flush_tlb = false;
         // A new thread's view may be behind what other threads changed since it was made.
-        thread::catch_up(cpu, &mut g.space);
+        lock::catch_up(cpu, &mut g.space);
     }
     loop {
-        if thread::multi() {
+        if lock::multi() {
             let mut g = guest.borrow_mut();
-            let Guest { space, task, .. } = &mut *g;
-            let event = if thread::yield_cpu(cpu, space) { Event::Preempt } else { Event::Return };
+            let Guest { space, task, held, .. } = &mut *g;
+            let event = if lock::yield_cpu(cpu, space, held) { Event::Preempt } else { Event::Return };
             // Signals that came while this thread waited for the lock.
-            if let Err(exit) = signal::at_stop(cpu, space, task) {
+            if let Err(exit) = signal::at_stop(cpu, space, task, held) {
                 return Some(exit);
             }
             if let Err(exit) = crate::rseq::resume(cpu, space, task, event) {
                 return Some(exit);
             }
-            thread::set_running(cpu.get_handle());
+            lock::set_running(cpu.get_handle());
         }
         // Under gdb: report the last stop and wait to be resumed (a step runs one instruction).
         let mut count = 0;
@@ -330,26 +349,26 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
             result = Ok(());
         }
         let mut preempted = false;
-        if thread::multi() {
-            thread::set_running(std::ptr::null_mut());
-            preempted = thread::preempted(cpu.get_handle());
+        if lock::multi() {
+            lock::set_running(std::ptr::null_mut());
+            preempted = lock::preempted(cpu.get_handle());
         }
         let mut g = guest.borrow_mut();
         if let Some(exit) = g.exit.take() {
-            let Guest { space, task, thread_exit, .. } = &mut *g;
+            let Guest { space, task, thread_exit, held, .. } = &mut *g;
             let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task, machine: &mut NoMachine }, tid);
-            if *thread_exit && thread::exit_thread(space, task) {
+            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, tid);
+            if *thread_exit && thread::exit_thread(space, task, held) {
                 return None;
             }
             return Some(exit);
         }
-        let Guest { space, task, fault, resume_at, .. } = &mut *g;
+        let Guest { space, task, fault, resume_at, held, .. } = &mut *g;
         if let Some((signo, code, addr, trap)) = fault.take() {
             if let Some(exit) = gdb_fault(cpu, signo) {
                 return Some(exit);
             }
-            if let Err(exit) = signal::fault(cpu, space, task, signo, code, addr, trap) {
+            if let Err(exit) = signal::fault(cpu, space, task, held, (signo, code, addr, trap)) {
                 return Some(exit);
             }
             *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
@@ -360,17 +379,19 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
         let resume = resume_at.take().filter(|&at| cpu.pc_read().ok() == Some(u64::from(at)));
         let delivered = match result {
             Err(_) if resume.is_some() => {
-                signal::set_eip(cpu, resume.unwrap_or(0));
+                crate::cpu::set_eip(cpu, resume.unwrap_or(0));
                 continue;
             }
             // A time-slice stop (a real fault happens again when the instruction runs again).
-            Err(_) if preempted => signal::at_stop(cpu, space, task),
+            Err(_) if preempted => signal::at_stop(cpu, space, task, held),
             // Stopped for a host signal (or a stop already handled in the hook).
-            Ok(()) => signal::at_stop(cpu, space, task),
+            Ok(()) => signal::at_stop(cpu, space, task, held),
             // Unicorn reports a stop requested by the host signal handler as an exception; a real
             // fault leaves its mark (a refused TLB fill, an invalid opcode). The guest may have
             // the signal blocked by now: nothing to deliver, and it runs on.
-            Err(unicorn_engine::uc_error::EXCEPTION) if !signal::fault_pending() => signal::at_stop(cpu, space, task),
+            Err(unicorn_engine::uc_error::EXCEPTION) if !signal::fault_pending() => {
+                signal::at_stop(cpu, space, task, held)
+            }
             Err(e) => {
                 let eip = cpu.pc_read().unwrap_or(0);
                 log::debug!("guest fault {e:?} at {eip:#x}");
@@ -378,14 +399,14 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                 // Unicorn reports a stop requested by the host handler as an exception; the
                 // signal is delivered and a real fault, if it was one, happens again on return.
                 if signo == syscalls::abi::signal::SIGSEGV && syscalls::sys::signal::deliverable(task.signals.mask) {
-                    if let Err(exit) = signal::at_stop(cpu, space, task) {
+                    if let Err(exit) = signal::at_stop(cpu, space, task, held) {
                         return Some(exit);
                     }
                     continue;
                 }
                 let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    let fault = signal::memory_fault(cpu, space, task);
-                    if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, fault.2) {
+                    let fault = signal::memory_fault(cpu, space, task, held);
+                    if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, held, fault.2) {
                         // The access runs again on the grown mapping.
                         continue;
                     }
@@ -398,7 +419,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
                 if let Some(exit) = gdb_fault(cpu, signo) {
                     return Some(exit);
                 }
-                signal::fault(cpu, space, task, signo, code, addr, trap)
+                signal::fault(cpu, space, task, held, (signo, code, addr, trap))
             }
         };
         if let Err(exit) = delivered {

@@ -9,12 +9,14 @@
 //! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
 //! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
+use crate::cpu::set_eip;
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
 use syscalls::mem::GuestMemoryExt;
 use syscalls::sys::mm_space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
+use syscalls::task::Held;
 use syscalls::{Exit, Task};
 use unicorn_engine::{MemType, RegisterX86, Unicorn};
 
@@ -52,23 +54,6 @@ fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {
 
 fn set(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: u32) {
     let _ = cpu.reg_write(r, u64::from(v));
-}
-
-/// Move the guest to `eip`; the one way EIP is written while the CPU runs.
-///
-/// `uc_reg_write` of EIP also sets Unicorn's `skip_sync_pc_on_exit`, which only an exit through
-/// its exit-request helper clears. Written in the interrupt hook (a handler frame, a sigreturn,
-/// a restart), the CPU leaves by the interrupt check instead, so the flag stays set; the next
-/// stop the host handler asks for then leaves EIP wherever it was last stored (a function's entry,
-/// a return address) instead of at the block the guest was about to run, and the signal frame
-/// saves that stale EIP with the current registers. `uc_reg_write_batch` changes EIP and leaves
-/// the block the same way, without the flag.
-pub fn set_eip(cpu: &Unicorn<'_, ()>, eip: u32) {
-    let regs = [RegisterX86::EIP as i32];
-    let value = u64::from(eip);
-    let values = [(&raw const value).cast_mut().cast::<libc::c_void>()];
-    // SAFETY: a valid handle; one register id and a pointer to a value wide enough for it.
-    unsafe { unicorn_engine::uc_reg_write_batch(cpu.get_handle(), regs.as_ptr(), values.as_ptr(), 1) };
 }
 
 /// Read a register of up to 16 bytes (FPU, XMM) through the C API.
@@ -228,11 +213,12 @@ pub fn deliver(
     cpu: &mut Unicorn<'_, ()>,
     space: &mut GuestSpace,
     task: &mut Task,
+    held: &mut Held,
     signo: u32,
     info: &Siginfo,
     trap: Trap,
 ) -> Result<(), Exit> {
-    let action = task.signals.action(signo);
+    let action = task.signals.action(signo, held);
     if !action.is_handler() {
         return default_action(signo, action);
     }
@@ -273,7 +259,7 @@ pub fn deliver(
         let f = RtSigframe {
             pretcode: U32::new(restorer(
                 &action,
-                task.mm.vdso,
+                task.mm.get(held).vdso,
                 VDSO_RT_SIGRETURN,
                 frame + offset_of!(RtSigframe, retcode) as u32,
             )),
@@ -295,7 +281,7 @@ pub fn deliver(
         let f = Sigframe {
             pretcode: U32::new(restorer(
                 &action,
-                task.mm.vdso,
+                task.mm.get(held).vdso,
                 VDSO_SIGRETURN,
                 frame + offset_of!(Sigframe, retcode) as u32,
             )),
@@ -316,7 +302,7 @@ pub fn deliver(
     }
     if action.flags & SA_RESETHAND != 0 {
         let reset = Action::default();
-        if let Some(slot) = signals.actions.get_mut(signo as usize - 1) {
+        if let Some(slot) = signals.actions.get_mut(held).get_mut(signo as usize - 1) {
             slot.handler = SIG_DFL;
         }
         sig::install_host(signo, &reset);
@@ -424,10 +410,15 @@ fn restore_altstack(task: &mut Task, st: &StackT, sp: u32) {
 
 /// Deliver every recorded signal the mask lets through, then settle the mask
 /// (a sigsuspend's saved mask comes back if no handler took it).
-fn deliver_recorded(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task) -> Result<bool, Exit> {
+fn deliver_recorded(
+    cpu: &mut Unicorn<'_, ()>,
+    space: &mut GuestSpace,
+    task: &mut Task,
+    held: &mut Held,
+) -> Result<bool, Exit> {
     let mut any = false;
     while let Some((signo, info)) = sig::take_recorded(task.signals.mask) {
-        deliver(cpu, space, task, signo, &info, Trap::default())?;
+        deliver(cpu, space, task, held, signo, &info, Trap::default())?;
         any = true;
     }
     if let Some(saved) = task.signals.saved_mask.take() {
@@ -443,6 +434,7 @@ pub fn after_syscall(
     cpu: &mut Unicorn<'_, ()>,
     space: &mut GuestSpace,
     task: &mut Task,
+    held: &mut Held,
     nr: u32,
     args: &syscalls::table::Args,
     ret: u32,
@@ -459,7 +451,7 @@ pub fn after_syscall(
     }
     const EINTR: u32 = 4u32.wrapping_neg();
     if ret == EINTR {
-        let next = sig::next_recorded(mask).map(|s| task.signals.action(s));
+        let next = sig::next_recorded(mask).map(|s| task.signals.action(s, held));
         if let Some(action) = next {
             if action.is_handler()
                 && action.flags & SA_RESTART != 0
@@ -473,30 +465,34 @@ pub fn after_syscall(
             }
         }
     }
-    changed |= deliver_recorded(cpu, space, task)?;
+    changed |= deliver_recorded(cpu, space, task, held)?;
     Ok(changed)
 }
 
 /// The CPU stopped without a syscall (the host handler asked): deliver what is pending.
-pub fn at_stop(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace, task: &mut Task) -> Result<(), Exit> {
+pub fn at_stop(
+    cpu: &mut Unicorn<'_, ()>,
+    space: &mut GuestSpace,
+    task: &mut Task,
+    held: &mut Held,
+) -> Result<(), Exit> {
     if sig::deliverable(task.signals.mask) {
-        deliver_recorded(cpu, space, task)?;
+        deliver_recorded(cpu, space, task, held)?;
     }
     Ok(())
 }
 
 /// A synchronous CPU signal (force_sig_fault()): to the guest's handler if it has one and does
-/// not block the signal, else the program dies of it.
+/// not block the signal, else the program dies of it. `fault`: the signal, si_code, si_addr and
+/// trap.
 pub fn fault(
     cpu: &mut Unicorn<'_, ()>,
     space: &mut GuestSpace,
     task: &mut Task,
-    signo: u32,
-    code: i32,
-    addr: u32,
-    trap: Trap,
+    held: &mut Held,
+    (signo, code, addr, trap): (u32, i32, u32, Trap),
 ) -> Result<(), Exit> {
-    let action = task.signals.action(signo);
+    let action = task.signals.action(signo, held);
     if !action.is_handler() || task.signals.mask & bit(signo) != 0 {
         return Err(Exit::Signal(signo as i32));
     }
@@ -507,7 +503,7 @@ pub fn fault(
     if code != SI_KERNEL {
         info.fields[0] = U32::new(addr);
     }
-    deliver(cpu, space, task, signo, &info, trap)
+    deliver(cpu, space, task, held, signo, &info, trap)
 }
 
 /// The signal, si_code, si_addr and trap of a CPU exception that came through the interrupt hook
@@ -643,7 +639,12 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
 /// A page past the end of its file or shared object is SIGBUS with BUS_ADRERR (do_sigbus()).
-pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &Task) -> (u32, i32, u32, Trap) {
+pub fn memory_fault(
+    cpu: &mut Unicorn<'static, ()>,
+    space: &GuestSpace,
+    task: &Task,
+    held: &Held,
+) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write, fetch) = match DENIED.take() {
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
@@ -652,7 +653,8 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &T
     };
     // A guard page (MADV_GUARD_INSTALL) faults as a page that is not there: the VMA allows the
     // access, the page-table entry is a marker (not present), and the kernel answers SEGV_MAPERR.
-    let mapped = task.mm.find(addr).is_some() && !task.mm.is_guard(addr);
+    let mm = task.mm.get(held);
+    let mapped = mm.find(addr).is_some() && !mm.is_guard(addr);
     log::debug!("memory fault at {addr:#x} (eip {eip:#x}, mapped {mapped})");
     // Page-fault error code: instruction fetch (the host has NX), user mode, write, present (a
     // mapped page refused the access; a PROT_NONE page has no present entry: its PTE is only
@@ -670,10 +672,10 @@ pub fn memory_fault(cpu: &mut Unicorn<'static, ()>, space: &GuestSpace, task: &T
 /// A fault at an unmapped `addr` below a MAP_GROWSDOWN mapping grows it, as the kernel's page
 /// fault handler does (expand_stack()), within RLIMIT_STACK and the default stack_guard_gap
 /// (256 pages).
-pub fn grow_stack(space: &mut GuestSpace, task: &mut Task, addr: u32) -> bool {
+pub fn grow_stack(space: &mut GuestSpace, task: &mut Task, held: &mut Held, addr: u32) -> bool {
     use syscalls::sys::mm_space::STACK_GUARD_GAP;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Stack).current.unwrap_or(u64::MAX);
-    let grown = task.mm.grow_down(space, addr, limit, STACK_GUARD_GAP);
+    let grown = task.mm.get_mut(held).grow_down(space, addr, limit, STACK_GUARD_GAP);
     if grown {
         log::debug!("grew a MAP_GROWSDOWN mapping down to {addr:#x}");
     }

@@ -5,19 +5,7 @@
 //! memory is shared as it is between Linux threads; each has its own GDT page (per-thread TLS) and
 //! its own [`syscalls::Task`], whose per-process parts are shared (see `syscalls::task::Shared`).
 //!
-//! **One guest thread runs at a time.** Unicorn's TCG is built without parallel support, so its
-//! atomic instructions are atomic only while no other CPU runs. The emulator lock here is a fair
-//! ticket lock: a thread holds it while it runs guest code or a syscall handler, and lets go around
-//! the calls that may block ([`blocks`]), which then run in parallel with guest code; a thread that
-//! has run guest code for a whole quantum while others wait is stopped by the preemption thread
-//! (`uc_emu_stop` from another thread, as Unicorn's own timeout does) and queues again behind them.
-//! The preemption thread sleeps until a thread queues for a held lock, so a thread that wants the
-//! CPU for a moment (a syscall, a short run) gets it within a quantum, not a scheduler tick.
-//! A process with one thread never touches the lock after start-up.
-//!
-//! Address-space changes reach every CPU before it runs guest code again: the lock holder changes
-//! the mappings, and each thread catches up with the address-space generation
-//! ([`crate::mem::GuestSpace::catch_up`]) whenever it takes the lock back.
+//! One guest thread runs at a time, under the emulator lock (lock.rs).
 //!
 //! Thread exit (exit(2) while other threads live): the `clear_child_tid` word is cleared and woken
 //! (what pthread_join waits for) and the host thread ends; the last thread's exit, exit_group(2)
@@ -26,92 +14,19 @@
 //! A process that shares the address space with its parent (clone with `CLONE_VM` but without
 //! `CLONE_THREAD`) is started like a thread, under the same lock, but as a host process of its own
 //! made with the host's `clone(CLONE_VM)` (see "Processes that share the address space" below).
-//!
-//! The preemption thread ends once the guest is single-threaded again and a call needs the host to
-//! see one thread (unshare(CLONE_NEWUSER), setns: [`quiesce`]).
 
 use crate::cpu::{new_cpu, Cpu};
+use crate::lock::{lock, multi, release, set_running, start_timer, MY_PID, THREADS, VM_EVER};
 use crate::mem::GuestSpace;
 use std::cell::Cell;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
 use syscalls::abi::sched::*;
 use syscalls::mem::{GuestMemory, GuestMemoryExt};
-use syscalls::task::{NoMachine, ThreadStart, GDT_ENTRIES};
+use syscalls::task::{Held, NoMachine, ThreadStart, GDT_ENTRIES};
 use syscalls::{Ctx, Errno, Exit, Task};
-use unicorn_engine::{uc_engine, RegisterX86, Unicorn};
-
-/// Live guest threads of this process.
-static THREADS: AtomicU32 = AtomicU32::new(1);
-
-/// Whether the process has more than one guest thread (the lock is in use).
-pub fn multi() -> bool {
-    THREADS.load(Relaxed) > 1
-}
-
-// ---------------------------------------------------------------------------------------------
-// The emulator lock: a ticket lock whose waiters sleep on a host futex.
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
-static SERVING: AtomicU32 = AtomicU32::new(0);
-
-fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
-    // SAFETY: a private futex op on a word of this process that lives for the process.
-    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), op | libc::FUTEX_PRIVATE_FLAG, val, 0usize, 0usize, 0) };
-}
-
-/// Take the emulator lock (after every thread that asked before).
-pub fn lock() {
-    let ticket = NEXT.fetch_add(1, Relaxed);
-    let shared = VM_EVER.load(Relaxed);
-    if shared {
-        TICKET_PID[ticket as usize % TICKETS].store(my_pid(), Relaxed);
-    }
-    if ticket != SERVING.load(Relaxed) {
-        kick_timer();
-    }
-    loop {
-        let now = SERVING.load(Acquire);
-        if now == ticket {
-            HELD_SINCE.store(monotonic_ns(), Relaxed);
-            return;
-        }
-        if shared {
-            // A process sharing the address space may die (SIGKILL, execve) holding the lock or
-            // a ticket: look again now and then, and skip the ticket of a dead one.
-            let timeout = libc::timespec { tv_sec: 0, tv_nsec: 20_000_000 };
-            // SAFETY: a private futex wait with a timeout on a word that lives for the process.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    SERVING.as_ptr(),
-                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                    now,
-                    &timeout,
-                    0usize,
-                    0,
-                )
-            };
-            skip_dead(now);
-        } else {
-            futex(&SERVING, libc::FUTEX_WAIT, now);
-        }
-    }
-}
-
-/// Let the emulator lock go.
-pub fn unlock() {
-    set_running(null_mut());
-    if VM_EVER.load(Relaxed) {
-        TICKET_PID[SERVING.load(Relaxed) as usize % TICKETS].store(0, Relaxed);
-    }
-    let now = SERVING.fetch_add(1, Release).wrapping_add(1);
-    if NEXT.load(Relaxed) != now {
-        futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
-    }
-}
+use unicorn_engine::{RegisterX86, Unicorn};
 
 // ---------------------------------------------------------------------------------------------
 // Processes that share the address space (clone with CLONE_VM, without CLONE_THREAD).
@@ -122,16 +37,7 @@ pub fn unlock() {
 // thread-local storage, which the helper leaves alone until the kernel says the process is gone
 // (CLONE_CHILD_CLEARTID: mm_release() at its exit or execve). Only then does the helper free the
 // stack and end. Unlike a thread, such a process can die on its own (SIGKILL, execve) while it
-// holds the emulator lock or waits for it: waiters then skip its ticket.
-
-/// Tickets whose taker is remembered (more than threads ever queue at once).
-const TICKETS: usize = 256;
-/// The host process (pid) whose thread took each ticket (ticket modulo [`TICKETS`]), once
-/// processes share memory: a process that dies takes all its threads' tickets with it.
-static TICKET_PID: [AtomicU32; TICKETS] = [const { AtomicU32::new(0) }; TICKETS];
-/// Whether a process sharing the address space was ever started (the lock then keeps track of
-/// who holds tickets).
-static VM_EVER: AtomicBool = AtomicBool::new(false);
+// holds the emulator lock or waits for it: waiters then skip its ticket (lock.rs).
 
 /// One process sharing the address space: its host pid, and the word the kernel clears when it
 /// is gone.
@@ -152,36 +58,10 @@ static VM_PROCS: [VmSlot; VM_SLOTS] = [const {
         threads: AtomicU32::new(0),
     }
 }; VM_SLOTS];
-/// Host pids of the latest such processes that are gone (a ring).
-static DEAD: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
-static DEAD_NEXT: AtomicU32 = AtomicU32::new(0);
 
 thread_local! {
-    /// This host thread's process id, once asked for.
-    static MY_PID: Cell<u32> = const { Cell::new(0) };
     /// Set in a process that shares its parent's address space (on the helper's storage).
     static VM_CHILD: Cell<bool> = const { Cell::new(false) };
-}
-
-fn my_pid() -> u32 {
-    let pid = MY_PID.get();
-    if pid != 0 {
-        return pid;
-    }
-    let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
-    MY_PID.set(pid);
-    pid
-}
-
-/// The lock is served to `now`: if its taker is a process that died, pass it on.
-fn skip_dead(now: u32) {
-    let pid = TICKET_PID[now as usize % TICKETS].load(Relaxed);
-    if pid == 0 || !DEAD.iter().any(|d| d.load(Relaxed) == pid) {
-        return;
-    }
-    if SERVING.compare_exchange(now, now.wrapping_add(1), Release, Relaxed).is_ok() {
-        futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
-    }
 }
 
 /// The slot of the calling process, if it is one that shares its parent's address space.
@@ -202,208 +82,8 @@ pub fn is_vm_child() -> bool {
 /// guest): let the lock go, which this process would otherwise take with it.
 pub fn release_for_exit() {
     if VM_EVER.load(Relaxed) && VM_PROCS.iter().any(|s| s.used.load(Relaxed)) && multi() {
-        unlock();
+        release();
     }
-}
-
-/// Whether a thread waits for the lock.
-fn waiters() -> bool {
-    NEXT.load(Relaxed).wrapping_sub(SERVING.load(Relaxed)) > 1
-}
-
-/// Whether the lock holder has had the CPU for a quantum while another thread waits: it should
-/// queue behind them at the next point where that is cheap (a syscall's end).
-pub fn quantum_over() -> bool {
-    waiters() && monotonic_ns().saturating_sub(HELD_SINCE.load(Relaxed)) >= QUANTUM.as_nanos() as u64
-}
-
-/// Queue behind the threads that wait, if any; then catch up with the address space. `true`:
-/// another thread ran meanwhile.
-pub fn yield_cpu(cpu: &mut Cpu, space: &mut GuestSpace) -> bool {
-    if !waiters() {
-        return false;
-    }
-    unlock();
-    lock();
-    catch_up(cpu, space);
-    true
-}
-
-/// After taking the lock back: make this CPU forget what other threads changed meanwhile.
-pub fn catch_up(cpu: &mut Unicorn<'_, ()>, space: &mut GuestSpace) {
-    space.catch_up();
-    crate::cpu::forget(cpu, &mut space.pending);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Preemption.
-
-/// The CPU of the lock holder while it runs guest code (null otherwise: in a syscall, between
-/// runs, or no lock holder). Changed and used only under `PREEMPT_BUSY`, so the preemption thread
-/// never stops a CPU inside its interrupt hook or after its thread let the lock go.
-static RUNNING: AtomicPtr<uc_engine> = AtomicPtr::new(null_mut());
-/// When the lock holder took the lock (CLOCK_MONOTONIC, ns): the start of its quantum.
-static HELD_SINCE: AtomicU64 = AtomicU64::new(0);
-/// The CPU the preemption thread stopped last, until its thread has seen it ([`preempted`]).
-static PREEMPTED: AtomicPtr<uc_engine> = AtomicPtr::new(null_mut());
-static PREEMPT_BUSY: AtomicBool = AtomicBool::new(false);
-/// Whether this process has its preemption thread.
-static TIMER: AtomicBool = AtomicBool::new(false);
-/// Bumped when a thread queues behind a held lock; the idle preemption thread sleeps on it.
-static KICK: AtomicU32 = AtomicU32::new(0);
-/// How long the lock holder runs guest code before a thread that waits gets the CPU. Short, so
-/// that a thread that needs the CPU briefly (a syscall, a thread start) waits little behind one
-/// that computes: a change of holder costs a few microseconds. Measured (tests/bench/churn.c,
-/// 1,000 threads while another thread computes): 500 us 4.6 s, 200 us 2.5 s, 100 us 2.6 s; two
-/// threads that only compute: 0.99, 0.94 and 1.18 s.
-const QUANTUM: Duration = Duration::from_micros(200);
-
-fn monotonic_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    (t.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(t.tv_nsec as u64)
-}
-
-/// Wake the preemption thread: a thread waits for the lock.
-fn kick_timer() {
-    if TIMER.load(Relaxed) {
-        KICK.fetch_add(1, Release);
-        futex(&KICK, libc::FUTEX_WAKE, 1);
-    }
-}
-
-fn with_preempt<R>(f: impl FnOnce() -> R) -> R {
-    while PREEMPT_BUSY.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
-        std::hint::spin_loop();
-    }
-    let r = f();
-    PREEMPT_BUSY.store(false, Release);
-    r
-}
-
-/// Say whether this thread's CPU runs guest code now (`handle`) or not (null).
-pub fn set_running(handle: *mut uc_engine) {
-    with_preempt(|| RUNNING.store(handle, Relaxed));
-}
-
-/// Whether the preemption thread stopped `handle` since the last call (taken). Unicorn may report
-/// such a stop as an exception at an instruction that did not fault; it runs again.
-pub fn preempted(handle: *mut uc_engine) -> bool {
-    PREEMPTED.compare_exchange(handle, null_mut(), Relaxed, Relaxed).is_ok()
-}
-
-/// The preemption thread: while a thread waits for the lock, stop the holder's CPU once it has
-/// run guest code for a quantum; while none waits, sleep until one queues ([`kick_timer`]).
-fn start_timer() {
-    if TIMER.swap(true, Relaxed) {
-        return;
-    }
-    // The thread names itself before it runs this closure; waiting for its first word means a
-    // /proc/self/status read from now on tells it from the guest's threads.
-    let (named_tx, named_rx) = std::sync::mpsc::sync_channel::<()>(1);
-    let spawned = std::thread::Builder::new().name("emu386-preempt".into()).stack_size(64 << 10).spawn(move || {
-        let _ = named_tx.send(());
-        drop(named_tx);
-        preempt_loop();
-    });
-    match spawned {
-        Ok(handle) => {
-            let _ = named_rx.recv();
-            if let Ok(mut h) = TIMER_HANDLE.lock() {
-                *h = Some(handle);
-            }
-        }
-        Err(e) => {
-            TIMER.store(false, Relaxed);
-            log::warn!("no preemption thread ({e}): a thread that never makes a syscall runs on");
-        }
-    }
-}
-
-/// The preemption thread's life (see [`start_timer`]); it ends when asked to by [`quiesce`].
-fn preempt_loop() {
-    loop {
-        if TIMER_STOP.load(Acquire) && !multi() {
-            TIMER_STOP.store(false, Relaxed);
-            TIMER.store(false, Release);
-            return;
-        }
-        if !waiters() {
-            let seen = KICK.load(Acquire);
-            // A thread that queues after this check bumps KICK first, so the wait returns at once.
-            if !waiters() {
-                futex(&KICK, libc::FUTEX_WAIT, seen);
-            }
-            continue;
-        }
-        let quantum = QUANTUM.as_nanos() as u64;
-        let wait = with_preempt(|| {
-            let cpu = RUNNING.load(Relaxed);
-            if cpu.is_null() {
-                // The holder is in a syscall or between runs: look again a quantum later.
-                return quantum;
-            }
-            let ran = monotonic_ns().saturating_sub(HELD_SINCE.load(Relaxed));
-            if ran < quantum {
-                return quantum - ran;
-            }
-            // SAFETY: a live engine (its thread clears RUNNING before it lets the lock go or
-            // closes the engine); uc_emu_stop only sets flags, as Unicorn's own timeout thread does.
-            unsafe { unicorn_engine::uc_emu_stop(cpu) };
-            PREEMPTED.store(cpu, Relaxed);
-            quantum
-        });
-        std::thread::sleep(Duration::from_nanos(wait));
-    }
-}
-
-/// The preemption thread, to join when it is asked to end.
-static TIMER_HANDLE: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(None);
-/// Asks the preemption thread to end (when the guest has one thread left).
-static TIMER_STOP: AtomicBool = AtomicBool::new(false);
-
-/// Register [`quiesce`] with the syscall layer.
-pub fn install_quiesce() {
-    syscalls::task::set_quiesce(quiesce);
-}
-
-/// With one guest thread left, end the preemption thread and wait until the host counts this
-/// process as single-threaded again (the kernel's thread_group_empty(), which unshare(CLONE_NEWUSER)
-/// and setns require): a single-threaded guest must not see the emulator's helper.
-fn quiesce() {
-    if multi() || !TIMER.load(Acquire) {
-        return;
-    }
-    TIMER_STOP.store(true, Release);
-    KICK.fetch_add(1, Release);
-    futex(&KICK, libc::FUTEX_WAKE, 1);
-    let handle = TIMER_HANDLE.lock().ok().and_then(|mut h| h.take());
-    if let Some(h) = handle {
-        let _ = h.join();
-    }
-    // pthread_join returns when the thread is past exit_mm(); it leaves the thread group a moment
-    // later (release_task()).
-    for _ in 0..1000 {
-        let one = std::fs::read_dir("/proc/thread-self/..").map(|d| d.count() <= 1).unwrap_or(true);
-        if one {
-            break;
-        }
-        std::thread::sleep(Duration::from_micros(100));
-    }
-}
-
-/// In a forked child: only the calling thread exists, and it holds the lock.
-pub fn after_fork_child() {
-    THREADS.store(1, Relaxed);
-    MY_PID.set(0);
-    TIMER.store(false, Relaxed);
-    TIMER_STOP.store(false, Relaxed);
-    // The parent's preemption thread is not this process's: forget its handle (never join it).
-    if let Ok(mut h) = TIMER_HANDLE.try_lock() {
-        std::mem::forget(h.take());
-    }
-    PREEMPT_BUSY.store(false, Relaxed);
-    RUNNING.store(null_mut(), Relaxed);
-    NEXT.store(SERVING.load(Relaxed).wrapping_add(1), Relaxed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,13 +125,12 @@ pub fn regs_of(cpu: &Unicorn<'_, ()>) -> Regs {
     }
 }
 
-/// Prepare what the syscall layer needs of threads (see [`install_quiesce`]).
-pub fn install() {
-    install_quiesce();
-}
-
 /// What a new thread reports back: its tid, or why it could not start.
 type Started = Result<u32, Errno>;
+
+/// What a new task runs under the lock (its caller gives it the proof): the run loop
+/// (`run::run_thread`), until the thread ends (`None`) or how the process ends.
+pub type Body = fn(Cpu, GuestSpace, Task, Held) -> Option<(Exit, Option<syscalls::trace::Tracer>)>;
 
 /// Start a thread as a copy of the calling one (the syscall layer checked the flags and the TLS
 /// entry); answers its tid once it exists and has stored it (`CLONE_CHILD_SETTID`).
@@ -460,13 +139,15 @@ pub fn spawn(
     caller: &mut Task,
     regs: Regs,
     start: ThreadStart,
+    held: &Held,
+    body: Body,
 ) -> Result<(u32, i32), Errno> {
     let mut gdt = [0u64; GDT_ENTRIES as usize];
     for (i, slot) in (0..).zip(gdt.iter_mut()) {
         *slot = mem.gdt_entry(i);
     }
     if start.flags & CLONE_THREAD == 0 {
-        return spawn_vm_process(caller, start, regs, gdt);
+        return spawn_vm_process(caller, start, regs, gdt, held, body);
     }
     let clear = if start.flags & syscalls::abi::sched::CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
     let task = caller.new_thread(clear);
@@ -482,9 +163,9 @@ pub fn spawn(
     let place = syscalls::replay::thread_child();
     let spawned = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
         syscalls::replay::enter(place);
-        thread_main(regs, gdt, start, task, tx)
+        thread_main(regs, gdt, start, task, tx, body)
     });
-    syscalls::sys::signal::reinstall_reserved(&caller.signals);
+    syscalls::sys::signal::reinstall_reserved(&caller.signals, held);
     // SAFETY: as above.
     unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
     let started = match spawned {
@@ -518,6 +199,7 @@ struct VmChild {
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
     slot: &'static VmSlot,
+    body: Body,
 }
 
 /// The host's clone flags that a process sharing the address space takes from the guest's: the
@@ -546,15 +228,17 @@ fn spawn_vm_process(
     start: ThreadStart,
     regs: Regs,
     gdt: [u64; GDT_ENTRIES as usize],
+    held: &Held,
+    body: Body,
 ) -> Result<(u32, i32), Errno> {
     let slot =
         VM_PROCS.iter().find(|s| s.used.compare_exchange(false, true, Acquire, Relaxed).is_ok()).ok_or(Errno::AGAIN)?;
     VM_EVER.store(true, Relaxed);
     let flags = start.flags;
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { start.child_tid } else { 0 };
-    let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0);
+    let task = caller.new_vm_process(clear, flags & CLONE_SIGHAND != 0, held);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Started>(2);
-    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot });
+    let child = Box::new(VmChild { regs, gdt, start, task, tx: tx.clone(), slot, body });
     let host_flags = CLONE_VM | CLONE_CHILD_CLEARTID | (flags & VM_PASS);
     let pidfd = std::sync::Arc::new(AtomicI32::new(-1));
     let helper_pidfd = std::sync::Arc::clone(&pidfd);
@@ -648,15 +332,12 @@ fn vm_helper(
         // SAFETY: a shared (not private) futex wait, the kind mm_release()'s wake matches.
         unsafe { libc::syscall(libc::SYS_futex, slot.alive.as_ptr(), libc::FUTEX_WAIT, v, 0usize, 0usize, 0) };
     }
-    let at = DEAD_NEXT.fetch_add(1, Relaxed) as usize % DEAD.len();
-    DEAD[at].store(pid as u32, Relaxed);
-    THREADS.fetch_sub(1 + slot.threads.swap(0, Relaxed), Relaxed);
-    skip_dead(SERVING.load(Acquire));
+    crate::lock::process_gone(pid as u32, 1 + slot.threads.swap(0, Relaxed));
     // SAFETY: the process is gone (or runs another program): nothing uses the stack any more.
     unsafe { libc::munmap(stack, STACK) };
     slot.tid.store(0, Relaxed);
     slot.used.store(false, Release);
-    kick_timer();
+    crate::lock::kick_timer();
 }
 
 /// Where the new process starts (glibc's clone calls it on the new stack).
@@ -669,14 +350,11 @@ extern "C" fn vm_child_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// A process that shares the address space: set up its CPU like a thread's, run it, and end
 /// only this host process.
 fn vm_child_main(child: VmChild) -> ! {
-    let VmChild { regs, gdt, start, mut task, tx, slot } = child;
+    let VmChild { regs, gdt, start, mut task, tx, slot, body } = child;
     // The helper stores it too, once clone returns; threads started before that must find it.
     slot.tid.store(rustix::process::getpid().as_raw_nonzero().get() as u32, Relaxed);
     VM_CHILD.set(true);
     MY_PID.set(0);
-    if start.clear_sighand {
-        task.signals.clear_handlers();
-    }
     let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
         let _ = tx.send(Err(Errno::NOMEM));
         // SAFETY: ends this host process only.
@@ -686,9 +364,15 @@ fn vm_child_main(child: VmChild) -> ! {
     syscalls::sys::signal::after_fork_child(&task.signals);
     let _ = tx.send(Ok(tid));
     drop(tx);
-    lock();
-    let (exit, tracer) = crate::run::run_thread(cpu, space, task).unwrap_or((Exit::Status(0), None));
-    unlock();
+    let mut held = lock();
+    // Its own dispositions (clone3 refuses CLONE_CLEAR_SIGHAND with CLONE_SIGHAND), on its own
+    // host handlers; its signals stay blocked until it runs.
+    if start.clear_sighand {
+        task.signals.clear_handlers(&mut held);
+    }
+    let (exit, tracer) = body(cpu, space, task, held).unwrap_or((Exit::Status(0), None));
+    // Its proof went with its guest.
+    release();
     if let Some(mut t) = tracer {
         syscalls::trace::exited(&mut t, exit);
     }
@@ -715,9 +399,9 @@ fn vm_child_main(child: VmChild) -> ! {
 
 /// The guest side of an ending process that shares memory: mm_release() clears and wakes its
 /// `clear_child_tid` word (the memory is still in use by the parent).
-pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task) {
+pub fn vm_child_exits(space: &mut GuestSpace, task: &mut Task, held: &mut Held) {
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, addr);
 }
 
 /// The CPU of a new task as a copy of its parent's registers (`%eax` 0, the new stack and TLS);
@@ -733,7 +417,7 @@ fn new_task_cpu(regs: &Regs, gdt: &[u64; GDT_ENTRIES as usize], start: &ThreadSt
         let _ = space.write_u32(start.child_tid, tid);
     }
     let esp = if start.newsp != 0 { start.newsp } else { regs.gp[7] };
-    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true) {
+    let mut cpu = match new_cpu(&mut space, regs.gp[8], esp, true, crate::gdb::active()) {
         Ok(cpu) => cpu,
         Err(e) => {
             log::warn!("cannot create a CPU for a new task: {e:?}");
@@ -761,6 +445,7 @@ fn thread_main(
     start: ThreadStart,
     task: Task,
     tx: std::sync::mpsc::SyncSender<Started>,
+    body: Body,
 ) {
     // A thread without CLONE_FILES or CLONE_FS gets its own copy of the table or of the root,
     // cwd and umask (the host allows a thread to unshare those two).
@@ -781,11 +466,11 @@ fn thread_main(
     if tx.send(Ok(tid)).is_err() {
         return;
     }
-    lock();
-    match crate::run::run_thread(cpu, space, task) {
+    let held = lock();
+    match body(cpu, space, task, held) {
         Some((exit, tracer)) => exit_process(exit, tracer),
-        // The CPU is closed; the other threads go on.
-        None => unlock(),
+        // The CPU is closed (and the proof went with its guest); the other threads go on.
+        None => release(),
     }
 }
 
@@ -796,12 +481,12 @@ fn thread_main(
 /// is closed): the kernel's mm_release() wake for `clear_child_tid`, then the thread no longer
 /// counts. Answers false (and does nothing) when it is the last thread, whose exit ends the
 /// process.
-pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
+pub fn exit_thread(space: &mut GuestSpace, task: &mut Task, held: &mut Held) -> bool {
     if !multi() || is_vm_child() {
         return false;
     }
     let addr = task.clear_child_tid;
-    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine }, addr);
+    syscalls::sys::futex::clear_child_tid(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, addr);
     THREADS.fetch_sub(1, Relaxed);
     if let Some(slot) = own_slot() {
         slot.threads.fetch_sub(1, Relaxed);
@@ -813,7 +498,8 @@ pub fn exit_thread(space: &mut GuestSpace, task: &mut Task) -> bool {
 /// The main thread ended while others run: end only its host thread (the process lives on, as
 /// a Linux process whose thread-group leader exited).
 pub fn end_main_thread() -> ! {
-    unlock();
+    // The thread's proof went with its guest.
+    release();
     loop {
         // SAFETY: SYS_exit ends the calling thread only; nothing of this thread is used again.
         unsafe { libc::syscall(libc::SYS_exit, 0) };

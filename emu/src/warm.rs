@@ -98,6 +98,19 @@ thread_local! {
     /// Blocks translated here for children since translated code was last dropped: many children
     /// note the same blocks before the parent forks again.
     static WARMED: RefCell<HashSet<u32>> = RefCell::new(HashSet::new());
+    /// `cpu::code_drops()` when last looked at.
+    static SEEN_DROPS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// Forget what this thread's engine dropped since last looked (`cpu::forget` counts the drops).
+fn catch_up_drops() {
+    let now = crate::cpu::code_drops();
+    let seen = SEEN_DROPS.replace(now);
+    if now.0 != seen.0 {
+        dropped_all();
+    } else if now.1 != seen.1 {
+        dropped_some();
+    }
 }
 
 fn cost(guest_bytes: u16) -> usize {
@@ -107,6 +120,7 @@ fn cost(guest_bytes: u16) -> usize {
 /// Count (and, in a forked child, note) every block `cpu` translates.
 pub fn install(cpu: &mut crate::cpu::Cpu) {
     let hooked = cpu.add_edge_gen_hook(1, 0, |_, tb, _| {
+        catch_up_drops();
         ESTIMATE.set(ESTIMATE.get() + cost(tb.size));
         if let Some(ring) = RECORD.get() {
             ring.push(tb.pc as u32);
@@ -139,6 +153,7 @@ pub fn before_fork(cpu: &mut Unicorn<'_, ()>, perms: &[AtomicU8]) {
             return;
         };
         let mut pcs = ring.take(cursor);
+        catch_up_drops();
         WARMED.with_borrow(|warmed| pcs.retain(|&pc| !warmed.contains(&pc) && translatable(perms, pc)));
         pcs.truncate(PER_FORK);
         if pcs.is_empty() {
@@ -172,13 +187,13 @@ pub fn after_fork_child() {
 }
 
 /// All translated code was dropped: the buffer starts empty.
-pub fn dropped_all() {
+fn dropped_all() {
     ESTIMATE.set(0);
     WARMED.with_borrow_mut(HashSet::clear);
 }
 
 /// Some translated code was dropped (its space is not reused until the buffer is emptied).
-pub fn dropped_some() {
+fn dropped_some() {
     WARMED.with_borrow_mut(HashSet::clear);
 }
 

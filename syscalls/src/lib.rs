@@ -26,6 +26,8 @@ pub mod mem;
 pub mod replay;
 #[forbid(unsafe_code)]
 pub mod row;
+pub mod shared;
+pub mod state;
 pub mod sys;
 #[forbid(unsafe_code)]
 pub mod table;

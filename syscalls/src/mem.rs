@@ -139,6 +139,13 @@ pub trait GuestMemory {
     /// pages). A page mapped without the permission, or a range past 4 GiB, is EFAULT here.
     /// Never dereference the result from Rust.
     fn host_range(&self, addr: u32, len: usize, access: Prot) -> Result<*mut u8, Errno>;
+    /// The host address of guest `addr`, unchecked, for a host call that must fault exactly as
+    /// the guest's kernel would on whatever is there (a futex word, perf's attr: unmapped guest
+    /// pages are inaccessible host pages); `None` when guest memory is not host memory (unit
+    /// tests' flat memory). Never dereference it from Rust without a check of its own.
+    fn host_addr(&self, _addr: u32) -> Option<*mut u8> {
+        None
+    }
     /// The longest readable run starting at `addr`, at most `max` bytes (empty if `addr` is bad).
     fn readable_prefix(&self, addr: u32, max: usize) -> &[u8];
     /// Map `[addr, addr+len)` (page aligned) with `prot`, replacing whatever was there.
@@ -233,6 +240,20 @@ impl<M: GuestMemory + ?Sized> GuestMemoryExt for M {}
 
 /// `PATH_MAX` from linux/limits.h, including the NUL.
 pub const PATH_MAX: usize = 4096;
+
+/// The guest word at `addr` (aligned, guest-writable) as a host atomic: for words the host
+/// kernel or other guest threads may change meanwhile (a robust futex). EFAULT when the guest
+/// cannot write it or guest memory is not host memory, EINVAL when misaligned.
+pub fn atomic_u32(mem: &mut dyn GuestMemory, addr: u32) -> Result<&std::sync::atomic::AtomicU32, Errno> {
+    if addr & 3 != 0 {
+        return Err(Errno::INVAL);
+    }
+    mem.slice_mut(addr, 4)?;
+    let host = mem.host_addr(addr).ok_or(Errno::FAULT)?;
+    // SAFETY: an aligned, mapped, guest-writable word of guest memory, which is host memory that
+    // lives as long as `mem`; shared with other threads, so reached only atomically.
+    Ok(unsafe { &*host.cast::<std::sync::atomic::AtomicU32>() })
+}
 
 /// Round `n` up to the page size; `None` when that overflows the 32-bit space.
 pub fn page_up(n: u32) -> Option<u32> {

@@ -4,11 +4,28 @@
 //! number and dispatches.
 
 pub use crate::call::{Arg, Args, Call, Ret};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::SysResult;
 
-/// A syscall handler.
-pub type Handler = fn(&mut Ctx, &Args) -> SysResult;
+/// A syscall handler: of a row that never blocks (it runs with the emulator lock, its context
+/// holds the proof), or of a row that may block (see [`crate::task::BlockingCtx`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    Locked(fn(&mut Ctx, &Args) -> SysResult),
+    MayBlock(fn(&mut BlockingCtx, &Args) -> SysResult),
+}
+
+impl Handler {
+    /// Run the handler in a context that may hold the lock: a locked handler needs it (`EDEADLK`
+    /// without: a row that never blocks was asked to run unlocked, which the table's own checks
+    /// rule out).
+    pub fn run_maybe_locked(self, ctx: &mut BlockingCtx, args: &Args) -> SysResult {
+        match self {
+            Handler::Locked(f) => f(&mut ctx.locked().ok_or(crate::Errno::DEADLK)?, args),
+            Handler::MayBlock(f) => f(ctx, args),
+        }
+    }
+}
 
 /// A fact that holds for every call, for none, or depending on the arguments.
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +53,10 @@ pub struct Entry {
     pub call: Call,
     pub handler: Handler,
     /// The call may wait (for I/O, a child, a signal, time), so its handler runs without the
-    /// emulator lock and other guest threads run meanwhile. Such handlers touch only per-thread
-    /// state (`task::Shared`); calls that change the address space or the dispositions never block.
+    /// emulator lock and other guest threads run meanwhile. Such rows have a
+    /// [`Handler::MayBlock`], whose context has no proof of the lock while the call may block
+    /// (`task::BlockingCtx`), so they cannot touch shared state; [`Entry::blocks`] on a row with a
+    /// locked handler does not compile.
     pub blocking: When,
     /// Interrupted by a signal whose handler has SA_RESTART, the call restarts: the kernel answers
     /// -ERESTARTSYS. Calls that answer -ERESTARTNOHAND or use a restart block (poll, select,
@@ -69,6 +88,8 @@ impl Entry {
     }
 
     pub const fn blocks_if(mut self, when: When) -> Entry {
+        // In a static's initializer this is a compile-time error.
+        assert!(matches!(self.handler, Handler::MayBlock(_)), "a row that may block needs a handler that may block");
         self.blocking = when;
         self
     }
@@ -96,13 +117,39 @@ impl Entry {
     }
 }
 
-/// A table row: `entry!(nr::write, sys::fs::write, [Fd, InBuf(2), Uint])`.
+/// A table row: `entry!(nr::getpid, sys::ids::getpid, [])`; a row whose call may block names its
+/// handler `may_block`: `entry!(nr::read, may_block read, [Fd, OutBuf, Uint]).blocks()`. A row
+/// that says it blocks with a handler that needs the lock does not compile:
+/// ```compile_fail,E0080
+/// use syscalls::{abi::nr, entry, row::{Args, Entry}, task::Ctx, SysResult};
+/// fn read(_: &mut Ctx, _: &Args) -> SysResult { Ok(0) }
+/// static ROW: Entry = entry!(nr::read, read, []).blocks();
+/// ```
+/// (with `may_block read` taking a `&mut BlockingCtx`, it does).
 #[macro_export]
 macro_rules! entry {
+    ($nr:path, may_block $handler:path, [$($arg:expr),* $(,)?]) => {
+        $crate::entry!($nr, may_block $handler, [$($arg),*], $crate::call::Ret::Int)
+    };
+    ($nr:path, may_block $handler:path, [$($arg:expr),* $(,)?], $ret:expr) => {
+        $crate::row::Entry::new(
+            $nr,
+            $crate::abi::nr::NAMES[$nr as usize],
+            $crate::row::Handler::MayBlock(|ctx, a| $handler(ctx, a)),
+            &[$($arg),*],
+            $ret,
+        )
+    };
     ($nr:path, $handler:path, [$($arg:expr),* $(,)?]) => {
         $crate::entry!($nr, $handler, [$($arg),*], $crate::call::Ret::Int)
     };
     ($nr:path, $handler:path, [$($arg:expr),* $(,)?], $ret:expr) => {
-        $crate::row::Entry::new($nr, $crate::abi::nr::NAMES[$nr as usize], $handler, &[$($arg),*], $ret)
+        $crate::row::Entry::new(
+            $nr,
+            $crate::abi::nr::NAMES[$nr as usize],
+            $crate::row::Handler::Locked(|ctx, a| $handler(ctx, a)),
+            &[$($arg),*],
+            $ret,
+        )
     };
 }

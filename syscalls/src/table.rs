@@ -45,15 +45,16 @@ pub fn traced_socketcall(mem: &dyn crate::mem::GuestMemory, args: &Args) -> Opti
 /// their own names as strace shows them (`SYS_ACCEPT`, `SYS_SEND`, `SYS_RECV`, net/socket.c), with
 /// the arguments they take. The emulator runs them as accept4, sendto and recvfrom.
 fn socketcall_view(which: u32) -> Option<&'static Entry> {
-    fn traced_only(_: &mut Ctx, _: &Args) -> SysResult {
+    fn traced_only(_: &mut crate::task::BlockingCtx, _: &Args) -> SysResult {
         Err(Errno::NOSYS.into())
     }
     use crate::abi::net::call;
     use crate::trace::names::MSG_NAMES;
     use Arg::*;
-    static ACCEPT: Entry = Entry::new(nr::accept4, "accept", traced_only, &[Fd, SockaddrOut(2), IntPtr], Ret::Int);
-    static SEND: Entry = Entry::new(nr::sendto, "send", traced_only, &[Fd, InBuf(2), Uint, Flags(MSG_NAMES)], Ret::Int);
-    static RECV: Entry = Entry::new(nr::recvfrom, "recv", traced_only, &[Fd, OutBuf, Uint, Flags(MSG_NAMES)], Ret::Int);
+    const ONLY: Handler = Handler::MayBlock(traced_only);
+    static ACCEPT: Entry = Entry::new(nr::accept4, "accept", ONLY, &[Fd, SockaddrOut(2), IntPtr], Ret::Int);
+    static SEND: Entry = Entry::new(nr::sendto, "send", ONLY, &[Fd, InBuf(2), Uint, Flags(MSG_NAMES)], Ret::Int);
+    static RECV: Entry = Entry::new(nr::recvfrom, "recv", ONLY, &[Fd, OutBuf, Uint, Flags(MSG_NAMES)], Ret::Int);
     match which {
         call::ACCEPT => Some(&ACCEPT),
         call::SEND => Some(&SEND),
@@ -81,7 +82,9 @@ fn flow(result: &SysResult) -> Flow {
     }
 }
 
-/// Run syscall `nr` with `args` and say what the machine does next.
+/// Run syscall `nr` with `args` and say what the machine does next. The caller holds the emulator
+/// lock; a call that may block runs without it when the machine has other threads to run
+/// ([`crate::task::Machine::unlocked`]).
 pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     let entry = lookup(nr);
     // What strace reads as the call starts and the call may change.
@@ -96,10 +99,10 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     }
     // Another process reading this one's /proc entries finds the address space as it is when
     // this call (which may be how it learns of a change) starts.
-    sys::procfs::other::publish(ctx.task, nr);
+    sys::procfs::other::publish(ctx.task, ctx.held, nr);
     let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
         (Some(verdict), _) => verdict,
-        (None, Some(e)) => (e.handler)(ctx, args),
+        (None, Some(e)) => run(e, ctx, args),
         (None, None) => {
             ctx.task.unsupported(nr);
             Err(SysError::Errno(Errno::NOSYS))
@@ -129,6 +132,22 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
         }
     }
     flow
+}
+
+/// Run a row's handler: one that may block with the lock let go, unless its row says these
+/// arguments do not block.
+fn run(e: &Entry, ctx: &mut Ctx, args: &Args) -> SysResult {
+    let f = match e.handler {
+        Handler::Locked(f) => return f(ctx, args),
+        Handler::MayBlock(f) => f,
+    };
+    if !e.blocking.holds(args) {
+        return f(&mut ctx.maybe_blocking(), args);
+    }
+    let Ctx { mem, task, machine, held } = ctx;
+    let mut result = Err(Errno::NOSYS.into());
+    machine.unlocked(held, &mut |machine| result = f(&mut Ctx { mem: &mut **mem, task, machine, held: None }, args));
+    result
 }
 
 /// A line of the calling thread's trace (`text` without its newline).
@@ -221,6 +240,16 @@ mod tests {
         // ipc's shmat and shmdt change the address space.
         for call in [21, 22] {
             assert!(!row(nr::ipc).blocking.holds(&[call, 0, 0, 0, 0, 0]));
+        }
+    }
+
+    /// A row that may block has a handler whose context may lack the lock's proof.
+    #[test]
+    fn rows_that_may_block_have_handlers_that_may_block() {
+        for e in TABLE.iter().flatten() {
+            if !matches!(e.blocking, When::Never) {
+                assert!(matches!(e.handler, Handler::MayBlock(_)), "{}", e.call.name);
+            }
         }
     }
 

@@ -3,24 +3,105 @@
 //!
 //! A [`Task`] is one guest thread: its own tid bookkeeping (`clear_child_tid`, the robust list),
 //! signal mask, alternate stack and tracer. The per-process parts — the address space ([`Mm`]) and
-//! the signal dispositions — are [`Shared`] between the tasks of one process. The emulator runs
-//! one guest thread at a time under its emulator lock (emu/src/thread.rs); that lock is what makes
-//! a `Shared` value safe to reach, see [`Shared`].
+//! the signal dispositions — are [`Shared`] between the tasks of one process.
+//!
+//! # Locking, checked by the type system
+//!
+//! The emulator runs one guest thread at a time under its emulator lock (emu/src/lock.rs), and
+//! lets go of it only around the handlers of calls that may block (their rows say so:
+//! [`crate::table::Entry::blocking`]). Whoever holds the lock holds the one [`Held`] value, a
+//! zero-sized proof that only the lock hands out; a [`Shared`] value is reached only by showing it
+//! (`task.mm.get(held)`, `task.mm.get_mut(held)`), as qcell's `TCell` is reached through its owner:
+//! reading needs `&Held`, writing `&mut Held`, so two borrows of shared state never overlap.
+//!
+//! Handlers get the proof in their context: [`Ctx`] (the handlers of rows that never block)
+//! carries `held: &mut Held`. The handlers of rows that may block get a [`BlockingCtx`] whose
+//! `held` is an `Option`: `None` while the call may block (the lock may be let go), `Some` only
+//! when the row's `blocking` predicate says these arguments do not block (ipc's shmat), so a
+//! blocking path that touches shared state does not compile:
+//!
+//! ```compile_fail,E0308
+//! use syscalls::task::BlockingCtx;
+//! fn wait(ctx: &mut BlockingCtx) -> u32 {
+//!     ctx.task.mm.get(ctx.held).brk // error: expected `&Held`, found `Option<&mut Held>`
+//! }
+//! ```
+//! while the same under the lock does:
+//! ```
+//! use syscalls::task::Ctx;
+//! fn brk(ctx: &mut Ctx) -> u32 {
+//!     ctx.task.mm.get(ctx.held).brk
+//! }
+//! ```
+//! and neither does reaching shared state without the proof (`Shared` has no `Deref`):
+//! ```compile_fail,E0609
+//! fn brk(task: &syscalls::Task) -> u32 {
+//!     task.mm.brk
+//! }
+//! ```
+//! Helpers that touch no shared state take any context (`fn f<H>(ctx: &mut Ctx<H>)`), so the
+//! direct socket calls and socketcall's subcalls share them.
 
 use crate::mem::GuestMemory;
+pub use crate::shared::{Held, Shared};
 use crate::sys::mm_space::Mm;
 use crate::trace::Tracer;
 use crate::Errno;
-use std::cell::UnsafeCell;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-/// What a handler gets: guest memory, the thread it acts for, and the machine running that thread.
-pub struct Ctx<'a> {
+/// What a handler gets: guest memory, the thread it acts for, the machine running that thread, and
+/// `held`: the proof that the emulator lock is held ([`Held`]) when `H` is `&mut Held` (the
+/// default), none or maybe one in a [`BlockingCtx`].
+pub struct Ctx<'a, H = &'a mut Held> {
     pub mem: &'a mut dyn GuestMemory,
     pub task: &'a mut Task,
     pub machine: &'a mut dyn Machine,
+    pub held: H,
+}
+
+/// The context of a handler whose row may block: `held` is `None` whenever the call may block
+/// (the emulator lock may be let go meanwhile), `Some` when the row's `blocking` predicate says
+/// these arguments do not block.
+pub type BlockingCtx<'a> = Ctx<'a, Option<&'a mut Held>>;
+
+impl<H> Ctx<'_, H> {
+    /// The same context without the proof (a handler that may block, called with the lock held:
+    /// it gets `Some`).
+    pub fn maybe_blocking(&mut self) -> BlockingCtx<'_>
+    where
+        H: LockState,
+    {
+        Ctx { mem: &mut *self.mem, task: &mut *self.task, machine: &mut *self.machine, held: self.held.proof() }
+    }
+}
+
+impl BlockingCtx<'_> {
+    /// The same context with the proof, when this call runs under the lock (`None` when it may
+    /// block).
+    pub fn locked(&mut self) -> Option<Ctx<'_>> {
+        let held = self.held.as_deref_mut()?;
+        Some(Ctx { mem: &mut *self.mem, task: &mut *self.task, machine: &mut *self.machine, held })
+    }
+}
+
+/// What a context's `held` may be: the proof, or maybe the proof.
+pub trait LockState {
+    /// The proof, lent, if there is one.
+    fn proof(&mut self) -> Option<&mut Held>;
+}
+
+impl LockState for &mut Held {
+    fn proof(&mut self) -> Option<&mut Held> {
+        Some(&mut **self)
+    }
+}
+
+impl LockState for Option<&mut Held> {
+    fn proof(&mut self) -> Option<&mut Held> {
+        self.as_deref_mut()
+    }
 }
 
 /// What a handler asks of the machine that runs the calling guest thread: what only the owner of
@@ -35,7 +116,18 @@ pub trait Machine {
         mem: &mut dyn GuestMemory,
         task: &mut Task,
         start: ThreadStart,
+        held: &mut Held,
     ) -> Result<(u32, i32), Errno>;
+
+    /// Run `call` (a call that may block) with the emulator lock let go when another guest thread
+    /// could use it meanwhile. `held` stays borrowed throughout, so `call` cannot reach shared
+    /// state.
+    fn unlocked(&mut self, held: &mut Held, call: &mut dyn FnMut(&mut dyn Machine));
+
+    /// End the machine's own helper threads if the guest has a single thread, so that the host
+    /// sees a single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER),
+    /// setns).
+    fn quiesce(&mut self) {}
 
     /// When the call returns, `%esp` is `esp` (a process clone(2) gave a stack of its own).
     fn set_stack(&mut self, esp: u32);
@@ -56,8 +148,17 @@ pub trait Machine {
 pub struct NoMachine;
 
 impl Machine for NoMachine {
-    fn start_task(&mut self, _: &mut dyn GuestMemory, _: &mut Task, _: ThreadStart) -> Result<(u32, i32), Errno> {
+    fn start_task(
+        &mut self,
+        _: &mut dyn GuestMemory,
+        _: &mut Task,
+        _: ThreadStart,
+        _: &mut Held,
+    ) -> Result<(u32, i32), Errno> {
         Err(Errno::NOSYS)
+    }
+    fn unlocked(&mut self, _: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
+        call(self)
     }
     fn set_stack(&mut self, _: u32) {}
     fn reload_segments(&mut self) {}
@@ -68,52 +169,6 @@ pub const TLS_ENTRY_MIN: u32 = 12;
 pub const TLS_ENTRY_MAX: u32 = 14;
 /// GDT entries a CPU has (GDT_ENTRIES on a 64-bit kernel).
 pub const GDT_ENTRIES: u32 = 16;
-
-/// Process-wide state that every thread of a guest process reaches through its own [`Task`].
-///
-/// The contract: a `Shared` value is read or written only by the guest thread that holds the
-/// emulator lock, which is held whenever guest code or a syscall handler runs, except around the
-/// handlers of calls that may block (their table rows say so: [`crate::table::Entry::blocking`]);
-/// those handlers touch only per-thread state. With one thread the lock is trivially held.
-/// Cloning shares the value.
-pub struct Shared<T>(Arc<UnsafeCell<T>>);
-
-impl<T> Shared<T> {
-    pub fn new(value: T) -> Self {
-        Shared(Arc::new(UnsafeCell::new(value)))
-    }
-}
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(Arc::clone(&self.0))
-    }
-}
-
-// SAFETY: the value moves between host threads only as the emulator lock does (see the type's
-// contract), so at most one thread reaches it at a time.
-unsafe impl<T: Send> Send for Shared<T> {}
-
-impl<T> std::ops::Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: only the lock holder reaches the value (the type's contract).
-        unsafe { &*self.0.get() }
-    }
-}
-
-impl<T> std::ops::DerefMut for Shared<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: only the lock holder reaches the value (the type's contract).
-        unsafe { &mut *self.0.get() }
-    }
-}
-
-impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (**self).fmt(f)
-    }
-}
 
 /// Per-thread state, with the per-process parts shared.
 pub struct Task {
@@ -133,12 +188,12 @@ pub struct Task {
     /// strace-format output, when asked for.
     pub tracer: Option<Tracer>,
     /// Dispositions (per process), mask, alternate stack (sys/signal.rs).
-    pub signals: crate::sys::signal::Signals,
+    pub signals: crate::state::Signals,
     /// How to run the emulator again for an i386 program the guest executes (per process, the
     /// same for every thread; `None`: unknown, such an execve fails).
-    pub emulator: Option<Arc<crate::sys::exec::Emulator>>,
+    pub emulator: Option<Arc<crate::state::Emulator>>,
     /// rseq(2)'s registration (per thread).
-    pub rseq: Option<crate::sys::rseq::Registration>,
+    pub rseq: Option<crate::state::Registration>,
     /// seccomp's mode and filters (per thread, inherited by threads, forks and execve).
     pub seccomp: crate::sys::seccomp::State,
     /// Unknown syscall numbers already logged.
@@ -146,7 +201,9 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(mm: Mm, exe: PathBuf, kernel_release: String) -> Self {
+    /// A task with address space `mm` and signal state `signals` (the emulator's
+    /// `Signals::from_host()`), running `exe`.
+    pub fn new(mm: Mm, signals: crate::state::Signals, exe: PathBuf, kernel_release: String) -> Self {
         Task {
             mm: Shared::new(mm),
             exe,
@@ -155,7 +212,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             tracer: None,
-            signals: crate::sys::signal::Signals::from_host(),
+            signals,
             emulator: None,
             rseq: None,
             seccomp: crate::sys::seccomp::State::default(),
@@ -186,10 +243,10 @@ impl Task {
     /// The task of a process that shares this one's address space (clone with `CLONE_VM` but
     /// not `CLONE_THREAD`): dispositions shared with `CLONE_SIGHAND`, copied otherwise, the rest
     /// as for a thread. (`CLONE_CLEAR_SIGHAND` is the child's to apply, on its own host handlers.)
-    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool) -> Task {
+    pub fn new_vm_process(&self, clear_child_tid: u32, share_sighand: bool, held: &Held) -> Task {
         let mut task = self.new_thread(clear_child_tid);
         if !share_sighand {
-            task.signals.actions = Shared::new(*self.signals.actions);
+            task.signals.actions = Shared::new(*self.signals.actions.get(held));
         }
         task
     }
@@ -218,24 +275,6 @@ pub struct ThreadStart {
     pub child_tid: u32,
 }
 
-/// Ends the machine's own helper threads when the guest has one thread, so that the host sees a
-/// single-threaded process where the kernel requires one (unshare(CLONE_NEWUSER), setns).
-pub type Quiesce = fn();
-
-static QUIESCE: OnceLock<Quiesce> = OnceLock::new();
-
-/// Register how the machine ends its helper threads (the first call wins).
-pub fn set_quiesce(quiesce: Quiesce) {
-    let _ = QUIESCE.set(quiesce);
-}
-
-/// End the machine's helper threads if the guest has a single thread (nothing without a machine).
-pub fn quiesce() {
-    if let Some(q) = QUIESCE.get() {
-        q();
-    }
-}
-
 #[cfg(test)]
 pub mod testing {
     //! A fake [`Machine`] and a task over flat memory, for handler unit tests.
@@ -256,9 +295,13 @@ pub mod testing {
             _: &mut dyn GuestMemory,
             _: &mut Task,
             start: ThreadStart,
+            _: &mut Held,
         ) -> Result<(u32, i32), Errno> {
             self.started.push(start);
             Ok((999 + self.started.len() as u32, -1))
+        }
+        fn unlocked(&mut self, _: &mut Held, call: &mut dyn FnMut(&mut dyn Machine)) {
+            call(self)
         }
         fn set_stack(&mut self, esp: u32) {
             self.stack = Some(esp);
@@ -268,9 +311,12 @@ pub mod testing {
         }
     }
 
-    /// Memory at `[0x10000, 0x20000)`, a task, a fake machine.
-    pub fn parts() -> (FlatMemory, Task, FakeMachine) {
-        let task = Task::new(Mm::new(0x4000_0000), PathBuf::from("/prog"), "6.1.0".to_owned());
-        (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default())
+    /// Memory at `[0x10000, 0x20000)`, a task, a fake machine, and the lock's proof for them.
+    pub fn parts() -> (FlatMemory, Task, FakeMachine, Held) {
+        let signals = crate::sys::signal::Signals::from_host();
+        let task = Task::new(Mm::new(0x4000_0000), signals, PathBuf::from("/prog"), "6.1.0".to_owned());
+        // SAFETY: the task is new and this test's own: nothing else reaches its shared values.
+        let held = unsafe { Held::new() };
+        (FlatMemory::new(0x10000, 0x10000), task, FakeMachine::default(), held)
     }
 }

@@ -8,14 +8,18 @@
 use crate::{host, Errno};
 use libc::c_long;
 
+pub mod compat;
 pub mod exec;
 pub mod files;
+pub mod fork;
+pub mod futex;
 pub mod ids;
 pub mod info;
 pub mod ipc;
 pub mod mount;
 pub mod pidfd;
 pub mod poll;
+pub mod signal;
 pub mod strings;
 pub mod time;
 pub mod wait;
@@ -23,7 +27,8 @@ pub mod xattr;
 
 /// The host calls whose arguments are all numbers (no pointer the host would follow), which
 /// [`numbers`] makes: ids, process groups and sessions, personality, the fd-making calls that
-/// take only flags, fallocate, sync_file_range, readahead, unshare and setns.
+/// take only flags, fallocate, sync_file_range, readahead, unshare and setns; lseek, dup (a new
+/// fd, closing none), fsync, fdatasync, ftruncate, fadvise64 and flock.
 const NUMBER_CALLS: &[c_long] = &[
     libc::SYS_getuid,
     libc::SYS_geteuid,
@@ -54,6 +59,13 @@ const NUMBER_CALLS: &[c_long] = &[
     libc::SYS_readahead,
     libc::SYS_unshare,
     libc::SYS_setns,
+    libc::SYS_lseek,
+    libc::SYS_dup,
+    libc::SYS_fsync,
+    libc::SYS_fdatasync,
+    libc::SYS_ftruncate,
+    libc::SYS_fadvise64,
+    libc::SYS_flock,
 ];
 
 /// A host call whose arguments (up to six) are all numbers, from [`NUMBER_CALLS`]; any other

@@ -33,7 +33,7 @@ use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -43,9 +43,9 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::io_destroy, io_destroy, [Hex]),
     entry!(nr::io_submit, io_submit, [Hex, Int, Ptr]),
     entry!(nr::io_cancel, io_cancel, [Hex, Ptr, Ptr]),
-    entry!(nr::io_getevents, io_getevents, [Hex, Int, Int, Ptr, Timespec]).blocks(),
-    entry!(nr::io_pgetevents, io_pgetevents, [Hex, Int, Int, Ptr, Timespec, Ptr]).blocks(),
-    entry!(nr::io_pgetevents_time64, io_pgetevents_time64, [Hex, Int, Int, Ptr, Timespec64, Ptr]).blocks(),
+    entry!(nr::io_getevents, may_block io_getevents, [Hex, Int, Int, Ptr, Timespec]).blocks(),
+    entry!(nr::io_pgetevents, may_block io_pgetevents, [Hex, Int, Int, Ptr, Timespec, Ptr]).blocks(),
+    entry!(nr::io_pgetevents_time64, may_block io_pgetevents_time64, [Hex, Int, Int, Ptr, Timespec64, Ptr]).blocks(),
 ];
 
 /// sizeof(struct iocb), sizeof(struct io_event).
@@ -110,7 +110,7 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
         destroy(id);
         return Err(Errno::NOMEM.into());
     };
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     let (Some(at), Some(_)) = (mm.find_free_below(len, u64::from(mm.mmap_base)), host_addr(0)) else {
         destroy(id);
         return Err(Errno::NOMEM.into());
@@ -152,9 +152,10 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// reservation again.
 fn forget_ring(ctx: &mut Ctx, at: u32) {
     let len = rings().remove(&at);
-    let len = len.or_else(|| ctx.task.mm.find(at).filter(|v| v.start == at).map(|v| (v.end - u64::from(at)) as u32));
+    let mm = ctx.task.mm.get_mut(ctx.held);
+    let len = len.or_else(|| mm.find(at).filter(|v| v.start == at).map(|v| (v.end - u64::from(at)) as u32));
     if let Some(len) = len {
-        let _ = ctx.task.mm.unmap(ctx.mem, at, len);
+        let _ = mm.unmap(ctx.mem, at, len);
     }
 }
 
@@ -294,24 +295,24 @@ fn io_cancel(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements io_getevents(2) (a 32-bit timeout).
-fn io_getevents(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn io_getevents(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let timeout = read_timeout(ctx, a[4], false)?;
     getevents(ctx, a, timeout, None)
 }
 
 /// Implements io_pgetevents(2) (a 32-bit timeout).
-fn io_pgetevents(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn io_pgetevents(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     pgetevents(ctx, a, false)
 }
 
 /// Implements io_pgetevents_time64(2).
-fn io_pgetevents_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn io_pgetevents_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     pgetevents(ctx, a, true)
 }
 
 /// compat_sys_io_pgetevents(): the timeout (EFAULT), the `struct __compat_aio_sigset` (EFAULT),
 /// its mask (set_compat_user_sigmask(): EINVAL, EFAULT), then the wait under the mask.
-fn pgetevents(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
+fn pgetevents<H>(ctx: &mut Ctx<H>, a: &Args, time64: bool) -> SysResult {
     let timeout = read_timeout(ctx, a[4], time64)?;
     let mask = if a[5] != 0 {
         let pack: [u8; 8] = ctx.mem.read_obj(a[5])?;
@@ -327,7 +328,7 @@ fn pgetevents(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
     masked(ctx, mask, move |ctx, host_mask| getevents(ctx, &args, timeout, host_mask))
 }
 
-fn read_timeout(ctx: &Ctx, at: u32, time64: bool) -> Result<Option<libc::timespec>, Errno> {
+fn read_timeout<H>(ctx: &Ctx<H>, at: u32, time64: bool) -> Result<Option<libc::timespec>, Errno> {
     if at == 0 {
         return Ok(None);
     }
@@ -340,7 +341,7 @@ fn read_timeout(ctx: &Ctx, at: u32, time64: bool) -> Result<Option<libc::timespe
 
 /// do_io_getevents() on the host, the events written straight into the guest's array; then
 /// each event's `obj` (the host address of the guest's iocb) is the guest's address again.
-fn getevents(ctx: &mut Ctx, a: &Args, timeout: Option<libc::timespec>, mask: Option<&Sigmask>) -> SysResult {
+fn getevents<H>(ctx: &mut Ctx<H>, a: &Args, timeout: Option<libc::timespec>, mask: Option<&Sigmask>) -> SysResult {
     let [id, min_nr, nr, events, ..] = *a;
     let (min_nr, mut nr) = (min_nr as i32 as libc::c_long, nr as i32 as libc::c_long);
     // The host writes at most `nr` events: keep them inside the reservation and its guard.

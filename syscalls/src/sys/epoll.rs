@@ -22,7 +22,7 @@ use crate::hostcall::numbers;
 use crate::hostcall::poll::{self as hostpoll, EventsOut};
 use crate::mem::{GuestAddr, GuestMemoryExt, HostRange, Prot};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use net::Socket;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -36,10 +36,11 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::epoll_create, epoll_create, [Int]),
     entry!(nr::epoll_create1, epoll_create1, [Flags(CREATE_FLAGS)]),
     entry!(nr::epoll_ctl, epoll_ctl, [Fd, Enum(CTL_OPS), Fd, EpollCtlEvent]),
-    entry!(nr::epoll_wait, epoll_wait, [Fd, EpollEvents, Int, Int]).blocks(),
+    entry!(nr::epoll_wait, may_block epoll_wait, [Fd, EpollEvents, Int, Int]).blocks(),
     // strace shows the mask and timeout once the call ended: an address if it failed.
-    entry!(nr::epoll_pwait, epoll_pwait, [Fd, EpollEvents, Int, Int, Out(&Sigset(5)), Uint]).blocks(),
-    entry!(nr::epoll_pwait2, epoll_pwait2, [Fd, EpollEvents, Int, Out(&Timespec64), Out(&Sigset(5)), Uint]).blocks(),
+    entry!(nr::epoll_pwait, may_block epoll_pwait, [Fd, EpollEvents, Int, Int, Out(&Sigset(5)), Uint]).blocks(),
+    entry!(nr::epoll_pwait2, may_block epoll_pwait2, [Fd, EpollEvents, Int, Out(&Timespec64), Out(&Sigset(5)), Uint])
+        .blocks(),
 ];
 
 /// A socket with an object of its own in an epoll's interest list.
@@ -175,11 +176,23 @@ enum Events {
 
 /// do_epoll_wait(): the host checks `maxevents` (EINVAL outside 1..=EP_MAX_EVENTS) and the fd
 /// (EBADF, EINVAL for a non-epoll fd) in its kernel's order, waits, and stores the events.
-fn do_wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mask: Option<Sigmask>) -> SysResult {
+fn do_wait<H>(
+    ctx: &mut Ctx<H>,
+    a: &Args,
+    timeout: libc::c_int,
+    ts: Option<Deadline>,
+    mask: Option<Sigmask>,
+) -> SysResult {
     masked(ctx, mask, |ctx, mask| wait(ctx, a, timeout, ts, mask))
 }
 
-fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
+fn wait<H>(
+    ctx: &mut Ctx<H>,
+    a: &Args,
+    timeout: libc::c_int,
+    ts: Option<Deadline>,
+    mask: Option<&Sigmask>,
+) -> SysResult {
     let (epfd, events, max) = (super::fd::host_fd(a[0]), a[1], a[2]);
     let len = max as usize * size_of::<EpollEvent>();
     let mut buf = if max as i32 <= 0 || max > EP_MAX_EVENTS {
@@ -237,19 +250,19 @@ fn wait(ctx: &mut Ctx, a: &Args, timeout: libc::c_int, ts: Option<Deadline>, mas
 }
 
 /// Implements epoll_wait(2).
-fn epoll_wait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn epoll_wait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     do_wait(ctx, a, a[3] as i32, None, None)
 }
 
 /// Implements epoll_pwait(2): the signal mask is checked before anything else.
-fn epoll_pwait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn epoll_pwait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let mask = read_sigmask(ctx, a[4], a[5])?;
     do_wait(ctx, a, a[3] as i32, None, mask)
 }
 
 /// Implements epoll_pwait2(2): a `struct __kernel_timespec` timeout (EFAULT, EINVAL; NULL waits
 /// for ever), then the mask; nothing is written back.
-fn epoll_pwait2(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn epoll_pwait2(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let deadline = if a[3] == 0 { None } else { Some(read_timeout(ctx, a[3], TimeAbi::Timespec64)?) };
     let mask = read_sigmask(ctx, a[4], a[5])?;
     match deadline {

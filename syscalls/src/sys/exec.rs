@@ -28,8 +28,8 @@ use crate::mem::{GuestAddr, GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
-use std::ffi::{CString, OsString};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 
 pub static ENTRIES: &[Entry] = &[
@@ -37,21 +37,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::execveat, execveat, [DirFd, Str, Argv, Envp, Flags(EXECVEAT_NAMES)]),
 ];
 
-/// How the emulator starts itself again for an i386 program; set once at start-up.
-#[derive(Debug)]
-pub struct Emulator {
-    /// The emulator binary's device and inode, read through `/proc/self/exe` at start-up.
-    ///
-    /// The binary is opened again through `/proc/self/exe` when it is executed, which reaches the
-    /// running file even after a rebuild replaced or deleted it. It is not kept open: the
-    /// emulator's fds sit above the guest's, at the top of RLIMIT_NOFILE, and one held there for
-    /// the whole run makes every fork copy an fd table of that size.
-    pub id: (u64, u64),
-    /// Options the next emulator gets (e.g. `--kernel-release=R`).
-    pub options: Vec<OsString>,
-    /// The --strace output fd, handed over as `--strace-fd=N`.
-    pub trace_fd: Option<RawFd>,
-}
+pub use crate::state::Emulator;
 
 const AT_FDCWD: i32 = -100;
 
@@ -551,7 +537,7 @@ mod tests {
         use crate::mem::GuestMemoryExt;
         use crate::task::testing::parts;
         use rustix::process::{getrlimit, Resource};
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let limit = || {
             let l = getrlimit(Resource::Nofile);
             (l.current, l.maximum)
@@ -565,7 +551,7 @@ mod tests {
         // argv: a pointer past the end of guest memory, then NULL.
         put(0x10400, &0x3000_0000u32.to_le_bytes());
         put(0x10404, &0u32.to_le_bytes());
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         let errno = |e: Errno| crate::Flow::Return((e.raw_os_error() as u32).wrapping_neg());
         let mut call = |nr: u32, args: [u32; 6]| crate::table::dispatch(&mut ctx, nr, &args);
         // The name first: unreadable is EFAULT, empty ENOENT (without AT_EMPTY_PATH).

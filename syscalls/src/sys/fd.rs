@@ -27,9 +27,10 @@ use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
 use crate::host;
+use crate::hostcall::numbers;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
 use std::sync::OnceLock;
@@ -148,34 +149,36 @@ const CLOSE_RANGE_FLAGS: &[(u32, &str)] =
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::close_range, close_range, [Uint, Uint, Flags(CLOSE_RANGE_FLAGS)]),
-    entry!(nr::read, read, [Fd, OutBuf, Uint]).blocks().restarts(),
-    entry!(nr::write, write, [Fd, InBuf(2), Uint]).blocks().restarts(),
-    entry!(nr::readv, readv, [Fd, IovecOut(2), Int]).blocks().restarts(),
-    entry!(nr::writev, writev, [Fd, Iovec(2), Int]).blocks().restarts(),
-    entry!(nr::pread64, pread64, [Fd, OutBuf, Uint, Off64, Skip]).blocks().restarts(),
-    entry!(nr::pwrite64, pwrite64, [Fd, InBuf(2), Uint, Off64, Skip]).blocks().restarts(),
-    entry!(nr::preadv, preadv, [Fd, IovecOut(2), Int, Off64, Skip]).blocks().restarts(),
-    entry!(nr::pwritev, pwritev, [Fd, Iovec(2), Int, Off64, Skip]).blocks().restarts(),
-    entry!(nr::preadv2, preadv2, [Fd, IovecOut(2), Int, Off64, Skip, Hex]).blocks().restarts(),
-    entry!(nr::pwritev2, pwritev2, [Fd, Iovec(2), Int, Off64, Skip, Hex]).blocks().restarts(),
+    entry!(nr::read, may_block read, [Fd, OutBuf, Uint]).blocks().restarts(),
+    entry!(nr::write, may_block write, [Fd, InBuf(2), Uint]).blocks().restarts(),
+    entry!(nr::readv, may_block readv, [Fd, IovecOut(2), Int]).blocks().restarts(),
+    entry!(nr::writev, may_block writev, [Fd, Iovec(2), Int]).blocks().restarts(),
+    entry!(nr::pread64, may_block pread64, [Fd, OutBuf, Uint, Off64, Skip]).blocks().restarts(),
+    entry!(nr::pwrite64, may_block pwrite64, [Fd, InBuf(2), Uint, Off64, Skip]).blocks().restarts(),
+    entry!(nr::preadv, may_block preadv, [Fd, IovecOut(2), Int, Off64, Skip]).blocks().restarts(),
+    entry!(nr::pwritev, may_block pwritev, [Fd, Iovec(2), Int, Off64, Skip]).blocks().restarts(),
+    entry!(nr::preadv2, may_block preadv2, [Fd, IovecOut(2), Int, Off64, Skip, Hex]).blocks().restarts(),
+    entry!(nr::pwritev2, may_block pwritev2, [Fd, Iovec(2), Int, Off64, Skip, Hex]).blocks().restarts(),
     entry!(nr::lseek, lseek, [Fd, Int, Enum(WHENCE)]),
     entry!(nr::_llseek, llseek, [Fd, Off64Hi, Skip, Out(&Int64Ptr), Enum(WHENCE)]),
     entry!(nr::close, close, [Fd]),
     entry!(nr::dup, dup, [Fd]),
     entry!(nr::dup2, dup2, [Fd, Fd]),
     entry!(nr::dup3, dup3, [Fd, Fd, Flags(CLOEXEC_FLAG)]),
-    entry!(nr::fcntl, fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
-    entry!(nr::fcntl64, fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl, may_block fcntl, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl).blocks().restarts(),
+    entry!(nr::fcntl64, may_block fcntl64, [Fd, Enum(FCNTL_CMDS), FcntlArg], crate::row::Ret::Fcntl)
+        .blocks()
+        .restarts(),
     entry!(nr::ioctl, ioctl, [Fd, IoctlReq(IOCTL_NAMES), IoctlArg]).restarts(),
     entry!(nr::pipe, pipe, [FdPair]),
     entry!(nr::pipe2, pipe2, [FdPair, Flags(PIPE_FLAGS)]),
-    entry!(nr::fsync, fsync, [Fd]).blocks().restarts(),
-    entry!(nr::fdatasync, fdatasync, [Fd]).blocks(),
+    entry!(nr::fsync, may_block fsync, [Fd]).blocks().restarts(),
+    entry!(nr::fdatasync, may_block fdatasync, [Fd]).blocks(),
     entry!(nr::ftruncate, ftruncate, [Fd, Uint]),
     entry!(nr::ftruncate64, ftruncate64, [Fd, Off64, Skip]),
     entry!(nr::fadvise64, fadvise64, [Fd, Uint, Uint, Uint, Int]),
     entry!(nr::fadvise64_64, fadvise64_64, [Fd, Uint, Uint, Uint, Uint, Int]),
-    entry!(nr::flock, flock, [Fd, Flags(crate::trace::names::LOCK_OPS)]).blocks().restarts(),
+    entry!(nr::flock, may_block flock, [Fd, Flags(crate::trace::names::LOCK_OPS)]).blocks().restarts(),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +356,11 @@ fn ret(r: libc::c_long) -> SysResult {
     Ok(host(r)? as u32)
 }
 
+/// A host call of numbers only ([`numbers`]), its value for `%eax`.
+fn num(nr: libc::c_long, args: &[libc::c_long]) -> SysResult {
+    Ok(numbers(nr, args)? as u32)
+}
+
 /// A 64-bit value passed in two registers, low word first.
 fn lohi(lo: u32, hi: u32) -> i64 {
     ((u64::from(hi) << 32) | u64::from(lo)) as i64
@@ -365,16 +373,14 @@ fn lohi(lo: u32, hi: u32) -> i64 {
 /// 64 bits and the compat return path truncates it to 32 (`ksys_lseek` has no EOVERFLOW there;
 /// glibc's lseek uses _llseek and checks itself).
 fn lseek(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_lseek, host_fd(a[0]), i64::from(a[1] as i32), a[2]) })
+    num(libc::SYS_lseek, &[host_fd(a[0]).into(), (a[1] as i32).into(), a[2].into()])
 }
 
 /// Implements _llseek(2): `(fd, offset_high, offset_low, loff_t *result, whence)`. The position
 /// moves before the result is stored, so a bad pointer is EFAULT with the file already moved, as
 /// in the kernel.
 fn llseek(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    let pos = host(unsafe { libc::syscall(libc::SYS_lseek, host_fd(a[0]), lohi(a[2], a[1]), a[4]) })?;
+    let pos = numbers(libc::SYS_lseek, &[host_fd(a[0]).into(), lohi(a[2], a[1]), a[4].into()])?;
     ctx.mem.write(a[3], &pos.to_le_bytes())?;
     Ok(0)
 }
@@ -389,8 +395,7 @@ fn close(_: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements dup(2).
 fn dup(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    let fd = host(unsafe { libc::syscall(libc::SYS_dup, host_fd(a[0])) })?;
+    let fd = numbers(libc::SYS_dup, &[host_fd(a[0]).into()])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
@@ -463,53 +468,42 @@ fn pipe2(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements fsync(2).
-fn fsync(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_fsync, host_fd(a[0])) })
+fn fsync(_: &mut BlockingCtx, a: &Args) -> SysResult {
+    num(libc::SYS_fsync, &[host_fd(a[0]).into()])
 }
 
 /// Implements fdatasync(2).
-fn fdatasync(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_fdatasync, host_fd(a[0])) })
+fn fdatasync(_: &mut BlockingCtx, a: &Args) -> SysResult {
+    num(libc::SYS_fdatasync, &[host_fd(a[0]).into()])
 }
 
 /// Implements ftruncate(2) (`compat_sys_ftruncate`): the length is an unsigned 32-bit value.
 fn ftruncate(ctx: &mut Ctx, a: &Args) -> SysResult {
     ctx.mem.objects_resized();
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), i64::from(a[1])) })
+    num(libc::SYS_ftruncate, &[host_fd(a[0]).into(), a[1].into()])
 }
 
 /// Implements ftruncate64(2): `(fd, length_low, length_high)`; a negative length is EINVAL before
 /// the fd is looked at (the host checks in the same order).
 fn ftruncate64(ctx: &mut Ctx, a: &Args) -> SysResult {
     ctx.mem.objects_resized();
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_ftruncate, host_fd(a[0]), lohi(a[1], a[2])) })
+    num(libc::SYS_ftruncate, &[host_fd(a[0]).into(), lohi(a[1], a[2])])
 }
 
 /// Implements fadvise64(2) (i386 number 250): `(fd, offset_low, offset_high, size_t len, advice)`.
 fn fadvise64(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe {
-        libc::syscall(libc::SYS_fadvise64, host_fd(a[0]), lohi(a[1], a[2]), i64::from(a[3]), a[4] as libc::c_int)
-    })
+    num(libc::SYS_fadvise64, &[host_fd(a[0]).into(), lohi(a[1], a[2]), a[3].into(), (a[4] as i32).into()])
 }
 
 /// Implements fadvise64_64(2): `(fd, offset_low, offset_high, len_low, len_high, advice)`.
 fn fadvise64_64(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe {
-        libc::syscall(libc::SYS_fadvise64, host_fd(a[0]), lohi(a[1], a[2]), lohi(a[3], a[4]), a[5] as libc::c_int)
-    })
+    num(libc::SYS_fadvise64, &[host_fd(a[0]).into(), lohi(a[1], a[2]), lohi(a[3], a[4]), (a[5] as i32).into()])
 }
 
 /// Implements flock(2). The host checks the operation before the fd, as the guest's kernel does
 /// (and ignores LOCK_MAND entirely).
-fn flock(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_flock, host_fd(a[0]), a[1]) })
+fn flock(_: &mut BlockingCtx, a: &Args) -> SysResult {
+    num(libc::SYS_flock, &[host_fd(a[0]).into(), a[1].into()])
 }
 
 /// Implements close_range(2). The kernel's checks (flags, then `first > last`) are made on the

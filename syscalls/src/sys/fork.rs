@@ -30,11 +30,10 @@
 use crate::abi::sched::*;
 use crate::abi::time::Rusage32;
 use crate::entry;
-use crate::host;
 use crate::hostcall;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::{Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
+use crate::task::{BlockingCtx, Ctx, TLS_ENTRY_MAX, TLS_ENTRY_MIN};
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::FromBytes;
 
@@ -43,9 +42,9 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::vfork, vfork, []).starts_task(),
     entry!(nr::clone, clone, [Clone, Skip, Skip, Skip, Skip]).starts_task(),
     entry!(nr::clone3, clone3, [Clone3Args, Uint]).starts_task(),
-    entry!(nr::wait4, wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
-    entry!(nr::waitpid, waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
-    entry!(nr::waitid, waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
+    entry!(nr::wait4, may_block wait4, [Int, WaitStatus, Flags(WAIT_NAMES), Out(&Rusage)]).blocks().restarts(),
+    entry!(nr::waitpid, may_block waitpid, [Int, WaitStatus, Flags(WAIT_NAMES)]).blocks().restarts(),
+    entry!(nr::waitid, may_block waitid, [Enum(IDTYPE_NAMES), Int, Out(&SigInfo), Flags(WAIT_NAMES), Out(&Rusage)])
         .blocks()
         .restarts(),
     entry!(nr::setpgid, setpgid, [Int, Int]),
@@ -251,31 +250,8 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
         ctx.mem.slice_mut(c.pidfd, 4)?;
     }
     let host_flags = flags & !(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID);
-    let mut pidfd: libc::c_int = -1;
-    let pid = if let Some(extra) = &c.clone3 {
-        // The host's clone3 checks set_tid (EEXIST, EPERM, ESRCH...) and the cgroup itself.
-        let mut args = libc_clone_args {
-            flags: u64::from(host_flags & !CSIGNAL) | extra.cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
-            pidfd: &mut pidfd as *mut libc::c_int as u64,
-            exit_signal: u64::from(host_flags & CSIGNAL),
-            set_tid: if extra.set_tid.is_empty() { 0 } else { extra.set_tid.as_ptr() as u64 },
-            set_tid_size: extra.set_tid.len() as u64,
-            cgroup: extra.cgroup.unwrap_or(0),
-            ..Default::default()
-        };
-        // SAFETY: no CLONE_VM and no new stack: the host child is a copy of this process that
-        // returns here, as with fork. `args`, `pidfd` and the set_tid array outlive the call.
-        host(unsafe { libc::syscall(libc::SYS_clone3, &mut args, std::mem::size_of::<libc_clone_args>()) })?
-    } else if host_flags == SIGCHLD {
-        // SAFETY: the emulator is single-threaded; the child continues with a copy of everything.
-        host(unsafe { libc::fork() }.into())?
-    } else {
-        // SAFETY: no CLONE_VM and no new stack: the host child is a copy-on-write copy of this
-        // process that returns here, as with fork. `pidfd` outlives the call.
-        host(unsafe {
-            libc::syscall(libc::SYS_clone, libc::c_ulong::from(host_flags), 0usize, &mut pidfd, 0usize, 0usize)
-        })?
-    };
+    let clone3 = c.clone3.as_ref().map(|e| hostcall::fork::Clone3 { set_tid: &e.set_tid, cgroup: e.cgroup });
+    let (pid, pidfd) = hostcall::fork::copy_process(host_flags, clone3)?;
     if pid == 0 {
         crate::sys::rseq::fork_child(ctx.task, c.flags & CLONE_VM != 0);
         child_starts(ctx, &c, tls);
@@ -292,25 +268,6 @@ fn do_clone(ctx: &mut Ctx, c: Clone) -> SysResult {
     Ok(pid as u32)
 }
 
-/// The host's `struct clone_args` (the same layout, host pointers).
-#[derive(Debug, Default)]
-#[repr(C)]
-#[allow(non_camel_case_types)]
-struct libc_clone_args {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
-}
-const _: () = assert!(std::mem::size_of::<libc_clone_args>() == 88);
-
 /// The child's side of clone(2): what copy_process() and schedule_tail() set up for it.
 fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
@@ -320,12 +277,12 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     // delivered yet.
     super::signal::after_fork_child(&ctx.task.signals);
     // dup_mmap(): memory locks are not inherited (nor mlockall's MCL_FUTURE).
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     let locked = super::mm_space::vm::LOCKED_MASK;
     mm.def_flags &= !locked;
     mm.change_flags(0, super::mm_space::TASK_SIZE, &|v| v.flags & !locked);
     if c.clear_sighand {
-        ctx.task.signals.clear_handlers();
+        ctx.task.signals.clear_handlers(ctx.held);
     }
     if c.flags & CLONE_CHILD_SETTID != 0 {
         // schedule_tail() ignores a failure to store it.
@@ -368,7 +325,7 @@ fn spawn_task(ctx: &mut Ctx, c: Clone) -> SysResult {
     }
     let start =
         crate::task::ThreadStart { flags, clear_sighand: c.clear_sighand, newsp: c.newsp, tls, child_tid: c.child_tid };
-    let (tid, pidfd) = match ctx.machine.start_task(ctx.mem, ctx.task, start) {
+    let (tid, pidfd) = match ctx.machine.start_task(ctx.mem, ctx.task, start, ctx.held) {
         Err(Errno::NOSYS) => {
             warn_once_vm(flags);
             return Err(Errno::NOSYS.into());
@@ -392,16 +349,16 @@ fn warn_once_vm(flags: u32) {
 }
 
 /// Implements wait4(2): kernel_wait4() and compat put_compat_rusage(), status first.
-fn wait4(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn wait4(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     wait(ctx, a[0], a[1], a[2], a[3])
 }
 
 /// Implements waitpid(2): wait4 without rusage.
-fn waitpid(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn waitpid(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     wait(ctx, a[0], a[1], a[2], 0)
 }
 
-fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
+fn wait<H>(ctx: &mut Ctx<H>, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32) -> SysResult {
     // The host checks options and pid as the kernel does.
     let (ret, status, ru) = hostcall::wait::wait4(pid as i32, options as libc::c_int, rusage_ptr != 0)?;
     if ret > 0 {
@@ -418,7 +375,7 @@ fn wait(ctx: &mut Ctx, pid: u32, status_ptr: u32, options: u32, rusage_ptr: u32)
 /// Implements waitid(2) as compat_sys_waitid(): rusage only when a child was found, then the six
 /// `siginfo_t` fields one by one (si_signo, si_errno, si_code at 0, 4, 8; si_pid, si_uid, si_status
 /// at 12, 16, 20 in the i386 layout), the rest of the struct untouched.
-fn waitid(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn waitid(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (which, id, infop, options, rusage_ptr) = (a[0], a[1], a[2], a[3], a[4]);
     // A pidfd is a guest fd, which is a host fd; the emulator's own fds are not pidfds, so the
     // host answers EBADF for them as for closed ones.
@@ -463,10 +420,10 @@ mod tests {
     fn a_thread_is_started_by_the_machine_after_the_checks() {
         use crate::abi::nr;
         use crate::task::testing::parts;
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
         let clone = |flags: u32, parent_tid: u32| [flags, 0x1_8000, parent_tid, 0, 0, 0];
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         // CLONE_THREAD without CLONE_SIGHAND: EINVAL, and no task.
         let flow = crate::table::dispatch(&mut ctx, nr::clone, &clone(CLONE_VM | CLONE_THREAD, 0));
         assert_eq!(flow, crate::Flow::Return((Errno::INVAL.raw_os_error() as u32).wrapping_neg()));

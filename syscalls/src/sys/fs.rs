@@ -123,7 +123,8 @@ macro_rules! sys {
     };
 }
 
-pub(crate) mod compat;
+/// Host calls made as an i386 task makes them (where they always were found).
+pub(crate) use crate::hostcall::compat;
 mod stat;
 use stat::*;
 
@@ -245,21 +246,24 @@ const O_LARGEFILE: u32 = 0o100000;
 fn do_open(ctx: &mut Ctx, call: u32, a: &Args, at: usize, (dfd, flags, mode): (c_long, u32, u32)) -> SysResult {
     let p = path(ctx, a[at], follow_unless(flags, libc::O_NOFOLLOW as u32));
     if let Some(bytes) = p.bytes() {
-        if let Some(result) = procfs::open(ctx.task, bytes, flags) {
+        if let Some(result) = procfs::open(ctx.task, ctx.held, bytes, flags) {
             return Ok(super::fd::new_guest_fd(result? as i32)?);
         }
     }
     if !compat::available() {
         return open64(dfd, &p, flags, mode);
     }
-    let mut args = *a;
+    let mut args = [a[0], a[1], a[2], a[3]];
     if call == nr::openat {
         args[0] = dirfd_arg(a[0]) as u32;
     }
-    args[at] = compat::stage(&p)?;
-    // SAFETY: the path argument is null or the staged NUL-terminated string; open has no other
-    // pointer arguments.
-    let fd = compat::result(unsafe { compat::int80(call, args[0], args[1], args[2], args[3]) })?;
+    let path = match &p {
+        HostPath::Path(s) => Some(s.as_bytes_with_nul()),
+        HostPath::TooLong => Some(&TOO_LONG[..]),
+        HostPath::Null | HostPath::Fault => None,
+    };
+    debug_assert!(at == usize::from(call == nr::openat));
+    let fd = compat::open(call, args, path)?;
     Ok(super::fd::new_guest_fd(fd as i32)?)
 }
 
@@ -453,14 +457,9 @@ fn compat_dents(ctx: &mut Ctx, call: u32, a: &Args) -> SysResult {
     if !compat::available() {
         return host_dents(ctx, call, a, len, writable);
     }
-    let bounce = compat::bounce()?;
-    let ptr = if writable { bounce } else { 0 };
-    // SAFETY: `ptr` is null or this thread's bounce buffer, which holds `len` bytes.
-    let n = compat::result(unsafe { compat::int80(call, fd_arg(a[0]) as u32, ptr, len as u32, 0) })? as usize;
-    // SAFETY: the host wrote `n <= len` bytes into the bounce buffer.
-    let bytes = unsafe { std::slice::from_raw_parts(bounce as usize as *const u8, n.min(len)) };
-    ctx.mem.write(a[1], bytes)?;
-    Ok(n as u32)
+    let bytes = compat::getdents(call, fd_arg(a[0]) as u32, len, !writable)?;
+    ctx.mem.write(a[1], &bytes)?;
+    Ok(bytes.len() as u32)
 }
 
 /// The 64-bit fallback: host getdents64, converted to `struct linux_dirent` for getdents(2)

@@ -122,27 +122,22 @@ fn compat(mem: &mut dyn GuestMemory, fd: i32, req: u32, arg: u32, n: usize, out:
         // Without the 32-bit entry the layout cannot be translated.
         return Err(Errno::NOTTY.into());
     }
-    let at = compat::bounce()?;
     let readable = !out && mem.readable_prefix(arg, n).len() == n;
     let writable = out && mem.slice_mut(arg, n).is_ok();
-    // SAFETY: the bounce buffer is this thread's, BOUNCE_LEN bytes, more than `n`.
-    let buf = unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, n) };
+    let mut buf = vec![0u8; n];
     if readable {
-        mem.read(arg, buf)?;
+        mem.read(arg, &mut buf)?;
     }
-    // An inaccessible argument: a 32-bit address the host cannot read or write either (in page
-    // 0, never mapped; NULL itself stays NULL, which some requests check for).
+    // An inaccessible argument: a 32-bit address the host cannot read or write either (NULL
+    // itself stays NULL, which some requests check for).
     let host_arg = match (readable || writable, arg) {
-        (true, _) => at,
-        (false, 0) => 0,
-        (false, _) => 8,
+        (true, _) => compat::IoctlArg::Buf(&mut buf),
+        (false, 0) => compat::IoctlArg::Null,
+        (false, _) => compat::IoctlArg::Refused,
     };
-    const IOCTL: u32 = 54;
-    // SAFETY: the argument is null or the bounce buffer, `n` bytes, as large as the i386 struct.
-    let r = unsafe { compat::int80(IOCTL, fd as u32, req, host_arg, 0) };
-    let r = compat::result(r)?;
+    let r = compat::ioctl(fd, req, host_arg)?;
     if writable {
-        mem.write(arg, buf)?;
+        mem.write(arg, &buf)?;
     }
     Ok(r)
 }

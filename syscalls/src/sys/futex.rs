@@ -10,7 +10,7 @@
 //! host addresses; and a word the kernel would write (FUTEX_WAKE_OP's second word, the PI words)
 //! on a page the guest mapped without `PROT_WRITE` is EFAULT (the host page of a private mapping
 //! stays writable). The run loop lets other guest threads run while a call waits
-//! (emu/src/thread.rs).
+//! (emu/src/lock.rs).
 //!
 //! futex_waitv(2) takes an array of `struct futex_waitv`, each holding a 64-bit user pointer: the
 //! array is copied with each `uaddr` made a host address, and the host waits on the lot
@@ -24,31 +24,28 @@ use crate::abi::futex::*;
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
+use crate::hostcall::futex::{self as host, has_timeout, has_uaddr2, Timeout, Waitv, Word};
 use crate::mem::{GuestAddr, GuestMemoryExt, Prot};
 use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry, When};
-use crate::task::Ctx;
-use crate::{errno_of, Errno, SysResult};
+use crate::task::{BlockingCtx, Ctx};
+use crate::{Errno, SysResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::futex, futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
+    entry!(nr::futex, may_block futex, [Ptr, Futex { time64: false }, Skip, Skip, Skip, Skip])
         .blocks_if(When::If(may_block))
         .restarts_if(When::If(restarts)),
-    entry!(nr::futex_time64, futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
+    entry!(nr::futex_time64, may_block futex_time64, [Ptr, Futex { time64: true }, Skip, Skip, Skip, Skip])
         .blocks_if(When::If(may_block))
         .restarts_if(When::If(restarts)),
     // futex_wait_multiple() answers -ERESTARTSYS when a signal comes; the timeout is absolute.
-    entry!(nr::futex_waitv, futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_waitv, may_block futex_waitv, [Ptr, Uint, Hex, Timespec64, Int]).blocks().restarts(),
     entry!(nr::futex_wake, futex_wake, [Ptr, Hex, Int, Hex]),
-    entry!(nr::futex_wait, futex_wait, [Ptr, Uint, Hex, Hex, Timespec64, Int]).blocks().restarts(),
+    entry!(nr::futex_wait, may_block futex_wait, [Ptr, Uint, Hex, Hex, Timespec64, Int]).blocks().restarts(),
     entry!(nr::futex_requeue, futex_requeue, [Ptr, Hex, Int, Int]),
 ];
 
-/// The futex2 calls' x86-64 numbers (libc has no names for them yet).
-const SYS_FUTEX_WAKE: libc::c_long = 454;
-const SYS_FUTEX_WAIT: libc::c_long = 455;
-const SYS_FUTEX_REQUEUE: libc::c_long = 456;
 /// FUTEX2_SIZE_MASK and FUTEX2_SIZE_U64: futex_flags_valid() refuses 64-bit words to a compat
 /// task (whatever a 64-bit caller, the emulator, may be allowed).
 const FUTEX2_SIZE_MASK: u32 = 3;
@@ -57,43 +54,30 @@ const FUTEX2_SIZE_U64: u32 = 3;
 /// Implements futex_wake(2): the host's, on the word's host address (a private wake touches no
 /// memory: an unmapped word has no waiters, as natively; the alignment is the host's to check).
 /// The mask is an `unsigned long`, 32 bits on i386 (zero-extended).
-fn futex_wake(_: &mut Ctx, a: &Args) -> SysResult {
+fn futex_wake(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[3] & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
         return Err(Errno::INVAL.into());
     }
-    let uaddr = crate::sys::mm_space::host_addr(a[0]).map_or(BAD_FUTEX, |p| p as u64);
-    // SAFETY: the host address of guest memory (or one the host refuses); integer arguments.
-    let r = unsafe { libc::syscall(SYS_FUTEX_WAKE, uaddr, u64::from(a[1]), a[2] as i32, a[3]) };
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(r as u32)
+    let uaddr = Word::guest(ctx.mem, a[0]).unwrap_or(Word::refused(0));
+    Ok(host::wake(uaddr, a[1], a[2] as i32, a[3])?)
 }
 
 /// Implements futex_wait(2): the host's, in sys_futex_wait()'s order (its flag and value checks,
 /// then the clock and the absolute timeout, read as get_timespec64() reads a compat task's, then
 /// the word, which the host reads at its host address: one the guest cannot read is refused).
-fn futex_wait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_wait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uaddr, val, mask, flags, timeout, clockid] = *a;
     if flags & FUTEX2_SIZE_MASK == FUTEX2_SIZE_U64 {
         return Err(Errno::INVAL.into());
     }
     let word = waitv_word(ctx, u64::from(uaddr));
     let ts = (timeout != 0).then(|| ctx.mem.read_obj::<KernelTimespec>(timeout).map(|t| t.to_host()));
-    let ts_ptr = match &ts {
-        None => std::ptr::null(),
-        Some(Ok(t)) => t as *const libc::timespec,
-        Some(Err(_)) => BAD_FUTEX as *const libc::timespec,
+    let timeout = match &ts {
+        None => Timeout::None,
+        Some(Ok(t)) => Timeout::At(t),
+        Some(Err(_)) => Timeout::Refused,
     };
-    // SAFETY: the word's host address (or one the host refuses), a local timespec or NULL or an
-    // address the host refuses; integer arguments.
-    let r = unsafe {
-        libc::syscall(SYS_FUTEX_WAIT, word, u64::from(val), u64::from(mask), flags, ts_ptr, clockid as libc::c_int)
-    };
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(r as u32)
+    Ok(host::wait(word, val, mask, flags, timeout, clockid as libc::c_int)?)
 }
 
 /// Implements futex_requeue(2): the two `struct futex_waitv` entries copied with their words made
@@ -104,25 +88,12 @@ fn futex_requeue(ctx: &mut Ctx, a: &Args) -> SysResult {
     for i in 0..2u32 {
         let at = waiters.checked_add(i * size_of::<FutexWaitv>() as u32).ok_or(Errno::FAULT);
         match at.and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
-            Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
+            Ok(w) => list.push(w.for_host(ctx)),
             Err(_) => break,
         }
     }
-    let guarded = if list.len() < 2 { Some(FaultingArray::new(&list)?) } else { None };
-    let array = guarded.as_ref().map_or(list.as_ptr(), |g| g.start);
-    // SAFETY: `array` is two entries of host memory, or those before a faulting one followed by an
-    // inaccessible page; each uaddr is a host address of guest memory or refused by the host.
-    let r = unsafe { libc::syscall(SYS_FUTEX_REQUEUE, array, flags, nr_wake as i32, nr_requeue as i32) };
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(r as u32)
-}
-
-/// futex_cmd_has_timeout(): the fourth argument is a timeout for these, a count (`val2`) for
-/// the others.
-fn has_timeout(cmd: u32) -> bool {
-    matches!(cmd, FUTEX_WAIT | FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI)
+    let faulted = list.len() < 2;
+    Ok(host::requeue(&list, faulted, flags, nr_wake as i32, nr_requeue as i32)?)
 }
 
 /// The clock a command's absolute timeout is on (futex_init_timeout(), kernel/futex/syscalls.c):
@@ -134,11 +105,6 @@ fn deadline_clock(op: u32) -> u32 {
     } else {
         libc::CLOCK_MONOTONIC as u32
     }
-}
-
-/// Commands whose fifth argument is a second futex word.
-fn has_uaddr2(cmd: u32) -> bool {
-    matches!(cmd, FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP | FUTEX_CMP_REQUEUE_PI | FUTEX_WAIT_REQUEUE_PI)
 }
 
 /// Whether the call may sleep (the run loop lets other threads run meanwhile).
@@ -166,28 +132,26 @@ fn writes(cmd: u32) -> (bool, bool) {
 }
 
 /// Implements futex(2) with a 32-bit `struct timespec`.
-fn futex(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     do_futex(ctx, a, false)
 }
 
 /// Implements futex_time64(2).
-fn futex_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     do_futex(ctx, a, true)
 }
 
 /// The host address of the futex word at `addr`. A word the kernel would write on a page the guest
 /// mapped without write permission is EFAULT; a misaligned word is left for the host to refuse
 /// (EINVAL, which get_futex_key() checks first).
-fn word(ctx: &Ctx, addr: u32, written: bool) -> Result<usize, Errno> {
+fn word<H>(ctx: &Ctx<H>, addr: u32, written: bool) -> Result<Word, Errno> {
     if written && addr & 3 == 0 {
         ctx.mem.host_range(addr, 4, Prot::WRITE)?;
     }
-    // Unmapped guest pages are inaccessible host pages: the host faults where the kernel would.
-    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
-    Ok(host as usize)
+    Word::guest(ctx.mem, addr).ok_or(Errno::FAULT)
 }
 
-fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
+fn do_futex<H>(ctx: &mut Ctx<H>, a: &Args, time64: bool) -> SysResult {
     let [uaddr, op, val, utime, uaddr2, val3] = *a;
     let cmd = op & FUTEX_CMD_MASK;
     // sys_futex(): the timeout is read before anything else is looked at.
@@ -204,28 +168,15 @@ fn do_futex(ctx: &mut Ctx, a: &Args, time64: bool) -> SysResult {
         // Under `emu386 diff`, a deadline computed from a replayed clock reading.
         crate::replay::deadline(DeadlineClock::Clock(deadline_clock(op)), cmd != FUTEX_WAIT, ts);
     }
-    let fourth = match (&timeout, has_timeout(cmd)) {
-        (Some(ts), _) => ts as *const libc::timespec as usize,
-        (None, true) => 0,
-        // val2, as the compat entry passes it: the low 32 bits.
-        (None, false) => utime as usize,
-    };
     let (writes1, writes2) = writes(cmd);
     let host1 = word(ctx, uaddr, writes1)?;
-    let host2 = if has_uaddr2(cmd) { word(ctx, uaddr2, writes2)? } else { uaddr2 as usize };
-    // SAFETY: both words are inside the guest reservation (the host answers EFAULT for pages that
-    // are not mapped) and `timeout` outlives the call.
-    let r = unsafe {
-        libc::syscall(libc::SYS_futex, host1, op as libc::c_int, val as libc::c_int, fourth, host2, val3 as libc::c_int)
-    };
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(r as u32)
+    let host2 = if has_uaddr2(cmd) { word(ctx, uaddr2, writes2)? } else { Word::refused(0) };
+    // The fourth argument: the timeout, or val2 as the compat entry passes it (the low 32 bits).
+    Ok(host::futex(host1, op, val, timeout.as_ref(), utime, host2, val3)?)
 }
 
-/// `struct futex_waitv` (linux/futex.h): the same 24 bytes on i386 and x86-64, `uaddr` a 64-bit
-/// user pointer.
+/// `struct futex_waitv` (linux/futex.h) as the guest lays it out: the same 24 bytes on i386 and
+/// x86-64, `uaddr` a 64-bit user pointer.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
 struct FutexWaitv {
@@ -236,6 +187,13 @@ struct FutexWaitv {
 }
 const _: () = assert!(size_of::<FutexWaitv>() == 24);
 
+impl FutexWaitv {
+    /// The entry for the host, its word made a host address ([`waitv_word`]).
+    fn for_host<H>(self, ctx: &Ctx<H>) -> Waitv {
+        Waitv::new(self.val, waitv_word(ctx, self.uaddr), self.flags, self.reserved)
+    }
+}
+
 /// FUTEX_WAITV_MAX: the most entries one call takes.
 const FUTEX_WAITV_MAX: u32 = 128;
 
@@ -244,70 +202,13 @@ const FUTEX_WAITV_MAX: u32 = 128;
 /// address a 32-bit task cannot have (high half set), one the host refuses with EFAULT, its low
 /// bits kept so that a misaligned one is still EINVAL (get_futex_key() checks the alignment
 /// first).
-fn waitv_word(ctx: &Ctx, uaddr: u64) -> u64 {
-    let bad = BAD_FUTEX | (uaddr & 3);
+fn waitv_word<H>(ctx: &Ctx<H>, uaddr: u64) -> Word {
+    let bad = Word::refused(uaddr);
     let Ok(addr) = u32::try_from(uaddr) else { return bad };
     if addr & 3 == 0 && ctx.mem.host_range(addr, 4, Prot::READ).is_err() {
         return bad;
     }
-    crate::sys::mm_space::host_addr(addr).map_or(bad, |p| p as u64)
-}
-
-/// An address above the host's user half: EFAULT for the host, page-aligned.
-const BAD_FUTEX: u64 = u64::MAX - 0xfff;
-
-/// Host memory holding the first `n` entries of a guest array whose entry `n` could not be read,
-/// followed by an inaccessible page: the host copies those entries, checks each as the kernel
-/// checks the guest's (futex_parse_waitv() stops at the first bad one), then faults where the guest's
-/// kernel would.
-struct FaultingArray {
-    map: *mut libc::c_void,
-    start: *const FutexWaitv,
-}
-
-impl FaultingArray {
-    const PAGE: usize = 4096;
-
-    fn new(entries: &[FutexWaitv]) -> Result<FaultingArray, Errno> {
-        let bytes = entries.as_bytes();
-        // At most FUTEX_WAITV_MAX - 1 entries before the one that faults.
-        if bytes.len() > Self::PAGE {
-            return Err(Errno::FAULT);
-        }
-        // SAFETY: a fresh anonymous mapping of two pages, owned by the returned value.
-        let map = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                2 * Self::PAGE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if map == libc::MAP_FAILED {
-            return Err(Errno::NOMEM);
-        }
-        let mut array = FaultingArray { map, start: std::ptr::null() };
-        // SAFETY: the second page of the mapping made above.
-        if unsafe { libc::mprotect(map.cast::<u8>().add(Self::PAGE).cast(), Self::PAGE, libc::PROT_NONE) } != 0 {
-            return Err(Errno::NOMEM);
-        }
-        // SAFETY: `bytes.len()` <= PAGE bytes at the end of the first, writable page.
-        unsafe {
-            let start = map.cast::<u8>().add(Self::PAGE - bytes.len());
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), start, bytes.len());
-            array.start = start.cast();
-        }
-        Ok(array)
-    }
-}
-
-impl Drop for FaultingArray {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, unmapped once.
-        unsafe { libc::munmap(self.map, 2 * Self::PAGE) };
-    }
+    Word::guest(ctx.mem, addr).unwrap_or(bad)
 }
 
 /// Implements futex_waitv(2) in the order of sys_futex_waitv(): the flags, the count and the array
@@ -315,7 +216,7 @@ impl Drop for FaultingArray {
 /// get_timespec64() does for a compat task; its range is the host's to check); then the entries,
 /// each copied with its `uaddr` made a host address, and the host checks each entry and waits on
 /// them all.
-fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn futex_waitv(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [waiters, nr, flags, timeout, clockid, _] = *a;
     if flags != 0 || nr == 0 || nr > FUTEX_WAITV_MAX || waiters == 0 {
         return Err(Errno::INVAL.into());
@@ -332,24 +233,14 @@ fn futex_waitv(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut faulted = false;
     for i in 0..nr {
         match GuestAddr::new(waiters).index::<FutexWaitv>(i).and_then(|at| ctx.mem.read_obj::<FutexWaitv>(at)) {
-            Ok(w) => list.push(FutexWaitv { uaddr: waitv_word(ctx, w.uaddr), ..w }),
+            Ok(w) => list.push(w.for_host(ctx)),
             Err(_) => {
                 faulted = true;
                 break;
             }
         }
     }
-    let guarded = if faulted { Some(FaultingArray::new(&list)?) } else { None };
-    let array = guarded.as_ref().map_or(list.as_ptr(), |g| g.start);
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: `array` is `nr` entries of host memory, or the entries before a faulting one followed
-    // by an inaccessible page; each uaddr is a host address of guest memory or refused by the host;
-    // the timeout is a local; all outlive the call.
-    let r = unsafe { libc::syscall(libc::SYS_futex_waitv, array, nr, 0u32, ts_ptr, clockid as libc::c_int) };
-    if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()).into());
-    }
-    Ok(r as u32)
+    Ok(host::waitv(&list, faulted, nr, ts.as_ref(), clockid as libc::c_int)?)
 }
 
 /// `struct robust_list_head` with i386 pointers.
@@ -408,14 +299,9 @@ fn futex_death(ctx: &mut Ctx, addr: u32, tid: u32, pi: bool, pending_op: bool) -
     }
     // The word must be guest-writable; it is changed with a host atomic (threads blocked in the
     // host kernel may change it too).
-    ctx.mem.slice_mut(addr, 4)?;
-    let host = crate::sys::mm_space::host_addr(addr).ok_or(Errno::FAULT)?;
-    // SAFETY: an aligned, mapped, writable word of guest memory, which is host memory.
-    let word = unsafe { &*host.cast::<std::sync::atomic::AtomicU32>() };
-    let wake = |host: *mut libc::c_void| {
-        // SAFETY: a shared-key wake on a mapped word, as the kernel's futex_wake() here.
-        unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
-    };
+    let host = Word::guest(ctx.mem, addr).ok_or(Errno::FAULT)?;
+    let word = crate::mem::atomic_u32(ctx.mem, addr)?;
+    let wake = host::wake_one;
     let mut uval = word.load(std::sync::atomic::Ordering::SeqCst);
     loop {
         // A lock being taken when the thread died, not yet owned: wake a waiter to retry.
@@ -445,9 +331,8 @@ pub fn clear_child_tid(ctx: &mut Ctx, addr: u32) {
     if addr == 0 || ctx.mem.write_u32(addr, 0).is_err() {
         return;
     }
-    if let Some(host) = crate::sys::mm_space::host_addr(addr) {
-        // SAFETY: the word was just written, so it is mapped guest memory.
-        unsafe { libc::syscall(libc::SYS_futex, host, FUTEX_WAKE as libc::c_int, 1, 0usize, 0usize, 0) };
+    if let Some(host) = Word::guest(ctx.mem, addr) {
+        host::wake_one(host);
     }
 }
 

@@ -21,7 +21,7 @@ use crate::hostcall::info as hostinfo;
 use crate::mem::{GuestAddr, GuestMemoryExt, PAGE_SIZE};
 use crate::replay::Kind;
 use crate::row::{Arg::*, Args, Entry, Ret};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use libc::c_long;
 use rustix::rand::GetRandomFlags;
@@ -51,7 +51,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::ugetrlimit, ugetrlimit, [Enum(RLIMIT_NAMES), Out(&Rlimit)]),
     entry!(nr::getrlimit, old_getrlimit, [Enum(RLIMIT_NAMES), Out(&Rlimit)]),
     entry!(nr::setrlimit, setrlimit, [Enum(RLIMIT_NAMES), Rlimit]),
-    entry!(nr::sched_yield, sched_yield, []).blocks(),
+    entry!(nr::sched_yield, may_block sched_yield, []).blocks(),
     entry!(nr::sched_getaffinity, sched_getaffinity, [Int, Uint, Ptr]),
     entry!(nr::sched_setaffinity, sched_setaffinity, [Int, Uint, Ptr]),
     entry!(nr::personality, personality, [Hex], Ret::Hex),
@@ -366,7 +366,7 @@ fn setrlimit(ctx: &mut Ctx, a: &Args) -> SysResult {
 // Scheduling
 
 /// Implements sched_yield(2).
-fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
+fn sched_yield(_: &mut BlockingCtx, _: &Args) -> SysResult {
     rustix::thread::sched_yield();
     Ok(0)
 }

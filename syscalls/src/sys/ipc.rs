@@ -14,21 +14,21 @@ use crate::hostcall::ipc as hostipc;
 use crate::mem::{Backing, GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, When};
 use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::ipc, ipc, [Enum(IPC_CALLS), Int, Int, Int, Ptr, Int]).blocks_if(When::If(may_block)),
+    entry!(nr::ipc, may_block ipc, [Enum(IPC_CALLS), Int, Int, Int, Ptr, Int]).blocks_if(When::If(may_block)),
     entry!(nr::semget, semget, [Int, Int, Hex]),
     entry!(nr::semctl, semctl, [Int, Int, Hex, Hex]),
-    entry!(nr::semtimedop_time64, semtimedop_time64, [Int, Ptr, Uint, Ptr]).blocks(),
+    entry!(nr::semtimedop_time64, may_block semtimedop_time64, [Int, Ptr, Uint, Ptr]).blocks(),
     entry!(nr::shmget, shmget, [Int, Uint, Hex]),
     entry!(nr::shmctl, shmctl, [Int, Hex, Ptr]),
     entry!(nr::shmat, shmat, [Int, Ptr, Hex], crate::row::Ret::Hex),
     entry!(nr::shmdt, shmdt, [Ptr]),
     entry!(nr::msgget, msgget, [Int, Hex]),
-    entry!(nr::msgsnd, msgsnd, [Int, Ptr, Uint, Hex]).blocks(),
-    entry!(nr::msgrcv, msgrcv, [Int, Ptr, Uint, Int, Hex]).blocks(),
+    entry!(nr::msgsnd, may_block msgsnd, [Int, Ptr, Uint, Hex]).blocks(),
+    entry!(nr::msgrcv, may_block msgrcv, [Int, Ptr, Uint, Int, Hex]).blocks(),
     entry!(nr::msgctl, msgctl, [Int, Hex, Ptr]),
 ];
 
@@ -94,7 +94,7 @@ fn may_block(a: &Args) -> bool {
     matches!(a[0] & 0xffff, SEMOP | SEMTIMEDOP | MSGSND | MSGRCV)
 }
 
-fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn ipc(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [call, first, second, third, ptr, fifth] = *a;
     let version = call >> 16;
     match call & 0xffff {
@@ -132,12 +132,13 @@ fn ipc(ctx: &mut Ctx, a: &Args) -> SysResult {
             // The iBCS2 version: not for user space.
             1 => Err(Errno::INVAL.into()),
             _ => {
-                let addr = do_shmat(ctx, first as i32, ptr, second)?;
+                // ipc's row says shmat does not block: the call has the lock.
+                let addr = do_shmat(&mut ctx.locked().ok_or(Errno::DEADLK)?, first as i32, ptr, second)?;
                 ctx.mem.write_u32(third, addr)?;
                 Ok(0)
             }
         },
-        SHMDT => shmdt(ctx, &[ptr, 0, 0, 0, 0, 0]),
+        SHMDT => shmdt(&mut ctx.locked().ok_or(Errno::DEADLK)?, &[ptr, 0, 0, 0, 0, 0]),
         SHMGET => shmget(ctx, &[first, second, third, 0, 0, 0]),
         SHMCTL => {
             let (cmd, ipc64) = parse_cmd(second);
@@ -197,7 +198,7 @@ struct SetPerm {
     mode: u32,
 }
 
-fn read_set_perm(ctx: &Ctx, ptr: u32, ipc64: bool) -> Result<SetPerm, Errno> {
+fn read_set_perm<H>(ctx: &Ctx<H>, ptr: u32, ipc64: bool) -> Result<SetPerm, Errno> {
     if ipc64 {
         let b: [u8; 36] = ctx.mem.read_obj(ptr)?;
         let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
@@ -219,7 +220,7 @@ fn parse_cmd(cmd: u32) -> (i32, bool) {
 // ---------------------------------------------------------------------------------------------
 // Shared memory.
 
-fn shmget(_: &mut Ctx, a: &Args) -> SysResult {
+fn shmget<H>(_: &mut Ctx<H>, a: &Args) -> SysResult {
     Ok(hostipc::shmget(a[0] as i32, a[1] as usize, a[2] as i32)? as u32)
 }
 
@@ -227,7 +228,7 @@ fn shmctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     do_shmctl(ctx, a[0] as i32, a[1] as i32, true, a[2])
 }
 
-fn do_shmctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
+fn do_shmctl<H>(ctx: &mut Ctx<H>, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
     match cmd {
         IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
             let (r, ds) = hostipc::shmctl_stat(id, cmd)?;
@@ -311,7 +312,7 @@ fn do_shmat(ctx: &mut Ctx, id: i32, addr: u32, flags: u32) -> Result<u32, Errno>
     if size == 0 {
         return Err(Errno::INVAL);
     }
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     let start = if addr != 0 {
         let end = u64::from(addr) + u64::from(size);
         if end > TASK_SIZE {
@@ -348,7 +349,8 @@ fn shmdt(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     // The attachment that starts exactly here: the whole segment goes.
-    let Some(vma) = ctx.task.mm.find(addr).filter(|v| v.start == addr).cloned() else {
+    let mm = ctx.task.mm.get_mut(ctx.held);
+    let Some(vma) = mm.find(addr).filter(|v| v.start == addr).cloned() else {
         return Err(Errno::INVAL.into());
     };
     let VmaKind::File { path, ino, .. } = &vma.kind else { return Err(Errno::INVAL.into()) };
@@ -358,7 +360,7 @@ fn shmdt(ctx: &mut Ctx, a: &Args) -> SysResult {
     // Every piece of this attachment (mprotect may have split it): the same segment at the
     // offsets that follow on. An attachment of the same segment right above starts at offset 0.
     let mut end = vma.end;
-    while let Some(next) = u32::try_from(end).ok().and_then(|e| ctx.task.mm.find(e)).filter(|v| v.start as u64 == end) {
+    while let Some(next) = u32::try_from(end).ok().and_then(|e| mm.find(e)).filter(|v| v.start as u64 == end) {
         match &next.kind {
             VmaKind::File { path: p, ino: i, offset, .. }
                 if p == path && i == ino && *offset == end - u64::from(addr) =>
@@ -368,14 +370,14 @@ fn shmdt(ctx: &mut Ctx, a: &Args) -> SysResult {
             _ => break,
         }
     }
-    ctx.task.mm.unmap(ctx.mem, addr, (end - u64::from(addr)) as u32)?;
+    mm.unmap(ctx.mem, addr, (end - u64::from(addr)) as u32)?;
     Ok(0)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Semaphores.
 
-fn semget(_: &mut Ctx, a: &Args) -> SysResult {
+fn semget<H>(_: &mut Ctx<H>, a: &Args) -> SysResult {
     Ok(hostipc::semget(a[0] as i32, a[1] as i32, a[2] as i32)? as u32)
 }
 
@@ -389,7 +391,7 @@ fn semctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     do_semctl(ctx, a[0] as i32, a[1] as i32, a[2] as i32, true, a[3])
 }
 
-fn do_semctl(ctx: &mut Ctx, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) -> SysResult {
+fn do_semctl<H>(ctx: &mut Ctx<H>, id: i32, num: i32, cmd: i32, ipc64: bool, arg: u32) -> SysResult {
     match cmd {
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
             let (r, ds) = hostipc::semctl_stat(id, num, cmd)?;
@@ -441,7 +443,7 @@ enum Timeout {
     Time64(u32),
 }
 
-fn semtimedop(ctx: &mut Ctx, id: u32, sops: u32, nsops: u32, timeout: Option<Timeout>) -> SysResult {
+fn semtimedop<H>(ctx: &mut Ctx<H>, id: u32, sops: u32, nsops: u32, timeout: Option<Timeout>) -> SysResult {
     // struct sembuf is three shorts on both; the kernel reads nsops of them (E2BIG past SEMOPM is
     // the host's to say: give it the count, and the array only when it can be read).
     const SEMOPM_MAX: u32 = 4096;
@@ -463,14 +465,14 @@ fn semtimedop(ctx: &mut Ctx, id: u32, sops: u32, nsops: u32, timeout: Option<Tim
     Ok(hostipc::semtimedop(id as i32, ops, nsops as usize, ts.as_ref())? as u32)
 }
 
-fn semtimedop_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn semtimedop_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     semtimedop(ctx, a[0], a[1], a[2], (a[3] != 0).then_some(Timeout::Time64(a[3])))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Message queues.
 
-fn msgget(_: &mut Ctx, a: &Args) -> SysResult {
+fn msgget<H>(_: &mut Ctx<H>, a: &Args) -> SysResult {
     Ok(hostipc::msgget(a[0] as i32, a[1] as i32)? as u32)
 }
 
@@ -484,7 +486,7 @@ fn msgmax() -> usize {
 }
 
 /// Implements msgsnd(2): compat_ksys_msgsnd() and do_msgsnd()'s order of checks.
-fn msgsnd(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn msgsnd(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (id, msgp, size, flags) = (a[0] as i32, a[1], a[2] as i32, a[3] as i32);
     let mtype = ctx.mem.read_u32(msgp)? as i32;
     if size < 0 || size as usize > msgmax() || id < 0 {
@@ -499,7 +501,7 @@ fn msgsnd(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements msgrcv(2): the message lands in a host buffer, then goes to the guest with a 4-byte
 /// type (a bad buffer loses the message, as in the kernel, which copies after dequeuing).
-fn msgrcv(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn msgrcv(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (id, msgp, size, msgtyp, flags) = (a[0] as i32, a[1], a[2] as i32, a[3] as i32, a[4] as i32);
     if size < 0 || id < 0 {
         return Err(Errno::INVAL.into());
@@ -522,7 +524,7 @@ fn msgctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     do_msgctl(ctx, a[0] as i32, (a[1] & !IPC_64) as i32, true, a[2])
 }
 
-fn do_msgctl(ctx: &mut Ctx, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
+fn do_msgctl<H>(ctx: &mut Ctx<H>, id: i32, cmd: i32, ipc64: bool, ptr: u32) -> SysResult {
     match cmd {
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
             let (r, ds) = hostipc::msgctl_stat(id, cmd)?;

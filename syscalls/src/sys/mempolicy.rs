@@ -77,7 +77,10 @@ impl Mask {
 fn range(ctx: &Ctx, start: u32, len: u32) -> usize {
     let Some(host) = host_addr(start) else { return HOLE };
     let end = (u64::from(start) + u64::from(len)).next_multiple_of(u64::from(PAGE_SIZE));
-    if start.is_multiple_of(PAGE_SIZE) && end > u64::from(start) && ctx.task.mm.pieces(u64::from(start), end).1 {
+    if start.is_multiple_of(PAGE_SIZE)
+        && end > u64::from(start)
+        && ctx.task.mm.get(ctx.held).pieces(u64::from(start), end).1
+    {
         return HOLE;
     }
     host as usize
@@ -166,7 +169,7 @@ fn move_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
         list.chunks_exact(4)
             .map(|p| {
                 let at = u32::from_le_bytes(p.try_into().unwrap_or_default());
-                let mapped = ctx.task.mm.find(at).is_some();
+                let mapped = ctx.task.mm.get(ctx.held).find(at).is_some();
                 if mapped {
                     host_addr(at).map_or(HOLE, |h| h as usize)
                 } else {

@@ -96,7 +96,7 @@ fn prot_of(bits: u32) -> Prot {
 
 /// Implements brk(2).
 fn brk(ctx: &mut Ctx, a: &Args) -> SysResult {
-    Ok(ctx.task.mm.set_brk(ctx.mem, a[0]))
+    Ok(ctx.task.mm.get_mut(ctx.held).set_brk(ctx.mem, a[0]))
 }
 
 /// Implements mmap2(2): the offset is in 4096-byte units.
@@ -156,7 +156,7 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     if flags & MAP_LOCKED != 0 && !can_do_mlock() {
         return Err(Errno::PERM.into());
     }
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
@@ -270,7 +270,7 @@ fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     if u64::from(addr) + u64::from(len) > TASK_SIZE {
         return Err(Errno::INVAL.into());
     }
-    ctx.task.mm.unmap(ctx.mem, addr, len)?;
+    ctx.task.mm.get_mut(ctx.held).unmap(ctx.mem, addr, len)?;
     Ok(0)
 }
 
@@ -293,7 +293,7 @@ pub(super) fn mprotect(ctx: &mut Ctx, a: &Args) -> SysResult {
     if prot & PROT_GROWS != 0 {
         return Err(Errno::INVAL.into());
     }
-    ctx.task.mm.protect(ctx.mem, addr, len as u32, prot_of(prot))?;
+    ctx.task.mm.get_mut(ctx.held).protect(ctx.mem, addr, len as u32, prot_of(prot))?;
     Ok(0)
 }
 
@@ -334,7 +334,7 @@ fn mremap(ctx: &mut Ctx, a: &Args) -> SysResult {
         }
     }
     let req = Remap { addr, old_len, new_len: new_len as u32, may_move, fixed, dont_unmap, new_addr };
-    Ok(ctx.task.mm.remap(ctx.mem, req)?)
+    Ok(ctx.task.mm.get_mut(ctx.held).remap(ctx.mem, req)?)
 }
 
 /// The `MADV_*` values of include/uapi/asm-generic/mman-common.h.
@@ -401,11 +401,11 @@ fn guard(ctx: &mut Ctx, v: &Vma, install: bool) -> Result<(), Errno> {
     if install {
         host_madvise(v, madv::DONTNEED)?;
         for page in pages {
-            ctx.task.mm.guards.insert(page);
+            ctx.task.mm.get_mut(ctx.held).guards.insert(page);
         }
         ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, Prot::empty())
     } else {
-        let removed: Vec<u32> = pages.filter(|p| ctx.task.mm.guards.remove(p)).collect();
+        let removed: Vec<u32> = pages.filter(|p| ctx.task.mm.get_mut(ctx.held).guards.remove(p)).collect();
         for page in removed {
             ctx.mem.protect(page, PAGE_SIZE, v.prot)?;
         }
@@ -460,7 +460,7 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
         HWPOISON | SOFT_OFFLINE => return Err(Errno::PERM.into()),
         _ => {}
     }
-    let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
+    let (pieces, hole) = ctx.task.mm.get(ctx.held).pieces(u64::from(start), end);
     for v in &pieces {
         match advice {
             // Hints, and fork-time flags: a forked child keeps every guest page (DONTFORK is not
@@ -479,7 +479,7 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
                 // Code in zapped pages is gone: drop its translations.
                 if v.prot.contains(Prot::EXEC) {
                     ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, v.prot)?;
-                    ctx.task.mm.protect_guards(ctx.mem, v.start, v.end)?;
+                    ctx.task.mm.get_mut(ctx.held).protect_guards(ctx.mem, v.start, v.end)?;
                 }
             }
             GUARD_INSTALL | GUARD_REMOVE => guard(ctx, v, advice == GUARD_INSTALL)?,
@@ -511,7 +511,7 @@ fn msync(ctx: &mut Ctx, a: &Args) -> SysResult {
     if end == u64::from(start) {
         return Ok(0);
     }
-    let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
+    let (pieces, hole) = ctx.task.mm.get(ctx.held).pieces(u64::from(start), end);
     let mut at = u64::from(start);
     for v in &pieces {
         if u64::from(v.start) > at && flags == MS_SYNC {
@@ -571,7 +571,7 @@ fn apply_lock(
     if end == start {
         return Ok(0);
     }
-    let (pieces, _) = ctx.task.mm.pieces(start, end);
+    let (pieces, _) = ctx.task.mm.get(ctx.held).pieces(start, end);
     let mut at = start;
     for v in &pieces {
         if u64::from(v.start) != at {
@@ -582,7 +582,7 @@ fn apply_lock(
                 return Err(last_errno().into());
             }
         }
-        ctx.task.mm.change_flags(v.start, v.end, &|v| (v.flags & !vm::LOCKED_MASK) | flags);
+        ctx.task.mm.get_mut(ctx.held).change_flags(v.start, v.end, &|v| (v.flags & !vm::LOCKED_MASK) | flags);
         at = v.end;
     }
     if at < end {
@@ -611,9 +611,9 @@ fn do_mlock(ctx: &mut Ctx, start: u32, len: u32, flags: u32) -> SysResult {
     }
     let (start, end) = lock_range(start, len);
     // do_mlock(): the range's unlocked bytes must fit under RLIMIT_MEMLOCK (count_mm_mlocked_page_nr()).
-    let (pieces, _) = ctx.task.mm.pieces(start, end);
+    let (pieces, _) = ctx.task.mm.get(ctx.held).pieces(start, end);
     let already: u64 = pieces.iter().filter(|v| v.flags & vm::LOCKED != 0).map(|v| v.end - u64::from(v.start)).sum();
-    if !mlock_future_ok(ctx.task.mm.locked_vm() - already + (end - start)) {
+    if !mlock_future_ok(ctx.task.mm.get(ctx.held).locked_vm() - already + (end - start)) {
         return Err(Errno::NOMEM.into());
     }
     let vm_flags = vm::LOCKED | if flags & 1 != 0 { vm::LOCKONFAULT } else { 0 };
@@ -643,11 +643,11 @@ fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
     if !can_do_mlock() {
         return Err(Errno::PERM.into());
     }
-    if flags & MCL_CURRENT != 0 && !mlock_future_ok(ctx.task.mm.total_vm()) {
+    if flags & MCL_CURRENT != 0 && !mlock_future_ok(ctx.task.mm.get(ctx.held).total_vm()) {
         return Err(Errno::NOMEM.into());
     }
     let onfault = if flags & MCL_ONFAULT != 0 { vm::LOCKONFAULT } else { 0 };
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     mm.def_flags &= !vm::LOCKED_MASK;
     if flags & MCL_FUTURE != 0 {
         mm.def_flags |= vm::LOCKED | onfault;
@@ -671,7 +671,7 @@ fn munlockall(ctx: &mut Ctx, _: &Args) -> SysResult {
     if unsafe { libc::munlockall() } != 0 {
         return Err(last_errno().into());
     }
-    let mm = &mut ctx.task.mm;
+    let mm = ctx.task.mm.get_mut(ctx.held);
     mm.def_flags &= !vm::LOCKED_MASK;
     mm.change_flags(0, TASK_SIZE, &|v| v.flags & !vm::LOCKED_MASK);
     Ok(0)
@@ -689,7 +689,7 @@ fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut at = u64::from(start);
     let mut tmp = vec![0u8; PAGE_SIZE as usize];
     while pages > 0 {
-        let Some(v) = u32::try_from(at).ok().and_then(|a| ctx.task.mm.find(a)) else {
+        let Some(v) = u32::try_from(at).ok().and_then(|a| ctx.task.mm.get(ctx.held).find(a)) else {
             return Err(Errno::NOMEM.into());
         };
         let n = pages.min((v.end - at) / u64::from(PAGE_SIZE)).min(u64::from(PAGE_SIZE)) as usize;
@@ -739,7 +739,7 @@ fn remap_file_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     let end = u64::from(start) + u64::from(size);
-    let mm = &ctx.task.mm;
+    let mm = ctx.task.mm.get(ctx.held);
     let Some(first) = mm.find(start).cloned() else {
         return Err(Errno::INVAL.into());
     };
@@ -785,6 +785,6 @@ fn remap_file_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
         },
         ..first
     };
-    ctx.task.mm.replace(vma);
+    ctx.task.mm.get_mut(ctx.held).replace(vma);
     Ok(0)
 }

@@ -23,6 +23,8 @@ pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
 /// Host address of guest address 0, registered by the emulator's guest space. Page operations
 /// that [`GuestMemory`] has no primitive for (moving pages for mremap, madvise, msync, mlock,
 /// mincore) act on the host range directly; 0 (unit tests) means there is no host range.
+/// No host signal handler needs it: what remains of its users (this file, mm.rs, procfs.rs) is
+/// to ask guest memory instead ([`GuestMemory::host_addr`], which futex.rs and perf.rs use).
 static HOST_BASE: AtomicUsize = AtomicUsize::new(0);
 
 /// Register where guest address 0 lives in the host (guest memory is host memory).

@@ -30,7 +30,7 @@ use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry};
 use crate::sys::fd::{host_fd, new_guest_fd};
 use crate::sys::sched::host_ptr;
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
@@ -40,10 +40,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::mq_open, mq_open, [Str, OpenFlags, MqCreate, Skip]),
     entry!(nr::mq_unlink, mq_unlink, [Str]),
-    entry!(nr::mq_timedsend, mq_timedsend, [Fd, InBuf(2), Uint, Uint, Timespec]).blocks().restarts(),
-    entry!(nr::mq_timedreceive, mq_timedreceive, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec]).blocks().restarts(),
-    entry!(nr::mq_timedsend_time64, mq_timedsend_time64, [Fd, InBuf(2), Uint, Uint, Timespec64]).blocks().restarts(),
-    entry!(nr::mq_timedreceive_time64, mq_timedreceive_time64, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec64])
+    entry!(nr::mq_timedsend, may_block mq_timedsend, [Fd, InBuf(2), Uint, Uint, Timespec]).blocks().restarts(),
+    entry!(nr::mq_timedreceive, may_block mq_timedreceive, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec])
+        .blocks()
+        .restarts(),
+    entry!(nr::mq_timedsend_time64, may_block mq_timedsend_time64, [Fd, InBuf(2), Uint, Uint, Timespec64])
+        .blocks()
+        .restarts(),
+    entry!(nr::mq_timedreceive_time64, may_block mq_timedreceive_time64, [Fd, OutBuf, Uint, Out(&IntPtr), Timespec64])
         .blocks()
         .restarts(),
     entry!(nr::mq_notify, mq_notify, [Fd, Sigevent]),
@@ -121,8 +125,8 @@ fn queue_name(ctx: &Ctx, addr: u32) -> Result<CString, Errno> {
 
 /// A guest timeout as the host's timespec: NULL is none, an unreadable one EFAULT. Its validity
 /// is the host's to check, which it does first, as the guest's kernel does.
-fn timeout<T: FromBytes>(
-    ctx: &Ctx,
+fn timeout<T: FromBytes, H>(
+    ctx: &Ctx<H>,
     addr: u32,
     to_host: fn(T) -> libc::timespec,
 ) -> Result<Option<libc::timespec>, Errno> {
@@ -166,7 +170,7 @@ fn mq_unlink(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// do_mq_timedsend(): the host checks the priority (EINVAL), the fd (EBADF unless a queue open
 /// for writing), the length (EMSGSIZE), then copies the whole message from guest memory (EFAULT)
 /// and waits for room unless `O_NONBLOCK` (EAGAIN) or the timeout passes (ETIMEDOUT).
-fn send(ctx: &Ctx, a: &Args, ts: Option<libc::timespec>) -> SysResult {
+fn send<H>(ctx: &Ctx<H>, a: &Args, ts: Option<libc::timespec>) -> SysResult {
     let [fd, msg, len, prio, ..] = *a;
     let msg = host_ptr(ctx, msg, len as usize, Prot::READ);
     sys!(libc::SYS_mq_timedsend, host_fd(fd), msg, len as usize, prio, ts_ptr(&ts))?;
@@ -177,7 +181,7 @@ fn send(ctx: &Ctx, a: &Args, ts: Option<libc::timespec>) -> SysResult {
 /// length (EMSGSIZE below the queue's message size), waits as send() does, then takes the highest
 /// priority message and stores its priority (when asked) and bytes; the message length is the
 /// result.
-fn receive(ctx: &mut Ctx, a: &Args, ts: Option<libc::timespec>) -> SysResult {
+fn receive<H>(ctx: &mut Ctx<H>, a: &Args, ts: Option<libc::timespec>) -> SysResult {
     let [fd, msg, len, prio, ..] = *a;
     let fd = host_fd(fd);
     if let Ok(buf) = ctx.mem.host_range(msg, len as usize, Prot::WRITE) {
@@ -201,25 +205,25 @@ fn receive(ctx: &mut Ctx, a: &Args, ts: Option<libc::timespec>) -> SysResult {
 }
 
 /// Implements mq_timedsend(2) with a 32-bit timespec.
-fn mq_timedsend(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn mq_timedsend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let ts = timeout(ctx, a[4], Timespec32::to_host)?;
     send(ctx, a, ts)
 }
 
 /// Implements mq_timedsend_time64(2).
-fn mq_timedsend_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn mq_timedsend_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let ts = timeout(ctx, a[4], KernelTimespec::to_host)?;
     send(ctx, a, ts)
 }
 
 /// Implements mq_timedreceive(2) with a 32-bit timespec.
-fn mq_timedreceive(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn mq_timedreceive(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let ts = timeout(ctx, a[4], Timespec32::to_host)?;
     receive(ctx, a, ts)
 }
 
 /// Implements mq_timedreceive_time64(2).
-fn mq_timedreceive_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn mq_timedreceive_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let ts = timeout(ctx, a[4], KernelTimespec::to_host)?;
     receive(ctx, a, ts)
 }

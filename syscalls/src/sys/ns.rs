@@ -6,8 +6,8 @@
 //!
 //! - The kernel refuses `unshare(CLONE_NEWUSER)` and `setns` into a user or mount namespace in a
 //!   multi-threaded process. The emulator's own helper thread (the preemption thread of
-//!   emu/src/thread.rs, which outlives the guest's threads) must not make a single-threaded guest
-//!   look multi-threaded: the machine ends it first ([`crate::task::quiesce`]).
+//!   emu/src/lock.rs, which outlives the guest's threads) must not make a single-threaded guest
+//!   look multi-threaded: the machine ends it first ([`crate::task::Machine::quiesce`]).
 //! - After `CLONE_NEWPID` (or a setns into a PID namespace) new children live in another PID
 //!   namespace and the kernel refuses `CLONE_THREAD` (copy_process()): the machine's threads are
 //!   host threads, which the host would refuse with a different errno, so clone checks it first
@@ -67,10 +67,10 @@ pub fn thread_allowed() -> bool {
 }
 
 /// Implements unshare(2): ksys_unshare() on the host.
-fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
+fn unshare(ctx: &mut Ctx, a: &Args) -> SysResult {
     let flags = a[0];
     if flags & CLONE_NEWUSER != 0 {
-        crate::task::quiesce();
+        ctx.machine.quiesce();
     }
     // The host changes this thread's (and, for namespaces, its children's) contexts; the guest's
     // view of them is the host's.
@@ -82,8 +82,8 @@ fn unshare(_: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements setns(2): the fd is a guest fd, which is a host fd (a namespace file or a pidfd).
-fn setns(_: &mut Ctx, a: &Args) -> SysResult {
-    crate::task::quiesce();
+fn setns(ctx: &mut Ctx, a: &Args) -> SysResult {
+    ctx.machine.quiesce();
     let r = numbers(libc::SYS_setns, &[(a[0] as libc::c_int).into(), (a[1] as libc::c_int).into()]);
     if r.is_ok() {
         PID_NS_CHANGED.store(true, Relaxed);

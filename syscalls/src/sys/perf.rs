@@ -58,10 +58,10 @@ fn perf_event_open(ctx: &mut Ctx, a: &Args) -> SysResult {
                     BAD_PTR
                 }
             } else {
-                guest_attr(attr)
+                guest_attr(ctx.mem, attr)
             }
         }
-        _ => guest_attr(attr),
+        _ => guest_attr(ctx.mem, attr),
     };
     // PERF_FLAG_PID_CGROUP makes `pid` a cgroup fd (a guest fd is a host fd).
     let pid = if flags & 4 != 0 { libc::c_long::from(host_fd(pid)) } else { int(pid) };
@@ -81,9 +81,9 @@ fn perf_event_open(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// The guest's attr for the host: its host address, BAD_PTR for NULL (page 0 is never guest
 /// memory either, but the host's page 0 is not the guest's).
-fn guest_attr(attr: u32) -> usize {
+fn guest_attr(mem: &dyn crate::mem::GuestMemory, attr: u32) -> usize {
     if attr == 0 {
         return BAD_PTR;
     }
-    crate::sys::mm_space::host_addr(attr).map_or(BAD_PTR, |p| p as usize)
+    mem.host_addr(attr).map_or(BAD_PTR, |p| p as usize)
 }

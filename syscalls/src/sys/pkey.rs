@@ -37,10 +37,11 @@ fn pkey_alloc(ctx: &mut Ctx, a: &Args) -> SysResult {
     if a[0] != 0 || a[1] & !PKEY_ACCESS_MASK != 0 {
         return Err(Errno::INVAL.into());
     }
-    if ctx.task.mm.pkey0_taken {
+    let mm = ctx.task.mm.get_mut(ctx.held);
+    if mm.pkey0_taken {
         return Err(Errno::NOSPC.into());
     }
-    ctx.task.mm.pkey0_taken = true;
+    mm.pkey0_taken = true;
     Err(Errno::INVAL.into())
 }
 

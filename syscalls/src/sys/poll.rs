@@ -21,19 +21,19 @@ use crate::entry;
 use crate::hostcall::poll as hostpoll;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use zerocopy::FromBytes;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::poll, poll, [Pollfds(1), Uint, Int]).blocks(),
-    entry!(nr::ppoll, ppoll, [Pollfds(1), Uint, Timespec, Sigset(4), Uint]).blocks(),
-    entry!(nr::ppoll_time64, ppoll_time64, [Pollfds(1), Uint, Timespec64, Sigset(4), Uint]).blocks(),
-    entry!(nr::select, old_select, [Ptr]).blocks(),
-    entry!(nr::_newselect, newselect, [Int, Ptr, Ptr, Ptr, Timeval]).blocks(),
-    entry!(nr::pselect6, pselect6, [Int, Ptr, Ptr, Ptr, Timespec, Ptr]).blocks(),
-    entry!(nr::pselect6_time64, pselect6_time64, [Int, Ptr, Ptr, Ptr, Timespec64, Ptr]).blocks(),
+    entry!(nr::poll, may_block poll, [Pollfds(1), Uint, Int]).blocks(),
+    entry!(nr::ppoll, may_block ppoll, [Pollfds(1), Uint, Timespec, Sigset(4), Uint]).blocks(),
+    entry!(nr::ppoll_time64, may_block ppoll_time64, [Pollfds(1), Uint, Timespec64, Sigset(4), Uint]).blocks(),
+    entry!(nr::select, may_block old_select, [Ptr]).blocks(),
+    entry!(nr::_newselect, may_block newselect, [Int, Ptr, Ptr, Ptr, Timeval]).blocks(),
+    entry!(nr::pselect6, may_block pselect6, [Int, Ptr, Ptr, Ptr, Timespec, Ptr]).blocks(),
+    entry!(nr::pselect6_time64, may_block pselect6_time64, [Int, Ptr, Ptr, Ptr, Timespec64, Ptr]).blocks(),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ impl Deadline {
 
 /// Read a guest timeout at `addr` laid out as `abi` (EFAULT), and check it (EINVAL).
 /// do_compat_select() folds whole seconds of `tv_usec` into `tv_sec`, in 32-bit arithmetic.
-pub fn read_timeout(ctx: &Ctx, addr: u32, abi: TimeAbi) -> Result<Deadline, Errno> {
+pub fn read_timeout<H>(ctx: &Ctx<H>, addr: u32, abi: TimeAbi) -> Result<Deadline, Errno> {
     let (sec, nsec) = match abi {
         TimeAbi::Timeval32 => {
             let tv: Timeval32 = ctx.mem.read_obj(addr)?;
@@ -118,7 +118,7 @@ fn sticky_timeouts() -> bool {
 
 /// poll_select_finish(): write the time left to a non-zero guest timeout, unless the personality
 /// has STICKY_TIMEOUTS. A fault is ignored.
-fn write_remaining(ctx: &mut Ctx, addr: u32, abi: TimeAbi, deadline: &Deadline) {
+fn write_remaining<H>(ctx: &mut Ctx<H>, addr: u32, abi: TimeAbi, deadline: &Deadline) {
     if addr == 0 || deadline.end.is_none() || sticky_timeouts() {
         return;
     }
@@ -139,7 +139,7 @@ pub type Sigmask = [u8; SIGSET_SIZE as usize];
 /// set_compat_user_sigmask(): none for a NULL pointer, EINVAL for a size other than 8, EFAULT for
 /// an unreadable mask. The mask goes to the host call as it is, so the host applies it atomically
 /// for the length of the wait (the guest's signals are the host's signals).
-pub fn read_sigmask(ctx: &Ctx, addr: u32, size: u32) -> Result<Option<Sigmask>, Errno> {
+pub fn read_sigmask<H>(ctx: &Ctx<H>, addr: u32, size: u32) -> Result<Option<Sigmask>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
@@ -156,10 +156,10 @@ pub fn read_sigmask(ctx: &Ctx, addr: u32, size: u32) -> Result<Option<Sigmask>, 
 /// temporary mask in force with the original saved, so the run loop runs the handler under it and
 /// its frame restores the original; a recorded signal the temporary mask unblocks ends the wait
 /// at once. `wait` gets the host mask to apply, if any.
-pub fn masked(
-    ctx: &mut Ctx,
+pub fn masked<H>(
+    ctx: &mut Ctx<H>,
     mask: Option<Sigmask>,
-    wait: impl FnOnce(&mut Ctx, Option<&Sigmask>) -> SysResult,
+    wait: impl FnOnce(&mut Ctx<H>, Option<&Sigmask>) -> SysResult,
 ) -> SysResult {
     let Some(m) = mask else {
         return wait(ctx, None);
@@ -185,7 +185,7 @@ pub fn masked(
 /// do_sys_poll(): EINVAL for more entries than RLIMIT_NOFILE, EFAULT for an unreadable array;
 /// the host polls a local copy; every `revents` is written back even when the wait failed
 /// (EINTR), and a fault there is EFAULT.
-fn do_poll(ctx: &mut Ctx, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
+fn do_poll<H>(ctx: &mut Ctx<H>, ufds: u32, nfds: u32, deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
     if u64::from(nfds) > super::fd::guest_nofile().0 {
         return Err(Errno::INVAL.into());
     }
@@ -275,7 +275,7 @@ fn adjust_sockets(fds: &mut [libc::pollfd]) -> bool {
 }
 
 /// Implements poll(2): a negative timeout waits for ever.
-fn poll(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn poll(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let ms = a[2] as i32;
     let deadline = match ms {
         ..0 => None,
@@ -286,7 +286,7 @@ fn poll(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// The ppoll family: timeout (EFAULT, EINVAL), then the mask, then the poll; the time left is
 /// written back whatever the poll answered.
-fn ppoll_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
+fn ppoll_common<H>(ctx: &mut Ctx<H>, a: &Args, abi: TimeAbi) -> SysResult {
     let tsp = a[2];
     let deadline = if tsp == 0 { None } else { Some(read_timeout(ctx, tsp, abi)?) };
     let mask = read_sigmask(ctx, a[3], a[4])?;
@@ -298,12 +298,12 @@ fn ppoll_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
 }
 
 /// Implements ppoll(2) with a `struct old_timespec32` timeout (compat_sys_ppoll_time32).
-fn ppoll(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn ppoll(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     ppoll_common(ctx, a, TimeAbi::Timespec32)
 }
 
 /// Implements ppoll_time64(2): a `struct __kernel_timespec` timeout.
-fn ppoll_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn ppoll_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     ppoll_common(ctx, a, TimeAbi::Timespec64)
 }
 
@@ -358,8 +358,8 @@ fn fdtable_size(fd: usize) -> usize {
 /// the fd table; each non-NULL set read in order (`DIV_ROUND_UP(n, 32)` words, EFAULT); the host
 /// selects on local sets; on success the sets are written back word by word (EFAULT); the time
 /// left goes back to a non-zero timeout whatever the outcome.
-fn do_select(
-    ctx: &mut Ctx,
+fn do_select<H>(
+    ctx: &mut Ctx<H>,
     n: i32,
     sets: [u32; 3],
     tvp: u32,
@@ -374,7 +374,13 @@ fn do_select(
     r
 }
 
-fn select_sets(ctx: &mut Ctx, n: i32, sets: [u32; 3], deadline: Option<Deadline>, mask: Option<&Sigmask>) -> SysResult {
+fn select_sets<H>(
+    ctx: &mut Ctx<H>,
+    n: i32,
+    sets: [u32; 3],
+    deadline: Option<Deadline>,
+    mask: Option<&Sigmask>,
+) -> SysResult {
     let Ok(n) = usize::try_from(n) else {
         return Err(Errno::INVAL.into());
     };
@@ -457,25 +463,25 @@ fn own_readiness(sets: &[Option<Vec<u64>>; 3]) -> Vec<(usize, [bool; 3])> {
 }
 
 /// do_compat_select(): the timeval (EFAULT, EINVAL), then the select.
-fn compat_select(ctx: &mut Ctx, n: u32, sets: [u32; 3], tvp: u32) -> SysResult {
+fn compat_select<H>(ctx: &mut Ctx<H>, n: u32, sets: [u32; 3], tvp: u32) -> SysResult {
     let deadline = if tvp == 0 { None } else { Some(read_timeout(ctx, tvp, TimeAbi::Timeval32)?) };
     do_select(ctx, n as i32, sets, tvp, TimeAbi::Timeval32, deadline, None)
 }
 
 /// Implements the old select(2) (nr 82, compat_sys_old_select): one pointer to five words.
-fn old_select(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn old_select(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let s: SelArgs = ctx.mem.read_obj(a[0])?;
     compat_select(ctx, s.n.get(), [s.inp.get(), s.outp.get(), s.exp.get()], s.tvp.get())
 }
 
 /// Implements _newselect(2) (compat_sys_select).
-fn newselect(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn newselect(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     compat_select(ctx, a[0], [a[1], a[2], a[3]], a[4])
 }
 
 /// do_compat_pselect(): the {sigset, size} pack (EFAULT), the timeout (EFAULT, EINVAL), the mask
 /// (EINVAL, EFAULT), then the select.
-fn pselect_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
+fn pselect_common<H>(ctx: &mut Ctx<H>, a: &Args, abi: TimeAbi) -> SysResult {
     let pack: SigsetArgpack = if a[5] == 0 { SigsetArgpack::default() } else { ctx.mem.read_obj(a[5])? };
     let tsp = a[4];
     let deadline = if tsp == 0 { None } else { Some(read_timeout(ctx, tsp, abi)?) };
@@ -484,12 +490,12 @@ fn pselect_common(ctx: &mut Ctx, a: &Args, abi: TimeAbi) -> SysResult {
 }
 
 /// Implements pselect6(2) with a `struct old_timespec32` timeout (compat_sys_pselect6_time32).
-fn pselect6(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn pselect6(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     pselect_common(ctx, a, TimeAbi::Timespec32)
 }
 
 /// Implements pselect6_time64(2).
-fn pselect6_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn pselect6_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     pselect_common(ctx, a, TimeAbi::Timespec64)
 }
 

@@ -55,16 +55,7 @@ struct RseqCs {
 }
 const _: () = assert!(size_of::<RseqCs>() == 32);
 
-/// A thread's registration: `current->rseq`, `rseq_len`, `rseq_sig`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Registration {
-    pub addr: u32,
-    pub len: u32,
-    pub sig: u32,
-    /// The (cpu, node, mm_cid) last written to the area; `None` until the first return to the
-    /// guest after registration (rseq_set_notify_resume()).
-    written: Option<(u32, u32, u32)>,
-}
+pub use crate::state::Registration;
 
 /// Why the thread comes back to the guest, for [`resume`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,8 +272,8 @@ mod tests {
 
     #[test]
     fn registration_checks_in_the_kernels_order() {
-        let (mut mem, mut task, mut machine) = parts();
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let (mut mem, mut task, mut machine, mut held) = parts();
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         assert_eq!(call(&mut ctx, 0x10000, 32, 2, SIG), Err(Errno::INVAL));
         assert_eq!(call(&mut ctx, 0x10000, 32, 1, SIG), Err(Errno::INVAL));
         assert_eq!(call(&mut ctx, 0x10000, 31, 0, SIG), Err(Errno::INVAL));
@@ -303,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_preempted_critical_section_resumes_at_its_abort_handler() {
-        let (mut mem, mut task, _) = parts();
+        let (mut mem, mut task, _, _) = parts();
         task.rseq = Some(Registration { addr: 0x10000, len: 32, sig: SIG, written: None });
         let cs = RseqCs {
             version: U32::new(0),

@@ -161,7 +161,7 @@ const HOST_FAULT: usize = usize::MAX - 0xfff;
 /// way is itself (unmapped pages inside the range fault on the host as on the guest), and
 /// anything else becomes [`HOST_FAULT`], so that the host answers every error it checks before
 /// touching the memory first and then EFAULT, in the guest kernel's order.
-pub(crate) fn host_ptr(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> usize {
+pub(crate) fn host_ptr<H>(ctx: &Ctx<H>, addr: u32, len: usize, access: Prot) -> usize {
     if addr == 0 {
         return 0;
     }

@@ -248,7 +248,7 @@ fn trap(ctx: &mut Ctx, nr: u32, ip: u32, data: u32) -> SysResult {
     const SIGSYS: u32 = 31;
     const SYS_SECCOMP: i32 = 1;
     let bit = 1u64 << (SIGSYS - 1);
-    if ctx.task.signals.mask & bit != 0 || !ctx.task.signals.action(SIGSYS).is_handler() {
+    if ctx.task.signals.mask & bit != 0 || !ctx.task.signals.action(SIGSYS, ctx.held).is_handler() {
         return Err(SysError::Exit(Exit::Signal(libc::SIGSYS)));
     }
     // The host layout of the siginfo (the recorded signals' slots hold host siginfos): signo,

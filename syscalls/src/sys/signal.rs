@@ -27,9 +27,10 @@ use crate::abi::signal::*;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::host;
+use crate::hostcall;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry, Ret};
-use crate::task::{Ctx, Shared};
+use crate::task::{BlockingCtx, Ctx, Held, Shared};
 use crate::{Errno, SysResult};
 use std::cell::UnsafeCell;
 use std::ptr::{null, null_mut};
@@ -51,13 +52,14 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::ssetmask, ssetmask, [Hex]),
     entry!(nr::rt_sigpending, rt_sigpending, [Out(&Sigset(1)), Uint]),
     entry!(nr::sigpending, sigpending, [Out(&OldSigset)]),
-    entry!(nr::rt_sigsuspend, rt_sigsuspend, [Sigset(1), Uint]).blocks(),
-    entry!(nr::sigsuspend, sigsuspend, [Int, Int, Hex]).blocks(),
-    entry!(nr::pause, pause, []).blocks(),
-    entry!(nr::rt_sigtimedwait, rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal).blocks(),
+    entry!(nr::rt_sigsuspend, may_block rt_sigsuspend, [Sigset(1), Uint]).blocks(),
+    entry!(nr::sigsuspend, may_block sigsuspend, [Int, Int, Hex]).blocks(),
+    entry!(nr::pause, may_block pause, []).blocks(),
+    entry!(nr::rt_sigtimedwait, may_block rt_sigtimedwait, [Sigset(3), Out(&SigInfo), Timespec, Uint], Ret::Signal)
+        .blocks(),
     entry!(
         nr::rt_sigtimedwait_time64,
-        rt_sigtimedwait_time64,
+        may_block rt_sigtimedwait_time64,
         [Sigset(3), Out(&SigInfo), Timespec64, Uint],
         Ret::Signal
     )
@@ -75,50 +77,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::getitimer, getitimer, [Enum(ITIMER_NAMES), Out(&Itimerval)]),
 ];
 
-/// One signal's disposition (`struct k_sigaction`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Action {
-    pub handler: u32,
-    pub flags: u32,
-    pub restorer: u32,
-    pub mask: u64,
-}
-
-impl Action {
-    /// Whether a guest function handles the signal.
-    pub fn is_handler(&self) -> bool {
-        self.handler != SIG_DFL && self.handler != SIG_IGN
-    }
-}
-
-/// Which sigreturn the guest asked for; the run loop restores the registers from the frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sigreturn {
-    /// rt_sigreturn(2): `struct rt_sigframe_ia32` at `%esp - 4`.
-    Rt,
-    /// sigreturn(2): `struct sigframe_ia32` at `%esp - 8`.
-    Old,
-}
-
-/// The guest's signal state of one thread; the dispositions are the process's.
-#[derive(Debug, Clone)]
-pub struct Signals {
-    /// Dispositions of signals 1..=64 (index `sig - 1`), shared by the threads of a process.
-    pub actions: Shared<[Action; NSIG as usize]>,
-    /// The blocked set.
-    pub mask: u64,
-    /// The mask to restore after a handler interrupted rt_sigsuspend (`saved_sigmask`).
-    pub saved_mask: Option<u64>,
-    /// sigaltstack(2): base, size, flags (`SS_AUTODISARM`).
-    pub altstack: (u32, u32, u32),
-    /// The guest's `%esp` at the current syscall (set by the run loop for calls that need it).
-    pub esp: u32,
-    /// Set by rt_sigreturn/sigreturn; the run loop restores the frame.
-    pub sigreturn: Option<Sigreturn>,
-    /// Set by a handler whose EINTR must never become a restart (a socket with a timeout:
-    /// sock_intr_errno()); cleared by the run loop after each call.
-    pub no_restart: bool,
-}
+pub use crate::state::{Action, Signals, Sigreturn};
 
 impl Signals {
     /// The state a new process starts with: the emulator's own ignored signals and mask (both
@@ -127,12 +86,9 @@ impl Signals {
         let mut actions = [Action::default(); NSIG as usize];
         for (i, action) in actions.iter_mut().enumerate() {
             let sig = i as libc::c_int + 1;
-            // SAFETY: sigaction is plain data; all-zero is a valid value.
-            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-            // SAFETY: a query (null new action) into a writable struct.
-            if unsafe { libc::sigaction(sig, null(), &mut old) } != 0 {
+            let Some(old) = hostcall::signal::disposition(sig) else {
                 continue;
-            }
+            };
             // Under a fault filter the host handler is the filter's; the guest's is kept apart.
             let filtered = filtered_slot(sig as u32).filter(|_| FAULT_FILTER.load(Acquire) != 0);
             if let Some(slot) = filtered {
@@ -161,56 +117,17 @@ impl Signals {
         }
     }
 
-    /// The state of a new thread: the same dispositions and mask, nothing pending, no
-    /// alternate stack.
-    pub fn for_new_thread(&self) -> Self {
-        Signals {
-            actions: self.actions.clone(),
-            mask: self.mask,
-            saved_mask: None,
-            altstack: (0, 0, SS_DISABLE),
-            esp: 0,
-            sigreturn: None,
-            no_restart: false,
-        }
-    }
-
-    /// The disposition of `sig` (1..=64).
-    pub fn action(&self, sig: u32) -> Action {
-        self.actions.get(sig.wrapping_sub(1) as usize).copied().unwrap_or_default()
-    }
-
     /// Set the blocked set (SIGKILL and SIGSTOP removed) and mirror it on the host.
     pub fn set_mask(&mut self, mask: u64) {
         self.mask = mask & !UNBLOCKABLE;
         sync_host_mask(self.mask);
     }
 
-    /// `on_sig_stack(sp)`.
-    pub fn on_altstack(&self, sp: u32) -> bool {
-        let (base, size, flags) = self.altstack;
-        if flags & SS_AUTODISARM != 0 {
-            return false;
-        }
-        sp > base && sp - base <= size
-    }
-
-    /// `sas_ss_flags(sp)`.
-    pub fn altstack_flags(&self, sp: u32) -> u32 {
-        if self.altstack.1 == 0 {
-            SS_DISABLE
-        } else if self.on_altstack(sp) {
-            SS_ONSTACK
-        } else {
-            0
-        }
-    }
-
     /// clone3's `CLONE_CLEAR_SIGHAND` (flush_signal_handlers(p, 0)): handled signals become
     /// SIG_DFL, ignored ones stay ignored; flags and masks are cleared. The host's dispositions
     /// follow (this process's own: the caller made sure they are not shared).
-    pub fn clear_handlers(&mut self) {
-        for (i, a) in self.actions.iter_mut().enumerate() {
+    pub fn clear_handlers(&mut self, held: &mut Held) {
+        for (i, a) in self.actions.get_mut(held).iter_mut().enumerate() {
             if a.is_handler() {
                 *a = Action::default();
                 install_host(i as u32 + 1, a);
@@ -224,8 +141,8 @@ impl Signals {
 
     /// What execve keeps: ignored signals and the mask; handlers become SIG_DFL (the host does
     /// the same to the emulator's own handlers when the emulator itself is executed again).
-    pub fn on_exec(&mut self) {
-        for (i, a) in self.actions.iter_mut().enumerate() {
+    pub fn on_exec(&mut self, held: &mut Held) {
+        for (i, a) in self.actions.get_mut(held).iter_mut().enumerate() {
             if a.is_handler() {
                 *a = Action::default();
                 install_host(i as u32 + 1, a);
@@ -256,7 +173,7 @@ fn do_sigaction(ctx: &mut Ctx, sig: u32, new: Option<Action>) -> Result<Action, 
     if !valid(sig) || (new.is_some() && UNBLOCKABLE & bit(sig) != 0) {
         return Err(Errno::INVAL);
     }
-    let old = ctx.task.signals.action(sig);
+    let old = ctx.task.signals.action(sig, ctx.held);
     if let Some(mut n) = new {
         n.flags &= UAPI_SA_FLAGS;
         n.mask &= !UNBLOCKABLE;
@@ -266,7 +183,7 @@ fn do_sigaction(ctx: &mut Ctx, sig: u32, new: Option<Action>) -> Result<Action, 
             forget_recorded(sig);
             sync_host_mask(ctx.task.signals.mask);
         }
-        if let Some(slot) = ctx.task.signals.actions.get_mut(sig as usize - 1) {
+        if let Some(slot) = ctx.task.signals.actions.get_mut(ctx.held).get_mut(sig as usize - 1) {
             *slot = n;
         }
     }
@@ -399,9 +316,7 @@ fn ssetmask(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Pending and blocked signals: the host's pending set plus the recorded ones.
 fn pending(ctx: &Ctx) -> Result<u64, Errno> {
-    let mut set: u64 = 0;
-    // SAFETY: an 8-byte set, as the kernel's sigset_t.
-    host(unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut set, 8) })?;
+    let set = hostcall::signal::pending()?;
     Ok((set | recorded()) & ctx.task.signals.mask)
 }
 
@@ -425,7 +340,7 @@ fn sigpending(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Wait with `mask` in force until a handler is to run; the run loop delivers it with the
 /// original mask saved in the frame (`saved_sigmask`).
-fn suspend(ctx: &mut Ctx, mask: u64) -> SysResult {
+fn suspend<H>(ctx: &mut Ctx<H>, mask: u64) -> SysResult {
     let mask = mask & !UNBLOCKABLE;
     let signals = &mut ctx.task.signals;
     let saved = signals.mask;
@@ -433,14 +348,13 @@ fn suspend(ctx: &mut Ctx, mask: u64) -> SysResult {
     signals.saved_mask = Some(saved);
     if !deliverable(mask) {
         let want = mask | recorded();
-        // SAFETY: an 8-byte set; the host restores its own mask on return.
-        unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &want, 8) };
+        hostcall::signal::suspend(want);
     }
     Err(Errno::INTR.into())
 }
 
 /// Implements rt_sigsuspend(2).
-fn rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigsuspend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if a[1] != 8 {
         return Err(Errno::INVAL.into());
     }
@@ -449,21 +363,20 @@ fn rt_sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements sigsuspend(2), nr 72: the i386 form takes the one-word mask third.
-fn sigsuspend(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sigsuspend(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     suspend(ctx, u64::from(a[2]))
 }
 
 /// Implements pause(2).
-fn pause(ctx: &mut Ctx, _: &Args) -> SysResult {
+fn pause(ctx: &mut BlockingCtx, _: &Args) -> SysResult {
     if !deliverable(ctx.task.signals.mask) {
-        // SAFETY: no arguments.
-        unsafe { libc::pause() };
+        hostcall::signal::pause();
     }
     Err(Errno::INTR.into())
 }
 
 /// rt_sigtimedwait(): take a signal of `set`, recorded ones first, waiting at most `timeout`.
-fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>) -> SysResult {
+fn timedwait<H>(ctx: &mut Ctx<H>, set: u64, info: u32, timeout: Option<libc::timespec>) -> SysResult {
     let set = set & !UNBLOCKABLE;
     let (sig, si) = match take_from(recorded() & set) {
         Some(taken) => {
@@ -471,10 +384,7 @@ fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>
             taken
         }
         None => {
-            let mut raw = [0u8; 128];
-            let ts = timeout.as_ref().map_or(null(), |t| t as *const libc::timespec);
-            // SAFETY: an 8-byte set, a 128-byte siginfo buffer, a timespec or NULL.
-            let r = host(unsafe { libc::syscall(libc::SYS_rt_sigtimedwait, &set, raw.as_mut_ptr(), ts, 8) })?;
+            let (r, raw) = hostcall::signal::timedwait(set, timeout.as_ref())?;
             (r as u32, siginfo_from_host(&raw))
         }
     };
@@ -485,7 +395,7 @@ fn timedwait(ctx: &mut Ctx, set: u64, info: u32, timeout: Option<libc::timespec>
 }
 
 /// Implements rt_sigtimedwait(2) with a 32-bit `struct timespec`.
-fn rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigtimedwait(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uset, info, uts, size, ..] = *a;
     if size != 8 {
         return Err(Errno::INVAL.into());
@@ -497,7 +407,7 @@ fn rt_sigtimedwait(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements rt_sigtimedwait_time64(2).
-fn rt_sigtimedwait_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn rt_sigtimedwait_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let [uset, info, uts, size, ..] = *a;
     if size != 8 {
         return Err(Errno::INVAL.into());
@@ -520,8 +430,7 @@ fn check_timeout(ts: Option<&libc::timespec>) -> Result<(), Errno> {
 fn rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
     let si: Siginfo = ctx.mem.read_obj(a[2])?;
     let raw = siginfo_to_host(&si);
-    // SAFETY: a 128-byte siginfo.
-    let r = host(unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, a[0] as i32, a[1] as i32, raw.as_ptr()) })?;
+    let r = hostcall::signal::queueinfo(a[0] as i32, a[1] as i32, &raw)?;
     Ok(r as u32)
 }
 
@@ -529,10 +438,7 @@ fn rt_sigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
 fn rt_tgsigqueueinfo(ctx: &mut Ctx, a: &Args) -> SysResult {
     let si: Siginfo = ctx.mem.read_obj(a[3])?;
     let raw = siginfo_to_host(&si);
-    // SAFETY: a 128-byte siginfo.
-    let r = host(unsafe {
-        libc::syscall(libc::SYS_rt_tgsigqueueinfo, a[0] as i32, a[1] as i32, a[2] as i32, raw.as_ptr())
-    })?;
+    let r = hostcall::signal::tgqueueinfo(a[0] as i32, a[1] as i32, a[2] as i32, &raw)?;
     Ok(r as u32)
 }
 
@@ -593,26 +499,22 @@ fn sigreturn(ctx: &mut Ctx, _: &Args) -> SysResult {
 
 /// Implements kill(2).
 fn kill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::kill(a[0] as i32, a[1] as i32) } as libc::c_long)? as u32)
+    Ok(hostcall::signal::kill(a[0] as i32, a[1] as i32)? as u32)
 }
 
 /// Implements tkill(2).
 fn tkill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32) })? as u32)
+    Ok(hostcall::signal::tkill(a[0] as i32, a[1] as i32)? as u32)
 }
 
 /// Implements tgkill(2).
 fn tgkill(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: plain integers.
-    Ok(host(unsafe { libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, a[2] as i32) })? as u32)
+    Ok(hostcall::signal::tgkill(a[0] as i32, a[1] as i32, a[2] as i32)? as u32)
 }
 
 /// Implements alarm(2).
 fn alarm(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: a plain integer.
-    Ok(unsafe { libc::alarm(a[0]) })
+    Ok(hostcall::signal::alarm(a[0]))
 }
 
 fn itimerval_to_host(v: &Itimerval32) -> libc::itimerval {
@@ -631,21 +533,12 @@ fn itimerval_from_host(v: &libc::itimerval) -> Itimerval32 {
     }
 }
 
-const ZERO_ITIMER: libc::itimerval = libc::itimerval {
-    it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
-    it_value: libc::timeval { tv_sec: 0, tv_usec: 0 },
-};
-
 /// Implements setitimer(2) with i386 `struct itimerval`s (compat_sys_setitimer). A NULL new value
 /// goes to the host as NULL (disarm, as the kernel takes it).
 fn setitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [which, new, old, ..] = *a;
     let new = if new != 0 { Some(itimerval_to_host(&ctx.mem.read_obj::<Itimerval32>(new)?)) } else { None };
-    let mut out = ZERO_ITIMER;
-    let new_ptr = new.as_ref().map_or(null(), |v| v as *const libc::itimerval);
-    let out_ptr = if old != 0 { &mut out as *mut libc::itimerval } else { null_mut() };
-    // SAFETY: valid itimervals or NULL.
-    host(unsafe { libc::syscall(libc::SYS_setitimer, which as i32, new_ptr, out_ptr) })?;
+    let out = hostcall::signal::setitimer(which as i32, new.as_ref(), old != 0)?;
     if old != 0 {
         ctx.mem.write_obj(old, &itimerval_from_host(&out))?;
     }
@@ -654,9 +547,7 @@ fn setitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements getitimer(2): EINVAL for a bad timer comes before EFAULT.
 fn getitimer(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut out = ZERO_ITIMER;
-    // SAFETY: a valid itimerval.
-    host(unsafe { libc::syscall(libc::SYS_getitimer, a[0] as i32, &mut out) })?;
+    let out = hostcall::signal::getitimer(a[0] as i32)?;
     ctx.mem.write_obj(a[1], &itimerval_from_host(&out))?;
     Ok(0)
 }
@@ -697,7 +588,7 @@ mod tests {
         use crate::task::testing::parts;
         use std::io::{Read, Seek};
         use std::mem::offset_of;
-        let (mut mem, mut task, mut machine) = parts();
+        let (mut mem, mut task, mut machine, mut held) = parts();
         let path = std::env::temp_dir().join(format!("emu386-sigreturn-test-{}", std::process::id()));
         let file = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&path).unwrap();
         let _ = std::fs::remove_file(&path);
@@ -719,7 +610,7 @@ mod tests {
         mem.write_u32(frame + offset_of!(Sigframe, extramask) as u32, 1 << 1).unwrap();
         mem.write_u32(sc + offset_of!(Sigcontext, eax) as u32, 7).unwrap();
 
-        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine };
+        let mut ctx = Ctx { mem: &mut mem, task: &mut task, machine: &mut machine, held: &mut held };
         ctx.task.signals.esp = esp;
         let flow = crate::table::dispatch(&mut ctx, nr::rt_sigreturn, &[0; 6]);
         assert_eq!(flow, crate::Flow::Return(0));

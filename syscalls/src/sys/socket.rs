@@ -9,7 +9,7 @@
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 pub use crate::trace::names::MSG_NAMES;
 use crate::{abi::nr, Errno, SysResult};
 use net::{Buf, NewSocket, Socket};
@@ -39,13 +39,15 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::socket, socket, [Enum(crate::trace::names::FAMILIES), SockType, SockProto(0)]),
     entry!(nr::socketpair, socketpair, [Enum(crate::trace::names::FAMILIES), SockType, SockProto(0), FdPair]),
     entry!(nr::bind, bind, [Fd, Sockaddr(2), Int]),
-    entry!(nr::connect, connect, [Fd, Sockaddr(2), Int]).blocks().restarts(),
+    entry!(nr::connect, may_block connect, [Fd, Sockaddr(2), Int]).blocks().restarts(),
     entry!(nr::listen, listen, [Fd, Int]),
-    entry!(nr::accept4, accept4, [Fd, SockaddrOut(2), IntPtr, Flags(TYPE_NAMES)]).blocks().restarts(),
+    entry!(nr::accept4, may_block accept4, [Fd, SockaddrOut(2), IntPtr, Flags(TYPE_NAMES)]).blocks().restarts(),
     entry!(nr::getsockname, getsockname, [Fd, SockaddrOut(2), IntPtr]),
     entry!(nr::getpeername, getpeername, [Fd, SockaddrOut(2), IntPtr]),
-    entry!(nr::sendto, sendto, [Fd, InBuf(2), Uint, Flags(MSG_NAMES), Sockaddr(5), Int]).blocks().restarts(),
-    entry!(nr::recvfrom, recvfrom, [Fd, OutBuf, Uint, Flags(MSG_NAMES), SockaddrOut(5), IntPtr]).blocks().restarts(),
+    entry!(nr::sendto, may_block sendto, [Fd, InBuf(2), Uint, Flags(MSG_NAMES), Sockaddr(5), Int]).blocks().restarts(),
+    entry!(nr::recvfrom, may_block recvfrom, [Fd, OutBuf, Uint, Flags(MSG_NAMES), SockaddrOut(5), IntPtr])
+        .blocks()
+        .restarts(),
     entry!(nr::shutdown, shutdown, [Fd, Enum(SHUT_NAMES)]),
     entry!(nr::setsockopt, setsockopt, [Fd, SockLevel, SockOptName(1), SockOptVal(4), Uint]),
     entry!(nr::getsockopt, getsockopt, [Fd, SockLevel, SockOptName(1), SockOptOut(4), IntPtr]),
@@ -91,7 +93,7 @@ pub fn inherit_table(text: &str) {
 }
 
 /// move_addr_to_kernel(): the guest's address bytes.
-fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+fn addr_in<H>(ctx: &Ctx<H>, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     let len = len as i32;
     if !(0..=SOCKADDR_MAX as i32).contains(&len) {
         return Err(Errno::INVAL);
@@ -104,7 +106,7 @@ fn addr_in(ctx: &Ctx, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
 
 /// move_addr_to_user(): the full length to `*len_ptr` (read first: EINVAL when negative), then
 /// `addr` truncated to what it said.
-fn addr_out(ctx: &mut Ctx, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), Errno> {
+fn addr_out<H>(ctx: &mut Ctx<H>, addr: &[u8], uaddr: u32, len_ptr: u32) -> Result<(), Errno> {
     let ulen = ctx.mem.read_u32(len_ptr)? as i32;
     if ulen < 0 {
         return Err(Errno::INVAL);
@@ -172,7 +174,7 @@ fn bind(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements connect(2).
-fn connect(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn connect(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (fd, sock) = sock(a[0])?;
     let addr = addr_in(ctx, a[1], a[2])?;
     sock.connect(fd, &addr)?;
@@ -187,7 +189,7 @@ fn listen(_: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements accept4(2); socketcall's SYS_ACCEPT is accept4 with flags 0.
-pub fn accept4(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub fn accept4(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     // __sys_accept4(): the fd (EBADF), then the flags (EINVAL), then whether it is a socket.
     let found = sock(a[0]);
     if matches!(found, Err(Errno::BADF)) {
@@ -225,7 +227,7 @@ fn getpeername(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements sendto(2); send(2) is sendto without an address.
-pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub fn sendto(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
     let (fd, sock) = sock(a[0])?;
     let to = if a[4] != 0 { Some(addr_in(ctx, a[4], a[5])?) } else { None };
@@ -235,7 +237,7 @@ pub fn sendto(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements recvfrom(2); recv(2) is recvfrom without an address.
-pub fn recvfrom(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub fn recvfrom(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let len = a[2].min(MAX_RW_COUNT) as usize;
     let (fd, sock) = sock(a[0])?;
     let mut from = [0u8; SOCKADDR_MAX];

@@ -9,10 +9,10 @@ use crate::abi::net::{call, SOCKETCALL_NARGS};
 use crate::entry;
 use crate::mem::GuestMemory;
 use crate::row::{Arg::*, Args, Entry, Handler, When};
-use crate::task::Ctx;
+use crate::task::BlockingCtx;
 use crate::{abi::nr, Errno, SysResult};
 
-pub static ENTRIES: &[Entry] = &[entry!(nr::socketcall, socketcall, [Int, Ptr])
+pub static ENTRIES: &[Entry] = &[entry!(nr::socketcall, may_block socketcall, [Int, Ptr])
     .blocks_if(When::If(subcall_blocks))
     .restarts_if(When::If(subcall_restarts))];
 
@@ -87,10 +87,9 @@ fn handler(direct: u32) -> Option<Handler> {
 }
 
 /// Implements socketcall(2).
-fn socketcall(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn socketcall(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (direct, args) = unpack(ctx.mem, a)?;
-    let run = handler(direct).ok_or(Errno::NOSYS)?;
-    run(ctx, &args)
+    handler(direct).ok_or(Errno::NOSYS)?.run_maybe_locked(ctx, &args)
 }
 
 #[cfg(test)]

@@ -12,16 +12,16 @@ use crate::abi::net::{cmsg_align, CmsgHdr, IoVec, MMsgHdr, MsgHdr};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::{FromBytes, IntoBytes};
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::sendmsg, sendmsg, [Fd, Msghdr, Flags(MSG_NAMES)]).blocks().restarts(),
-    entry!(nr::recvmsg, recvmsg, [Fd, MsghdrOut, Flags(MSG_NAMES)]).blocks().restarts(),
-    entry!(nr::sendmmsg, sendmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES)]).blocks().restarts(),
-    entry!(nr::recvmmsg, recvmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec]).blocks(),
-    entry!(nr::recvmmsg_time64, recvmmsg_time64, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec64]).blocks(),
+    entry!(nr::sendmsg, may_block sendmsg, [Fd, Msghdr, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::recvmsg, may_block recvmsg, [Fd, MsghdrOut, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::sendmmsg, may_block sendmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES)]).blocks().restarts(),
+    entry!(nr::recvmmsg, may_block recvmmsg, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec]).blocks(),
+    entry!(nr::recvmmsg_time64, may_block recvmmsg_time64, [Fd, Ptr, Uint, Flags(MSG_NAMES), Timespec64]).blocks(),
 ];
 
 const SOCKADDR_MAX: usize = 128;
@@ -46,7 +46,7 @@ fn host_align(len: usize) -> usize {
 
 /// The guest's iovecs as host iovecs over guest memory (import_iovec()). The pointers stay valid
 /// for the host call that follows: guest memory does not move.
-fn iovecs(ctx: &mut Ctx, addr: u32, count: u32, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
+fn iovecs<H>(ctx: &mut Ctx<H>, addr: u32, count: u32, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
     if count > UIO_MAXIOV {
         return Err(Errno::MSGSIZE);
     }
@@ -179,7 +179,7 @@ struct HostMsg {
 
 impl HostMsg {
     /// copy_msghdr_from_user() for the i386 layout, in the kernel's order of checks.
-    fn new(ctx: &mut Ctx, at: u32, receiving: bool) -> Result<HostMsg, Errno> {
+    fn new<H>(ctx: &mut Ctx<H>, at: u32, receiving: bool) -> Result<HostMsg, Errno> {
         let guest: MsgHdr = ctx.mem.read_obj(at)?;
         let mut name = [0u8; SOCKADDR_MAX];
         if guest.name != 0 && (guest.namelen as i32) < 0 {
@@ -226,7 +226,7 @@ impl HostMsg {
 
     /// After a receive: the name (truncated, full length reported), control messages in the
     /// guest's framing, msg_controllen and msg_flags, as ___sys_recvmsg() writes them back.
-    fn finish_recv(&mut self, ctx: &mut Ctx, host: &libc::msghdr) -> Result<(), Errno> {
+    fn finish_recv<H>(&mut self, ctx: &mut Ctx<H>, host: &libc::msghdr) -> Result<(), Errno> {
         let mut flags = host.msg_flags as u32;
         let mut namelen = 0;
         if self.guest.name != 0 {
@@ -250,7 +250,7 @@ impl HostMsg {
 }
 
 /// Implements sendmsg(2).
-fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sendmsg(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (fd, sock) = sock(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], false)?;
     let host = msg.host();
@@ -258,7 +258,7 @@ fn sendmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements recvmsg(2).
-fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn recvmsg(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (fd, sock) = sock(a[0])?;
     let mut msg = HostMsg::new(ctx, a[1], true)?;
     let mut host = msg.host();
@@ -269,7 +269,7 @@ fn recvmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// The guest's mmsghdr vector translated, up to the first entry that cannot be (the kernel would
 /// have handled the ones before it, then stopped there): the messages and that entry's error.
-fn translate_vector(ctx: &mut Ctx, at: u32, vlen: u32, receiving: bool) -> (Vec<HostMsg>, Option<Errno>) {
+fn translate_vector<H>(ctx: &mut Ctx<H>, at: u32, vlen: u32, receiving: bool) -> (Vec<HostMsg>, Option<Errno>) {
     let mut msgs = Vec::with_capacity(vlen as usize);
     for i in 0..vlen {
         let entry = at.checked_add(i * size_of::<MMsgHdr>() as u32);
@@ -282,7 +282,7 @@ fn translate_vector(ctx: &mut Ctx, at: u32, vlen: u32, receiving: bool) -> (Vec<
 }
 
 /// Implements sendmmsg(2): the count of what went, or the first error.
-fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sendmmsg(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (fd, sock) = sock(a[0])?;
     let (mut msgs, bad) = translate_vector(ctx, a[1], a[2].min(UIO_MAXIOV), false);
     if msgs.is_empty() {
@@ -299,8 +299,8 @@ fn sendmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// do_recvmmsg(): the messages the socket gives, each written back. `timeout` is the guest's,
 /// already read; the time left comes back with the count.
-fn do_recvmmsg(
-    ctx: &mut Ctx,
+fn do_recvmmsg<H>(
+    ctx: &mut Ctx<H>,
     a: &Args,
     timeout: Option<libc::timespec>,
 ) -> Result<(u32, Option<libc::timespec>), Errno> {
@@ -329,7 +329,7 @@ fn check_timeout(sec: i64, nsec: i64) -> Result<libc::timespec, Errno> {
 }
 
 /// Implements recvmmsg(2) with a 32-bit `struct timespec` timeout.
-fn recvmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn recvmmsg(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let timeout = if a[4] == 0 {
         None
     } else {
@@ -344,7 +344,7 @@ fn recvmmsg(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements recvmmsg_time64(2) with a 64-bit `struct __kernel_timespec` timeout.
-fn recvmmsg_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn recvmmsg_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let timeout = if a[4] == 0 {
         None
     } else {

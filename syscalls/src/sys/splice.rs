@@ -9,17 +9,17 @@ use super::fd::Dir;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
 use rustix::fs::OFlags;
 use rustix::pipe::SpliceFlags;
 
 pub static ENTRIES: &[Entry] = &[
-    entry!(nr::sendfile, sendfile, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
-    entry!(nr::sendfile64, sendfile64, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
-    entry!(nr::splice, splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]).blocks().restarts(),
-    entry!(nr::tee, tee, [Fd, Fd, Uint, Hex]).blocks().restarts(),
-    entry!(nr::vmsplice, vmsplice, [Fd, Ptr, Uint, Hex]).blocks().restarts(),
+    entry!(nr::sendfile, may_block sendfile, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
+    entry!(nr::sendfile64, may_block sendfile64, [Fd, Fd, Ptr, Uint]).blocks().restarts(),
+    entry!(nr::splice, may_block splice, [Fd, Ptr, Fd, Ptr, Uint, Hex]).blocks().restarts(),
+    entry!(nr::tee, may_block tee, [Fd, Fd, Uint, Hex]).blocks().restarts(),
+    entry!(nr::vmsplice, may_block vmsplice, [Fd, Ptr, Uint, Hex]).blocks().restarts(),
     entry!(nr::copy_file_range, copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex]),
 ];
 
@@ -28,7 +28,7 @@ const MAX_NON_LFS: u64 = 0x7fff_ffff;
 /// MAX_RW_COUNT: the kernel caps a single transfer to INT_MAX rounded down to a page.
 const MAX_RW_COUNT: u32 = 0x7fff_f000;
 
-fn read_off64(ctx: &Ctx, ptr: u32) -> Result<Option<u64>, Errno> {
+fn read_off64<H>(ctx: &Ctx<H>, ptr: u32) -> Result<Option<u64>, Errno> {
     if ptr == 0 {
         return Ok(None);
     }
@@ -71,7 +71,7 @@ fn do_sendfile(a: &Args, mut off: Option<u64>, max: u64) -> Result<(u32, Option<
 }
 
 /// Implements sendfile(2) with a 32-bit `off_t *offset`.
-fn sendfile(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sendfile(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let off = if a[2] == 0 { None } else { Some(ctx.mem.read_u32(a[2])? as i32) };
     if off.is_some_and(|o| o < 0) {
         return Err(Errno::INVAL.into());
@@ -84,7 +84,7 @@ fn sendfile(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements sendfile64(2) with a `loff_t *offset`.
-fn sendfile64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn sendfile64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let off = read_off64(ctx, a[2])?;
     let (n, after) = do_sendfile(a, off, 0)?;
     if let Some(pos) = after {
@@ -94,7 +94,7 @@ fn sendfile64(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Write back the offsets of splice and copy_file_range (arguments 1 and 3) that were given.
-fn write_offsets(ctx: &mut Ctx, a: &Args, off_in: Option<u64>, off_out: Option<u64>) -> Result<(), Errno> {
+fn write_offsets<H>(ctx: &mut Ctx<H>, a: &Args, off_in: Option<u64>, off_out: Option<u64>) -> Result<(), Errno> {
     for (ptr, pos) in [(a[1], off_in), (a[3], off_out)] {
         if let Some(pos) = pos {
             ctx.mem.write(ptr, &pos.to_le_bytes())?;
@@ -108,7 +108,7 @@ fn splice_flags(bits: u32) -> Result<SpliceFlags, Errno> {
 }
 
 /// Implements splice(2).
-fn splice(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn splice(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let flags = splice_flags(a[5])?;
     let mut off_in = read_off64(ctx, a[1])?;
     let mut off_out = read_off64(ctx, a[3])?;
@@ -162,7 +162,7 @@ fn generated_to_pipe(out: rustix::fd::BorrowedFd<'_>, off_out: Option<u64>, len:
 /// write end takes guest memory in, a read end copies out to it; EBADF otherwise), then the
 /// iovec array at the i386 layout (see `fd::import_iovec`). The host moves the data between the
 /// pipe and guest memory, which is host memory.
-fn vmsplice(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn vmsplice(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let flags = splice_flags(a[3])?;
     let fd = super::fd(a[0])?;
     let mode = rustix::fs::fcntl_getfl(fd)?;
@@ -179,7 +179,7 @@ fn vmsplice(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements tee(2).
-fn tee(_: &mut Ctx, a: &Args) -> SysResult {
+fn tee(_: &mut BlockingCtx, a: &Args) -> SysResult {
     let flags = splice_flags(a[3])?;
     Ok(rustix::pipe::tee(super::fd(a[0])?, super::fd(a[1])?, a[2] as usize, flags)? as u32)
 }

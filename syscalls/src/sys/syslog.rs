@@ -5,7 +5,7 @@ use crate::abi::nr;
 use crate::entry;
 use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry, When};
-use crate::task::Ctx;
+use crate::task::BlockingCtx;
 use crate::SysResult;
 
 /// SYSLOG_ACTION_READ: waits for the log (interruptible; -ERESTARTSYS on a signal).
@@ -31,7 +31,7 @@ fn reads_and_waits(a: &Args) -> bool {
     a[0] == READ
 }
 
-pub static ENTRIES: &[Entry] = &[entry!(nr::syslog, syslog, [Enum(ACTIONS), OutBuf, Int])
+pub static ENTRIES: &[Entry] = &[entry!(nr::syslog, may_block syslog, [Enum(ACTIONS), OutBuf, Int])
     .blocks_if(When::If(reads_and_waits))
     .restarts_if(When::If(reads_and_waits))];
 
@@ -39,7 +39,7 @@ pub static ENTRIES: &[Entry] = &[entry!(nr::syslog, syslog, [Enum(ACTIONS), OutB
 /// host's. The buffer of a read is the guest's memory itself when all of it may be written
 /// (the host writes it in place), else an address the host answers EFAULT for, after its own
 /// earlier checks (a NULL buffer or a negative length is EINVAL, a zero length 0).
-fn syslog(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn syslog(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (action, buf, len) = (a[0] as i32, a[1], a[2] as i32);
     let host_buf = if READS.contains(&a[0]) && buf != 0 && len > 0 {
         ctx.mem.host_range(buf, len as usize, Prot::WRITE).map_or(BAD_PTR, |p| p as usize)

@@ -20,7 +20,7 @@ use crate::hostcall::time as hosttime;
 use crate::mem::{GuestAddr, GuestMemoryExt};
 use crate::replay::{DeadlineClock, Layout};
 use crate::row::{Arg::*, Args, Entry};
-use crate::task::Ctx;
+use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use zerocopy::little_endian::I32;
 
@@ -31,14 +31,15 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::clock_getres_time64, clock_getres_time64, [Enum(CLOCK_NAMES), Out(&Timespec64)]),
     entry!(nr::clock_settime, clock_settime, [Enum(CLOCK_NAMES), Timespec]),
     entry!(nr::clock_settime64, clock_settime64, [Enum(CLOCK_NAMES), Timespec64]),
-    entry!(nr::clock_nanosleep, clock_nanosleep, [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec, Ptr]).blocks(),
+    entry!(nr::clock_nanosleep, may_block clock_nanosleep, [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec, Ptr])
+        .blocks(),
     entry!(
         nr::clock_nanosleep_time64,
-        clock_nanosleep_time64,
+        may_block clock_nanosleep_time64,
         [Enum(CLOCK_NAMES), Flags(TIMER_FLAGS), Timespec64, Ptr]
     )
     .blocks(),
-    entry!(nr::nanosleep, nanosleep, [Timespec, Ptr]).blocks(),
+    entry!(nr::nanosleep, may_block nanosleep, [Timespec, Ptr]).blocks(),
     entry!(nr::gettimeofday, gettimeofday, [Out(&Timeval), Ptr]),
     entry!(nr::settimeofday, settimeofday, [Timeval, Ptr]),
     entry!(nr::time, time, [Ptr]),
@@ -159,8 +160,8 @@ enum RemLayout {
 
 /// Sleep on the host and write the remaining time to the guest's `rmtp` when the sleep was
 /// interrupted (nanosleep_copyout(): only then, and a bad `rmtp` turns EINTR into EFAULT).
-fn host_sleep(
-    ctx: &mut Ctx,
+fn host_sleep<H>(
+    ctx: &mut Ctx<H>,
     id: u32,
     flags: u32,
     req: Option<libc::timespec>,
@@ -185,14 +186,14 @@ fn host_sleep(
 
 /// Implements nanosleep(2) with 32-bit `struct timespec`s: a relative CLOCK_MONOTONIC sleep.
 /// The request is read first (EFAULT), then checked (EINVAL), as sys_nanosleep_time32 does.
-fn nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn nanosleep(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let req = ctx.mem.read_obj::<Timespec32>(a[0])?.to_host();
     host_sleep(ctx, libc::CLOCK_MONOTONIC as u32, 0, Some(req), a[1], RemLayout::Old32)
 }
 
 /// Implements clock_nanosleep(2) with 32-bit `struct timespec`s. Errors come back as `-errno`
 /// (glibc's wrapper turns them into a positive return value).
-fn clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn clock_nanosleep(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let mut req = ctx.mem.read_obj::<Timespec32>(a[2]).ok().map(Timespec32::to_host);
     if let Some(req) = &mut req {
         crate::replay::deadline(DeadlineClock::Clock(a[0]), a[1] & TIMER_ABSTIME != 0, req);
@@ -201,7 +202,7 @@ fn clock_nanosleep(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements clock_nanosleep_time64(2).
-fn clock_nanosleep_time64(ctx: &mut Ctx, a: &Args) -> SysResult {
+fn clock_nanosleep_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let mut req = ctx.mem.read_obj::<KernelTimespec>(a[2]).ok().map(KernelTimespec::to_host);
     if let Some(req) = &mut req {
         crate::replay::deadline(DeadlineClock::Clock(a[0]), a[1] & TIMER_ABSTIME != 0, req);

@@ -136,7 +136,7 @@ fn not_registered(ctx: &mut Ctx, field: u32) -> Result<u32, Errno> {
 /// and hugetlbfs can), else 0.
 fn unregister(ctx: &Ctx, start: u64, end: u64) -> Result<u32, Errno> {
     let mut found = false;
-    for v in ctx.task.mm.vmas().filter(|v| u64::from(v.start) < end && v.end > start) {
+    for v in ctx.task.mm.get(ctx.held).vmas().filter(|v| u64::from(v.start) < end && v.end > start) {
         found = true;
         let can = match &v.kind {
             VmaKind::Anon | VmaKind::Heap | VmaKind::Stack => true,

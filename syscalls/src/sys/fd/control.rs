@@ -26,13 +26,13 @@ fn fcntl_fd_check(fd: i32) -> Result<(), Errno> {
 
 /// Implements fcntl(2). On the 64-bit kernels this targets, i386's fcntl is fcntl64: the 64-bit
 /// and OFD lock commands work through it too (checked against the host kernel).
-pub(super) fn fcntl(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn fcntl(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     fcntl64(ctx, a)
 }
 
 /// Implements fcntl64(2) (`do_compat_fcntl64`): F_GETLK/F_SETLK* take the 16-byte i386 `struct
 /// flock`, F_*LK64 and F_OFD_* the 24-byte `struct flock64`.
-pub(super) fn fcntl64(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn fcntl64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (fd, cmd, arg) = (host_fd(a[0]), a[1], a[2]);
     let int_arg = libc::c_long::from(arg as i32);
     match cmd {

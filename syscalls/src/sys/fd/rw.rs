@@ -148,8 +148,8 @@ fn one_buf(mem: &mut dyn GuestMemory, addr: u32, count: u32, dir: Dir) -> Vec<li
 /// The plain and positioned transfers: a buffer the guest can access in full goes to `plain` as
 /// one; otherwise the host gets the vector form (`vector`) with the fault region after the good
 /// part, so a fault part-way is the host's to judge, as the kernel's copy loop judges it.
-fn transfer(
-    ctx: &mut Ctx,
+fn transfer<H>(
+    ctx: &mut Ctx<H>,
     a: &Args,
     dir: Dir,
     plain: impl Fn(i32, *mut libc::c_void, usize) -> libc::c_long,
@@ -177,7 +177,7 @@ fn transfer(
 /// read(2), write(2), readv(2) or writev(2) (`vectored`) on a socket whose object the socket table
 /// knows (not a plain host socket): sock_read_iter() and sock_write_iter(), through the object.
 /// `None` for every other fd (one relaxed load while the table is empty).
-fn socket_transfer(ctx: &mut Ctx, a: &Args, dir: Dir, vectored: bool) -> Option<SysResult> {
+fn socket_transfer<H>(ctx: &mut Ctx<H>, a: &Args, dir: Dir, vectored: bool) -> Option<SysResult> {
     let (fd, sock) = crate::sys::socket::known(a[0])?;
     let iov = if vectored {
         import_iovec(ctx.mem, a[1], a[2], dir)
@@ -195,7 +195,7 @@ fn socket_transfer(ctx: &mut Ctx, a: &Args, dir: Dir, vectored: bool) -> Option<
 }
 
 /// Implements read(2): straight into guest memory.
-pub(super) fn read(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn read(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if let Some(r) = socket_transfer(ctx, a, Dir::ToGuest, false) {
         return r;
     }
@@ -210,7 +210,7 @@ pub(super) fn read(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements write(2): straight from guest memory.
-pub(super) fn write(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn write(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if let Some(r) = socket_transfer(ctx, a, Dir::FromGuest, false) {
         return r;
     }
@@ -225,7 +225,7 @@ pub(super) fn write(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements pread64(2): the offset comes in two registers, low word first.
-pub(super) fn pread64(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn pread64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let pos = lohi(a[3], a[4]);
     // SAFETY: as in `read`. The x86-64 preadv takes the whole offset in its low-word argument.
     transfer(
@@ -238,7 +238,7 @@ pub(super) fn pread64(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements pwrite64(2).
-pub(super) fn pwrite64(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn pwrite64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let pos = lohi(a[3], a[4]);
     // SAFETY: as in `write`.
     transfer(
@@ -253,8 +253,8 @@ pub(super) fn pwrite64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// The vector calls. The host call is made twice: first with no segments, which runs every check
 /// the kernel makes before it reads the iovec array (offset, fd, mode, seekability), then with the
 /// translated array. `call(fd, iov, count)` is the host syscall.
-fn vector(
-    ctx: &mut Ctx,
+fn vector<H>(
+    ctx: &mut Ctx<H>,
     a: &Args,
     dir: Dir,
     call: impl Fn(i32, *const libc::iovec, usize) -> libc::c_long,
@@ -269,7 +269,7 @@ fn vector(
 }
 
 /// Implements readv(2).
-pub(super) fn readv(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn readv(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if let Some(r) = socket_transfer(ctx, a, Dir::ToGuest, true) {
         return r;
     }
@@ -278,7 +278,7 @@ pub(super) fn readv(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements writev(2).
-pub(super) fn writev(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn writev(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     if let Some(r) = socket_transfer(ctx, a, Dir::FromGuest, true) {
         return r;
     }
@@ -287,28 +287,28 @@ pub(super) fn writev(ctx: &mut Ctx, a: &Args) -> SysResult {
 }
 
 /// Implements preadv(2): `(fd, iov, iovcnt, pos_low, pos_high)`.
-pub(super) fn preadv(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn preadv(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let pos = lohi(a[3], a[4]);
     // SAFETY: as in `readv`. The x86-64 call takes the whole offset in its low-word argument.
     vector(ctx, a, Dir::ToGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_preadv, fd, iov, n, pos, 0) })
 }
 
 /// Implements pwritev(2).
-pub(super) fn pwritev(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn pwritev(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let pos = lohi(a[3], a[4]);
     // SAFETY: as in `writev`.
     vector(ctx, a, Dir::FromGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_pwritev, fd, iov, n, pos, 0) })
 }
 
 /// Implements preadv2(2): offset -1 means the file position; `RWF_*` flags go to the host.
-pub(super) fn preadv2(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn preadv2(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (pos, flags) = (lohi(a[3], a[4]), a[5] as libc::c_int);
     // SAFETY: as in `readv`.
     vector(ctx, a, Dir::ToGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_preadv2, fd, iov, n, pos, 0, flags) })
 }
 
 /// Implements pwritev2(2).
-pub(super) fn pwritev2(ctx: &mut Ctx, a: &Args) -> SysResult {
+pub(super) fn pwritev2(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (pos, flags) = (lohi(a[3], a[4]), a[5] as libc::c_int);
     // SAFETY: as in `writev`.
     vector(ctx, a, Dir::FromGuest, |fd, iov, n| unsafe { libc::syscall(libc::SYS_pwritev2, fd, iov, n, pos, 0, flags) })

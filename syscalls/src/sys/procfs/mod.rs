@@ -38,7 +38,7 @@ use crate::mem::Prot;
 use crate::sys::mm_space::{Vma, VmaKind};
 pub use crate::sys::procfs::other::Space;
 use crate::sys::procfs::other::{other_entry, Other};
-use crate::task::Task;
+use crate::task::{Held, Task};
 use crate::Errno;
 use std::fmt::Write as _;
 use std::os::fd::{IntoRawFd, OwnedFd};
@@ -113,7 +113,7 @@ pub fn rewrite(exe: &std::path::Path, path: &[u8], follow: bool) -> Option<Vec<u
 
 /// Open a generated entry for an open(2) with `flags`; `None` when the host file should be opened
 /// instead (not a generated entry, or not a plain read-only open).
-pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
+pub fn open(task: &Task, held: &Held, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> {
     const O_ACCMODE: u32 = 3;
     let plain = flags & O_ACCMODE == 0
         && flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_CREAT | libc::O_TMPFILE) as u32 == 0;
@@ -125,7 +125,7 @@ pub fn open(task: &Task, path: &[u8], flags: u32) -> Option<Result<u32, Errno>> 
     }
     let (which, space) = match classify(path) {
         Some(Own::Exe) => return None,
-        Some(own) => (own, Space::own(task)),
+        Some(own) => (own, Space::own(task, held)),
         None => {
             let (pid, name) = other_entry(path)?;
             let which = entry(name).filter(|&w| w != Own::Exe)?;

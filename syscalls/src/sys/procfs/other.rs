@@ -32,7 +32,7 @@
 use crate::abi::nr;
 use crate::mem::Prot;
 use crate::sys::mm_space::{Mm, Vma, VmaKind};
-use crate::task::Task;
+use crate::task::{Held, Task};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -100,20 +100,21 @@ const DEFERRED: &[u32] = &[
 /// Publish the calling process's address space, at the start of syscall `nr`, if it changed
 /// since the last time.
 #[inline]
-pub fn publish(task: &Task, nr: u32) {
-    let generation = task.mm.generation();
+pub fn publish(task: &Task, held: &Held, nr: u32) {
+    let mm = task.mm.get(held);
+    let generation = mm.generation();
     if PUBLISHED_GEN.load(Ordering::Relaxed) != generation && !DEFERRED.contains(&nr) {
-        publish_now(task, generation);
+        publish_now(task, mm, generation);
     }
 }
 
 #[cold]
-fn publish_now(task: &Task, generation: u64) {
+fn publish_now(task: &Task, mm: &Mm, generation: u64) {
     let Some(base) = crate::sys::mm_space::host_addr(0) else {
         return;
     };
     let seccomp = (task.seccomp.mode, task.seccomp.filters());
-    let data = serialise(&task.mm, task.exe.as_os_str().as_encoded_bytes(), seccomp);
+    let data = serialise(mm, task.exe.as_os_str().as_encoded_bytes(), seccomp);
     let Ok(mut current) = CURRENT.lock() else {
         return;
     };
@@ -217,11 +218,12 @@ pub struct Space {
 
 impl Space {
     /// The calling process's own.
-    pub fn own(task: &Task) -> Space {
+    pub fn own(task: &Task, held: &Held) -> Space {
+        let mm = task.mm.get(held);
         Space {
-            vmas: task.mm.vmas().cloned().collect(),
-            stack_floor: task.mm.stack_floor,
-            hiwater_vm: task.mm.hiwater_vm,
+            vmas: mm.vmas().cloned().collect(),
+            stack_floor: mm.stack_floor,
+            hiwater_vm: mm.hiwater_vm,
             exe: task.exe.clone(),
             base: crate::sys::mm_space::host_addr(0).map_or(0, |p| p as usize),
             pid: None,

@@ -8,7 +8,9 @@ use super::*;
 // the host kernel picks the thread for a signal exactly as the guest's would (tgkill's target,
 // or a thread that does not block a process-wide one), and the guest thread that runs the handler
 // is the one whose host thread recorded it. These thread-locals have const initialisers and no
-// destructors, so the handler may touch them (no lazy set-up).
+// destructors, so the handler may touch them (no lazy set-up). They are globals because a host
+// signal handler has no context to be handed anything (the one kind of global the emulator and
+// the syscall layer still share: STOP_FN/STOP_ARG are how the handler reaches the CPU).
 thread_local! {
     /// Signals the host handler recorded on this thread and the guest thread has not yet been
     /// given (bit `sig - 1`).
@@ -220,9 +222,9 @@ pub(super) fn install_raw(sig: u32, action: &Action) {
 /// Install the guest's dispositions of the glibc-reserved signals again: the host's
 /// pthread_create installs glibc's own handler for them (the emulator calls it after starting a
 /// host thread).
-pub fn reinstall_reserved(signals: &Signals) {
+pub fn reinstall_reserved(signals: &Signals, held: &crate::task::Held) {
     for sig in [32, 33] {
-        install_raw(sig, &signals.action(sig));
+        install_raw(sig, &signals.action(sig, held));
     }
 }
 

@@ -4,7 +4,7 @@
 //! `struct linux_dirent`) comes out as for a native i386 task. Pointers must be below 4 GiB:
 //! arguments are staged in a per-thread buffer placed there.
 
-use super::{HostPath, TOO_LONG};
+use crate::abi::nr;
 use crate::{Errno, SysResult};
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -40,19 +40,84 @@ pub fn bounce() -> Result<u32, Errno> {
     })
 }
 
-/// Put a path argument in the bounce buffer for a 32-bit call: its address, or 0 (EFAULT,
-/// as NULL is for every call that goes through here) when reading it faulted.
-pub(super) fn stage(p: &HostPath) -> Result<u32, Errno> {
-    let bytes: &[u8] = match p {
-        HostPath::Path(s) => s.as_bytes_with_nul(),
-        HostPath::TooLong => &TOO_LONG,
-        HostPath::Null | HostPath::Fault => return Ok(0),
-    };
+/// Put a NUL-terminated path argument in the bounce buffer for a 32-bit call: its address, or 0
+/// (EFAULT, as NULL is for every call that goes through here) for `None` (reading it faulted).
+fn stage(path: Option<&[u8]>) -> Result<u32, Errno> {
+    let Some(bytes) = path else { return Ok(0) };
+    if bytes.len() > BOUNCE_LEN || bytes.last() != Some(&0) {
+        return Err(Errno::NAMETOOLONG);
+    }
     let at = bounce()?;
     // SAFETY: the bounce buffer is BOUNCE_LEN bytes, more than PATH_MAX + 1, and only this
     // thread uses it.
     unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, bytes.len()) }.copy_from_slice(bytes);
     Ok(at)
+}
+
+/// i386 open(2), openat(2) or creat(2) (`call`) with `args`, the path (NUL-terminated, `None`:
+/// it faulted) staged below 4 GiB in place of argument `path_at`: the fd, or the errno.
+pub fn open(call: u32, mut args: [u32; 4], path: Option<&[u8]>) -> SysResult {
+    let at = match call {
+        nr::open | nr::creat => 0,
+        nr::openat => 1,
+        _ => return Err(Errno::NOSYS.into()),
+    };
+    args[at] = stage(path)?;
+    // SAFETY: the path argument is null or the staged NUL-terminated string; these calls have no
+    // other pointer arguments.
+    result(unsafe { int80(call, args[0], args[1], args[2], args[3]) })
+}
+
+/// i386 getdents(2) or getdents64(2) (`call`) of up to `len` bytes (at most [`BOUNCE_LEN`]) into
+/// the bounce buffer, or into NULL when `to_null` (the guest's buffer is not writable: EBADF and
+/// EINVAL still come first): the bytes the host wrote.
+pub fn getdents(call: u32, fd: u32, len: usize, to_null: bool) -> Result<Vec<u8>, crate::SysError> {
+    if !matches!(call, nr::getdents | nr::getdents64) {
+        return Err(Errno::NOSYS.into());
+    }
+    let len = len.min(BOUNCE_LEN);
+    let bounce = bounce()?;
+    let ptr = if to_null { 0 } else { bounce };
+    // SAFETY: `ptr` is null or this thread's bounce buffer, which holds `len` bytes.
+    let n = result(unsafe { int80(call, fd, ptr, len as u32, 0) })? as usize;
+    if to_null {
+        return Ok(Vec::new());
+    }
+    // SAFETY: the host wrote `n <= len` bytes into the bounce buffer, which only this thread uses.
+    Ok(unsafe { std::slice::from_raw_parts(bounce as usize as *const u8, n.min(len)) }.to_vec())
+}
+
+/// The argument of a compat ioctl: NULL, an address the host can neither read nor write (in
+/// page 0, never mapped), or a copy of the i386 struct.
+pub enum IoctlArg<'a> {
+    Null,
+    Refused,
+    Buf(&'a mut [u8]),
+}
+
+/// i386 ioctl(2) through the host's compat entry: a [`IoctlArg::Buf`] is copied below 4 GiB
+/// for the call and back after it (at most [`BOUNCE_LEN`] bytes, EINVAL beyond).
+pub fn ioctl(fd: i32, req: u32, arg: IoctlArg) -> SysResult {
+    const IOCTL: u32 = 54;
+    let host_arg = match &arg {
+        IoctlArg::Null => 0,
+        IoctlArg::Refused => 8,
+        IoctlArg::Buf(buf) if buf.len() > BOUNCE_LEN => return Err(Errno::INVAL.into()),
+        IoctlArg::Buf(buf) => {
+            let at = bounce()?;
+            // SAFETY: this thread's bounce buffer, BOUNCE_LEN bytes, more than `buf`.
+            unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, buf.len()) }.copy_from_slice(buf);
+            at
+        }
+    };
+    // SAFETY: the argument is NULL, refused by the host, or the bounce buffer, BOUNCE_LEN bytes:
+    // more than any ioctl's struct (_IOC_SIZE is 14 bits).
+    let r = result(unsafe { int80(IOCTL, fd as u32, req, host_arg, 0) });
+    if let IoctlArg::Buf(buf) = arg {
+        // SAFETY: as above; the host is done with it.
+        buf.copy_from_slice(unsafe { std::slice::from_raw_parts(host_arg as usize as *const u8, buf.len()) });
+    }
+    r
 }
 
 /// The value of `%eax` after a 32-bit call: a result or `-errno`.
