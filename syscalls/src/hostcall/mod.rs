@@ -13,6 +13,7 @@ pub mod files;
 pub mod ids;
 pub mod info;
 pub mod ipc;
+pub mod kernel;
 pub mod mount;
 pub mod pidfd;
 pub mod poll;

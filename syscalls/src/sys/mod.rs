@@ -37,6 +37,7 @@ pub mod inotify;
 pub mod io_uring;
 pub mod ipc;
 pub mod kcmp;
+pub mod kernel;
 pub mod keys;
 pub mod landlock;
 pub mod ldt;
@@ -94,6 +95,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     lsm::ENTRIES,
     kcmp::ENTRIES,
     ni::ENTRIES,
+    kernel::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,
