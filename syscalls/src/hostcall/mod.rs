@@ -8,10 +8,13 @@
 use crate::{host, Errno};
 use libc::c_long;
 
+pub mod admin;
 pub mod exec;
+pub mod fdcalls;
 pub mod files;
 pub mod ids;
 pub mod info;
+pub mod inplace;
 pub mod ipc;
 pub mod kernel;
 pub mod mount;
