@@ -17,11 +17,15 @@ pub mod info;
 pub mod inplace;
 pub mod ipc;
 pub mod kernel;
+pub mod keys;
 pub mod mount;
+pub mod numa;
 pub mod pidfd;
 pub mod poll;
+pub mod quota;
 pub mod strings;
 pub mod time;
+pub mod timex;
 pub mod wait;
 pub mod xattr;
 
