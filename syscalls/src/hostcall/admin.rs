@@ -49,7 +49,7 @@ pub fn sysfs_index(name: &HostStr) -> Result<i64, Errno> {
 }
 
 /// sysfs(2) option 2: the name of type `index` into `name` (longer than any type name).
-pub fn sysfs_name(index: c_uint, name: &mut [u8; 256]) -> Result<i64, Errno> {
+pub fn sysfs_name(index: libc::c_ulong, name: &mut [u8; 256]) -> Result<i64, Errno> {
     // SAFETY: a live local buffer longer than any file-system type name.
     host(unsafe { libc::syscall(libc::SYS_sysfs, 2 as c_long, index, name.as_mut_ptr()) })
 }

@@ -103,7 +103,7 @@ pub fn file_attr(
     let nr = if set { SYS_FILE_SETATTR } else { SYS_FILE_GETATTR };
     // SAFETY: a NUL-terminated live string, NULL or a refused address; guest memory the host
     // reads or writes, NULL, or refused.
-    host(unsafe { libc::syscall(nr, dirfd, name.ptr(), attr.ptr(), size, flags) })
+    host(unsafe { libc::syscall(nr, dirfd, name.ptr(), attr.ptr(), size as usize, flags) })
 }
 
 /// arch_prctl(2) options that write a 64-bit value (ARCH_GET_XCOMP_*).

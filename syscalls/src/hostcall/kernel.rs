@@ -4,45 +4,24 @@
 //! probes that ask once whether the host implements uselib(2), ioperm(2) and iopl(2), which are
 //! never forwarded (see `crate::sys::kernel`).
 //!
-//! Guest memory reaches the host in place, as a [`HostRange`] (the kernel copies images, strings
+//! Guest memory reaches the host in place, as a `HostRange` (the kernel copies images, strings
 //! and segments from user memory, so only reads happen through it), or as an address it refuses.
 
+use super::inplace::InPlace;
 use super::strings::BAD_PTR;
-use crate::mem::HostRange;
 use crate::{host, Errno};
 use libc::{c_int, c_long, c_uint, c_ulong, c_void};
 use std::ptr::null;
 use std::sync::OnceLock;
 
-/// Guest memory a call reads in place.
-#[derive(Clone, Copy)]
-pub enum GuestIn {
-    /// NULL.
-    Null,
-    /// The guest's bytes (for a string: up to and with its NUL).
-    Guest(HostRange),
-    /// An address the host refuses (EFAULT when, and only when, it reads there).
-    Refused,
-}
-
-impl GuestIn {
-    fn ptr(self) -> *const c_void {
-        match self {
-            GuestIn::Null => null(),
-            GuestIn::Guest(r) => r.as_ptr().cast_const().cast(),
-            GuestIn::Refused => BAD_PTR as *const c_void,
-        }
-    }
-}
-
 /// init_module(2): the image (`len` bytes) and the parameter string, both read in place.
-pub fn init_module(image: GuestIn, len: u32, params: GuestIn) -> Result<i64, Errno> {
+pub fn init_module(image: InPlace, len: u32, params: InPlace) -> Result<i64, Errno> {
     // SAFETY: the host only reads through both pointers (guest memory or a refused address).
     host(unsafe { libc::syscall(libc::SYS_init_module, image.ptr(), c_ulong::from(len), params.ptr()) })
 }
 
 /// finit_module(2).
-pub fn finit_module(fd: c_int, params: GuestIn, flags: c_int) -> Result<i64, Errno> {
+pub fn finit_module(fd: c_int, params: InPlace, flags: c_int) -> Result<i64, Errno> {
     // SAFETY: the host only reads the parameter string.
     host(unsafe { libc::syscall(libc::SYS_finit_module, fd, params.ptr(), flags) })
 }
@@ -66,7 +45,7 @@ const _: () = assert!(size_of::<KexecSegment>() == 32);
 
 impl KexecSegment {
     /// A segment whose buffer the host reads in place.
-    pub fn new(buf: GuestIn, bufsz: u32, mem: u32, memsz: u32) -> KexecSegment {
+    pub fn new(buf: InPlace, bufsz: u32, mem: u32, memsz: u32) -> KexecSegment {
         KexecSegment { buf: buf.ptr(), bufsz: bufsz as usize, mem: c_ulong::from(mem), memsz: memsz as usize }
     }
 }

@@ -80,7 +80,7 @@ impl KeyArg<'_> {
             KeyArg::Num(n) => *n,
             KeyArg::Str(s) => str_ptr(*s) as c_ulong,
             KeyArg::Guest(g) => g.ptr() as c_ulong,
-            KeyArg::Iov(v) if v.is_empty() => 0,
+            KeyArg::Iov([]) => 0,
             KeyArg::Iov(v) => v.as_ptr() as c_ulong,
             KeyArg::Kdf(k) => *k as *const KdfParams<'_> as c_ulong,
             KeyArg::Refused => BAD_PTR as c_ulong,

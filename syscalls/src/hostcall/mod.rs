@@ -9,6 +9,7 @@ use crate::{host, Errno};
 use libc::c_long;
 
 pub mod admin;
+pub mod dirent;
 pub mod exec;
 pub mod fdcalls;
 pub mod files;
@@ -20,6 +21,7 @@ pub mod kernel;
 pub mod keys;
 pub mod mount;
 pub mod numa;
+pub mod opentree;
 pub mod pidfd;
 pub mod poll;
 pub mod quota;

@@ -81,7 +81,7 @@ pub fn get_mempolicy(
     mask: Option<&mut [u64]>,
     maxnode: c_ulong,
     addr: usize,
-    flags: c_uint,
+    flags: c_ulong,
 ) -> Result<i64, Errno> {
     let needed = (maxnode.saturating_sub(1) as usize).div_ceil(64) * 8;
     let mask_ptr = match mask {

@@ -88,7 +88,7 @@ fn sysfs(ctx: &mut Ctx, a: &Args) -> SysResult {
         }
         2 => {
             let mut name = [0u8; 256];
-            admin::sysfs_name(a[1], &mut name)?;
+            admin::sysfs_name(libc::c_ulong::from(a[1]), &mut name)?;
             let len = name.iter().position(|&b| b == 0).unwrap_or(name.len() - 1) + 1;
             ctx.mem.write(a[2], &name[..len])?;
             Ok(0)

@@ -16,7 +16,8 @@ use super::hostarg::{fd, int, uint, HostStr};
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall;
-use crate::hostcall::kernel::{GuestIn, KexecSegment, Segments};
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::kernel::{KexecSegment, Segments};
 use crate::hostcall::strings::HostPath;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
@@ -34,33 +35,29 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::kexec_load, kexec_load, [Hex, Uint, Ptr, Hex]),
 ];
 
-/// `[addr, addr+len)` read in place: NULL stays NULL, memory the guest may not read is refused
-/// (the host answers EFAULT when its copy gets there).
-fn guest_in(mem: &dyn GuestMemory, addr: u32, len: usize) -> GuestIn {
-    if addr == 0 {
-        return GuestIn::Null;
-    }
-    mem.host_buf(addr, len.max(1), Prot::READ).map_or(GuestIn::Refused, GuestIn::Guest)
+/// `[addr, addr+len)` read in place (see [`InPlace::new`]).
+fn guest_in(mem: &dyn GuestMemory, addr: u32, len: usize) -> InPlace {
+    InPlace::new(mem, addr, len, Prot::READ)
 }
 
 /// A string the host reads in place with no limit of its own (strndup_user(uargs, ~0UL >> 1)):
 /// up to and with its NUL, or refused when a byte before the NUL is unreadable.
-fn guest_str(mem: &dyn GuestMemory, addr: u32) -> GuestIn {
+fn guest_str(mem: &dyn GuestMemory, addr: u32) -> InPlace {
     const CHUNK: usize = 1 << 16;
     if addr == 0 {
-        return GuestIn::Null;
+        return InPlace::Null;
     }
     let mut len = 0usize;
     loop {
         let Some(at) = u32::try_from(len).ok().and_then(|n| addr.checked_add(n)) else {
-            return GuestIn::Refused;
+            return InPlace::Refused;
         };
         let run = mem.readable_prefix(at, CHUNK);
         if let Some(n) = run.iter().position(|&b| b == 0) {
             return guest_in(mem, addr, len + n + 1);
         }
         if run.len() < CHUNK {
-            return GuestIn::Refused;
+            return InPlace::Refused;
         }
         len += CHUNK;
     }

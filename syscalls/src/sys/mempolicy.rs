@@ -132,7 +132,7 @@ fn get_mempolicy(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut mask = vec![0u64; (maxnode.saturating_sub(1).div_ceil(64)).clamp(1, PAGE_SIZE as usize / 8 + 1)];
     let host_mask = (nmask != 0).then_some(mask.as_mut_slice());
     let host_policy = (policy != 0).then_some(&mut pval);
-    numa::get_mempolicy(host_policy, host_mask, maxnode as c_ulong, addr, flags)?;
+    numa::get_mempolicy(host_policy, host_mask, maxnode as c_ulong, addr, c_ulong::from(flags))?;
     if policy != 0 {
         ctx.mem.write_u32(policy, pval as u32)?;
     }
