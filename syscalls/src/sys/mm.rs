@@ -265,6 +265,10 @@ fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     if u64::from(addr) + u64::from(len) > TASK_SIZE {
         return Err(Errno::INVAL.into());
     }
+    // do_vmi_munmap(): a sealed VMA in the range is EPERM with nothing unmapped.
+    if ctx.task.mm.any_sealed(u64::from(addr), u64::from(addr) + u64::from(len)) {
+        return Err(Errno::PERM.into());
+    }
     ctx.task.mm.unmap(ctx.mem, addr, len)?;
     Ok(0)
 }
@@ -457,6 +461,13 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let (pieces, hole) = ctx.task.mm.pieces(u64::from(start), end);
     for v in &pieces {
+        // can_madvise_modify(): a discarding advice on a sealed, read-only, private anonymous
+        // VMA is EPERM (the VMAs before it took the advice).
+        let discard =
+            matches!(advice, FREE | DONTNEED | DONTNEED_LOCKED | REMOVE | DONTFORK | WIPEONFORK | GUARD_INSTALL);
+        if discard && v.flags & vm::SEALED != 0 && private_anon(v) && !v.prot.contains(Prot::WRITE) {
+            return Err(Errno::PERM.into());
+        }
         match advice {
             // Hints, and fork-time flags: a forked child keeps every guest page (DONTFORK is not
             // forwarded, as the child emulator needs the whole guest space).

@@ -48,6 +48,7 @@ pub mod mm;
 pub mod mm_space;
 pub mod mount;
 pub mod mqueue;
+pub mod mseal;
 pub mod netioctl;
 pub mod ni;
 pub mod ns;
@@ -95,6 +96,7 @@ pub static FAMILIES: &[&[Entry]] = &[
     lsm::ENTRIES,
     kcmp::ENTRIES,
     ni::ENTRIES,
+    mseal::ENTRIES,
     kernel::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
