@@ -8,20 +8,30 @@
 use crate::{host, Errno};
 use libc::c_long;
 
+pub mod admin;
 pub mod compat;
+pub mod dirent;
 pub mod exec;
+pub mod fdcalls;
 pub mod files;
 pub mod fork;
 pub mod futex;
 pub mod ids;
 pub mod info;
+pub mod inplace;
 pub mod ipc;
+pub mod kernel;
+pub mod keys;
 pub mod mount;
+pub mod numa;
+pub mod opentree;
 pub mod pidfd;
 pub mod poll;
+pub mod quota;
 pub mod signal;
 pub mod strings;
 pub mod time;
+pub mod timex;
 pub mod wait;
 pub mod xattr;
 

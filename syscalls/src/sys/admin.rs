@@ -9,9 +9,10 @@
 //! numbers reboots the host, as it would natively.
 
 use super::fs::{path, Follow};
-use super::hostarg::{int, ret, uint, HostStr};
+use super::hostarg::HostStr;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::admin::{self, HostUstat, LINUX_REBOOT_CMD_RESTART2};
 use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -34,9 +35,6 @@ const REBOOT_CMDS: &[(u32, &str)] = &[
     (0x4558_4543, "LINUX_REBOOT_CMD_KEXEC"),
 ];
 
-/// The one command whose argument is a string (the restart command, at most 255 bytes).
-const LINUX_REBOOT_CMD_RESTART2: u32 = 0xA1B2_C3D4;
-
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::acct, acct, [Str]),
     entry!(nr::swapon, swapon, [Str, Flags(SWAP_FLAGS)]),
@@ -51,22 +49,19 @@ pub static ENTRIES: &[Entry] = &[
 /// Implements acct(2): the host's (CAP_SYS_PACCT, then the path; NULL turns accounting off).
 fn acct(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = path(ctx, a[0], Follow::Yes);
-    // SAFETY: NULL, a NUL-terminated local string, or an address the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_acct, name.ptr()) })
+    Ok(admin::acct(&name)? as u32)
 }
 
 /// Implements swapon(2): the host's (CAP_SYS_ADMIN, then flags, then the path: mm/swapfile.c).
 fn swapon(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = path(ctx, a[0], Follow::Yes);
-    // SAFETY: NULL, a NUL-terminated local string, or an address the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_swapon, name.ptr(), int(a[1])) })
+    Ok(admin::swapon(&name, a[1] as i32)? as u32)
 }
 
 /// Implements swapoff(2): the host's.
 fn swapoff(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = path(ctx, a[0], Follow::Yes);
-    // SAFETY: NULL, a NUL-terminated local string, or an address the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_swapoff, name.ptr()) })
+    Ok(admin::swapoff(&name)? as u32)
 }
 
 /// Implements reboot(2): the host's (CAP_SYS_BOOT, then the magic numbers, then the command, in
@@ -74,16 +69,12 @@ fn swapoff(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// command's argument is unused.
 fn reboot(ctx: &mut Ctx, a: &Args) -> SysResult {
     let arg = HostStr::read(ctx.mem, a[3], 255);
-    let arg = if a[2] == LINUX_REBOOT_CMD_RESTART2 { arg.ptr() as usize } else { a[3] as usize };
-    // SAFETY: numbers, and for RESTART2 a NUL-terminated local string or an address the host
-    // answers EFAULT for; the host reads no other command's argument.
-    ret(unsafe { libc::syscall(libc::SYS_reboot, int(a[0]), int(a[1]), uint(a[2]), arg) })
+    Ok(admin::reboot(a[0] as i32, a[1] as i32, a[2], &arg)? as u32)
 }
 
 /// Implements vhangup(2): the host's, on the controlling terminal the guest shares with it.
 fn vhangup(_: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: no arguments.
-    ret(unsafe { libc::syscall(libc::SYS_vhangup) })
+    Ok(admin::vhangup()? as u32)
 }
 
 /// Implements sysfs(2) (fs/filesystems.c): option 1 looks a name up (read as getname() reads it),
@@ -93,19 +84,16 @@ fn sysfs(ctx: &mut Ctx, a: &Args) -> SysResult {
     match a[0] {
         1 => {
             let name = HostStr::read(ctx.mem, a[1], PATH_MAX - 1);
-            // SAFETY: a NUL-terminated local string or an address the host answers EFAULT for.
-            ret(unsafe { libc::syscall(libc::SYS_sysfs, 1, name.ptr()) })
+            Ok(admin::sysfs_index(&name)? as u32)
         }
         2 => {
             let mut name = [0u8; 256];
-            // SAFETY: a local buffer longer than any file-system type name.
-            ret(unsafe { libc::syscall(libc::SYS_sysfs, 2, uint(a[1]), name.as_mut_ptr()) })?;
+            admin::sysfs_name(libc::c_ulong::from(a[1]), &mut name)?;
             let len = name.iter().position(|&b| b == 0).unwrap_or(name.len() - 1) + 1;
             ctx.mem.write(a[2], &name[..len])?;
             Ok(0)
         }
-        // SAFETY: numbers only.
-        option => ret(unsafe { libc::syscall(libc::SYS_sysfs, int(option)) }),
+        option => Ok(admin::sysfs_other(option as i32)? as u32),
     }
 }
 
@@ -120,23 +108,11 @@ struct Ustat32 {
 }
 const _: () = assert!(size_of::<Ustat32>() == 20);
 
-/// The host's `struct ustat` (linux/types.h: `unsigned long f_tinode`).
-#[derive(Default)]
-#[repr(C)]
-struct HostUstat {
-    f_tfree: i32,
-    f_tinode: u64,
-    f_fname: [u8; 6],
-    f_fpack: [u8; 6],
-}
-const _: () = assert!(size_of::<HostUstat>() == 32);
-
 /// Implements ustat(2) as compat_sys_ustat() does: the host's vfs_ustat() answer (EINVAL for
 /// a device with no mounted file system), then the 20-byte i386 struct with the free inodes cut to 32 bits, EFAULT last.
 fn ustat(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut host = HostUstat::default();
-    // SAFETY: a local struct of the host's layout.
-    ret(unsafe { libc::syscall(libc::SYS_ustat, uint(a[0]), &mut host as *mut HostUstat) })?;
+    admin::ustat(a[0], &mut host)?;
     let out = Ustat32 { f_tfree: host.f_tfree.into(), f_tinode: (host.f_tinode as u32).into(), ..Default::default() };
     ctx.mem.write_obj(a[1], &out)?;
     Ok(0)
@@ -148,10 +124,8 @@ fn ustat(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// at 0; like the kernel, whatever setting the clock answers is not the caller's.
 fn stime(ctx: &mut Ctx, a: &Args) -> SysResult {
     let secs = ctx.mem.read_u32(a[0])? as i32;
-    // SAFETY: two NULL pointers.
-    ret(unsafe { libc::syscall(libc::SYS_settimeofday, 0usize, 0usize) })?;
-    let ts = libc::timespec { tv_sec: libc::time_t::from(secs), tv_nsec: 0 };
-    // SAFETY: a local timespec. do_settimeofday64()'s error is dropped by sys_stime32() too.
-    unsafe { libc::clock_settime(libc::CLOCK_REALTIME, &ts) };
+    admin::may_set_time()?;
+    // do_settimeofday64()'s error is dropped by sys_stime32() too.
+    let _ = admin::set_realtime(i64::from(secs));
     Ok(0)
 }

@@ -12,9 +12,9 @@
 //! The XCOMP options answer about the XSAVE state the kernel manages for the process, which is
 //! the host process: they are the host's, on the guest's `u64` in place.
 
-use super::hostarg::{buf, ret};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::{fdcalls, inplace::InPlace};
 use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -51,13 +51,11 @@ fn arch_prctl(ctx: &mut Ctx, a: &Args) -> SysResult {
         ARCH_GET_CPUID => Ok(1),
         ARCH_SET_CPUID => Err(Errno::NODEV.into()),
         ARCH_GET_XCOMP_SUPP | ARCH_GET_XCOMP_PERM | ARCH_GET_XCOMP_GUEST_PERM => {
-            let out = buf(ctx, a[1], 8, Prot::WRITE);
-            // SAFETY: 8 bytes of guest memory, NULL, or an address the host answers EFAULT for.
-            ret(unsafe { libc::syscall(libc::SYS_arch_prctl, libc::c_long::from(a[0]), out) })
+            let out = InPlace::new(ctx.mem, a[1], 8, Prot::WRITE);
+            Ok(fdcalls::arch_prctl_get(a[0] as i32, out)? as u32)
         }
         ARCH_REQ_XCOMP_PERM | ARCH_REQ_XCOMP_GUEST_PERM => {
-            // SAFETY: numbers only (the feature number).
-            ret(unsafe { libc::syscall(libc::SYS_arch_prctl, libc::c_long::from(a[0]), libc::c_ulong::from(a[1])) })
+            Ok(fdcalls::arch_prctl_set(a[0] as i32, libc::c_ulong::from(a[1]))? as u32)
         }
         _ => Err(Errno::INVAL.into()),
     }

@@ -4,17 +4,14 @@
 //! E2BIG, and a smaller one than it knows, EINVAL, before it touches the struct).
 
 use super::fs::{path, Follow};
-use super::hostarg::{buf, dirfd, ret, uint};
+use super::hostarg::dirfd;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::{fdcalls, inplace::InPlace};
 use crate::mem::{Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
-
-/// The x86-64 numbers (the same as i386's).
-const SYS_FILE_GETATTR: libc::c_long = 468;
-const SYS_FILE_SETATTR: libc::c_long = 469;
 
 const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 
@@ -27,21 +24,19 @@ pub static ENTRIES: &[Entry] = &[
 ];
 
 /// One of the two calls on the host.
-fn call(ctx: &Ctx, nr: libc::c_long, a: &Args, access: Prot) -> SysResult {
+fn call(ctx: &Ctx, set: bool, a: &Args, access: Prot) -> SysResult {
     let follow = if a[4] & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
     let name = path(ctx, a[1], follow);
-    let attr = buf(ctx, a[2], (a[3] as usize).min(PAGE_SIZE as usize), access);
-    // SAFETY: a NUL-terminated local string (or NULL, or an address the host answers EFAULT for)
-    // and guest memory of the size the host uses.
-    ret(unsafe { libc::syscall(nr, dirfd(a[0]), name.ptr(), attr, uint(a[3]), uint(a[4])) })
+    let attr = InPlace::new(ctx.mem, a[2], (a[3] as usize).min(PAGE_SIZE as usize), access);
+    Ok(fdcalls::file_attr(set, dirfd(a[0]) as i32, &name, attr, a[3], a[4])? as u32)
 }
 
 /// Implements file_getattr(2): the host's, writing the guest's struct.
 fn file_getattr(ctx: &mut Ctx, a: &Args) -> SysResult {
-    call(ctx, SYS_FILE_GETATTR, a, Prot::WRITE)
+    call(ctx, false, a, Prot::WRITE)
 }
 
 /// Implements file_setattr(2): the host's, reading the guest's struct.
 fn file_setattr(ctx: &mut Ctx, a: &Args) -> SysResult {
-    call(ctx, SYS_FILE_SETATTR, a, Prot::READ)
+    call(ctx, true, a, Prot::READ)
 }

@@ -19,6 +19,7 @@
 use super::procfs;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::dirent;
 use crate::mem::{GuestMemoryExt, PATH_MAX};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -386,21 +387,9 @@ fn getdents64(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// call is a host getdents64 of one entry (offsets as the 64-bit API gives them).
 fn readdir(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fd = fd_arg(a[0]);
-    // SAFETY: numbers only; the answer is the 64-bit position, or -1 (not a seekable fd).
-    let start = unsafe { libc::lseek(fd as i32, 0, libc::SEEK_CUR) };
-    let start = (start >= 0).then_some(start);
-    let (n, entry) = if compat::available() {
-        let bounce = compat::bounce()?;
-        // SAFETY: the bounce buffer holds BOUNCE_LEN bytes, more than one entry (10 bytes, a
-        // name of at most 255 and its NUL); only this thread uses it.
-        let n = compat::result(unsafe { compat::int80(nr::readdir, fd as u32, bounce, a[2], 0) })?;
-        // SAFETY: as above: the host wrote at most one entry there.
-        let bytes = unsafe { std::slice::from_raw_parts(bounce as usize as *const u8, 10 + 256) };
-        let len = 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]])) + 1;
-        (n, bytes[..len.min(bytes.len())].to_vec())
-    } else {
-        one_dirent64(fd, start)?
-    };
+    let start = dirent::position(fd as i32);
+    let (n, entry) =
+        if compat::available() { dirent::compat_readdir(fd as u32, a[2])? } else { one_dirent64(fd, start)? };
     if n == 0 {
         return Ok(0);
     }
@@ -414,8 +403,7 @@ fn readdir(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Move directory `fd` back to `pos` (when known).
 fn seek(fd: c_long, pos: Option<i64>) {
     if let Some(pos) = pos {
-        // SAFETY: numbers only.
-        unsafe { libc::lseek(fd as i32, pos, libc::SEEK_SET) };
+        dirent::set_position(fd as i32, pos);
     }
 }
 
@@ -423,8 +411,7 @@ fn seek(fd: c_long, pos: Option<i64>) {
 /// directory moved to just after it (EOVERFLOW, not moved, for an inode past 32 bits).
 fn one_dirent64(fd: c_long, start: Option<i64>) -> Result<(u32, Vec<u8>), Errno> {
     let mut local = vec![0u8; 1024];
-    // SAFETY: a local buffer of the length given.
-    let n = crate::host(unsafe { libc::syscall(libc::SYS_getdents64, fd, local.as_mut_ptr(), local.len()) })? as usize;
+    let n = dirent::getdents64(fd as i32, &mut local)?;
     if n < 19 {
         return Ok((0, Vec::new()));
     }

@@ -7,9 +7,10 @@
 //! touches them). Paths are read as every path call reads them, fds are the guest's.
 
 use super::fs::{path, Follow};
-use super::hostarg::{buf, dirfd, int, new_fd, ret};
+use super::hostarg::dirfd;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::{fdcalls, inplace::InPlace};
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -35,9 +36,9 @@ const AT_HANDLE_MNT_ID_UNIQUE: u32 = 0x1;
 const AT_SYMLINK_FOLLOW: u32 = 0x400;
 
 /// A guest `struct file_handle` in place, as the host will use it.
-fn handle(ctx: &Ctx, addr: u32, access: Prot) -> usize {
+fn handle(ctx: &Ctx, addr: u32, access: Prot) -> InPlace {
     let bytes = ctx.mem.read_u32(addr).map_or(0, |n| (n as usize).min(MAX_HANDLE_SZ));
-    buf(ctx, addr, 8 + bytes, access)
+    InPlace::new(ctx.mem, addr, 8 + bytes, access)
 }
 
 /// Implements name_to_handle_at(2): the host's do_sys_name_to_handle() (flags, the path, then the
@@ -47,10 +48,8 @@ fn name_to_handle_at(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = path(ctx, a[1], follow);
     let fh = handle(ctx, a[2], Prot::READ | Prot::WRITE);
     let id_len = if a[4] & AT_HANDLE_MNT_ID_UNIQUE != 0 { 8 } else { 4 };
-    let mnt_id = buf(ctx, a[3], id_len, Prot::WRITE);
-    // SAFETY: a NUL-terminated local string (or NULL, or an address the host answers EFAULT for)
-    // and guest memory of the sizes the host uses.
-    ret(unsafe { libc::syscall(libc::SYS_name_to_handle_at, dirfd(a[0]), name.ptr(), fh, mnt_id, int(a[4])) })
+    let mnt_id = InPlace::new(ctx.mem, a[3], id_len, Prot::WRITE);
+    Ok(fdcalls::name_to_handle_at(dirfd(a[0]) as i32, &name, fh, mnt_id, a[4] as i32)? as u32)
 }
 
 /// Implements open_by_handle_at(2): the host's (CAP_DAC_READ_SEARCH, the handle, then the open),
@@ -58,6 +57,6 @@ fn name_to_handle_at(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// file's flags, which compat_sys_open_by_handle_at() does not, so F_GETFL shows it.
 fn open_by_handle_at(ctx: &mut Ctx, a: &Args) -> SysResult {
     let fh = handle(ctx, a[1], Prot::READ);
-    // SAFETY: guest memory of the size the host reads, or an address it answers EFAULT for.
-    new_fd(unsafe { libc::syscall(libc::SYS_open_by_handle_at, dirfd(a[0]), fh, int(a[2])) })
+    let fd = fdcalls::open_by_handle_at(dirfd(a[0]) as i32, fh, a[2] as i32)?;
+    Ok(super::fd::new_guest_fd(fd as i32)?)
 }

@@ -11,14 +11,15 @@
 //! `__u32`s, the same on both.
 
 use super::fd::{import_iovec, Dir};
-use super::hostarg::{buf, fd, ret, HostStr, BAD_PTR};
+use super::hostarg::{fd, HostStr};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::keys::{self, KdfParams, KeyArg};
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
-use libc::c_long;
 
 pub static ENTRIES: &[Entry] = &[
     entry!(nr::add_key, add_key, [Str, Str, Ptr, Uint, Int]),
@@ -108,25 +109,22 @@ fn string(ctx: &Ctx, addr: u32, max: usize) -> Option<HostStr> {
     (addr != 0).then(|| HostStr::read(ctx.mem, addr, max))
 }
 
-/// [`string`]'s pointer for the host.
-fn ptr(s: &Option<HostStr>) -> usize {
-    s.as_ref().map_or(0, |s| s.ptr() as usize)
+/// Guest memory the host uses in place.
+fn buf(ctx: &Ctx, addr: u32, len: usize, access: Prot) -> InPlace {
+    InPlace::new(ctx.mem, addr, len, access)
 }
 
 /// Implements add_key(2): the host's (payload length, type, description, payload, keyring).
 fn add_key(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (kind, desc) = (string(ctx, a[0], TYPE_MAX), string(ctx, a[1], DESC_MAX));
     let payload = buf(ctx, a[2], a[3] as usize, Prot::READ);
-    // SAFETY: NUL-terminated local strings, NULL, guest memory of `plen` bytes, or addresses the
-    // host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_add_key, ptr(&kind), ptr(&desc), payload, a[3] as usize, a[4] as i32) })
+    Ok(keys::add_key(kind.as_ref(), desc.as_ref(), payload, a[3] as usize, a[4] as i32)? as u32)
 }
 
 /// Implements request_key(2): the host's (type, description, callout string, keyring).
 fn request_key(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (kind, desc, callout) = (string(ctx, a[0], TYPE_MAX), string(ctx, a[1], DESC_MAX), string(ctx, a[2], DESC_MAX));
-    // SAFETY: NUL-terminated local strings, NULL, or addresses the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_request_key, ptr(&kind), ptr(&desc), ptr(&callout), a[3] as i32) })
+    Ok(keys::request_key(kind.as_ref(), desc.as_ref(), callout.as_ref(), a[3] as i32)? as u32)
 }
 
 /// `struct compat_keyctl_kdf_params`: hash name, other info, its length, eight spare words.
@@ -140,16 +138,6 @@ struct KdfParams32 {
 }
 const _: () = assert!(size_of::<KdfParams32>() == 44);
 
-/// The host's `struct keyctl_kdf_params`.
-#[repr(C)]
-struct KdfParams {
-    hashname: usize,
-    otherinfo: usize,
-    otherinfolen: u32,
-    spare: [u32; 8],
-}
-const _: () = assert!(size_of::<KdfParams>() == 56);
-
 /// `struct keyctl_pkey_params`: key, input length, output (or second input) length, spares.
 const PKEY_PARAMS_SIZE: usize = 40;
 /// `struct keyctl_pkey_query`.
@@ -159,78 +147,72 @@ const PKEY_QUERY_SIZE: usize = 56;
 /// made host pointers (see the module comment).
 fn keyctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let option = a[0];
-    let mut args: [usize; 4] = [a[1] as usize, a[2] as usize, a[3] as usize, a[4] as usize];
-    let mut strings: Vec<Option<HostStr>> = Vec::new();
+    let num = |i: usize| KeyArg::Num(libc::c_ulong::from(a[i]));
     // Locals the host reads through pointers; they live until the call.
     let iov;
-    let mut kdf = None;
+    let kdf;
     let kdf_name;
-    match option {
+    let (s0, s1, s2, s3);
+    let args: [KeyArg<'_>; 4] = match option {
         20 => {
             // KEYCTL_INSTANTIATE_IOV(id, iov, ioc, ring): a NULL vector is no payload.
             let ioc = if a[2] == 0 { 0 } else { a[3] };
             iov = import_iovec(ctx.mem, a[2], ioc, Dir::FromGuest)?;
-            args[1] = if iov.is_empty() { 0 } else { iov.as_ptr() as usize };
-            args[2] = iov.len();
+            [num(1), KeyArg::Iov(&iov), KeyArg::Num(iov.len() as libc::c_ulong), num(4)]
         }
         23 => {
             // KEYCTL_DH_COMPUTE(params, buffer, buflen, kdf).
-            args[0] = buf(ctx, a[1], 12, Prot::READ);
-            args[1] = buf(ctx, a[2], a[3] as usize, Prot::WRITE);
-            if a[4] != 0 {
-                args[3] = match ctx.mem.read_obj::<KdfParams32>(a[4]) {
+            let params = KeyArg::Guest(buf(ctx, a[1], 12, Prot::READ));
+            let out = KeyArg::Guest(buf(ctx, a[2], a[3] as usize, Prot::WRITE));
+            let last = if a[4] == 0 {
+                num(4)
+            } else {
+                match ctx.mem.read_obj::<KdfParams32>(a[4]) {
                     Ok(k) => {
                         kdf_name = string(ctx, k.hashname, ALG_MAX);
                         let other = buf(ctx, k.otherinfo, k.otherinfolen as usize, Prot::READ);
-                        let host = kdf.insert(KdfParams {
-                            hashname: ptr(&kdf_name),
-                            otherinfo: other,
-                            otherinfolen: k.otherinfolen,
-                            spare: k.spare,
-                        });
-                        host as *const KdfParams as usize
+                        kdf = KdfParams::new(kdf_name.as_ref(), other, k.otherinfolen, k.spare);
+                        KeyArg::Kdf(&kdf)
                     }
-                    Err(_) => BAD_PTR,
-                };
-            }
+                    Err(_) => KeyArg::Refused,
+                }
+            };
+            [params, out, num(3), last]
         }
         24 => {
             // KEYCTL_PKEY_QUERY(id, reserved, info, result).
-            strings.push(string(ctx, a[3], DESC_MAX));
-            args[2] = ptr(&strings[0]);
-            args[3] = buf(ctx, a[4], PKEY_QUERY_SIZE, Prot::WRITE);
+            s0 = string(ctx, a[3], DESC_MAX);
+            [num(1), num(2), KeyArg::Str(s0.as_ref()), KeyArg::Guest(buf(ctx, a[4], PKEY_QUERY_SIZE, Prot::WRITE))]
         }
         25..=28 => {
             // KEYCTL_PKEY_{ENCRYPT,DECRYPT,SIGN,VERIFY}(params, info, in, out or in2).
             let params = ctx.mem.read_obj::<[u32; 3]>(a[1]).ok();
-            args[0] = buf(ctx, a[1], PKEY_PARAMS_SIZE, Prot::READ);
-            strings.push(string(ctx, a[2], DESC_MAX));
-            args[1] = ptr(&strings[0]);
+            let p = KeyArg::Guest(buf(ctx, a[1], PKEY_PARAMS_SIZE, Prot::READ));
+            s0 = string(ctx, a[2], DESC_MAX);
             let (in_len, out_len) = params.map_or((0, 0), |p| (p[1] as usize, p[2] as usize));
-            args[2] = buf(ctx, a[3], in_len, Prot::READ);
+            let input = KeyArg::Guest(buf(ctx, a[3], in_len, Prot::READ));
             let out = if option == 28 { Prot::READ } else { Prot::WRITE };
-            args[3] = buf(ctx, a[4], out_len, out);
+            [p, KeyArg::Str(s0.as_ref()), input, KeyArg::Guest(buf(ctx, a[4], out_len, out))]
         }
         _ => {
             let kinds = kinds(option);
-            for (i, kind) in kinds.iter().enumerate() {
-                args[i] = match *kind {
-                    K::Num => a[i + 1] as usize,
-                    K::Str(max) => {
-                        strings.push(string(ctx, a[i + 1], max));
-                        strings.last().map_or(0, ptr)
-                    }
-                    K::In(n) => buf(ctx, a[i + 1], a[n] as usize, Prot::READ),
-                    K::Out(n) => buf(ctx, a[i + 1], a[n] as usize, Prot::WRITE),
-                    K::Fd => fd(a[i + 1]) as usize,
-                };
-            }
+            let s = |i: usize| match kinds[i] {
+                K::Str(max) => string(ctx, a[i + 1], max),
+                _ => None,
+            };
+            (s0, s1, s2, s3) = (s(0), s(1), s(2), s(3));
+            let strs = [&s0, &s1, &s2, &s3];
+            let arg = |i: usize| match kinds[i] {
+                K::Num => num(i + 1),
+                K::Str(_) => KeyArg::Str(strs[i].as_ref()),
+                K::In(n) => KeyArg::Guest(buf(ctx, a[i + 1], a[n] as usize, Prot::READ)),
+                K::Out(n) => KeyArg::Guest(buf(ctx, a[i + 1], a[n] as usize, Prot::WRITE)),
+                K::Fd => KeyArg::Num(fd(a[i + 1]) as libc::c_ulong),
+            };
+            [arg(0), arg(1), arg(2), arg(3)]
         }
-    }
+    };
     // Numbers are passed zero-extended, as compat_keyctl() gets them (`u32`); the kernel casts
     // key serials back to `key_serial_t` (int), which the low 32 bits decide either way.
-    // SAFETY: each pointer argument is NULL, a NUL-terminated local string, a local struct or
-    // iovec array that lives until the call returns, guest memory of the size the command uses,
-    // or an address the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_keyctl, c_long::from(option), args[0], args[1], args[2], args[3]) })
+    Ok(keys::keyctl(option as i32, args)? as u32)
 }

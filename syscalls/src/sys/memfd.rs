@@ -18,9 +18,6 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::memfd_secret, memfd_secret, [OpenFlags]),
 ];
 
-/// The x86-64 number (the same as i386's).
-const SYS_MEMFD_SECRET: libc::c_long = 447;
-
 /// `MFD_NAME_MAX_LEN` (mm/memfd.c): NAME_MAX less the `memfd:` prefix.
 const MFD_NAME_MAX_LEN: usize = 255 - 6;
 
@@ -34,6 +31,6 @@ fn memfd_create(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements memfd_secret(2): the host's (flags: only O_CLOEXEC; EINVAL else, ENOSYS when
 /// secretmem is disabled).
 fn memfd_secret(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: a number only.
-    super::hostarg::new_fd(unsafe { libc::syscall(SYS_MEMFD_SECRET, libc::c_long::from(a[0])) })
+    let fd = crate::hostcall::fdcalls::memfd_secret(a[0])?;
+    Ok(super::fd::new_guest_fd(fd as i32)?)
 }

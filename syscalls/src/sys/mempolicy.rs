@@ -17,14 +17,17 @@
 //! emulator's guest base, which is that process's own only when it is this process or one it
 //! forked.
 
-use super::hostarg::{buf, int, ret, uint, BAD_PTR};
+use super::hostarg::BAD_PTR;
 use super::mm_space::host_addr;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::numa::{self, NodeMask, PageList};
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
+use libc::c_ulong;
 use std::sync::LazyLock;
 
 pub static ENTRIES: &[Entry] = &[
@@ -67,8 +70,12 @@ impl Mask {
         Mask(Some(words), 0)
     }
 
-    fn ptr(&self) -> usize {
-        self.0.as_ref().map_or(self.1, |w| w.as_ptr() as usize)
+    fn host(&self) -> NodeMask<'_> {
+        match (&self.0, self.1) {
+            (Some(w), _) => NodeMask::Local(w),
+            (None, 0) => NodeMask::Null,
+            (None, _) => NodeMask::Refused,
+        }
     }
 }
 
@@ -91,32 +98,28 @@ fn range(ctx: &Ctx, start: u32, len: u32) -> usize {
 fn mbind(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mask = Mask::read(ctx.mem, a[3], a[4]);
     let start = range(ctx, a[0], a[1]);
-    // SAFETY: a local node mask, NULL, or an address the host refuses; the range is the guest's
-    // own memory in the host (or one with nothing mapped), where a policy changes no contents.
-    ret(unsafe { libc::syscall(libc::SYS_mbind, start, uint(a[1]), int(a[2]), mask.ptr(), uint(a[4]), uint(a[5])) })
+    let (len, maxnode) = (c_ulong::from(a[1]), c_ulong::from(a[4]));
+    Ok(numa::mbind(start, len, a[2] as i32, mask.host(), maxnode, a[5])? as u32)
 }
 
 /// Implements set_mempolicy(2): the host's, for the calling thread.
 fn set_mempolicy(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mask = Mask::read(ctx.mem, a[1], a[2]);
-    // SAFETY: a local node mask, NULL, or an address the host refuses.
-    ret(unsafe { libc::syscall(libc::SYS_set_mempolicy, int(a[0]), mask.ptr(), uint(a[2])) })
+    Ok(numa::set_mempolicy(a[0] as i32, mask.host(), c_ulong::from(a[2]))? as u32)
 }
 
 /// Implements set_mempolicy_home_node(2): the host's, on the host range.
 fn set_mempolicy_home_node(ctx: &mut Ctx, a: &Args) -> SysResult {
-    const SYS_SET_MEMPOLICY_HOME_NODE: libc::c_long = 450;
     let start = range(ctx, a[0], a[1]);
-    // SAFETY: numbers, and a range of guest memory (or of nothing) the host only looks up.
-    ret(unsafe { libc::syscall(SYS_SET_MEMPOLICY_HOME_NODE, start, uint(a[1]), uint(a[2]), uint(a[3])) })
+    let (len, home, flags) = (c_ulong::from(a[1]), c_ulong::from(a[2]), c_ulong::from(a[3]));
+    Ok(numa::set_mempolicy_home_node(start, len, home, flags)? as u32)
 }
 
 /// Implements migrate_pages(2): the host's (both masks, then the process and its privilege).
 fn migrate_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
     let old = Mask::read(ctx.mem, a[2], a[1]);
     let new = Mask::read(ctx.mem, a[3], a[1]);
-    // SAFETY: local node masks, NULL, or addresses the host refuses.
-    ret(unsafe { libc::syscall(libc::SYS_migrate_pages, int(a[0]), uint(a[1]), old.ptr(), new.ptr()) })
+    Ok(numa::migrate_pages(a[0] as i32, c_ulong::from(a[1]), old.host(), new.host())? as u32)
 }
 
 /// Implements get_mempolicy(2) as kernel_get_mempolicy() does for a compat task: the host's
@@ -130,11 +133,9 @@ fn get_mempolicy(ctx: &mut Ctx, a: &Args) -> SysResult {
     let addr = if flags & MPOL_F_ADDR != 0 { range(ctx, addr, 1) } else { addr as usize };
     let mut pval: i32 = 0;
     let mut mask = vec![0u64; (maxnode.saturating_sub(1).div_ceil(64)).clamp(1, PAGE_SIZE as usize / 8 + 1)];
-    let host_mask = if nmask == 0 { 0 } else { mask.as_mut_ptr() as usize };
-    let host_policy = if policy == 0 { 0 } else { &mut pval as *mut i32 as usize };
-    // SAFETY: locals of the sizes the host writes (its copy is at most a page, EINVAL past
-    // that), or NULL; the address is only looked up.
-    ret(unsafe { libc::syscall(libc::SYS_get_mempolicy, host_policy, host_mask, maxnode, addr, uint(flags)) })?;
+    let host_mask = (nmask != 0).then_some(mask.as_mut_slice());
+    let host_policy = (policy != 0).then_some(&mut pval);
+    numa::get_mempolicy(host_policy, host_mask, maxnode as c_ulong, addr, c_ulong::from(flags))?;
     if policy != 0 {
         ctx.mem.write_u32(policy, pval as u32)?;
     }
@@ -180,16 +181,9 @@ fn move_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
     } else {
         Vec::new()
     };
-    let pages_ptr = if count == 0 {
-        pages as usize
-    } else if host_pages.is_empty() {
-        BAD_PTR
-    } else {
-        host_pages.as_ptr() as usize
-    };
-    let nodes_ptr = buf(ctx, nodes, count * 4, Prot::READ);
-    let status_ptr = buf(ctx, status, count * 4, Prot::WRITE);
-    // SAFETY: a local array of host page addresses (only looked up), guest `int` arrays of
-    // `count` entries, NULL, or addresses the host answers EFAULT for.
-    ret(unsafe { libc::syscall(libc::SYS_move_pages, int(pid), count, pages_ptr, nodes_ptr, status_ptr, int(flags)) })
+    let list =
+        if count != 0 && host_pages.is_empty() { PageList::Refused(count) } else { PageList::Local(&host_pages) };
+    let nodes_in = InPlace::new(ctx.mem, nodes, count * 4, Prot::READ);
+    let status_out = InPlace::new(ctx.mem, status, count * 4, Prot::WRITE);
+    Ok(numa::move_pages(pid as i32, list, nodes_in, status_out, flags as i32)? as u32)
 }

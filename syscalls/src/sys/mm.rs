@@ -270,7 +270,12 @@ fn munmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     if u64::from(addr) + u64::from(len) > TASK_SIZE {
         return Err(Errno::INVAL.into());
     }
-    ctx.task.mm.get_mut(ctx.held).unmap(ctx.mem, addr, len)?;
+    // do_vmi_munmap(): a sealed VMA in the range is EPERM with nothing unmapped.
+    let mm = ctx.task.mm.get_mut(ctx.held);
+    if mm.any_sealed(u64::from(addr), u64::from(addr) + u64::from(len)) {
+        return Err(Errno::PERM.into());
+    }
+    mm.unmap(ctx.mem, addr, len)?;
     Ok(0)
 }
 
@@ -462,6 +467,13 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let (pieces, hole) = ctx.task.mm.get(ctx.held).pieces(u64::from(start), end);
     for v in &pieces {
+        // can_madvise_modify(): a discarding advice on a sealed, read-only, private anonymous
+        // VMA is EPERM (the VMAs before it took the advice).
+        let discard =
+            matches!(advice, FREE | DONTNEED | DONTNEED_LOCKED | REMOVE | DONTFORK | WIPEONFORK | GUARD_INSTALL);
+        if discard && v.flags & vm::SEALED != 0 && private_anon(v) && !v.prot.contains(Prot::WRITE) {
+            return Err(Errno::PERM.into());
+        }
         match advice {
             // Hints, and fork-time flags: a forked child keeps every guest page (DONTFORK is not
             // forwarded, as the child emulator needs the whole guest space).

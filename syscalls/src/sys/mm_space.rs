@@ -116,6 +116,9 @@ pub mod vm {
     pub const ACCOUNT: u32 = 0x10_0000;
     pub const NORESERVE: u32 = 0x20_0000;
     pub const NOHUGEPAGE: u32 = 0x4000_0000;
+    /// `VM_SEALED` (mseal(2)), which the kernel keeps in a bit above 32 (bit 63 on x86-64):
+    /// here the free top bit. Splits keep it, and a sealed VMA never merges with an unsealed one.
+    pub const SEALED: u32 = 0x8000_0000;
     /// What mlock sets and munlock clears.
     pub const LOCKED_MASK: u32 = LOCKED | LOCKONFAULT;
 }
@@ -355,6 +358,10 @@ impl Mm {
         if len == 0 || end > TASK_SIZE || !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::INVAL);
         }
+        // A sealed VMA in the way is EPERM before anything changes (__mmap_region()'s unmap).
+        if self.any_sealed(u64::from(addr), end) {
+            return Err(Errno::PERM);
+        }
         // The host mapping first: when it fails (EACCES on a write-only fd …) nothing changed.
         if let Err(e) = mem.map(addr, len, prot, backing) {
             if e.unmapped {
@@ -410,6 +417,12 @@ impl Mm {
         }
     }
 
+    /// Whether a VMA overlapping `[start, end)` is sealed (the munmap, MAP_FIXED and mremap
+    /// target checks: vms_gather_munmap_vmas()'s vma_is_sealed()).
+    pub fn any_sealed(&self, start: u64, end: u64) -> bool {
+        self.pieces(start, end).0.iter().any(|v| v.flags & vm::SEALED != 0)
+    }
+
     /// Bytes of VMAs with `VM_LOCKED` (the kernel's `locked_vm`, in bytes).
     pub fn locked_vm(&self) -> u64 {
         self.vmas.values().filter(|v| v.flags & vm::LOCKED != 0).map(|v| v.end - u64::from(v.start)).sum()
@@ -444,7 +457,13 @@ impl Mm {
                 None => break,
             }
         }
-        let run_end = at;
+        // mprotect_fixup() refuses a sealed VMA (EPERM) after the VMAs before it have changed.
+        let sealed_at =
+            self.pieces(u64::from(addr), at).0.iter().find(|v| v.flags & vm::SEALED != 0).map(|v| u64::from(v.start));
+        let run_end = sealed_at.unwrap_or(at);
+        if run_end == u64::from(addr) {
+            return Err(Errno::PERM);
+        }
         self.split_at(addr);
         if run_end < 1 << 32 {
             self.split_at(run_end as u32);
@@ -466,6 +485,9 @@ impl Mm {
         }
         mem.protect(addr, (run_end - u64::from(addr)) as u32, prot)?;
         self.protect_guards(mem, addr, run_end)?;
+        if sealed_at.is_some() {
+            return Err(Errno::PERM);
+        }
         if run_end < end {
             return Err(Errno::NOMEM);
         }
@@ -508,6 +530,10 @@ impl Mm {
         self.generation += 1;
         let Remap { addr, mut old_len, new_len, may_move, fixed, dont_unmap, new_addr } = req;
         let vma = self.find(addr).cloned().ok_or(Errno::FAULT)?;
+        // check_prep_vma(): a sealed source is EPERM right after the lookup.
+        if vma.flags & vm::SEALED != 0 {
+            return Err(Errno::PERM);
+        }
         let new_len64 = u64::from(new_len);
         let moves = fixed || dont_unmap;
         if moves || new_len64 > old_len {
@@ -527,6 +553,9 @@ impl Mm {
         }
         // mremap_to() with MREMAP_FIXED clears the target first and drops the tail of a shrink.
         if fixed {
+            if self.any_sealed(u64::from(new_addr), u64::from(new_addr) + new_len64) {
+                return Err(Errno::PERM);
+            }
             self.unmap(mem, new_addr, new_len)?;
             if old_len > new_len64 {
                 self.unmap(mem, addr + new_len, (old_len - new_len64) as u32)?;

@@ -38,6 +38,7 @@ pub mod inotify;
 pub mod io_uring;
 pub mod ipc;
 pub mod kcmp;
+pub mod kernel;
 pub mod keys;
 pub mod landlock;
 pub mod ldt;
@@ -48,6 +49,7 @@ pub mod mm;
 pub mod mm_space;
 pub mod mount;
 pub mod mqueue;
+pub mod mseal;
 pub mod netioctl;
 pub mod ni;
 pub mod ns;
@@ -100,6 +102,8 @@ pub static FAMILIES: &[&[Entry]] = &[
     aio::ENTRIES,
     seccomp::ENTRIES,
     ni::ENTRIES,
+    mseal::ENTRIES,
+    kernel::ENTRIES,
     syslog::ENTRIES,
     fork::ENTRIES,
     fs::ENTRIES,

@@ -13,6 +13,7 @@ use crate::abi::nr;
 use crate::entry;
 use crate::host;
 use crate::hostcall::mount::{self, Bytes, FsValue};
+use crate::hostcall::{inplace::InPlace, opentree};
 use crate::mem::{GuestMemory, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -210,13 +211,9 @@ fn open_tree(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// `__u64`) applied to the new detached tree; the host reads `size` bytes of it in place (up to a
 /// page: it refuses more, E2BIG, first).
 fn open_tree_attr(ctx: &mut Ctx, a: &Args) -> SysResult {
-    const SYS_OPEN_TREE_ATTR: c_long = 467;
     let p = string(ctx, a[1]);
-    let attr = super::hostarg::buf(ctx, a[3], (a[4] as usize).min(PAGE_SIZE as usize), crate::mem::Prot::READ);
-    // SAFETY: a NUL-terminated local string (or NULL, or an address the host answers EFAULT for)
-    // and guest memory of the size the host reads.
-    let fd =
-        host(unsafe { libc::syscall(SYS_OPEN_TREE_ATTR, dirfd(a[0]), p.ptr(), a[2] as c_long, attr, a[4] as c_long) })?;
+    let attr = InPlace::new(ctx.mem, a[3], (a[4] as usize).min(PAGE_SIZE as usize), crate::mem::Prot::READ);
+    let fd = opentree::open_tree_attr(dirfd(a[0]) as i32, &p, a[2], attr, a[4])?;
     Ok(new_guest_fd(fd as i32)?)
 }
 

@@ -5,14 +5,6 @@
 //! putpmsg, vserver), vm86old and vm86 (32-bit kernels only), and the removed bdflush (5.15),
 //! _sysctl (5.5) and lookup_dcookie (6.8). Each has its row, so that the answer is the kernel's
 //! and not the "unsupported" log of a number the emulator does not know.
-//!
-//! Below them, the calls this host's kernel is built without, measured with a native static i386
-//! probe run as root (each answered ENOSYS to the 32-bit process): uselib (CONFIG_USELIB off),
-//! ioperm and iopl (CONFIG_X86_IOPL_IOPERM off; the guest's `in`/`out` run in the engine and fault
-//! as they would natively), init_module, finit_module and delete_module (CONFIG_MODULES off) and
-//! kexec_load (CONFIG_KEXEC off). On a kernel built with them these rows would answer differently
-//! from the host; they are ENOSYS rather than forwards because loading a module or a kernel, or
-//! giving the emulator process port access, on behalf of a guest is nothing emu386 does.
 
 use crate::abi::nr;
 use crate::entry;
@@ -44,13 +36,6 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::putpmsg, ni_syscall, []),
     entry!(nr::lookup_dcookie, ni_syscall, []),
     entry!(nr::vserver, ni_syscall, []),
-    entry!(nr::uselib, ni_syscall, []),
-    entry!(nr::ioperm, ni_syscall, []),
-    entry!(nr::iopl, ni_syscall, []),
-    entry!(nr::init_module, ni_syscall, []),
-    entry!(nr::delete_module, ni_syscall, []),
-    entry!(nr::finit_module, ni_syscall, []),
-    entry!(nr::kexec_load, ni_syscall, []),
 ];
 
 /// sys_ni_syscall(): ENOSYS.

@@ -10,17 +10,14 @@
 //! guest has not mapped is reserved host memory, which the host advises without the ENOMEM the
 //! kernel answers for a hole.
 
-use super::hostarg::{fd, int, ret, uint};
+use super::hostarg::fd;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::fdcalls;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
-
-/// The x86-64 numbers (the same as i386's).
-const SYS_PROCESS_MADVISE: libc::c_long = 440;
-const SYS_PROCESS_MRELEASE: libc::c_long = 448;
 
 /// `UIO_MAXIOV`.
 const UIO_MAXIOV: u32 = 1024;
@@ -50,12 +47,10 @@ fn process_madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
         let host = super::mm_space::host_addr(base).ok_or(Errno::NOSYS)?;
         iov.push(libc::iovec { iov_base: host, iov_len: len as usize });
     }
-    // SAFETY: the host only reads the iovec array (a local) and gives advice about the ranges.
-    ret(unsafe { libc::syscall(SYS_PROCESS_MADVISE, fd(a[0]), iov.as_ptr(), iov.len(), int(a[3]), 0) })
+    Ok(fdcalls::process_madvise(fd(a[0]) as i32, &iov, a[3] as i32)? as u32)
 }
 
 /// Implements process_mrelease(2): the host's.
 fn process_mrelease(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: numbers only.
-    ret(unsafe { libc::syscall(SYS_PROCESS_MRELEASE, fd(a[0]), uint(a[1])) })
+    Ok(fdcalls::process_mrelease(fd(a[0]) as i32, a[1])? as u32)
 }

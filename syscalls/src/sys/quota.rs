@@ -9,9 +9,11 @@
 //! has one layout and is read or written in place. Q_QUOTAON's `addr` is a path.
 
 use super::fs::{path, Follow};
-use super::hostarg::{buf, fd, ret, uint, BAD_PTR};
+use super::hostarg::fd;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::quota::{self, QuotaAddr, LOCAL_MIN};
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -19,9 +21,6 @@ use crate::SysResult;
 
 pub static ENTRIES: &[Entry] =
     &[entry!(nr::quotactl, quotactl, [Hex, Str, Int, Ptr]), entry!(nr::quotactl_fd, quotactl_fd, [Fd, Hex, Int, Ptr])];
-
-/// The x86-64 number (the same as i386's).
-const SYS_QUOTACTL_FD: libc::c_long = 443;
 
 const Q_QUOTAON: u32 = 0x80_0002;
 const Q_GETFMT: u32 = 0x80_0004;
@@ -45,11 +44,15 @@ const DQBLK32: usize = 68;
 /// `struct fs_quota_stat`: 72 bytes on x86-64, 64 on i386 (`struct compat_fs_quota_stat`).
 const QSTAT: usize = 72;
 const QSTAT32: usize = 64;
+// The host-sized locals are LOCAL_MIN bytes, enough for either struct.
+const _: () = assert!(DQBLK <= LOCAL_MIN && QSTAT <= LOCAL_MIN);
 
 /// What the host gets for `addr`, and what to copy back to the guest afterwards.
 enum Addr {
-    /// Passed as it is (a number, or guest memory in place).
-    Raw(usize),
+    /// Guest memory in place, NULL, or refused.
+    Guest(InPlace),
+    /// Not used by the command.
+    Unused,
     /// A path (Q_QUOTAON).
     Path(super::fs::HostPath),
     /// A local struct the host reads (Q_SETQUOTA).
@@ -59,11 +62,12 @@ enum Addr {
 }
 
 impl Addr {
-    fn ptr(&mut self) -> usize {
+    fn host(&mut self) -> QuotaAddr<'_> {
         match self {
-            Addr::Raw(p) => *p,
-            Addr::Path(p) => p.ptr() as usize,
-            Addr::In(v) | Addr::Out(v, _) => v.as_mut_ptr() as usize,
+            Addr::Guest(g) => QuotaAddr::Guest(*g),
+            Addr::Unused => QuotaAddr::Unused,
+            Addr::Path(p) => QuotaAddr::Path(p),
+            Addr::In(v) | Addr::Out(v, _) => QuotaAddr::Local(v),
         }
     }
 }
@@ -86,41 +90,36 @@ fn qstat32(h: &[u8]) -> Vec<u8> {
 
 /// The host's `addr` for `cmd` (the subcommand is `cmd >> 8`; the quota type is the low byte).
 fn addr(ctx: &Ctx, cmd: u32, addr: u32) -> Addr {
-    let local = |n: usize| if addr == 0 { Addr::Raw(0) } else { Addr::Raw(buf(ctx, addr, n, Prot::READ)) };
-    let out = |n: usize| if addr == 0 { Addr::Raw(0) } else { Addr::Raw(buf(ctx, addr, n, Prot::WRITE)) };
+    let local = |n: usize| Addr::Guest(InPlace::new(ctx.mem, addr, n, Prot::READ));
+    let out = |n: usize| Addr::Guest(InPlace::new(ctx.mem, addr, n, Prot::WRITE));
     match cmd >> 8 {
         Q_QUOTAON => Addr::Path(path(ctx, addr, Follow::Yes)),
         Q_GETFMT => out(4),
         Q_GETINFO => out(24),
         Q_SETINFO => local(24),
-        Q_GETQUOTA => Addr::Out(vec![0; DQBLK], dqblk32),
+        Q_GETQUOTA => Addr::Out(vec![0; LOCAL_MIN], dqblk32),
         Q_SETQUOTA => {
-            let mut v = vec![0u8; DQBLK];
+            let mut v = vec![0u8; LOCAL_MIN];
             match ctx.mem.read(addr, &mut v[..DQBLK32]) {
                 Ok(()) => Addr::In(v),
-                Err(_) => Addr::Raw(BAD_PTR),
+                Err(_) => Addr::Guest(InPlace::Refused),
             }
         }
         Q_GETNEXTQUOTA => out(72),
         Q_XQUOTAON | Q_XQUOTAOFF | Q_XQUOTARM => local(4),
         Q_XGETQUOTA | Q_XGETNEXTQUOTA => out(112),
         Q_XSETQLIM => local(112),
-        Q_XGETQSTAT => Addr::Out(vec![0; QSTAT], qstat32),
+        Q_XGETQSTAT => Addr::Out(vec![0; LOCAL_MIN], qstat32),
         // The host reads `qs_version` first, then writes the struct.
-        Q_XGETQSTATV => {
-            if addr == 0 {
-                Addr::Raw(0)
-            } else {
-                Addr::Raw(buf(ctx, addr, 160, Prot::READ | Prot::WRITE))
-            }
-        }
-        _ => Addr::Raw(addr as usize),
+        Q_XGETQSTATV => Addr::Guest(InPlace::new(ctx.mem, addr, 160, Prot::READ | Prot::WRITE)),
+        // Q_SYNC, Q_QUOTAOFF, Q_XQUOTASYNC and unknown commands (EINVAL) do not read it.
+        _ => Addr::Unused,
     }
 }
 
 /// The host's answer, then a local output struct copied to the guest in its layout (EFAULT).
-fn finish(ctx: &mut Ctx, r: libc::c_long, out: Addr, to: u32) -> SysResult {
-    let v = ret(r)?;
+fn finish(ctx: &mut Ctx, r: Result<i64, crate::Errno>, out: Addr, to: u32) -> SysResult {
+    let v = r? as u32;
     if let Addr::Out(host, convert) = out {
         ctx.mem.write(to, &convert(&host))?;
     }
@@ -134,16 +133,13 @@ fn quotactl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut at = addr(ctx, a[0], a[3]);
     // Q_GETQUOTA and Q_XGETQSTAT with an address the guest cannot write: the host still runs
     // (its answer comes first), then the copy-out faults.
-    // SAFETY: NULL, a NUL-terminated local string, a local struct of the host's size, guest
-    // memory of the size the command uses, or an address the host answers EFAULT for.
-    let r = unsafe { libc::syscall(libc::SYS_quotactl, uint(a[0]), special.ptr(), a[2] as i32, at.ptr()) };
+    let r = quota::quotactl(a[0], &special, a[2] as i32, at.host());
     finish(ctx, r, at, a[3])
 }
 
 /// Implements quotactl_fd(2): as quotactl(2), on the file system of a guest fd.
 fn quotactl_fd(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut at = addr(ctx, a[1], a[3]);
-    // SAFETY: as in quotactl().
-    let r = unsafe { libc::syscall(SYS_QUOTACTL_FD, fd(a[0]), uint(a[1]), a[2] as i32, at.ptr()) };
+    let r = quota::quotactl_fd(fd(a[0]) as i32, a[1], a[2] as i32, at.host());
     finish(ctx, r, at, a[3])
 }

@@ -7,10 +7,10 @@
 //! `struct __kernel_timex`, whose explicit padding gives it the x86-64 layout on i386 (208
 //! bytes, every field at the same offset), so the host reads and writes it in place.
 
-use super::hostarg::{int, ret};
 use crate::abi::nr;
 use crate::abi::time::CLOCK_NAMES;
 use crate::entry;
+use crate::hostcall::timex;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -58,8 +58,7 @@ const _: () = assert!(size_of::<libc::timex>() == 208);
 
 /// get_old_timex32(): every field sign-extended, the padding left zero.
 fn to_host(t: &Timex32) -> libc::timex {
-    // SAFETY: `struct timex` is plain integers, for which all zero bytes are a valid value.
-    let mut h: libc::timex = unsafe { std::mem::zeroed() };
+    let mut h = timex::zeroed();
     h.modes = t.modes.get();
     h.offset = t.offset.get().into();
     h.freq = t.freq.get().into();
@@ -118,18 +117,16 @@ fn from_host(h: &libc::timex) -> Timex32 {
 /// answer when that fails).
 fn adjtimex(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut host = to_host(&ctx.mem.read_obj::<Timex32>(a[0])?);
-    // SAFETY: a local `struct timex`.
-    let r = unsafe { libc::syscall(libc::SYS_adjtimex, &mut host as *mut libc::timex) };
+    let r = timex::adjtimex(&mut host);
     ctx.mem.write_obj(a[0], &from_host(&host))?;
-    ret(r)
+    Ok(r? as u32)
 }
 
 /// Implements clock_adjtime(2) with the 32-bit struct, as sys_clock_adjtime32() does: the struct
 /// read (EFAULT) before the clock is looked at, and written back only when the host succeeded.
 fn clock_adjtime(ctx: &mut Ctx, a: &Args) -> SysResult {
     let mut host = to_host(&ctx.mem.read_obj::<Timex32>(a[1])?);
-    // SAFETY: a local `struct timex`.
-    let r = ret(unsafe { libc::syscall(libc::SYS_clock_adjtime, int(a[0]), &mut host as *mut libc::timex) })?;
+    let r = timex::clock_adjtime(a[0] as i32, &mut host)? as u32;
     ctx.mem.write_obj(a[1], &from_host(&host))?;
     Ok(r)
 }
@@ -138,11 +135,9 @@ fn clock_adjtime(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// host's call on them, and the struct written back only when it succeeded (a read-only struct
 /// is adjusted from, then EFAULT, as natively).
 fn clock_adjtime64(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut tx = [0u8; size_of::<libc::timex>()];
+    let mut tx = [0u8; timex::TIMEX_SIZE];
     ctx.mem.read(a[1], &mut tx)?;
-    // SAFETY: a local buffer of the size and layout of the host's `struct __kernel_timex` (the
-    // host copies it in and out; it needs no alignment for that).
-    let r = ret(unsafe { libc::syscall(libc::SYS_clock_adjtime, int(a[0]), tx.as_mut_ptr()) })?;
+    let r = timex::clock_adjtime_bytes(a[0] as i32, &mut tx)? as u32;
     ctx.mem.write(a[1], &tx)?;
     Ok(r)
 }

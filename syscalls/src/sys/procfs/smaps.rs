@@ -121,6 +121,7 @@ pub(super) fn vm_flags_text(v: &Vma) -> String {
         (vm::ACCOUNT, "ac"),
         (vm::NORESERVE, "nr"),
         (vm::NOHUGEPAGE, "nh"),
+        (vm::SEALED, "sl"),
     ];
     let mut out = String::new();
     for (bit, name) in NAMES {
