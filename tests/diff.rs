@@ -359,6 +359,7 @@ const DIFF_EXCEPTIONS: &[(&str, &str)] = &[
     ("fs_proc_other", "reads other processes' /proc/PID/maps: emu386 serves them from a memfd"),
     ("sys_seccomp", "reads /proc/self/status: emu386 serves it from a memfd"),
     ("sys_aio", "reads /proc/self/maps: emu386 serves it from a memfd"),
+    ("mm_mseal", "reads /proc/self/smaps: emu386 serves it from a memfd"),
 ];
 
 /// `emu386 diff` with replay calls every fixture (statically linked, with its `// args:`) the
