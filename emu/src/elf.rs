@@ -16,7 +16,7 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::path::Path;
 use syscalls::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
-use syscalls::sys::mm_space::{Mm, VmaKind};
+use syscalls::space::{Mm, VmaKind};
 
 /// Why a file cannot run. `NotFound` is exit status 127, the rest 126.
 #[derive(Debug, thiserror::Error)]

@@ -24,7 +24,7 @@ use std::os::fd::FromRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use syscalls::sys::mm_space::Mm;
+use syscalls::space::Mm;
 use syscalls::trace::Tracer;
 use syscalls::{Exit, Task};
 
@@ -402,7 +402,7 @@ fn main() -> ExitCode {
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
     syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
     if let Some((soft, hard)) = cli.as_limit {
-        syscalls::sys::mm_space::set_address_space_limit(soft, hard);
+        syscalls::space::set_address_space_limit(soft, hard);
     }
     // The network first: the inherited socket table may hold its sockets.
     if let Some(Net::Private(name)) = &cli.net {

@@ -14,7 +14,7 @@ use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
 use syscalls::mem::GuestMemoryExt;
-use syscalls::sys::mm_space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
+use syscalls::space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::task::Held;
 use syscalls::{Exit, Task};
@@ -673,7 +673,7 @@ pub fn memory_fault(
 /// fault handler does (expand_stack()), within RLIMIT_STACK and the default stack_guard_gap
 /// (256 pages).
 pub fn grow_stack(space: &mut GuestSpace, task: &mut Task, held: &mut Held, addr: u32) -> bool {
-    use syscalls::sys::mm_space::STACK_GUARD_GAP;
+    use syscalls::space::STACK_GUARD_GAP;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Stack).current.unwrap_or(u64::MAX);
     let grown = task.mm.get_mut(held).grow_down(space, addr, limit, STACK_GUARD_GAP);
     if grown {

@@ -6,7 +6,7 @@
 
 use crate::elf::Image;
 use syscalls::mem::{Backing, GuestMemory, GuestMemoryExt, Prot};
-use syscalls::sys::mm_space::{Mm, VmaKind, TASK_SIZE};
+use syscalls::space::{Mm, VmaKind, TASK_SIZE};
 use syscalls::Errno;
 
 /// The stack ends where user space ends (no randomisation).

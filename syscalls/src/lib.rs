@@ -7,6 +7,9 @@
 //! - [`row`]: one row of the table: the call, its handler and the facts about it.
 //! - [`table`]: the one syscall table (number → name, handler, argument kinds) and the one dispatcher,
 //!   the only place where a handler's result becomes the guest's `%eax`.
+//! - [`task`], [`state`], [`shared`]: a guest thread's task, the state it holds, and the
+//!   process-wide values reached only with the emulator lock's proof.
+//! - [`space`]: the guest address space (`mm_struct`): its VMAs, placement, limits.
 //! - [`sys`]: the handlers, one file per family.
 //! - [`hostcall`]: safe wrappers of the host calls rustix lacks, so that handlers hold no unsafe.
 //! - [`trace`]: strace-format output, driven by the table's argument kinds.
@@ -27,6 +30,7 @@ pub mod replay;
 #[forbid(unsafe_code)]
 pub mod row;
 pub mod shared;
+pub mod space;
 pub mod state;
 pub mod sys;
 #[forbid(unsafe_code)]

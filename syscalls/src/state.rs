@@ -1,6 +1,6 @@
 //! The state types a [`crate::Task`] holds, below the handlers that work on them: the signal
 //! state (sys/signal.rs), rseq's registration (sys/rseq.rs), how the emulator runs itself again
-//! (sys/exec.rs). The families re-export them where they have always been found
+//! (sys/exec.rs), seccomp's mode and filters (sys/seccomp.rs). The families re-export them where they have always been found
 //! (`sys::signal::Signals`); plain data here, so the task layer needs no handler module.
 
 use crate::abi::signal::{NSIG, SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
@@ -8,6 +8,7 @@ use crate::abi::signal::{NSIG, SIG_DFL, SIG_IGN, SS_AUTODISARM, SS_DISABLE, SS_O
 use crate::shared::{Held, Shared};
 use std::ffi::OsString;
 use std::os::fd::RawFd;
+use std::sync::Arc;
 
 /// One signal's disposition (`struct k_sigaction`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -120,4 +121,31 @@ pub struct Registration {
     /// The (cpu, node, mm_cid) last written to the area; `None` until the first return to the
     /// guest after registration (rseq_set_notify_resume()).
     pub(crate) written: Option<(u32, u32, u32)>,
+}
+
+/// One classic BPF instruction (`struct sock_filter`, 8 bytes on every architecture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeccompInsn {
+    pub code: u16,
+    pub jt: u8,
+    pub jf: u8,
+    pub k: u32,
+}
+
+/// One attached filter and the ones attached before it (`struct seccomp_filter`).
+#[derive(Debug)]
+pub struct SeccompFilter {
+    pub(crate) prog: Vec<SeccompInsn>,
+    pub(crate) log: bool,
+    pub(crate) prev: Option<Arc<SeccompFilter>>,
+}
+
+/// A thread's seccomp state (`struct seccomp`); what it does is `sys::seccomp`'s.
+#[derive(Debug, Clone, Default)]
+pub struct SeccompState {
+    pub mode: u32,
+    pub(crate) filter: Option<Arc<SeccompFilter>>,
+    /// The serial of the SECCOMP_FILTER_FLAG_TSYNC state this thread has taken
+    /// (`sys::seccomp`'s `SYNCED`).
+    pub(crate) synced: u64,
 }

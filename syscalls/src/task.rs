@@ -44,7 +44,7 @@
 
 use crate::mem::GuestMemory;
 pub use crate::shared::{Held, Shared};
-use crate::sys::mm_space::Mm;
+use crate::space::Mm;
 use crate::trace::Tracer;
 use crate::Errno;
 use std::collections::HashSet;
@@ -195,7 +195,7 @@ pub struct Task {
     /// rseq(2)'s registration (per thread).
     pub rseq: Option<crate::state::Registration>,
     /// seccomp's mode and filters (per thread, inherited by threads, forks and execve).
-    pub seccomp: crate::sys::seccomp::State,
+    pub seccomp: crate::state::SeccompState,
     /// Unknown syscall numbers already logged.
     unsupported_seen: HashSet<u32>,
 }
@@ -215,7 +215,7 @@ impl Task {
             signals,
             emulator: None,
             rseq: None,
-            seccomp: crate::sys::seccomp::State::default(),
+            seccomp: crate::state::SeccompState::default(),
             unsupported_seen: HashSet::new(),
         }
     }

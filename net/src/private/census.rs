@@ -23,6 +23,7 @@
 //! empty census.
 
 use super::addr::{self, Endpoint, Ip, Parsed, Proto};
+use super::netlink::{u16_at, u32_at};
 use super::{fd_floor, last_errno};
 use crate::Errno;
 use std::collections::HashMap;
@@ -142,14 +143,6 @@ const UNIX_DIAG_UID: u16 = 7;
 /// sizeof(struct nlmsghdr), sizeof(struct unix_diag_msg).
 const NLMSG_HDR: usize = 16;
 const UNIX_DIAG_MSG: usize = 16;
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
 
 /// Every AF_UNIX socket of the host's network namespace, by `sock_diag`.
 fn dump() -> Result<Vec<Diag>, Errno> {

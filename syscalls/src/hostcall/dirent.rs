@@ -2,7 +2,7 @@
 //! back, one host getdents64 into a local buffer, and the compat readdir made through
 //! `int $0x80` into this thread's bounce buffer, copied out before anything else can use it.
 
-use crate::sys::fs::compat;
+use crate::hostcall::compat;
 use crate::{host, Errno, SysError};
 use libc::c_int;
 

@@ -26,13 +26,13 @@
 
 use super::fd::{host_fd, import_iovec, Dir};
 use super::hostarg::ret;
-use super::mm_space::{host_addr, vm, Vma, VmaKind};
 use super::poll::{masked, read_sigmask, Sigmask};
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
+use crate::space::{host_addr, vm, Vma, VmaKind};
 use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use std::collections::BTreeMap;

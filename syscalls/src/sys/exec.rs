@@ -441,8 +441,8 @@ fn emulate(file: &OwnedFd, execfn: &[u8], argv: &[Vec<u8>], request: &Request) -
         let (soft, hard) = super::fd::guest_nofile();
         args.push(format!("--nofile={soft}:{hard}").into_bytes());
     }
-    if super::mm_space::address_space_limit_set() {
-        let (soft, hard) = super::mm_space::address_space_limit();
+    if crate::space::address_space_limit_set() {
+        let (soft, hard) = crate::space::address_space_limit();
         args.push(format!("--as-limit={soft}:{hard}").into_bytes());
     }
     if let Some(filters) = request.seccomp.for_exec() {

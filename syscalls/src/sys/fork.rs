@@ -278,9 +278,9 @@ fn child_starts(ctx: &mut Ctx, c: &Clone, tls: Option<(u32, u64)>) {
     super::signal::after_fork_child(&ctx.task.signals);
     // dup_mmap(): memory locks are not inherited (nor mlockall's MCL_FUTURE).
     let mm = ctx.task.mm.get_mut(ctx.held);
-    let locked = super::mm_space::vm::LOCKED_MASK;
+    let locked = crate::space::vm::LOCKED_MASK;
     mm.def_flags &= !locked;
-    mm.change_flags(0, super::mm_space::TASK_SIZE, &|v| v.flags & !locked);
+    mm.change_flags(0, crate::space::TASK_SIZE, &|v| v.flags & !locked);
     if c.clear_sighand {
         ctx.task.signals.clear_handlers(ctx.held);
     }

@@ -206,7 +206,7 @@ fn getrandom(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// RLIMIT_NOFILE, which the guest has emulated (see `fd::init_nofile`).
 const RLIMIT_NOFILE: u32 = 7;
 
-/// RLIMIT_AS, which the guest has emulated (see `mm_space::address_space_limit`): the host's
+/// RLIMIT_AS, which the guest has emulated (see `space::address_space_limit`): the host's
 /// would limit the emulator, whose reservation of the guest space alone is 4 GiB.
 const RLIMIT_AS: u32 = 9;
 
@@ -222,7 +222,7 @@ fn own_limit(resource: u32) -> Result<libc::rlimit64, Errno> {
         return Ok(libc::rlimit64 { rlim_cur: cur, rlim_max: max });
     }
     if resource == RLIMIT_AS {
-        let (cur, max) = super::mm_space::address_space_limit();
+        let (cur, max) = crate::space::address_space_limit();
         return Ok(libc::rlimit64 { rlim_cur: cur, rlim_max: max });
     }
     host_prlimit(0, resource, None)
@@ -234,11 +234,11 @@ fn set_address_space(new: &libc::rlimit64) -> Result<(), Errno> {
     if new.rlim_cur > new.rlim_max {
         return Err(Errno::INVAL);
     }
-    let (_, max) = super::mm_space::address_space_limit();
+    let (_, max) = crate::space::address_space_limit();
     if new.rlim_max > max && !capable(CAP_SYS_RESOURCE) {
         return Err(Errno::PERM);
     }
-    super::mm_space::set_address_space_limit(new.rlim_cur, new.rlim_max);
+    crate::space::set_address_space_limit(new.rlim_cur, new.rlim_max);
     Ok(())
 }
 

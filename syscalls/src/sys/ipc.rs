@@ -13,7 +13,7 @@ use crate::entry;
 use crate::hostcall::ipc as hostipc;
 use crate::mem::{Backing, GuestAddr, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, When};
-use crate::sys::mm_space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
+use crate::space::{VmaKind, MMAP_MIN_ADDR, TASK_SIZE};
 use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 

@@ -18,13 +18,13 @@
 //! forked.
 
 use super::hostarg::BAD_PTR;
-use super::mm_space::host_addr;
 use crate::abi::nr;
 use crate::entry;
 use crate::hostcall::inplace::InPlace;
 use crate::hostcall::numa::{self, NodeMask, PageList};
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
+use crate::space::host_addr;
 use crate::task::Ctx;
 use crate::SysResult;
 use libc::c_ulong;

@@ -4,10 +4,10 @@
 //! Validation follows mm/mmap.c (`do_mmap`, `ksys_mmap_pgoff`) and mm/mprotect.c, in the kernel's
 //! order, so the same bad argument gets the same errno.
 
-use super::mm_space::{host_addr, last_errno, vm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::entry;
 use crate::mem::{page_up, Backing, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, Ret};
+use crate::space::{host_addr, last_errno, vm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
@@ -173,7 +173,7 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     } else {
         let hint = addr & !(PAGE_SIZE - 1);
         let hint_end = u64::from(hint) + u64::from(len);
-        if hint >= super::mm_space::MMAP_MIN_ADDR && mm.is_free(u64::from(hint), hint_end) {
+        if hint >= crate::space::MMAP_MIN_ADDR && mm.is_free(u64::from(hint), hint_end) {
             hint
         } else {
             mm.find_free_below(len, u64::from(mm.mmap_base)).ok_or(Errno::NOMEM)?
@@ -313,7 +313,7 @@ const MREMAP_DONTUNMAP: u32 = 4;
 
 /// Implements mremap(2): the argument checks of check_mremap_params(), then [`Mm::remap`].
 ///
-/// [`Mm::remap`]: super::mm_space::Mm::remap
+/// [`Mm::remap`]: crate::space::Mm::remap
 fn mremap(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (addr, old_len, new_len, flags, new_addr) = (a[0], a[1], a[2], a[3], a[4]);
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !addr.is_multiple_of(PAGE_SIZE) {

@@ -46,7 +46,6 @@ pub mod lsm;
 pub mod memfd;
 pub mod mempolicy;
 pub mod mm;
-pub mod mm_space;
 pub mod mount;
 pub mod mqueue;
 pub mod mseal;

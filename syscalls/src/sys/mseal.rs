@@ -7,11 +7,11 @@
 //! on a sealed read-only private anonymous VMA. The host mappings behind the guest's stay
 //! unsealed, so the emulator can still replace or tear them down (execve, exit).
 
-use super::mm_space::vm;
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::PAGE_SIZE;
 use crate::row::{Arg::*, Args, Entry};
+use crate::space::vm;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 

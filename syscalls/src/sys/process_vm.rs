@@ -17,12 +17,12 @@
 
 use super::fd::{import_iovec, Dir};
 use super::hostarg::ret;
-use super::mm_space::TASK_SIZE;
 use super::procfs::other::Other;
 use crate::abi::nr;
 use crate::entry;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
+use crate::space::TASK_SIZE;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 

@@ -89,31 +89,7 @@ const MEMWORDS: u32 = 16;
 /// The strict mode's calls (mode1_syscalls_32): read, write, exit, sigreturn.
 const STRICT_ALLOWED: [u32; 4] = [nr::read, nr::write, nr::exit, nr::sigreturn];
 
-/// One classic BPF instruction (`struct sock_filter`, 8 bytes on every architecture).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Insn {
-    pub code: u16,
-    pub jt: u8,
-    pub jf: u8,
-    pub k: u32,
-}
-
-/// One attached filter and the ones attached before it (`struct seccomp_filter`).
-#[derive(Debug)]
-pub struct Filter {
-    prog: Vec<Insn>,
-    log: bool,
-    prev: Option<Arc<Filter>>,
-}
-
-/// A thread's seccomp state (`struct seccomp`).
-#[derive(Debug, Clone, Default)]
-pub struct State {
-    pub mode: u32,
-    filter: Option<Arc<Filter>>,
-    /// The [`SYNCED`] serial this thread has taken.
-    synced: u64,
-}
+pub use crate::state::{SeccompFilter as Filter, SeccompInsn as Insn, SeccompState as State};
 
 /// The state a SECCOMP_FILTER_FLAG_TSYNC call gave every thread of the process, with its serial
 /// (0: none yet; the serial is in [`SYNC_SERIAL`] too, for the one load per syscall).

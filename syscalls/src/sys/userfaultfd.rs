@@ -24,7 +24,7 @@ use crate::entry;
 use crate::hostcall::numbers;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
-use crate::sys::mm_space::VmaKind;
+use crate::space::VmaKind;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::os::unix::ffi::OsStrExt;

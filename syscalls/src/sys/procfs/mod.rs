@@ -15,7 +15,7 @@
 //!   the page counts of show_smap(), taken from the host's page table for the guest's pages
 //!   (/proc/self/pagemap, and as root the frames' map counts and flags: PSS and dirtiness), and
 //!   the VMA's `vm_flags` as the guest's calls set them (mlock, MAP_LOCKED, MAP_NORESERVE …, see
-//!   `mm_space::vm`); `status` is the host's file with the memory lines of task_mem() computed
+//!   `space::vm`); `status` is the host's file with the memory lines of task_mem() computed
 //!   the same way (VmLck from the guest's locked VMAs). There is no `[vdso]`: the guest has none.
 //!   Other opens, stat and access see the host's file (same mode and owner).
 //!
@@ -35,7 +35,7 @@
 //! publishing and reading of another emulator's address space, [`net`] the network entries.
 
 use crate::mem::Prot;
-use crate::sys::mm_space::{Vma, VmaKind};
+use crate::space::{Vma, VmaKind};
 pub use crate::sys::procfs::other::Space;
 use crate::sys::procfs::other::{other_entry, Other};
 use crate::task::{Held, Task};
@@ -316,7 +316,7 @@ fn line(out: &mut String, v: &Vma) {
 mod tests {
     use super::smaps::vm_flags_text;
     use super::*;
-    use crate::sys::mm_space::vm;
+    use crate::space::vm;
 
     #[test]
     fn own_entries_are_self_thread_self_and_our_pid_only() {

@@ -31,7 +31,7 @@
 
 use crate::abi::nr;
 use crate::mem::Prot;
-use crate::sys::mm_space::{Mm, Vma, VmaKind};
+use crate::space::{Mm, Vma, VmaKind};
 use crate::task::{Held, Task};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -110,7 +110,7 @@ pub fn publish(task: &Task, held: &Held, nr: u32) {
 
 #[cold]
 fn publish_now(task: &Task, mm: &Mm, generation: u64) {
-    let Some(base) = crate::sys::mm_space::host_addr(0) else {
+    let Some(base) = crate::space::host_addr(0) else {
         return;
     };
     let seccomp = (task.seccomp.mode, task.seccomp.filters());
@@ -225,7 +225,7 @@ impl Space {
             stack_floor: mm.stack_floor,
             hiwater_vm: mm.hiwater_vm,
             exe: task.exe.clone(),
-            base: crate::sys::mm_space::host_addr(0).map_or(0, |p| p as usize),
+            base: crate::space::host_addr(0).map_or(0, |p| p as usize),
             pid: None,
             seccomp: (task.seccomp.mode, task.seccomp.filters()),
         }
@@ -241,7 +241,7 @@ impl Space {
 
     /// Bytes of VMAs with `VM_LOCKED` (the kernel's `locked_vm`).
     pub fn locked_vm(&self) -> u64 {
-        use crate::sys::mm_space::vm;
+        use crate::space::vm;
         self.vmas.iter().filter(|v| v.flags & vm::LOCKED != 0).map(|v| v.end - u64::from(v.start)).sum()
     }
 

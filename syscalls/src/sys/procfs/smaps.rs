@@ -3,7 +3,7 @@
 
 use super::{line, merged, visible, Space};
 use crate::mem::Prot;
-use crate::sys::mm_space::{vm, Vma, VmaKind};
+use crate::space::{vm, Vma, VmaKind};
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;

@@ -4,7 +4,7 @@
 use super::smaps::{is_shmem, PageInfo};
 use super::{visible, Space};
 use crate::mem::Prot;
-use crate::sys::mm_space::{vm, VmaKind};
+use crate::space::{vm, VmaKind};
 use std::fmt::Write as _;
 
 /// task_mem()'s and task_statm()'s numbers for the guest (bytes).

@@ -8,8 +8,6 @@
 use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::Errno;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// The top of user space for a 32-bit task on a 64-bit kernel (`TASK_SIZE_32`).
 pub const TASK_SIZE: u64 = 0xffff_e000;
@@ -20,139 +18,15 @@ pub const STACK_GUARD_GAP: u64 = 256 << 12;
 /// Lowest address `mmap` places anything without MAP_FIXED (`mmap_min_addr`).
 pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
 
-/// Host address of guest address 0, registered by the emulator's guest space. Page operations
-/// that [`GuestMemory`] has no primitive for (moving pages for mremap, madvise, msync, mlock,
-/// mincore) act on the host range directly; 0 (unit tests) means there is no host range.
-/// No host signal handler needs it: what remains of its users (this file, mm.rs, procfs.rs) is
-/// to ask guest memory instead ([`GuestMemory::host_addr`], which futex.rs and perf.rs use).
-static HOST_BASE: AtomicUsize = AtomicUsize::new(0);
-
-/// Register where guest address 0 lives in the host (guest memory is host memory).
-pub fn set_host_base(base: *mut u8) {
-    HOST_BASE.store(base as usize, Relaxed);
-}
-
-/// The host address of guest address `addr`, when guest memory is host memory.
-pub fn host_addr(addr: u32) -> Option<*mut libc::c_void> {
-    let base = HOST_BASE.load(Relaxed);
-    (base != 0).then(|| (base + addr as usize) as *mut libc::c_void)
-}
+mod host;
+mod limit;
+mod vma;
 
 pub use crate::last_errno;
-
-/// What the host's /proc/self/maps says of its mapping at host address `at`: offset, device,
-/// inode and name.
-fn host_vma_kind(at: usize) -> Option<VmaKind> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let prefix = format!("{at:x}-");
-    let line = maps.lines().find(|l| l.starts_with(&prefix))?;
-    let mut f = line.splitn(6, ' ');
-    let (_, _, offset, dev, ino) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
-    let name = f.next().unwrap_or("").trim_start();
-    let (major, minor) = dev.split_once(':')?;
-    let hex = |s: &str| u64::from_str_radix(s, 16).ok();
-    Some(VmaKind::File {
-        path: name.into(),
-        offset: hex(offset)?,
-        dev: libc::makedev(hex(major)? as u32, hex(minor)? as u32),
-        ino: ino.parse().ok()?,
-    })
-}
-
-/// Whether any page of guest `[start, end)` is resident on the host (mincore(2)); false without a
-/// host range.
-pub fn any_resident(start: u32, end: u64) -> bool {
-    let Some(host) = host_addr(start) else {
-        return false;
-    };
-    let pages = ((end - u64::from(start)) / u64::from(PAGE_SIZE)) as usize;
-    let mut vec = vec![0u8; pages];
-    // SAFETY: the range is guest memory inside the reservation; `vec` has a byte per page.
-    let r = unsafe { libc::mincore(host, pages * PAGE_SIZE as usize, vec.as_mut_ptr()) };
-    r == 0 && vec.iter().any(|b| b & 1 != 0)
-}
-
-/// What a VMA is, for `/proc/self/maps` and for `mremap`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VmaKind {
-    Anon,
-    Heap,
-    Stack,
-    File {
-        path: PathBuf,
-        offset: u64,
-        dev: u64,
-        ino: u64,
-    },
-    /// A kernel-installed mapping shown under its name: `[vvar]`, `[vvar_vclock]`, `[vdso]`.
-    Special(&'static str),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vma {
-    pub start: u32,
-    /// Exclusive end; a `u64` so that a VMA may end at 4 GiB.
-    pub end: u64,
-    pub prot: Prot,
-    /// `VM_MAYSHARE`: a shared mapping (the `s` of maps).
-    pub shared: bool,
-    pub kind: VmaKind,
-    /// The kernel's `vm_flags` other than the access bits, which `prot` holds: `VM_SHARED`,
-    /// `VM_MAY*`, `VM_LOCKED`, `VM_ACCOUNT` … (see [`vm`]); smaps shows them, and VMAs that
-    /// differ in them are not merged.
-    pub flags: u32,
-}
-
-/// The kernel's `VM_*` flags (linux/mm.h) that a guest VMA carries besides its protection.
-pub mod vm {
-    pub const SHARED: u32 = 0x8;
-    pub const MAYREAD: u32 = 0x10;
-    pub const MAYWRITE: u32 = 0x20;
-    pub const MAYEXEC: u32 = 0x40;
-    pub const MAYSHARE: u32 = 0x80;
-    pub const GROWSDOWN: u32 = 0x100;
-    pub const LOCKED: u32 = 0x2000;
-    pub const LOCKONFAULT: u32 = 0x8_0000;
-    pub const ACCOUNT: u32 = 0x10_0000;
-    pub const NORESERVE: u32 = 0x20_0000;
-    pub const NOHUGEPAGE: u32 = 0x4000_0000;
-    /// `VM_SEALED` (mseal(2)), which the kernel keeps in a bit above 32 (bit 63 on x86-64):
-    /// here the free top bit. Splits keep it, and a sealed VMA never merges with an unsealed one.
-    pub const SEALED: u32 = 0x8000_0000;
-    /// What mlock sets and munlock clears.
-    pub const LOCKED_MASK: u32 = LOCKED | LOCKONFAULT;
-}
-
-impl Vma {
-    /// Whether the pages belong to a file or a shared-memory object (which has an end).
-    fn is_object(&self) -> bool {
-        self.shared || matches!(self.kind, VmaKind::File { .. })
-    }
-
-    /// The same VMA cut to `[start, end)`, with the file offset moved along.
-    fn cut(&self, start: u32, end: u64) -> Vma {
-        let mut v = self.clone();
-        if let VmaKind::File { offset, .. } = &mut v.kind {
-            *offset += u64::from(start - self.start);
-        }
-        v.start = start;
-        v.end = end;
-        v
-    }
-}
-
-/// An mremap(2) request, checked and page aligned.
-#[derive(Debug, Clone, Copy)]
-pub struct Remap {
-    pub addr: u32,
-    /// May be 4 GiB after page rounding.
-    pub old_len: u64,
-    pub new_len: u32,
-    pub may_move: bool,
-    pub fixed: bool,
-    pub dont_unmap: bool,
-    pub new_addr: u32,
-}
+use host::host_vma_kind;
+pub use host::{any_resident, host_addr, set_host_base};
+pub use limit::{address_space_limit, address_space_limit_set, set_address_space_limit};
+pub use vma::{vm, Remap, Vma, VmaKind};
 
 /// The address space of one guest process.
 #[derive(Debug, Default)]
@@ -766,30 +640,6 @@ impl Mm {
         self.brk = new;
         self.brk
     }
-}
-
-/// The guest's RLIMIT_AS (soft, hard) once it has set one: the host's limit is the emulator's,
-/// whose reservation of the whole guest space alone is 4 GiB of address space, so the guest's is
-/// kept here and checked against the guest's own mappings ([`Mm::may_expand_vm`]).
-static GUEST_AS: std::sync::Mutex<Option<(u64, u64)>> = std::sync::Mutex::new(None);
-
-/// The guest's RLIMIT_AS: the one it set, else the one inherited from the host.
-pub fn address_space_limit() -> (u64, u64) {
-    if let Some(limit) = *GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()) {
-        return limit;
-    }
-    let host = rustix::process::getrlimit(rustix::process::Resource::As);
-    (host.current.unwrap_or(u64::MAX), host.maximum.unwrap_or(u64::MAX))
-}
-
-/// Set the guest's RLIMIT_AS (checked by the caller as do_prlimit() checks it).
-pub fn set_address_space_limit(soft: u64, hard: u64) {
-    *GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()) = Some((soft, hard));
-}
-
-/// Whether the guest's RLIMIT_AS is its own (it set one; execve hands it on).
-pub fn address_space_limit_set() -> bool {
-    GUEST_AS.lock().unwrap_or_else(|e| e.into_inner()).is_some()
 }
 
 #[cfg(test)]
