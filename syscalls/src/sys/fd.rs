@@ -22,12 +22,11 @@
 //! lseek, close, dup, pipe, sync, truncate, fadvise, flock and close_range; the transfers and
 //! their guest buffers are in [`rw`], fcntl and ioctl in [`control`].
 
-use super::hostarg::uint;
 use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
 use crate::host;
-use crate::hostcall::numbers;
+use crate::hostcall::{fds, numbers};
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
@@ -331,9 +330,7 @@ pub fn host_fd(raw: u32) -> i32 {
 pub fn guest_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
     match host_fd(raw) {
         -1 => Err(Errno::BADF),
-        // SAFETY: the fd is only used for the duration of one host syscall; if it is not open the
-        // host answers EBADF, which is the guest's answer too.
-        fd => Ok(unsafe { BorrowedFd::borrow_raw(fd) }),
+        fd => Ok(fds::borrow(fd)),
     }
 }
 
@@ -341,8 +338,7 @@ pub fn guest_fd(raw: u32) -> Result<BorrowedFd<'static>, Errno> {
 /// below it is taken) is closed again: EMFILE, as alloc_fd() answers.
 pub fn new_guest_fd(fd: i32) -> Result<u32, Errno> {
     if fd >= fd_limit() {
-        // SAFETY: the fd was just created by the caller's host call and is not used elsewhere.
-        unsafe { libc::close(fd) };
+        fds::discard(fd);
         return Err(Errno::MFILE);
     }
     Ok(fd as u32)
@@ -387,10 +383,9 @@ fn llseek(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements close(2).
 fn close(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: closing a guest fd the guest asked to close; the emulator's own fds are never passed.
-    let r = ret(unsafe { libc::syscall(libc::SYS_close, host_fd(a[0])) });
+    let r = fds::close(host_fd(a[0]));
     super::socket::fds_closed(a[0], a[0]);
-    r
+    Ok(r? as u32)
 }
 
 /// Implements dup(2).
@@ -415,10 +410,9 @@ fn dup_target(raw: u32) -> i32 {
 fn dup2(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
     let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
-    // SAFETY: plain integer arguments.
-    let r = ret(unsafe { libc::syscall(libc::SYS_dup2, old, new) });
+    let r = fds::dup2(old, new);
     super::socket::fds_closed(a[1], a[1]);
-    r
+    Ok(r? as u32)
 }
 
 /// Implements dup3(2): EINVAL for flags other than O_CLOEXEC or when both fds are the same, then
@@ -426,10 +420,9 @@ fn dup2(_: &mut Ctx, a: &Args) -> SysResult {
 fn dup3(_: &mut Ctx, a: &Args) -> SysResult {
     let old = host_fd(a[0]);
     let new = if a[0] == a[1] { old } else { dup_target(a[1]) };
-    // SAFETY: plain integer arguments.
-    let r = ret(unsafe { libc::syscall(libc::SYS_dup3, old, new, a[2] as libc::c_int) });
+    let r = fds::dup3(old, new, a[2] as libc::c_int);
     super::socket::fds_closed(a[1], a[1]);
-    r
+    Ok(r? as u32)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,23 +436,15 @@ fn pipe(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// Implements pipe2(2) (`do_pipe2`): flags are checked and both fds made before the array is
 /// written; if that faults the fds are closed again and the answer is EFAULT.
 fn pipe2(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let mut fds = [-1i32; 2];
-    // SAFETY: `fds` is a local array of two ints.
-    host(unsafe { libc::syscall(libc::SYS_pipe2, fds.as_mut_ptr(), a[1] as libc::c_int) })?;
-    let close_both = || {
-        // SAFETY: both fds were just created here and are not used elsewhere.
-        unsafe {
-            libc::close(fds[0]);
-            libc::close(fds[1]);
-        }
-    };
-    if fds.iter().any(|&fd| fd >= fd_limit()) {
+    let pipe = fds::pipe2(a[1] as libc::c_int)?;
+    let close_both = || pipe.iter().for_each(|&fd| fds::discard(fd));
+    if pipe.iter().any(|&fd| fd >= fd_limit()) {
         close_both();
         return Err(Errno::MFILE.into());
     }
     let mut out = [0u8; 8];
-    out[..4].copy_from_slice(&fds[0].to_le_bytes());
-    out[4..].copy_from_slice(&fds[1].to_le_bytes());
+    out[..4].copy_from_slice(&pipe[0].to_le_bytes());
+    out[4..].copy_from_slice(&pipe[1].to_le_bytes());
     if let Err(e) = ctx.mem.write(a[0], &out) {
         close_both();
         return Err(e.into());
@@ -520,10 +505,9 @@ fn close_range(_: &mut Ctx, a: &Args) -> SysResult {
         // Nothing of the guest's in the range; UNSHARE alone would only copy the table.
         return Ok(0);
     }
-    // SAFETY: integer arguments; the range holds guest fds only.
-    let r = ret(unsafe { libc::syscall(libc::SYS_close_range, uint(first), uint(last.min(top)), uint(flags)) });
+    let r = fds::close_range(first, last.min(top), flags);
     super::socket::fds_closed(first, last.min(top));
-    r
+    Ok(r? as u32)
 }
 
 #[cfg(test)]
