@@ -28,6 +28,7 @@ pub mod numa;
 pub mod opentree;
 pub mod pidfd;
 pub mod poll;
+pub mod process;
 pub mod quota;
 pub mod signal;
 pub mod strings;

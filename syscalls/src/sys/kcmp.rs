@@ -5,9 +5,10 @@
 //! guest's.
 
 use super::fd::host_fd;
-use super::hostarg::{buf, int, ret, uint};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::process::{self, KcmpIdx};
 use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
@@ -39,17 +40,14 @@ fn kcmp(ctx: &mut Ctx, a: &Args) -> SysResult {
     // A guest fd number the emulator keeps for itself is no fd of the guest's.
     let fd = |v: u32| host_fd(v) as u32 as libc::c_ulong;
     let (idx1, idx2) = match a[2] {
-        KCMP_FILE => (fd(a[3]), fd(a[4])),
-        KCMP_EPOLL_TFD => (fd(a[3]), buf(ctx, a[4], 12, Prot::READ) as libc::c_ulong),
-        _ => (a[3].into(), a[4].into()),
+        KCMP_FILE => (fd(a[3]), KcmpIdx::Number(fd(a[4]))),
+        KCMP_EPOLL_TFD => (fd(a[3]), KcmpIdx::Slot(InPlace::new(ctx.mem, a[4], 12, Prot::READ))),
+        _ => (a[3].into(), KcmpIdx::Number(a[4].into())),
     };
-    // SAFETY: integer arguments, and for KCMP_EPOLL_TFD a 12-byte slot in guest memory (or an
-    // address the host answers EFAULT for).
-    ret(unsafe { libc::syscall(libc::SYS_kcmp, int(a[0]), int(a[1]), int(a[2]), idx1, idx2) })
+    Ok(process::kcmp(a[0] as i32, a[1] as i32, a[2] as i32, idx1, idx2)? as u32)
 }
 
 /// Implements membarrier(2): the host's, on the process whose threads are the guest's.
 fn membarrier(_: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: integer arguments.
-    ret(unsafe { libc::syscall(libc::SYS_membarrier, int(a[0]), uint(a[1]), int(a[2])) })
+    Ok(process::membarrier(a[0] as i32, a[1], a[2] as i32)? as u32)
 }

@@ -11,10 +11,9 @@ use super::fd::{host_fd, new_guest_fd};
 use super::fs::{path, Follow, HostPath};
 use crate::abi::nr;
 use crate::entry;
-use crate::host;
 use crate::hostcall::mount::{self, Bytes, FsValue};
-use crate::hostcall::{inplace::InPlace, opentree};
-use crate::mem::{GuestMemory, PAGE_SIZE};
+use crate::hostcall::{inplace::InPlace, opentree, process};
+use crate::mem::{GuestMemory, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
@@ -37,34 +36,28 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::listmount, listmount, [Ptr, Ptr, Uint, Hex]),
 ];
 
-/// The x86-64 numbers (libc has no names for them yet).
-const SYS_STATMOUNT: c_long = 457;
-const SYS_LISTMOUNT: c_long = 458;
-
 /// A `struct mnt_id_req` for the host, in place: as many bytes as its `size` field says (the host
 /// reads that field first and refuses a size above a page, E2BIG, before reading more).
-fn mnt_id_req(ctx: &Ctx, req: u32) -> usize {
+fn mnt_id_req(ctx: &Ctx, req: u32) -> InPlace {
     use crate::mem::GuestMemoryExt;
     let size = ctx.mem.read_u32(req).map_or(4, |s| if s as usize > PAGE_SIZE as usize { 4 } else { s.max(4) });
-    super::hostarg::buf(ctx, req, size as usize, crate::mem::Prot::READ)
+    InPlace::new(ctx.mem, req, size as usize, Prot::READ)
 }
 
 /// Implements statmount(2): the host's, on the guest's request and buffer in place (`struct
 /// statmount` holds `__u32`/`__u64` fields and string offsets into itself, no pointers).
 fn statmount(ctx: &mut Ctx, a: &Args) -> SysResult {
     let req = mnt_id_req(ctx, a[0]);
-    let out = super::hostarg::buf(ctx, a[1], a[2] as usize, crate::mem::Prot::WRITE);
-    // SAFETY: guest memory of the sizes the host uses, NULL, or addresses it answers EFAULT for.
-    Ok(host(unsafe { libc::syscall(SYS_STATMOUNT, req, out, a[2] as usize, a[3] as c_long) })? as u32)
+    let out = InPlace::new(ctx.mem, a[1], a[2] as usize, Prot::WRITE);
+    Ok(process::statmount(req, out, a[2] as usize, a[3].into())? as u32)
 }
 
 /// Implements listmount(2): the host's, on the guest's request and `__u64` id array in place.
 fn listmount(ctx: &mut Ctx, a: &Args) -> SysResult {
     let req = mnt_id_req(ctx, a[0]);
     let len = (a[2] as usize).saturating_mul(8);
-    let out = super::hostarg::buf(ctx, a[1], len, crate::mem::Prot::WRITE);
-    // SAFETY: guest memory of the sizes the host uses, NULL, or addresses it answers EFAULT for.
-    Ok(host(unsafe { libc::syscall(SYS_LISTMOUNT, req, out, a[2] as usize, a[3] as c_long) })? as u32)
+    let out = InPlace::new(ctx.mem, a[1], len, Prot::WRITE);
+    Ok(process::listmount(req, out, a[2] as usize, a[3].into())? as u32)
 }
 
 /// A host call's result as the guest's `%eax`.
