@@ -13,6 +13,7 @@ pub mod compat;
 pub mod dirent;
 pub mod exec;
 pub mod fdcalls;
+pub mod fdctl;
 pub mod fds;
 pub mod files;
 pub mod fork;

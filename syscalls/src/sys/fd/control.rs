@@ -1,6 +1,7 @@
 //! fcntl(2) and ioctl(2) on guest fds.
 
 use super::*;
+use crate::hostcall::fdctl::{self, FcntlArg};
 
 // ---------------------------------------------------------------------------------------------
 // fcntl
@@ -10,8 +11,7 @@ const F_OWNER_PGRP: i32 = 2;
 
 /// A host fcntl with an integer argument.
 fn host_fcntl(fd: i32, cmd: libc::c_int, arg: libc::c_long) -> Result<i64, Errno> {
-    // SAFETY: the commands passed here take an integer or a pointer to a local of the right size.
-    host(unsafe { libc::syscall(libc::SYS_fcntl, fd, cmd, arg) })
+    fdctl::fcntl(fd, cmd, FcntlArg::Int(arg))
 }
 
 /// `fdget_raw` and the O_PATH rule of `check_fcntl_cmd`, for commands that read guest memory:
@@ -39,7 +39,7 @@ pub(super) fn fcntl64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
         F_GETLK => {
             fcntl_fd_check(fd)?;
             let mut lock = ctx.mem.read_obj::<Flock32>(arg)?.to_host();
-            host_fcntl(fd, libc::F_GETLK, &mut lock as *mut libc::flock as libc::c_long)?;
+            fdctl::fcntl(fd, libc::F_GETLK, FcntlArg::Lock(&mut lock))?;
             // fixup_compat_flock(): a start a 32-bit off_t cannot hold is EOVERFLOW.
             let out = Flock32::from_host(&lock).ok_or(Errno::OVERFLOW)?;
             ctx.mem.write_obj(arg, &out)?;
@@ -47,51 +47,51 @@ pub(super) fn fcntl64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
         }
         F_SETLK | F_SETLKW => {
             fcntl_fd_check(fd)?;
-            let lock = ctx.mem.read_obj::<Flock32>(arg)?.to_host();
+            let mut lock = ctx.mem.read_obj::<Flock32>(arg)?.to_host();
             let host_cmd = if cmd == F_SETLK { libc::F_SETLK } else { libc::F_SETLKW };
-            host_fcntl(fd, host_cmd, &lock as *const libc::flock as libc::c_long)?;
+            fdctl::fcntl(fd, host_cmd, FcntlArg::Lock(&mut lock))?;
             Ok(0)
         }
         F_GETLK64 | F_OFD_GETLK => {
             fcntl_fd_check(fd)?;
             let mut lock = ctx.mem.read_obj::<Flock64>(arg)?.to_host();
             let host_cmd = if cmd == F_GETLK64 { libc::F_GETLK } else { libc::F_OFD_GETLK };
-            host_fcntl(fd, host_cmd, &mut lock as *mut libc::flock as libc::c_long)?;
+            fdctl::fcntl(fd, host_cmd, FcntlArg::Lock(&mut lock))?;
             ctx.mem.write_obj(arg, &Flock64::from_host(&lock))?;
             Ok(0)
         }
         F_SETLK64 | F_SETLKW64 | F_OFD_SETLK | F_OFD_SETLKW => {
             fcntl_fd_check(fd)?;
-            let lock = ctx.mem.read_obj::<Flock64>(arg)?.to_host();
+            let mut lock = ctx.mem.read_obj::<Flock64>(arg)?.to_host();
             let host_cmd = match cmd {
                 F_SETLK64 => libc::F_SETLK,
                 F_SETLKW64 => libc::F_SETLKW,
                 F_OFD_SETLK => libc::F_OFD_SETLK,
                 _ => libc::F_OFD_SETLKW,
             };
-            host_fcntl(fd, host_cmd, &lock as *const libc::flock as libc::c_long)?;
+            fdctl::fcntl(fd, host_cmd, FcntlArg::Lock(&mut lock))?;
             Ok(0)
         }
         // `struct f_owner_ex` is two ints on both sides; a u64 rw hint is a u64.
         F_SETOWN_EX | F_SET_RW_HINT => {
             fcntl_fd_check(fd)?;
-            let val: [u8; 8] = ctx.mem.read_obj(arg)?;
-            host_fcntl(fd, cmd as libc::c_int, val.as_ptr() as libc::c_long)?;
+            let mut val: [u8; 8] = ctx.mem.read_obj(arg)?;
+            fdctl::fcntl(fd, cmd as libc::c_int, FcntlArg::Word(&mut val))?;
             Ok(0)
         }
         F_GETOWN_EX | F_GET_RW_HINT | F_GETOWNER_UIDS => {
             fcntl_fd_check(fd)?;
             let mut val = [0u8; 8];
-            host_fcntl(fd, cmd as libc::c_int, val.as_mut_ptr() as libc::c_long)?;
+            fdctl::fcntl(fd, cmd as libc::c_int, FcntlArg::Word(&mut val))?;
             ctx.mem.write(arg, &val)?;
             Ok(0)
         }
         // f_getown(): a process group owner is reported negative. The host's F_GETOWN would make
         // that look like an error here, so ask with F_GETOWN_EX.
         F_GETOWN => {
-            let mut owner = [0i32; 2];
-            host_fcntl(fd, F_GETOWN_EX as libc::c_int, owner.as_mut_ptr() as libc::c_long)?;
-            let [kind, pid] = owner;
+            let mut owner = [0u8; 8];
+            fdctl::fcntl(fd, F_GETOWN_EX as libc::c_int, FcntlArg::Word(&mut owner))?;
+            let [kind, pid] = [0, 4].map(|at| i32::from_le_bytes([owner[at], owner[at + 1], owner[at + 2], owner[at + 3]]));
             Ok(if kind == F_OWNER_PGRP { pid.wrapping_neg() } else { pid } as u32)
         }
         // f_dupfd(): a start at or past the guest's limit is EINVAL (after the fd check).
