@@ -275,8 +275,7 @@ fn open64(dfd: c_long, p: &HostPath, flags: u32, mode: u32) -> SysResult {
     if flags & (O_LARGEFILE | libc::O_PATH as u32) == 0 {
         let big = |st: libc::stat| st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size > i64::from(i32::MAX);
         if host_fstat(fd as libc::c_int).is_ok_and(big) {
-            // SAFETY: `fd` was just opened by this call and nothing else knows it.
-            unsafe { libc::close(fd as libc::c_int) };
+            crate::hostcall::fds::discard(fd as libc::c_int);
             return Err(Errno::OVERFLOW.into());
         }
     }
