@@ -91,7 +91,8 @@ pub(super) fn fcntl64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
         F_GETOWN => {
             let mut owner = [0u8; 8];
             fdctl::fcntl(fd, F_GETOWN_EX as libc::c_int, FcntlArg::Word(&mut owner))?;
-            let [kind, pid] = [0, 4].map(|at| i32::from_le_bytes([owner[at], owner[at + 1], owner[at + 2], owner[at + 3]]));
+            let [kind, pid] =
+                [0, 4].map(|at| i32::from_le_bytes([owner[at], owner[at + 1], owner[at + 2], owner[at + 3]]));
             Ok(if kind == F_OWNER_PGRP { pid.wrapping_neg() } else { pid } as u32)
         }
         // f_dupfd(): a start at or past the guest's limit is EINVAL (after the fd check).
