@@ -22,6 +22,7 @@ pub mod inplace;
 pub mod ipc;
 pub mod kernel;
 pub mod keys;
+pub mod mm;
 pub mod mount;
 pub mod numa;
 pub mod opentree;

@@ -30,7 +30,7 @@
 //! the host's entry is served, which for a zombie is what the kernel shows too.
 
 use crate::abi::nr;
-use crate::mem::Prot;
+use crate::mem::{GuestMemory, Prot};
 use crate::space::{Mm, Vma, VmaKind};
 use crate::task::{Held, Task};
 use std::path::PathBuf;
@@ -100,17 +100,17 @@ const DEFERRED: &[u32] = &[
 /// Publish the calling process's address space, at the start of syscall `nr`, if it changed
 /// since the last time.
 #[inline]
-pub fn publish(task: &Task, held: &Held, nr: u32) {
+pub fn publish(task: &Task, held: &Held, mem: &dyn GuestMemory, nr: u32) {
     let mm = task.mm.get(held);
     let generation = mm.generation();
     if PUBLISHED_GEN.load(Ordering::Relaxed) != generation && !DEFERRED.contains(&nr) {
-        publish_now(task, mm, generation);
+        publish_now(task, mm, mem, generation);
     }
 }
 
 #[cold]
-fn publish_now(task: &Task, mm: &Mm, generation: u64) {
-    let Some(base) = crate::space::host_addr(0) else {
+fn publish_now(task: &Task, mm: &Mm, mem: &dyn GuestMemory, generation: u64) {
+    let Some(base) = mem.host_addr(0) else {
         return;
     };
     let seccomp = (task.seccomp.mode, task.seccomp.filters());
@@ -225,7 +225,9 @@ impl Space {
             stack_floor: mm.stack_floor,
             hiwater_vm: mm.hiwater_vm,
             exe: task.exe.clone(),
-            base: crate::space::host_addr(0).map_or(0, |p| p as usize),
+            // The base this process published, which it does at the start of every call
+            // (table.rs) once its address space exists, so by this one's.
+            base: PUBLISHED.base.load(Ordering::SeqCst) as usize,
             pid: None,
             seccomp: (task.seccomp.mode, task.seccomp.filters()),
         }
