@@ -10,6 +10,7 @@ use libc::c_long;
 
 pub mod admin;
 pub mod compat;
+pub mod cpu;
 pub mod dirent;
 pub mod exec;
 pub mod fdcalls;
