@@ -67,11 +67,17 @@ pub fn munlockall() -> Result<(), Errno> {
 
 /// mincore(2) on guest pages into `out`, a byte per page; EINVAL when `out` is too short.
 pub fn mincore(r: HostRange, out: &mut [u8]) -> Result<(), Errno> {
-    if out.len() < r.len().div_ceil(PAGE_SIZE as usize) {
+    mincore_at(r.as_ptr() as usize, r.len(), out)
+}
+
+/// mincore(2) at any host address (it only looks at the page tables, whoever's pages they are):
+/// another reader of the guest's pages than its handlers (/proc's smaps) has no guest memory.
+pub fn mincore_at(addr: usize, len: usize, out: &mut [u8]) -> Result<(), Errno> {
+    if out.len() < len.div_ceil(PAGE_SIZE as usize) {
         return Err(Errno::INVAL);
     }
-    // SAFETY: guest pages, only looked at; `out` holds a byte for each of their pages.
-    zero(unsafe { libc::mincore(ptr(r), r.len(), out.as_mut_ptr()) })
+    // SAFETY: mincore reads no memory at `addr`; `out` holds a byte for each page of the range.
+    zero(unsafe { libc::mincore(addr as *mut c_void, len, out.as_mut_ptr()) })
 }
 
 /// remap_file_pages(2) on guest pages (since Linux 4.0 a new shared mapping of the same file over

@@ -29,6 +29,7 @@ pub mod numa;
 pub mod opentree;
 pub mod pidfd;
 pub mod poll;
+pub mod procfs;
 pub mod quota;
 pub mod signal;
 pub mod strings;

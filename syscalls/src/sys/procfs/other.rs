@@ -328,11 +328,7 @@ fn own_layout() -> Option<((u64, u64), usize)> {
 
 /// Read `len` bytes at `addr` of process `pid` (process_vm_readv(2)).
 fn read_remote(pid: u32, addr: u64, buf: &mut [u8]) -> Option<()> {
-    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-    let remote = libc::iovec { iov_base: addr as usize as *mut libc::c_void, iov_len: buf.len() };
-    // SAFETY: `local` is `buf`, writable for its length; the remote side is the other process's.
-    let n = unsafe { libc::process_vm_readv(pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-    (n == buf.len() as isize).then_some(())
+    crate::hostcall::procfs::read_remote(pid, addr, buf).then_some(())
 }
 
 /// Another process, when it is one of ours: its published address space.
