@@ -9,6 +9,7 @@ use crate::{host, Errno};
 use libc::c_long;
 
 pub mod admin;
+pub mod aio;
 pub mod compat;
 pub mod cpu;
 pub mod dirent;

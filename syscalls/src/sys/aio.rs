@@ -30,6 +30,8 @@ use super::poll::{masked, read_sigmask, Sigmask};
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
+use crate::hostcall::aio;
+use crate::mem::pages::host_pages;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::space::{vm, Vma, VmaKind};
@@ -82,15 +84,6 @@ fn host_ctx(mem: &dyn GuestMemory, ctx: u32) -> libc::c_ulong {
     mem.host_addr(ctx).map_or(0, |p| p as libc::c_ulong)
 }
 
-/// The length of the host mapping that starts at `at` (/proc/self/maps).
-fn host_mapping_len(at: usize) -> Option<usize> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let prefix = format!("{at:x}-");
-    let line = maps.lines().find(|l| l.starts_with(&prefix))?;
-    let end = line[prefix.len()..].split(' ').next()?;
-    usize::from_str_radix(end, 16).ok()?.checked_sub(at)
-}
-
 /// Implements io_setup(2): compat_sys_io_setup(): the context word (EFAULT; EINVAL unless 0),
 /// EINVAL for no events, then the host's ioctx_alloc(), the ring moved into guest memory, and the
 /// id written back (EFAULT: the context is destroyed again).
@@ -99,33 +92,17 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
     if ctx.mem.read_u32(ctxp)? != 0 || nr_events == 0 {
         return Err(Errno::INVAL.into());
     }
-    let mut id: libc::c_ulong = 0;
-    // SAFETY: the host writes the new context's id to `id`.
-    ret(unsafe { libc::syscall(libc::SYS_io_setup, nr_events as libc::c_uint, &mut id as *mut libc::c_ulong) })?;
-    let destroy = |id: libc::c_ulong| {
-        // SAFETY: an integer argument: the context just made.
-        unsafe { libc::syscall(libc::SYS_io_destroy, id) };
-    };
-    let Some(len) = host_mapping_len(id as usize).and_then(|l| u32::try_from(l).ok()) else {
-        destroy(id);
-        return Err(Errno::NOMEM.into());
-    };
+    let ring = aio::io_setup(nr_events)?;
+    let len = ring.len() as u32;
     let mm = ctx.task.mm.get_mut(ctx.held);
-    let (Some(at), Some(_)) = (mm.find_free_below(len, u64::from(mm.mmap_base)), ctx.mem.host_addr(0)) else {
-        destroy(id);
+    let Some((at, to)) = mm
+        .find_free_below(len, u64::from(mm.mmap_base))
+        .and_then(|at| Some((at, host_pages(ctx.mem, at, len as usize)?)))
+    else {
+        ring.destroy();
         return Err(Errno::NOMEM.into());
     };
-    let to = ctx.mem.host_addr(at).map(|p| p.cast::<libc::c_void>()).map_or(std::ptr::null_mut(), |p| p);
-    // SAFETY: `id` is the ring the host just mapped for us, `len` long; the target is free guest
-    // space inside our reservation, which MREMAP_FIXED replaces.
-    let moved = unsafe {
-        libc::mremap(id as *mut libc::c_void, len as usize, len as usize, libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED, to)
-    };
-    if moved == libc::MAP_FAILED {
-        let e = crate::last_errno();
-        destroy(id);
-        return Err(e.into());
-    }
+    ring.move_to(to)?;
     // The kernel's own flags for the ring (aio_setup_ring(): a shared read-write mapping).
     let flags = vm::SHARED | vm::MAYSHARE | vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC | mm.def_flags;
     let vma = Vma {
@@ -141,7 +118,7 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
     ctx.mem.protect(at, len, Prot::READ | Prot::WRITE)?;
     rings().insert(at, len);
     if let Err(e) = ctx.mem.write_u32(ctxp, at) {
-        destroy(host_ctx(ctx.mem, at));
+        let _ = aio::io_destroy(host_ctx(ctx.mem, at));
         forget_ring(ctx, at);
         return Err(e.into());
     }
@@ -162,8 +139,7 @@ fn forget_ring(ctx: &mut Ctx, at: u32) {
 /// Implements io_destroy(2): the host's (EINVAL for an unknown context); the ring's range goes
 /// back to the reservation.
 fn io_destroy(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: an integer argument.
-    let r = ret(unsafe { libc::syscall(libc::SYS_io_destroy, host_ctx(ctx.mem, a[0])) })?;
+    let r = aio::io_destroy(host_ctx(ctx.mem, a[0]))?;
     forget_ring(ctx, a[0]);
     Ok(r)
 }
@@ -291,8 +267,7 @@ fn io_cancel(ctx: &mut Ctx, a: &Args) -> SysResult {
         Ok(_) => ctx.mem.host_addr(a[1]).map_or(0, |p| p as usize),
         Err(e) => return Err(e.into()),
     };
-    // SAFETY: the iocb lies in guest memory (just read); the result pointer is not used.
-    ret(unsafe { libc::syscall(libc::SYS_io_cancel, host_ctx(ctx.mem, a[0]), iocb, 0usize) })
+    Ok(aio::io_cancel(host_ctx(ctx.mem, a[0]), iocb)?)
 }
 
 /// Implements io_getevents(2) (a 32-bit timeout).
