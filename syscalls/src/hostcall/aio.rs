@@ -13,9 +13,9 @@ pub struct NewRing {
 }
 
 impl NewRing {
-    /// The ring's length in bytes.
-    pub fn len(&self) -> usize {
-        self.len
+    /// The ring's length in bytes (below 4 GiB, [`io_setup`] checked).
+    pub fn ring_len(&self) -> u32 {
+        self.len as u32
     }
 
     /// Destroy the context (its ring goes with it).

@@ -93,7 +93,7 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::INVAL.into());
     }
     let ring = aio::io_setup(nr_events)?;
-    let len = ring.len() as u32;
+    let len = ring.ring_len();
     let mm = ctx.task.mm.get_mut(ctx.held);
     let Some((at, to)) = mm
         .find_free_below(len, u64::from(mm.mmap_base))
