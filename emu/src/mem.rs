@@ -245,7 +245,6 @@ impl GuestSpace {
         let perms: &'static mut [u8] = Box::leak(Box::new(table)).as_mut();
         // SAFETY: AtomicU8 has the size, alignment and bit validity of u8.
         let perms = unsafe { &*(perms as *mut [u8] as *const [AtomicU8]) };
-        syscalls::space::set_host_base(base.cast());
         // The host fault handler logs stale code: the log must not allocate there.
         STALE_LOG.lock().unwrap_or_else(|e| e.into_inner()).0.reserve_exact(STALE_LOG_LEN);
         BASE.store(base as usize, Relaxed);

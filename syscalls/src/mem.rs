@@ -13,6 +13,8 @@ use bitflags::bitflags;
 use std::os::fd::BorrowedFd;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
+pub mod pages;
+
 /// Guest page size.
 pub const PAGE_SIZE: u32 = 4096;
 

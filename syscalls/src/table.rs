@@ -99,7 +99,7 @@ pub fn dispatch(ctx: &mut Ctx, nr: u32, args: &Args) -> Flow {
     }
     // Another process reading this one's /proc entries finds the address space as it is when
     // this call (which may be how it learns of a change) starts.
-    sys::procfs::other::publish(ctx.task, ctx.held, nr);
+    sys::procfs::other::publish(ctx.task, ctx.held, ctx.mem, nr);
     let result = match (sys::seccomp::enter(ctx, nr, args), entry) {
         (Some(verdict), _) => verdict,
         (None, Some(e)) => run(e, ctx, args),

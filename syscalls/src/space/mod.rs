@@ -5,8 +5,9 @@
 //! disagree. Placement follows the kernel's legacy-free i386 layout on a 64-bit host: top-down from
 //! just below the stack, never above [`TASK_SIZE`].
 
+use crate::mem::pages::host_pages;
 use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
-use crate::Errno;
+use crate::{hostcall, Errno};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The top of user space for a 32-bit task on a 64-bit kernel (`TASK_SIZE_32`).
@@ -23,8 +24,8 @@ mod limit;
 mod vma;
 
 pub use crate::last_errno;
+pub use host::any_resident;
 use host::host_vma_kind;
-pub use host::{any_resident, host_addr, set_host_base};
 pub use limit::{address_space_limit, address_space_limit_set, set_address_space_limit};
 pub use vma::{vm, Remap, Vma, VmaKind};
 
@@ -281,9 +282,9 @@ impl Mm {
     /// Name the VMA at `addr` as the host names its own mapping there (the shmem object behind
     /// a shared anonymous mapping, `/dev/zero (deleted)`, or a System V segment,
     /// `/SYSVkey (deleted)`, with their device and inode). Nothing changes without a host range.
-    pub fn name_from_host(&mut self, addr: u32) {
+    pub fn name_from_host(&mut self, mem: &dyn GuestMemory, addr: u32) {
         self.generation += 1;
-        let Some(kind) = host_addr(addr).and_then(|h| host_vma_kind(h as usize)) else {
+        let Some(kind) = mem.host_addr(addr).and_then(|h| host_vma_kind(h as usize)) else {
             return;
         };
         if let Some(v) = self.vmas.get_mut(&addr) {
@@ -350,7 +351,7 @@ impl Mm {
             } else if !prot.contains(Prot::WRITE)
                 && v.flags & vm::ACCOUNT != 0
                 && !v.is_object()
-                && !any_resident(v.start, v.end)
+                && !any_resident(mem, v.start, v.end)
             {
                 // An anonymous mapping never faulted in (no anon_vma) is no longer charged.
                 v.flags &= !vm::ACCOUNT;
@@ -483,20 +484,16 @@ impl Mm {
     ) -> Result<(), Errno> {
         let tail = addr + old_len;
         let delta = new_len - old_len;
-        let (Some(at), Some(tail_host)) = (host_addr(addr), host_addr(tail)) else {
+        let (Some(old), Some(tail_pages)) =
+            (host_pages(mem, addr, old_len as usize), host_pages(mem, tail, delta as usize))
+        else {
             return Err(Errno::NOSYS);
         };
-        // SAFETY: the tail is a free part of our reservation; it is handed back to the host only
-        // for as long as the in-place mremap takes, and reserved again if that fails.
-        unsafe {
-            if libc::munmap(tail_host, delta as usize) != 0 {
-                return Err(last_errno());
-            }
-            if libc::mremap(at, old_len as usize, new_len as usize, 0) == libc::MAP_FAILED {
-                let err = last_errno();
-                mem.unmap(tail, delta)?;
-                return Err(err);
-            }
+        // The tail is handed back to the host only for as long as the in-place mremap takes, and
+        // reserved again if that fails.
+        if let Err(err) = hostcall::mm::grow_in_place(old, tail_pages) {
+            mem.unmap(tail, delta)?;
+            return Err(err);
         }
         let mut grown = vma.clone();
         grown.end = u64::from(addr) + u64::from(new_len);
@@ -521,18 +518,12 @@ impl Mm {
         to: u32,
         dont_unmap: bool,
     ) -> Result<(), Errno> {
-        let (Some(from_host), Some(to_host)) = (host_addr(addr), host_addr(to)) else {
+        let (Some(from), Some(to_pages)) =
+            (host_pages(mem, addr, old_len as usize), host_pages(mem, to, new_len as usize))
+        else {
             return Err(Errno::NOSYS);
         };
-        let mut flags = libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED;
-        if dont_unmap {
-            flags |= libc::MREMAP_DONTUNMAP;
-        }
-        // SAFETY: both ranges are inside our reservation; the target replaces guest pages only.
-        let moved = unsafe { libc::mremap(from_host, old_len as usize, new_len as usize, flags, to_host) };
-        if moved == libc::MAP_FAILED {
-            return Err(last_errno());
-        }
+        hostcall::mm::move_pages(from, to_pages, dont_unmap)?;
         // The host left a hole where the old pages were: reserve it again.
         if !dont_unmap && old_len > 0 {
             self.remove_range(addr, u64::from(addr) + u64::from(old_len));

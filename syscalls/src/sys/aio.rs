@@ -30,9 +30,11 @@ use super::poll::{masked, read_sigmask, Sigmask};
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::mem::{GuestMemoryExt, Prot};
+use crate::hostcall::aio;
+use crate::mem::pages::host_pages;
+use crate::mem::{GuestMemory, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
-use crate::space::{host_addr, vm, Vma, VmaKind};
+use crate::space::{vm, Vma, VmaKind};
 use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use std::collections::BTreeMap;
@@ -78,17 +80,8 @@ fn rings() -> std::sync::MutexGuard<'static, BTreeMap<u32, u32>> {
 }
 
 /// The host's id of a guest context (the guest base plus the ring's guest address).
-fn host_ctx(ctx: u32) -> libc::c_ulong {
-    host_addr(ctx).map_or(0, |p| p as libc::c_ulong)
-}
-
-/// The length of the host mapping that starts at `at` (/proc/self/maps).
-fn host_mapping_len(at: usize) -> Option<usize> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let prefix = format!("{at:x}-");
-    let line = maps.lines().find(|l| l.starts_with(&prefix))?;
-    let end = line[prefix.len()..].split(' ').next()?;
-    usize::from_str_radix(end, 16).ok()?.checked_sub(at)
+fn host_ctx(mem: &dyn GuestMemory, ctx: u32) -> libc::c_ulong {
+    mem.host_addr(ctx).map_or(0, |p| p as libc::c_ulong)
 }
 
 /// Implements io_setup(2): compat_sys_io_setup(): the context word (EFAULT; EINVAL unless 0),
@@ -99,33 +92,17 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
     if ctx.mem.read_u32(ctxp)? != 0 || nr_events == 0 {
         return Err(Errno::INVAL.into());
     }
-    let mut id: libc::c_ulong = 0;
-    // SAFETY: the host writes the new context's id to `id`.
-    ret(unsafe { libc::syscall(libc::SYS_io_setup, nr_events as libc::c_uint, &mut id as *mut libc::c_ulong) })?;
-    let destroy = |id: libc::c_ulong| {
-        // SAFETY: an integer argument: the context just made.
-        unsafe { libc::syscall(libc::SYS_io_destroy, id) };
-    };
-    let Some(len) = host_mapping_len(id as usize).and_then(|l| u32::try_from(l).ok()) else {
-        destroy(id);
-        return Err(Errno::NOMEM.into());
-    };
+    let ring = aio::io_setup(nr_events)?;
+    let len = ring.ring_len();
     let mm = ctx.task.mm.get_mut(ctx.held);
-    let (Some(at), Some(_)) = (mm.find_free_below(len, u64::from(mm.mmap_base)), host_addr(0)) else {
-        destroy(id);
+    let Some((at, to)) = mm
+        .find_free_below(len, u64::from(mm.mmap_base))
+        .and_then(|at| Some((at, host_pages(ctx.mem, at, len as usize)?)))
+    else {
+        ring.destroy();
         return Err(Errno::NOMEM.into());
     };
-    let to = host_addr(at).map_or(std::ptr::null_mut(), |p| p);
-    // SAFETY: `id` is the ring the host just mapped for us, `len` long; the target is free guest
-    // space inside our reservation, which MREMAP_FIXED replaces.
-    let moved = unsafe {
-        libc::mremap(id as *mut libc::c_void, len as usize, len as usize, libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED, to)
-    };
-    if moved == libc::MAP_FAILED {
-        let e = crate::last_errno();
-        destroy(id);
-        return Err(e.into());
-    }
+    ring.move_to(to)?;
     // The kernel's own flags for the ring (aio_setup_ring(): a shared read-write mapping).
     let flags = vm::SHARED | vm::MAYSHARE | vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC | mm.def_flags;
     let vma = Vma {
@@ -137,11 +114,11 @@ fn io_setup(ctx: &mut Ctx, a: &Args) -> SysResult {
         flags,
     };
     mm.replace(vma);
-    mm.name_from_host(at);
+    mm.name_from_host(ctx.mem, at);
     ctx.mem.protect(at, len, Prot::READ | Prot::WRITE)?;
     rings().insert(at, len);
     if let Err(e) = ctx.mem.write_u32(ctxp, at) {
-        destroy(host_ctx(at));
+        let _ = aio::io_destroy(host_ctx(ctx.mem, at));
         forget_ring(ctx, at);
         return Err(e.into());
     }
@@ -162,8 +139,7 @@ fn forget_ring(ctx: &mut Ctx, at: u32) {
 /// Implements io_destroy(2): the host's (EINVAL for an unknown context); the ring's range goes
 /// back to the reservation.
 fn io_destroy(ctx: &mut Ctx, a: &Args) -> SysResult {
-    // SAFETY: an integer argument.
-    let r = ret(unsafe { libc::syscall(libc::SYS_io_destroy, host_ctx(a[0])) })?;
+    let r = aio::io_destroy(host_ctx(ctx.mem, a[0]))?;
     forget_ring(ctx, a[0]);
     Ok(r)
 }
@@ -195,12 +171,12 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
         };
         // The same iocb twice: it is lent (translated) already.
         if lent.iter().any(|l| l.at == user) {
-            ptrs.push(host_addr(user).map_or(0, |p| p as usize));
+            ptrs.push(ctx.mem.host_addr(user).map_or(0, |p| p as usize));
             continue;
         }
         match lend(ctx, user, &mut vecs) {
             Ok(l) => {
-                ptrs.push(host_addr(user).map_or(0, |p| p as usize));
+                ptrs.push(ctx.mem.host_addr(user).map_or(0, |p| p as usize));
                 lent.push(l);
             }
             Err(e) => {
@@ -211,7 +187,8 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     // SAFETY: `ptrs` are the guest's iocbs in the reservation, as lent above; their buffers
     // point at guest memory or at the host iovec arrays in `vecs`, alive until after the call.
-    let r = unsafe { libc::syscall(libc::SYS_io_submit, host_ctx(id), ptrs.len() as libc::c_long, ptrs.as_ptr()) };
+    let r =
+        unsafe { libc::syscall(libc::SYS_io_submit, host_ctx(ctx.mem, id), ptrs.len() as libc::c_long, ptrs.as_ptr()) };
     let host_errno = crate::last_errno();
     for l in lent.iter().rev() {
         if let Ok(s) = ctx.mem.slice_mut(l.at, IOCB_LEN) {
@@ -257,7 +234,7 @@ fn lend(ctx: &mut Ctx, user: u32, vecs: &mut Vec<Vec<libc::iovec>>) -> Result<Le
             // space (nothing past TASK_SIZE is mapped, so the guest's transfer stops earlier).
             let room = (1u64 << 32) - buf;
             let n = if (nbytes as i64) < 0 { nbytes } else { nbytes.min(room) };
-            (host_addr(buf as u32).map_or(0, |p| p as u64), n)
+            (ctx.mem.host_addr(buf as u32).map_or(0, |p| p as u64), n)
         }
         CMD_PREAD | CMD_PWRITE => (fault, nbytes.min(MAX_RW_COUNT)),
         op @ (CMD_PREADV | CMD_PWRITEV) if buf >> 32 == 0 => {
@@ -287,11 +264,10 @@ fn lend(ctx: &mut Ctx, user: u32, vecs: &mut Vec<Vec<libc::iovec>>) -> Result<Le
 /// EINVAL; the context; the request; EINPROGRESS). The result argument is not used.
 fn io_cancel(ctx: &mut Ctx, a: &Args) -> SysResult {
     let iocb = match ctx.mem.read_obj::<[u8; 4]>(a[1].wrapping_add(8)) {
-        Ok(_) => host_addr(a[1]).map_or(0, |p| p as usize),
+        Ok(_) => ctx.mem.host_addr(a[1]).map_or(0, |p| p as usize),
         Err(e) => return Err(e.into()),
     };
-    // SAFETY: the iocb lies in guest memory (just read); the result pointer is not used.
-    ret(unsafe { libc::syscall(libc::SYS_io_cancel, host_ctx(a[0]), iocb, 0usize) })
+    Ok(aio::io_cancel(host_ctx(ctx.mem, a[0]), iocb)?)
 }
 
 /// Implements io_getevents(2) (a 32-bit timeout).
@@ -347,23 +323,23 @@ fn getevents<H>(ctx: &mut Ctx<H>, a: &Args, timeout: Option<libc::timespec>, mas
     // The host writes at most `nr` events: keep them inside the reservation and its guard.
     let room = ((1u64 << 32) + (1 << 20) - u64::from(events)) / EVENT_LEN as u64;
     nr = nr.min(room as libc::c_long);
-    let at = host_addr(events).map_or(0, |p| p as usize);
+    let at = ctx.mem.host_addr(events).map_or(0, |p| p as usize);
     let ts = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     let r = match mask {
         None => {
             // SAFETY: the events array lies in the reservation (bad pages fault on the host as
             // they would for the guest); `ts` is a local timespec or null.
-            unsafe { libc::syscall(libc::SYS_io_getevents, host_ctx(id), min_nr, nr, at, ts) }
+            unsafe { libc::syscall(libc::SYS_io_getevents, host_ctx(ctx.mem, id), min_nr, nr, at, ts) }
         }
         Some(m) => {
             // struct __aio_sigset { const sigset_t *sigmask; size_t sigsetsize; }.
             let sigset: [usize; 2] = [m.as_ptr() as usize, m.len()];
             // SAFETY: as above; `sigset` is `struct __aio_sigset` over a local mask.
-            unsafe { libc::syscall(SYS_IO_PGETEVENTS, host_ctx(id), min_nr, nr, at, ts, sigset.as_ptr()) }
+            unsafe { libc::syscall(SYS_IO_PGETEVENTS, host_ctx(ctx.mem, id), min_nr, nr, at, ts, sigset.as_ptr()) }
         }
     };
     let n = ret(r)?;
-    let base = host_addr(0).map_or(0, |p| p as u64);
+    let base = ctx.mem.host_addr(0).map_or(0, |p| p as u64);
     for i in 0..n as u32 {
         let obj_at = events.wrapping_add(i * EVENT_LEN as u32 + 8);
         if let Ok(obj) = ctx.mem.read_obj::<[u8; 8]>(obj_at) {

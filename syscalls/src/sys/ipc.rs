@@ -339,7 +339,7 @@ fn do_shmat(ctx: &mut Ctx, id: i32, addr: u32, flags: u32) -> Result<u32, Errno>
     let key = ds.shm_perm.__key as u32;
     let kind = VmaKind::File { path: format!("/SYSV{key:08x}").into(), offset: 0, dev: 0, ino: id as u64 };
     mm.map_fixed(ctx.mem, start, size, prot, Backing::SysvShm { id, flags: host_flags }, kind)?;
-    mm.name_from_host(start);
+    mm.name_from_host(ctx.mem, start);
     Ok(start)
 }
 

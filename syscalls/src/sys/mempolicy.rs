@@ -24,7 +24,6 @@ use crate::hostcall::inplace::InPlace;
 use crate::hostcall::numa::{self, NodeMask, PageList};
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry};
-use crate::space::host_addr;
 use crate::task::Ctx;
 use crate::SysResult;
 use libc::c_ulong;
@@ -82,7 +81,7 @@ impl Mask {
 /// The host address of the guest range `[start, start + len)`, or [`HOLE`] when part of it
 /// (page aligned) is not mapped in the guest.
 fn range(ctx: &Ctx, start: u32, len: u32) -> usize {
-    let Some(host) = host_addr(start) else { return HOLE };
+    let Some(host) = ctx.mem.host_addr(start) else { return HOLE };
     let end = (u64::from(start) + u64::from(len)).next_multiple_of(u64::from(PAGE_SIZE));
     if start.is_multiple_of(PAGE_SIZE)
         && end > u64::from(start)
@@ -172,7 +171,7 @@ fn move_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
                 let at = u32::from_le_bytes(p.try_into().unwrap_or_default());
                 let mapped = ctx.task.mm.get(ctx.held).find(at).is_some();
                 if mapped {
-                    host_addr(at).map_or(HOLE, |h| h as usize)
+                    ctx.mem.host_addr(at).map_or(HOLE, |h| h as usize)
                 } else {
                     HOLE
                 }

@@ -5,9 +5,11 @@
 //! order, so the same bad argument gets the same errno.
 
 use crate::entry;
-use crate::mem::{page_up, Backing, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::hostcall::mm as host;
+use crate::mem::pages::host_pages;
+use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, HostRange, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, Ret};
-use crate::space::{host_addr, last_errno, vm, Remap, Vma, VmaKind, TASK_SIZE};
+use crate::space::{vm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
@@ -206,7 +208,7 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     });
     mm.map_fixed(ctx.mem, start, len, prot_of(prot), backing, kind)?;
     if anonymous && shared {
-        mm.name_from_host(start);
+        mm.name_from_host(ctx.mem, start);
     }
     let end = u64::from(start) + u64::from(len);
     let noreserve = flags & MAP_NORESERVE != 0 && overcommit_allowed();
@@ -231,10 +233,10 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         f
     });
     if locked {
-        if let Some(host) = host_addr(start) {
-            // SAFETY: pinning (and populating) guest pages inside the reservation. A failure
-            // (the host's own limit) leaves them unlocked, which the guest sees only by timing.
-            unsafe { libc::mlock(host, len as usize) };
+        if let Some(pages) = host_pages(ctx.mem, start, len as usize) {
+            // A failure (the host's own limit) leaves them unlocked, which the guest sees only
+            // by timing.
+            let _ = host::mlock(pages);
         }
     }
     Ok(start)
@@ -379,16 +381,16 @@ fn private_anon(v: &Vma) -> bool {
 }
 
 /// Forward `advice` to the host pages of one guest VMA part.
-fn host_madvise(v: &Vma, advice: u32) -> Result<(), Errno> {
-    let Some(at) = host_addr(v.start) else {
-        return Ok(());
-    };
-    let len = (v.end - u64::from(v.start)) as usize;
-    // SAFETY: the range is guest memory inside the reservation; advice changes only its pages.
-    if unsafe { libc::madvise(at, len, advice as i32) } != 0 {
-        return Err(last_errno());
+fn host_madvise(mem: &dyn GuestMemory, v: &Vma, advice: u32) -> Result<(), Errno> {
+    match vma_pages(mem, v) {
+        Some(pages) => host::madvise(pages, advice),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The host pages of one guest VMA part; `None` without host memory.
+fn vma_pages(mem: &dyn GuestMemory, v: &Vma) -> Option<HostRange> {
+    host_pages(mem, v.start, (v.end - u64::from(v.start)) as usize)
 }
 
 /// MADV_GUARD_INSTALL or MADV_GUARD_REMOVE on one VMA part (mm/madvise.c, Linux 6.13 and, for
@@ -404,7 +406,7 @@ fn guard(ctx: &mut Ctx, v: &Vma, install: bool) -> Result<(), Errno> {
     }
     let pages = (v.start..).step_by(PAGE_SIZE as usize).take_while(|p| u64::from(*p) < v.end);
     if install {
-        host_madvise(v, madv::DONTNEED)?;
+        host_madvise(ctx.mem, v, madv::DONTNEED)?;
         for page in pages {
             ctx.task.mm.get_mut(ctx.held).guards.insert(page);
         }
@@ -484,10 +486,10 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
                 if !v.prot.contains(need) {
                     return Err(Errno::NOMEM.into());
                 }
-                host_madvise(v, advice)?;
+                host_madvise(ctx.mem, v, advice)?;
             }
             DONTNEED | DONTNEED_LOCKED => {
-                host_madvise(v, advice)?;
+                host_madvise(ctx.mem, v, advice)?;
                 // Code in zapped pages is gone: drop its translations.
                 if v.prot.contains(Prot::EXEC) {
                     ctx.mem.protect(v.start, (v.end - u64::from(v.start)) as u32, v.prot)?;
@@ -495,7 +497,7 @@ fn madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
                 }
             }
             GUARD_INSTALL | GUARD_REMOVE => guard(ctx, v, advice == GUARD_INSTALL)?,
-            _ => host_madvise(v, advice)?,
+            _ => host_madvise(ctx.mem, v, advice)?,
         }
     }
     if hole {
@@ -531,22 +533,17 @@ fn msync(ctx: &mut Ctx, a: &Args) -> SysResult {
         }
         at = v.end;
         if flags & MS_INVALIDATE != 0 {
-            if let Some(host) = host_addr(v.start) {
-                // SAFETY: a guest mapping inside the reservation; MS_INVALIDATE alone changes
-                // nothing, it only fails with EBUSY where a page is locked (VM_LOCKED).
-                if unsafe { libc::msync(host, (v.end - u64::from(v.start)) as usize, libc::MS_INVALIDATE) } != 0
-                    && last_errno() == Errno::BUSY
-                {
+            // MS_INVALIDATE alone changes nothing, it only fails with EBUSY where a page is
+            // locked (VM_LOCKED).
+            if let Some(pages) = vma_pages(ctx.mem, v) {
+                if host::msync(pages, libc::MS_INVALIDATE) == Err(Errno::BUSY) {
                     return Err(Errno::BUSY.into());
                 }
             }
         }
         if flags & MS_SYNC != 0 && v.shared && matches!(v.kind, VmaKind::File { .. }) {
-            if let Some(host) = host_addr(v.start) {
-                // SAFETY: a guest shared file mapping inside the reservation.
-                if unsafe { libc::msync(host, (v.end - u64::from(v.start)) as usize, libc::MS_SYNC) } != 0 {
-                    return Err(last_errno().into());
-                }
+            if let Some(pages) = vma_pages(ctx.mem, v) {
+                host::msync(pages, libc::MS_SYNC)?;
             }
         }
     }
@@ -578,7 +575,7 @@ fn apply_lock(
     start: u64,
     end: u64,
     flags: u32,
-    op: &dyn Fn(*mut libc::c_void, usize) -> i32,
+    op: &dyn Fn(HostRange) -> Result<(), Errno>,
 ) -> SysResult {
     if end == start {
         return Ok(0);
@@ -589,10 +586,8 @@ fn apply_lock(
         if u64::from(v.start) != at {
             return Err(Errno::NOMEM.into());
         }
-        if let Some(host) = host_addr(v.start) {
-            if op(host, (v.end - u64::from(v.start)) as usize) != 0 {
-                return Err(last_errno().into());
-            }
+        if let Some(pages) = vma_pages(ctx.mem, v) {
+            op(pages)?;
         }
         ctx.task.mm.get_mut(ctx.held).change_flags(v.start, v.end, &|v| (v.flags & !vm::LOCKED_MASK) | flags);
         at = v.end;
@@ -629,15 +624,13 @@ fn do_mlock(ctx: &mut Ctx, start: u32, len: u32, flags: u32) -> SysResult {
         return Err(Errno::NOMEM.into());
     }
     let vm_flags = vm::LOCKED | if flags & 1 != 0 { vm::LOCKONFAULT } else { 0 };
-    // SAFETY: `mlock2` on guest pages inside the reservation only pins them.
-    apply_lock(ctx, start, end, vm_flags, &|p, l| unsafe { libc::syscall(libc::SYS_mlock2, p, l, flags) as i32 })
+    apply_lock(ctx, start, end, vm_flags, &|pages| host::mlock2(pages, flags & 1 != 0))
 }
 
 /// Implements munlock(2).
 fn munlock(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (start, end) = lock_range(a[0], a[1]);
-    // SAFETY: unpinning guest pages inside the reservation.
-    apply_lock(ctx, start, end, 0, &|p, l| unsafe { libc::munlock(p, l) })
+    apply_lock(ctx, start, end, 0, &host::munlock)
 }
 
 const MCL_CURRENT: u32 = 1;
@@ -666,11 +659,10 @@ fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
     }
     let lock = if flags & MCL_CURRENT != 0 { vm::LOCKED | onfault } else { 0 };
     for v in mm.vmas() {
-        if let Some(host) = host_addr(v.start).filter(|_| lock != 0) {
-            let onfault = if onfault != 0 { 1 } else { 0 };
-            // SAFETY: pinning guest pages inside the reservation. A failure (the host's own
-            // limit) leaves the pages unlocked, which the guest cannot observe but by timing.
-            unsafe { libc::syscall(libc::SYS_mlock2, host, (v.end - u64::from(v.start)) as usize, onfault) };
+        if let Some(pages) = vma_pages(ctx.mem, v).filter(|_| lock != 0) {
+            // A failure (the host's own limit) leaves the pages unlocked, which the guest cannot
+            // observe but by timing.
+            let _ = host::mlock2(pages, onfault != 0);
         }
     }
     mm.change_flags(0, TASK_SIZE, &|v| (v.flags & !vm::LOCKED_MASK) | lock);
@@ -679,10 +671,7 @@ fn mlockall(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements munlockall(2). The emulator locks nothing of its own, so the host call is exact.
 fn munlockall(ctx: &mut Ctx, _: &Args) -> SysResult {
-    // SAFETY: unlocking pages has no memory-safety effect.
-    if unsafe { libc::munlockall() } != 0 {
-        return Err(last_errno().into());
-    }
+    host::munlockall()?;
     let mm = ctx.task.mm.get_mut(ctx.held);
     mm.def_flags &= !vm::LOCKED_MASK;
     mm.change_flags(0, TASK_SIZE, &|v| v.flags & !vm::LOCKED_MASK);
@@ -706,12 +695,9 @@ fn mincore(ctx: &mut Ctx, a: &Args) -> SysResult {
         };
         let n = pages.min((v.end - at) / u64::from(PAGE_SIZE)).min(u64::from(PAGE_SIZE)) as usize;
         let out = &mut tmp[..n];
-        match host_addr(at as u32) {
-            Some(host) => {
-                // SAFETY: `n` pages of guest memory inside the reservation; `out` has `n` bytes.
-                if unsafe { libc::mincore(host, n * PAGE_SIZE as usize, out.as_mut_ptr()) } != 0 {
-                    return Err(last_errno().into());
-                }
+        match host_pages(ctx.mem, at as u32, n * PAGE_SIZE as usize) {
+            Some(pages) => {
+                host::mincore(pages, out)?;
                 for b in out.iter_mut() {
                     *b &= 1;
                 }
@@ -777,15 +763,8 @@ fn remap_file_pages(ctx: &mut Ctx, a: &Args) -> SysResult {
             _ => return Err(Errno::INVAL.into()),
         }
     }
-    let host = host_addr(start).ok_or(Errno::INVAL)?;
-    // SAFETY: guest pages inside the reservation that the guest mapped shared from a file; the
-    // host maps the same file there again.
-    if unsafe {
-        libc::syscall(libc::SYS_remap_file_pages, host, size as usize, 0, pgoff as usize, (flags & MAP_NONBLOCK) as i32)
-    } != 0
-    {
-        return Err(last_errno().into());
-    }
+    let pages = host_pages(ctx.mem, start, size as usize).ok_or(Errno::INVAL)?;
+    host::remap_file_pages(pages, pgoff, (flags & MAP_NONBLOCK) as i32)?;
     let vma = Vma {
         start,
         end,

@@ -44,8 +44,8 @@ fn process_madvise(ctx: &mut Ctx, a: &Args) -> SysResult {
         if (len as i32) < 0 {
             return Err(Errno::INVAL.into());
         }
-        let host = crate::space::host_addr(base).ok_or(Errno::NOSYS)?;
-        iov.push(libc::iovec { iov_base: host, iov_len: len as usize });
+        let host = ctx.mem.host_addr(base).ok_or(Errno::NOSYS)?;
+        iov.push(libc::iovec { iov_base: host.cast(), iov_len: len as usize });
     }
     Ok(fdcalls::process_madvise(fd(a[0]) as i32, &iov, a[3] as i32)? as u32)
 }

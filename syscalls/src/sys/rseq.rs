@@ -14,6 +14,7 @@
 //! rseq check fails the same way).
 
 use crate::entry;
+use crate::hostcall::cpu::host_cpu;
 use crate::mem::{GuestMemory, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{Ctx, Task};
@@ -219,40 +220,6 @@ fn read_obj64<T: FromBytes>(mem: &dyn GuestMemory, addr: u64) -> Result<T, Errno
 
 fn read_u32_64(mem: &dyn GuestMemory, addr: u64) -> Result<u32, Errno> {
     Ok(read_obj64::<U32>(mem, addr)?.get())
-}
-
-#[allow(non_upper_case_globals)]
-extern "C" {
-    /// glibc 2.35's ABI: where the thread's registered `struct rseq` lies from the thread
-    /// pointer, and its size (0: the C library registered none).
-    static __rseq_offset: isize;
-    static __rseq_size: u32;
-}
-
-/// The host CPU, NUMA node and concurrency id of the calling host thread, as the host kernel keeps
-/// them in the area the host's C library registered (getcpu(2) without it, and concurrency id 0).
-pub fn host_cpu() -> (u32, u32, u32) {
-    // SAFETY: plain reads of two constants the C library sets before any Rust code runs.
-    let (offset, size) = unsafe { (__rseq_offset, __rseq_size) };
-    if size >= RSEQ_FEATURE_SIZE {
-        let tp: *const u8;
-        // SAFETY: on x86-64 Linux, %fs:0 holds the thread pointer (the TCB's own address).
-        unsafe {
-            std::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
-        };
-        let area = tp.wrapping_offset(offset);
-        // SAFETY: the thread's registered area (the C library's, in its TCB), which the kernel
-        // keeps current; 4-byte aligned fields read by value.
-        let field = |off: usize| unsafe { std::ptr::read_volatile(area.add(off).cast::<u32>()) };
-        let cpu = field(4);
-        if cpu != CPU_ID_UNINITIALIZED {
-            return (cpu, field(OFF_NODE_ID as usize), field(24));
-        }
-    }
-    let (mut cpu, mut node): (u32, u32) = (0, 0);
-    // SAFETY: two writable locals; the cache argument is unused by the kernel.
-    unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu, &mut node, std::ptr::null_mut::<u8>()) };
-    (cpu, node, 0)
 }
 
 #[cfg(test)]

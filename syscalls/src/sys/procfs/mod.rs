@@ -179,24 +179,7 @@ fn memfd(text: &[u8], cloexec: bool) -> Result<u32, Errno> {
 /// Open `link` O_RDONLY|O_CLOEXEC as a 32-bit task does (no O_LARGEFILE in F_GETFL, as for the
 /// kernel's entry), through `int $0x80` where the host has it.
 fn reopen_read_only(link: &str) -> Result<OwnedFd, Errno> {
-    use super::fs::compat;
-    if compat::available() {
-        let at = compat::bounce()?;
-        let bytes = link.as_bytes();
-        // SAFETY: the bounce buffer is this thread's, BOUNCE_LEN bytes, far more than the path.
-        let buf = unsafe { std::slice::from_raw_parts_mut(at as usize as *mut u8, bytes.len() + 1) };
-        buf[..bytes.len()].copy_from_slice(bytes);
-        buf[bytes.len()] = 0;
-        const OPEN: u32 = 5;
-        // SAFETY: the path is a NUL-terminated string below 4 GiB; open has no other pointer.
-        let fd = unsafe { compat::int80(OPEN, at, libc::O_CLOEXEC as u32, 0, 0) };
-        if fd < 0 {
-            return Err(Errno::from_raw_os_error(fd.wrapping_neg()));
-        }
-        // SAFETY: the fd was just opened and belongs to nothing else.
-        return Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
-    }
-    rustix::fs::open(link, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+    crate::hostcall::procfs::open_read_only_32(link)
 }
 
 /// Whether `fd` is a generated entry opened by [`open`] (its memfd's name and seals). The kernel's

@@ -30,7 +30,7 @@
 //! the host's entry is served, which for a zombie is what the kernel shows too.
 
 use crate::abi::nr;
-use crate::mem::Prot;
+use crate::mem::{GuestMemory, Prot};
 use crate::space::{Mm, Vma, VmaKind};
 use crate::task::{Held, Task};
 use std::path::PathBuf;
@@ -100,17 +100,17 @@ const DEFERRED: &[u32] = &[
 /// Publish the calling process's address space, at the start of syscall `nr`, if it changed
 /// since the last time.
 #[inline]
-pub fn publish(task: &Task, held: &Held, nr: u32) {
+pub fn publish(task: &Task, held: &Held, mem: &dyn GuestMemory, nr: u32) {
     let mm = task.mm.get(held);
     let generation = mm.generation();
     if PUBLISHED_GEN.load(Ordering::Relaxed) != generation && !DEFERRED.contains(&nr) {
-        publish_now(task, mm, generation);
+        publish_now(task, mm, mem, generation);
     }
 }
 
 #[cold]
-fn publish_now(task: &Task, mm: &Mm, generation: u64) {
-    let Some(base) = crate::space::host_addr(0) else {
+fn publish_now(task: &Task, mm: &Mm, mem: &dyn GuestMemory, generation: u64) {
+    let Some(base) = mem.host_addr(0) else {
         return;
     };
     let seccomp = (task.seccomp.mode, task.seccomp.filters());
@@ -225,7 +225,9 @@ impl Space {
             stack_floor: mm.stack_floor,
             hiwater_vm: mm.hiwater_vm,
             exe: task.exe.clone(),
-            base: crate::space::host_addr(0).map_or(0, |p| p as usize),
+            // The base this process published, which it does at the start of every call
+            // (table.rs) once its address space exists, so by this one's.
+            base: PUBLISHED.base.load(Ordering::SeqCst) as usize,
             pid: None,
             seccomp: (task.seccomp.mode, task.seccomp.filters()),
         }
@@ -326,11 +328,7 @@ fn own_layout() -> Option<((u64, u64), usize)> {
 
 /// Read `len` bytes at `addr` of process `pid` (process_vm_readv(2)).
 fn read_remote(pid: u32, addr: u64, buf: &mut [u8]) -> Option<()> {
-    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-    let remote = libc::iovec { iov_base: addr as usize as *mut libc::c_void, iov_len: buf.len() };
-    // SAFETY: `local` is `buf`, writable for its length; the remote side is the other process's.
-    let n = unsafe { libc::process_vm_readv(pid as libc::pid_t, &local, 1, &remote, 1, 0) };
-    (n == buf.len() as isize).then_some(())
+    crate::hostcall::procfs::read_remote(pid, addr, buf).then_some(())
 }
 
 /// Another process, when it is one of ours: its published address space.

@@ -223,25 +223,15 @@ impl PageInfo {
     /// The frame of the shared zero page, which a read of untouched anonymous memory maps and
     /// smaps does not count (vm_normal_page() answers none for it).
     fn find_zero_pfn(&self) -> u64 {
-        // SAFETY: a fresh private anonymous page, read once and unmapped.
-        unsafe {
-            let p =
-                libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
-            if p == libc::MAP_FAILED {
-                return 0;
-            }
-            std::ptr::read_volatile(p.cast::<u8>());
-            let own = PageInfo {
-                pagemap: std::fs::File::open("/proc/self/pagemap").ok(),
-                base: 0,
-                count: None,
-                flags: None,
-                zero_pfn: 0,
-            };
-            let e = own.entry(p as u64 / 4096);
-            libc::munmap(p, 4096);
-            e.unwrap_or(0) & PFN_MASK
-        }
+        let own = PageInfo {
+            pagemap: std::fs::File::open("/proc/self/pagemap").ok(),
+            base: 0,
+            count: None,
+            flags: None,
+            zero_pfn: 0,
+        };
+        let e = crate::hostcall::procfs::with_zero_page(|p| own.entry(p as u64 / 4096)).flatten();
+        e.unwrap_or(0) & PFN_MASK
     }
 
     fn entry(&self, vpn: u64) -> Option<u64> {
@@ -342,7 +332,7 @@ pub(super) fn lowest_resident(mm: &Space, start: u32, end: u64) -> Option<u32> {
     if mm.base == 0 {
         return None;
     }
-    let host = (mm.base + start as usize) as *mut libc::c_void;
+    let host = mm.base + start as usize;
     let pages = ((end - u64::from(start)) / 4096) as usize;
     if mm.pid.is_some() {
         let info = PageInfo::open(mm);
@@ -352,10 +342,6 @@ pub(super) fn lowest_resident(mm: &Space, start: u32, end: u64) -> Option<u32> {
         return raw.chunks_exact(8).position(used).map(|i| start + (i as u32) * 4096);
     }
     let mut vec = vec![0u8; pages];
-    // SAFETY: the range is guest memory inside the reservation; `vec` has a byte per page.
-    let r = unsafe { libc::mincore(host, pages * 4096, vec.as_mut_ptr()) };
-    if r != 0 {
-        return None;
-    }
+    crate::hostcall::mm::mincore_at(host, pages * 4096, &mut vec).ok()?;
     vec.iter().position(|b| b & 1 != 0).map(|i| start + (i as u32) * 4096)
 }
