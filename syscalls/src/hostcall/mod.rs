@@ -19,6 +19,7 @@ pub mod futex;
 pub mod ids;
 pub mod info;
 pub mod inplace;
+pub mod iovec;
 pub mod ipc;
 pub mod kernel;
 pub mod keys;

@@ -28,7 +28,7 @@ use crate::abi::termios;
 use crate::entry;
 use crate::host;
 use crate::hostcall::numbers;
-use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::mem::{GuestMemory, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
