@@ -305,6 +305,13 @@ pub fn vector(fd: c_int, op: Vector, iov: &HostIovecs) -> Result<i64, Errno> {
     })
 }
 
+/// vmsplice(2) on host fd `fd` through `iov`, with `SPLICE_F_*` `flags`.
+pub fn vmsplice(fd: c_int, iov: &HostIovecs, flags: libc::c_uint) -> Result<i64, Errno> {
+    // SAFETY: the iovecs cover guest memory or the fault region only (HostIovecs), and the array
+    // lives across the call.
+    host(unsafe { libc::syscall(libc::SYS_vmsplice, fd, iov.ptr(), iov.len(), flags) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
