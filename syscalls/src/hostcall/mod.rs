@@ -23,6 +23,7 @@ pub mod iovec;
 pub mod ipc;
 pub mod kernel;
 pub mod keys;
+pub mod klog;
 pub mod mount;
 pub mod numa;
 pub mod opentree;
