@@ -34,6 +34,7 @@ pub mod signal;
 pub mod strings;
 pub mod time;
 pub mod timex;
+pub mod uffd;
 pub mod wait;
 pub mod xattr;
 
