@@ -27,7 +27,7 @@ use crate::abi::termios;
 use crate::entry;
 use crate::host;
 use crate::hostcall::{fds, numbers};
-use crate::mem::{GuestMemory, GuestMemoryExt, Prot, PAGE_SIZE};
+use crate::mem::{GuestMemory, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
 use crate::{abi::nr, Errno, SysResult};
@@ -346,11 +346,6 @@ pub fn new_guest_fd(fd: i32) -> Result<u32, Errno> {
 
 // ---------------------------------------------------------------------------------------------
 // Host calls
-
-/// A host result as the guest's `%eax` (32-bit truncation, as the compat return path does).
-fn ret(r: libc::c_long) -> SysResult {
-    Ok(host(r)? as u32)
-}
 
 /// A host call of numbers only ([`numbers`]), its value for `%eax`.
 fn num(nr: libc::c_long, args: &[libc::c_long]) -> SysResult {

@@ -551,9 +551,7 @@ fn set_filter(ctx: &mut Ctx, flags: u32, uargs: u32) -> SysResult {
 
 /// task_no_new_privs(): the host's flag, which prctl(PR_SET_NO_NEW_PRIVS) sets for the guest.
 fn no_new_privs() -> bool {
-    const PR_GET_NO_NEW_PRIVS: libc::c_int = 39;
-    // SAFETY: an integer query.
-    unsafe { libc::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
+    rustix::thread::no_new_privs().unwrap_or(false)
 }
 
 /// CAP_SYS_ADMIN in the effective set (the process's credentials are the guest's).

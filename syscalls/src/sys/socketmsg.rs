@@ -8,8 +8,9 @@
 //! the guest's buffer are closed and MSG_CTRUNC is set, as scm_detach_fds() does.
 
 use super::socket::{sock, MSG_NAMES};
-use crate::abi::net::{cmsg_align, CmsgHdr, IoVec, MMsgHdr, MsgHdr};
+use crate::abi::net::{cmsg_align, CmsgHdr, MMsgHdr, MsgHdr};
 use crate::entry;
+use crate::hostcall::iovec::{GuestIovecs, UIO_MAXIOV};
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
@@ -25,9 +26,6 @@ pub static ENTRIES: &[Entry] = &[
 ];
 
 const SOCKADDR_MAX: usize = 128;
-/// UIO_MAXIOV.
-const UIO_MAXIOV: u32 = 1024;
-const MAX_RW_COUNT: usize = 0x7fff_f000;
 const MSG_CTRUNC: u32 = 0x8;
 const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
 
@@ -44,29 +42,12 @@ fn host_align(len: usize) -> usize {
     (len + 7) & !7
 }
 
-/// The guest's iovecs as host iovecs over guest memory (import_iovec()). The pointers stay valid
-/// for the host call that follows: guest memory does not move.
+/// The guest's iovecs as host iovecs over guest memory (import_iovec(): entries read in order,
+/// EFAULT, a negative length EINVAL, the total capped at MAX_RW_COUNT); a buffer the guest may not
+/// access that way is EFAULT here, an unmapped one faults in the host's copy.
 fn iovecs<H>(ctx: &mut Ctx<H>, addr: u32, count: u32, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
-    if count > UIO_MAXIOV {
-        return Err(Errno::MSGSIZE);
-    }
-    let raw = ctx.mem.slice(addr, count as usize * size_of::<IoVec>())?.to_vec();
-    let mut total = 0usize;
-    let mut out = Vec::with_capacity(count as usize);
-    for chunk in raw.chunks_exact(size_of::<IoVec>()) {
-        let iov = IoVec::read_from_bytes(chunk).map_err(|_| Errno::FAULT)?;
-        if (iov.len as i32) < 0 {
-            return Err(Errno::INVAL);
-        }
-        // The kernel caps the total at MAX_RW_COUNT, shortening the last vector.
-        let len = (iov.len as usize).min(MAX_RW_COUNT - total);
-        total += len;
-        // Faults are the host kernel's to report, at the moment the guest's kernel would.
-        let access = if writable { Prot::WRITE } else { Prot::READ };
-        let base: *mut u8 = if len == 0 { std::ptr::null_mut() } else { ctx.mem.host_range(iov.base, len, access)? };
-        out.push(libc::iovec { iov_base: base.cast(), iov_len: len });
-    }
-    Ok(out)
+    let access = if writable { Prot::WRITE } else { Prot::READ };
+    Ok(GuestIovecs::read(ctx.mem, addr, count)?.in_place(ctx.mem, access)?.into_vec())
 }
 
 /// Guest control messages (i386 framing) re-framed for the host.
@@ -209,8 +190,16 @@ impl HostMsg {
 
     /// The host `msghdr` over this message's buffers.
     fn host(&mut self) -> libc::msghdr {
-        // SAFETY: an all-zero msghdr is valid; every pointer set below lives as long as `self`.
-        let mut h: libc::msghdr = unsafe { std::mem::zeroed() };
+        let mut h = libc::msghdr {
+            msg_name: std::ptr::null_mut(),
+            msg_namelen: 0,
+            msg_iov: std::ptr::null_mut(),
+            msg_iovlen: 0,
+            msg_control: std::ptr::null_mut(),
+            msg_controllen: 0,
+            msg_flags: 0,
+        };
+        // Every pointer set below lives as long as `self`.
         if self.guest.name != 0 {
             h.msg_name = self.name.as_mut_ptr().cast();
             h.msg_namelen = (self.guest.namelen as usize).min(SOCKADDR_MAX) as u32;

@@ -137,12 +137,10 @@ pub fn to_host(mem: &dyn GuestMemory, level: u32, name: u32, value: &[u8]) -> Re
         Layout::Timeval32 => {
             // sock_set_timeout(): a short value is EINVAL.
             let tv = Timeval32::read_from_prefix(value).map_err(|_| Errno::INVAL)?.0;
-            let host = libc::timeval { tv_sec: tv.sec.into(), tv_usec: tv.usec.into() };
-            // SAFETY: libc::timeval is plain data.
-            Ok(unsafe {
-                std::slice::from_raw_parts((&host as *const libc::timeval).cast::<u8>(), size_of::<libc::timeval>())
-            }
-            .to_vec())
+            // The host's struct timeval: tv_sec and tv_usec, 64 bits each.
+            const _: () = assert!(size_of::<libc::timeval>() == 16);
+            let (sec, usec): (libc::time_t, libc::suseconds_t) = (tv.sec.into(), tv.usec.into());
+            Ok([sec.to_le_bytes(), usec.to_le_bytes()].concat())
         }
         Layout::GroupReq => {
             if value.len() < size_of::<GroupReq>() {

@@ -5,8 +5,8 @@
 //! offsets read from and written back to guest memory (EFAULT), and the 32-bit sendfile's limit
 //! (`MAX_NON_LFS`: EOVERFLOW as `do_sendfile` gives it).
 
-use super::fd::Dir;
 use crate::entry;
+use crate::hostcall::iovec::{self as hostio, Dir, GuestIovecs};
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::{BlockingCtx, Ctx};
@@ -160,7 +160,7 @@ fn generated_to_pipe(out: rustix::fd::BorrowedFd<'_>, off_out: Option<u64>, len:
 
 /// Implements vmsplice(2) in its order: flags (EINVAL), the fd and which way it goes (a pipe's
 /// write end takes guest memory in, a read end copies out to it; EBADF otherwise), then the
-/// iovec array at the i386 layout (see `fd::import_iovec`). The host moves the data between the
+/// iovec array at the i386 layout ([`GuestIovecs`]). The host moves the data between the
 /// pipe and guest memory, which is host memory.
 fn vmsplice(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let flags = splice_flags(a[3])?;
@@ -170,11 +170,8 @@ fn vmsplice(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
         return Err(Errno::BADF.into());
     }
     let dir = if mode & OFlags::ACCMODE == OFlags::RDONLY { Dir::ToGuest } else { Dir::FromGuest };
-    let iov = super::fd::import_iovec(ctx.mem, a[1], a[2], dir)?;
-    // SAFETY: the iovecs describe guest memory the guest may access that way, or the fault page.
-    let n = crate::host(unsafe {
-        libc::syscall(libc::SYS_vmsplice, super::fd::host_fd(a[0]), iov.as_ptr(), iov.len(), flags.bits())
-    })?;
+    let iov = GuestIovecs::read(ctx.mem, a[1], a[2])?.faulting(ctx.mem, dir);
+    let n = hostio::vmsplice(super::fd::host_fd(a[0]), &iov, flags.bits())?;
     Ok(n as u32)
 }
 

@@ -1,8 +1,8 @@
 //! The kernel log: syslog(2) (glibc's klogctl), the host's call on the guest's buffer.
 
-use super::hostarg::{ret, BAD_PTR};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::{inplace::InPlace, klog};
 use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry, When};
 use crate::task::BlockingCtx;
@@ -41,12 +41,15 @@ pub static ENTRIES: &[Entry] = &[entry!(nr::syslog, may_block syslog, [Enum(ACTI
 /// earlier checks (a NULL buffer or a negative length is EINVAL, a zero length 0).
 fn syslog(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
     let (action, buf, len) = (a[0] as i32, a[1], a[2] as i32);
-    let host_buf = if READS.contains(&a[0]) && buf != 0 && len > 0 {
-        ctx.mem.host_range(buf, len as usize, Prot::WRITE).map_or(BAD_PTR, |p| p as usize)
+    let host_buf = if !READS.contains(&a[0]) {
+        InPlace::Null
+    } else if len > 0 {
+        InPlace::new(ctx.mem, buf, len as usize, Prot::WRITE)
+    } else if buf == 0 {
+        InPlace::Null
     } else {
-        buf as usize
+        // Not touched: the host answers EINVAL or 0 for the length first.
+        InPlace::Refused
     };
-    // SAFETY: the buffer is NULL, the guest's writable memory of `len` bytes, an address outside
-    // user space (EFAULT), or not used by the action.
-    ret(unsafe { libc::syscall(libc::SYS_syslog, action, host_buf, len) })
+    Ok(klog::syslog(action, host_buf, len)? as u32)
 }

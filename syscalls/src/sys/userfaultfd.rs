@@ -71,7 +71,7 @@ pub fn ioctl(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> Option<SysResult> {
 
 /// userfaultfd_ioctl().
 fn uffd_ioctl(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> Result<u32, Errno> {
-    if !initialized(fd) {
+    if !crate::hostcall::uffd::handshake_done(fd) {
         return Err(Errno::INVAL);
     }
     let words = |n: usize| -> Result<Vec<u64>, Errno> {
@@ -181,16 +181,4 @@ fn is_userfaultfd(fd: i32) -> bool {
     fd >= 0
         && rustix::fs::readlink(format!("/proc/self/fd/{fd}"), Vec::new())
             .is_ok_and(|p| p.as_bytes() == b"anon_inode:[userfaultfd]")
-}
-
-/// Whether the userfaultfd had its UFFDIO_API handshake: the host answers an UNREGISTER of a
-/// page of this thread's stack (never registered: no effect) with 0 then, EINVAL before.
-fn initialized(fd: i32) -> bool {
-    let local = 0u8;
-    let page = (std::ptr::from_ref(&local) as u64) & !0xfff;
-    let range = [page, 4096u64];
-    // SAFETY: the request reads the 16-byte range from a local array; the range itself is only
-    // looked up (nothing is registered there, so nothing changes).
-    let r = unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(UFFDIO_UNREGISTER), range.as_ptr()) };
-    r == 0
 }
