@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetch Debian's busybox-static:i386, bash-static:i386 and busybox:i386 (dynamically linked) for
-# the differential tests of real programs (tests/busybox.rs, tests/busybox_net.rs, tests/bash.rs).
+# the differential tests of real programs (tests/busybox/, tests/busybox_net.rs, tests/bash.rs).
 #
 # Usage: tests/fetch-busybox.sh
 #
