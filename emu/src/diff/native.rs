@@ -214,7 +214,6 @@ fn runs_elf32(pid: i32) -> bool {
         && head[4] == 1
 }
 
-/// Run the program natively under ptrace to its end.
 /// Run the program natively under ptrace to its end; with `replay`, record its nondeterministic
 /// inputs (see [`syscalls::replay`]): the vDSO is hidden from it (AT_SYSINFO_EHDR becomes
 /// AT_IGNORE) so that its clock reads are syscalls, and rdtsc faults (PR_SET_TSC, inherited across
@@ -226,6 +225,27 @@ pub fn run(
     stdio: Stdio,
     replay: bool,
 ) -> Result<NativeRun, NativeError> {
+    let (root, report) = spawn(program, argv, envp, stdio, replay)?;
+    let mut procs: HashMap<i32, Proc> = HashMap::new();
+    procs.insert(root, Proc::new(false));
+    let outcome = trace(root, &mut procs, replay)?;
+    if let Some(err) = child_failure(report) {
+        return Err(err);
+    }
+    let inputs = procs.iter_mut().map(|(pid, p)| (*pid, std::mem::take(&mut p.inputs))).collect();
+    let streams = procs.into_iter().filter(|(_, p)| !p.stream.is_empty()).map(|(pid, p)| (pid, p.stream)).collect();
+    Ok(NativeRun { streams, root, outcome, inputs })
+}
+
+/// Fork the process that becomes the program ([`exec_child`]); its pid and the read end of the
+/// pipe on which it reports a step that failed before the execve.
+fn spawn(
+    program: &CString,
+    argv: &[CString],
+    envp: &[CString],
+    stdio: Stdio,
+    replay: bool,
+) -> Result<(i32, File), NativeError> {
     let argv_ptrs: Vec<*const libc::c_char> =
         argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let envp_ptrs: Vec<*const libc::c_char> =
@@ -241,46 +261,63 @@ pub fn run(
         return Err(NativeError::Spawn(std::io::Error::last_os_error()));
     }
     if root == 0 {
-        // SAFETY: plain syscalls on fds and memory prepared before the fork.
-        unsafe {
-            let fail = |step: u8| {
-                let errno = *libc::__errno_location();
-                let mut msg = [step, 0, 0, 0, 0];
-                msg[1..].copy_from_slice(&errno.to_le_bytes());
-                libc::write(report_w.as_raw_fd(), msg.as_ptr().cast(), msg.len());
-                libc::_exit(127);
-            };
-            for (fd, target) in [(&stdio.stdin, 0), (&stdio.stdout, 1), (&stdio.stderr, 2)] {
-                if libc::dup2(fd.as_raw_fd(), target) < 0 {
-                    fail(0);
-                }
-            }
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
-                fail(1);
-            }
-            libc::raise(libc::SIGSTOP);
-            if replay && libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0) != 0 {
-                fail(0);
-            }
-            // Without address randomisation the stack (and the mappings) sit where the emulator
-            // puts them: values a program derives from a stack address (mkstemp's names) agree.
-            if replay {
-                let persona = libc::personality(0xffff_ffff);
-                if persona == -1 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1 {
-                    fail(0);
-                }
-            }
-            libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
-            fail(2);
-        }
+        exec_child(program, &argv_ptrs, &envp_ptrs, &stdio, report_w.as_raw_fd(), replay);
     }
     drop(report_w);
     drop(stdio);
-    let mut report = File::from(report_r);
+    Ok((root, File::from(report_r)))
+}
 
-    let mut procs: HashMap<i32, Proc> = HashMap::new();
-    procs.insert(root, Proc::new(false));
+/// In the forked child: take the standard streams, ask to be traced, stop for the tracer, then
+/// (with `replay`) make rdtsc fault and turn address randomisation off, and execute the program.
+/// A step that fails is written to `report` as [step, errno…] (0 setup, 1 ptrace, 2 execve)
+/// before `_exit(127)`.
+fn exec_child(
+    program: &CString,
+    argv: &[*const libc::c_char],
+    envp: &[*const libc::c_char],
+    stdio: &Stdio,
+    report: std::os::fd::RawFd,
+    replay: bool,
+) -> ! {
+    // SAFETY: plain syscalls on fds and memory prepared before the fork.
+    unsafe {
+        let fail = |step: u8| -> ! {
+            let errno = *libc::__errno_location();
+            let mut msg = [step, 0, 0, 0, 0];
+            msg[1..].copy_from_slice(&errno.to_le_bytes());
+            libc::write(report, msg.as_ptr().cast(), msg.len());
+            libc::_exit(127);
+        };
+        for (fd, target) in [(&stdio.stdin, 0), (&stdio.stdout, 1), (&stdio.stderr, 2)] {
+            if libc::dup2(fd.as_raw_fd(), target) < 0 {
+                fail(0);
+            }
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
+            fail(1);
+        }
+        libc::raise(libc::SIGSTOP);
+        if replay && libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0) != 0 {
+            fail(0);
+        }
+        // Without address randomisation the stack (and the mappings) sit where the emulator
+        // puts them: values a program derives from a stack address (mkstemp's names) agree.
+        if replay {
+            let persona = libc::personality(0xffff_ffff);
+            if persona == -1 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1 {
+                fail(0);
+            }
+        }
+        libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        fail(2)
+    }
+}
+
+/// Wait for the stops of every traced process and answer them until none is left; how the first
+/// process (`root`) ended.
+fn trace(root: i32, procs: &mut HashMap<i32, Proc>, replay: bool) -> Result<Outcome, NativeError> {
     let mut outcome = Outcome::Exited(127);
     loop {
         let mut status = 0;
@@ -308,87 +345,101 @@ pub fn run(
             }
             continue;
         }
-        if !libc::WIFSTOPPED(status) {
-            continue;
-        }
-        let signal = libc::WSTOPSIG(status);
-        let event = status >> 16;
-        if signal == libc::SIGTRAP | 0x80 && proc.host_program {
-            enable_tsc(pid);
-            let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
-        } else if signal == libc::SIGTRAP | 0x80 {
-            if proc.started {
-                syscall_stop(pid, proc, replay);
-            }
-            resume(pid, 0);
-        } else if event != 0 {
-            if event == libc::PTRACE_EVENT_EXEC {
-                if let Some(line) = proc.exec_line.take().filter(|_| proc.started) {
-                    proc.stream.push(line);
-                }
-                if runs_elf32(pid) {
-                    if proc.started {
-                        proc.generation += 1;
-                    }
-                    if replay {
-                        hide_vdso(pid, proc);
-                    }
-                    proc.started = true;
-                    proc.stream.push(syscalls::trace::START_LINE.to_string());
-                    proc.pending = Pending::SkipExit;
-                } else {
-                    // Not i386 (a host program): not compared, as the emulator does not trace it.
-                    proc.started = false;
-                    if replay {
-                        // It inherited the trapping rdtsc, which nothing would answer once it is
-                        // let go: that is undone at the execve's exit stop, where its registers
-                        // are no longer the syscall's.
-                        proc.host_program = true;
-                        resume(pid, 0);
-                        continue;
-                    }
-                    let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
-                    continue;
-                }
-            }
-            resume(pid, 0);
-        } else if signal == libc::SIGSTOP && proc.fresh {
-            proc.fresh = false;
-            if pid == root {
-                let options = libc::PTRACE_O_TRACESYSGOOD
-                    | libc::PTRACE_O_TRACEFORK
-                    | libc::PTRACE_O_TRACEVFORK
-                    | libc::PTRACE_O_TRACECLONE
-                    | libc::PTRACE_O_TRACEEXEC
-                    | libc::PTRACE_O_EXITKILL;
-                if let Err(e) = ptrace(libc::PTRACE_SETOPTIONS, pid, options as usize) {
-                    // SAFETY: killing our own child.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
-                    return Err(NativeError::Ptrace(e));
-                }
-            }
-            resume(pid, 0);
-        } else if replay && signal == libc::SIGSEGV && proc.started && emulate_tsc(pid, proc) {
-            resume(pid, 0);
-        } else {
-            // A signal for the tracee: deliver it.
-            resume(pid, signal);
+        if libc::WIFSTOPPED(status) {
+            stopped(pid, proc, status, pid == root, replay)?;
         }
     }
+    Ok(outcome)
+}
 
+/// Answer one ptrace stop of `pid` (wait status `status`) and resume it, or let it go.
+fn stopped(pid: i32, proc: &mut Proc, status: i32, root: bool, replay: bool) -> Result<(), NativeError> {
+    let signal = libc::WSTOPSIG(status);
+    let event = status >> 16;
+    if signal == libc::SIGTRAP | 0x80 && proc.host_program {
+        enable_tsc(pid);
+        let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+    } else if signal == libc::SIGTRAP | 0x80 {
+        if proc.started {
+            syscall_stop(pid, proc, replay);
+        }
+        resume(pid, 0);
+    } else if event != 0 {
+        event_stop(pid, proc, event, replay);
+    } else if signal == libc::SIGSTOP && proc.fresh {
+        proc.fresh = false;
+        if root {
+            let options = libc::PTRACE_O_TRACESYSGOOD
+                | libc::PTRACE_O_TRACEFORK
+                | libc::PTRACE_O_TRACEVFORK
+                | libc::PTRACE_O_TRACECLONE
+                | libc::PTRACE_O_TRACEEXEC
+                | libc::PTRACE_O_EXITKILL;
+            if let Err(e) = ptrace(libc::PTRACE_SETOPTIONS, pid, options as usize) {
+                // SAFETY: killing our own child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                return Err(NativeError::Ptrace(e));
+            }
+        }
+        resume(pid, 0);
+    } else if replay && signal == libc::SIGSEGV && proc.started && emulate_tsc(pid, proc) {
+        resume(pid, 0);
+    } else {
+        // A signal for the tracee: deliver it.
+        resume(pid, signal);
+    }
+    Ok(())
+}
+
+/// A ptrace event stop (fork, clone, exec): an execve of an i386 program starts a new recorded
+/// program; one of a host program lets the process go.
+fn event_stop(pid: i32, proc: &mut Proc, event: i32, replay: bool) {
+    if event == libc::PTRACE_EVENT_EXEC {
+        if let Some(line) = proc.exec_line.take().filter(|_| proc.started) {
+            proc.stream.push(line);
+        }
+        if runs_elf32(pid) {
+            if proc.started {
+                proc.generation += 1;
+            }
+            if replay {
+                hide_vdso(pid, proc);
+            }
+            proc.started = true;
+            proc.stream.push(syscalls::trace::START_LINE.to_string());
+            proc.pending = Pending::SkipExit;
+        } else {
+            // Not i386 (a host program): not compared, as the emulator does not trace it.
+            proc.started = false;
+            if replay {
+                // It inherited the trapping rdtsc, which nothing would answer once it is
+                // let go: that is undone at the execve's exit stop, where its registers
+                // are no longer the syscall's.
+                proc.host_program = true;
+                resume(pid, 0);
+                return;
+            }
+            let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+            return;
+        }
+    }
+    resume(pid, 0);
+}
+
+/// The step that failed in the child before its execve, as it reported it (nothing once the
+/// execve closed the pipe).
+fn child_failure(mut report: File) -> Option<NativeError> {
     let mut msg = Vec::new();
     let _ = report.read_to_end(&mut msg);
-    if let [step, a, b, c, d] = msg[..] {
-        let err = std::io::Error::from_raw_os_error(i32::from_le_bytes([a, b, c, d]));
-        return Err(match step {
-            0 => NativeError::Spawn(err),
-            1 => NativeError::Ptrace(err),
-            _ => NativeError::Exec(err),
-        });
-    }
-    let inputs = procs.iter_mut().map(|(pid, p)| (*pid, std::mem::take(&mut p.inputs))).collect();
-    let streams = procs.into_iter().filter(|(_, p)| !p.stream.is_empty()).map(|(pid, p)| (pid, p.stream)).collect();
-    Ok(NativeRun { streams, root, outcome, inputs })
+    let [step, a, b, c, d] = msg[..] else {
+        return None;
+    };
+    let err = std::io::Error::from_raw_os_error(i32::from_le_bytes([a, b, c, d]));
+    Some(match step {
+        0 => NativeError::Spawn(err),
+        1 => NativeError::Ptrace(err),
+        _ => NativeError::Exec(err),
+    })
 }
 
 /// A syscall entry or exit stop of a recorded process.
