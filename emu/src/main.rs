@@ -393,6 +393,18 @@ fn main() -> ExitCode {
     let (ours, program_args) = split_at_program(&words);
     let mut cli = Cli::parse_from(ours);
     cli.args = program_args;
+    prepare_process(&cli);
+    match emulate(&cli) {
+        Ok(Exit::Status(s)) => end(s as u8),
+        Ok(Exit::Signal(sig)) => die_of(sig),
+        Err(code) => code,
+    }
+}
+
+/// What the whole process needs before the emulator opens anything of its own: SIGPIPE's
+/// disposition, the guest's RLIMIT_NOFILE and fd range, its address-space limit, the network and
+/// the socket table a guest execve handed over.
+fn prepare_process(cli: &Cli) {
     // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
     // runtime ignores SIGPIPE whatever it inherited.
     let sigpipe = if cli.sigpipe_ignored { libc::SIG_IGN } else { libc::SIG_DFL };
@@ -412,35 +424,87 @@ fn main() -> ExitCode {
     if let Some(table) = &cli.sockets {
         syscalls::sys::socket::inherit_table(table);
     }
+}
 
+/// Load the program, build its first thread and run it to its end; the exit code when it cannot
+/// start.
+fn emulate(cli: &Cli) -> Result<Exit, ExitCode> {
     let path = resolve(&cli.program);
     let shown = cli.program.display();
     let file = match elf::open(&path) {
         Ok(f) => f,
         Err(elf::LoadError::NotFound(e)) => {
             eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(127);
+            return Err(ExitCode::from(127));
         }
         Err(e) => {
             eprintln!("emu386: {shown}: {e}");
-            return ExitCode::from(126);
+            return Err(ExitCode::from(126));
         }
     };
     let exe = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    // The kernel names a process after the file it executes (comm, 15 bytes): /proc/self/comm,
-    // PR_GET_NAME and ps show the guest, not the emulator.
     let execfn = cli.execfn.clone().map_or_else(|| path.clone(), PathBuf::from);
+    name_process(&execfn);
+    let release = cli
+        .kernel_release
+        .clone()
+        .unwrap_or_else(|| String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned());
+    let mut space = guest_space(cli)?;
+    if let Some(file) = cli.replay.clone() {
+        let place = cli.replay_place.as_deref().and_then(syscalls::replay::Place::parse);
+        syscalls::replay::load(file, place.unwrap_or_else(syscalls::replay::Place::root));
+    }
+    let stack_size = stack_size();
+    let mut task = first_task(cli, exe, release, stack_size)?;
+    // The only thread takes the emulator lock for good (threads it starts queue for it).
+    let mut held = lock::lock();
+    let mm = task.mm.get_mut(&mut held);
+    let image = loaded_or_exit(elf::load(&file, &path, &mut space, mm, cli.sysroot.as_deref()), &shown)?;
+    drop(file);
+    log::debug!("loaded {}: {image:x?}", path.display());
+    keep_vdso_place(mm);
+
+    let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
+    let argv: Vec<Vec<u8>> =
+        std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
+    let envp = environment(cli);
+    show_guest_argv(&argv);
+    let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
+    let esp = match stack::build(&mut space, mm, &image, &info) {
+        Ok(sp) => sp,
+        Err(e) => {
+            eprintln!("emu386: {shown}: cannot set up the stack: {e}");
+            return Err(ExitCode::from(126));
+        }
+    };
+
+    let trace_fd = open_trace(cli, &mut task)?;
+    match reexec_setup(cli, trace_fd) {
+        Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
+        Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
+    }
+
+    let cpu = first_cpu(cli, &mut space, image.start, esp)?;
+    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));
+    if let Some(t) = tracer.as_mut() {
+        syscalls::trace::exited(t, exit);
+    }
+    Ok(exit)
+}
+
+/// Name the process after the file it executes, as the kernel does (comm, 15 bytes):
+/// /proc/self/comm, PR_GET_NAME and ps show the guest, not the emulator.
+fn name_process(execfn: &Path) {
     if let Some(name) = execfn.file_name() {
         let comm: Vec<u8> = name.as_bytes().iter().copied().take(15).collect();
         if let Ok(comm) = std::ffi::CString::new(comm) {
             let _ = rustix::thread::set_name(&comm);
         }
     }
-    let release = cli
-        .kernel_release
-        .clone()
-        .unwrap_or_else(|| String::from_utf8_lossy(rustix::system::uname().release().to_bytes()).into_owned());
+}
 
+/// The guest address space, reserved; the exit code when it cannot be.
+fn guest_space(cli: &Cli) -> Result<mem::GuestSpace, ExitCode> {
     // Direct guest addressing (emu/src/direct.rs; EMU386_DIRECT=0 turns it off): host protections
     // follow guest permissions from the first mapping on, and the host fault handler is in place
     // before the guest runs.
@@ -448,18 +512,16 @@ fn main() -> ExitCode {
     if mem::direct() {
         direct::install();
     }
-    let mut space = match mem::GuestSpace::new() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("emu386: cannot reserve the guest address space: {e}");
-            return ExitCode::from(126);
-        }
-    };
-    if let Some(file) = cli.replay.clone() {
-        let place = cli.replay_place.as_deref().and_then(syscalls::replay::Place::parse);
-        syscalls::replay::load(file, place.unwrap_or_else(syscalls::replay::Place::root));
-    }
-    let stack_size = stack_size();
+    mem::GuestSpace::new().map_err(|e| {
+        eprintln!("emu386: cannot reserve the guest address space: {e}");
+        ExitCode::from(126)
+    })
+}
+
+/// The first task: its memory layout below a stack of `stack_size`, the host's signal
+/// dispositions, and the seccomp filters and sysroot it was executed with; the exit code when the
+/// filters cannot be restored.
+fn first_task(cli: &Cli, exe: PathBuf, release: String, stack_size: u32) -> Result<Task, ExitCode> {
     let mmap_base = stack::STACK_TOP - stack_size.max(128 << 20);
     let mut task = Task::new(Mm::new(mmap_base), syscalls::sys::signal::Signals::from_host(), exe, release);
     // The filters the program was executed under: without them it must not run at all.
@@ -468,65 +530,23 @@ fn main() -> ExitCode {
             Some(state) => task.seccomp = state,
             None => {
                 eprintln!("emu386: --seccomp: not a seccomp state: {text}");
-                return ExitCode::from(126);
+                return Err(ExitCode::from(126));
             }
         }
     }
     task.sysroot = cli.sysroot.clone();
-    // The only thread takes the emulator lock for good (threads it starts queue for it).
-    let mut held = lock::lock();
-    let loaded = elf::load(&file, &path, &mut space, task.mm.get_mut(&mut held), cli.sysroot.as_deref());
-    let image = match loaded_or_exit(loaded, &shown) {
-        Ok(image) => image,
-        Err(code) => return code,
-    };
-    drop(file);
-    log::debug!("loaded {}: {image:x?}", path.display());
-    // Under `emu386 diff`: natively the kernel mapped the vDSO top-down after the program and its
-    // interpreter; emu386 maps none, but keeps its place free, so that the mappings that follow
-    // land at the same addresses (and what glibc derives from them, such as the trimming of a
-    // thread's malloc arena to a 1 MiB boundary, is the same).
+    Ok(task)
+}
+
+/// Under `emu386 diff`: natively the kernel mapped the vDSO top-down after the program and its
+/// interpreter; emu386 maps none, but keeps its place free, so that the mappings that follow
+/// land at the same addresses (and what glibc derives from them, such as the trimming of a
+/// thread's malloc arena to a 1 MiB boundary, is the same).
+fn keep_vdso_place(mm: &mut Mm) {
     if let Some((start, end)) = syscalls::replay::vdso_range() {
-        let mm = task.mm.get_mut(&mut held);
         if mm.is_free(start.into(), end.into()) {
             mm.reserved = Some((start, end));
         }
-    }
-
-    let argv0 = cli.argv0.clone().unwrap_or_else(|| cli.program.clone().into_os_string());
-    let argv: Vec<Vec<u8>> =
-        std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
-    let envp = environment(&cli);
-    show_guest_argv(&argv);
-    let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
-    let esp = match stack::build(&mut space, task.mm.get_mut(&mut held), &image, &info) {
-        Ok(sp) => sp,
-        Err(e) => {
-            eprintln!("emu386: {shown}: cannot set up the stack: {e}");
-            return ExitCode::from(126);
-        }
-    };
-
-    let trace_fd = match open_trace(&cli, &mut task) {
-        Ok(fd) => fd,
-        Err(code) => return code,
-    };
-    match reexec_setup(&cli, trace_fd) {
-        Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
-        Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
-    }
-
-    let cpu = match first_cpu(&cli, &mut space, image.start, esp) {
-        Ok(cpu) => cpu,
-        Err(code) => return code,
-    };
-    let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));
-    if let Some(t) = tracer.as_mut() {
-        syscalls::trace::exited(t, exit);
-    }
-    match exit {
-        Exit::Status(s) => end(s as u8),
-        Exit::Signal(sig) => die_of(sig),
     }
 }
 
