@@ -14,6 +14,7 @@ use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
 use crate::{lock, signal, thread};
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 use syscalls::abi::nr;
 use syscalls::mem::GuestMemory;
@@ -21,7 +22,7 @@ use syscalls::sys::rseq::Event;
 use syscalls::table::Flow;
 use syscalls::task::{Held, Machine, NoMachine, ThreadStart};
 use syscalls::{dispatch, Ctx, Errno, Exit, Task};
-use unicorn_engine::{RegisterX86, Unicorn};
+use unicorn_engine::{uc_error, RegisterX86, Unicorn};
 
 /// Everything the hook touches.
 pub struct Guest {
@@ -281,6 +282,29 @@ pub fn run_thread(
 
 /// The loop; `None` when this thread ended and others live on.
 fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
+    if let Err(exit) = install_hooks(cpu, guest) {
+        return Some(exit);
+    }
+    loop {
+        if lock::multi() {
+            if let Err(exit) = take_turn(cpu, guest) {
+                return Some(exit);
+            }
+        }
+        let (result, preempted) = match run_slice(cpu) {
+            Ok(stop) => stop,
+            Err(exit) => return Some(exit),
+        };
+        if let ControlFlow::Break(end) = after_stop(cpu, guest, result, preempted) {
+            return end;
+        }
+    }
+}
+
+/// The interrupt hook (system calls and CPU exceptions), the host signal handler's stopper, the
+/// warm-start and fault-address hooks, and a clean TLB to start from; the exit when the CPU
+/// cannot be hooked.
+fn install_hooks(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> {
     let hook_guest = Rc::clone(guest);
     let hooked = cpu.add_intr_hook(move |cpu, vector| {
         // The loop borrows the guest only while the CPU is stopped; should a hook fire then
@@ -299,7 +323,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     });
     if let Err(e) = hooked {
         log::error!("cannot hook interrupts: {e:?}");
-        return Some(Exit::Signal(SIGSEGV));
+        return Err(Exit::Signal(SIGSEGV));
     }
     crate::direct::set_engine(cpu.get_handle());
     signal::install_stopper(cpu);
@@ -307,123 +331,136 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
     if let Err(e) = signal::install_fault_hook(cpu) {
         log::debug!("no fault-address hook: {e:?}");
     }
-    {
-        // The start-up may already have mapped and unmapped; start from a clean TLB.
-        let mut g = guest.borrow_mut();
-        g.space.pending.stale_code.clear();
-        g.space.pending.flush_tlb = false;
-        // A new thread's view may be behind what other threads changed since it was made.
-        lock::catch_up(cpu, &mut g.space);
-    }
-    loop {
-        if lock::multi() {
-            let mut g = guest.borrow_mut();
-            let Guest { space, task, held, .. } = &mut *g;
-            let event = if lock::yield_cpu(cpu, space, held) { Event::Preempt } else { Event::Return };
-            // Signals that came while this thread waited for the lock.
-            if let Err(exit) = signal::at_stop(cpu, space, task, held) {
-                return Some(exit);
-            }
-            if let Err(exit) = crate::rseq::resume(cpu, space, task, event) {
-                return Some(exit);
-            }
-            lock::set_running(cpu.get_handle());
-        }
-        // Under gdb: report the last stop and wait to be resumed (a step runs one instruction).
-        let mut count = 0;
-        let debugged = crate::gdb::active();
-        if debugged {
-            match crate::gdb::before_run(cpu) {
-                crate::gdb::Next::Run { count: c } => count = c,
-                crate::gdb::Next::Kill => return Some(Exit::Signal(SIGKILL)),
-            }
-        }
-        let pc = cpu.pc_read().unwrap_or(0);
-        // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
-        // Only what this run refuses says it faulted.
-        signal::clear_fault_marks();
-        let mut result = cpu.emu_start(pc, crate::cpu::UNTIL, 0, count);
-        if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
-            // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
-            // an exception; nothing faulted: gdb hears of the stop before the CPU runs again.
-            result = Ok(());
-        }
-        let mut preempted = false;
-        if lock::multi() {
-            lock::set_running(std::ptr::null_mut());
-            preempted = lock::preempted(cpu.get_handle());
-        }
-        let mut g = guest.borrow_mut();
-        if let Some(exit) = g.exit.take() {
-            let Guest { space, task, thread_exit, held, .. } = &mut *g;
-            let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-            syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, tid);
-            if *thread_exit && thread::exit_thread(space, task, held) {
-                return None;
-            }
-            return Some(exit);
-        }
-        let Guest { space, task, fault, resume_at, held, .. } = &mut *g;
-        if let Some((signo, code, addr, trap)) = fault.take() {
-            if let Some(exit) = gdb_fault(cpu, signo) {
-                return Some(exit);
-            }
-            if let Err(exit) = signal::fault(cpu, space, task, held, (signo, code, addr, trap)) {
-                return Some(exit);
-            }
-            *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
-            continue;
-        }
-        // Only a stop before the handler's first instruction ran is that failed restart; once the
-        // handler ran, a stop is the guest's own (a later fault must not re-enter the handler).
-        let resume = resume_at.take().filter(|&at| cpu.pc_read().ok() == Some(u64::from(at)));
-        let delivered = match result {
-            Err(_) if resume.is_some() => {
-                crate::cpu::set_eip(cpu, resume.unwrap_or(0));
-                continue;
-            }
-            // A time-slice stop (a real fault happens again when the instruction runs again).
-            Err(_) if preempted => signal::at_stop(cpu, space, task, held),
-            // Stopped for a host signal (or a stop already handled in the hook).
-            Ok(()) => signal::at_stop(cpu, space, task, held),
-            // Unicorn reports a stop requested by the host signal handler as an exception; a real
-            // fault leaves its mark (a refused TLB fill, an invalid opcode). The guest may have
-            // the signal blocked by now: nothing to deliver, and it runs on.
-            Err(unicorn_engine::uc_error::EXCEPTION) if !signal::fault_pending() => {
-                signal::at_stop(cpu, space, task, held)
-            }
-            Err(e) => {
-                let eip = cpu.pc_read().unwrap_or(0);
-                log::debug!("guest fault {e:?} at {eip:#x}");
-                let signo = crate::cpu::fault_signal(e) as u32;
-                // Unicorn reports a stop requested by the host handler as an exception; the
-                // signal is delivered and a real fault, if it was one, happens again on return.
-                if signo == syscalls::abi::signal::SIGSEGV && syscalls::sys::signal::deliverable(task.signals.mask) {
-                    if let Err(exit) = signal::at_stop(cpu, space, task, held) {
-                        return Some(exit);
-                    }
-                    continue;
-                }
-                let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
-                    let fault = signal::memory_fault(cpu, space, task, held);
-                    if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, held, fault.2) {
-                        // The access runs again on the grown mapping.
-                        continue;
-                    }
-                    fault
-                } else if let Some(gp) = signal::int6(cpu, space) {
-                    gp
-                } else {
-                    (signo, syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
-                };
-                if let Some(exit) = gdb_fault(cpu, signo) {
-                    return Some(exit);
-                }
-                signal::fault(cpu, space, task, held, (signo, code, addr, trap))
-            }
-        };
-        if let Err(exit) = delivered {
-            return Some(exit);
+    // The start-up may already have mapped and unmapped; start from a clean TLB.
+    let mut g = guest.borrow_mut();
+    g.space.pending.stale_code.clear();
+    g.space.pending.flush_tlb = false;
+    // A new thread's view may be behind what other threads changed since it was made.
+    lock::catch_up(cpu, &mut g.space);
+    Ok(())
+}
+
+/// With more than one thread, before each run: give the lock to waiting threads, then deliver
+/// the signals that came while this thread waited for it and answer an rseq critical section.
+fn take_turn(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> {
+    let mut g = guest.borrow_mut();
+    let Guest { space, task, held, .. } = &mut *g;
+    let event = if lock::yield_cpu(cpu, space, held) { Event::Preempt } else { Event::Return };
+    // Signals that came while this thread waited for the lock.
+    signal::at_stop(cpu, space, task, held)?;
+    crate::rseq::resume(cpu, space, task, event)?;
+    lock::set_running(cpu.get_handle());
+    Ok(())
+}
+
+/// Run the CPU until it stops: what Unicorn reported and whether the stop was a time slice's
+/// end; the exit when gdb killed the guest.
+fn run_slice(cpu: &mut Cpu) -> Result<(Result<(), uc_error>, bool), Exit> {
+    // Under gdb: report the last stop and wait to be resumed (a step runs one instruction).
+    let mut count = 0;
+    let debugged = crate::gdb::active();
+    if debugged {
+        match crate::gdb::before_run(cpu) {
+            crate::gdb::Next::Run { count: c } => count = c,
+            crate::gdb::Next::Kill => return Err(Exit::Signal(SIGKILL)),
         }
     }
+    let pc = cpu.pc_read().unwrap_or(0);
+    // `until` beyond 32 bits: never reached, the guest runs until it stops itself.
+    // Only what this run refuses says it faulted.
+    signal::clear_fault_marks();
+    let mut result = cpu.emu_start(pc, crate::cpu::UNTIL, 0, count);
+    if debugged && result.is_err() && crate::gdb::stopped_for_gdb() && !signal::fault_pending() {
+        // Unicorn reports a stop asked for in a hook (a breakpoint, the end of a step) as
+        // an exception; nothing faulted: gdb hears of the stop before the CPU runs again.
+        result = Ok(());
+    }
+    let mut preempted = false;
+    if lock::multi() {
+        lock::set_running(std::ptr::null_mut());
+        preempted = lock::preempted(cpu.get_handle());
+    }
+    Ok((result, preempted))
+}
+
+/// After the CPU stopped (`result`, `preempted`: see [`run_slice`]): end the thread or the
+/// process, deliver a fault or signal, or go on. `Break(None)` when only this thread ended.
+fn after_stop(
+    cpu: &mut Cpu,
+    guest: &Rc<RefCell<Guest>>,
+    result: Result<(), uc_error>,
+    preempted: bool,
+) -> ControlFlow<Option<Exit>> {
+    let mut g = guest.borrow_mut();
+    if let Some(exit) = g.exit.take() {
+        let Guest { space, task, thread_exit, held, .. } = &mut *g;
+        let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+        syscalls::sys::futex::exit_robust_list(&mut Ctx { mem: space, task, machine: &mut NoMachine, held }, tid);
+        if *thread_exit && thread::exit_thread(space, task, held) {
+            return ControlFlow::Break(None);
+        }
+        return ControlFlow::Break(Some(exit));
+    }
+    let Guest { space, task, fault, resume_at, held, .. } = &mut *g;
+    if let Some((signo, code, addr, trap)) = fault.take() {
+        if let Some(exit) = gdb_fault(cpu, signo) {
+            return ControlFlow::Break(Some(exit));
+        }
+        if let Err(exit) = signal::fault(cpu, space, task, held, (signo, code, addr, trap)) {
+            return ControlFlow::Break(Some(exit));
+        }
+        *resume_at = cpu.pc_read().ok().map(|pc| pc as u32);
+        return ControlFlow::Continue(());
+    }
+    // Only a stop before the handler's first instruction ran is that failed restart; once the
+    // handler ran, a stop is the guest's own (a later fault must not re-enter the handler).
+    let resume = resume_at.take().filter(|&at| cpu.pc_read().ok() == Some(u64::from(at)));
+    let delivered = match result {
+        Err(_) if resume.is_some() => {
+            crate::cpu::set_eip(cpu, resume.unwrap_or(0));
+            Ok(())
+        }
+        // A time-slice stop (a real fault happens again when the instruction runs again).
+        Err(_) if preempted => signal::at_stop(cpu, space, task, held),
+        // Stopped for a host signal (or a stop already handled in the hook).
+        Ok(()) => signal::at_stop(cpu, space, task, held),
+        // Unicorn reports a stop requested by the host signal handler as an exception; a real
+        // fault leaves its mark (a refused TLB fill, an invalid opcode). The guest may have
+        // the signal blocked by now: nothing to deliver, and it runs on.
+        Err(uc_error::EXCEPTION) if !signal::fault_pending() => signal::at_stop(cpu, space, task, held),
+        Err(e) => cpu_fault(cpu, space, task, held, e),
+    };
+    match delivered {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(exit) => ControlFlow::Break(Some(exit)),
+    }
+}
+
+/// A run that Unicorn ended with error `e`, a real fault: a signal for the guest (a grown stack
+/// instead, for an access just below it), or the exit it causes.
+fn cpu_fault(cpu: &mut Cpu, space: &mut GuestSpace, task: &mut Task, held: &mut Held, e: uc_error) -> Result<(), Exit> {
+    let eip = cpu.pc_read().unwrap_or(0);
+    log::debug!("guest fault {e:?} at {eip:#x}");
+    let signo = crate::cpu::fault_signal(e) as u32;
+    // Unicorn reports a stop requested by the host handler as an exception; the
+    // signal is delivered and a real fault, if it was one, happens again on return.
+    if signo == syscalls::abi::signal::SIGSEGV && syscalls::sys::signal::deliverable(task.signals.mask) {
+        return signal::at_stop(cpu, space, task, held);
+    }
+    let (signo, code, addr, trap) = if signo == syscalls::abi::signal::SIGSEGV {
+        let fault = signal::memory_fault(cpu, space, task, held);
+        if fault.1 == syscalls::abi::signal::SEGV_MAPERR && signal::grow_stack(space, task, held, fault.2) {
+            // The access runs again on the grown mapping.
+            return Ok(());
+        }
+        fault
+    } else if let Some(gp) = signal::int6(cpu, space) {
+        gp
+    } else {
+        (signo, syscalls::abi::signal::ILL_ILLOPN, eip as u32, signal::Trap { trapno: 6, err: 0, cr2: 0 })
+    };
+    if let Some(exit) = gdb_fault(cpu, signo) {
+        return Err(exit);
+    }
+    signal::fault(cpu, space, task, held, (signo, code, addr, trap))
 }
