@@ -9,7 +9,7 @@ use crate::hostcall::mm as host;
 use crate::mem::pages::host_pages;
 use crate::mem::{page_up, Backing, GuestMemory, GuestMemoryExt, HostRange, Prot, PAGE_SIZE};
 use crate::row::{Arg::*, Args, Entry, Ret};
-use crate::space::{vm, Remap, Vma, VmaKind, TASK_SIZE};
+use crate::space::{vm, Mm, Remap, Vma, VmaKind, TASK_SIZE};
 use crate::task::Ctx;
 use crate::{abi::nr, Errno, SysResult};
 use std::os::fd::BorrowedFd;
@@ -116,7 +116,8 @@ fn old_mmap(ctx: &mut Ctx, a: &Args) -> SysResult {
     do_mmap(ctx, addr, len, prot, flags, fd, u64::from(offset / PAGE_SIZE))
 }
 
-/// do_mmap() for both entry points.
+/// do_mmap() for both entry points, in its steps: the file, the length, offset and type checks,
+/// the address, the accounting, then the mapping and its vm_flags.
 fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, pgoff: u64) -> SysResult {
     let anonymous = flags & MAP_ANONYMOUS != 0;
     // ksys_mmap_pgoff(): the fd is looked up first for file mappings.
@@ -133,60 +134,18 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         // No hugetlbfs pages are reserved for guests.
         return Err(Errno::NOMEM.into());
     }
-    if len == 0 {
-        return Err(Errno::INVAL.into());
-    }
-    // do_mmap() ignores unknown PROT_* bits.
-    let len = page_up(len).ok_or(Errno::NOMEM)?;
-    if pgoff.checked_add(u64::from(len / PAGE_SIZE)).is_none_or(|end| end > (1 << 44)) {
-        return Err(Errno::OVERFLOW.into());
-    }
-    let shared = match flags & MAP_TYPE {
-        MAP_SHARED => true,
-        MAP_SHARED_VALIDATE => {
-            if flags & !LEGACY_MAP_MASK != 0 {
-                // A file's mmap_supported_flags are checked for EOPNOTSUPP; anonymous memory
-                // refuses unknown flags as invalid.
-                return Err(if anonymous { Errno::INVAL } else { Errno::OPNOTSUPP }.into());
-            }
-            true
-        }
-        MAP_PRIVATE => false,
-        _ => return Err(Errno::INVAL.into()),
-    };
+    let len = mmap_len(len, pgoff)?;
+    let shared = map_shared(flags, anonymous)?;
     // do_mmap(): MAP_LOCKED needs mlock rights.
     if flags & MAP_LOCKED != 0 && !can_do_mlock() {
         return Err(Errno::PERM.into());
     }
     let mm = ctx.task.mm.get_mut(ctx.held);
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
-    let start = if fixed {
-        if !addr.is_multiple_of(PAGE_SIZE) {
-            return Err(Errno::INVAL.into());
-        }
-        if u64::from(addr) + u64::from(len) > TASK_SIZE {
-            return Err(Errno::NOMEM.into());
-        }
-        // MAP_FIXED_NOREPLACE wins over MAP_FIXED.
-        if flags & MAP_FIXED_NOREPLACE != 0 && !mm.is_free(u64::from(addr), u64::from(addr) + u64::from(len)) {
-            return Err(Errno::EXIST.into());
-        }
-        addr
-    } else {
-        let hint = addr & !(PAGE_SIZE - 1);
-        let hint_end = u64::from(hint) + u64::from(len);
-        if hint >= crate::space::MMAP_MIN_ADDR && mm.is_free(u64::from(hint), hint_end) {
-            hint
-        } else {
-            mm.find_free_below(len, u64::from(mm.mmap_base)).ok_or(Errno::NOMEM)?
-        }
-    };
-    // do_mmap(): a locked mapping needs the right to lock, and room under RLIMIT_MEMLOCK
-    // (mlock_future_ok()); the default flags of mlockall(MCL_FUTURE) count.
+    let start = mmap_start(mm, addr, len, flags)?;
+    // do_mmap(): a locked mapping needs room under RLIMIT_MEMLOCK (mlock_future_ok()); the
+    // default flags of mlockall(MCL_FUTURE) count.
     let locked = flags & MAP_LOCKED != 0 || mm.def_flags & vm::LOCKED != 0;
-    if flags & MAP_LOCKED != 0 && !can_do_mlock() {
-        return Err(Errno::PERM.into());
-    }
     if locked && !mlock_future_ok(mm.locked_vm() + u64::from(len)) {
         return Err(Errno::AGAIN.into());
     }
@@ -210,28 +169,8 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
     if anonymous && shared {
         mm.name_from_host(ctx.mem, start);
     }
-    let end = u64::from(start) + u64::from(len);
     let noreserve = flags & MAP_NORESERVE != 0 && overcommit_allowed();
-    mm.change_flags(start, end, &|v| {
-        let mut f = v.flags;
-        if shared && read_only_file {
-            f &= !(vm::MAYWRITE | vm::SHARED);
-        }
-        if noreserve {
-            f = (f | vm::NORESERVE) & !vm::ACCOUNT;
-        }
-        if flags & MAP_LOCKED != 0 {
-            f |= vm::LOCKED;
-        }
-        if flags & MAP_GROWSDOWN != 0 {
-            f |= vm::GROWSDOWN;
-        }
-        if flags & MAP_STACK != 0 {
-            // Since Linux 6.7, MAP_STACK asks for no transparent huge pages.
-            f |= vm::NOHUGEPAGE;
-        }
-        f
-    });
+    mm.change_flags(start, to, &|v| mmap_vm_flags(v.flags, flags, shared && read_only_file, noreserve));
     if locked {
         if let Some(pages) = host_pages(ctx.mem, start, len as usize) {
             // A failure (the host's own limit) leaves them unlocked, which the guest sees only
@@ -240,6 +179,80 @@ fn do_mmap(ctx: &mut Ctx, addr: u32, len: u32, prot: u32, flags: u32, fd: u32, p
         }
     }
     Ok(start)
+}
+
+/// do_mmap()'s length checks: not 0, page-aligned without wrapping (ENOMEM), and an offset whose
+/// end fits in the page cache's index (EOVERFLOW). Unknown PROT_* bits are ignored.
+fn mmap_len(len: u32, pgoff: u64) -> Result<u32, Errno> {
+    if len == 0 {
+        return Err(Errno::INVAL);
+    }
+    let len = page_up(len).ok_or(Errno::NOMEM)?;
+    if pgoff.checked_add(u64::from(len / PAGE_SIZE)).is_none_or(|end| end > (1 << 44)) {
+        return Err(Errno::OVERFLOW);
+    }
+    Ok(len)
+}
+
+/// do_mmap()'s switch on the mapping type: whether the mapping is shared.
+fn map_shared(flags: u32, anonymous: bool) -> Result<bool, Errno> {
+    match flags & MAP_TYPE {
+        MAP_SHARED => Ok(true),
+        // A file's mmap_supported_flags are checked for EOPNOTSUPP; anonymous memory refuses
+        // unknown flags as invalid.
+        MAP_SHARED_VALIDATE if flags & !LEGACY_MAP_MASK != 0 => {
+            Err(if anonymous { Errno::INVAL } else { Errno::OPNOTSUPP })
+        }
+        MAP_SHARED_VALIDATE => Ok(true),
+        MAP_PRIVATE => Ok(false),
+        _ => Err(Errno::INVAL),
+    }
+}
+
+/// Where the mapping goes (__get_unmapped_area()): exactly at `addr` with MAP_FIXED or
+/// MAP_FIXED_NOREPLACE, else at the hint when it is free, else top-down below mmap_base.
+fn mmap_start(mm: &Mm, addr: u32, len: u32, flags: u32) -> Result<u32, Errno> {
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
+        let hint = addr & !(PAGE_SIZE - 1);
+        let hint_end = u64::from(hint) + u64::from(len);
+        if hint >= crate::space::MMAP_MIN_ADDR && mm.is_free(u64::from(hint), hint_end) {
+            return Ok(hint);
+        }
+        return mm.find_free_below(len, u64::from(mm.mmap_base)).ok_or(Errno::NOMEM);
+    }
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::INVAL);
+    }
+    if u64::from(addr) + u64::from(len) > TASK_SIZE {
+        return Err(Errno::NOMEM);
+    }
+    // MAP_FIXED_NOREPLACE wins over MAP_FIXED.
+    if flags & MAP_FIXED_NOREPLACE != 0 && !mm.is_free(u64::from(addr), u64::from(addr) + u64::from(len)) {
+        return Err(Errno::EXIST);
+    }
+    Ok(addr)
+}
+
+/// A new mapping's vm_flags `f` after the mmap flags (calc_vm_flag_bits()): `read_only_shared`
+/// for a shared mapping of a file not open for writing, `noreserve` for an honoured MAP_NORESERVE.
+fn mmap_vm_flags(mut f: u32, flags: u32, read_only_shared: bool, noreserve: bool) -> u32 {
+    if read_only_shared {
+        f &= !(vm::MAYWRITE | vm::SHARED);
+    }
+    if noreserve {
+        f = (f | vm::NORESERVE) & !vm::ACCOUNT;
+    }
+    if flags & MAP_LOCKED != 0 {
+        f |= vm::LOCKED;
+    }
+    if flags & MAP_GROWSDOWN != 0 {
+        f |= vm::GROWSDOWN;
+    }
+    if flags & MAP_STACK != 0 {
+        // Since Linux 6.7, MAP_STACK asks for no transparent huge pages.
+        f |= vm::NOHUGEPAGE;
+    }
+    f
 }
 
 /// Whether MAP_NORESERVE is honoured (vm.overcommit_memory is not 2, OVERCOMMIT_NEVER).
