@@ -227,28 +227,8 @@ pub fn deliver(
     let signals = &mut task.signals;
     let esp = reg(cpu, RegisterX86::ESP);
     let (ss_base, ss_size, ss_flags) = signals.altstack;
-    let mut sp = u64::from(esp);
-    let mut onstack = false;
-    if action.flags & SA_ONSTACK != 0 && signals.altstack_flags(esp) == 0 {
-        sp = u64::from(ss_base) + u64::from(ss_size);
-        onstack = true;
-    }
-    // fpu__alloc_mathframe(): the fxsave image 64-byte aligned, the legacy header under it.
-    let fx = sp.checked_sub(512).ok_or(Exit::Signal(SIGSEGV as i32))? & !63;
-    let fpstate = fx.checked_sub(u64::from(FPSTATE_FX_OFFSET)).ok_or(Exit::Signal(SIGSEGV as i32))?;
     let rt = action.flags & SA_SIGINFO != 0;
-    let size = if rt { size_of::<RtSigframe>() } else { size_of::<Sigframe>() } as u64;
-    // align_sigframe(): (esp + 4) is 16-byte aligned at handler entry.
-    let frame =
-        fpstate.checked_sub(size).and_then(|f| ((f + 4) & !15).checked_sub(4)).ok_or(Exit::Signal(SIGSEGV as i32))?;
-    let frame = frame as u32;
-    let fpstate = fpstate as u32;
-    // An alternate stack the frame would overflow: SIGSEGV (__on_sig_stack(), which ignores
-    // SS_AUTODISARM).
-    let within = |sp: u32| sp > ss_base && sp - ss_base <= ss_size;
-    if (onstack || signals.on_altstack(esp)) && !within(frame) {
-        return Err(Exit::Signal(SIGSEGV as i32));
-    }
+    let (frame, fpstate, onstack) = get_sigframe(signals, &action, esp, rt)?;
     let old_mask = signals.saved_mask.take().unwrap_or(signals.mask);
     let mut sc = save_regs(cpu, trap);
     sc.fpstate = U32::new(fpstate);
@@ -297,7 +277,45 @@ pub fn deliver(
         log::debug!("signal {signo}: cannot write the frame at {frame:#x}");
         return Err(Exit::Signal(SIGSEGV as i32));
     }
-    if onstack && ss_flags & SS_AUTODISARM != 0 {
+    signal_setup_done(&mut task.signals, held, &action, signo, onstack);
+    log::debug!("signal {signo}: frame at {frame:#x}, handler {:#x}, esp was {esp:#x}", action.handler);
+    enter_handler(cpu, signo, action.handler, frame, rt);
+    Ok(())
+}
+
+/// Where the frame goes (get_sigframe()): on the alternate stack with SA_ONSTACK when the thread
+/// is not on it already, under the 64-byte aligned fxsave image and its legacy header
+/// (fpu__alloc_mathframe()), aligned so that (esp + 4) is 16-byte aligned at handler entry
+/// (align_sigframe()). The frame's and the FPU state's addresses and whether the frame switched
+/// to the alternate stack; SIGSEGV for a frame that does not fit.
+fn get_sigframe(signals: &sig::Signals, action: &Action, esp: u32, rt: bool) -> Result<(u32, u32, bool), Exit> {
+    let (ss_base, ss_size, _) = signals.altstack;
+    let mut sp = u64::from(esp);
+    let mut onstack = false;
+    if action.flags & SA_ONSTACK != 0 && signals.altstack_flags(esp) == 0 {
+        sp = u64::from(ss_base) + u64::from(ss_size);
+        onstack = true;
+    }
+    let fx = sp.checked_sub(512).ok_or(Exit::Signal(SIGSEGV as i32))? & !63;
+    let fpstate = fx.checked_sub(u64::from(FPSTATE_FX_OFFSET)).ok_or(Exit::Signal(SIGSEGV as i32))?;
+    let size = if rt { size_of::<RtSigframe>() } else { size_of::<Sigframe>() } as u64;
+    let frame =
+        fpstate.checked_sub(size).and_then(|f| ((f + 4) & !15).checked_sub(4)).ok_or(Exit::Signal(SIGSEGV as i32))?;
+    let frame = frame as u32;
+    // An alternate stack the frame would overflow: SIGSEGV (__on_sig_stack(), which ignores
+    // SS_AUTODISARM).
+    let within = |sp: u32| sp > ss_base && sp - ss_base <= ss_size;
+    if (onstack || signals.on_altstack(esp)) && !within(frame) {
+        return Err(Exit::Signal(SIGSEGV as i32));
+    }
+    Ok((frame, fpstate as u32, onstack))
+}
+
+/// After the frame is written (signal_setup_done()): SS_AUTODISARM disarms the alternate stack
+/// the frame went to (`onstack`), SA_RESETHAND resets the action, and the handler runs with its
+/// sa_mask and, without SA_NODEFER, `signo` blocked.
+fn signal_setup_done(signals: &mut sig::Signals, held: &mut Held, action: &Action, signo: u32, onstack: bool) {
+    if onstack && signals.altstack.2 & SS_AUTODISARM != 0 {
         signals.altstack = (0, 0, SS_DISABLE);
     }
     if action.flags & SA_RESETHAND != 0 {
@@ -312,10 +330,13 @@ pub fn deliver(
         mask |= bit(signo);
     }
     signals.set_mask(mask);
+}
 
-    log::debug!("signal {signo}: frame at {frame:#x}, handler {:#x}, esp was {esp:#x}", action.handler);
+/// Switch the CPU to the handler at `handler` with its frame at `frame`: the signal number in
+/// %eax and, for an rt frame (`rt`), the siginfo and ucontext addresses in %edx and %ecx.
+fn enter_handler(cpu: &mut Unicorn<'_, ()>, signo: u32, handler: u32, frame: u32, rt: bool) {
     set(cpu, RegisterX86::ESP, frame);
-    set_eip(cpu, action.handler);
+    set_eip(cpu, handler);
     set(cpu, RegisterX86::EAX, signo);
     let (edx, ecx) = if rt { (frame + 16, frame + offset_of!(RtSigframe, uc) as u32) } else { (0, 0) };
     set(cpu, RegisterX86::EDX, edx);
@@ -330,7 +351,6 @@ pub fn deliver(
     let flags = reg(cpu, RegisterX86::EFLAGS);
     set(cpu, RegisterX86::EFLAGS, flags & !(DF | RF | TF));
     reset_fpu(cpu);
-    Ok(())
 }
 
 /// Where the handler returns (ia32_setup_frame(), ia32_setup_rt_frame()): sa_restorer (glibc
