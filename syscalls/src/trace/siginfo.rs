@@ -127,14 +127,6 @@ fn show(si: &Siginfo) -> String {
     if signo == 0 {
         return "{}".into();
     }
-    // The union's words, from offset 12.
-    let word = |i: usize| si.fields[i].get();
-    let hex = |v: u32| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
-    let ptr = |v: u32| {
-        let mut t = String::new();
-        pointer(&mut t, v);
-        t
-    };
     let code_name = name_or(SI_CODES, code as u32, |c| name_or(signal_codes(signo), c, hex));
     let mut parts = vec![format!("si_signo={}", signal_name(signo)), format!("si_code={code_name}")];
     if err != 0 {
@@ -144,42 +136,84 @@ fn show(si: &Siginfo) -> String {
             _ => format!("si_errno={name}"),
         });
     }
-    // `_kill`, `_rt` and `_sigchld` start with the sender; `_rt` and `_timer` carry a value.
-    let source = |parts: &mut Vec<String>| {
-        parts.push(format!("si_pid={}", word(0) as i32));
-        let uid = word(1);
-        parts.push(if uid == u32::MAX { "si_uid=-1".into() } else { format!("si_uid={uid}") });
-    };
-    let value = |parts: &mut Vec<String>| {
-        parts.push(format!("si_int={}", word(2) as i32));
-        parts.push(format!("si_ptr={}", ptr(word(2))));
-    };
-    let poll = |parts: &mut Vec<String>| {
-        parts.push(format!("si_band={}", word(0) as i32));
-        parts.push(format!("si_fd={}", word(1) as i32));
-    };
+    let fields = Fields(si);
     if code <= 0 {
-        // Sent by a process (kill, sigqueue, a POSIX timer, …): the code decides.
+        fields.sent_by_process(code, &mut parts);
+    } else {
+        fields.sent_by_kernel(signo, code, &mut parts);
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// `0` or the value in hexadecimal.
+fn hex(v: u32) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// An address as strace shows a pointer.
+fn ptr(v: u32) -> String {
+    let mut t = String::new();
+    pointer(&mut t, v);
+    t
+}
+
+/// The union of a `siginfo_t`, shown by what its code and signal say it holds.
+struct Fields<'a>(&'a Siginfo);
+
+impl Fields<'_> {
+    /// The union's word `i`, from offset 12.
+    fn word(&self, i: usize) -> u32 {
+        self.0.fields[i].get()
+    }
+
+    /// `_kill`, `_rt` and `_sigchld` start with the sender.
+    fn source(&self, parts: &mut Vec<String>) {
+        parts.push(format!("si_pid={}", self.word(0) as i32));
+        let uid = self.word(1);
+        parts.push(if uid == u32::MAX { "si_uid=-1".into() } else { format!("si_uid={uid}") });
+    }
+
+    /// `_rt` and `_timer` carry a value.
+    fn value(&self, parts: &mut Vec<String>) {
+        parts.push(format!("si_int={}", self.word(2) as i32));
+        parts.push(format!("si_ptr={}", ptr(self.word(2))));
+    }
+
+    /// `_sigpoll`: the band and the fd.
+    fn poll(&self, parts: &mut Vec<String>) {
+        parts.push(format!("si_band={}", self.word(0) as i32));
+        parts.push(format!("si_fd={}", self.word(1) as i32));
+    }
+
+    /// Sent by a process (kill, sigqueue, a POSIX timer, …): the code decides.
+    fn sent_by_process(&self, code: i32, parts: &mut Vec<String>) {
         match code {
-            SI_USER | SI_TKILL => source(&mut parts),
+            SI_USER | SI_TKILL => self.source(parts),
             SI_TIMER => {
-                parts.push(format!("si_timerid={}", hex(word(0))));
-                parts.push(format!("si_overrun={}", word(1) as i32));
-                value(&mut parts);
+                parts.push(format!("si_timerid={}", hex(self.word(0))));
+                parts.push(format!("si_overrun={}", self.word(1) as i32));
+                self.value(parts);
             }
-            SI_SIGIO => poll(&mut parts),
+            SI_SIGIO => self.poll(parts),
             _ => {
-                source(&mut parts);
-                if word(2) != 0 {
-                    value(&mut parts);
+                self.source(parts);
+                if self.word(2) != 0 {
+                    self.value(parts);
                 }
             }
         }
-    } else {
-        // Sent by the kernel: the signal decides.
+    }
+
+    /// Sent by the kernel: the signal decides.
+    fn sent_by_kernel(&self, signo: i32, code: i32, parts: &mut Vec<String>) {
+        let word = |i| self.word(i);
         match signo {
             SIGCHLD => {
-                source(&mut parts);
+                self.source(parts);
                 let status = word(2) as i32;
                 // An exit code, or the signal that killed, stopped or continued the child.
                 let status = if code == 1 { status.to_string() } else { signal_name(status) };
@@ -208,7 +242,7 @@ fn show(si: &Siginfo) -> String {
                     _ => {}
                 }
             }
-            SIGIO if (1..=6).contains(&code) => poll(&mut parts),
+            SIGIO if (1..=6).contains(&code) => self.poll(parts),
             SIGIO => {}
             SIGSYS => {
                 let (call, arch) = (word(1), word(2));
@@ -222,15 +256,14 @@ fn show(si: &Siginfo) -> String {
             }
             _ => {
                 if word(0) != 0 || word(1) != 0 {
-                    source(&mut parts);
+                    self.source(parts);
                 }
                 if word(2) != 0 {
-                    value(&mut parts);
+                    self.value(parts);
                 }
             }
         }
     }
-    format!("{{{}}}", parts.join(", "))
 }
 
 /// A `clock_t` (a 32-bit `long` on i386) as strace prints it: the ticks, sign-extended and shown
