@@ -112,6 +112,38 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
         // Built against an engine without emu386's series (see emu/unicorn/PATCHES.md).
         return Err(uc_error::VERSION);
     }
+    set_code_buffer(&mut uc, thread)?;
+    let direct_base = if crate::mem::direct() { space.base() } else { std::ptr::null_mut() };
+    crate::direct::enable(uc.get_handle(), direct_base)?;
+    let (ldt, ldt_len) = syscalls::sys::ldt::table();
+    // SAFETY: the reservation, the GDT page and the LDT outlive the CPU (all live for the process).
+    unsafe {
+        uc.mem_map_ptr(0, SPACE as u64, UcProt::ALL, space.base().cast())?;
+        uc.mem_map_ptr(GDT_BASE, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
+        uc.mem_map_ptr(LDT_BASE, ldt_len as u64, UcProt::READ, ldt.cast())?;
+    }
+    uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
+    set_access_exit_checks(&mut uc, debugged)?;
+    add_tlb_fill_hook(&mut uc, space, ldt_len)?;
+    // #UD (ud2, an unknown opcode) stops the CPU; Unicorn then reports a plain EXCEPTION, so the
+    // hook notes that it was an invalid opcode for `fault_signal`.
+    uc.add_insn_invalid_hook(|_| {
+        INVALID_OPCODE.set(true);
+        false
+    })?;
+    if syscalls::replay::active() {
+        add_tsc_hooks(&mut uc)?;
+    }
+    load_segments(&mut uc, space, ldt_len)?;
+    init_control_state(&mut uc)?;
+    uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
+    uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
+    Ok(uc)
+}
+
+/// The translation buffer's size and, for the first thread's CPU only, huge pages for it; both
+/// must precede the first map.
+fn set_code_buffer(uc: &mut Cpu, thread: bool) -> Result<(), uc_error> {
     // SAFETY: a valid handle; TCG_BUFFER_SIZE takes one uint32_t and must precede the first map.
     unsafe {
         let op = ControlType(ControlType::TCG_BUFFER_SIZE.0 | ControlType::IO_WRITE.0);
@@ -124,17 +156,13 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
         let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
         Result::<(), _>::from(uc_ctl(uc.get_handle(), op, i32::from(!thread)))?;
     }
-    let direct_base = if crate::mem::direct() { space.base() } else { std::ptr::null_mut() };
-    crate::direct::enable(uc.get_handle(), direct_base)?;
-    let (ldt, ldt_len) = syscalls::sys::ldt::table();
-    // SAFETY: the reservation, the GDT page and the LDT outlive the CPU (all live for the process).
-    unsafe {
-        uc.mem_map_ptr(0, SPACE as u64, UcProt::ALL, space.base().cast())?;
-        uc.mem_map_ptr(GDT_BASE, u64::from(PAGE_SIZE), UcProt::READ, space.gdt_ptr().cast())?;
-        uc.mem_map_ptr(LDT_BASE, ldt_len as u64, UcProt::READ, ldt.cast())?;
-    }
-    uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
-    set_access_exit_checks(&mut uc, debugged)?;
+    Ok(())
+}
+
+/// The TLB fill: a guest page is mapped with the permissions of the page table `space` keeps
+/// (refused when the access needs more, or when an object-backed page has no host page behind
+/// it); the descriptor tables above the guest space are readable.
+fn add_tlb_fill_hook(uc: &mut Cpu, space: &GuestSpace, ldt_len: usize) -> Result<(), uc_error> {
     let perms = space.perms();
     let base = space.base() as usize;
     uc.add_tlb_hook(0, u64::MAX, move |_, vaddr, access| {
@@ -170,23 +198,18 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
         }
         Some(TlbEntry { paddr: u64::from(page) << 12, perms: uc_prot(bits) })
     })?;
+    Ok(())
+}
 
-    // #UD (ud2, an unknown opcode) stops the CPU; Unicorn then reports a plain EXCEPTION, so the
-    // hook notes that it was an invalid opcode for `fault_signal`.
-    uc.add_insn_invalid_hook(|_| {
-        INVALID_OPCODE.set(true);
-        false
-    })?;
-    if syscalls::replay::active() {
-        add_tsc_hooks(&mut uc)?;
-    }
+/// The GDT and the LDT (`ldt_len` bytes) in place, and the user segments loaded.
+fn load_segments(uc: &mut Cpu, space: &mut GuestSpace, ldt_len: usize) -> Result<(), uc_error> {
     space_set_gdt(space);
     let gdtr = X86Mmr { selector: 0, base: GDT_BASE, limit: GDT_ENTRIES * 8 - 1, flags: 0 };
-    write_mmr(&mut uc, RegisterX86::GDTR, &gdtr)?;
+    write_mmr(uc, RegisterX86::GDTR, &gdtr)?;
     // The whole LDT is always there: an entry modify_ldt never wrote is zero, and loading it
     // raises the same #GP(selector) as a selector past the kernel's shorter limit would.
     let ldtr = X86Mmr { selector: 0, base: LDT_BASE, limit: ldt_len as u32 - 1, flags: 0 };
-    write_mmr(&mut uc, RegisterX86::LDTR, &ldtr)?;
+    write_mmr(uc, RegisterX86::LDTR, &ldtr)?;
     // SS first: its ring-3 selector moves the CPU to CPL 3 (engine patch 0012).
     uc.reg_write(RegisterX86::SS, SEL_DS)?;
     uc.reg_write(RegisterX86::CS, SEL_CS)?;
@@ -194,6 +217,12 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
     uc.reg_write(RegisterX86::ES, SEL_DS)?;
     uc.reg_write(RegisterX86::FS, 0)?;
     uc.reg_write(RegisterX86::GS, 0)?;
+    Ok(())
+}
+
+/// Linux's initial FPU and SSE state, the control registers as Linux sets them, and the user
+/// EFLAGS.
+fn init_control_state(uc: &mut Cpu) -> Result<(), uc_error> {
     // Linux's initial FPU and SSE state (fpu__init_cpu, MXCSR_DEFAULT), SSE enabled in CR0/CR4;
     // CR0.NE: an unmasked x87 exception is #MF (the engine takes it only with NE set), as on
     // every CPU Linux runs on.
@@ -210,9 +239,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
     uc.reg_write(RegisterX86::CR4, cr4 | (1 << 9) | (1 << 10) | umip)?;
     // User code runs with interrupts enabled (IF, which pushf shows) and IOPL 0.
     uc.reg_write(RegisterX86::EFLAGS, 0x202)?;
-    uc.reg_write(RegisterX86::ESP, u64::from(esp))?;
-    uc.reg_write(RegisterX86::EIP, u64::from(eip))?;
-    Ok(uc)
+    Ok(())
 }
 
 /// `UC_X86_INS_RDTSC` and `UC_X86_INS_RDTSCP` (include/unicorn/x86.h), which the crate does not name.
