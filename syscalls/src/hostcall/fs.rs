@@ -1,6 +1,6 @@
 //! The host's path and file-system calls behind `crate::sys::fs` (fs/namei.c, fs/open.c,
 //! fs/utimes.c, fs/d_path.c …): open, access, readlink, getcwd, the directory, name and link
-//! calls, modes, owners, times, truncate, mknod, umask and sync. Paths come as [`HostPath`] (see
+//! calls, modes, owners, times, truncate, mknod, umask, sync, and cachestat. Paths come as [`HostPath`] (see
 //! [`super::strings`]: NULL, a live string, or a stand-in the host fails on as the guest's kernel
 //! fails on the guest's), so the host makes every check in its own order, EFAULT on a path
 //! included. Flags and modes reach the host as the guest gave them, unknown bits too; fds are
@@ -10,6 +10,7 @@
 //! umask), which go through it; its path calls take a `&CStr`, which cannot be the stand-in the
 //! host answers EFAULT for, so the path calls are raw.
 
+use super::inplace::InPlace;
 use super::strings::{HostPath, BAD_PTR};
 use crate::{host, Errno};
 use libc::{c_int, c_long, c_uint, c_void};
@@ -262,4 +263,28 @@ pub fn sync() {
 /// syncfs(2).
 pub fn syncfs(fd: c_int) -> Result<i64, Errno> {
     done(rustix::fs::syncfs(borrowed(fd)?))
+}
+
+/// `sizeof(struct cachestat_range)` (off, len) and `sizeof(struct cachestat)` (five counters):
+/// `__u64` fields only, the same for i386.
+pub const CACHESTAT_RANGE_SIZE: usize = 16;
+pub const CACHESTAT_SIZE: usize = 40;
+/// cachestat's x86-64 number (libc has no name for it yet).
+const SYS_CACHESTAT: c_long = 451;
+
+/// A guest struct the host reads or writes in place: NULL, refused, or at least `size` bytes
+/// (a shorter range is refused).
+fn sized(p: InPlace, size: usize) -> *mut c_void {
+    match p {
+        InPlace::Guest(r) if r.len() < size => InPlace::Refused.ptr(),
+        p => p.ptr(),
+    }
+}
+
+/// cachestat(2) on the guest's `struct cachestat_range` and `struct cachestat` in place (its
+/// flags, fd, hugetlbfs and permission checks come before it reads the range).
+pub fn cachestat(fd: c_int, range: InPlace, out: InPlace, flags: c_uint) -> Result<i64, Errno> {
+    let (range, out) = (sized(range, CACHESTAT_RANGE_SIZE), sized(out, CACHESTAT_SIZE));
+    // SAFETY: each struct is guest memory of its size, NULL, or an address the host refuses.
+    host(unsafe { libc::syscall(SYS_CACHESTAT, fd, range, out, flags) })
 }
