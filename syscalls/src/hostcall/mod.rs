@@ -24,6 +24,7 @@ pub mod futex;
 pub mod ids;
 pub mod info;
 pub mod inplace;
+pub mod ioctl;
 pub mod iovec;
 pub mod ipc;
 pub mod kernel;
