@@ -1,6 +1,7 @@
-//! The host calls behind readdir(2) (see `crate::sys::fs`): a directory's position read and set
-//! back, one host getdents64 into a local buffer, and the compat readdir made through
-//! `int $0x80` into this thread's bounce buffer, copied out before anything else can use it.
+//! The host calls behind readdir(2) and getdents(2)'s 64-bit fallback (see `crate::sys::fs`): a
+//! directory's position read and set back, one host getdents64 into a local buffer (or into a
+//! refused address), and the compat readdir made through `int $0x80` into this thread's bounce
+//! buffer, copied out before anything else can use it.
 
 use crate::hostcall::compat;
 use crate::{host, Errno, SysError};
@@ -28,6 +29,14 @@ pub fn set_position(fd: c_int, pos: i64) {
 pub fn getdents64(fd: c_int, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: a live local buffer of the length given.
     Ok(host(unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) })? as usize)
+}
+
+/// getdents64(2) into an address the host refuses, `len` bytes as the guest asked: the host's
+/// checks (EBADF, ENOTDIR, EINVAL for too small a buffer) come first and the directory does not
+/// move on the EFAULT.
+pub fn getdents64_refused(fd: c_int, len: usize) -> Result<usize, Errno> {
+    // SAFETY: an address the host answers EFAULT for without writing anything.
+    Ok(host(unsafe { libc::syscall(libc::SYS_getdents64, fd, super::strings::BAD_PTR, len) })? as usize)
 }
 
 /// readdir(2) as an i386 task makes it (`int $0x80`, compat_sys_old_readdir()): the count the

@@ -6,10 +6,15 @@ use crate::{host, Errno};
 use libc::c_long;
 use std::ptr::{null, null_mut};
 
+/// A host `struct sysinfo` of zeroes (to be filled by [`sysinfo`], or by a test).
+pub fn zeroed_sysinfo() -> libc::sysinfo {
+    // SAFETY: plain integers and padding; all zeroes is a value.
+    unsafe { std::mem::zeroed() }
+}
+
 /// sysinfo(2).
 pub fn sysinfo() -> Result<libc::sysinfo, Errno> {
-    // SAFETY: plain data; all zeroes is a value.
-    let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
+    let mut s = zeroed_sysinfo();
     // SAFETY: `s` is a struct sysinfo that outlives the call.
     host(unsafe { libc::syscall(libc::SYS_sysinfo, &mut s) })?;
     Ok(s)

@@ -3,6 +3,11 @@
 
 use libc::c_int;
 
+/// `_IOWR(UFFDIO, _UFFDIO_API, struct uffdio_api)`.
+pub const UFFDIO_API: u32 = 0xc018_aa3f;
+/// `sizeof(struct uffdio_api)`: api, features, ioctls.
+pub const UFFDIO_API_SIZE: usize = 24;
+
 /// `UFFDIO_UNREGISTER`: `_IOR(0xAA, 0x01, struct uffdio_range)`.
 const UFFDIO_UNREGISTER: libc::c_ulong = 0x8010_aa01;
 

@@ -25,7 +25,6 @@
 use crate::abi::fcntl::*;
 use crate::abi::termios;
 use crate::entry;
-use crate::host;
 use crate::hostcall::{fds, numbers};
 use crate::mem::{GuestMemory, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
@@ -37,6 +36,7 @@ use std::sync::OnceLock;
 mod control;
 mod rw;
 
+pub(crate) use control::forward_ioctl;
 use control::{fcntl, fcntl64, ioctl};
 pub(crate) use rw::fault_page;
 pub(super) use rw::{import_iovec, Dir};

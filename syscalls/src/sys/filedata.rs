@@ -3,9 +3,11 @@
 //! cachestat(2), whose structs are `__u64` fields only (the same on i386).
 
 use super::fd::host_fd;
-use super::hostarg::{buf, int, lohi, ret, uint};
+use super::hostarg::{int, lohi, uint};
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::fs::{self as hostfs, CACHESTAT_RANGE_SIZE, CACHESTAT_SIZE};
+use crate::hostcall::inplace::InPlace;
 use crate::hostcall::numbers;
 use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry};
@@ -31,20 +33,12 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::cachestat, cachestat, [Fd, Ptr, Ptr, Hex]),
 ];
 
-/// `sizeof(struct cachestat_range)` (off, len) and `sizeof(struct cachestat)` (five counters).
-const CACHESTAT_RANGE_SIZE: usize = 16;
-const CACHESTAT_SIZE: usize = 40;
-/// cachestat's x86-64 number (libc has no name for it yet).
-const SYS_CACHESTAT: libc::c_long = 451;
-
 /// Implements cachestat(2): the host's, on the guest's structs in place (its flags, fd, hugetlbfs
 /// and permission checks come before it reads the range).
 fn cachestat(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let range = buf(ctx, a[1], CACHESTAT_RANGE_SIZE, Prot::READ);
-    let out = buf(ctx, a[2], CACHESTAT_SIZE, Prot::WRITE);
-    // SAFETY: the structs are guest memory of their sizes, NULL, or an address the host answers
-    // EFAULT for.
-    ret(unsafe { libc::syscall(SYS_CACHESTAT, host_fd(a[0]), range, out, uint(a[3])) })
+    let range = InPlace::new(ctx.mem, a[1], CACHESTAT_RANGE_SIZE, Prot::READ);
+    let out = InPlace::new(ctx.mem, a[2], CACHESTAT_SIZE, Prot::WRITE);
+    Ok(hostfs::cachestat(host_fd(a[0]), range, out, a[3])? as u32)
 }
 
 /// Implements fallocate(2): `ia32_fallocate(fd, mode, offset_lo, offset_hi, len_lo, len_hi)`.

@@ -6,7 +6,6 @@
 
 use super::fd::new_guest_fd;
 use crate::host;
-use crate::task::Ctx;
 use crate::SysResult;
 use libc::c_long;
 
@@ -53,16 +52,6 @@ pub(super) fn dirfd(raw: u32) -> c_long {
 /// A 64-bit value passed in two registers, low word first.
 pub(super) fn lohi(lo: u32, hi: u32) -> i64 {
     ((u64::from(hi) << 32) | u64::from(lo)) as i64
-}
-
-/// A guest buffer of `len` bytes the host reads or writes in place (guest memory is host memory):
-/// NULL stays NULL, a range the guest may not access that way becomes [`BAD_PTR`] (the host then
-/// answers EFAULT where it touches it, after its own earlier checks).
-pub(super) fn buf(ctx: &Ctx, addr: u32, len: usize, access: crate::mem::Prot) -> usize {
-    if addr == 0 {
-        return 0;
-    }
-    ctx.mem.host_range(addr, len.max(1), access).map_or(BAD_PTR, |p| p as usize)
 }
 
 pub(super) use crate::hostcall::strings::{HostStr, BAD_PTR};

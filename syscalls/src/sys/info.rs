@@ -474,8 +474,7 @@ mod tests {
     use super::*;
 
     fn host_sysinfo(totalram: u64, totalswap: u64, mem_unit: u32) -> libc::sysinfo {
-        // SAFETY: plain data.
-        let mut s: libc::sysinfo = unsafe { std::mem::zeroed() };
+        let mut s = crate::hostcall::info::zeroed_sysinfo();
         s.totalram = totalram;
         s.freeram = totalram / 2;
         s.totalswap = totalswap;

@@ -29,10 +29,7 @@ use crate::task::Ctx;
 use crate::{Errno, SysResult};
 use std::os::unix::ffi::OsStrExt;
 
-/// `_IOWR(UFFDIO, _UFFDIO_API, struct uffdio_api)`.
-pub const UFFDIO_API: u32 = 0xc018_aa3f;
-/// `sizeof(struct uffdio_api)`: api, features, ioctls.
-pub const UFFDIO_API_SIZE: usize = 24;
+use crate::hostcall::uffd::UFFDIO_API;
 
 const UFFD_FLAGS: &[(u32, &str)] = &[(0o2000000, "O_CLOEXEC"), (0o4000, "O_NONBLOCK"), (1, "UFFD_USER_MODE_ONLY")];
 

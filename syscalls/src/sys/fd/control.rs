@@ -1,7 +1,9 @@
-//! fcntl(2) and ioctl(2) on guest fds.
+//! fcntl(2) and ioctl(2) on guest fds (the host calls: [`crate::hostcall::fdctl`] and
+//! [`crate::hostcall::ioctl`], which knows each forwarded request's argument).
 
 use super::*;
 use crate::hostcall::fdctl::{self, FcntlArg};
+use crate::hostcall::ioctl::{self, Buf, Request, Shape};
 
 // ---------------------------------------------------------------------------------------------
 // fcntl
@@ -117,121 +119,11 @@ pub(super) fn fcntl64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
 // ---------------------------------------------------------------------------------------------
 // ioctl
 
-/// How an ioctl's argument crosses to the host.
-#[derive(Clone, Copy)]
-enum Io {
-    /// An integer, or nothing.
-    Value,
-    /// A pointer to this many bytes the call reads.
-    In(usize),
-    /// A pointer to this many bytes the call writes.
-    Out(usize),
-    /// A pointer to this many bytes the call reads and writes back.
-    InOut(usize),
-    /// An integer; the result is a new fd.
-    NewFd,
-}
-
-const INT: usize = 4;
-
-/// perf_event ioctls (linux/perf_event.h) whose numbers are the same on i386 and x86-64.
-const PERF_EVENT_IOC_ENABLE: u32 = 0x2400;
-const PERF_EVENT_IOC_DISABLE: u32 = 0x2401;
-const PERF_EVENT_IOC_REFRESH: u32 = 0x2402;
-const PERF_EVENT_IOC_RESET: u32 = 0x2403;
-const PERF_EVENT_IOC_PERIOD: u32 = 0x4008_2404;
-const PERF_EVENT_IOC_SET_OUTPUT: u32 = 0x2405;
-const PERF_EVENT_IOC_SET_BPF: u32 = 0x4004_2408;
-const PERF_EVENT_IOC_PAUSE_OUTPUT: u32 = 0x4004_2409;
-
-/// The requests forwarded, with their i386 argument layouts (the same on x86-64).
-const IOCTLS: &[(u32, Io)] = {
-    use termios::*;
-    use Io::*;
-    &[
-        (TCGETS, Out(size_of::<Termios>())),
-        (TCSETS, In(size_of::<Termios>())),
-        (TCSETSW, In(size_of::<Termios>())),
-        (TCSETSF, In(size_of::<Termios>())),
-        (TCGETA, Out(size_of::<Termio>())),
-        (TCSETA, In(size_of::<Termio>())),
-        (TCSETAW, In(size_of::<Termio>())),
-        (TCSETAF, In(size_of::<Termio>())),
-        (TCGETS2, Out(size_of::<Termios2>())),
-        (TCSETS2, In(size_of::<Termios2>())),
-        (TCSETSW2, In(size_of::<Termios2>())),
-        (TCSETSF2, In(size_of::<Termios2>())),
-        (TCSBRK, Value),
-        (TCSBRKP, Value),
-        (TCXONC, Value),
-        (TCFLSH, Value),
-        (TIOCEXCL, Value),
-        (TIOCNXCL, Value),
-        (TIOCGEXCL, Out(INT)),
-        (TIOCSCTTY, Value),
-        (TIOCNOTTY, Value),
-        (TIOCGPGRP, Out(INT)),
-        (TIOCSPGRP, In(INT)),
-        (TIOCGSID, Out(INT)),
-        (TIOCOUTQ, Out(INT)),
-        (TIOCSTI, In(1)),
-        (TIOCGWINSZ, Out(size_of::<Winsize>())),
-        (TIOCSWINSZ, In(size_of::<Winsize>())),
-        (TIOCMGET, Out(INT)),
-        (TIOCMBIS, In(INT)),
-        (TIOCMBIC, In(INT)),
-        (TIOCMSET, In(INT)),
-        (TIOCGETD, Out(INT)),
-        (TIOCSETD, In(INT)),
-        (TIOCSBRK, Value),
-        (TIOCCBRK, Value),
-        (TIOCPKT, In(INT)),
-        (TIOCGPKT, Out(INT)),
-        (TIOCGPTN, Out(INT)),
-        (TIOCSPTLCK, In(INT)),
-        (TIOCGPTLCK, Out(INT)),
-        (TIOCGPTPEER, NewFd),
-        (TIOCGDEV, Out(INT)),
-        (TIOCSIG, Value),
-        (TIOCVHANGUP, Value),
-        (TIOCCONS, Value),
-        (TIOCGSOFTCAR, Out(INT)),
-        (TIOCSSOFTCAR, In(INT)),
-        (TIOCGLCKTRMIOS, Out(size_of::<Termios>())),
-        (TIOCSLCKTRMIOS, In(size_of::<Termios>())),
-        (FIONREAD, Out(INT)),
-        (FIONBIO, In(INT)),
-        (FIOASYNC, In(INT)),
-        (FIOCLEX, Value),
-        (FIONCLEX, Value),
-        (FIOQSIZE, Out(8)),
-        // perf_event_open(2) fds: the requests whose number and argument are the same on i386
-        // (the pointer-sized ones, PERF_EVENT_IOC_ID, SET_FILTER, QUERY_BPF and
-        // MODIFY_ATTRIBUTES, are not: ENOTTY).
-        (PERF_EVENT_IOC_ENABLE, Value),
-        (PERF_EVENT_IOC_DISABLE, Value),
-        (PERF_EVENT_IOC_REFRESH, Value),
-        (PERF_EVENT_IOC_RESET, Value),
-        (PERF_EVENT_IOC_PERIOD, In(8)),
-        (PERF_EVENT_IOC_SET_OUTPUT, Value),
-        (PERF_EVENT_IOC_SET_BPF, Value),
-        (PERF_EVENT_IOC_PAUSE_OUTPUT, Value),
-        // userfaultfd(2) fds: the handshake (the range requests: crate::sys::userfaultfd).
-        (crate::sys::userfaultfd::UFFDIO_API, InOut(crate::sys::userfaultfd::UFFDIO_API_SIZE)),
-    ]
-};
-
-/// A host ioctl.
-fn host_ioctl(fd: i32, req: u32, arg: libc::c_ulong) -> Result<i64, Errno> {
-    // SAFETY: `arg` is an integer or points to a local buffer of the request's size (or the fault
-    // page), as the table says.
-    host(unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::c_ulong::from(req), arg) })
-}
-
-/// Implements ioctl(2) for the requests in [`IOCTLS`]. The guest's argument is copied through a
-/// local buffer; when the guest cannot access it, the host gets the fault page, so a request the
-/// file does not support is still ENOTTY rather than EFAULT. Other requests: EBADF for a bad fd,
-/// else ENOTTY, what most drivers answer for a request they do not know.
+/// Implements ioctl(2) for the requests handed on as they are ([`ioctl::pass_through`]). The
+/// guest's argument is copied through a local buffer; when the guest cannot access it, the host
+/// gets the fault page, so a request the file does not support is still ENOTTY rather than
+/// EFAULT. Other requests: EBADF for a bad fd, else ENOTTY, what most drivers answer for a
+/// request they do not know.
 pub(super) fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     let (fd, req, arg) = (host_fd(a[0]), a[1], a[2]);
     if let Some(r) = crate::sys::netioctl::ioctl(ctx, a[0], req, arg) {
@@ -243,37 +135,49 @@ pub(super) fn ioctl(ctx: &mut Ctx, a: &Args) -> SysResult {
     if let Some(r) = crate::sys::userfaultfd::ioctl(ctx, fd, req, arg) {
         return r;
     }
-    let Some(&(_, io)) = IOCTLS.iter().find(|(r, _)| *r == req) else {
+    let Some(request) = ioctl::pass_through(req) else {
         // fdget(): an O_PATH fd is EBADF here too.
         fcntl_fd_check(fd)?;
         return Err(Errno::NOTTY.into());
     };
-    match io {
-        Io::Value => Ok(host_ioctl(fd, req, arg.into())? as u32),
-        Io::NewFd => Ok(new_guest_fd(host_ioctl(fd, req, arg.into())? as i32)?),
-        Io::In(n) => {
+    forward_ioctl(ctx, fd, request, arg)
+}
+
+/// ioctl `request` on host fd `fd` with the guest's argument `arg`, as the request's shape says:
+/// a number as it is, a guest fd as the host's, a struct through a local copy (the fault page
+/// for the host when the guest cannot access it; the guest fd in a struct as the host's).
+pub(crate) fn forward_ioctl(ctx: &mut Ctx, fd: i32, request: Request, arg: u32) -> SysResult {
+    match request.shape() {
+        Shape::Value => Ok(ioctl::with_number(fd, request, arg.into())? as u32),
+        // A number that is not a guest fd is -1 on the host: EBADF, as fget() says.
+        Shape::Fd => Ok(ioctl::with_number(fd, request, host_fd(arg) as libc::c_ulong)? as u32),
+        Shape::NewFd => Ok(new_guest_fd(ioctl::with_number(fd, request, arg.into())? as i32)?),
+        Shape::In(n) | Shape::InFd(n) => {
             let mut buf = vec![0u8; n];
-            let p = match ctx.mem.read(arg, &mut buf) {
-                Ok(()) => buf.as_mut_ptr().cast(),
-                Err(_) => fault_page(),
+            let buf = match ctx.mem.read(arg, &mut buf) {
+                Ok(()) => {
+                    if let (Shape::InFd(_), Some(head)) = (request.shape(), buf.first_chunk_mut::<4>()) {
+                        *head = host_fd(u32::from_le_bytes(*head)).to_le_bytes();
+                    }
+                    Buf::Local(&mut buf)
+                }
+                Err(_) => Buf::Fault,
             };
-            Ok(host_ioctl(fd, req, p as libc::c_ulong)? as u32)
+            Ok(ioctl::with_buf(fd, request, buf)? as u32)
         }
-        Io::InOut(n) => {
+        Shape::InOut(n) => {
             let mut buf = vec![0u8; n];
             let ok = ctx.mem.read(arg, &mut buf).is_ok() && ctx.mem.slice_mut(arg, n).is_ok();
-            let p = if ok { buf.as_mut_ptr().cast() } else { fault_page() };
-            let r = host_ioctl(fd, req, p as libc::c_ulong);
+            let r = ioctl::with_buf(fd, request, if ok { Buf::Local(&mut buf) } else { Buf::Fault });
             if ok {
                 ctx.mem.write(arg, &buf)?;
             }
             Ok(r? as u32)
         }
-        Io::Out(n) => {
+        Shape::Out(n) => {
             let mut buf = vec![0u8; n];
             let writable = ctx.mem.slice_mut(arg, n).is_ok();
-            let p = if writable { buf.as_mut_ptr().cast() } else { fault_page() };
-            let r = host_ioctl(fd, req, p as libc::c_ulong)?;
+            let r = ioctl::with_buf(fd, request, if writable { Buf::Local(&mut buf) } else { Buf::Fault })?;
             if writable {
                 ctx.mem.write(arg, &buf)?;
             }

@@ -3,43 +3,22 @@
 //! `cp_stat64`, fs/stat.c `cp_compat_stat` and `cp_old_stat`, fs/statfs.c `put_compat_statfs*`).
 //! Path errors come from the host first; EFAULT on the result buffer comes last, as in the kernel.
 
-use super::{dirfd_arg, fd_arg, follow_unless, host, int, path, Follow, HostPath, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use super::{dirfd_arg, fd_arg, follow_unless, int, path, Follow, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::abi::stat::{OldStat, Stat, Stat64, Statfs, Statfs64, STATX_SIZE};
+use crate::hostcall::stat::{self as host, HostStat, HostStatfs};
 use crate::mem::GuestMemoryExt;
 use crate::row::Args;
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
-use libc::{c_int, c_long};
-use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{FromBytes, FromZeros};
 
-/// A zeroed host `struct stat`.
-fn zeroed_stat() -> libc::stat {
-    // SAFETY: `struct stat` is plain integers; all-zero is a valid value.
-    unsafe { std::mem::zeroed() }
-}
-
-pub(super) fn host_fstat(fd: c_int) -> Result<libc::stat, Errno> {
-    let mut st = zeroed_stat();
-    sys!(libc::SYS_fstat, fd, &mut st as *mut libc::stat).map_err(errno)?;
-    Ok(st)
-}
-
-fn host_fstatat(dfd: c_long, p: &HostPath, flags: u32) -> Result<libc::stat, Errno> {
-    let mut st = zeroed_stat();
-    sys!(libc::SYS_newfstatat, dfd, p.ptr(), &mut st as *mut libc::stat, int(flags)).map_err(errno)?;
-    Ok(st)
-}
-
-/// The errno inside a handler result (host calls only ever fail with one).
-fn errno(e: crate::SysError) -> Errno {
-    match e {
-        crate::SysError::Errno(e) => e,
-        crate::SysError::Exit(_) => Errno::IO,
-    }
+/// newfstatat(2) on the host with the guest's flags.
+fn host_fstatat(dfd: libc::c_int, p: &super::HostPath, flags: u32) -> Result<HostStat, Errno> {
+    host::fstatat(dfd, p, int(flags))
 }
 
 /// Fill the named fields of an i386 `struct stat64` as cp_stat64 does; padding is left alone.
-fn fill_stat64(out: &mut Stat64, st: &libc::stat) {
+fn fill_stat64(out: &mut Stat64, st: &HostStat) {
     out.st_dev = st.st_dev.into();
     out.__st_ino = (st.st_ino as u32).into();
     out.st_ino = st.st_ino.into();
@@ -59,7 +38,7 @@ fn fill_stat64(out: &mut Stat64, st: &libc::stat) {
     out.st_blocks = (st.st_blocks as u64).into();
 }
 
-fn put_stat64(ctx: &mut Ctx, addr: u32, st: &libc::stat) -> SysResult {
+fn put_stat64(ctx: &mut Ctx, addr: u32, st: &HostStat) -> SysResult {
     let buf = ctx.mem.slice_mut(addr, size_of::<Stat64>())?;
     let out = Stat64::mut_from_bytes(buf).map_err(|_| Errno::FAULT)?;
     fill_stat64(out, st);
@@ -74,7 +53,7 @@ fn low16(id: u32) -> u16 {
 const OVERFLOW_ID: u16 = 65534;
 
 /// The i386 `struct stat` of the compat stat calls, or EOVERFLOW as cp_compat_stat decides.
-fn compat_stat(st: &libc::stat) -> Result<Stat, Errno> {
+fn compat_stat(st: &HostStat) -> Result<Stat, Errno> {
     let ino = u32::try_from(st.st_ino).map_err(|_| Errno::OVERFLOW)?;
     let nlink = u16::try_from(st.st_nlink).map_err(|_| Errno::OVERFLOW)?;
     let size = u32::try_from(st.st_size).ok().filter(|&s| s <= i32::MAX as u32).ok_or(Errno::OVERFLOW)?;
@@ -99,7 +78,7 @@ fn compat_stat(st: &libc::stat) -> Result<Stat, Errno> {
     })
 }
 
-fn put_stat(ctx: &mut Ctx, addr: u32, st: &libc::stat) -> SysResult {
+fn put_stat(ctx: &mut Ctx, addr: u32, st: &HostStat) -> SysResult {
     let out = compat_stat(st)?;
     ctx.mem.write_obj(addr, &out)?;
     Ok(0)
@@ -107,7 +86,7 @@ fn put_stat(ctx: &mut Ctx, addr: u32, st: &libc::stat) -> SysResult {
 
 /// `struct __old_kernel_stat` as cp_old_stat fills it on a 64-bit kernel: EOVERFLOW for an inode
 /// or link count beyond 16 bits; the size is truncated, not checked (BITS_PER_LONG is 64).
-fn old_stat(st: &libc::stat) -> Result<OldStat, Errno> {
+fn old_stat(st: &HostStat) -> Result<OldStat, Errno> {
     let old_dev = |d: u64| ((libc::major(d) << 8) | libc::minor(d)) as u16;
     Ok(OldStat {
         st_dev: old_dev(st.st_dev).into(),
@@ -125,7 +104,7 @@ fn old_stat(st: &libc::stat) -> Result<OldStat, Errno> {
     })
 }
 
-fn put_old_stat(ctx: &mut Ctx, addr: u32, st: &libc::stat) -> SysResult {
+fn put_old_stat(ctx: &mut Ctx, addr: u32, st: &HostStat) -> SysResult {
     let out = old_stat(st)?;
     ctx.mem.write_obj(addr, &out)?;
     Ok(0)
@@ -145,7 +124,7 @@ pub(super) fn oldlstat(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements oldfstat(2) (28).
 pub(super) fn oldfstat(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let st = host_fstat(fd_arg(a[0]) as c_int)?;
+    let st = host::fstat(fd_arg(a[0]))?;
     put_old_stat(ctx, a[1], &st)
 }
 
@@ -163,7 +142,7 @@ pub(super) fn lstat(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements fstat(2) (108, `struct stat`).
 pub(super) fn fstat(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let st = host_fstat(fd_arg(a[0]) as c_int)?;
+    let st = host::fstat(fd_arg(a[0]))?;
     put_stat(ctx, a[1], &st)
 }
 
@@ -181,7 +160,7 @@ pub(super) fn lstat64(ctx: &mut Ctx, a: &Args) -> SysResult {
 
 /// Implements fstat64(2).
 pub(super) fn fstat64(ctx: &mut Ctx, a: &Args) -> SysResult {
-    let st = host_fstat(fd_arg(a[0]) as c_int)?;
+    let st = host::fstat(fd_arg(a[0]))?;
     put_stat64(ctx, a[1], &st)
 }
 
@@ -196,29 +175,10 @@ pub(super) fn fstatat64(ctx: &mut Ctx, a: &Args) -> SysResult {
 pub(super) fn statx(ctx: &mut Ctx, a: &Args) -> SysResult {
     let p = path(ctx, a[1], follow_unless(a[2], AT_SYMLINK_NOFOLLOW));
     let mut buf = [0u8; STATX_SIZE];
-    sys!(libc::SYS_statx, dirfd_arg(a[0]), p.ptr(), int(a[2]), a[3], buf.as_mut_ptr())?;
+    host::statx(dirfd_arg(a[0]), &p, int(a[2]), a[3], &mut buf)?;
     ctx.mem.write(a[4], &buf)?;
     Ok(0)
 }
-
-/// The host's (x86-64) `struct statfs`: fifteen 8-byte words.
-#[derive(Debug, Clone, Copy, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct HostStatfs {
-    f_type: i64,
-    f_bsize: i64,
-    f_blocks: u64,
-    f_bfree: u64,
-    f_bavail: u64,
-    f_files: u64,
-    f_ffree: u64,
-    f_fsid: [i32; 2],
-    f_namelen: i64,
-    f_frsize: i64,
-    f_flags: i64,
-    f_spare: [i64; 4],
-}
-const _: () = assert!(size_of::<HostStatfs>() == 120);
 
 /// `put_compat_statfs`: 32-bit counts or EOVERFLOW (f_files and f_ffree may be -1).
 fn compat_statfs(s: &HostStatfs) -> Result<Statfs, Errno> {
@@ -267,15 +227,11 @@ fn compat_statfs64(s: &HostStatfs) -> Result<Statfs64, Errno> {
 }
 
 fn host_statfs(ctx: &Ctx, addr: u32) -> Result<HostStatfs, Errno> {
-    let mut s = HostStatfs::default();
-    sys!(libc::SYS_statfs, path(ctx, addr, Follow::Yes).ptr(), s.as_mut_bytes().as_mut_ptr()).map_err(errno)?;
-    Ok(s)
+    host::statfs(&path(ctx, addr, Follow::Yes))
 }
 
 fn host_fstatfs(fd: u32) -> Result<HostStatfs, Errno> {
-    let mut s = HostStatfs::default();
-    sys!(libc::SYS_fstatfs, fd_arg(fd), s.as_mut_bytes().as_mut_ptr()).map_err(errno)?;
-    Ok(s)
+    host::fstatfs(fd_arg(fd))
 }
 
 /// Implements statfs(2) (i386 `struct statfs`).
@@ -315,16 +271,18 @@ pub(super) fn fstatfs64(ctx: &mut Ctx, a: &Args) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zerocopy::IntoBytes;
 
-    fn sample() -> libc::stat {
-        let mut st = zeroed_stat();
-        st.st_dev = libc::makedev(254, 0);
-        st.st_ino = 0x1_2345_6789;
-        st.st_mode = libc::S_IFREG | 0o644;
-        st.st_nlink = 1;
-        st.st_uid = 70000;
-        st.st_size = 5;
-        st
+    fn sample() -> HostStat {
+        HostStat {
+            st_dev: libc::makedev(254, 0),
+            st_ino: 0x1_2345_6789,
+            st_mode: libc::S_IFREG | 0o644,
+            st_nlink: 1,
+            st_uid: 70000,
+            st_size: 5,
+            ..Default::default()
+        }
     }
 
     #[test]
