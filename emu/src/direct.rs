@@ -50,7 +50,7 @@ pub fn wanted(gdb: bool) -> bool {
 
 /// Let the host fault handler see SIGSEGV and SIGBUS first; once per process, before the guest runs.
 pub fn install() {
-    syscalls::sys::signal::set_fault_filter(on_fault);
+    syscalls::hostcall::sighandler::set_fault_filter(on_fault);
 }
 
 /// Put a new engine in direct mode over the reservation at `base` (null: soft MMU), and have it

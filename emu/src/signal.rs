@@ -45,7 +45,7 @@ pub fn install_stopper(cpu: &Unicorn<'_, ()>) {
         // SAFETY: the handle registered below, alive for the process; uc_emu_stop only sets flags.
         unsafe { unicorn_engine::uc_emu_stop(uc.cast()) };
     }
-    sig::set_stopper(stop, cpu.get_handle().cast());
+    syscalls::hostcall::sighandler::set_stopper(stop, cpu.get_handle().cast());
 }
 
 fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {

@@ -37,6 +37,7 @@ pub mod poll;
 pub mod process;
 pub mod procfs;
 pub mod quota;
+pub mod sighandler;
 pub mod signal;
 pub mod strings;
 pub mod time;
