@@ -32,6 +32,7 @@ pub mod mm;
 pub mod mount;
 pub mod numa;
 pub mod opentree;
+pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
