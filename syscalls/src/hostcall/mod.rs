@@ -36,6 +36,7 @@ pub mod perf;
 pub mod pidfd;
 pub mod poll;
 pub mod process;
+pub mod processvm;
 pub mod procfs;
 pub mod quota;
 pub mod sighandler;
