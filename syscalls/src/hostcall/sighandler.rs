@@ -3,7 +3,7 @@
 //! the guest takes next; this module installs the host's dispositions, runs the handler and
 //! keeps what it recorded).
 //!
-//! The promise: [`host_handler`] and [`filtered_fault`] are async-signal-safe. They touch only
+//! The promise: `host_handler` and `filtered_fault` are async-signal-safe. They touch only
 //! thread-locals with const initialisers and no destructors (no lazy set-up), atomics and the
 //! kernel's siginfo and ucontext; they allocate nothing and take no lock. Everything the handler
 //! records is per host thread, and a guest thread is a host thread: the host kernel picks the
@@ -54,7 +54,7 @@ pub enum HostAction {
     Default,
     /// SIG_IGN.
     Ignore,
-    /// [`host_handler`]: record the signal for the guest's handler.
+    /// `host_handler`: record the signal for the guest's handler.
     Record,
 }
 
@@ -218,7 +218,7 @@ pub fn sync_mask(mask: u64) {
 /// glibc keeps signals 32 and 33 for itself (SIGCANCEL for pthread_cancel, SIGSETXID for set*id
 /// in threaded programs) and refuses them in sigaction(). The emulator uses neither (its set*id
 /// calls are raw syscalls), while a threaded guest's glibc needs both; they are installed with the
-/// raw syscall ([`install_raw`]).
+/// raw syscall (`install_raw`).
 pub const RESERVED: [u32; 2] = [32, 33];
 
 /// Mirror a guest disposition of `sig` on the host: `action`, with the guest's SA_NOCLDSTOP and
@@ -325,7 +325,7 @@ static FAULT_FILTER: AtomicUsize = AtomicUsize::new(0);
 /// unblocked them on the host: part of the guest's initial mask.
 static INHERITED_BLOCKED: AtomicU64 = AtomicU64::new(0);
 /// Under a fault filter, the guest's host disposition of SIGSEGV and SIGBUS: what [`install`]
-/// would have installed (`SIG_DFL`, `SIG_IGN` or [`host_handler`]).
+/// would have installed (`SIG_DFL`, `SIG_IGN` or `host_handler`).
 static FILTERED: [AtomicUsize; 2] = [AtomicUsize::new(libc::SIG_DFL), AtomicUsize::new(libc::SIG_DFL)];
 
 fn filtered_slot(sig: u32) -> Option<&'static AtomicUsize> {
@@ -358,7 +358,7 @@ fn never_blocked() -> u64 {
 }
 
 /// Let `filter` see every host SIGSEGV and SIGBUS first, from now on: the host handler of both
-/// becomes [`filtered_fault`], and the guest's disposition is kept for what the filter passes on.
+/// becomes `filtered_fault`, and the guest's disposition is kept for what the filter passes on.
 /// `filter` must be async-signal-safe.
 pub fn set_fault_filter(filter: FaultFilter) {
     FAULT_FILTER.store(filter as usize, Release);
@@ -381,7 +381,7 @@ pub fn set_fault_filter(filter: FaultFilter) {
     }
 }
 
-/// Make [`filtered_fault`] the host handler of `sig`.
+/// Make `filtered_fault` the host handler of `sig`.
 fn install_filtered(sig: u32) {
     let mut sa = empty_sigaction();
     sa.sa_flags = libc::SA_SIGINFO;
