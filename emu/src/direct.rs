@@ -16,7 +16,7 @@
 //!   thread's engine and drops this engine's blocks there at once (`uc_emu386_code_written`,
 //!   precise: a block that modifies itself stops before the store);
 //! - faults outside translated code at other addresses are not the guest's: they go to the
-//!   guest's host disposition (syscalls::sys::signal), and an emulator fault still kills.
+//!   guest's host disposition (syscalls::hostcall::sighandler), and an emulator fault still kills.
 //!
 //! On by default; off under the gdb stub (its breakpoints and single steps need the soft MMU's
 //! exit checks, and memory hooks do not see direct accesses) and with `EMU386_DIRECT=0`, where
@@ -50,7 +50,7 @@ pub fn wanted(gdb: bool) -> bool {
 
 /// Let the host fault handler see SIGSEGV and SIGBUS first; once per process, before the guest runs.
 pub fn install() {
-    syscalls::sys::signal::set_fault_filter(on_fault);
+    syscalls::hostcall::sighandler::set_fault_filter(on_fault);
 }
 
 /// Put a new engine in direct mode over the reservation at `base` (null: soft MMU), and have it

@@ -33,6 +33,8 @@ pub const SPACE: usize = 1 << 32;
 /// Reserved and never mapped after the guest space: a direct access that starts in the guest's
 /// last page and runs past 4 GiB (a 16-byte load at 0xfffffff8) faults here, not in host memory.
 pub const GUARD: usize = 1 << 20;
+// The syscall layer counts on this much guard after 4 GiB (host arrays that may run into it).
+const _: () = assert!(GUARD as u64 >= syscalls::mem::guard::GUARD);
 const PAGES: usize = SPACE / PAGE_SIZE as usize;
 
 /// What a page with guest permissions `prot` allows on x86: every accessible page is readable

@@ -314,9 +314,9 @@ fn install_hooks(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> 
             return;
         };
         if vector == 0x80 {
-            syscalls::sys::signal::set_in_syscall(true);
+            syscalls::hostcall::sighandler::set_in_syscall(true);
             syscall(cpu, &mut g);
-            syscalls::sys::signal::set_in_syscall(false);
+            syscalls::hostcall::sighandler::set_in_syscall(false);
         } else {
             exception(cpu, &mut g, vector);
         }

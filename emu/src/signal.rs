@@ -1,12 +1,12 @@
 //! Signal delivery on the CPU: the i386 signal frames (`rt_sigframe` with siginfo and ucontext,
 //! or `sigframe` for handlers without SA_SIGINFO), sigreturn, restarts and CPU faults.
 //!
-//! The syscall side (sys/signal.rs) records host signals and keeps the dispositions; this module
-//! runs at the two points where the kernel delivers — syscall return (inside the interrupt hook)
-//! and an interrupted CPU (the host handler stopped it) — and when the CPU faults. Frames follow
-//! arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU state (an `fxsave` image
-//! after the legacy `_fpstate_32` header, 64-byte aligned) below the stack top, the frame under it
-//! with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
+//! The syscall side records host signals (hostcall/sighandler.rs) and keeps the dispositions
+//! (sys/signal.rs); this module runs at the two points where the kernel delivers — syscall return
+//! (inside the interrupt hook) and an interrupted CPU (the host handler stopped it) — and when the
+//! CPU faults. Frames follow arch/x86/ia32/ia32_signal.c and arch/x86/kernel/signal.c: the FPU
+//! state (an `fxsave` image after the legacy `_fpstate_32` header, 64-byte aligned) below the
+//! stack top, the frame under it with `(esp + 4) % 16 == 0` at handler entry. Frames hold the CPU's selectors, handlers run with
 //! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
 use crate::cpu::set_eip;
@@ -45,7 +45,7 @@ pub fn install_stopper(cpu: &Unicorn<'_, ()>) {
         // SAFETY: the handle registered below, alive for the process; uc_emu_stop only sets flags.
         unsafe { unicorn_engine::uc_emu_stop(uc.cast()) };
     }
-    sig::set_stopper(stop, cpu.get_handle().cast());
+    syscalls::hostcall::sighandler::set_stopper(stop, cpu.get_handle().cast());
 }
 
 fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {

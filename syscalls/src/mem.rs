@@ -13,6 +13,7 @@ use bitflags::bitflags;
 use std::os::fd::BorrowedFd;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
+pub mod guard;
 pub mod pages;
 
 /// Guest page size.

@@ -24,13 +24,14 @@
 //! count is the same). An iocb the guest may read but not write is EFAULT before the kernel's
 //! other checks of it (the kernel writes aio_key after checking its fds).
 
-use super::fd::{host_fd, import_iovec, Dir};
-use super::hostarg::ret;
+use super::fd::host_fd;
 use super::poll::{masked, read_sigmask, Sigmask};
 use crate::abi::nr;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::hostcall::aio;
+use crate::hostcall::aio::{self, Iocbs, EVENT_LEN};
+use crate::hostcall::iovec::{Dir, GuestIovecs};
+use crate::mem::guard::{host_pages_to_guard, GUARD};
 use crate::mem::pages::host_pages;
 use crate::mem::{GuestMemory, GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
@@ -50,9 +51,7 @@ pub static ENTRIES: &[Entry] = &[
     entry!(nr::io_pgetevents_time64, may_block io_pgetevents_time64, [Hex, Int, Int, Ptr, Timespec64, Ptr]).blocks(),
 ];
 
-/// sizeof(struct iocb), sizeof(struct io_event).
-const IOCB_LEN: usize = 64;
-const EVENT_LEN: usize = 32;
+const IOCB_LEN: usize = aio::IOCB_LEN;
 /// `struct iocb` offsets: aio_lio_opcode, aio_fildes, aio_buf, aio_nbytes, aio_flags, aio_resfd.
 const OPCODE: usize = 16;
 const FILDES: usize = 20;
@@ -67,8 +66,6 @@ const CMD_PWRITEV: u16 = 8;
 const IOCB_FLAG_RESFD: u32 = 1;
 /// UIO_MAXIOV + 1: an iovec count the host refuses with EINVAL.
 const TOO_MANY_IOVECS: u64 = 1025;
-/// io_pgetevents on x86-64 (the libc crate has no name for it).
-const SYS_IO_PGETEVENTS: libc::c_long = 333;
 /// MAX_RW_COUNT: the length of the fault region.
 const MAX_RW_COUNT: u64 = 0x7fff_f000;
 
@@ -157,9 +154,8 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
     if (nr as i32) < 0 {
         return Err(Errno::INVAL.into());
     }
-    let mut ptrs: Vec<usize> = Vec::new();
+    let mut iocbs = Iocbs::default();
     let mut lent: Vec<Lent> = Vec::new();
-    let mut vecs: Vec<Vec<libc::iovec>> = Vec::new();
     let mut failed = None;
     for i in 0..nr.min(1 << 16) {
         let user = match iocbpp.checked_add(i * 4).ok_or(Errno::FAULT).and_then(|p| ctx.mem.read_u32(p)) {
@@ -170,26 +166,22 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
             }
         };
         // The same iocb twice: it is lent (translated) already.
-        if lent.iter().any(|l| l.at == user) {
-            ptrs.push(ctx.mem.host_addr(user).map_or(0, |p| p as usize));
-            continue;
+        if !lent.iter().any(|l| l.at == user) {
+            match lend(ctx, user, &mut iocbs) {
+                Ok(l) => lent.push(l),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
         }
-        match lend(ctx, user, &mut vecs) {
-            Ok(l) => {
-                ptrs.push(ctx.mem.host_addr(user).map_or(0, |p| p as usize));
-                lent.push(l);
-            }
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
+        // Guest memory is host memory here, and a lent iocb lies below 4 GiB.
+        if let Err(e) = host_pages(ctx.mem, user, IOCB_LEN).ok_or(Errno::FAULT).and_then(|r| iocbs.push(r)) {
+            failed = Some(e);
+            break;
         }
     }
-    // SAFETY: `ptrs` are the guest's iocbs in the reservation, as lent above; their buffers
-    // point at guest memory or at the host iovec arrays in `vecs`, alive until after the call.
-    let r =
-        unsafe { libc::syscall(libc::SYS_io_submit, host_ctx(ctx.mem, id), ptrs.len() as libc::c_long, ptrs.as_ptr()) };
-    let host_errno = crate::last_errno();
+    let r = aio::io_submit(host_ctx(ctx.mem, id), &iocbs);
     for l in lent.iter().rev() {
         if let Ok(s) = ctx.mem.slice_mut(l.at, IOCB_LEN) {
             // The key the kernel wrote (aio_key, bytes 8..12) stays.
@@ -198,20 +190,19 @@ fn io_submit(ctx: &mut Ctx, a: &Args) -> SysResult {
             s[8..12].copy_from_slice(&key);
         }
     }
-    drop(vecs);
-    if r < 0 {
-        return Err(host_errno.into());
-    }
+    let submitted = iocbs.len();
+    drop(iocbs);
+    let r = r?;
     match failed {
         // The kernel stopped where the guest's did: `i` submitted, or the error for the first.
-        Some(e) if r as usize == ptrs.len() && r == 0 => Err(e.into()),
+        Some(e) if r as usize == submitted && r == 0 => Err(e.into()),
         _ => Ok(r as u32),
     }
 }
 
 /// Prepare the guest iocb at `user` for the host: its buffer and fds translated in place (the
 /// original bytes returned to put back). EFAULT when it cannot be read and written.
-fn lend(ctx: &mut Ctx, user: u32, vecs: &mut Vec<Vec<libc::iovec>>) -> Result<Lent, Errno> {
+fn lend(ctx: &mut Ctx, user: u32, iocbs: &mut Iocbs) -> Result<Lent, Errno> {
     let saved: [u8; IOCB_LEN] = ctx.mem.read_obj(user)?;
     ctx.mem.slice_mut(user, IOCB_LEN)?;
     let u16_at = |o: usize| u16::from_le_bytes([saved[o], saved[o + 1]]);
@@ -240,13 +231,8 @@ fn lend(ctx: &mut Ctx, user: u32, vecs: &mut Vec<Vec<libc::iovec>>) -> Result<Le
         op @ (CMD_PREADV | CMD_PWRITEV) if buf >> 32 == 0 => {
             let dir = if op == CMD_PREADV { Dir::ToGuest } else { Dir::FromGuest };
             let count = u32::try_from(nbytes).unwrap_or(u32::MAX);
-            match import_iovec(ctx.mem, buf as u32, count, dir) {
-                Ok(v) => {
-                    let n = v.len() as u64;
-                    let p = v.as_ptr() as u64;
-                    vecs.push(v);
-                    (p, n)
-                }
+            match GuestIovecs::read(ctx.mem, buf as u32, count) {
+                Ok(v) => iocbs.keep(v.faulting(ctx.mem, dir)),
                 Err(Errno::FAULT) => (fault, nbytes.min(1)),
                 Err(_) => (fault, TOO_MANY_IOVECS),
             }
@@ -321,24 +307,12 @@ fn getevents<H>(ctx: &mut Ctx<H>, a: &Args, timeout: Option<libc::timespec>, mas
     let [id, min_nr, nr, events, ..] = *a;
     let (min_nr, mut nr) = (min_nr as i32 as libc::c_long, nr as i32 as libc::c_long);
     // The host writes at most `nr` events: keep them inside the reservation and its guard.
-    let room = ((1u64 << 32) + (1 << 20) - u64::from(events)) / EVENT_LEN as u64;
+    let room = ((1u64 << 32) + GUARD - u64::from(events)) / EVENT_LEN as u64;
     nr = nr.min(room as libc::c_long);
-    let at = ctx.mem.host_addr(events).map_or(0, |p| p as usize);
-    let ts = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    let r = match mask {
-        None => {
-            // SAFETY: the events array lies in the reservation (bad pages fault on the host as
-            // they would for the guest); `ts` is a local timespec or null.
-            unsafe { libc::syscall(libc::SYS_io_getevents, host_ctx(ctx.mem, id), min_nr, nr, at, ts) }
-        }
-        Some(m) => {
-            // struct __aio_sigset { const sigset_t *sigmask; size_t sigsetsize; }.
-            let sigset: [usize; 2] = [m.as_ptr() as usize, m.len()];
-            // SAFETY: as above; `sigset` is `struct __aio_sigset` over a local mask.
-            unsafe { libc::syscall(SYS_IO_PGETEVENTS, host_ctx(ctx.mem, id), min_nr, nr, at, ts, sigset.as_ptr()) }
-        }
-    };
-    let n = ret(r)?;
+    // The events array lies in the reservation or its guard (bad pages fault on the host as they
+    // would for the guest).
+    let array = host_pages_to_guard(ctx.mem, events, usize::try_from(nr).unwrap_or(0) * EVENT_LEN);
+    let n = aio::io_getevents(host_ctx(ctx.mem, id), min_nr, nr, array, timeout.as_ref(), mask)? as u32;
     let base = ctx.mem.host_addr(0).map_or(0, |p| p as u64);
     for i in 0..n as u32 {
         let obj_at = events.wrapping_add(i * EVENT_LEN as u32 + 8);

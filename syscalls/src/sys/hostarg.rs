@@ -1,10 +1,8 @@
 //! How a guest's arguments become a host syscall's: `int` and `unsigned int` widened as the
 //! kernel's compat entry points widen them, 64-bit values split over two registers, strings the
 //! host must fail on as the kernel fails on the guest's (a stand-in kernel address for a fault, an
-//! over-long string for ENAMETOOLONG), and the result handed back (a new fd goes to the guest's fd
-//! table).
+//! over-long string for ENAMETOOLONG), and the result handed back.
 
-use super::fd::new_guest_fd;
 use crate::host;
 use crate::SysResult;
 use libc::c_long;
@@ -18,11 +16,6 @@ pub(super) fn ret(r: c_long) -> SysResult {
 /// number: the id calls, getpgid, getsid, personality.
 pub(super) fn call(nr: c_long, args: [c_long; 3]) -> SysResult {
     Ok(crate::hostcall::numbers(nr, &args)? as u32)
-}
-
-/// A host call that made a new fd: hand it to the guest.
-pub(super) fn new_fd(r: c_long) -> SysResult {
-    Ok(new_guest_fd(host(r)? as i32)?)
 }
 
 /// A guest `int` argument for the host, sign-extended.

@@ -13,11 +13,13 @@
 //! and its data is reached through the emulator, so a breakpoint at the host address would trap in
 //! the emulator, never where the guest program is.
 
-use super::fd::host_fd;
-use super::hostarg::{int, new_fd, uint, BAD_PTR};
+use super::fd::{host_fd, new_guest_fd};
+use super::hostarg::int;
 use crate::abi::nr;
 use crate::entry;
-use crate::mem::GuestMemoryExt;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::perf::{self, Attr};
+use crate::mem::{GuestMemoryExt, Prot};
 use crate::row::{Arg::*, Args, Entry};
 use crate::task::Ctx;
 use crate::SysResult;
@@ -53,37 +55,33 @@ fn perf_event_open(ctx: &mut Ctx, a: &Args) -> SysResult {
                 if ctx.mem.read(attr, &mut copy).is_ok() {
                     // A type no PMU has: ENOENT from perf_init_event().
                     copy[..4].copy_from_slice(&u32::MAX.to_le_bytes());
-                    copy.as_ptr() as usize
+                    Attr::Copy(&mut copy)
                 } else {
-                    BAD_PTR
+                    Attr::Guest(InPlace::Refused)
                 }
             } else {
-                guest_attr(ctx.mem, attr)
+                guest_attr(ctx.mem, attr, head)
             }
         }
-        _ => guest_attr(ctx.mem, attr),
+        _ => guest_attr(ctx.mem, attr, head),
     };
     // PERF_FLAG_PID_CGROUP makes `pid` a cgroup fd (a guest fd is a host fd).
     let pid = if flags & 4 != 0 { libc::c_long::from(host_fd(pid)) } else { int(pid) };
-    // SAFETY: `host_attr` is guest memory (unmapped guest pages are inaccessible host pages), a
-    // local copy of `attr.size` bytes, or an address the host refuses.
-    new_fd(unsafe {
-        libc::syscall(
-            libc::SYS_perf_event_open,
-            host_attr,
-            pid,
-            int(cpu),
-            libc::c_long::from(host_fd(group_fd)),
-            uint(flags),
-        )
-    })
+    let fd = perf::perf_event_open(host_attr, pid, cpu as i32, host_fd(group_fd), libc::c_ulong::from(flags))?;
+    Ok(new_guest_fd(fd as i32)?)
 }
 
-/// The guest's attr for the host: its host address, BAD_PTR for NULL (page 0 is never guest
-/// memory either, but the host's page 0 is not the guest's).
-fn guest_attr(mem: &dyn crate::mem::GuestMemory, attr: u32) -> usize {
+/// The guest's attr for the host, in place over the bytes the host reads of it (`head`: its type
+/// and size, `None` when unreadable); NULL is refused (page 0 is never guest memory either, but
+/// the host's page 0 is not the guest's).
+fn guest_attr(mem: &dyn crate::mem::GuestMemory, attr: u32, head: Option<[u32; 2]>) -> Attr<'static> {
     if attr == 0 {
-        return BAD_PTR;
+        return Attr::Guest(InPlace::Refused);
     }
-    mem.host_addr(attr).map_or(BAD_PTR, |p| p as usize)
+    let len = match head.map(|[_, size]| size as usize) {
+        Some(0) => PERF_ATTR_SIZE_VER0,
+        Some(size) if (PERF_ATTR_SIZE_VER0..=ATTR_SIZE_MAX).contains(&size) => size,
+        _ => 8,
+    };
+    Attr::Guest(InPlace::new(mem, attr, len, Prot::READ))
 }

@@ -1,7 +1,7 @@
 //! process_vm_readv(2) and process_vm_writev(2): the host's transfer, with each side's guest
 //! addresses turned into that process's host addresses.
 //!
-//! The local iovecs are the caller's guest buffers ([`import_iovec`]: the host copy faults where
+//! The local iovecs are the caller's guest buffers ([`GuestIovecs`]: the host copy faults where
 //! the guest's would), and so are the remote ones when the target is the caller. For another
 //! emulated process, whose guest base it publishes ([`Other::guest_base`]), each remote segment
 //! becomes `base + addr`, cut at the top of the 32-bit task's space
@@ -15,11 +15,11 @@
 //! page again), and a page that emulator keeps write-protected to watch for self-modifying code
 //! is EFAULT to the writer where the kernel writes it.
 
-use super::fd::{import_iovec, Dir};
-use super::hostarg::ret;
 use super::procfs::other::Other;
 use crate::abi::nr;
 use crate::entry;
+use crate::hostcall::iovec::{Dir, GuestIovecs};
+use crate::hostcall::processvm::{self, Remote};
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry};
 use crate::space::TASK_SIZE;
@@ -54,8 +54,8 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
     }
     // The local buffers: read from for a write, written for a read.
     let dir = if write { Dir::FromGuest } else { Dir::ToGuest };
-    let local = import_iovec(ctx.mem, lvec, liovcnt, dir)?;
-    if local.iter().all(|v| v.iov_len == 0) {
+    let local = GuestIovecs::read(ctx.mem, lvec, liovcnt)?.faulting(ctx.mem, dir);
+    if local.as_slice().iter().all(|v| v.iov_len == 0) {
         return Ok(0);
     }
     if riovcnt > IOV_MAX {
@@ -79,27 +79,17 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
         // page the guest may not access that way (pin_user_pages_remote() without FOLL_FORCE).
         _ if pid == own => {
             let dir = if write { Dir::ToGuest } else { Dir::FromGuest };
-            import_iovec(ctx.mem, rvec, riovcnt, dir)?
+            Remote::Own(GuestIovecs::read(ctx.mem, rvec, riovcnt)?.faulting(ctx.mem, dir))
         }
-        Some(base) => translate(&remote, base),
-        None => {
-            remote.iter().map(|&(b, l)| libc::iovec { iov_base: b as usize as *mut libc::c_void, iov_len: l }).collect()
-        }
+        Some(base) => Remote::Other(translate(&remote, base)),
+        None => Remote::Other(
+            remote
+                .iter()
+                .map(|&(b, l)| libc::iovec { iov_base: b as usize as *mut libc::c_void, iov_len: l })
+                .collect(),
+        ),
     };
-    let call = if write { libc::SYS_process_vm_writev } else { libc::SYS_process_vm_readv };
-    // SAFETY: the local iovecs are the caller's guest buffers or the fault region (import_iovec);
-    // the remote ones are addresses in the target, which the host checks.
-    ret(unsafe {
-        libc::syscall(
-            call,
-            pid as i32 as libc::c_long,
-            local.as_ptr(),
-            local.len() as libc::c_ulong,
-            remote.as_ptr(),
-            remote.len() as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    })
+    Ok(processvm::transfer(pid as i32, write, &local, &remote)? as u32)
 }
 
 /// The target's guest segments as its host addresses (`base` + guest address), cut where they

@@ -6,7 +6,7 @@
 //! The guest is the emulator process, so the host's signal machinery does the work wherever it is
 //! exact: the guest's mask is the host's mask (a blocked signal stays pending in the host kernel),
 //! SIG_IGN and SIG_DFL are the host's dispositions (default actions — terminate, core, stop,
-//! continue, ignore — happen for real), and a guest handler is a host handler, [`host_handler`],
+//! continue, ignore — happen for real), and a guest handler is a host handler (the one in [`hostcall::sighandler`])
 //! that only records the signal and its siginfo and asks the CPU to stop. The run loop then builds
 //! the guest's signal frame (emu/src/signal.rs) at the next syscall return or CPU stop.
 //!
@@ -26,16 +26,11 @@ use crate::abi::nr;
 use crate::abi::signal::*;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
-use crate::host;
 use crate::hostcall;
 use crate::mem::GuestMemoryExt;
 use crate::row::{Arg::*, Args, Entry, Ret};
 use crate::task::{BlockingCtx, Ctx, Held, Shared};
 use crate::{Errno, SysResult};
-use std::cell::UnsafeCell;
-use std::ptr::{null, null_mut};
-use std::sync::atomic::Ordering::{Acquire, Release};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
 use zerocopy::little_endian::{I32, U32, U64};
 use zerocopy::FromZeros;
 
@@ -90,9 +85,8 @@ impl Signals {
                 continue;
             };
             // Under a fault filter the host handler is the filter's; the guest's is kept apart.
-            let filtered = filtered_slot(sig as u32).filter(|_| FAULT_FILTER.load(Acquire) != 0);
-            if let Some(slot) = filtered {
-                if slot.load(Acquire) == libc::SIG_IGN {
+            if let Some(ignored) = hostcall::sighandler::filtered_ignored(sig as u32) {
+                if ignored {
                     action.handler = SIG_IGN;
                 }
                 continue;
@@ -105,7 +99,8 @@ impl Signals {
                 install_host(i as u32 + 1, action);
             }
         }
-        let mask = (host_mask().unwrap_or(0) | INHERITED_BLOCKED.load(Acquire)) & !UNBLOCKABLE;
+        let mask =
+            (hostcall::sighandler::host_mask().unwrap_or(0) | hostcall::sighandler::inherited_blocked()) & !UNBLOCKABLE;
         Signals {
             actions: Shared::new(actions),
             mask,

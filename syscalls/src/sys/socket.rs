@@ -13,7 +13,7 @@ use crate::task::{BlockingCtx, Ctx};
 pub use crate::trace::names::MSG_NAMES;
 use crate::{abi::nr, Errno, SysResult};
 use net::{Buf, NewSocket, Socket};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::sync::Arc;
 
 /// `sizeof(struct sockaddr_storage)`.
@@ -75,10 +75,18 @@ pub fn fds_closed(first: u32, last: u32) {
 
 /// A new socket as a guest fd: EMFILE past the guest's limit, else recorded in the socket table.
 pub fn install(new: NewSocket) -> Result<u32, Errno> {
-    let raw = super::fd::new_guest_fd(new.fd.into_raw_fd())?;
-    // SAFETY: `raw` is the fd just installed, open and owned by the guest.
-    net::table::insert(unsafe { BorrowedFd::borrow_raw(raw as i32) }, new.ops);
-    Ok(raw)
+    let fd = below_limit(new.fd)?;
+    net::table::insert(fd.as_fd(), new.ops);
+    Ok(fd.into_raw_fd() as u32)
+}
+
+/// A new host fd the guest is to get, as [`super::fd::new_guest_fd`] takes it: one at or past the
+/// guest's limit (every guest fd below it is taken) is closed again, EMFILE as alloc_fd() answers.
+fn below_limit(fd: OwnedFd) -> Result<OwnedFd, Errno> {
+    if fd.as_raw_fd() >= super::fd::fd_limit() {
+        return Err(Errno::MFILE);
+    }
+    Ok(fd)
 }
 
 /// The socket table as the next emulator takes it over (`--sockets`): empty when every socket is
@@ -138,10 +146,7 @@ fn socketpair(ctx: &mut Ctx, a: &Args) -> SysResult {
     // Placeholders hold the two lowest free numbers, as get_unused_fd_flags() picks them.
     let reserve = || -> Result<std::os::fd::OwnedFd, Errno> {
         let fd = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, 0.into())?;
-        // new_guest_fd closes a number in the emulator's range itself (EMFILE).
-        let raw = super::fd::new_guest_fd(fd.into_raw_fd())?;
-        // SAFETY: `raw` is the fd just opened above, owned by nobody else.
-        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw as i32) })
+        below_limit(fd)
     };
     let first = reserve()?;
     let second = reserve()?;

@@ -125,8 +125,8 @@ fn control_to_guest(host: &[u8], room: usize) -> (Vec<u8>, u32) {
                 let fit = space.saturating_sub(size_of::<CmsgHdr>()) / 4;
                 for fd in payload.chunks_exact(4).skip(fit) {
                     let fd = i32::from_le_bytes(fd.try_into().unwrap_or([0; 4]));
-                    // SAFETY: the host gave us this fd in SCM_RIGHTS; nobody else holds it.
-                    drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+                    // The host's recvmsg just made this fd (SCM_RIGHTS); nothing else knows it.
+                    crate::hostcall::fds::discard(fd);
                 }
                 if fit == 0 {
                     continue;

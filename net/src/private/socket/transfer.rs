@@ -67,94 +67,107 @@ impl Call<'_> {
                 .iter()
                 .fold(0usize, |n, v| n.saturating_add(v.iov_len))
         };
-        let host_send = |msg: &mut libc::msghdr, name: Option<&[u8]>, flags: u32| -> Result<usize, Errno> {
-            let keep = (msg.msg_name, msg.msg_namelen);
-            match name {
-                Some(n) => {
-                    msg.msg_name = n.as_ptr() as *mut _;
-                    msg.msg_namelen = n.len() as u32;
-                }
-                None => {
-                    msg.msg_name = std::ptr::null_mut();
-                    msg.msg_namelen = 0;
-                }
-            }
-            // SAFETY: the msghdr's buffers are the caller's; the name is ours for the call.
-            let ret = check(unsafe { libc::sendmsg(self.fd.as_raw_fd(), msg, flags as i32) });
-            (msg.msg_name, msg.msg_namelen) = keep;
-            ret
-        };
         match self.inet() {
             None => {
                 let name = match guest_name {
                     Some(n) => Some(unix_in(self.net(), &n)?),
                     None => None,
                 };
-                host_send(msg, name.as_deref(), flags)
+                self.host_send(msg, name.as_deref(), flags)
             }
-            Some((_, Proto::Tcp)) => {
-                // tcp_sendmsg() ignores the address; a socket that is not connected, or whose
-                // sending side is shut down: EPIPE, with SIGPIPE unless MSG_NOSIGNAL.
-                match host_send(msg, None, flags | libc::MSG_NOSIGNAL as u32) {
-                    Err(Errno::NOTCONN | Errno::PIPE) => {
-                        if flags & libc::MSG_NOSIGNAL as u32 == 0 {
-                            // SAFETY: sk_stream_error(): the kernel sends SIGPIPE to the caller.
-                            unsafe { libc::raise(libc::SIGPIPE) };
-                        }
-                        Err(Errno::PIPE)
-                    }
-                    other => other,
-                }
+            Some((_, Proto::Tcp)) => self.send_tcp(msg, flags),
+            Some((v6, Proto::Udp)) => self.send_udp(msg, flags, v6, len, guest_name.as_deref()),
+        }
+    }
+
+    /// sendmsg(2) on the host socket with `name` (the host's) in place of the msghdr's own, which
+    /// is put back after.
+    fn host_send(&self, msg: &mut libc::msghdr, name: Option<&[u8]>, flags: u32) -> Result<usize, Errno> {
+        let keep = (msg.msg_name, msg.msg_namelen);
+        match name {
+            Some(n) => {
+                msg.msg_name = n.as_ptr() as *mut _;
+                msg.msg_namelen = n.len() as u32;
             }
-            Some((v6, Proto::Udp)) => {
-                if len > 0xffff {
-                    return Err(Errno::MSGSIZE);
+            None => {
+                msg.msg_name = std::ptr::null_mut();
+                msg.msg_namelen = 0;
+            }
+        }
+        // SAFETY: the msghdr's buffers are the caller's; the name is ours for the call.
+        let ret = check(unsafe { libc::sendmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+        (msg.msg_name, msg.msg_namelen) = keep;
+        ret
+    }
+
+    /// A TCP send: tcp_sendmsg() ignores the address; a socket that is not connected, or whose
+    /// sending side is shut down: EPIPE, with SIGPIPE unless MSG_NOSIGNAL.
+    fn send_tcp(&self, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
+        match self.host_send(msg, None, flags | libc::MSG_NOSIGNAL as u32) {
+            Err(Errno::NOTCONN | Errno::PIPE) => {
+                if flags & libc::MSG_NOSIGNAL as u32 == 0 {
+                    // SAFETY: sk_stream_error(): the kernel sends SIGPIPE to the caller.
+                    unsafe { libc::raise(libc::SIGPIPE) };
                 }
-                let dest = match guest_name {
-                    Some(n) => {
-                        let d = self.destination(&n)?;
-                        Some(d)
+                Err(Errno::PIPE)
+            }
+            other => other,
+        }
+    }
+
+    /// A UDP send of `len` bytes to the guest's sockaddr `guest_name` or the connected peer
+    /// (udp_sendmsg()'s order: the length, the address, the size, the pending error).
+    fn send_udp(
+        &self,
+        msg: &mut libc::msghdr,
+        flags: u32,
+        v6: bool,
+        len: usize,
+        guest_name: Option<&[u8]>,
+    ) -> Result<usize, Errno> {
+        if len > 0xffff {
+            return Err(Errno::MSGSIZE);
+        }
+        let dest = match guest_name {
+            Some(n) => Some(self.destination(n)?),
+            None => None,
+        };
+        if len > if v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
+            return Err(Errno::MSGSIZE);
+        }
+        let dropped = |r: Result<usize, Errno>| match r {
+            // A full receive queue drops a UDP datagram; the sender does not know.
+            Err(Errno::AGAIN) if flags & libc::MSG_DONTWAIT as u32 != 0 || self.nonblocking() => Ok(len),
+            other => other,
+        };
+        match dest {
+            Some((ip, port)) => {
+                self.autobind(Some(ip))?;
+                self.send_pending()?;
+                // The most specific bound name takes it; nobody bound: the datagram is lost.
+                let net = self.net();
+                for ep in candidates(ip, port) {
+                    match self.host_send(msg, Some(&addr::inet_name(net, Proto::Udp, &ep, None)?), flags) {
+                        Err(Errno::CONNREFUSED) => continue,
+                        other => return dropped(other),
                     }
-                    None => None,
-                };
-                if len > if v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
-                    return Err(Errno::MSGSIZE);
                 }
-                let dropped = |r: Result<usize, Errno>| match r {
-                    // A full receive queue drops a UDP datagram; the sender does not know.
-                    Err(Errno::AGAIN) if flags & libc::MSG_DONTWAIT as u32 != 0 || self.nonblocking() => Ok(len),
+                Ok(len)
+            }
+            None => {
+                let Some((ip, port)) = Some(self.obj.snapshot()).and_then(|s| s.peer) else {
+                    return Err(Errno::DESTADDRREQ);
+                };
+                self.send_pending()?;
+                match dropped(self.host_send(msg, None, flags)) {
+                    Err(Errno::NOTCONN) | Err(Errno::CONNREFUSED) => match self.find(Proto::Udp, ip, port) {
+                        Some(name) => dropped(self.host_send(msg, Some(&name), flags)),
+                        None => {
+                            self.set_pending(Errno::CONNREFUSED);
+                            Ok(len)
+                        }
+                    },
                     other => other,
-                };
-                match dest {
-                    Some((ip, port)) => {
-                        self.autobind(Some(ip))?;
-                        self.send_pending()?;
-                        // The most specific bound name takes it; nobody bound: the datagram is lost.
-                        let net = self.net();
-                        for ep in candidates(ip, port) {
-                            match host_send(msg, Some(&addr::inet_name(net, Proto::Udp, &ep, None)?), flags) {
-                                Err(Errno::CONNREFUSED) => continue,
-                                other => return dropped(other),
-                            }
-                        }
-                        Ok(len)
-                    }
-                    None => {
-                        let Some((ip, port)) = Some(self.obj.snapshot()).and_then(|s| s.peer) else {
-                            return Err(Errno::DESTADDRREQ);
-                        };
-                        self.send_pending()?;
-                        match dropped(host_send(msg, None, flags)) {
-                            Err(Errno::NOTCONN) | Err(Errno::CONNREFUSED) => match self.find(Proto::Udp, ip, port) {
-                                Some(name) => dropped(host_send(msg, Some(&name), flags)),
-                                None => {
-                                    self.set_pending(Errno::CONNREFUSED);
-                                    Ok(len)
-                                }
-                            },
-                            other => other,
-                        }
-                    }
                 }
             }
         }
