@@ -3,14 +3,8 @@
 //! host must fail on as the kernel fails on the guest's (a stand-in kernel address for a fault, an
 //! over-long string for ENAMETOOLONG), and the result handed back.
 
-use crate::host;
 use crate::SysResult;
 use libc::c_long;
-
-/// A host call's result as the guest's `%eax`.
-pub(super) fn ret(r: c_long) -> SysResult {
-    Ok(host(r)? as u32)
-}
 
 /// A raw host syscall with up to three arguments, all numbers (no pointers), that answers a
 /// number: the id calls, getpgid, getsid, personality.
