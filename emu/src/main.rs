@@ -9,6 +9,7 @@ mod elf;
 mod gdb;
 mod lock;
 mod mem;
+mod rmw;
 mod rseq;
 mod run;
 mod signal;

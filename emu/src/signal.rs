@@ -13,7 +13,7 @@ use crate::cpu::set_eip;
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
-use syscalls::mem::GuestMemoryExt;
+use syscalls::mem::{GuestMemory, GuestMemoryExt};
 use syscalls::space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::task::Held;
@@ -635,6 +635,9 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
     Ok(())
 }
 
+/// The longest x86 instruction, in bytes.
+const MAX_INSN: usize = 15;
+
 /// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
 /// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
@@ -647,6 +650,11 @@ pub fn memory_fault(
 ) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write, fetch) = match DENIED.take() {
+        // The engine loads a read-modify-write destination as a plain read; the CPU reads it
+        // with write intent (emu/src/rmw.rs).
+        Some((addr, MemType::READ)) => {
+            (addr, crate::rmw::read_modify_write(space.readable_prefix(eip, MAX_INSN)), false)
+        }
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
         Some((_, _)) => (eip, false, true),
         None => (eip, false, false),
