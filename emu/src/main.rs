@@ -446,6 +446,7 @@ fn main() -> ExitCode {
     // follow guest permissions from the first mapping on, and the host fault handler is in place
     // before the guest runs.
     mem::set_direct(direct::wanted(cli.gdb.is_some()));
+    log::info!("direct guest addressing {}", if mem::direct() { "on" } else { "off: the soft MMU" });
     if mem::direct() {
         direct::install();
     }
