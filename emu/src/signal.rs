@@ -640,7 +640,8 @@ const MAX_INSN: usize = 15;
 
 /// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
-/// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
+/// for a refused fetch that is the instruction (a jump to an unmapped address), or the first
+/// byte of the next page for an instruction that runs into it.
 /// A page past the end of its file or shared object is SIGBUS with BUS_ADRERR (do_sigbus()).
 pub fn memory_fault(
     cpu: &mut Unicorn<'static, ()>,
@@ -656,7 +657,9 @@ pub fn memory_fault(
             (addr, crate::rmw::read_modify_write(space.readable_prefix(eip, MAX_INSN)), false)
         }
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
-        Some((_, _)) => (eip, false, true),
+        // The refused fetch's own byte: the instruction, or for one that runs into the next page,
+        // that page's first byte (CR2 natively).
+        Some((addr, _)) => (addr, false, true),
         None => (eip, false, false),
     };
     // A guard page (MADV_GUARD_INSTALL) faults as a page that is not there: the VMA allows the
