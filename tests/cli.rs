@@ -394,3 +394,24 @@ fn a_traced_program_has_its_whole_soft_limit_without_cap_sys_resource() {
     assert_eq!(emulated.status, native.status, "{}", emulated.stderr_str());
     assert!(std::fs::metadata(&trace).is_ok_and(|m| m.len() > 0), "no trace written");
 }
+
+/// Direct guest addressing is on unless `EMU386_DIRECT=0` (which the fixtures' `soft_mmu::` tests
+/// and `EMU386_DIRECT=0 bash tests/run.sh` rely on) or the gdb stub, and the program's output is
+/// the same either way.
+#[test]
+fn emu386_direct_0_turns_direct_guest_addressing_off() {
+    let hello = fixture("hello");
+    for (value, mode) in [(None, "on"), (Some("0"), "off: the soft MMU"), (Some("1"), "on")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = command(EMU386, dir.path());
+        cmd.env_remove(common::DIRECT).env("RUST_LOG", "emu386=info").arg(&hello);
+        if let Some(value) = value {
+            cmd.env(common::DIRECT, value);
+        }
+        let out = run(cmd, b"");
+        assert_eq!(out.status, "exit status 3", "{value:?}: {}", out.stderr_str());
+        let said = format!("direct guest addressing {mode}\n");
+        assert!(out.stderr_str().contains(&said), "{value:?}: expected {said:?} in {:?}", out.stderr_str());
+        assert_eq!(out.stdout_str(), run(command(&hello, dir.path()), b"").stdout_str());
+    }
+}

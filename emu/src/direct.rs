@@ -18,6 +18,12 @@
 //! - faults outside translated code at other addresses are not the guest's: they go to the
 //!   guest's host disposition (syscalls::hostcall::sighandler), and an emulator fault still kills.
 //!
+//! Left out, in either mode: translated code on a shared page whose bytes change without a store
+//! through that page (through another mapping of the same object, such as a JIT's writable alias
+//! of its executable memfd mapping, by write(2) to the file, or by another process) is not
+//! dropped, and runs as it was. The engine's soft MMU checks no SSE alignment (movaps at a
+//! misaligned address is no #GP), in either mode.
+//!
 //! On by default; off under the gdb stub (its breakpoints and single steps need the soft MMU's
 //! exit checks, and memory hooks do not see direct accesses) and with `EMU386_DIRECT=0`, where
 //! the engine's soft TLB and the fill hook (emu/src/cpu.rs) check every access as before.

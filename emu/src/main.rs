@@ -9,6 +9,7 @@ mod elf;
 mod gdb;
 mod lock;
 mod mem;
+mod rmw;
 mod rseq;
 mod run;
 mod signal;
@@ -509,6 +510,7 @@ fn guest_space(cli: &Cli) -> Result<mem::GuestSpace, ExitCode> {
     // follow guest permissions from the first mapping on, and the host fault handler is in place
     // before the guest runs.
     mem::set_direct(direct::wanted(cli.gdb.is_some()));
+    log::info!("direct guest addressing {}", if mem::direct() { "on" } else { "off: the soft MMU" });
     if mem::direct() {
         direct::install();
     }

@@ -13,7 +13,7 @@ use crate::cpu::set_eip;
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
-use syscalls::mem::GuestMemoryExt;
+use syscalls::mem::{GuestMemory, GuestMemoryExt};
 use syscalls::space::{VDSO_RT_SIGRETURN, VDSO_SIGRETURN};
 use syscalls::sys::signal::{self as sig, Action, Sigreturn};
 use syscalls::task::Held;
@@ -655,9 +655,13 @@ pub fn install_fault_hook(cpu: &mut Unicorn<'static, ()>) -> Result<(), unicorn_
     Ok(())
 }
 
+/// The longest x86 instruction, in bytes.
+const MAX_INSN: usize = 15;
+
 /// For a memory fault that stopped the CPU: the faulting address, si_code and trap. The TLB hook
 /// saw the refused access's own address (engine patch 0009), which is the kernel's CR2 and si_addr;
-/// a refused fetch reports the instruction, as a jump to an unmapped address does natively.
+/// for a refused fetch that is the instruction (a jump to an unmapped address), or the first
+/// byte of the next page for an instruction that runs into it.
 /// A page past the end of its file or shared object is SIGBUS with BUS_ADRERR (do_sigbus()).
 pub fn memory_fault(
     cpu: &mut Unicorn<'static, ()>,
@@ -667,8 +671,15 @@ pub fn memory_fault(
 ) -> (u32, i32, u32, Trap) {
     let eip = reg(cpu, RegisterX86::EIP);
     let (addr, write, fetch) = match DENIED.take() {
+        // The engine loads a read-modify-write destination as a plain read; the CPU reads it
+        // with write intent (emu/src/rmw.rs).
+        Some((addr, MemType::READ)) => {
+            (addr, crate::rmw::read_modify_write(space.readable_prefix(eip, MAX_INSN)), false)
+        }
         Some((addr, access)) if access != MemType::FETCH => (addr, access == MemType::WRITE, false),
-        Some((_, _)) => (eip, false, true),
+        // The refused fetch's own byte: the instruction, or for one that runs into the next page,
+        // that page's first byte (CR2 natively).
+        Some((addr, _)) => (addr, false, true),
         None => (eip, false, false),
     };
     // A guard page (MADV_GUARD_INSTALL) faults as a page that is not there: the VMA allows the

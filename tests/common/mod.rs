@@ -87,10 +87,18 @@ pub fn run_for(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Outcome {
     Outcome { status, stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() }
 }
 
-/// A command with a fixed, small environment in `dir`.
+/// The environment variable that turns direct guest addressing off (emu/src/direct.rs).
+pub const DIRECT: &str = "EMU386_DIRECT";
+
+/// A command with a fixed, small environment in `dir`. `EMU386_DIRECT` passes through when the
+/// tests run with it (`EMU386_DIRECT=0 cargo test` runs every test with the soft MMU), to native
+/// and emulated runs alike, so that both show the program the same environment.
 pub fn command(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.current_dir(dir).env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin").env("LANG", "C").env("TZ", "UTC");
+    if let Some(mode) = std::env::var_os(DIRECT) {
+        cmd.env(DIRECT, mode);
+    }
     cmd
 }
 
@@ -184,12 +192,18 @@ fn show_diff(what: &str, native: &[u8], emulated: &[u8]) -> String {
 /// with the differences unless status, stdout and stderr agree; a native run that times out fails
 /// the test by itself.
 pub fn check_same(program: &Path, args: &[String], stdin: &[u8]) -> Outcome {
+    check_same_with(program, args, stdin, &[])
+}
+
+/// [`check_same`] with `env` added to both runs' environments (emu386 passes its environment on
+/// to the program, so both see the same).
+pub fn check_same_with(program: &Path, args: &[String], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
     let native_dir = tempfile::tempdir().unwrap();
     let emu_dir = tempfile::tempdir().unwrap();
     let mut native = command(program, native_dir.path());
-    native.args(args);
+    native.args(args).envs(env.iter().copied());
     let mut emulated = command(EMU386, emu_dir.path());
-    emulated.arg(program).args(args);
+    emulated.arg(program).args(args).envs(env.iter().copied());
     check_commands(&format!("{} {args:?}", program.display()), native, emulated, stdin)
 }
 
@@ -216,4 +230,12 @@ pub fn check_commands(label: &str, native: Command, emulated: Command, stdin: &[
 pub fn check_fixture(name: &str, linking: Linking) {
     let (bin, args) = build_fixture_as(name, linking);
     check_same(&bin, &args, b"");
+}
+
+/// Build fixture NAME statically and check it against the kernel with direct guest addressing
+/// off (`EMU386_DIRECT=0`: every guest access through the engine's soft MMU), whatever the
+/// tests' own environment says.
+pub fn check_fixture_soft_mmu(name: &str) {
+    let (bin, args) = build_fixture_as(name, Linking::Static);
+    check_same_with(&bin, &args, b"", &[(DIRECT, "0")]);
 }

@@ -102,6 +102,11 @@ impl GuestIovecs {
         GuestIovecs { segs: vec![(addr, u64::from(count).min(MAX_RW_COUNT) as usize)] }
     }
 
+    /// Buffers already imported (and cut) by the caller, `(guest address, length)`.
+    pub fn from_segments(segs: Vec<(u32, usize)>) -> GuestIovecs {
+        GuestIovecs { segs }
+    }
+
     /// The buffers, `(guest address, length)`.
     pub fn segments(&self) -> &[(u32, usize)] {
         &self.segs

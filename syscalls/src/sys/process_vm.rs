@@ -2,13 +2,20 @@
 //! addresses turned into that process's host addresses.
 //!
 //! The local iovecs are the caller's guest buffers ([`GuestIovecs`]: the host copy faults where
-//! the guest's would), and so are the remote ones when the target is the caller. For another
+//! the guest's would), and so are the remote ones when the target is the caller (cut first as
+//! below). For another
 //! emulated process, whose guest base it publishes ([`Other::guest_base`]), each remote segment
 //! becomes `base + addr`, cut at the top of the 32-bit task's space
 //! (TASK_SIZE), where the next byte stands for the kernel's fault and the transfer stops there
 //! as process_vm_rw_core() stops at a segment's failure. A target that is not an emulated
 //! process (a host program, no such pid, one the caller may not reach) gets the addresses as
 //! they are: its addresses are real ones, and the host answers ESRCH and EPERM as the kernel.
+//!
+//! The target's host protections are not its guest permissions (without direct guest addressing
+//! its private pages stay host-writable; with it, every accessible page is host-readable), so its
+//! segments are first cut where its published VMAs deny the access as the kernel's
+//! check_vma_flags() does for pin_user_pages_remote() without FOLL_FORCE: a write needs
+//! `VM_WRITE`, a read `VM_READ` (a `PROT_WRITE`-only mapping is EFAULT to it).
 //!
 //! Not the kernel's: a write into another emulator's guest code does not make that emulator drop
 //! the code it translated from those bytes (it runs the old instructions until it translates the
@@ -21,8 +28,9 @@ use crate::entry;
 use crate::hostcall::iovec::{Dir, GuestIovecs};
 use crate::hostcall::processvm::{self, Remote};
 use crate::mem::GuestMemoryExt;
+use crate::mem::Prot;
 use crate::row::{Arg::*, Args, Entry};
-use crate::space::TASK_SIZE;
+use crate::space::{Vma, TASK_SIZE};
 use crate::task::Ctx;
 use crate::{Errno, SysResult};
 
@@ -77,11 +85,17 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
     let remote = match other {
         // The caller's own guest memory, as its buffers are: the host's copy stops at the first
         // page the guest may not access that way (pin_user_pages_remote() without FOLL_FORCE).
+        // Cut first where its VMAs deny the access as they would another process's.
         _ if pid == own => {
             let dir = if write { Dir::ToGuest } else { Dir::FromGuest };
-            Remote::Own(GuestIovecs::read(ctx.mem, rvec, riovcnt)?.faulting(ctx.mem, dir))
+            let segs = GuestIovecs::read(ctx.mem, rvec, riovcnt)?;
+            let vmas: Vec<Vma> = ctx.task.mm.get(ctx.held).vmas().cloned().collect();
+            Remote::Own(GuestIovecs::from_segments(allowed(segs.segments(), &vmas, write)).faulting(ctx.mem, dir))
         }
-        Some(base) => Remote::Other(translate(&remote, base)),
+        Some(base) => Remote::Other(match Other::find(pid) {
+            Some(space) => translate(&allowed(&remote, &space.vmas, write), base),
+            None => translate(&remote, base),
+        }),
         None => Remote::Other(
             remote
                 .iter()
@@ -90,6 +104,38 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
         ),
     };
     Ok(processvm::transfer(pid as i32, write, &local, &remote)? as u32)
+}
+
+/// The target's segments up to the first byte its VMAs (sorted, as published) deny the access
+/// (`write`: `VM_WRITE`, else `VM_READ`, mm/gup.c check_vma_flags()): that segment becomes its
+/// allowed part and the rest from TASK_SIZE on (never mapped, so the host's copy faults there
+/// after the allowed part, as process_vm_rw_core() stops), and nothing after it is tried.
+fn allowed(segs: &[(u32, usize)], vmas: &[Vma], write: bool) -> Vec<(u32, usize)> {
+    let need = if write { Prot::WRITE } else { Prot::READ };
+    let mut out = Vec::with_capacity(segs.len());
+    for &(addr, len) in segs {
+        let end = u64::from(addr) + len as u64;
+        // How far from `addr` the VMAs allow the access without a gap.
+        let mut reach = u64::from(addr);
+        for vma in vmas.iter().filter(|v| v.end > u64::from(addr)) {
+            if u64::from(vma.start) > reach || !vma.prot.contains(need) || reach >= end {
+                break;
+            }
+            reach = vma.end;
+        }
+        if len == 0 || reach >= end {
+            out.push((addr, len));
+            continue;
+        }
+        let granted = (reach - u64::from(addr)) as usize;
+        if granted > 0 {
+            out.push((addr, granted));
+        }
+        // TASK_SIZE is below 4 GiB: the rest (from there on) is past the top of the space.
+        out.push((TASK_SIZE as u32, len - granted));
+        break;
+    }
+    out
 }
 
 /// The target's guest segments as its host addresses (`base` + guest address), cut where they
@@ -118,6 +164,25 @@ fn translate(segs: &[(u32, usize)], base: usize) -> Vec<libc::iovec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vma(start: u32, end: u64, prot: Prot) -> Vma {
+        Vma { start, end, prot, shared: false, kind: crate::space::VmaKind::Anon, flags: 0 }
+    }
+
+    #[test]
+    fn remote_segments_stop_where_the_vmas_deny_the_access() {
+        let rw = Prot::READ | Prot::WRITE;
+        let vmas = [vma(0x1000, 0x3000, rw), vma(0x3000, 0x4000, Prot::READ), vma(0x5000, 0x6000, Prot::WRITE)];
+        let top = TASK_SIZE as u32;
+        // Within, and across two VMAs that both allow it.
+        assert_eq!(allowed(&[(0x1000, 16), (0x2ff0, 32)], &vmas, false), [(0x1000, 16), (0x2ff0, 32)]);
+        // A write that runs into the read-only VMA: its writable part, then the fault.
+        assert_eq!(allowed(&[(0x2ff0, 32), (0x1000, 4)], &vmas, true), [(0x2ff0, 16), (top, 16)]);
+        // Into the gap, and a read of a write-only VMA: faults at once; empty segments pass.
+        assert_eq!(allowed(&[(0x0, 0), (0x3ff8, 16)], &vmas, false), [(0x0, 0), (0x3ff8, 8), (top, 8)]);
+        assert_eq!(allowed(&[(0x5000, 4)], &vmas, false), [(top, 4)]);
+        assert_eq!(allowed(&[(0x5000, 4)], &vmas, true), [(0x5000, 4)]);
+    }
 
     #[test]
     fn remote_segments_stop_at_the_top_of_the_space() {
