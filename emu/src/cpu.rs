@@ -413,7 +413,7 @@ fn set_access_exit_checks(uc: &mut Cpu, on: bool) -> Result<(), uc_error> {
 
 /// Executions after which a block is translated again in full (engine patch 0028, tiered
 /// translation); see [`tiered_threshold`].
-const TIERED_THRESHOLD: u32 = 64;
+const TIERED_THRESHOLD: u32 = 1024;
 
 /// The tiered-translation threshold: `EMU386_TIERED` when it is a number (0 turns tiering off:
 /// every block is translated in full at once), [`TIERED_THRESHOLD`] otherwise. Read once.
