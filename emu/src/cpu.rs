@@ -124,6 +124,7 @@ pub fn new_cpu(space: &mut GuestSpace, eip: u32, esp: u32, thread: bool, debugge
     }
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
     set_access_exit_checks(&mut uc, debugged)?;
+    set_tiered(&mut uc, tiered_threshold())?;
     add_tlb_fill_hook(&mut uc, space, ldt_len)?;
     // #UD (ud2, an unknown opcode) stops the CPU; Unicorn then reports a plain EXCEPTION, so the
     // hook notes that it was an invalid opcode for `fault_signal`.
@@ -437,6 +438,33 @@ fn set_access_exit_checks(uc: &mut Cpu, on: bool) -> Result<(), uc_error> {
     Result::from(unsafe { uc_ctl(uc.get_handle(), op, i32::from(on)) })
 }
 
+/// Executions after which a block is translated again in full (engine patch 0028, tiered
+/// translation); see [`tiered_threshold`].
+const TIERED_THRESHOLD: u32 = 1024;
+
+/// The tiered-translation threshold: `EMU386_TIERED` when it is a number (0 turns tiering off:
+/// every block is translated in full at once), [`TIERED_THRESHOLD`] otherwise. Read once.
+pub fn tiered_threshold() -> u32 {
+    static THRESHOLD: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *THRESHOLD.get_or_init(|| {
+        std::env::var("EMU386_TIERED").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(TIERED_THRESHOLD)
+    })
+}
+
+/// Set the engine's tiered translation (`UC_CTL_EMU386_TIERED`, patch 0028): a block is first
+/// translated without TCG's optimiser and with an execution counter, and translated again in
+/// full at its `threshold`-th run (0: every block in full at once).
+///
+/// A dynamically linked program's start-up runs some 2,300 blocks of ld.so and libc a few times
+/// each: the optimiser's time on them is lost, while the blocks that run long keep it. The engine
+/// translates in full whenever a code hook exists or a run has an instruction count (the gdb
+/// stub's breakpoints and single steps).
+fn set_tiered(uc: &mut Cpu, threshold: u32) -> Result<(), uc_error> {
+    let op = ControlType(ControlType::EMU386_TIERED.0 | ControlType::IO_WRITE.0);
+    // SAFETY: a valid handle; the control takes one uint32_t.
+    Result::from(unsafe { uc_ctl(uc.get_handle(), op, threshold) })
+}
+
 /// Move the guest to `eip`; the one way EIP is written while the CPU runs.
 ///
 /// `uc_reg_write` of EIP also sets Unicorn's `skip_sync_pc_on_exit`, which only an exit through
@@ -470,6 +498,12 @@ mod tests {
         let op = ControlType(ControlType::EMU386_CODE_HUGEPAGES.0 | ControlType::IO_WRITE.0);
         // SAFETY: a valid handle; the control takes one int.
         assert_eq!(unsafe { uc_ctl(uc.get_handle(), op, 0i32) }, uc_error::OK);
+        assert_eq!(set_tiered(&mut uc, 16), Ok(()));
+        let mut threshold = 0u32;
+        let op = ControlType(ControlType::EMU386_TIERED.0 | ControlType::IO_READ.0);
+        // SAFETY: a valid handle; the control writes one uint32_t through the pointer.
+        assert_eq!(unsafe { uc_ctl(uc.get_handle(), op, &mut threshold as *mut u32) }, uc_error::OK);
+        assert_eq!(threshold, 16);
     }
 
     #[test]

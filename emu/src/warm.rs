@@ -15,6 +15,10 @@
 //! translation buffer. So only addresses whose page and the next are executable (and not past
 //! the end of a file) are translated, and a conservative estimate of the buffer in use decides
 //! when the whole cache is dropped first.
+//!
+//! With tiered translation (engine patch 0028) the engine translates these requests in full and
+//! replaces a cold block it finds at the address: a child noting a block its parent has means the
+//! block went hot in the child, and without that every child would translate it again.
 
 use crate::mem::effective;
 use std::cell::{Cell, RefCell};
