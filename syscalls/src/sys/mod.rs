@@ -1,24 +1,9 @@
 //! Syscall handlers, one file per family. Each family exports `ENTRIES`, its rows of the table.
 
-/// A raw host syscall: `sys!(libc::SYS_x, a, b)`, every argument as a `c_long`; the value or the
-/// host's errno ([`crate::host`]). fs.rs has its own, answering for `%eax`.
-macro_rules! sys {
-    ($nr:expr $(, $a:expr)* $(,)?) => {
-        {
-            // SAFETY (at every use): each pointer argument is NULL, a local that outlives the call
-            // with the size the call expects, guest memory the guest may access that way, or an
-            // address outside user space that the host answers with EFAULT. (Clippy looks for the
-            // comment at each use of the macro; it is here, once.)
-            #[allow(clippy::undocumented_unsafe_blocks)]
-            let r = unsafe { libc::syscall($nr $(, $a as libc::c_long)*) };
-            $crate::host(r)
-        }
-    };
-}
-
 pub mod admin;
 pub mod aio;
 pub mod archprctl;
+pub mod capability;
 pub mod epoll;
 pub mod eventfd;
 pub mod exec;
@@ -73,8 +58,10 @@ pub mod sockopt;
 pub mod splice;
 pub mod syslog;
 pub mod time;
+pub mod timer;
 pub mod timex;
 pub mod userfaultfd;
+pub mod uts;
 pub mod xattr;
 
 use crate::row::Entry;
@@ -119,6 +106,9 @@ pub static FAMILIES: &[&[Entry]] = &[
     poll::ENTRIES,
     process::ENTRIES,
     sched::ENTRIES,
+    timer::ENTRIES,
+    capability::ENTRIES,
+    uts::ENTRIES,
     signal::ENTRIES,
     socket::ENTRIES,
     socketcall::ENTRIES,

@@ -11,11 +11,11 @@
 //!   `O_CREAT`, and before the name.
 //! - Timeouts are read and converted first (EFAULT, then EINVAL from the host's validity check,
 //!   before anything about the queue), as compat_prepare_timeout()/prepare_timeout() do.
-//! - The i386 `struct sigevent` of mq_notify is sched.rs's; for `SIGEV_THREAD` its value points at
+//! - The i386 `struct sigevent` of mq_notify is timer_create's; for `SIGEV_THREAD` its value points at
 //!   the 32-byte cookie the kernel queues on the netlink socket named by `sigev_signo` (glibc's
 //!   helper thread reads it back). Netlink route sockets are host sockets, so the host gets the
 //!   guest's cookie memory and the guest's fd, and the cookie comes back to the guest verbatim.
-//! - Message buffers are the guest's memory itself ([`host_ptr`]), so the host faults where the
+//! - Message buffers are the guest's memory itself ([`InPlace`]), so the host faults where the
 //!   guest's kernel would. A receive buffer the host cannot be handed whole (a page mapped
 //!   read-only past the message, or a length running past 4 GiB) goes through a local buffer the
 //!   size of the queue's messages, then the priority and the message are stored, EFAULT for either
@@ -25,15 +25,15 @@ use crate::abi::nr;
 use crate::abi::signal::SigeventHead;
 use crate::abi::time::{KernelTimespec, Timespec32};
 use crate::entry;
+use crate::hostcall::inplace::InPlace;
+use crate::hostcall::mqueue::{self as host, HostMqAttr, NOTIFY_COOKIE_LEN, SIGEV_THREAD};
 use crate::mem::{GuestMemoryExt, Prot};
 use crate::replay::DeadlineClock;
 use crate::row::{Arg::*, Args, Entry};
 use crate::sys::fd::{host_fd, new_guest_fd};
-use crate::sys::sched::host_ptr;
 use crate::task::{BlockingCtx, Ctx};
 use crate::{Errno, SysResult};
 use std::ffi::CString;
-use std::ptr::{null, null_mut};
 use zerocopy::little_endian::I32;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -69,18 +69,6 @@ struct MqAttr32 {
 }
 const _: () = assert!(size_of::<MqAttr32>() == 32);
 
-/// The host's `struct mq_attr` (linux/mqueue.h on x86-64): four longs and four reserved.
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
-struct HostMqAttr {
-    mq_flags: i64,
-    mq_maxmsg: i64,
-    mq_msgsize: i64,
-    mq_curmsgs: i64,
-    reserved: [i64; 4],
-}
-const _: () = assert!(size_of::<HostMqAttr>() == 64);
-
 impl MqAttr32 {
     /// get_compat_mq_attr(): each long sign-extended, the reserved words dropped.
     fn to_host(self) -> HostMqAttr {
@@ -107,13 +95,9 @@ impl MqAttr32 {
 
 /// `O_CREAT` (the same on i386 and x86-64).
 const O_CREAT: u32 = 0o100;
-/// `SIGEV_THREAD` (asm-generic/siginfo.h).
-const SIGEV_THREAD: i32 = 2;
-/// `NOTIFY_COOKIE_LEN` (linux/mqueue.h): the bytes mq_notify copies from a SIGEV_THREAD value.
-const NOTIFY_COOKIE_LEN: usize = 32;
 
 // ---------------------------------------------------------------------------------------------
-// Host calls.
+// Arguments.
 
 /// A queue name as getname() reads it (EFAULT, ENAMETOOLONG, ENOENT when empty); the host looks
 /// it up in its mqueue mount.
@@ -140,10 +124,6 @@ fn timeout<T: FromBytes, H>(
     Ok(Some(ts))
 }
 
-fn ts_ptr(ts: &Option<libc::timespec>) -> *const libc::timespec {
-    ts.as_ref().map_or(null(), |t| t as *const libc::timespec)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handlers.
 
@@ -155,15 +135,14 @@ fn mq_open(ctx: &mut Ctx, a: &Args) -> SysResult {
     let attr =
         if attr != 0 && flags & O_CREAT != 0 { Some(ctx.mem.read_obj::<MqAttr32>(attr)?.to_host()) } else { None };
     let name = queue_name(ctx, name)?;
-    let attr_ptr = attr.as_ref().map_or(null(), |a| a as *const HostMqAttr);
-    let fd = sys!(libc::SYS_mq_open, name.as_ptr(), flags as i32, mode, attr_ptr)?;
+    let fd = host::mq_open(&name, flags as i32, mode, attr.as_ref())?;
     Ok(new_guest_fd(fd as i32)?)
 }
 
 /// Implements mq_unlink(2).
 fn mq_unlink(ctx: &mut Ctx, a: &Args) -> SysResult {
     let name = queue_name(ctx, a[0])?;
-    sys!(libc::SYS_mq_unlink, name.as_ptr())?;
+    host::mq_unlink(&name)?;
     Ok(0)
 }
 
@@ -172,8 +151,8 @@ fn mq_unlink(ctx: &mut Ctx, a: &Args) -> SysResult {
 /// and waits for room unless `O_NONBLOCK` (EAGAIN) or the timeout passes (ETIMEDOUT).
 fn send<H>(ctx: &Ctx<H>, a: &Args, ts: Option<libc::timespec>) -> SysResult {
     let [fd, msg, len, prio, ..] = *a;
-    let msg = host_ptr(ctx, msg, len as usize, Prot::READ);
-    sys!(libc::SYS_mq_timedsend, host_fd(fd), msg, len as usize, prio, ts_ptr(&ts))?;
+    let msg = InPlace::new(ctx.mem, msg, len as usize, Prot::READ);
+    host::mq_timedsend(host_fd(fd), msg, len as usize, prio, ts.as_ref())?;
     Ok(0)
 }
 
@@ -184,19 +163,18 @@ fn send<H>(ctx: &Ctx<H>, a: &Args, ts: Option<libc::timespec>) -> SysResult {
 fn receive<H>(ctx: &mut Ctx<H>, a: &Args, ts: Option<libc::timespec>) -> SysResult {
     let [fd, msg, len, prio, ..] = *a;
     let fd = host_fd(fd);
-    if let Ok(buf) = ctx.mem.host_range(msg, len as usize, Prot::WRITE) {
-        let prio = host_ptr(ctx, prio, 4, Prot::WRITE);
-        return Ok(sys!(libc::SYS_mq_timedreceive, fd, buf, len as usize, prio, ts_ptr(&ts))? as u32);
+    if let Ok(buf) = ctx.mem.host_buf(msg, len as usize, Prot::WRITE) {
+        let prio = InPlace::new(ctx.mem, prio, 4, Prot::WRITE);
+        return Ok(host::mq_timedreceive(fd, buf, prio, ts.as_ref())? as u32);
     }
     // The host writes at most the queue's message size, which it says (or EBADF, the answer the
-    // receive itself would give first).
+    // receive itself would give first); told that size (or `len` when smaller), it makes the
+    // same EMSGSIZE check as for `len`.
     let mut attr = HostMqAttr::default();
-    sys!(libc::SYS_mq_getsetattr, fd, null::<HostMqAttr>(), &mut attr as *mut HostMqAttr)?;
+    host::mq_getsetattr(fd, None, Some(&mut attr))?;
     let size = usize::try_from(attr.mq_msgsize).unwrap_or(0).min(len as usize);
     let mut buf = vec![0u8; size];
-    let mut got_prio = 0u32;
-    let n = sys!(libc::SYS_mq_timedreceive, fd, buf.as_mut_ptr(), len as usize, &mut got_prio as *mut u32, ts_ptr(&ts))?
-        as usize;
+    let (n, got_prio) = host::mq_timedreceive_into(fd, &mut buf, ts.as_ref())?;
     if prio != 0 {
         ctx.mem.write_u32(prio, got_prio)?;
     }
@@ -234,18 +212,18 @@ fn mq_timedreceive_time64(ctx: &mut BlockingCtx, a: &Args) -> SysResult {
 /// whether another process registered (EBUSY). NULL unregisters.
 fn mq_notify(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [fd, event, ..] = *a;
-    let event = if event == 0 {
-        None
+    let (event, cookie) = if event == 0 {
+        (None, InPlace::Null)
     } else {
         let mut event = ctx.mem.read_obj::<SigeventHead>(event)?.to_host();
+        let mut cookie = InPlace::Null;
         if event.sigev_notify == SIGEV_THREAD {
-            event.sigev_value = host_ptr(ctx, event.sigev_value as u32, NOTIFY_COOKIE_LEN, Prot::READ) as u64;
+            cookie = InPlace::new(ctx.mem, event.sigev_value as u32, NOTIFY_COOKIE_LEN, Prot::READ);
             event.sigev_signo = host_fd(event.sigev_signo as u32);
         }
-        Some(event)
+        (Some(event), cookie)
     };
-    let event_ptr = event.as_ref().map_or(null(), |e| e as *const _);
-    sys!(libc::SYS_mq_notify, host_fd(fd), event_ptr)?;
+    host::mq_notify(host_fd(fd), event.as_ref(), cookie)?;
     Ok(0)
 }
 
@@ -256,9 +234,7 @@ fn mq_getsetattr(ctx: &mut Ctx, a: &Args) -> SysResult {
     let [fd, new, old, ..] = *a;
     let new = if new == 0 { None } else { Some(ctx.mem.read_obj::<MqAttr32>(new)?.to_host()) };
     let mut out = HostMqAttr::default();
-    let out_ptr = if old != 0 { &mut out as *mut HostMqAttr } else { null_mut() };
-    let new_ptr = new.as_ref().map_or(null(), |n| n as *const HostMqAttr);
-    sys!(libc::SYS_mq_getsetattr, host_fd(fd), new_ptr, out_ptr)?;
+    host::mq_getsetattr(host_fd(fd), new.as_ref(), (old != 0).then_some(&mut out))?;
     if old != 0 {
         ctx.mem.write_obj(old, &MqAttr32::from_host(&out))?;
     }
