@@ -24,6 +24,12 @@
 //!
 //! The preemption thread ends once the guest is single-threaded again and a call needs the host to
 //! see one thread (unshare(CLONE_NEWUSER), setns: [`quiesce`]).
+//!
+//! Two `unsafe` stay here, as they are the lock itself rather than host calls: making the proof
+//! (`Held::new`, sound because the ticket is ours) and the preemption thread's `uc_emu_stop` on
+//! the engine pointer in `RUNNING` (sound because a thread clears it before it lets the lock go
+//! or closes its engine); a wrapper would only pass these promises through. The futexes are
+//! rustix's safe calls.
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;

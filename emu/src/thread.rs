@@ -14,6 +14,12 @@
 //! A process that shares the address space with its parent (clone with `CLONE_VM` but without
 //! `CLONE_THREAD`) is started like a thread, under the same lock, but as a host process of its own
 //! made with the host's `clone(CLONE_VM)` (see "Processes that share the address space" below).
+//!
+//! Host calls go through [`crate::host`]. The `unsafe` that stays here is that clone and the box
+//! it hands to the new process (taken back by its entry point, or here when the clone failed):
+//! their soundness is this module's protocol (the new process runs on the helper thread's
+//! thread-local storage, which the helper leaves alone until the kernel says the process is
+//! gone), which a wrapper would only pass through.
 
 use crate::cpu::{new_cpu, Cpu};
 use crate::host::thread as host;
