@@ -46,8 +46,7 @@ works in containers and chroots). Needs root (or a user namespace with its own b
 /// `emu386 binfmt ...`.
 pub fn main(args: &[OsString]) -> ExitCode {
     // A command-line tool: output into a closed pipe ends it quietly.
-    // SAFETY: setting a disposition; no other thread runs yet.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    crate::host::process::set_sigpipe(false);
     let mut dir = PathBuf::from(DEFAULT_DIR);
     let mut action = None;
     let mut words = args.iter();
@@ -154,8 +153,8 @@ pub fn invocation(words: &[OsString]) -> Option<Vec<OsString>> {
     }
     if let Some(fd) = execfd {
         // The program is found again by its path; the fd would be an extra open file for it.
-        // SAFETY: the kernel opened this fd for us (binfmt_misc's O flag); nothing else owns it.
-        unsafe { libc::close(fd as libc::c_int) };
+        // The kernel opened this fd for us (binfmt_misc's O flag); nothing else owns it.
+        drop(crate::host::process::adopt_fd(fd as libc::c_int));
     }
     // argv: emu386's path, the program's path, then (with P) its argv[0], then its arguments.
     let mut rest = words.iter().skip(1);
@@ -173,12 +172,7 @@ pub fn invocation(words: &[OsString]) -> Option<Vec<OsString>> {
 
 /// `getauxval(kind)`, or `None` when the auxiliary vector has no such entry.
 fn auxval(kind: libc::c_ulong) -> Option<libc::c_ulong> {
-    // SAFETY: getauxval has no preconditions; errno is this thread's.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let value = libc::getauxval(kind);
-        (*libc::__errno_location() != libc::ENOENT).then_some(value)
-    }
+    crate::host::process::auxval(kind)
 }
 
 #[cfg(test)]

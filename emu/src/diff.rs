@@ -25,7 +25,7 @@ use std::ffi::{CString, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use syscalls::replay::{self, Kind, Recording};
@@ -437,7 +437,7 @@ fn run_native(
         .chain(opts.args.iter().cloned())
         .map(|a| cstring(a.into_vec()))
         .collect::<Result<Vec<_>, _>>()?;
-    let envp = crate::raw_environment().into_iter().map(cstring).collect::<Result<Vec<_>, _>>()?;
+    let envp = crate::host::process::raw_environment().into_iter().map(cstring).collect::<Result<Vec<_>, _>>()?;
     let io_err = |e: std::io::Error| e.to_string();
     let stdio = native::Stdio {
         stdin: File::open(stdin).map_err(io_err)?,
@@ -468,16 +468,7 @@ fn run_emulated(opts: &Options, stdin: &Path, scratch: &Scratch, recording: Opti
     if let Some(file) = recording {
         command.arg("--replay").arg(file);
         // As the native run (native::run): a program that asks personality(2) sees the same.
-        // SAFETY: personality(2) is async-signal-safe and touches nothing of the parent's.
-        unsafe {
-            command.pre_exec(|| {
-                let persona = libc::personality(0xffff_ffff);
-                if persona != -1 {
-                    libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
-                }
-                Ok(())
-            });
-        }
+        crate::host::process::child_without_aslr(&mut command);
     }
     let mut child = command
         .args(&opts.emulator)

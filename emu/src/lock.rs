@@ -24,9 +24,16 @@
 //!
 //! The preemption thread ends once the guest is single-threaded again and a call needs the host to
 //! see one thread (unshare(CLONE_NEWUSER), setns: [`quiesce`]).
+//!
+//! Two `unsafe` stay here, as they are the lock itself rather than host calls: making the proof
+//! (`Held::new`, sound because the ticket is ours) and the preemption thread's `uc_emu_stop` on
+//! the engine pointer in `RUNNING` (sound because a thread clears it before it lets the lock go
+//! or closes its engine); a wrapper would only pass these promises through. The futexes are
+//! rustix's safe calls.
 
 use crate::cpu::Cpu;
 use crate::mem::GuestSpace;
+use rustix::thread::futex;
 use std::cell::Cell;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -49,9 +56,15 @@ pub fn multi() -> bool {
 static NEXT: AtomicU32 = AtomicU32::new(0);
 static SERVING: AtomicU32 = AtomicU32::new(0);
 
-fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
-    // SAFETY: a private futex op on a word of this process that lives for the process.
-    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), op | libc::FUTEX_PRIVATE_FLAG, val, 0usize, 0usize, 0) };
+/// A private futex wait while `word` is `val` (processes that share the address space share its
+/// private futexes too), for at most `timeout`.
+fn futex_wait(word: &AtomicU32, val: u32, timeout: Option<&rustix::time::Timespec>) {
+    let _ = futex::wait(word, futex::Flags::PRIVATE, val, timeout);
+}
+
+/// Wake up to `n` waiters of `word`.
+fn futex_wake(word: &AtomicU32, n: u32) {
+    let _ = futex::wake(word, futex::Flags::PRIVATE, n);
 }
 
 /// Take the emulator lock (after every thread that asked before) and get its proof, which the
@@ -83,22 +96,10 @@ pub(crate) fn take() {
         if shared {
             // A process sharing the address space may die (SIGKILL, execve) holding the lock or
             // a ticket: look again now and then, and skip the ticket of a dead one.
-            let timeout = libc::timespec { tv_sec: 0, tv_nsec: 20_000_000 };
-            // SAFETY: a private futex wait with a timeout on a word that lives for the process.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    SERVING.as_ptr(),
-                    libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                    now,
-                    &timeout,
-                    0usize,
-                    0,
-                )
-            };
+            futex_wait(&SERVING, now, Some(&rustix::time::Timespec { tv_sec: 0, tv_nsec: 20_000_000 }));
             skip_dead(now);
         } else {
-            futex(&SERVING, libc::FUTEX_WAIT, now);
+            futex_wait(&SERVING, now, None);
         }
     }
 }
@@ -112,7 +113,7 @@ pub(crate) fn release() {
     }
     let now = SERVING.fetch_add(1, Release).wrapping_add(1);
     if NEXT.load(Relaxed) != now {
-        futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
+        futex_wake(&SERVING, i32::MAX as u32);
     }
 }
 
@@ -160,7 +161,7 @@ fn skip_dead(now: u32) {
         return;
     }
     if SERVING.compare_exchange(now, now.wrapping_add(1), Release, Relaxed).is_ok() {
-        futex(&SERVING, libc::FUTEX_WAKE, i32::MAX as u32);
+        futex_wake(&SERVING, i32::MAX as u32);
     }
 }
 
@@ -225,7 +226,7 @@ fn monotonic_ns() -> u64 {
 pub(crate) fn kick_timer() {
     if TIMER.load(Relaxed) {
         KICK.fetch_add(1, Release);
-        futex(&KICK, libc::FUTEX_WAKE, 1);
+        futex_wake(&KICK, 1);
     }
 }
 
@@ -289,7 +290,7 @@ fn preempt_loop() {
             let seen = KICK.load(Acquire);
             // A thread that queues after this check bumps KICK first, so the wait returns at once.
             if !waiters() {
-                futex(&KICK, libc::FUTEX_WAIT, seen);
+                futex_wait(&KICK, seen, None);
             }
             continue;
         }
@@ -328,7 +329,7 @@ pub fn quiesce() {
     }
     TIMER_STOP.store(true, Release);
     KICK.fetch_add(1, Release);
-    futex(&KICK, libc::FUTEX_WAKE, 1);
+    futex_wake(&KICK, 1);
     let handle = TIMER_HANDLE.lock().ok().and_then(|mut h| h.take());
     if let Some(h) = handle {
         let _ = h.join();

@@ -1,13 +1,26 @@
 //! `emu386`: run an i386 Linux program on an x86-64 Linux host.
+//!
+//! `unsafe` is confined to the memory (mem.rs, direct.rs) and CPU (cpu.rs, engine.rs) modules,
+//! the host-call wrappers (host/), and what is the machine itself in thread.rs and lock.rs (their
+//! module docs say what and why); every other module is checked to have none.
+#![deny(unsafe_code)]
 
 mod binfmt;
+#[allow(unsafe_code)]
 mod cpu;
 mod diff;
+#[allow(unsafe_code)]
 mod direct;
 mod docs;
 mod elf;
+#[allow(unsafe_code)]
+mod engine;
 mod gdb;
+#[allow(unsafe_code)]
+mod host;
+#[allow(unsafe_code)]
 mod lock;
+#[allow(unsafe_code)]
 mod mem;
 mod rmw;
 mod rseq;
@@ -15,13 +28,13 @@ mod run;
 mod signal;
 mod stack;
 mod suite;
+#[allow(unsafe_code)]
 mod thread;
 mod umip;
 mod warm;
 
 use clap::Parser;
 use std::ffi::OsString;
-use std::os::fd::FromRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -171,79 +184,6 @@ fn split_at_program(words: &[OsString]) -> (Vec<OsString>, Vec<OsString>) {
     (words[..end].to_vec(), words[end..].to_vec())
 }
 
-/// Make `/proc/self/cmdline` (what ps, pidof and pkill read, and the guest too) show the guest's
-/// argv instead of the emulator's command line: the emulator's argument area is rewritten in place
-/// (nothing reads it after start-up: std's argument list was copied at the top of `main`), and its
-/// end moved to the guest's last NUL with PR_SET_MM_MAP, which sets the whole layout of the address
-/// space as /proc/self/stat shows it (allowed without privileges, unlike PR_SET_MM_ARG_END); where
-/// the kernel lacks it the rest stays as NULs. The guest's strings are never longer than the area
-/// (it holds them after the emulator's own words), except with a longer `-0`: then the last ones
-/// are cut.
-fn show_guest_argv(argv: &[Vec<u8>]) {
-    // /proc/self/stat: fields 48 and 49 (arg_start, arg_end), counted after the parenthesised comm.
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return };
-    let Some((_, after_comm)) = stat.rsplit_once(')') else { return };
-    let fields: Vec<usize> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
-    // Field N is at index N - 3.
-    let field = |n: usize| fields.get(n - 3).copied();
-    let (Some(start), Some(end)) = (field(48), field(49)) else { return };
-    // The kernel shows 0 for these fields to readers it hides them from.
-    let Some(len) = end.checked_sub(start).filter(|&n| n > 0 && start != 0) else { return };
-    let mut bytes: Vec<u8> = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
-    bytes.truncate(len);
-    if let Some(last) = bytes.last_mut() {
-        *last = 0;
-    }
-    let used = bytes.len();
-    bytes.resize(len, 0);
-    // SAFETY: [arg_start, arg_end) is this process's argument area, on its own stack, writable and
-    // read by nothing else now (see above).
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), start as *mut u8, len) };
-    // SAFETY: sbrk(0) only reads the current break.
-    let brk = unsafe { libc::sbrk(0) } as u64;
-    let value = |n| field(n).unwrap_or(0) as u64;
-    let map = PrctlMmMap {
-        start_code: value(26),
-        end_code: value(27),
-        start_data: value(45),
-        end_data: value(46),
-        start_brk: value(47),
-        brk,
-        start_stack: value(28),
-        arg_start: start as u64,
-        arg_end: (start + used) as u64,
-        env_start: value(50),
-        env_end: value(51),
-        auxv: 0,
-        auxv_size: 0,
-        exe_fd: u32::MAX,
-    };
-    // SAFETY: the kernel reads `size_of::<PrctlMmMap>()` bytes of `map`; it checks every address
-    // and changes nothing on failure. All but the argument area's end are the current values (the
-    // auxiliary vector and the exe link are left alone: size 0, fd -1).
-    unsafe { libc::prctl(libc::PR_SET_MM, libc::PR_SET_MM_MAP, &map as *const PrctlMmMap, size_of::<PrctlMmMap>(), 0) };
-}
-
-/// `struct prctl_mm_map` from linux/prctl.h.
-#[repr(C)]
-struct PrctlMmMap {
-    start_code: u64,
-    end_code: u64,
-    start_data: u64,
-    end_data: u64,
-    start_brk: u64,
-    brk: u64,
-    start_stack: u64,
-    arg_start: u64,
-    arg_end: u64,
-    env_start: u64,
-    env_end: u64,
-    auxv: u64,
-    auxv_size: u32,
-    exe_fd: u32,
-}
-const _: () = assert!(size_of::<PrctlMmMap>() == 104);
-
 /// Find the program as a shell would: a name with a slash as is, else the current directory, then
 /// $PATH.
 fn resolve(program: &Path) -> PathBuf {
@@ -255,27 +195,10 @@ fn resolve(program: &Path) -> PathBuf {
         .unwrap_or_else(|| program.to_path_buf())
 }
 
-/// Our environment exactly as it came (std::env::vars_os drops entries such as "=x" or "x").
-fn raw_environment() -> Vec<Vec<u8>> {
-    extern "C" {
-        static environ: *const *const libc::c_char;
-    }
-    let mut out = Vec::new();
-    // SAFETY: `environ` is the NULL-terminated array of C strings the process started with; nothing
-    // in this single-threaded program changes it.
-    unsafe {
-        let mut p = environ;
-        while !p.is_null() && !(*p).is_null() {
-            out.push(std::ffi::CStr::from_ptr(*p).to_bytes().to_vec());
-            p = p.add(1);
-        }
-    }
-    out
-}
-
 /// The program's environment: ours, edited by -E and -U.
 fn environment(cli: &Cli) -> Vec<Vec<u8>> {
-    let mut env = raw_environment();
+    // Exactly as it came (std::env::vars_os drops entries such as "=x" or "x").
+    let mut env = host::process::raw_environment();
     let name_of = |entry: &[u8]| entry.split(|&b| b == b'=').next().unwrap_or_default().to_vec();
     for var in &cli.unset_env {
         env.retain(|e| name_of(e) != var.as_bytes());
@@ -303,12 +226,8 @@ fn out_of_guest_range(fd: &impl std::os::fd::AsFd) -> std::io::Result<std::fs::F
 
 /// The trace fd a guest execve handed over (see `syscalls::sys::exec`), moved out of the guest's way.
 fn inherited_trace_fd(fd: i32) -> std::io::Result<std::fs::File> {
-    if fd < 0 {
-        return Err(std::io::Error::from_raw_os_error(libc::EBADF));
-    }
-    // SAFETY: the fd was left open for us by the previous emulator and nothing else owns it.
-    let inherited = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
-    out_of_guest_range(&inherited)
+    // The previous emulator left it open for us and nothing else owns it.
+    out_of_guest_range(&host::process::adopt_fd(fd)?)
 }
 
 /// How a guest execve of an i386 program starts the emulator again: this binary (its identity, to
@@ -331,18 +250,8 @@ fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::s
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
 fn die_of(signal: i32) -> ! {
     syscalls::replay::flush();
-    // SAFETY: plain libc calls; nothing else runs on this thread any more.
-    unsafe {
-        // No host core dump of the emulator.
-        let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        libc::signal(signal, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, signal);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(signal);
-    }
+    // No host core dump of the emulator.
+    host::process::raise_default(signal);
     std::process::exit(128 + signal)
 }
 
@@ -408,9 +317,7 @@ fn main() -> ExitCode {
 fn prepare_process(cli: &Cli) {
     // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
     // runtime ignores SIGPIPE whatever it inherited.
-    let sigpipe = if cli.sigpipe_ignored { libc::SIG_IGN } else { libc::SIG_DFL };
-    // SAFETY: setting a disposition before any other thread exists.
-    unsafe { libc::signal(libc::SIGPIPE, sigpipe) };
+    host::process::set_sigpipe(cli.sigpipe_ignored);
     // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
     syscalls::sys::fd::init_nofile(cli.nofile, own_fds);
@@ -469,7 +376,7 @@ fn emulate(cli: &Cli) -> Result<Exit, ExitCode> {
     let argv: Vec<Vec<u8>> =
         std::iter::once(argv0).chain(cli.args.iter().cloned()).map(OsStringExt::into_vec).collect();
     let envp = environment(cli);
-    show_guest_argv(&argv);
+    host::argv::show_guest_argv(&argv);
     let info = stack::StartInfo { argv: &argv, envp: &envp, execfn: execfn.as_os_str().as_bytes(), stack_size };
     let esp = match stack::build(&mut space, mm, &image, &info) {
         Ok(sp) => sp,
@@ -634,6 +541,5 @@ fn loaded_or_exit(
 fn end(status: u8) -> ! {
     syscalls::replay::flush();
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    // SAFETY: ends the process; no Rust state needs to outlive it.
-    unsafe { libc::_exit(i32::from(status)) }
+    host::process::exit_now(i32::from(status))
 }

@@ -66,18 +66,8 @@ const ARG_REGS: [RegisterX86; 6] =
 /// `%eax` and the six argument registers, in one call into Unicorn (seven calls were about a tenth
 /// of a getppid() round trip).
 fn syscall_regs(cpu: &Unicorn<'_, ()>) -> (u32, [u32; 6]) {
-    let mut ids = [RegisterX86::EAX as i32; 7];
-    for (id, reg) in ids[1..].iter_mut().zip(ARG_REGS) {
-        *id = reg as i32;
-    }
-    let mut values = [0u64; 7];
-    let mut slots = values.each_mut().map(|v| (v as *mut u64).cast::<std::ffi::c_void>());
-    // SAFETY: a valid handle; seven register ids and seven pointers to 8-byte values, more than
-    // the 4 bytes Unicorn writes for a 32-bit register (the rest stays 0).
-    let err = unsafe { unicorn_engine::uc_reg_read_batch(cpu.get_handle(), ids.as_ptr(), slots.as_mut_ptr(), 7) };
-    if err != unicorn_engine::uc_error::OK {
-        values = [0; 7];
-    }
+    let [a, b, c, d, e, f] = ARG_REGS;
+    let values = crate::engine::read_regs(cpu, [RegisterX86::EAX, a, b, c, d, e, f]).unwrap_or([0; 7]);
     let [nr, args @ ..] = values.map(|v| v as u32);
     (nr, args)
 }
@@ -326,7 +316,7 @@ fn install_hooks(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> 
         return Err(Exit::Signal(SIGSEGV));
     }
     crate::direct::set_engine(cpu.get_handle());
-    signal::install_stopper(cpu);
+    crate::engine::install_stopper(cpu);
     crate::warm::install(cpu);
     if let Err(e) = signal::install_fault_hook(cpu) {
         log::debug!("no fault-address hook: {e:?}");

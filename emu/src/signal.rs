@@ -10,6 +10,7 @@
 //! Linux's flat user segments (cs 0x23, ss/ds/es 0x2b), sigreturn reloads the frame's.
 
 use crate::cpu::set_eip;
+use crate::engine::{edit_saved_context, read_pseudo, read_wide, write_wide};
 use crate::mem::GuestSpace;
 use std::mem::offset_of;
 use syscalls::abi::signal::*;
@@ -39,39 +40,12 @@ pub struct Trap {
     pub cr2: u32,
 }
 
-/// Have the host handler stop `cpu` at the next block.
-pub fn install_stopper(cpu: &Unicorn<'_, ()>) {
-    extern "C" fn stop(uc: *mut libc::c_void) {
-        // SAFETY: the handle registered below, alive for the process; uc_emu_stop only sets flags.
-        unsafe { unicorn_engine::uc_emu_stop(uc.cast()) };
-    }
-    syscalls::hostcall::sighandler::set_stopper(stop, cpu.get_handle().cast());
-}
-
 fn reg(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> u32 {
     cpu.reg_read(r).unwrap_or(0) as u32
 }
 
 fn set(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: u32) {
     let _ = cpu.reg_write(r, u64::from(v));
-}
-
-/// Read a register of up to 16 bytes (FPU, XMM) through the C API.
-fn read_wide(cpu: &Unicorn<'_, ()>, r: RegisterX86) -> [u8; 16] {
-    let mut buf = [0u8; 64];
-    // SAFETY: a valid handle; 64 bytes is more than any of these registers.
-    unsafe { unicorn_engine::uc_reg_read(cpu.get_handle(), r as i32, buf.as_mut_ptr().cast()) };
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&buf[..16]);
-    out
-}
-
-fn write_wide(cpu: &mut Unicorn<'_, ()>, r: RegisterX86, v: &[u8]) {
-    let mut buf = [0u8; 64];
-    let n = v.len().min(16);
-    buf[..n].copy_from_slice(&v[..n]);
-    // SAFETY: a valid handle; the buffer is larger than the register.
-    unsafe { unicorn_engine::uc_reg_write(cpu.get_handle(), r as i32, buf.as_ptr().cast()) };
 }
 
 /// The FPU and SSE state as `struct _fpstate_32` with the `fxsave` image (magic 0).
@@ -374,8 +348,7 @@ fn default_action(signo: u32, action: Action) -> Result<(), Exit> {
     }
     if matches!(signo, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
         // The host's disposition is SIG_DFL too: let the host stop us.
-        // SAFETY: plain calls.
-        unsafe { libc::kill(libc::getpid(), signo as i32) };
+        crate::host::process::kill_self(signo as i32);
         return Ok(());
     }
     Err(Exit::Signal(signo as i32))
@@ -604,18 +577,7 @@ const TRAP_TRACE: i32 = 2;
 /// it is a software interrupt (engine patch 0013's `UC_X86_REG_EMU386_EXCEPTION`).
 pub fn exception_info(cpu: &Unicorn<'_, ()>) -> (u32, bool) {
     const UC_X86_REG_EMU386_EXCEPTION: i32 = 0x3870;
-    let mut value = 0u64;
-    // SAFETY: a valid handle; the pseudo-register is one uint64_t.
-    let err = unsafe {
-        unicorn_engine::uc_reg_read(
-            cpu.get_handle(),
-            UC_X86_REG_EMU386_EXCEPTION,
-            (&mut value as *mut u64).cast::<std::ffi::c_void>(),
-        )
-    };
-    if err != unicorn_engine::uc_error::OK {
-        return (0, false);
-    }
+    let Some(value) = read_pseudo(cpu, UC_X86_REG_EMU386_EXCEPTION) else { return (0, false) };
     (value as u32, value & (1 << 32) != 0)
 }
 
@@ -729,37 +691,23 @@ pub fn forget_exception(cpu: &mut Unicorn<'_, ()>) {
     for (r, m) in DR.iter().zip(MARK) {
         set(cpu, *r, m);
     }
-    let handle = cpu.get_handle();
-    let mut ctx: *mut unicorn_engine::uc_context = std::ptr::null_mut();
-    // SAFETY: a valid handle; the context is freed below. `struct uc_context` (uc_priv.h) has the
-    // saved bytes at offset 40 and their length in its first word.
-    unsafe {
-        if unicorn_engine::uc_context_alloc(handle, &mut ctx) == unicorn_engine::uc_error::OK
-            && unicorn_engine::uc_context_save(handle, ctx) == unicorn_engine::uc_error::OK
-        {
-            let size = ctx.cast::<usize>().read();
-            let data = std::slice::from_raw_parts_mut(ctx.cast::<u8>().add(40), size);
-            let word =
-                |d: &[u8], at: usize| d.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
-            let found = (0..size.saturating_sub(128))
-                .step_by(8)
-                .find(|&at| (0..4).all(|i| word(data, at + 8 * i) == Some(u64::from(MARK[i]))));
-            if let Some(at) = found {
-                for (i, v) in saved.iter().enumerate() {
-                    data[at + 8 * i..at + 8 * i + 8].copy_from_slice(&u64::from(*v).to_le_bytes());
-                }
-                let old = at + 96;
-                let value = i32::from_le_bytes(data[old..old + 4].try_into().unwrap_or([0; 4]));
-                if value == -1 || value == 0 || value == 8 || (10..=14).contains(&value) {
-                    data[old..old + 4].copy_from_slice(&(-1i32).to_le_bytes());
-                }
-                unicorn_engine::uc_context_restore(handle, ctx);
-            }
+    edit_saved_context(cpu, |data| {
+        let size = data.len();
+        let word = |d: &[u8], at: usize| d.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        let found = (0..size.saturating_sub(128))
+            .step_by(8)
+            .find(|&at| (0..4).all(|i| word(data, at + 8 * i) == Some(u64::from(MARK[i]))));
+        let Some(at) = found else { return false };
+        for (i, v) in saved.iter().enumerate() {
+            data[at + 8 * i..at + 8 * i + 8].copy_from_slice(&u64::from(*v).to_le_bytes());
         }
-        if !ctx.is_null() {
-            unicorn_engine::uc_context_free(ctx);
+        let old = at + 96;
+        let value = i32::from_le_bytes(data[old..old + 4].try_into().unwrap_or([0; 4]));
+        if value == -1 || value == 0 || value == 8 || (10..=14).contains(&value) {
+            data[old..old + 4].copy_from_slice(&(-1i32).to_le_bytes());
         }
-    }
+        true
+    });
     for (r, v) in DR.iter().zip(saved) {
         set(cpu, *r, v);
     }

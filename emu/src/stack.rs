@@ -109,8 +109,7 @@ pub fn build(mem: &mut dyn GuestMemory, mm: &mut Mm, image: &Image, info: &Start
     }
     let random = p.push_bytes(&random)?;
 
-    // SAFETY: getauxval has no preconditions.
-    let host = |t: libc::c_ulong| unsafe { libc::getauxval(t) } as u32;
+    let host = |t: libc::c_ulong| crate::host::process::auxval_or_zero(t) as u32;
     // Entries the host kernel gives an i386 program that emu386 has no value for: AT_SYSINFO and
     // AT_SYSINFO_EHDR (ARCH_DLINFO_IA32: emu386's vDSO pages hold the signal trampolines, not an
     // ELF image) and AT_MINSIGSTKSZ (Linux 5.14; the value is the kernel's signal frame size).

@@ -14,11 +14,19 @@
 //! A process that shares the address space with its parent (clone with `CLONE_VM` but without
 //! `CLONE_THREAD`) is started like a thread, under the same lock, but as a host process of its own
 //! made with the host's `clone(CLONE_VM)` (see "Processes that share the address space" below).
+//!
+//! Host calls go through [`crate::host`]. The `unsafe` that stays here is that clone and the box
+//! it hands to the new process (taken back by its entry point, or here when the clone failed):
+//! their soundness is this module's protocol (the new process runs on the helper thread's
+//! thread-local storage, which the helper leaves alone until the kernel says the process is
+//! gone), which a wrapper would only pass through.
 
 use crate::cpu::{new_cpu, Cpu};
+use crate::host::thread as host;
 use crate::lock::{lock, multi, release, set_running, start_timer, MY_PID, THREADS, VM_EVER};
 use crate::mem::GuestSpace;
 use std::cell::Cell;
+use std::os::fd::IntoRawFd;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
@@ -155,10 +163,7 @@ pub fn spawn(
     THREADS.fetch_add(1, Relaxed);
     // New host threads start with every signal blocked (they inherit this mask): the preemption
     // thread keeps it, a guest thread sets the guest's mask itself once it can take signals.
-    let all = !0u64;
-    let mut old = 0u64;
-    // SAFETY: 8-byte sets, as the kernel's sigset_t.
-    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8) };
+    let old = host::block_all_signals();
     start_timer();
     let place = syscalls::replay::thread_child();
     let spawned = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
@@ -166,8 +171,7 @@ pub fn spawn(
         thread_main(regs, gdt, start, task, tx, body)
     });
     syscalls::sys::signal::reinstall_reserved(&caller.signals, held);
-    // SAFETY: as above.
-    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
+    host::set_signal_mask(old);
     let started = match spawned {
         Ok(_) => rx.recv().unwrap_or(Err(Errno::AGAIN)),
         Err(_) => Err(Errno::AGAIN),
@@ -182,11 +186,7 @@ pub fn spawn(
     let mut pidfd = -1;
     if start.flags & CLONE_PIDFD != 0 {
         // A pidfd for a thread (PIDFD_THREAD, as copy_process() makes it for CLONE_THREAD).
-        // SAFETY: plain integer arguments.
-        pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, tid as libc::c_int, libc::O_EXCL) } as i32;
-        if pidfd < 0 {
-            return Err(syscalls::last_errno());
-        }
+        pidfd = crate::host::process::pidfd_open(tid as libc::c_int, libc::O_EXCL).map_err(errno)?.into_raw_fd();
     }
     Ok((tid, pidfd))
 }
@@ -245,17 +245,13 @@ fn spawn_vm_process(
     THREADS.fetch_add(1, Relaxed);
     // The helper, and so the new process, starts with every signal blocked; the new process sets
     // the guest's mask once it can take signals.
-    let all = !0u64;
-    let mut old = 0u64;
-    // SAFETY: 8-byte sets, as the kernel's sigset_t.
-    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &all, &mut old, 8) };
+    let old = host::block_all_signals();
     start_timer();
     let spawned = std::thread::Builder::new()
         .name("emu386-clone".into())
         .stack_size(64 << 10)
         .spawn(move || vm_helper(host_flags, child, slot, tx, helper_pidfd));
-    // SAFETY: as above.
-    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old, null_mut::<u64>(), 8) };
+    host::set_signal_mask(old);
     let started = match spawned {
         Ok(_) => rx.recv().unwrap_or(Err(Errno::AGAIN)),
         Err(_) => {
@@ -283,20 +279,7 @@ fn vm_helper(
         slot.used.store(false, Release);
         let _ = tx.send(Err(e));
     };
-    // SAFETY: a fresh private anonymous mapping, nothing else refers to it.
-    let stack = unsafe {
-        libc::mmap(
-            null_mut(),
-            STACK,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
-            -1,
-            0,
-        )
-    };
-    if stack == libc::MAP_FAILED {
-        return fail(Errno::NOMEM);
-    }
+    let Ok(stack) = host::ChildStack::map(STACK) else { return fail(Errno::NOMEM) };
     slot.alive.store(1, Release);
     let arg = Box::into_raw(child);
     // SAFETY: the new process runs `vm_child_main` on the top of `stack`, which stays mapped
@@ -305,7 +288,7 @@ fn vm_helper(
     let pid = unsafe {
         libc::clone(
             vm_child_entry,
-            stack.cast::<u8>().add(STACK).cast(),
+            stack.top(),
             host_flags as libc::c_int,
             arg.cast(),
             pidfd.as_ptr(),
@@ -315,11 +298,9 @@ fn vm_helper(
     };
     if pid < 0 {
         let e = syscalls::last_errno();
-        // SAFETY: the clone failed, so `arg` was not taken; the stack is unused.
-        unsafe {
-            drop(Box::from_raw(arg));
-            libc::munmap(stack, STACK);
-        }
+        // SAFETY: the clone failed, so `arg` was not taken.
+        drop(unsafe { Box::from_raw(arg) });
+        stack.unmap();
         slot.alive.store(0, Release);
         return fail(e);
     }
@@ -329,12 +310,11 @@ fn vm_helper(
         if v == 0 {
             break;
         }
-        // SAFETY: a shared (not private) futex wait, the kind mm_release()'s wake matches.
-        unsafe { libc::syscall(libc::SYS_futex, slot.alive.as_ptr(), libc::FUTEX_WAIT, v, 0usize, 0usize, 0) };
+        host::futex_wait_shared(&slot.alive, v);
     }
     crate::lock::process_gone(pid as u32, 1 + slot.threads.swap(0, Relaxed));
-    // SAFETY: the process is gone (or runs another program): nothing uses the stack any more.
-    unsafe { libc::munmap(stack, STACK) };
+    // The process is gone (or runs another program): nothing uses the stack any more.
+    stack.unmap();
     slot.tid.store(0, Relaxed);
     slot.used.store(false, Release);
     crate::lock::kick_timer();
@@ -357,9 +337,7 @@ fn vm_child_main(child: VmChild) -> ! {
     MY_PID.set(0);
     let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
         let _ = tx.send(Err(Errno::NOMEM));
-        // SAFETY: ends this host process only.
-        unsafe { libc::syscall(libc::SYS_exit_group, 1) };
-        unreachable!("exit_group returned");
+        crate::host::process::exit_group(1);
     };
     syscalls::sys::signal::after_fork_child(&task.signals);
     let _ = tx.send(Ok(tid));
@@ -377,24 +355,15 @@ fn vm_child_main(child: VmChild) -> ! {
         syscalls::trace::exited(&mut t, exit);
     }
     // Not std::process::exit: the atexit handlers and buffers are the parent's too.
-    // SAFETY: raw calls that end this host process only.
-    unsafe {
-        if let Exit::Signal(signal) = exit {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-            libc::signal(signal, libc::SIG_DFL);
-            let set = 1u64 << (signal - 1);
-            libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_UNBLOCK, &set, null_mut::<u64>(), 8);
-            libc::syscall(libc::SYS_kill, libc::getpid(), signal);
-        }
-        let status = match exit {
-            Exit::Status(s) => s & 0xff,
-            Exit::Signal(s) => 128 + s,
-        };
-        loop {
-            libc::syscall(libc::SYS_exit_group, status);
-        }
+    // Raw calls that end this host process only.
+    if let Exit::Signal(signal) = exit {
+        crate::host::process::kill_self_default(signal);
     }
+    let status = match exit {
+        Exit::Status(s) => s & 0xff,
+        Exit::Signal(s) => 128 + s,
+    };
+    crate::host::process::exit_group(status)
 }
 
 /// The guest side of an ending process that shares memory: mm_release() clears and wakes its
@@ -453,10 +422,11 @@ fn thread_main(
     // which the host does for one thread too. (The host's CLONE_* numbers are the guest's.)
     let namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
     let unshare = ((!start.flags & (CLONE_FILES | CLONE_FS)) | (start.flags & namespaces)) as libc::c_int;
-    // SAFETY: plain flags; affects only this host thread.
-    if unshare != 0 && unsafe { libc::unshare(unshare) } != 0 {
-        let _ = tx.send(Err(syscalls::last_errno()));
-        return;
+    if unshare != 0 {
+        if let Err(e) = host::unshare_new_thread(unshare) {
+            let _ = tx.send(Err(errno(e)));
+            return;
+        }
     }
     let Some((cpu, space, tid)) = new_task_cpu(&regs, &gdt, &start) else {
         let _ = tx.send(Err(Errno::NOMEM));
@@ -500,10 +470,8 @@ pub fn exit_thread(space: &mut GuestSpace, task: &mut Task, held: &mut Held) -> 
 pub fn end_main_thread() -> ! {
     // The thread's proof went with its guest.
     release();
-    loop {
-        // SAFETY: SYS_exit ends the calling thread only; nothing of this thread is used again.
-        unsafe { libc::syscall(libc::SYS_exit, 0) };
-    }
+    // Nothing of this thread is used again.
+    crate::host::process::exit_thread()
 }
 
 /// End the process from a thread other than the main one, as the main thread would on return
@@ -517,18 +485,14 @@ fn exit_process(exit: Exit, tracer: Option<syscalls::trace::Tracer>) -> ! {
     match exit {
         Exit::Status(s) => std::process::exit(s & 0xff),
         Exit::Signal(signal) => {
-            // SAFETY: plain libc calls; the process ends here.
-            unsafe {
-                let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-                libc::setrlimit(libc::RLIMIT_CORE, &zero);
-                libc::signal(signal, libc::SIG_DFL);
-                let mut set: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut set);
-                libc::sigaddset(&mut set, signal);
-                libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, null_mut());
-                libc::raise(signal);
-            }
+            // The process ends here.
+            crate::host::process::raise_default(signal);
             std::process::exit(128 + signal)
         }
     }
+}
+
+/// A host call's error as the guest's errno (the host's number, unchanged).
+fn errno(e: std::io::Error) -> Errno {
+    Errno::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO))
 }

@@ -31,27 +31,18 @@ use unicorn_engine::Unicorn;
 const SLOTS: usize = 16 * 1024 - 1;
 
 /// The ring a process shares with its children (a `MAP_SHARED` anonymous mapping, inherited).
-#[repr(C)]
 struct Ring {
     /// How many addresses were ever written; slot `i % SLOTS` holds the `i`th.
-    head: AtomicU32,
-    slots: [AtomicU32; SLOTS],
+    head: &'static AtomicU32,
+    slots: &'static [AtomicU32],
 }
 
 impl Ring {
     fn new() -> Option<&'static Ring> {
-        use rustix::mm::{mmap_anonymous, MapFlags, ProtFlags};
-        // SAFETY: a fresh anonymous mapping, zero-filled (a valid Ring), never unmapped.
-        let ptr = unsafe {
-            mmap_anonymous(
-                std::ptr::null_mut(),
-                size_of::<Ring>(),
-                ProtFlags::READ | ProtFlags::WRITE,
-                MapFlags::SHARED,
-            )
-        };
-        // SAFETY: see above; the mapping lives for the process (and its children).
-        ptr.ok().map(|p| unsafe { &*p.cast::<Ring>() })
+        let words = crate::host::mm::shared_words(1 + SLOTS)?;
+        let (head, slots) = words.split_first()?;
+        // One small Ring per process that ever records, as the mapping it points to.
+        Some(Box::leak(Box::new(Ring { head, slots })))
     }
 
     fn push(&self, pc: u32) {

@@ -10,12 +10,13 @@
 //! follow in the same stream. A process that executes a non-i386 program is let go.
 
 use super::{Outcome, Stream};
+use crate::host::ptrace::{self, Request};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use syscalls::abi::nr;
 use syscalls::mem::{Backing, GuestMemory, MapError, Prot};
 use syscalls::replay::{Event, Kind};
@@ -58,24 +59,7 @@ pub struct PtraceMemory {
 
 impl TraceMemory for PtraceMemory {
     fn read_prefix(&self, addr: u32, max: usize) -> Cow<'_, [u8]> {
-        let mut buf = vec![0u8; max];
-        // One remote iovec per page: process_vm_readv never splits an iovec, so a read that runs
-        // into an unmapped page still returns the readable pages before it.
-        let mut remote = Vec::new();
-        let mut at = u64::from(addr);
-        let end = at + max as u64;
-        while at < end && at < 1 << 32 {
-            let page_end = ((at | 4095) + 1).min(end);
-            remote.push(libc::iovec { iov_base: at as *mut libc::c_void, iov_len: (page_end - at) as usize });
-            at = page_end;
-        }
-        let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-        // SAFETY: `local` covers `buf`, which lives across the call; the remote ranges are only
-        // read by the kernel, which checks them.
-        let n =
-            unsafe { libc::process_vm_readv(self.pid, &local, 1, remote.as_ptr(), remote.len() as libc::c_ulong, 0) };
-        buf.truncate(usize::try_from(n).unwrap_or(0));
-        Cow::Owned(buf)
+        Cow::Owned(ptrace::read_memory(self.pid, addr, max))
     }
 }
 
@@ -189,21 +173,10 @@ impl Proc {
     }
 }
 
-fn ptrace(request: libc::c_uint, pid: i32, data: usize) -> std::io::Result<libc::c_long> {
-    // SAFETY: requests that take no address and an integer `data` (or, for GETREGS, a pointer
-    // the caller passes as `data` and keeps alive).
-    let r = unsafe { libc::ptrace(request, pid, std::ptr::null_mut::<libc::c_void>(), data) };
-    if r == -1 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
-
 /// Resume until the next syscall stop, delivering `signal`. A tracee that died meanwhile (ESRCH)
 /// is reported by waitpid.
 fn resume(pid: i32, signal: i32) {
-    let _ = ptrace(libc::PTRACE_SYSCALL, pid, signal as usize);
+    let _ = ptrace::request(Request::Syscall, pid, signal as usize);
 }
 
 /// Whether the program `pid` now runs is a 32-bit ELF file.
@@ -246,73 +219,21 @@ fn spawn(
     stdio: Stdio,
     replay: bool,
 ) -> Result<(i32, File), NativeError> {
-    let argv_ptrs: Vec<*const libc::c_char> =
-        argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
-    let envp_ptrs: Vec<*const libc::c_char> =
-        envp.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     // The child reports a failed step here as [step, errno...]; exec closes it.
     let (report_r, report_w) =
         rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| NativeError::Spawn(e.into()))?;
-
-    // SAFETY: this process has one thread; the child only makes async-signal-safe calls before
-    // execve or _exit.
-    let root = unsafe { libc::fork() };
-    if root < 0 {
-        return Err(NativeError::Spawn(std::io::Error::last_os_error()));
-    }
-    if root == 0 {
-        exec_child(program, &argv_ptrs, &envp_ptrs, &stdio, report_w.as_raw_fd(), replay);
-    }
+    let tracee = ptrace::Tracee {
+        program,
+        argv,
+        envp,
+        stdio: [stdio.stdin.as_fd(), stdio.stdout.as_fd(), stdio.stderr.as_fd()],
+        report: report_w.as_fd(),
+        replay,
+    };
+    let root = ptrace::fork_traced(&tracee).map_err(NativeError::Spawn)?;
     drop(report_w);
     drop(stdio);
     Ok((root, File::from(report_r)))
-}
-
-/// In the forked child: take the standard streams, ask to be traced, stop for the tracer, then
-/// (with `replay`) make rdtsc fault and turn address randomisation off, and execute the program.
-/// A step that fails is written to `report` as [step, errno…] (0 setup, 1 ptrace, 2 execve)
-/// before `_exit(127)`.
-fn exec_child(
-    program: &CString,
-    argv: &[*const libc::c_char],
-    envp: &[*const libc::c_char],
-    stdio: &Stdio,
-    report: std::os::fd::RawFd,
-    replay: bool,
-) -> ! {
-    // SAFETY: plain syscalls on fds and memory prepared before the fork.
-    unsafe {
-        let fail = |step: u8| -> ! {
-            let errno = *libc::__errno_location();
-            let mut msg = [step, 0, 0, 0, 0];
-            msg[1..].copy_from_slice(&errno.to_le_bytes());
-            libc::write(report, msg.as_ptr().cast(), msg.len());
-            libc::_exit(127);
-        };
-        for (fd, target) in [(&stdio.stdin, 0), (&stdio.stdout, 1), (&stdio.stderr, 2)] {
-            if libc::dup2(fd.as_raw_fd(), target) < 0 {
-                fail(0);
-            }
-        }
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
-            fail(1);
-        }
-        libc::raise(libc::SIGSTOP);
-        if replay && libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0) != 0 {
-            fail(0);
-        }
-        // Without address randomisation the stack (and the mappings) sit where the emulator
-        // puts them: values a program derives from a stack address (mkstemp's names) agree.
-        if replay {
-            let persona = libc::personality(0xffff_ffff);
-            if persona == -1 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) == -1 {
-                fail(0);
-            }
-        }
-        libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
-        fail(2)
-    }
 }
 
 /// Wait for the stops of every traced process and answer them until none is left; how the first
@@ -320,16 +241,11 @@ fn exec_child(
 fn trace(root: i32, procs: &mut HashMap<i32, Proc>, replay: bool) -> Result<Outcome, NativeError> {
     let mut outcome = Outcome::Exited(127);
     loop {
-        let mut status = 0;
-        // SAFETY: waitpid with a valid status pointer.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
-        if pid < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            break;
-        }
+        let (pid, status) = match ptrace::wait_all(-1) {
+            Ok(stop) => stop,
+            Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+            Err(_) => break,
+        };
         let proc = procs.entry(pid).or_insert_with(|| Proc::new(true));
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             let end = if libc::WIFEXITED(status) {
@@ -358,7 +274,7 @@ fn stopped(pid: i32, proc: &mut Proc, status: i32, root: bool, replay: bool) -> 
     let event = status >> 16;
     if signal == libc::SIGTRAP | 0x80 && proc.host_program {
         enable_tsc(pid);
-        let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+        let _ = ptrace::request(Request::Detach, pid, 0);
     } else if signal == libc::SIGTRAP | 0x80 {
         if proc.started {
             syscall_stop(pid, proc, replay);
@@ -375,9 +291,9 @@ fn stopped(pid: i32, proc: &mut Proc, status: i32, root: bool, replay: bool) -> 
                 | libc::PTRACE_O_TRACECLONE
                 | libc::PTRACE_O_TRACEEXEC
                 | libc::PTRACE_O_EXITKILL;
-            if let Err(e) = ptrace(libc::PTRACE_SETOPTIONS, pid, options as usize) {
-                // SAFETY: killing our own child.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+            if let Err(e) = ptrace::request(Request::SetOptions, pid, options as usize) {
+                // Our own child.
+                let _ = crate::host::process::kill(pid, libc::SIGKILL);
                 return Err(NativeError::Ptrace(e));
             }
         }
@@ -419,7 +335,7 @@ fn event_stop(pid: i32, proc: &mut Proc, event: i32, replay: bool) {
                 resume(pid, 0);
                 return;
             }
-            let _ = ptrace(libc::PTRACE_DETACH, pid, 0);
+            let _ = ptrace::request(Request::Detach, pid, 0);
             return;
         }
     }
@@ -444,11 +360,7 @@ fn child_failure(mut report: File) -> Option<NativeError> {
 
 /// A syscall entry or exit stop of a recorded process.
 fn syscall_stop(pid: i32, proc: &mut Proc, replay: bool) {
-    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
-    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
-        return;
-    }
+    let Ok(regs) = ptrace::get_regs(pid) else { return };
     match std::mem::replace(&mut proc.pending, Pending::Idle) {
         Pending::Idle => {
             let number = regs.orig_rax as u32;
@@ -528,11 +440,7 @@ fn hide_vdso(pid: i32, proc: &mut Proc) {
         let data = [start.to_le_bytes(), end.to_le_bytes()].concat();
         proc.record(Kind::Vdso, Vec::new(), 0, data);
     }
-    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
-    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
-        return;
-    }
+    let Ok(regs) = ptrace::get_regs(pid) else { return };
     let word = |addr: u32| peek(pid, addr, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     let mut at = regs.rsp as u32;
     let Some(argc) = word(at) else { return };
@@ -577,10 +485,7 @@ fn vdso_range(pid: i32) -> Option<(u32, u32)> {
 
 /// Write the tracee's (writable) memory.
 fn poke(pid: i32, addr: u32, bytes: &[u8]) {
-    let local = libc::iovec { iov_base: bytes.as_ptr() as *mut libc::c_void, iov_len: bytes.len() };
-    let remote = libc::iovec { iov_base: addr as usize as *mut libc::c_void, iov_len: bytes.len() };
-    // SAFETY: `local` covers `bytes` for the call; the kernel checks the remote range.
-    unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
+    ptrace::write_memory(pid, addr, bytes);
 }
 
 /// A SIGSEGV stop: if it is an rdtsc or rdtscp the program may not execute (PR_TSC_SIGSEGV), do it
@@ -589,38 +494,24 @@ fn poke(pid: i32, addr: u32, bytes: &[u8]) {
 /// is then not delivered).
 fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
     // The #GP of a disallowed rdtsc is a SIGSEGV from the kernel (SI_KERNEL), not one sent.
-    // SAFETY: siginfo_t is plain data; GETSIGINFO fills it.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    if ptrace(libc::PTRACE_GETSIGINFO, pid, &mut info as *mut _ as usize).is_err() || info.si_code != libc::SI_KERNEL {
+    if ptrace::get_siginfo(pid).map_or(true, |info| info.si_code != libc::SI_KERNEL) {
         return false;
     }
-    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
-    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    if ptrace(libc::PTRACE_GETREGS, pid, &mut regs as *mut _ as usize).is_err() {
-        return false;
-    }
+    let Ok(mut regs) = ptrace::get_regs(pid) else { return false };
     let Some(code) = peek(pid, regs.rip as u32, 3) else { return false };
     let (len, rdtscp) = match code[..] {
         [0x0f, 0x31, _] => (2, false),
         [0x0f, 0x01, 0xf9] => (3, true),
         _ => return false,
     };
-    let mut aux = 0u32;
-    // SAFETY: rdtsc and rdtscp only read the counter (this tracer is not under PR_TSC_SIGSEGV).
-    let tsc = unsafe {
-        if rdtscp {
-            std::arch::x86_64::__rdtscp(&mut aux)
-        } else {
-            std::arch::x86_64::_rdtsc()
-        }
-    };
+    let (tsc, aux) = ptrace::read_tsc(rdtscp);
     regs.rax = tsc & 0xffff_ffff;
     regs.rdx = tsc >> 32;
     if rdtscp {
         regs.rcx = u64::from(aux);
     }
     regs.rip += len;
-    if ptrace(libc::PTRACE_SETREGS, pid, &regs as *const _ as usize).is_err() {
+    if ptrace::set_regs(pid, &regs).is_err() {
         return false;
     }
     let data = [tsc.to_le_bytes().as_slice(), &aux.to_le_bytes()].concat();
@@ -632,40 +523,22 @@ fn emulate_tsc(pid: i32, proc: &mut Proc) -> bool {
 /// its execve's exit stop, make it execute `prctl(PR_SET_TSC, PR_TSC_ENABLE)` (a `syscall` instruction
 /// written over its first one, one single step, then its code and registers put back).
 fn enable_tsc(pid: i32) {
-    // SAFETY: user_regs_struct is plain data; GETREGS fills it.
-    let mut saved: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    if ptrace(libc::PTRACE_GETREGS, pid, &mut saved as *mut _ as usize).is_err() {
-        return;
-    }
+    let Ok(saved) = ptrace::get_regs(pid) else { return };
     let at = saved.rip;
-    // SAFETY: PEEKTEXT returns the word (errno tells a failure from a word of -1).
-    let code = unsafe {
-        *libc::__errno_location() = 0;
-        let word =
-            libc::ptrace(libc::PTRACE_PEEKTEXT, pid, at as *mut libc::c_void, std::ptr::null_mut::<libc::c_void>());
-        (*libc::__errno_location() == 0).then_some(word as u64)
-    };
-    let Some(code) = code else { return };
+    let Some(code) = ptrace::peek_text(pid, at) else { return };
     let patched = (code & !0xffff) | 0x050f;
     let mut regs = saved;
     regs.rax = libc::SYS_prctl as u64;
     regs.orig_rax = u64::MAX;
     regs.rdi = libc::PR_SET_TSC as u64;
     regs.rsi = libc::PR_TSC_ENABLE as u64;
-    // SAFETY: POKETEXT writes one word of the stopped tracee's code; it is put back below.
-    let poke = |word: u64| unsafe {
-        libc::ptrace(libc::PTRACE_POKETEXT, pid, at as *mut libc::c_void, word as *mut libc::c_void)
-    };
-    if poke(patched) != 0 {
+    // One word of the stopped tracee's code, put back below.
+    if ptrace::poke_text(pid, at, patched).is_err() {
         return;
     }
-    if ptrace(libc::PTRACE_SETREGS, pid, &regs as *const _ as usize).is_ok()
-        && ptrace(libc::PTRACE_SINGLESTEP, pid, 0).is_ok()
-    {
-        let mut status = 0;
-        // SAFETY: waitpid with a valid status pointer, for this one tracee.
-        unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+    if ptrace::set_regs(pid, &regs).is_ok() && ptrace::request(Request::SingleStep, pid, 0).is_ok() {
+        let _ = ptrace::wait_all(pid);
     }
-    poke(code);
-    let _ = ptrace(libc::PTRACE_SETREGS, pid, &saved as *const _ as usize);
+    let _ = ptrace::poke_text(pid, at, code);
+    let _ = ptrace::set_regs(pid, &saved);
 }

@@ -188,8 +188,8 @@ pub fn run(inv: &Invocation<'_>) -> Result<Outcome, RunError> {
     });
     if done_rx.recv_timeout(inv.timeout + SUPERVISOR_GRACE).is_err() {
         // The supervisor itself is stuck: take its group down (what it supervised may escape).
-        // SAFETY: a plain syscall; `pid` is our unreaped child, so the group is ours.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        // `pid` is our unreaped child, so the group is ours.
+        let _ = crate::host::process::kill(-pid, libc::SIGKILL);
     }
     let _ = waiter.join();
     let text = std::fs::read_to_string(report.path()).map_err(RunError::Spawn)?;

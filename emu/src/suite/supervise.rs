@@ -14,6 +14,7 @@
 //! left 4242 sleep 30  one line per process found alive after the group was killed: pid, command line
 //! ```
 
+use crate::host;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -31,9 +32,8 @@ pub fn main(args: &[OsString]) -> ExitCode {
         return ExitCode::from(2);
     };
     let mut lines = Vec::new();
-    // SAFETY: a plain prctl on this process.
-    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
-        lines.push(format!("warning cannot become a subreaper: {}", std::io::Error::last_os_error()));
+    if let Err(e) = host::process::become_subreaper() {
+        lines.push(format!("warning cannot become a subreaper: {e}"));
     }
     supervise(program, rest, timeout, &mut lines);
     let written = std::fs::File::create(report).and_then(|mut f| f.write_all((lines.join("\n") + "\n").as_bytes()));
@@ -43,15 +43,9 @@ pub fn main(args: &[OsString]) -> ExitCode {
 fn supervise(program: &OsString, args: &[OsString], timeout: Duration, lines: &mut Vec<String>) {
     let mut cmd = Command::new(program);
     cmd.args(args).process_group(0);
-    // SAFETY: setrlimit is async-signal-safe and touches only the child. No core files land in the
-    // case's directory (emu386 itself dies of a guest's signal without one).
-    unsafe {
-        cmd.pre_exec(|| {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-            Ok(())
-        });
-    }
+    // No core files land in the case's directory (emu386 itself dies of a guest's signal
+    // without one).
+    host::process::child_without_core(&mut cmd);
     let start = Instant::now();
     let mut child = match cmd.spawn() {
         Ok(child) => child,
@@ -81,34 +75,29 @@ fn supervise(program: &OsString, args: &[OsString], timeout: Duration, lines: &m
 /// Wait up to `limit` for child `pid` to exit, without reaping it (its pid, and so its process
 /// group id, stays ours until the group is killed). False when the time ran out.
 fn wait_exit(pid: i32, limit: Duration) -> bool {
-    // SAFETY: pidfd_open takes no pointers; the fd it returns is closed below.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    let Ok(fd) = i32::try_from(fd) else { return true };
+    let Ok(fd) = host::process::pidfd_open(pid, 0) else { return true };
     let deadline = Instant::now() + limit;
     let exited = loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let ms = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
-        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-        // SAFETY: `pfd` is one valid pollfd that lives across the call.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r > 0 {
-            break true;
-        }
-        if r == 0 && left.is_zero() {
-            break false;
-        }
-        if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            break true;
+        // Whole milliseconds, as poll(2) takes them.
+        let ms = i64::try_from(left.as_millis()).unwrap_or(i64::MAX);
+        let timeout = rustix::time::Timespec { tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000 };
+        let mut pfd = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+        match rustix::event::poll(&mut pfd, Some(&timeout)) {
+            Ok(n) if n > 0 => break true,
+            Ok(_) if left.is_zero() => break false,
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(_) => break true,
         }
     };
-    // SAFETY: `fd` is the pidfd opened above and not used again.
-    unsafe { libc::close(fd) };
+    // The pidfd closes here.
+    drop(fd);
     exited
 }
 
 fn kill(pid: i32, sig: i32) {
-    // SAFETY: a plain syscall; the pids are our own children or their group.
-    unsafe { libc::kill(pid, sig) };
+    // The pids are our own children or their group; one already gone is no error here.
+    let _ = host::process::kill(pid, sig);
 }
 
 /// Kill and reap every descendant: each child found is killed, its own children come to us as
@@ -127,20 +116,12 @@ fn kill_descendants() -> Vec<(i32, String)> {
         // Reap what died; ECHILD means no child is left at all. Never block: a process re-parented
         // to us after `children()` was read is found on the next round.
         loop {
-            let mut status = 0;
-            // SAFETY: waitpid writes only `status`.
-            let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-            if r > 0 {
-                continue;
+            match host::process::reap_any_nohang().map_err(|e| e.raw_os_error()) {
+                Ok(true) => continue,
+                Err(Some(libc::ECHILD)) => return found,
+                Err(Some(libc::EINTR)) => continue,
+                _ => break,
             }
-            let errno = std::io::Error::last_os_error().raw_os_error();
-            if r < 0 && errno == Some(libc::ECHILD) {
-                return found;
-            }
-            if r < 0 && errno == Some(libc::EINTR) {
-                continue;
-            }
-            break;
         }
         std::thread::sleep(Duration::from_millis(1));
     }
