@@ -7,10 +7,6 @@
 
 use crate::Errno;
 
-fn local(buf: &[u8]) -> libc::iovec {
-    libc::iovec { iov_base: buf.as_ptr().cast_mut().cast(), iov_len: buf.len() }
-}
-
 /// Up to `max` bytes from the start of `iov`, stopping at the first inaccessible byte.
 pub fn read_prefix(iov: &[libc::iovec], max: usize) -> Vec<u8> {
     let total: usize = iov.iter().map(|v| v.iov_len).sum();
@@ -18,11 +14,8 @@ pub fn read_prefix(iov: &[libc::iovec], max: usize) -> Vec<u8> {
     if out.is_empty() {
         return out;
     }
-    let dst = local(&out);
-    // SAFETY: `dst` is our buffer; the remote ranges are read by the kernel, which stops at a
-    // fault and reports how much it copied.
-    let n = unsafe { libc::process_vm_readv(libc::getpid(), &dst, 1, iov.as_ptr(), iov.len() as u64, 0) };
-    out.truncate(n.max(0) as usize);
+    let n = crate::host::msg::read_ranges(&mut out, iov);
+    out.truncate(n);
     out
 }
 
@@ -31,7 +24,6 @@ pub fn write(iov: &[libc::iovec], data: &[u8]) -> Result<(), Errno> {
     if data.is_empty() {
         return Ok(());
     }
-    let src = local(data);
     let mut remote = Vec::new();
     let mut left = data.len();
     for v in iov {
@@ -44,10 +36,9 @@ pub fn write(iov: &[libc::iovec], data: &[u8]) -> Result<(), Errno> {
         }
         left -= k;
     }
-    // SAFETY: as in read_prefix; the kernel writes the remote ranges or stops at a fault.
-    let n = unsafe { libc::process_vm_writev(libc::getpid(), &src, 1, remote.as_ptr(), remote.len() as u64, 0) };
-    if n < 0 || (n as usize) < data.len() - left {
-        return Err(Errno::FAULT);
+    match crate::host::msg::write_ranges(data, &remote) {
+        Ok(n) if n >= data.len() - left => {}
+        _ => return Err(Errno::FAULT),
     }
     Ok(())
 }

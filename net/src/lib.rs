@@ -5,7 +5,12 @@
 //! object again.
 //!
 //! Layers, each using only those below it: [`socket`] (the trait and what a provider is asked)
-//! and [`table`] at the bottom, the providers above them, the registry on top.
+//! at the bottom, the host-call wrappers ([`host::sock`], [`host::msg`], [`host::shm`]) and
+//! [`table`] above it, the providers above them, the registry on top.
+//!
+//! Unsafe code: every host call of the crate is a safe wrapper in those three modules, and the
+//! private network's shared socket state (`private::shared`) is the one memory layer; the
+//! providers, the table and the registry hold no `unsafe`.
 //!
 //! Contract: this crate never touches guest memory. The syscall layer copies addresses, options
 //! and control messages in and out and converts their i386 layouts; the socket operations get the

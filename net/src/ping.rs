@@ -23,10 +23,10 @@
 //! socket's messages without control messages; requests other than echo requests are refused
 //! (EINVAL), as a ping socket refuses them.
 
-use crate::host::Host;
+use crate::host::{msg, sock, Host};
 use crate::socket::{Answer, Buf, NewSocket, Provider, Request, Socket, AF_INET, AF_INET6, SOCK_DGRAM};
 use crate::{iov, Errno};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex};
 
 const IPPROTO_ICMP: u32 = 1;
@@ -106,13 +106,6 @@ fn applies(family: u32, protocol: u32) -> bool {
     (family == AF_INET && protocol == IPPROTO_ICMP) || (family == AF_INET6 && protocol == IPPROTO_ICMPV6)
 }
 
-fn setsockopt_int(fd: &OwnedFd, level: i32, name: i32, value: i32) {
-    // SAFETY: an int option.
-    unsafe {
-        libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), size_of::<i32>() as u32);
-    }
-}
-
 /// A ping socket standing for `socket(family, SOCK_RAW | flags, protocol)`, after the host
 /// refused the raw one; when ping sockets are not allowed either, the refusal stays the answer.
 fn create(req: &Request) -> Answer {
@@ -120,17 +113,13 @@ fn create(req: &Request) -> Answer {
     if !applies(req.family, req.protocol) {
         return Answer::NotMine;
     }
-    // SAFETY: plain syscall; the result is a new fd we own.
-    let raw = unsafe { libc::socket(req.family as i32, (SOCK_DGRAM | req.flags) as i32, req.protocol as i32) };
-    if raw < 0 {
+    let Ok(fd) = sock::socket(req.family, SOCK_DGRAM | req.flags, req.protocol) else {
         return Answer::Unprivileged(refused);
-    }
-    // SAFETY: `raw` was just returned by socket(2).
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    };
     if req.family == AF_INET {
-        setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1);
-        setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1);
-        setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_RECVTOS, 1);
+        for name in [libc::IP_PKTINFO, libc::IP_RECVTTL, libc::IP_RECVTOS] {
+            let _ = sock::set_int_option(fd.as_fd(), libc::IPPROTO_IP, name, 1);
+        }
     }
     log::info!("raw ICMP socket refused ({refused}): using a ping socket with raw-socket semantics");
     let ops: Arc<dyn Socket> = Arc::new(Ping(Mutex::new(State { family: req.family, ..State::default() })));
@@ -158,15 +147,13 @@ impl Ping {
                 sin_addr: libc::in_addr { s_addr: 0 },
                 sin_zero: [0; 8],
             };
-            // SAFETY: a sockaddr_in of its own size.
-            unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in>() as u32) };
+            let _ = sock::bind(fd, &sockaddr_bytes(&sa));
         } else {
-            // SAFETY: plain data.
-            let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-            sa.sin6_family = AF_INET6 as u16;
-            sa.sin6_port = port;
-            // SAFETY: a sockaddr_in6 of its own size.
-            unsafe { libc::bind(fd.as_raw_fd(), (&raw const sa).cast(), size_of::<libc::sockaddr_in6>() as u32) };
+            // A sockaddr_in6: family, port, then the wildcard address, flow and scope all zero.
+            let mut sa = [0u8; size_of::<libc::sockaddr_in6>()];
+            sa[..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
+            sa[2..4].copy_from_slice(&port.to_ne_bytes());
+            let _ = sock::bind(fd, &sa);
         }
     }
 
@@ -208,39 +195,26 @@ fn recv_v4(
 ) -> Result<(Vec<u8>, usize), Errno> {
     let mut body = vec![0u8; 65536];
     let mut src: libc::sockaddr_in = zero_sockaddr_in();
-    let mut control = [0u64; 16];
+    let mut control = [0u8; 128];
     let mut iov = libc::iovec { iov_base: body.as_mut_ptr().cast(), iov_len: body.len() };
-    // SAFETY: plain data.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    let mut msg = crate::socket::msghdr(std::slice::from_mut(&mut iov));
     msg.msg_name = (&raw mut src).cast();
     msg.msg_namelen = size_of::<libc::sockaddr_in>() as u32;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
     msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = size_of_val(&control);
-    let host_flags = (flags as i32) & !libc::MSG_TRUNC;
-    // SAFETY: every pointer in `msg` points at live buffers of the sizes given.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, host_flags) };
-    if n < 0 {
-        return Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)));
-    }
-    let body = &mut body[..n as usize];
+    msg.msg_controllen = control.len();
+    let n = msg::recvmsg(fd, &mut msg, flags & !MSG_TRUNC)?;
+    let controllen = msg.msg_controllen;
+    let body = &mut body[..n];
     let (mut ttl, mut tos, mut dst) = (64u8, 0u8, [127, 0, 0, 1]);
-    // SAFETY: walking the control messages the kernel wrote into `control`.
-    unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
-        while !c.is_null() {
-            let data = libc::CMSG_DATA(c);
-            match ((*c).cmsg_level, (*c).cmsg_type) {
-                (libc::IPPROTO_IP, libc::IP_TTL) => ttl = data.cast::<i32>().read_unaligned() as u8,
-                (libc::IPPROTO_IP, libc::IP_TOS) => tos = data.read(),
-                (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
-                    let info = data.cast::<libc::in_pktinfo>().read_unaligned();
-                    dst = info.ipi_addr.s_addr.to_ne_bytes();
-                }
-                _ => {}
+    for (level, kind, data) in msg::cmsgs(&control, controllen) {
+        match (level, kind) {
+            (libc::IPPROTO_IP, libc::IP_TTL) if data.len() >= 4 => {
+                ttl = i32::from_ne_bytes([data[0], data[1], data[2], data[3]]) as u8
             }
-            c = libc::CMSG_NXTHDR(&msg, c);
+            (libc::IPPROTO_IP, libc::IP_TOS) if !data.is_empty() => tos = data[0],
+            // struct in_pktinfo: ipi_ifindex, ipi_spec_dst, ipi_addr.
+            (libc::IPPROTO_IP, libc::IP_PKTINFO) if data.len() >= 12 => dst = [data[8], data[9], data[10], data[11]],
+            _ => {}
         }
     }
     // The guest's identifier back on its replies.
@@ -346,14 +320,7 @@ impl Socket for Ping {
     }
 
     fn send_msg(&self, fd: BorrowedFd, msg: &libc::msghdr, flags: u32) -> Result<usize, Errno> {
-        let iovs = if msg.msg_iov.is_null() || msg.msg_iovlen == 0 {
-            &[][..]
-        } else {
-            // SAFETY: the caller's iovec array of `msg_iovlen` entries (the entries themselves
-            // are only handed to the kernel).
-            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
-        };
-        self.before_send(fd, &iov::read_prefix(iovs, 8));
+        self.before_send(fd, &iov::read_prefix(msg::iovecs(msg), 8));
         Host.send_msg(fd, msg, flags)
     }
 
@@ -362,18 +329,8 @@ impl Socket for Ping {
         if !self.is_ipv4() {
             return Host.recv_msg(fd, msg, flags);
         }
-        let iovs = if msg.msg_iov.is_null() || msg.msg_iovlen == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: as in send_msg.
-            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }.to_vec()
-        };
-        let name = if msg.msg_name.is_null() {
-            None
-        } else {
-            // SAFETY: the caller's name buffer of `msg_namelen` bytes.
-            Some(unsafe { std::slice::from_raw_parts_mut(msg.msg_name.cast::<u8>(), msg.msg_namelen as usize) })
-        };
+        let iovs = msg::iovecs(msg).to_vec();
+        let name = msg::name_mut(msg);
         let (n, from_len, cut) = self.recv_v4(fd, &iovs, flags, name)?;
         msg.msg_namelen = from_len as u32;
         msg.msg_controllen = 0;

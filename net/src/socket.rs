@@ -275,9 +275,13 @@ pub trait Socket: Send + Sync {
 
 /// A host `msghdr` with only data buffers.
 pub fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
-    // SAFETY: an all-zero msghdr is valid (no name, no control messages).
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = iov.as_mut_ptr();
-    msg.msg_iovlen = iov.len();
-    msg
+    libc::msghdr {
+        msg_name: std::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: iov.as_mut_ptr(),
+        msg_iovlen: iov.len(),
+        msg_control: std::ptr::null_mut(),
+        msg_controllen: 0,
+        msg_flags: 0,
+    }
 }

@@ -97,8 +97,13 @@ fn with_table<R>(f: impl FnOnce(&mut HashMap<Identity, Arc<dyn Socket>>) -> R) -
 
 /// The identity of the socket at `fd` (`None` when it is not an open socket).
 fn identity(fd: BorrowedFd) -> Option<Identity> {
-    let st = rustix::fs::fstat(fd).ok()?;
-    (st.st_mode & libc::S_IFMT == libc::S_IFSOCK).then_some((st.st_dev, st.st_ino))
+    identity_at(fd.as_raw_fd())
+}
+
+/// The identity of the socket an fd number names, which may be closed at any moment.
+fn identity_at(fd: RawFd) -> Option<Identity> {
+    let (mode, dev, ino) = crate::host::sock::fstat_number(fd).ok()?;
+    (mode & libc::S_IFMT == libc::S_IFSOCK).then_some((dev, ino))
 }
 
 /// The process's open fds below `limit` and the sockets they are.
@@ -107,8 +112,7 @@ fn open_sockets(limit: RawFd) -> Vec<(RawFd, Identity)> {
     let mut out: Vec<(RawFd, Identity)> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
         .filter(|&fd| fd < limit)
-        // SAFETY: only fstat'ed; an fd closed meanwhile is EBADF, not UB.
-        .filter_map(|fd| Some((fd, identity(unsafe { BorrowedFd::borrow_raw(fd) })?)))
+        .filter_map(|fd| Some((fd, identity_at(fd)?)))
         .collect();
     out.sort_unstable();
     out
@@ -117,7 +121,11 @@ fn open_sockets(limit: RawFd) -> Vec<(RawFd, Identity)> {
 /// Record the object of the socket at `fd` (a socket just made or accepted). A plain host socket
 /// (`None`) needs no entry.
 pub fn insert(fd: BorrowedFd, ops: Option<Arc<dyn Socket>>) {
-    let (Some(ops), Some(id)) = (ops, identity(fd)) else { return };
+    record(identity(fd), ops);
+}
+
+fn record(id: Option<Identity>, ops: Option<Arc<dyn Socket>>) {
+    let (Some(ops), Some(id)) = (ops, id) else { return };
     with_table(|t| {
         if t.len() >= PRUNE_AT {
             let live: Vec<Identity> = open_sockets(RawFd::MAX).into_iter().map(|(_, id)| id).collect();
@@ -232,8 +240,7 @@ pub fn import(text: &str, provider: fn(&str) -> Option<&'static Provider>) {
             Some((fd, ops))
         })();
         match parsed {
-            // SAFETY: only fstat'ed by insert; a closed number is EBADF, not UB.
-            Some((fd, ops)) => insert(unsafe { BorrowedFd::borrow_raw(fd) }, Some(ops)),
+            Some((fd, ops)) => record(identity_at(fd), Some(ops)),
             None => log::warn!("socket table entry {item:?} from the previous program is not understood: dropped"),
         }
     }
@@ -278,14 +285,14 @@ mod tests {
         drop(special);
         assert_eq!(state_of(copy.as_fd()), Some(vec![7]));
 
-        // The number closed and reused by another socket: that one is a host socket.
+        // The number closed and reused by another socket: that one is a host socket. socket(2)
+        // takes the lowest free number, so `other` is usually there already; if not, a copy.
         let other = create(AF_INET, SOCK_DGRAM, 0).unwrap();
-        // SAFETY: `number` is closed; dup2 puts a copy of `other` there, owned by `reused`.
-        let reused = unsafe {
-            assert_eq!(libc::dup2(other.fd.as_raw_fd(), number), number);
-            <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(number)
-        };
-        assert!(known(reused.as_fd()).is_none());
+        let copied =
+            (other.fd.as_raw_fd() != number).then(|| rustix::io::fcntl_dupfd_cloexec(&other.fd, number).unwrap());
+        let reused = copied.as_ref().map_or(other.fd.as_fd(), |c| c.as_fd());
+        assert_eq!(reused.as_raw_fd(), number);
+        assert!(known(reused).is_none());
 
         // An SCM_RIGHTS arrival of the socket is the socket.
         let (tx, rx) = rustix::net::socketpair(
@@ -363,12 +370,12 @@ mod tests {
 
         // A file's number is remembered as no socket until it is forgotten: a socket put there
         // (dup2 onto it) is found once the number is forgotten, as the guest's dup2 forgets it.
-        let file = std::fs::File::open("/dev/null").unwrap();
+        let mut file = std::os::fd::OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let n = file.as_raw_fd();
         assert!(known(file.as_fd()).is_none());
         assert!(known(file.as_fd()).is_none(), "remembered");
-        // SAFETY: `n` is `file`'s fd, which dup2 replaces by a copy of `bound`.
-        assert_eq!(unsafe { libc::dup2(bound.fd.as_raw_fd(), n) }, n);
+        rustix::io::dup2(&bound.fd, &mut file).unwrap();
+        assert_eq!(file.as_raw_fd(), n);
         assert!(known(file.as_fd()).is_none(), "not looked at again until forgotten");
         forget(n);
         assert_eq!(known(file.as_fd()).map(|o| o.state()), Some(vec![9]));

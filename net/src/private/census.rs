@@ -23,11 +23,12 @@
 //! empty census.
 
 use super::addr::{self, Endpoint, Ip, Parsed, Proto};
+use super::fd_floor;
 use super::netlink::{u16_at, u32_at};
-use super::{fd_floor, last_errno};
+use crate::host::sock;
 use crate::Errno;
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsFd;
 
 /// One private IP socket as the kernel's `/proc/net/{tcp,udp}{,6}` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,13 +147,8 @@ const UNIX_DIAG_MSG: usize = 16;
 
 /// Every AF_UNIX socket of the host's network namespace, by `sock_diag`.
 fn dump() -> Result<Vec<Diag>, Errno> {
-    // SAFETY: plain syscall.
-    let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, NETLINK_SOCK_DIAG) };
-    if raw < 0 {
-        return Err(last_errno());
-    }
-    // SAFETY: `raw` was just returned by socket(2).
-    let mut fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let kind = (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as u32;
+    let mut fd = sock::socket(libc::AF_NETLINK as u32, kind, NETLINK_SOCK_DIAG as u32)?;
     // Out of the guest's fd range while it is open, as the other helpers.
     if fd_floor() > 0 {
         if let Ok(high) = rustix::io::fcntl_dupfd_cloexec(&fd, fd_floor()) {
@@ -171,19 +167,12 @@ fn dump() -> Result<Vec<Diag>, Errno> {
     req.extend_from_slice(&0u32.to_ne_bytes()); // udiag_ino
     req.extend_from_slice(&(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID).to_ne_bytes());
     req.extend_from_slice(&[0; 8]); // udiag_cookie
-                                    // SAFETY: `req` is readable for its length.
-    if unsafe { libc::send(fd.as_raw_fd(), req.as_ptr().cast(), req.len(), 0) } < 0 {
-        return Err(last_errno());
-    }
+    sock::send(fd.as_fd(), &req, 0)?;
     let mut out = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        // SAFETY: `buf` is writable for its length.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-        if n < 0 {
-            return Err(last_errno());
-        }
-        let data = &buf[..n as usize];
+        let n = sock::recv(fd.as_fd(), &mut buf, 0)?;
+        let data = &buf[..n];
         if data.is_empty() {
             return Ok(out);
         }
@@ -230,26 +219,14 @@ mod tests {
         let net = format!("census{}", std::process::id());
         let name =
             |ep: &str, port| addr::inet_name(&net, Proto::Tcp, &Endpoint::parse(ep, port).unwrap(), None).unwrap();
-        let sock = |kind| {
-            // SAFETY: plain syscall; the fd is owned at once.
-            unsafe { OwnedFd::from_raw_fd(libc::socket(libc::AF_UNIX, kind | libc::SOCK_CLOEXEC, 0)) }
-        };
-        let bind = |fd: &OwnedFd, name: &[u8]| {
-            // SAFETY: `name` is a sockaddr_un of its length.
-            assert_eq!(unsafe { libc::bind(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) }, 0);
-        };
-        let l = sock(libc::SOCK_STREAM);
-        bind(&l, &name("0.0.0.0", 8080));
-        // SAFETY: plain syscall.
-        assert_eq!(unsafe { libc::listen(l.as_raw_fd(), 5) }, 0);
-        let c = sock(libc::SOCK_STREAM);
-        bind(&c, &name("127.0.0.1", 40000));
-        let to = name("0.0.0.0", 8080);
-        // SAFETY: `to` is a sockaddr_un of its length.
-        assert_eq!(unsafe { libc::connect(c.as_raw_fd(), to.as_ptr().cast(), to.len() as u32) }, 0);
-        // SAFETY: plain syscall.
-        let a =
-            unsafe { OwnedFd::from_raw_fd(libc::accept(l.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut())) };
+        let stream = || sock::socket(libc::AF_UNIX as u32, (libc::SOCK_STREAM | libc::SOCK_CLOEXEC) as u32, 0).unwrap();
+        let l = stream();
+        sock::bind(l.as_fd(), &name("0.0.0.0", 8080)).unwrap();
+        sock::listen(l.as_fd(), 5).unwrap();
+        let c = stream();
+        sock::bind(c.as_fd(), &name("127.0.0.1", 40000)).unwrap();
+        sock::connect(c.as_fd(), &name("0.0.0.0", 8080)).unwrap();
+        let (a, _) = sock::accept4(l.as_fd(), 0, &mut []).unwrap();
         let lo = (Ip::V4([127, 0, 0, 1]), 8080);
         let socks = inet(&net);
         let states: Vec<_> = socks.iter().map(|s| (s.state, s.local, s.remote)).collect();

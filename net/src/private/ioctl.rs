@@ -9,16 +9,16 @@
 
 use super::addr::Proto;
 use super::socket::Call;
-use super::{last_errno, pristine, Kind};
+use super::{pristine, Kind};
+use crate::host;
 use crate::Errno;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 const SIOCGSTAMP_OLD: u32 = 0x8906;
 const SIOCGSTAMPNS_OLD: u32 = 0x8907;
 const SIOCOUTQNSD: u32 = 0x894b;
 /// FIONREAD = SIOCINQ.
 const FIONREAD: u32 = 0x541b;
-const SIOCGIFCONF: u32 = 0x8912;
 const SIOCGIFNAME: u32 = 0x8910;
 const IFNAMSIZ: usize = 16;
 /// The index of `lo` in a fresh network namespace.
@@ -26,17 +26,6 @@ const LO_INDEX: i32 = 1;
 /// The interface requests that only read (dev_ioctl()'s and inet_ioctl()'s "get" cases).
 const GETS: &[u32] =
     &[0x8913, 0x8915, 0x8917, 0x8919, 0x891b, 0x891d, 0x891f, 0x8921, 0x8925, 0x8927, 0x8933, 0x8935, 0x8942, 0x8970];
-
-fn host_ioctl(fd: BorrowedFd, req: u32, arg: *mut u8) -> Result<i64, Errno> {
-    // SAFETY: `arg` points at a buffer as large as the host's struct for `req` (the caller's
-    // slice, see Call::ioctl, or a local struct).
-    let ret = unsafe { libc::syscall(libc::SYS_ioctl, fd.as_raw_fd(), libc::c_ulong::from(req), arg) };
-    if ret < 0 {
-        Err(last_errno())
-    } else {
-        Ok(ret)
-    }
-}
 
 /// The helper IP socket interface requests go to.
 fn device_socket() -> Result<BorrowedFd<'static>, Errno> {
@@ -69,8 +58,7 @@ impl Call<'_> {
                 return Err(Errno::NOTTY);
             } else {
                 let lo = ifreq[..IFNAMSIZ].split(|b| *b == 0).next() == Some(b"lo");
-                // SAFETY: plain syscall.
-                let root = unsafe { libc::geteuid() } == 0;
+                let root = host::sock::is_root();
                 match (GETS.contains(&kind), lo) {
                     (true, true) => {}
                     // dev_ioctl(): the capability check, then the device.
@@ -79,7 +67,7 @@ impl Call<'_> {
                     (true, false) => return Err(Errno::NODEV),
                 }
             }
-            return host_ioctl(device_socket()?, req, arg.as_mut_ptr());
+            return host::sock::ioctl(device_socket()?, req, arg);
         }
         let tcp = matches!(self.state.kind, Kind::Inet { proto: Proto::Tcp, .. });
         match kind {
@@ -103,7 +91,7 @@ impl Call<'_> {
                 arg[..n].copy_from_slice(&out[..n]);
                 Ok(0)
             }
-            _ => host_ioctl(self.fd, req, arg.as_mut_ptr()),
+            _ => host::sock::ioctl(self.fd, req, arg),
         }
     }
 
@@ -112,12 +100,7 @@ impl Call<'_> {
     pub fn ifconf(&self, entry_size: usize, buf: Option<&mut [u8]>) -> Result<usize, Errno> {
         let fd = device_socket()?;
         let mut all = vec![0u8; 64 * entry_size];
-        let mut c = libc::ifconf {
-            ifc_len: all.len() as libc::c_int,
-            ifc_ifcu: libc::__c_anonymous_ifc_ifcu { ifcu_buf: all.as_mut_ptr().cast() },
-        };
-        host_ioctl(fd, SIOCGIFCONF, (&mut c as *mut libc::ifconf).cast())?;
-        let got = usize::try_from(c.ifc_len).unwrap_or(0).min(all.len());
+        let got = host::sock::ifconf(fd, Some(&mut all))?.min(all.len());
         let lo: Vec<&[u8]> = all[..got].chunks_exact(entry_size).filter(|e| is_lo_entry(e)).collect();
         match buf {
             None => Ok(lo.len() * entry_size),

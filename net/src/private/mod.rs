@@ -33,11 +33,14 @@ mod shared;
 pub mod socket;
 mod urgent;
 
+use crate::host::sock;
 use crate::socket::{Answer, NewSocket, Provider, Request, Socket};
-use crate::socket::{AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
+use crate::socket::{
+    AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
+};
 use crate::Errno;
 use addr::{Ip, Proto};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -382,31 +385,12 @@ fn claim(fd: BorrowedFd) -> Option<Arc<dyn Socket>> {
 /// The host's name of a socket (`peer`: its peer's), as raw sockaddr bytes.
 fn host_name(fd: BorrowedFd, peer: bool) -> Result<Vec<u8>, Errno> {
     let mut buf = [0u8; 128];
-    let mut len = buf.len() as libc::socklen_t;
-    // SAFETY: `buf` is writable for `len` bytes.
-    let ret = unsafe {
-        if peer {
-            libc::getpeername(fd.as_raw_fd(), buf.as_mut_ptr().cast(), &mut len)
-        } else {
-            libc::getsockname(fd.as_raw_fd(), buf.as_mut_ptr().cast(), &mut len)
-        }
-    };
-    if ret < 0 {
-        return Err(last_errno());
-    }
-    Ok(buf[..(len as usize).min(buf.len())].to_vec())
-}
-
-pub(crate) fn last_errno() -> Errno {
-    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    let len = sock::name(fd, peer, &mut buf)?;
+    Ok(buf[..len.min(buf.len())].to_vec())
 }
 
 fn int_option(fd: BorrowedFd, level: i32, name: i32) -> Option<i32> {
-    let mut v = 0i32;
-    let mut len = size_of::<i32>() as libc::socklen_t;
-    // SAFETY: an int-sized option into `v`.
-    let ret = unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut v).cast(), &mut len) };
-    (ret == 0).then_some(v)
+    sock::int_option(fd, level, name).ok()
 }
 
 /// The network's lock, held while a port is chosen and bound: an abstract name that one socket
@@ -420,20 +404,14 @@ impl Lock {
         let Ok(name) = addr::abstract_addr(format!("{}{net}/lock", addr::PREFIX).as_bytes()) else {
             return Lock { _held: None };
         };
-        // SAFETY: plain syscall.
-        let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-        if raw < 0 {
+        let Ok(fd) = sock::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) else {
             return Lock { _held: None };
-        }
-        // SAFETY: `raw` was just returned by socket(2).
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        };
         for i in 0..20_000u32 {
-            // SAFETY: `name` is a sockaddr_un of its length.
-            if unsafe { libc::bind(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) } == 0 {
-                return Lock { _held: Some(fd) };
-            }
-            if last_errno() != Errno::ADDRINUSE {
-                break;
+            match sock::bind(fd.as_fd(), &name) {
+                Ok(()) => return Lock { _held: Some(fd) },
+                Err(Errno::ADDRINUSE) => {}
+                Err(_) => break,
             }
             std::thread::sleep(std::time::Duration::from_micros(if i < 100 { 20 } else { 500 }));
         }
@@ -455,13 +433,7 @@ fn helper(v6: bool, proto: Proto) -> Result<OwnedFd, Errno> {
         Proto::Tcp => (if v6 { libc::AF_INET6 } else { libc::AF_INET }, libc::SOCK_STREAM, libc::IPPROTO_TCP),
         Proto::Udp => (if v6 { libc::AF_INET6 } else { libc::AF_INET }, libc::SOCK_DGRAM, libc::IPPROTO_UDP),
     };
-    // SAFETY: plain syscall.
-    let raw = unsafe { libc::socket(family, kind | libc::SOCK_CLOEXEC, protocol) };
-    if raw < 0 {
-        return Err(last_errno());
-    }
-    // SAFETY: `raw` was just returned by socket(2).
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let fd = sock::socket(family as u32, (kind | libc::SOCK_CLOEXEC) as u32, protocol as u32)?;
     let floor = fd_floor();
     if floor > 0 {
         if let Ok(high) = rustix::io::fcntl_dupfd_cloexec(&fd, floor) {
@@ -473,20 +445,19 @@ fn helper(v6: bool, proto: Proto) -> Result<OwnedFd, Errno> {
 
 /// A pristine helper per (family, protocol), kept for the defaults of options never set.
 fn pristine(v6: bool, proto: Proto) -> Option<BorrowedFd<'static>> {
-    static HELPERS: Mutex<[Option<i32>; 4]> = Mutex::new([None; 4]);
+    // The helpers are never closed (close-on-exec ends them with the emulator).
+    static HELPERS: Mutex<[Option<&'static OwnedFd>; 4]> = Mutex::new([None; 4]);
     let slot = (v6 as usize) * 2 + (proto == Proto::Udp) as usize;
     let mut helpers = HELPERS.lock().unwrap_or_else(|e| e.into_inner());
-    let raw = match helpers[slot] {
-        Some(raw) => raw,
+    let fd = match helpers[slot] {
+        Some(fd) => fd,
         None => {
-            let fd = helper(v6, proto).ok()?;
-            let raw = std::os::fd::IntoRawFd::into_raw_fd(fd);
-            helpers[slot] = Some(raw);
-            raw
+            let fd: &'static OwnedFd = Box::leak(Box::new(helper(v6, proto).ok()?));
+            helpers[slot] = Some(fd);
+            fd
         }
     };
-    // SAFETY: the helper is never closed (close-on-exec ends it with the emulator).
-    Some(unsafe { BorrowedFd::borrow_raw(raw) })
+    Some(fd.as_fd())
 }
 
 #[cfg(test)]

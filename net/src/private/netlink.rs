@@ -83,32 +83,15 @@ pub fn only_lo(msg: &libc::msghdr, n: usize) -> usize {
     if msg.msg_iov.is_null() || n == 0 {
         return n;
     }
-    // SAFETY: the caller's msghdr names msg_iovlen iovecs, which the host just wrote `n` bytes
-    // into: those ranges are mapped and writable.
-    let iovs = unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) };
-    let mut data = Vec::with_capacity(n);
-    for v in iovs {
-        let take = v.iov_len.min(n - data.len());
-        // SAFETY: as above; `take` bytes of this iovec were written.
-        data.extend_from_slice(unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), take) });
-        if data.len() == n {
-            break;
-        }
-    }
+    let iovs = crate::host::msg::iovecs(msg);
+    let data = crate::iov::read_prefix(iovs, n);
     if data.len() < n {
         // MSG_TRUNC: the datagram did not fit; leave it as it is.
         return n;
     }
     let kept = filter(&data);
-    let mut at = 0;
-    for v in iovs {
-        let take = v.iov_len.min(kept.len() - at);
-        // SAFETY: writing back at most as much as was read from this iovec.
-        unsafe { std::ptr::copy_nonoverlapping(kept[at..].as_ptr(), v.iov_base.cast::<u8>(), take) };
-        at += take;
-        if at == kept.len() {
-            break;
-        }
+    if crate::iov::write(iovs, &kept).is_err() {
+        return n;
     }
     kept.len()
 }

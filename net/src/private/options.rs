@@ -14,8 +14,8 @@
 use super::addr::Proto;
 use super::socket::Call;
 use super::{helper, pristine, Kind};
+use crate::host::sock;
 use crate::Errno;
-use std::os::fd::{AsRawFd, BorrowedFd};
 
 const SOL_SOCKET: u32 = 1;
 const SO_REUSEADDR: u32 = 2;
@@ -70,29 +70,6 @@ fn transport(name: u32) -> bool {
     )
 }
 
-fn host_set(fd: BorrowedFd, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
-    let ptr = if value.is_empty() { std::ptr::null() } else { value.as_ptr().cast() };
-    // SAFETY: `value` is readable for its length.
-    let ret = unsafe { libc::setsockopt(fd.as_raw_fd(), level as i32, name as i32, ptr, value.len() as u32) };
-    if ret < 0 {
-        Err(super::last_errno())
-    } else {
-        Ok(())
-    }
-}
-
-fn host_get(fd: BorrowedFd, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
-    let mut len = value.len() as libc::socklen_t;
-    // SAFETY: `value` is writable for `len` bytes.
-    let ret =
-        unsafe { libc::getsockopt(fd.as_raw_fd(), level as i32, name as i32, value.as_mut_ptr().cast(), &mut len) };
-    if ret < 0 {
-        Err(super::last_errno())
-    } else {
-        Ok(len as usize)
-    }
-}
-
 fn put_int(value: &mut [u8], v: i32) -> usize {
     // sk_getsockopt(): an int option is truncated to the caller's length.
     let bytes = v.to_ne_bytes();
@@ -111,9 +88,9 @@ fn as_bool(value: &[u8]) -> Result<bool, Errno> {
 
 /// setsockopt(2) on a private socket.
 pub fn set(p: &Call, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
-    let Kind::Inet { v6, proto } = p.state.kind else { return host_set(p.fd, level, name, value) };
+    let Kind::Inet { v6, proto } = p.state.kind else { return sock::set_option(p.fd, level, name, value) };
     if level == SOL_SOCKET && transport(name) {
-        return host_set(p.fd, level, name, value);
+        return sock::set_option(p.fd, level, name, value);
     }
     if level == IPPROTO_IPV6 && name == IPV6_V6ONLY && v6 && p.local_bound() {
         // do_ipv6_setsockopt(): not once the socket has a port.
@@ -121,7 +98,7 @@ pub fn set(p: &Call, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
     }
     let fresh = helper(v6, proto)?;
     use std::os::fd::AsFd;
-    host_set(fresh.as_fd(), level, name, value)?;
+    sock::set_option(fresh.as_fd(), level, name, value)?;
     match (level, name) {
         (SOL_SOCKET, SO_REUSEADDR) => {
             let on = as_bool(value)?;
@@ -136,7 +113,7 @@ pub fn set(p: &Call, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
             p.obj.update(|s| s.v6only = on);
         }
         (SOL_SOCKET, SO_SNDBUF | SO_RCVBUF) => {
-            let _ = host_set(p.fd, level, name, value);
+            let _ = sock::set_option(p.fd, level, name, value);
         }
         _ => {}
     }
@@ -149,7 +126,7 @@ pub fn set(p: &Call, level: u32, name: u32, value: &[u8]) -> Result<(), Errno> {
 
 /// getsockopt(2) on a private socket.
 pub fn get(p: &Call, level: u32, name: u32, value: &mut [u8]) -> Result<usize, Errno> {
-    let Kind::Inet { v6, proto } = p.state.kind else { return host_get(p.fd, level, name, value) };
+    let Kind::Inet { v6, proto } = p.state.kind else { return sock::get_option(p.fd, level, name, value) };
     let state = p.obj.snapshot();
     match (level, name) {
         (SOL_SOCKET, SO_ERROR) => {
@@ -157,10 +134,10 @@ pub fn get(p: &Call, level: u32, name: u32, value: &mut [u8]) -> Result<usize, E
                 p.obj.update(|s| s.pending = None);
                 return Ok(put_int(value, e.raw_os_error()));
             }
-            return host_get(p.fd, level, name, value);
+            return sock::get_option(p.fd, level, name, value);
         }
-        (SOL_SOCKET, SO_TYPE | SO_ACCEPTCONN) => return host_get(p.fd, level, name, value),
-        (SOL_SOCKET, n) if transport(n) => return host_get(p.fd, level, name, value),
+        (SOL_SOCKET, SO_TYPE | SO_ACCEPTCONN) => return sock::get_option(p.fd, level, name, value),
+        (SOL_SOCKET, n) if transport(n) => return sock::get_option(p.fd, level, name, value),
         (SOL_SOCKET, SO_DOMAIN) => return Ok(put_int(value, if v6 { libc::AF_INET6 } else { libc::AF_INET })),
         (SOL_SOCKET, SO_PROTOCOL) => {
             return Ok(put_int(value, if proto == Proto::Tcp { libc::IPPROTO_TCP } else { libc::IPPROTO_UDP }))
@@ -169,12 +146,12 @@ pub fn get(p: &Call, level: u32, name: u32, value: &mut [u8]) -> Result<usize, E
     }
     if state.options.is_empty() {
         let fd = pristine(v6, proto).ok_or(Errno::NOBUFS)?;
-        return host_get(fd, level, name, value);
+        return sock::get_option(fd, level, name, value);
     }
     let fresh = helper(v6, proto)?;
     use std::os::fd::AsFd;
     for ((l, n), v) in &state.options {
-        let _ = host_set(fresh.as_fd(), *l, *n, v);
+        let _ = sock::set_option(fresh.as_fd(), *l, *n, v);
     }
-    host_get(fresh.as_fd(), level, name, value)
+    sock::get_option(fresh.as_fd(), level, name, value)
 }

@@ -10,11 +10,18 @@
 //! socket of the host has any more (`/proc/net/unix`) are freed. A socket that finds no slot (or
 //! whose state outgrows one) keeps its state in its process.
 //!
+//! This module is the private network's memory layer, the one place besides the host-call
+//! module ([`crate::host`]) with `unsafe`: it alone turns the mapping's address into references,
+//! each a word of a slot's header (touched only atomically, by every process) or a slot's bytes
+//! under its lock.
+//!
 //! Left out: a program the guest executes is a new emulator with memory of its own: it takes the
 //! state over (the socket table's handoff) into its own slots, and from then on its changes and
 //! those of the process that executed it are each its own.
 
 use super::State;
+use crate::host::shm;
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
 use std::sync::OnceLock;
 
@@ -32,24 +39,12 @@ static ARENA: OnceLock<usize> = OnceLock::new();
 /// the memfd or the mapping), every socket keeps its state in its process.
 pub fn init() {
     let _ = ARENA.get_or_init(|| {
-        // SAFETY: plain syscalls; the name is a C string; the mapping is checked before use.
-        unsafe {
-            let fd = libc::memfd_create(c"emu386-net-state".as_ptr(), libc::MFD_CLOEXEC);
-            if fd < 0 {
-                return 0;
-            }
-            let len = SLOT * SLOTS;
-            let base = if libc::ftruncate(fd, len as i64) == 0 {
-                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
-            } else {
-                libc::MAP_FAILED
-            };
-            libc::close(fd);
-            if base == libc::MAP_FAILED {
+        let Some(fd) = shm::memfd(c"emu386-net-state") else { return 0 };
+        match shm::map_shared(fd.as_fd(), SLOT * SLOTS) {
+            Some(base) => base,
+            None => {
                 log::warn!("private network: no shared memory for socket state; it stays each process's own");
                 0
-            } else {
-                base as usize
             }
         }
     });

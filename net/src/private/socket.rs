@@ -7,10 +7,11 @@
 
 use super::addr::{self, Endpoint, Ip, Parsed, Proto, AF_INET, AF_INET6, AF_UNIX, SIN6_LEN_RFC2133, SIN_LEN};
 use super::object::Private;
-use super::{host_name, int_option, last_errno, network, Kind, Lock, State};
+use super::{host_name, int_option, network, Kind, Lock, State};
+use crate::host::sock;
 use crate::socket::NewSocket;
 use crate::Errno;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 
 mod transfer;
@@ -30,24 +31,6 @@ pub struct Call<'a> {
     pub state: State,
 }
 
-fn check(ret: isize) -> Result<usize, Errno> {
-    if ret < 0 {
-        Err(last_errno())
-    } else {
-        Ok(ret as usize)
-    }
-}
-
-fn unix_bind(fd: BorrowedFd, name: &[u8]) -> Result<(), Errno> {
-    // SAFETY: `name` is a sockaddr_un of its length.
-    check(unsafe { libc::bind(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) } as isize).map(drop)
-}
-
-fn unix_connect(fd: BorrowedFd, name: &[u8]) -> Result<(), Errno> {
-    // SAFETY: as in unix_bind.
-    check(unsafe { libc::connect(fd.as_raw_fd(), name.as_ptr().cast(), name.len() as u32) } as isize).map(drop)
-}
-
 /// /proc/sys/net/ipv4/ip_unprivileged_port_start (1024 when unreadable).
 fn unprivileged_port_start() -> u16 {
     std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
@@ -58,8 +41,7 @@ fn unprivileged_port_start() -> u16 {
 
 /// inet_port_requires_bind_service() without CAP_NET_BIND_SERVICE (approximated by root).
 fn port_needs_privilege(port: u16) -> bool {
-    // SAFETY: plain syscall.
-    port != 0 && port < unprivileged_port_start() && unsafe { libc::geteuid() } != 0
+    port != 0 && port < unprivileged_port_start() && !sock::is_root()
 }
 
 /// The endpoints a packet or connection for `ip` may reach, most specific first (the kernel's
@@ -92,9 +74,7 @@ impl Call<'_> {
     }
 
     fn nonblocking(&self) -> bool {
-        // SAFETY: plain fcntl.
-        let flags = unsafe { libc::fcntl(self.fd.as_raw_fd(), libc::F_GETFL) };
-        flags >= 0 && flags & libc::O_NONBLOCK != 0
+        sock::nonblocking(self.fd)
     }
 
     /// The endpoint this socket's host name stands for, if it is bound.
@@ -136,7 +116,7 @@ impl Call<'_> {
                 if bound.iter().any(|b| b.0.port == ep.port) {
                     continue;
                 }
-                match unix_bind(self.fd, &addr::inet_name(net, proto, &ep, None)?) {
+                match sock::bind(self.fd, &addr::inet_name(net, proto, &ep, None)?) {
                     Err(Errno::ADDRINUSE) => continue,
                     other => return other,
                 }
@@ -156,7 +136,7 @@ impl Call<'_> {
             let taken: Vec<u32> = same_port.iter().filter(|b| b.0 == ep).map(|b| b.1.unwrap_or(0)).collect();
             suffix = (if taken.contains(&0) { 1.. } else { 0.. }).find(|k| !taken.contains(k)).filter(|k| *k > 0);
         }
-        match unix_bind(self.fd, &addr::inet_name(net, proto, &ep, suffix)?) {
+        match sock::bind(self.fd, &addr::inet_name(net, proto, &ep, suffix)?) {
             Err(Errno::INVAL) => Err(Errno::INVAL),
             other => other,
         }
@@ -273,14 +253,10 @@ fn unix_out(net: &str, host: &[u8]) -> Vec<u8> {
 
 /// Whether an abstract name is bound now: a probe socket cannot bind it.
 fn exists(name: &[u8]) -> bool {
-    // SAFETY: plain syscall.
-    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if raw < 0 {
+    let Ok(probe) = sock::socket(AF_UNIX.into(), (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as u32, 0) else {
         return false;
-    }
-    // SAFETY: `raw` was just returned by socket(2).
-    let probe = unsafe { OwnedFd::from_raw_fd(raw) };
-    matches!(unix_bind(std::os::fd::AsFd::as_fd(&probe), name), Err(Errno::ADDRINUSE))
+    };
+    matches!(sock::bind(probe.as_fd(), name), Err(Errno::ADDRINUSE))
 }
 
 /// The names bound on network `net`'s `proto` ports: (endpoint, `#K` suffix, listening).
@@ -309,7 +285,7 @@ fn bound_names(net: &str, proto: Proto) -> Vec<(Endpoint, Option<u32>, bool)> {
 impl Call<'_> {
     pub fn bind(&self, a: &[u8]) -> Result<(), Errno> {
         let Some((v6, proto)) = self.inet() else {
-            return unix_bind(self.fd, &unix_in(self.net(), a)?);
+            return sock::bind(self.fd, &unix_in(self.net(), a)?);
         };
         let family = if a.len() >= 2 { u16::from_ne_bytes([a[0], a[1]]) } else { u16::MAX };
         let bound = self.local().is_some();
@@ -376,7 +352,7 @@ impl Call<'_> {
 
     pub fn connect(&self, a: &[u8]) -> Result<(), Errno> {
         let Some((_, proto)) = self.inet() else {
-            return unix_connect(self.fd, &unix_in(self.net(), a)?);
+            return sock::connect(self.fd, &unix_in(self.net(), a)?);
         };
         if a.len() < 2 {
             return Err(Errno::INVAL);
@@ -384,9 +360,7 @@ impl Call<'_> {
         if u16::from_ne_bytes([a[0], a[1]]) == AF_UNSPEC {
             // inet_dgram_connect()/inet_stream_connect(): AF_UNSPEC disconnects.
             self.obj.update(|s| s.peer = None);
-            let unspec = AF_UNSPEC.to_ne_bytes();
-            // SAFETY: a two-byte sockaddr.
-            let _ = unsafe { libc::connect(self.fd.as_raw_fd(), unspec.as_ptr().cast(), 2) };
+            let _ = sock::connect(self.fd, &AF_UNSPEC.to_ne_bytes());
             return Ok(());
         }
         if proto == Proto::Tcp && self.state.connecting {
@@ -414,12 +388,10 @@ impl Call<'_> {
                 self.obj.update(|s| s.peer = Some((ip, port)));
                 match self.find(Proto::Udp, ip, port) {
                     Some(name) => {
-                        let _ = unix_connect(self.fd, &name);
+                        let _ = sock::connect(self.fd, &name);
                     }
                     None => {
-                        let unspec = AF_UNSPEC.to_ne_bytes();
-                        // SAFETY: a two-byte sockaddr.
-                        let _ = unsafe { libc::connect(self.fd.as_raw_fd(), unspec.as_ptr().cast(), 2) };
+                        let _ = sock::connect(self.fd, &AF_UNSPEC.to_ne_bytes());
                     }
                 }
                 Ok(())
@@ -429,7 +401,7 @@ impl Call<'_> {
                 let net = self.net();
                 let mut result = Err(Errno::CONNREFUSED);
                 for ep in candidates(ip, port) {
-                    result = unix_connect(self.fd, &addr::inet_name(net, Proto::Tcp, &ep, None)?);
+                    result = sock::connect(self.fd, &addr::inet_name(net, Proto::Tcp, &ep, None)?);
                     if result != Err(Errno::CONNREFUSED) {
                         break;
                     }
@@ -460,21 +432,13 @@ impl Call<'_> {
                 self.autobind(None)?;
             }
         }
-        // SAFETY: plain syscall.
-        check(unsafe { libc::listen(self.fd.as_raw_fd(), backlog) } as isize).map(drop)
+        sock::listen(self.fd, backlog)
     }
 
     pub fn accept(&self, flags: u32, addr_out: &mut [u8]) -> Result<(NewSocket, usize), Errno> {
         let mut host = [0u8; 128];
-        let mut len = host.len() as libc::socklen_t;
-        // SAFETY: `host` is writable for `len` bytes.
-        let raw = unsafe { libc::accept4(self.fd.as_raw_fd(), host.as_mut_ptr().cast(), &mut len, flags as i32) };
-        if raw < 0 {
-            // unix_accept() on a socket that does not listen: EINVAL, as inet_accept().
-            return Err(last_errno());
-        }
-        // SAFETY: a new fd returned by accept4(2).
-        let new = unsafe { OwnedFd::from_raw_fd(raw) };
+        // unix_accept() on a socket that does not listen: EINVAL, as inet_accept().
+        let (new, len) = sock::accept4(self.fd, flags, &mut host)?;
         let state = State {
             peer: None,
             pending: None,
@@ -484,7 +448,7 @@ impl Call<'_> {
             refused: false,
             ..self.state.clone()
         };
-        let shown = self.shown(&host[..(len as usize).min(host.len())]);
+        let shown = self.shown(&host[..len.min(host.len())]);
         let k = shown.len().min(addr_out.len());
         addr_out[..k].copy_from_slice(&shown[..k]);
         Ok((NewSocket { fd: new, ops: Some(Arc::new(Private::new(state))) }, shown.len()))
@@ -536,8 +500,7 @@ impl Call<'_> {
                 return Err(Errno::NOTCONN);
             }
         }
-        // SAFETY: plain syscall.
-        let ret = check(unsafe { libc::shutdown(self.fd.as_raw_fd(), how as i32) } as isize).map(drop);
+        let ret = sock::shutdown(self.fd, how);
         if ret.is_ok() && how != libc::SHUT_RD as u32 {
             self.obj.update(|s| s.shut_wr = true);
         }

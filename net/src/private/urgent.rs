@@ -14,32 +14,15 @@
 //! the host's, which on some kernels (6.18) stays one too high once a read has stepped over an
 //! urgent byte nobody read (the skipped byte is not taken off unix_inq_len()'s count).
 
-use super::last_errno;
 use super::socket::Call;
+use crate::host::sock::{self, int_ioctl, IntIoctl};
 use crate::Errno;
-use std::os::fd::{AsRawFd, BorrowedFd};
-
-const SIOCATMARK: u32 = 0x8905;
-const FIONREAD: u32 = 0x541b;
-
-fn int_ioctl(fd: BorrowedFd, req: u32) -> Result<i32, Errno> {
-    let mut v = 0i32;
-    // SAFETY: the request writes one int into `v`.
-    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), libc::c_ulong::from(req), &raw mut v) };
-    if ret < 0 {
-        Err(last_errno())
-    } else {
-        Ok(v)
-    }
-}
+use std::os::fd::BorrowedFd;
 
 /// The in-band bytes a read would return now, up to `limit` (a peek; 0 when nothing is there).
 fn peek_in_band(fd: BorrowedFd, limit: usize) -> usize {
     let mut buf = vec![0u8; limit.max(1)];
-    // SAFETY: `buf` is writable for its length.
-    let n =
-        unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK | libc::MSG_DONTWAIT) };
-    usize::try_from(n).unwrap_or(0)
+    sock::recv(fd, &mut buf, libc::MSG_PEEK | libc::MSG_DONTWAIT).unwrap_or(0)
 }
 
 impl Call<'_> {
@@ -50,11 +33,11 @@ impl Call<'_> {
     /// SIOCINQ on a private TCP socket: tcp_inq(). A listening socket: the host's EINVAL, as
     /// tcp_ioctl() answers.
     pub(crate) fn tcp_inq(&self) -> Result<i32, Errno> {
-        let total = int_ioctl(self.fd, FIONREAD)?;
+        let total = int_ioctl(self.fd, IntIoctl::InQueue)?;
         if total <= 0 || self.oob_inline() {
             return Ok(total);
         }
-        if int_ioctl(self.fd, SIOCATMARK)? != 0 {
+        if int_ioctl(self.fd, IntIoctl::AtMark)? != 0 {
             // At the mark: urg_seq - copied_seq.
             return Ok(0);
         }
@@ -65,12 +48,9 @@ impl Call<'_> {
     /// mark (an urgent byte, or one already taken, at the head) only if data follows it, or the
     /// peer has finished sending.
     pub(crate) fn tcp_readable(&self) -> bool {
-        if self.oob_inline() || int_ioctl(self.fd, SIOCATMARK) != Ok(1) {
+        if self.oob_inline() || int_ioctl(self.fd, IntIoctl::AtMark) != Ok(1) {
             return true;
         }
-        let mut p = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
-        // SAFETY: one pollfd, no wait.
-        let hup = unsafe { libc::poll(&mut p, 1, 0) } == 1 && p.revents & libc::POLLRDHUP != 0;
-        hup || peek_in_band(self.fd, 1) > 0
+        sock::read_hung_up(self.fd) || peek_in_band(self.fd, 1) > 0
     }
 }

@@ -3,6 +3,7 @@
 //! guest's addresses translated, and the IP-level control messages a UDP socket asked for.
 
 use super::*;
+use crate::host::msg;
 
 impl Call<'_> {
     /// What splice(2) from this socket answers for the host's `e`: tcp_splice_read() says
@@ -37,11 +38,8 @@ impl Call<'_> {
 
     /// sendto(2) from a host range that may fault (the host kernel reports EFAULT).
     pub fn send_to_raw(&self, buf: *const u8, len: usize, flags: u32, to: Option<&[u8]>) -> Result<usize, Errno> {
-        // SAFETY: an all-zero msghdr is valid; the one iovec points at the caller's range.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         let mut iov = libc::iovec { iov_base: buf as *mut _, iov_len: len };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
+        let mut msg = crate::socket::msghdr(std::slice::from_mut(&mut iov));
         let mut name = to.map(<[u8]>::to_vec);
         if let Some(n) = name.as_mut() {
             msg.msg_name = n.as_mut_ptr().cast();
@@ -53,20 +51,8 @@ impl Call<'_> {
     /// sendmsg(2) with a host msghdr whose buffers may fault; its name is the guest's sockaddr
     /// and is replaced by the host name it stands for.
     pub fn send_msg_raw(&self, msg: &mut libc::msghdr, flags: u32) -> Result<usize, Errno> {
-        let guest_name = if msg.msg_name.is_null() || msg.msg_namelen == 0 {
-            None
-        } else {
-            // SAFETY: the caller's msghdr names a buffer of msg_namelen readable bytes.
-            Some(unsafe { std::slice::from_raw_parts(msg.msg_name.cast::<u8>(), msg.msg_namelen as usize) }.to_vec())
-        };
-        let len: usize = if msg.msg_iov.is_null() {
-            0
-        } else {
-            // SAFETY: the caller's msghdr names msg_iovlen iovecs.
-            unsafe { std::slice::from_raw_parts(msg.msg_iov, msg.msg_iovlen) }
-                .iter()
-                .fold(0usize, |n, v| n.saturating_add(v.iov_len))
-        };
+        let guest_name = msg::name(msg).filter(|n| !n.is_empty()).map(<[u8]>::to_vec);
+        let len: usize = msg::iovecs(msg).iter().fold(0usize, |n, v| n.saturating_add(v.iov_len));
         match self.inet() {
             None => {
                 let name = match guest_name {
@@ -94,8 +80,7 @@ impl Call<'_> {
                 msg.msg_namelen = 0;
             }
         }
-        // SAFETY: the msghdr's buffers are the caller's; the name is ours for the call.
-        let ret = check(unsafe { libc::sendmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+        let ret = msg::sendmsg(self.fd, msg, flags);
         (msg.msg_name, msg.msg_namelen) = keep;
         ret
     }
@@ -106,8 +91,8 @@ impl Call<'_> {
         match self.host_send(msg, None, flags | libc::MSG_NOSIGNAL as u32) {
             Err(Errno::NOTCONN | Errno::PIPE) => {
                 if flags & libc::MSG_NOSIGNAL as u32 == 0 {
-                    // SAFETY: sk_stream_error(): the kernel sends SIGPIPE to the caller.
-                    unsafe { libc::raise(libc::SIGPIPE) };
+                    // sk_stream_error(): the kernel sends SIGPIPE to the caller.
+                    sock::raise_sigpipe();
                 }
                 Err(Errno::PIPE)
             }
@@ -182,11 +167,8 @@ impl Call<'_> {
         flags: u32,
         from: Option<&mut [u8]>,
     ) -> Result<(usize, usize), Errno> {
-        // SAFETY: an all-zero msghdr is valid; the one iovec points at the caller's range.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         let mut iov = libc::iovec { iov_base: buf.cast(), iov_len: len };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
+        let mut msg = crate::socket::msghdr(std::slice::from_mut(&mut iov));
         let want = from.is_some();
         let mut name = [0u8; 128];
         if want {
@@ -215,8 +197,7 @@ impl Call<'_> {
             msg.msg_name = host.as_mut_ptr().cast();
             msg.msg_namelen = host.len() as u32;
             msg.msg_controllen = room;
-            // SAFETY: the msghdr's buffers are the caller's; the name buffer is ours for the call.
-            let ret = check(unsafe { libc::recvmsg(self.fd.as_raw_fd(), msg, flags as i32) });
+            let ret = msg::recvmsg(self.fd, msg, flags);
             let got = (msg.msg_namelen as usize).min(host.len());
             (msg.msg_name, msg.msg_namelen) = guest_buf;
             let n = match (ret, self.inet()) {
@@ -258,9 +239,10 @@ impl Call<'_> {
                 _ if got <= 2 => Vec::new(),
                 _ => self.shown(&host[..got]),
             };
-            let k = shown.len().min(guest_buf.1 as usize);
-            // SAFETY: the caller's name buffer has msg_namelen writable bytes.
-            unsafe { std::ptr::copy_nonoverlapping(shown.as_ptr(), guest_buf.0.cast::<u8>(), k) };
+            if let Some(out) = msg::name_mut(msg) {
+                let k = shown.len().min(out.len());
+                out[..k].copy_from_slice(&shown[..k]);
+            }
             msg.msg_namelen = shown.len() as u32;
         }
         Ok(n)
@@ -308,25 +290,11 @@ impl Call<'_> {
         if wanted.is_empty() || msg.msg_control.is_null() {
             return;
         }
-        let mut used = msg.msg_controllen;
         for (level, kind, data) in wanted {
-            // SAFETY: CMSG_SPACE/CMSG_LEN are arithmetic.
-            let (space, len) =
-                unsafe { (libc::CMSG_SPACE(data.len() as u32) as usize, libc::CMSG_LEN(data.len() as u32) as usize) };
-            if used + len > room {
+            if !msg::push_cmsg(msg, room, level, kind, &data) {
                 msg.msg_flags |= libc::MSG_CTRUNC;
                 break;
             }
-            let hdr = libc::cmsghdr { cmsg_len: len, cmsg_level: level, cmsg_type: kind };
-            // SAFETY: `used + len` bytes of the caller's control buffer are writable (checked above).
-            unsafe {
-                let at = msg.msg_control.cast::<u8>().add(used);
-                std::ptr::copy_nonoverlapping((&raw const hdr).cast::<u8>(), at, size_of::<libc::cmsghdr>());
-                let body = at.add(size_of::<libc::cmsghdr>());
-                std::ptr::copy_nonoverlapping(data.as_ptr(), body, data.len());
-            }
-            used = (used + space).min(room);
         }
-        msg.msg_controllen = used;
     }
 }
