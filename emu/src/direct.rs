@@ -22,7 +22,10 @@
 //! through that page (through another mapping of the same object, such as a JIT's writable alias
 //! of its executable memfd mapping, by write(2) to the file, or by another process) is not
 //! dropped, and runs as it was. The engine's soft MMU checks no SSE alignment (movaps at a
-//! misaligned address is no #GP), in either mode.
+//! misaligned address is no #GP), in either mode. (Execution running off a page into one that
+//! cannot be fetched is exact in both: engine patch 0031 ends a block before an instruction that
+//! may reach such a page, so the instructions before the edge run and the fetch fault is that
+//! instruction's own; fixture `cpu_fetch_edge`.)
 //!
 //! On by default; off under the gdb stub (its breakpoints and single steps need the soft MMU's
 //! exit checks, and memory hooks do not see direct accesses) and with `EMU386_DIRECT=0`, where
