@@ -89,11 +89,12 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
         _ if pid == own => {
             let dir = if write { Dir::ToGuest } else { Dir::FromGuest };
             let segs = GuestIovecs::read(ctx.mem, rvec, riovcnt)?;
-            let vmas: Vec<Vma> = ctx.task.mm.get(ctx.held).vmas().cloned().collect();
-            Remote::Own(GuestIovecs::from_segments(allowed(segs.segments(), &vmas, write)).faulting(ctx.mem, dir))
+            let mm = ctx.task.mm.get(ctx.held);
+            let own_vma = |at: u64| u32::try_from(at).ok().and_then(|at| mm.find(at));
+            Remote::Own(GuestIovecs::from_segments(allowed(segs.segments(), own_vma, write)).faulting(ctx.mem, dir))
         }
         Some(base) => Remote::Other(match Other::find(pid) {
-            Some(space) => translate(&allowed(&remote, &space.vmas, write), base),
+            Some(space) => translate(&allowed(&remote, |at| vma_in(&space.vmas, at), write), base),
             None => translate(&remote, base),
         }),
         None => Remote::Other(
@@ -106,22 +107,23 @@ fn process_vm_rw(ctx: &mut Ctx, a: &Args, write: bool) -> SysResult {
     Ok(processvm::transfer(pid as i32, write, &local, &remote)? as u32)
 }
 
-/// The target's segments up to the first byte its VMAs (sorted, as published) deny the access
-/// (`write`: `VM_WRITE`, else `VM_READ`, mm/gup.c check_vma_flags()): that segment becomes its
-/// allowed part and the rest from TASK_SIZE on (never mapped, so the host's copy faults there
-/// after the allowed part, as process_vm_rw_core() stops), and nothing after it is tried.
-fn allowed(segs: &[(u32, usize)], vmas: &[Vma], write: bool) -> Vec<(u32, usize)> {
+/// The target's segments up to the first byte its VMAs deny the access (`write`: `VM_WRITE`,
+/// else `VM_READ`, mm/gup.c check_vma_flags()); `vma_at` finds the VMA containing an address.
+/// That segment becomes its allowed part and the rest from TASK_SIZE on (never mapped, so the
+/// host's copy faults there after the allowed part, as process_vm_rw_core() stops), and nothing
+/// after it is tried.
+fn allowed<'a>(segs: &[(u32, usize)], vma_at: impl Fn(u64) -> Option<&'a Vma>, write: bool) -> Vec<(u32, usize)> {
     let need = if write { Prot::WRITE } else { Prot::READ };
     let mut out = Vec::with_capacity(segs.len());
     for &(addr, len) in segs {
         let end = u64::from(addr) + len as u64;
         // How far from `addr` the VMAs allow the access without a gap.
         let mut reach = u64::from(addr);
-        for vma in vmas.iter().filter(|v| v.end > u64::from(addr)) {
-            if u64::from(vma.start) > reach || !vma.prot.contains(need) || reach >= end {
-                break;
+        while reach < end {
+            match vma_at(reach) {
+                Some(vma) if vma.prot.contains(need) => reach = vma.end,
+                _ => break,
             }
-            reach = vma.end;
         }
         if len == 0 || reach >= end {
             out.push((addr, len));
@@ -136,6 +138,12 @@ fn allowed(segs: &[(u32, usize)], vmas: &[Vma], write: bool) -> Vec<(u32, usize)
         break;
     }
     out
+}
+
+/// The VMA of `vmas` (sorted, not overlapping, as a process publishes them) containing `at`.
+fn vma_in(vmas: &[Vma], at: u64) -> Option<&Vma> {
+    let i = vmas.partition_point(|v| v.end <= at);
+    vmas.get(i).filter(|v| u64::from(v.start) <= at)
 }
 
 /// The target's guest segments as its host addresses (`base` + guest address), cut where they
@@ -175,13 +183,16 @@ mod tests {
         let vmas = [vma(0x1000, 0x3000, rw), vma(0x3000, 0x4000, Prot::READ), vma(0x5000, 0x6000, Prot::WRITE)];
         let top = TASK_SIZE as u32;
         // Within, and across two VMAs that both allow it.
-        assert_eq!(allowed(&[(0x1000, 16), (0x2ff0, 32)], &vmas, false), [(0x1000, 16), (0x2ff0, 32)]);
+        assert_eq!(allowed(&[(0x1000, 16), (0x2ff0, 32)], |at| vma_in(&vmas, at), false), [(0x1000, 16), (0x2ff0, 32)]);
         // A write that runs into the read-only VMA: its writable part, then the fault.
-        assert_eq!(allowed(&[(0x2ff0, 32), (0x1000, 4)], &vmas, true), [(0x2ff0, 16), (top, 16)]);
+        assert_eq!(allowed(&[(0x2ff0, 32), (0x1000, 4)], |at| vma_in(&vmas, at), true), [(0x2ff0, 16), (top, 16)]);
         // Into the gap, and a read of a write-only VMA: faults at once; empty segments pass.
-        assert_eq!(allowed(&[(0x0, 0), (0x3ff8, 16)], &vmas, false), [(0x0, 0), (0x3ff8, 8), (top, 8)]);
-        assert_eq!(allowed(&[(0x5000, 4)], &vmas, false), [(top, 4)]);
-        assert_eq!(allowed(&[(0x5000, 4)], &vmas, true), [(0x5000, 4)]);
+        assert_eq!(
+            allowed(&[(0x0, 0), (0x3ff8, 16)], |at| vma_in(&vmas, at), false),
+            [(0x0, 0), (0x3ff8, 8), (top, 8)]
+        );
+        assert_eq!(allowed(&[(0x5000, 4)], |at| vma_in(&vmas, at), false), [(top, 4)]);
+        assert_eq!(allowed(&[(0x5000, 4)], |at| vma_in(&vmas, at), true), [(0x5000, 4)]);
     }
 
     #[test]
