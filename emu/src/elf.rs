@@ -312,7 +312,7 @@ fn map_object(
         // pages are SIGBUS when touched (and padzero() on a writable one fails the exec).
         p.p_offset.checked_add(p.p_filesz).ok_or_else(corrupt)?;
         let mem_end = p.p_vaddr.checked_add(p.p_memsz).ok_or_else(corrupt)?;
-        if p.p_filesz > p.p_memsz || mem_end > 0xffff_e000 {
+        if p.p_filesz > p.p_memsz || mem_end > syscalls::space::TASK_SIZE {
             return Err(corrupt());
         }
         // elf_map() only maps file bytes: a segment without any needs no alignment.

@@ -17,6 +17,7 @@ use crate::entry;
 use crate::hostcall::cpu::host_cpu;
 use crate::mem::{GuestMemory, GuestMemoryExt};
 use crate::row::{Arg::*, Args, Entry};
+use crate::space::TASK_SIZE;
 use crate::task::{Ctx, Task};
 use crate::{abi::nr, Errno, SysResult};
 use zerocopy::little_endian::{U32, U64};
@@ -35,8 +36,6 @@ const RSEQ_ALIGN: u32 = 32;
 const RSEQ_FEATURE_SIZE: u32 = 28;
 /// RSEQ_CPU_ID_UNINITIALIZED, what cpu_id reads after unregistration.
 const CPU_ID_UNINITIALIZED: u32 = u32::MAX;
-/// TASK_SIZE of a 32-bit task on a 64-bit kernel (IA32_PAGE_OFFSET).
-const TASK_SIZE: u64 = 0xffff_e000;
 
 /// Offsets in `struct rseq` (uapi/linux/rseq.h).
 const OFF_CPU_ID_START: u32 = 0;

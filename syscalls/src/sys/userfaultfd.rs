@@ -30,6 +30,7 @@ use crate::{Errno, SysResult};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::hostcall::uffd::UFFDIO_API;
+use crate::space::TASK_SIZE;
 
 const UFFD_FLAGS: &[(u32, &str)] = &[(0o2000000, "O_CLOEXEC"), (0o4000, "O_NONBLOCK"), (1, "UFFD_USER_MODE_ONLY")];
 
@@ -55,8 +56,6 @@ const REGISTER_MODES: u64 = 7;
 const COPY_MODE_DONTWAKE: u64 = 1;
 const COPY_MODE_WP: u64 = 2;
 const ZEROPAGE_MODE_DONTWAKE: u64 = 1;
-/// `mm->task_size` of a 32-bit task (IA32_PAGE_OFFSET).
-const TASK_SIZE: u64 = 0xffff_e000;
 
 /// The UFFDIO requests on a userfaultfd (`None`: not one, the caller goes on).
 pub fn ioctl(ctx: &mut Ctx, fd: i32, req: u32, arg: u32) -> Option<SysResult> {
