@@ -34,6 +34,13 @@ fn main() {
 
     probe_test_capabilities();
 
+    // emu386 itself is linked as a position-dependent executable: as a PIE, ld.so applied 11,148
+    // R_X86_64_RELATIVE relocations at every start (and copied the pages they touch), about a
+    // fifth of the start-up cost of a guest that only calls exit(2). The objects stay PIC (the
+    // proc-macros built with the same flags need that); only the final link of the binary changes,
+    // and `-no-pie` after rustc's `-pie` wins in the compiler driver.
+    println!("cargo:rustc-link-arg-bins=-no-pie");
+
     let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("unicorn/series");
     println!("cargo:rerun-if-changed={}", series.display());
     let text = std::fs::read_to_string(&series).expect("emu/unicorn/series");
