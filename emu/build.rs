@@ -40,6 +40,12 @@ fn main() {
     // proc-macros built with the same flags need that); only the final link of the binary changes,
     // and `-no-pie` after rustc's `-pie` wins in the compiler driver.
     println!("cargo:rustc-link-arg-bins=-no-pie");
+    // The unwinder (panics, backtraces) is linked in from libgcc_eh.a, as gcc's -static-libgcc
+    // does, so libgcc_s.so.1 (which --as-needed then drops) is not loaded at every start: ld.so
+    // mapped and relocated it, and its constructor (__cpu_indicator_init) ran CPUID several
+    // times, a trap to the hypervisor each on a virtual machine. Whole-archive, because std's
+    // references to the `_Unwind_*` functions come after this library on the command line.
+    println!("cargo:rustc-link-lib=static:+whole-archive,-bundle=gcc_eh");
 
     let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("unicorn/series");
     println!("cargo:rerun-if-changed={}", series.display());
