@@ -72,6 +72,33 @@ pub fn exit_now(status: i32) -> ! {
     unsafe { libc::_exit(status) }
 }
 
+/// What Rust's runtime start-up (`std::rt::lang_start`, which emu386 goes without: see its
+/// `main`) does that the emulator's behaviour depends on: fds 0, 1 and 2 that are closed are
+/// opened on /dev/null (std's `sanitize_standard_fds`: a poll of the three, POLLNVAL for a closed
+/// one), and SIGPIPE is ignored. Left out: std's stack-overflow handler and the alternate signal
+/// stack of each thread (the fault filter of direct guest addressing replaced the handler, and
+/// with it off a stack overflow still kills the emulator with SIGSEGV), and the guard page of the
+/// main thread's stack, which std finds by parsing /proc/self/maps.
+#[cfg_attr(test, allow(dead_code))]
+pub fn runtime_start() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd { fd, events: 0, revents: 0 });
+    // SAFETY: `fds` is an array of three pollfd the kernel writes `revents` of; timeout 0.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+    if polled >= 0 {
+        for fd in fds.iter().filter(|f| f.revents & libc::POLLNVAL != 0) {
+            // The lowest free fd is the closed one (the ones below it are open or were just
+            // opened here); it stays open for the life of the process, as std leaves it.
+            // SAFETY: a NUL-terminated path and plain flags.
+            let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR, 0) };
+            if opened != fd.fd {
+                // As std does: the process cannot run without its standard fds.
+                std::process::abort();
+            }
+        }
+    }
+    set_sigpipe(true);
+}
+
 /// SIGPIPE's disposition: ignored or the default, before any other thread exists.
 pub fn set_sigpipe(ignored: bool) {
     let action = if ignored { libc::SIG_IGN } else { libc::SIG_DFL };
