@@ -300,24 +300,43 @@ extern "C" fn tscp_hook(uc: *mut unicorn_engine::uc_engine, _data: *mut c_void) 
     replay_tsc(uc, true)
 }
 
+/// What the host's CPUID says that the guest's CPU depends on, read once per process: on a
+/// virtual machine every CPUID traps to the hypervisor (10-17 µs each on this project's
+/// machine), and every guest thread's CPU asks.
+struct HostCpu {
+    /// AuthenticAMD (CPUID.0).
+    amd: bool,
+    /// UMIP (CPUID.7.0:ECX bit 2), which Linux turns on; leaf 7 is read only when leaf 0 lists it.
+    umip: bool,
+}
+
+fn host_cpu() -> &'static HostCpu {
+    static HOST: std::sync::OnceLock<HostCpu> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let leaf0 = std::arch::x86_64::__cpuid(0);
+        HostCpu {
+            amd: (leaf0.ebx, leaf0.edx, leaf0.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163),
+            umip: leaf0.eax >= 7 && std::arch::x86_64::__cpuid_count(7, 0).ecx & (1 << 2) != 0,
+        }
+    })
+}
+
 /// The CPU model the guest sees through CPUID: one of the host's vendor, so that what glibc
 /// chooses by vendor (string functions, cache sizes) is what a native run chooses. Unicorn trims
 /// every model to what its translator implements (no AVX), so CPUID advertises no more than the
 /// engine does; these two keep ADX, BMI1/2, MOVBE, POPCNT, AES and SSE4.2, which the default
 /// model lacked in part (adcx/adox raised SIGILL).
 fn cpu_model() -> X86CpuModel {
-    let vendor = std::arch::x86_64::__cpuid(0);
-    if (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163) {
-        X86CpuModel::EPYC_ROME // AuthenticAMD
+    if host_cpu().amd {
+        X86CpuModel::EPYC_ROME
     } else {
         X86CpuModel::SKYLAKE_CLIENT
     }
 }
 
-/// Whether the host CPU has UMIP (CPUID.7.0:ECX bit 2), which Linux turns on.
+/// Whether the host CPU has UMIP, which Linux turns on.
 fn host_has_umip() -> bool {
-    // Leaf 7 is read only when leaf 0 lists it.
-    std::arch::x86_64::__cpuid(0).eax >= 7 && std::arch::x86_64::__cpuid_count(7, 0).ecx & (1 << 2) != 0
+    host_cpu().umip
 }
 
 /// The signal for a CPU stop that did not go through the interrupt hook: SIGILL for an invalid
