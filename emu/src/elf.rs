@@ -14,7 +14,7 @@ use goblin::elf::header::{self, Header};
 use goblin::elf::program_header::{self, ProgramHeader};
 use std::fs::File;
 use std::os::fd::AsFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use syscalls::mem::{page_up, Backing, GuestMemory, Prot, PAGE_SIZE};
 use syscalls::space::{Mm, VmaKind};
 
@@ -287,6 +287,23 @@ struct Loaded {
     end: u32,
 }
 
+/// The name of `file`, opened at `path`, in the guest's maps: the kernel's d_path() of it,
+/// absolute with symlinks resolved. That is the path's canonical form while it still leads to the
+/// same file, found with a readlink of each component; otherwise (renamed since, deleted, a
+/// memfd reached through /proc/self/fd) what /proc/self/fd says. The canonical form comes first
+/// because that readlink of /proc/self/fd/N, a process's first look-up in its /proc directory,
+/// took about 16 µs, and this about 3.
+fn shown_name(file: &File, path: &Path, meta: &std::fs::Metadata) -> PathBuf {
+    use std::os::linux::fs::MetadataExt;
+    let same =
+        |p: &Path| std::fs::metadata(p).is_ok_and(|m| (m.st_dev(), m.st_ino()) == (meta.st_dev(), meta.st_ino()));
+    match std::fs::canonicalize(path) {
+        Ok(canonical) if same(&canonical) => canonical,
+        _ => std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file)))
+            .unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
 /// Map the PT_LOAD segments of `file` (binfmt_elf's elf_map() and padzero()): ET_EXEC where they
 /// say, ET_DYN at `base` when given and free, else top-down below the mmap base.
 fn map_object(
@@ -338,9 +355,7 @@ fn map_object(
         0
     };
     let meta = file.metadata().map_err(LoadError::Io)?;
-    // Maps name the file as the kernel's d_path() does: absolute, symlinks resolved.
-    let shown = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file)))
-        .unwrap_or_else(|_| path.to_path_buf());
+    let shown = shown_name(file, path, &meta);
     let kind = |offset: u64| VmaKind::File {
         path: shown.clone(),
         offset,
