@@ -234,8 +234,7 @@ fn inherited_trace_fd(fd: i32) -> std::io::Result<std::fs::File> {
 
 /// How a guest execve of an i386 program starts the emulator again: this binary (its identity, to
 /// know it again), with the options that carry over.
-fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::sys::exec::Emulator> {
-    let st = rustix::fs::stat("/proc/self/exe")?;
+fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> syscalls::sys::exec::Emulator {
     let mut options: Vec<OsString> =
         cli.kernel_release.iter().map(|r| OsString::from(format!("--kernel-release={r}"))).collect();
     if cli.strace_pids {
@@ -246,7 +245,7 @@ fn reexec_setup(cli: &Cli, trace_fd: Option<i32>) -> std::io::Result<syscalls::s
         option.push(root);
         options.push(option);
     }
-    Ok(syscalls::sys::exec::Emulator { id: (st.st_dev, st.st_ino), options, trace_fd })
+    syscalls::sys::exec::Emulator::new(options, trace_fd)
 }
 
 /// Die of `signal` as the guest did, so that our parent sees what it would have seen natively.
@@ -416,10 +415,7 @@ fn emulate(cli: &Cli) -> Result<Exit, ExitCode> {
     };
 
     let trace_fd = open_trace(cli, &mut task)?;
-    match reexec_setup(cli, trace_fd) {
-        Ok(emulator) => task.emulator = Some(std::sync::Arc::new(emulator)),
-        Err(e) => log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}"),
-    }
+    task.emulator = Some(std::sync::Arc::new(reexec_setup(cli, trace_fd)));
 
     let cpu = first_cpu(cli, &mut space, image.start, esp)?;
     let (exit, mut tracer) = run::run(cpu, run::Guest::new(space, task, held));

@@ -99,17 +99,39 @@ impl Signals {
 /// How the emulator starts itself again for an i386 program; set once at start-up.
 #[derive(Debug)]
 pub struct Emulator {
-    /// The emulator binary's device and inode, read through `/proc/self/exe` at start-up.
+    /// The emulator binary's device and inode, read through `/proc/self/exe` when a guest execve
+    /// first asks (see [`Emulator::id`]).
     ///
     /// The binary is opened again through `/proc/self/exe` when it is executed, which reaches the
     /// running file even after a rebuild replaced or deleted it. It is not kept open: the
     /// emulator's fds sit above the guest's, at the top of RLIMIT_NOFILE, and one held there for
     /// the whole run makes every fork copy an fd table of that size.
-    pub id: (u64, u64),
+    id: std::sync::OnceLock<Option<(u64, u64)>>,
     /// Options the next emulator gets (e.g. `--kernel-release=R`).
     pub options: Vec<OsString>,
     /// The --strace output fd, handed over as `--strace-fd=N`.
     pub trace_fd: Option<RawFd>,
+}
+
+impl Emulator {
+    /// The emulator as a guest execve starts it again, with `options` and the trace fd.
+    pub fn new(options: Vec<OsString>, trace_fd: Option<RawFd>) -> Self {
+        Self { id: std::sync::OnceLock::new(), options, trace_fd }
+    }
+
+    /// The emulator binary's device and inode; `None` (a guest execve of an i386 program then
+    /// fails) when `/proc/self/exe` cannot be read. Read at the first call, not at start-up: the
+    /// link names the running binary for the whole life of the process (the same file then as at
+    /// start-up), and most programs never execute one.
+    pub fn id(&self) -> Option<(u64, u64)> {
+        *self.id.get_or_init(|| match rustix::fs::stat("/proc/self/exe") {
+            Ok(st) => Some((st.st_dev, st.st_ino)),
+            Err(e) => {
+                log::warn!("cannot stat /proc/self/exe, a guest execve of an i386 program will fail: {e}");
+                None
+            }
+        })
+    }
 }
 
 /// A thread's registration: `current->rseq`, `rseq_len`, `rseq_sig`.

@@ -182,7 +182,7 @@ fn open_exec(dir: i32, path: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
 /// Whether `file` is the emulator binary itself.
 fn is_emulator(emulator: Option<&Emulator>, file: &OwnedFd) -> bool {
     match (emulator, rustix::fs::fstat(file)) {
-        (Some(e), Ok(st)) => (st.st_dev, st.st_ino) == e.id,
+        (Some(e), Ok(st)) => e.id() == Some((st.st_dev, st.st_ino)),
         _ => false,
     }
 }
