@@ -11,7 +11,7 @@
 /// are cut.
 pub fn show_guest_argv(argv: &[Vec<u8>]) {
     // /proc/self/stat: fields 48 and 49 (arg_start, arg_end), counted after the parenthesised comm.
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return };
+    let Some(stat) = proc_self_stat() else { return };
     let Some((_, after_comm)) = stat.rsplit_once(')') else { return };
     let fields: Vec<usize> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
     // Field N is at index N - 3.
@@ -52,6 +52,31 @@ pub fn show_guest_argv(argv: &[Vec<u8>]) {
     // and changes nothing on failure. All but the argument area's end are the current values (the
     // auxiliary vector and the exe link are left alone: size 0, fd -1).
     unsafe { libc::prctl(libc::PR_SET_MM, libc::PR_SET_MM_MAP, &map as *const PrctlMmMap, size_of::<PrctlMmMap>(), 0) };
+}
+
+/// /proc/self/stat, read in one read(2) (and the one that finds its end) into a buffer that holds
+/// it: 52 numbers and a comm of at most 64 bytes, escaped. `read_to_string` stat()ed the file
+/// (size 0 on procfs), asked for its offset and read it in doubling pieces from 32 bytes up.
+fn proc_self_stat() -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open("/proc/self/stat").ok()?;
+    let mut bytes = vec![0u8; 2048];
+    let mut len = 0;
+    loop {
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n;
+                if len == bytes.len() {
+                    bytes.resize(2 * len, 0);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    bytes.truncate(len);
+    String::from_utf8(bytes).ok()
 }
 
 /// `struct prctl_mm_map` from linux/prctl.h.
