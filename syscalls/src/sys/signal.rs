@@ -94,8 +94,9 @@ impl Signals {
             if old.sa_sigaction == libc::SIG_IGN {
                 action.handler = SIG_IGN;
             } else if old.sa_sigaction != libc::SIG_DFL {
-                // The emulator's own handlers (Rust's SIGSEGV/SIGBUS stack-overflow guard) would
-                // swallow a SIGSEGV sent to the guest, whose disposition is SIG_DFL.
+                // A handler of the emulator's own would swallow a signal sent to the guest, whose
+                // disposition is SIG_DFL. (emu386 starts without std's runtime start-up, so
+                // Rust's SIGSEGV/SIGBUS stack-overflow guard is no longer one of them.)
                 install_host(i as u32 + 1, action);
             }
         }
