@@ -343,8 +343,8 @@ fn run() -> ExitCode {
 /// disposition, the guest's RLIMIT_NOFILE and fd range, its address-space limit, the network and
 /// the socket table a guest execve handed over.
 fn prepare_process(cli: &Cli) {
-    // The guest starts with default dispositions, or ignoring what its execve caller ignored; Rust's
-    // runtime ignores SIGPIPE whatever it inherited.
+    // The guest starts with default dispositions, or ignoring what its execve caller ignored;
+    // `runtime_start` ignored SIGPIPE whatever it inherited, as Rust's runtime start-up does.
     host::process::set_sigpipe(cli.sigpipe_ignored);
     // Fix the guest's RLIMIT_NOFILE and fd range before the emulator opens anything of its own.
     let own_fds = cli.strace || cli.strace_file.is_some() || cli.strace_fd.is_some() || cli.gdb.is_some();
