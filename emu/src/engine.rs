@@ -4,7 +4,7 @@
 //! wrapper takes the engine by reference (a live handle) and hands Unicorn buffers larger than
 //! what it writes, so it is sound whatever its arguments.
 
-use unicorn_engine::{uc_error, RegisterX86, Unicorn};
+use unicorn_engine::{uc_error, ControlType, RegisterX86, Unicorn};
 
 /// Have the host signal handler stop `cpu` at the next block.
 pub fn install_stopper(cpu: &Unicorn<'_, ()>) {
@@ -43,16 +43,80 @@ pub fn read_pseudo(cpu: &Unicorn<'_, ()>, id: i32) -> Option<u64> {
     (err == uc_error::OK).then_some(value)
 }
 
-/// Several registers in one call into Unicorn, each zero-extended to 64 bits; `None` when
-/// Unicorn fails.
-pub fn read_regs<const N: usize>(cpu: &Unicorn<'_, ()>, regs: [RegisterX86; N]) -> Option<[u64; N]> {
+/// The general registers of the CPU whose interrupt hook is running, where the engine keeps them
+/// (`UC_CTL_EMU386_GPRS`, patch 0036), valid for that one call of the hook. For the syscall path:
+/// reading a call's seven registers through Unicorn's register API cost about 30 ns, a tenth of a
+/// getppid() round trip; these are plain loads.
+pub struct Gprs<'call> {
+    at: std::ptr::NonNull<u64>,
+    _call: std::marker::PhantomData<&'call mut u64>,
+}
+
+impl Gprs<'_> {
+    /// Register `n` (0 = EAX … 7 = EDI, as instructions number them), its low 32 bits.
+    pub fn get(&self, n: usize) -> u32 {
+        // SAFETY: the engine's array of 8 registers (n is masked into it); see intr_hook_with_gprs.
+        unsafe { self.at.as_ptr().add(n & 7).read() as u32 }
+    }
+
+    /// Set the low 32 bits of register `n`, keeping the upper ones (as Unicorn's 32-bit register
+    /// write does).
+    pub fn set(&mut self, n: usize, v: u32) {
+        // SAFETY: as in `get`.
+        unsafe {
+            let at = self.at.as_ptr().add(n & 7);
+            at.write((at.read() & !0xffff_ffff) | u64::from(v));
+        }
+    }
+}
+
+/// `cpu.add_intr_hook(hook)`, the hook also given the CPU's general registers ([`Gprs`]; `None`
+/// for an engine without the control).
+pub fn intr_hook_with_gprs<F>(cpu: &mut Unicorn<'static, ()>, mut hook: F) -> Result<unicorn_engine::UcHookId, uc_error>
+where
+    F: for<'c> FnMut(&mut Unicorn<'_, ()>, u32, Option<&mut Gprs<'c>>) + 'static,
+{
+    let mut at: *mut u64 = std::ptr::null_mut();
+    let op = ControlType(ControlType::EMU386_GPRS.0 | ControlType::IO_READ.0);
+    // SAFETY: a valid handle; the control writes one pointer through the pointer it gets.
+    let err = unsafe { unicorn_engine::uc_ctl(cpu.get_handle(), op, &mut at as *mut *mut u64) };
+    let at = std::ptr::NonNull::new(at).filter(|_| err == uc_error::OK);
+    // The address stays inside the hook, which the engine owns and calls only while it lives,
+    // with its CPU state current (in the block's helper call, or between blocks); each call's
+    // `Gprs` cannot outlive the call.
+    cpu.add_intr_hook(move |uc, vector| {
+        let mut gprs = at.map(|at| Gprs { at, _call: std::marker::PhantomData });
+        hook(uc, vector, gprs.as_mut())
+    })
+}
+
+/// Several 32-bit registers in one call into Unicorn; `None` when Unicorn fails, or when one of
+/// them is wider than 4 bytes in the CPU's mode (Unicorn then refuses it: UC_ERR_OVERFLOW).
+/// For the syscall path: unlike [`read_regs`], each value is a 4-byte store that a 4-byte load
+/// reads back straight from the store buffer (widening Unicorn's 4-byte stores into 8-byte slots
+/// made the vectorised narrowing wait for the stores to retire, a few ns a syscall).
+pub fn read_regs32<const N: usize>(cpu: &Unicorn<'_, ()>, regs: [RegisterX86; N]) -> Option<[u32; N]> {
+    extern "C" {
+        /// uc.c: uc_reg_read_batch with each value's size in `sizes` (in: the buffer's, out: the
+        /// register's); a register larger than its buffer is UC_ERR_OVERFLOW (CHECK_REG_TYPE).
+        fn uc_reg_read_batch2(
+            uc: *mut unicorn_engine::uc_engine,
+            regs: *const i32,
+            vals: *const *mut std::ffi::c_void,
+            sizes: *mut usize,
+            count: i32,
+        ) -> uc_error;
+    }
     let ids = regs.map(|r| r as i32);
-    let mut values = [0u64; N];
-    let mut slots = values.each_mut().map(|v| (v as *mut u64).cast::<std::ffi::c_void>());
+    let mut values = [0u32; N];
+    let slots = values.each_mut().map(|v| (v as *mut u32).cast::<std::ffi::c_void>());
+    let mut sizes = [std::mem::size_of::<u32>(); N];
     let count = i32::try_from(N).ok()?;
-    // SAFETY: a valid handle; N register ids and N pointers to 8-byte values, more than the
-    // 4 bytes Unicorn writes for a 32-bit register (the rest stays 0).
-    let err = unsafe { unicorn_engine::uc_reg_read_batch(cpu.get_handle(), ids.as_ptr(), slots.as_mut_ptr(), count) };
+    // SAFETY: a valid handle; N register ids, N pointers to 4-byte values and N sizes of 4: Unicorn
+    // writes at most `sizes[i]` bytes to `slots[i]` and refuses a wider register.
+    let err = unsafe {
+        uc_reg_read_batch2(cpu.get_handle(), ids.as_ptr(), slots.as_ptr(), sizes.as_mut_ptr(), count)
+    };
     (err == uc_error::OK).then_some(values)
 }
 

@@ -11,6 +11,7 @@
 //! lock to waiting threads whenever its CPU stops (the preemption thread stops it each time slice).
 
 use crate::cpu::Cpu;
+use crate::engine::Gprs;
 use crate::mem::GuestSpace;
 use crate::{lock, signal, thread};
 use std::cell::RefCell;
@@ -62,13 +63,19 @@ fn gdb_fault(cpu: &mut Cpu, signo: u32) -> Option<Exit> {
 
 const ARG_REGS: [RegisterX86; 6] =
     [RegisterX86::EBX, RegisterX86::ECX, RegisterX86::EDX, RegisterX86::ESI, RegisterX86::EDI, RegisterX86::EBP];
+/// The same registers as instructions number them (crate::cpu::GPRS), for [`Gprs`].
+const ARG_GPRS: [usize; 6] = [3, 1, 2, 6, 7, 5];
+const EAX: usize = 0;
+const ESP: usize = 4;
 
-/// `%eax` and the six argument registers, in one call into Unicorn (seven calls were about a tenth
-/// of a getppid() round trip).
-fn syscall_regs(cpu: &Unicorn<'_, ()>) -> (u32, [u32; 6]) {
+/// `%eax` and the six argument registers: read where the engine keeps them, or in one call into
+/// Unicorn (seven calls were about a tenth of a getppid() round trip, the one call another tenth).
+fn syscall_regs(cpu: &Unicorn<'_, ()>, gprs: Option<&Gprs>) -> (u32, [u32; 6]) {
+    if let Some(g) = gprs {
+        return (g.get(EAX), ARG_GPRS.map(|n| g.get(n)));
+    }
     let [a, b, c, d, e, f] = ARG_REGS;
-    let values = crate::engine::read_regs(cpu, [RegisterX86::EAX, a, b, c, d, e, f]).unwrap_or([0; 7]);
-    let [nr, args @ ..] = values.map(|v| v as u32);
+    let [nr, args @ ..] = crate::engine::read_regs32(cpu, [RegisterX86::EAX, a, b, c, d, e, f]).unwrap_or([0; 7]);
     (nr, args)
 }
 
@@ -116,14 +123,16 @@ impl Machine for CpuMachine<'_, '_> {
     }
 }
 
-/// One `int $0x80`.
-fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
-    let read = |r| cpu.reg_read(r).unwrap_or(0) as u32;
-    let (nr, args) = syscall_regs(cpu);
+/// One `int $0x80`; `gprs`: this CPU's general registers, when the engine gives them.
+fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, mut gprs: Option<&mut Gprs>) {
+    let (nr, args) = syscall_regs(cpu, gprs.as_deref());
     let entry = syscalls::table::lookup(nr);
     let Guest { space, task, exit, thread_exit, held, .. } = guest;
     if entry.is_some_and(|e| e.needs_esp) {
-        task.signals.esp = read(RegisterX86::ESP);
+        task.signals.esp = match &gprs {
+            Some(g) => g.get(ESP),
+            None => cpu.reg_read(RegisterX86::ESP).unwrap_or(0) as u32,
+        };
     }
     let multi = lock::multi();
     if multi {
@@ -145,7 +154,10 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest) {
     let mut event = if release { Event::Preempt } else { Event::Return };
     let ret = match flow {
         Flow::Return(v) => {
-            let _ = cpu.reg_write(RegisterX86::EAX, u64::from(v));
+            match gprs.as_deref_mut() {
+                Some(g) => g.set(EAX, v),
+                None => drop(cpu.reg_write(RegisterX86::EAX, u64::from(v))),
+            }
             let starts_task = entry.is_some_and(|e| e.starts_task);
             if starts_task && v as i32 > 0 {
                 syscalls::replay::created_child();
@@ -296,7 +308,7 @@ fn run_until_exit(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Option<Exit> {
 /// cannot be hooked.
 fn install_hooks(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> {
     let hook_guest = Rc::clone(guest);
-    let hooked = cpu.add_intr_hook(move |cpu, vector| {
+    let hooked = crate::engine::intr_hook_with_gprs(cpu, move |cpu, vector, gprs| {
         // The loop borrows the guest only while the CPU is stopped; should a hook fire then
         // (nothing runs guest code there), it only stops the CPU.
         let Ok(mut g) = hook_guest.try_borrow_mut() else {
@@ -305,7 +317,7 @@ fn install_hooks(cpu: &mut Cpu, guest: &Rc<RefCell<Guest>>) -> Result<(), Exit> 
         };
         if vector == 0x80 {
             syscalls::hostcall::sighandler::set_in_syscall(true);
-            syscall(cpu, &mut g);
+            syscall(cpu, &mut g, gprs);
             syscalls::hostcall::sighandler::set_in_syscall(false);
         } else {
             exception(cpu, &mut g, vector);
