@@ -32,6 +32,7 @@ std::thread_local! {
 /// `node_id` or `mm_cid`: the node is getcpu(2)'s, asked again only when the CPU changed, and the
 /// concurrency id 0; without an area, getcpu(2) every time. (Called at every syscall return of
 /// a guest that registered rseq, so the common case must not be a host call.)
+#[inline]
 pub fn host_cpu() -> (u32, u32, u32) {
     // SAFETY: plain reads of two constants the C library sets before any Rust code runs.
     let (offset, size) = unsafe { (__rseq_offset, __rseq_size) };

@@ -137,13 +137,16 @@ pub fn resume(
     ip: impl FnOnce() -> u32,
     event: Event,
 ) -> Result<Option<u32>, Errno> {
-    let Some(reg) = task.rseq else {
+    let Some(reg) = task.rseq.as_ref() else {
         return Ok(None);
     };
     let ids = host_cpu();
-    if event == Event::Return && reg.written == Some(ids) {
+    // Compared in place: a copy of the registration, read back at once across its two stores,
+    // stalled every syscall return for the stores to retire.
+    if event == Event::Return && reg.written.as_ref() == Some(&ids) {
         return Ok(None);
     }
+    let reg = *reg;
     // A registration's first return (the kernel's notify-resume without an event) only writes
     // the fields; a return after a migration is a preemption in the kernel's terms, but no other
     // guest thread ran, so no critical section can have lost its atomicity.
