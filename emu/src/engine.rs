@@ -114,9 +114,7 @@ pub fn read_regs32<const N: usize>(cpu: &Unicorn<'_, ()>, regs: [RegisterX86; N]
     let count = i32::try_from(N).ok()?;
     // SAFETY: a valid handle; N register ids, N pointers to 4-byte values and N sizes of 4: Unicorn
     // writes at most `sizes[i]` bytes to `slots[i]` and refuses a wider register.
-    let err = unsafe {
-        uc_reg_read_batch2(cpu.get_handle(), ids.as_ptr(), slots.as_ptr(), sizes.as_mut_ptr(), count)
-    };
+    let err = unsafe { uc_reg_read_batch2(cpu.get_handle(), ids.as_ptr(), slots.as_ptr(), sizes.as_mut_ptr(), count) };
     (err == uc_error::OK).then_some(values)
 }
 

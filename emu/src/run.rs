@@ -124,7 +124,7 @@ impl Machine for CpuMachine<'_, '_> {
 }
 
 /// One `int $0x80`; `gprs`: this CPU's general registers, when the engine gives them.
-fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, mut gprs: Option<&mut Gprs>) {
+fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, gprs: Option<&mut Gprs>) {
     let (nr, args) = syscall_regs(cpu, gprs.as_deref());
     let entry = syscalls::table::lookup(nr);
     let Guest { space, task, exit, thread_exit, held, .. } = guest;
@@ -154,7 +154,7 @@ fn syscall(cpu: &mut Unicorn<'_, ()>, guest: &mut Guest, mut gprs: Option<&mut G
     let mut event = if release { Event::Preempt } else { Event::Return };
     let ret = match flow {
         Flow::Return(v) => {
-            match gprs.as_deref_mut() {
+            match gprs {
                 Some(g) => g.set(EAX, v),
                 None => drop(cpu.reg_write(RegisterX86::EAX, u64::from(v))),
             }
