@@ -255,7 +255,9 @@ impl Rewriter<'_> {
             return self.ports.entry(token.to_string()).or_insert_with(|| format!("PORT{n}")).clone();
         }
         if let Some(v) = token.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
-            if let Some(pid) = self.pids.get(&v.to_string()) {
+            // Only where a pid may go, as for decimal numbers: mmap2's page offset 0x21b is not
+            // pid 539.
+            if let Some(pid) = self.pids.get(&v.to_string()).filter(|_| addresses.pids) {
                 return pid.clone();
             }
             let inside = self.addresses.name(v, addresses.offsets);
@@ -502,8 +504,24 @@ const PID_RESULTS: &[&str] = &[
 /// Whether an argument of this kind may hold a pid: not one that is a length, a count, flags, a
 /// mode or an offset (text a program writes may: it prints its pid).
 fn may_hold_pid(kind: &Arg) -> bool {
-    // Resource limits are sizes and counts (a stack limit of 8192 KiB is not pid 8192).
-    if let Arg::Rlimit | Arg::Rlimit64 | Arg::Out(Arg::Rlimit | Arg::Rlimit64) = kind {
+    let kind = match kind {
+        Arg::Out(inner) => inner,
+        _ => kind,
+    };
+    // Resource limits are sizes and counts (a stack limit of 8192 KiB is not pid 8192); a stat
+    // holds inode numbers and sizes, and a time its (micro- or nano)seconds, any of which can
+    // equal one side's pid and not the other's.
+    if let Arg::Rlimit
+    | Arg::Rlimit64
+    | Arg::Stat64
+    | Arg::Statx
+    | Arg::Timespec
+    | Arg::Timespec64
+    | Arg::Timeval
+    | Arg::Itimerval
+    | Arg::Itimerspec
+    | Arg::Itimerspec64 = kind
+    {
         return false;
     }
     !matches!(
@@ -584,6 +602,30 @@ mod tests {
                 "getpid() = PID1",
             ]
         );
+    }
+
+    #[test]
+    fn hex_numbers_equal_to_a_pid_stay_numbers_where_no_pid_goes() {
+        let streams = side(&[
+            (539, "mmap2(0xf7d1b000, 12288, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x21b) = 0xf7d1b000"),
+            (539, "kill(539, SIGUSR1) = 0"),
+        ]);
+        let out = normalize(&streams, 539, &HashSet::new(), false);
+        assert!(out[0].lines[0].ends_with(", 3, 0x21b) = ADDR1"), "{}", out[0].lines[0]);
+        assert_eq!(out[0].lines[1], "kill(PID1, SIGUSR1) = 0");
+    }
+
+    #[test]
+    fn inode_numbers_and_nanoseconds_equal_to_a_pid_stay_numbers() {
+        let streams = side(&[
+            (30123, "fstat64(3, {st_mode=S_IFREG|0644, st_ino=30123, st_size=2, ...}) = 0"),
+            (30123, "nanosleep({tv_sec=0, tv_nsec=30123}, NULL) = 0"),
+            (30123, "getpid() = 30123"),
+        ]);
+        let out = normalize(&streams, 30123, &HashSet::new(), false);
+        assert_eq!(out[0].lines[0], "fstat64(3, {st_mode=S_IFREG|0644, st_ino=30123, st_size=2, ...}) = 0");
+        assert!(!out[0].lines[1].contains("PID"), "{}", out[0].lines[1]);
+        assert_eq!(out[0].lines[2], "getpid() = PID1");
     }
 
     #[test]
