@@ -92,7 +92,7 @@ where
 
 /// Several 32-bit registers in one call into Unicorn; `None` when Unicorn fails, or when one of
 /// them is wider than 4 bytes in the CPU's mode (Unicorn then refuses it: UC_ERR_OVERFLOW).
-/// For the syscall path: unlike [`read_regs`], each value is a 4-byte store that a 4-byte load
+/// For the syscall path when the engine gives no [`Gprs`]: each value is a 4-byte store that a 4-byte load
 /// reads back straight from the store buffer (widening Unicorn's 4-byte stores into 8-byte slots
 /// made the vectorised narrowing wait for the stores to retire, a few ns a syscall).
 pub fn read_regs32<const N: usize>(cpu: &Unicorn<'_, ()>, regs: [RegisterX86; N]) -> Option<[u32; N]> {

@@ -61,10 +61,13 @@ fn gdb_fault(cpu: &mut Cpu, signo: u32) -> Option<Exit> {
     }
 }
 
-const ARG_REGS: [RegisterX86; 6] =
-    [RegisterX86::EBX, RegisterX86::ECX, RegisterX86::EDX, RegisterX86::ESI, RegisterX86::EDI, RegisterX86::EBP];
-/// The same registers as instructions number them (crate::cpu::GPRS), for [`Gprs`].
+/// The argument registers EBX, ECX, EDX, ESI, EDI, EBP as instructions number them
+/// ([`crate::cpu::GPRS`], the numbering [`Gprs`] takes).
 const ARG_GPRS: [usize; 6] = [3, 1, 2, 6, 7, 5];
+const ARG_REGS: [RegisterX86; 6] = {
+    let g = crate::cpu::GPRS;
+    [g[ARG_GPRS[0]], g[ARG_GPRS[1]], g[ARG_GPRS[2]], g[ARG_GPRS[3]], g[ARG_GPRS[4]], g[ARG_GPRS[5]]]
+};
 const EAX: usize = 0;
 const ESP: usize = 4;
 
