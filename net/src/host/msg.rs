@@ -150,7 +150,7 @@ pub fn cmsgs(control: &[u8], len: usize) -> Vec<(i32, i32, &[u8])> {
         let h = &control[at..at + head];
         let word = |r: std::ops::Range<usize>| h[r].try_into().unwrap_or([0; 4]);
         let clen = usize::from_ne_bytes(h[..8].try_into().unwrap_or([0; 8]));
-        if clen < head || at + clen > control.len() {
+        if clen < head || clen > control.len() - at {
             break;
         }
         let (level, kind) = (i32::from_ne_bytes(word(8..12)), i32::from_ne_bytes(word(12..16)));
